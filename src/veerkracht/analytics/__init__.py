@@ -1,0 +1,1 @@
+"""The pure analytic core: no I/O, no web framework."""

@@ -1,0 +1,1 @@
+"""The ``veerkracht`` command line: one entry point for every batch job."""

@@ -1,0 +1,68 @@
+"""Entry point: ``veerkracht [--workspace DIR|URL] COMMAND ...``."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from veerkracht import __version__
+from veerkracht.cli.common import UserError, fail
+from veerkracht.store import WorkspaceError
+from veerkracht.store.open import ENV_VAR
+
+app = typer.Typer(
+    name="veerkracht",
+    help=(
+        "Veerkracht: druk en veerkracht van samenleven, per portiek, blok en straat.\n\n"
+        "Voorbeelden:\n\n"
+        "  veerkracht demo                       # Voorbeeldstad maken en tonen\n\n"
+        "  veerkracht import addresses Groningen.csv.zst\n\n"
+        "  veerkracht places && veerkracht export entrance --format csv --out portieken.csv"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+# One module per command group; each exposes ``register(app)``.
+COMMAND_MODULES = ("imports", "places", "export", "demo", "serve", "model")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"veerkracht {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    workspace: str = typer.Option(
+        None,
+        "--workspace",
+        "-w",
+        envvar=ENV_VAR,
+        help="Werkmap (map met SQLite en GeoParquet) of een postgresql://-URL. "
+        "Standaard $VEERKRACHT_WORKSPACE of ./veerkracht-data.",
+        show_default=False,
+    ),
+    version: bool = typer.Option(
+        False, "--version", help="Toon de versie en stop.", is_eager=True,
+        callback=_show_version,
+    ),
+) -> None:
+    ctx.obj = {"workspace": workspace}
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"veerkracht.cli.{_name}").register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line; user errors print one clear line and exit 2."""
+    try:
+        app(args=argv, standalone_mode=True)
+    except (UserError, WorkspaceError) as exc:
+        raise SystemExit(fail(str(exc)).exit_code) from None

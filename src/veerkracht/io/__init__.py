@@ -1,0 +1,1 @@
+"""Readers and writers: files in, frames out (and back)."""

@@ -1,0 +1,235 @@
+"""The production workspace: tables in a PostgreSQL schema.
+
+Each table version is a real table ``veerkracht."NAME__vN"`` (geometry as WKB
+in a ``bytea`` column, so PostGIS is optional); the catalogue
+``veerkracht.vk_tables`` names the live version. A commit creates and loads
+the new versions, switches the catalogue and drops the old versions in one
+PostgreSQL transaction: DDL is transactional there, so an error anywhere
+leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from veerkracht.store.base import (
+    OperationRecord,
+    TableInfo,
+    Transaction,
+    Workspace,
+    WorkspaceError,
+    dumps_summary,
+    utcnow,
+)
+
+SCHEMA = "veerkracht"
+_NULL = r"\N"
+
+_DDL = f"""
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE TABLE IF NOT EXISTS {SCHEMA}.vk_tables (
+    name TEXT PRIMARY KEY,
+    physical TEXT NOT NULL,
+    rows BIGINT NOT NULL,
+    version INTEGER NOT NULL,
+    crs TEXT,
+    geometry_column TEXT,
+    dtypes JSONB NOT NULL,
+    updated_at TEXT NOT NULL,
+    operation_id BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.vk_operations (
+    id BIGSERIAL PRIMARY KEY,
+    action TEXT NOT NULL,
+    source TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    tables JSONB NOT NULL,
+    summary JSONB NOT NULL
+);
+"""
+
+
+def _pg_type(dtype) -> str:
+    if pd.api.types.is_bool_dtype(dtype):
+        return "BOOLEAN"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "BIGINT"
+    if pd.api.types.is_float_dtype(dtype):
+        return "DOUBLE PRECISION"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "TIMESTAMPTZ" if getattr(dtype, "tz", None) else "TIMESTAMP"
+    return "TEXT"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class PostgresWorkspace(Workspace):
+    """A workspace in a PostgreSQL database (``postgresql://user@host/db``)."""
+
+    def __init__(self, url: str):
+        import psycopg  # imported here: the embedded default does not need it
+
+        self.location = url
+        try:
+            self.con = psycopg.connect(url, autocommit=False)
+        except psycopg.OperationalError as exc:
+            raise WorkspaceError(f"kan geen verbinding maken met {url}: {exc}") from exc
+        with self.con.transaction():
+            self.con.execute(_DDL)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def tables(self) -> list[TableInfo]:
+        with self.con.transaction():
+            rows = self.con.execute(
+                f"SELECT name, rows, version, crs, updated_at, operation_id "
+                f"FROM {SCHEMA}.vk_tables ORDER BY name"
+            ).fetchall()
+        return [TableInfo(*r) for r in rows]
+
+    def read(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        with self.con.transaction():
+            row = self.con.execute(
+                f"SELECT physical, crs, geometry_column, dtypes FROM {SCHEMA}.vk_tables "
+                "WHERE name = %s",
+                (name,),
+            ).fetchone()
+            if row is None:
+                self.info(name)
+            physical, crs, geom_col, pairs = row
+            dtypes = dict(pairs)  # stored as pairs: JSONB does not keep key order
+            cols = list(columns) if columns is not None else list(dtypes)
+            unknown = [c for c in cols if c not in dtypes]
+            if unknown:
+                raise WorkspaceError(f"tabel {name!r} heeft geen kolom(men) {unknown}")
+            select = ", ".join(
+                f"encode({_ident(c)}, 'hex')" if c == geom_col else _ident(c) for c in cols
+            )
+            buf = io.BytesIO()
+            with self.con.cursor().copy(
+                f"COPY (SELECT {select} FROM {SCHEMA}.{_ident(physical)}) TO STDOUT "
+                f"WITH (FORMAT csv, HEADER false, NULL '{_NULL}')"
+            ) as copy:
+                for chunk in copy:
+                    buf.write(chunk)
+        buf.seek(0)
+        read_types = {}
+        dates = []
+        for c in cols:
+            dt = dtypes[c]
+            if c == geom_col or dt in ("object", "string", "str", "category"):
+                read_types[c] = "string"
+            elif dt.startswith("datetime64"):
+                dates.append(c)
+            elif dt in ("bool", "boolean"):
+                read_types[c] = "string"
+            else:
+                read_types[c] = dt
+        frame = pd.read_csv(
+            buf, names=cols, header=None, dtype=read_types, parse_dates=dates or False,
+            na_values=[_NULL], keep_default_na=False,
+        ) if cols else pd.DataFrame()
+        for c in cols:
+            dt = dtypes[c]
+            if c == geom_col:
+                continue
+            if dt in ("object", "str"):
+                frame[c] = frame[c].astype(dt)
+            elif dt in ("bool", "boolean"):
+                frame[c] = frame[c].map({"t": True, "f": False}).astype(
+                    "boolean" if dt == "boolean" else bool
+                )
+            elif dt.startswith("datetime64") and "UTC" in dt:
+                frame[c] = pd.to_datetime(frame[c], utc=True)
+        if geom_col and geom_col in cols:
+            geoms = shapely.from_wkb(frame[geom_col].to_numpy(dtype=object, na_value=None))
+            frame[geom_col] = gpd.GeoSeries(geoms, index=frame.index, crs=crs)
+            frame = gpd.GeoDataFrame(frame, geometry=geom_col, crs=crs)
+        return frame
+
+    def operations(self) -> list[OperationRecord]:
+        with self.con.transaction():
+            rows = self.con.execute(
+                f"SELECT id, action, source, started_at, finished_at, tables, summary "
+                f"FROM {SCHEMA}.vk_operations ORDER BY id"
+            ).fetchall()
+        return [OperationRecord(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6]) for r in rows]
+
+    def _commit(self, tx: Transaction) -> int:
+        with self.con.transaction():
+            self.con.execute(f"LOCK TABLE {SCHEMA}.vk_tables IN EXCLUSIVE MODE")
+            current = dict(
+                self.con.execute(f"SELECT name, version FROM {SCHEMA}.vk_tables").fetchall()
+            )
+            olds = dict(
+                self.con.execute(f"SELECT name, physical FROM {SCHEMA}.vk_tables").fetchall()
+            )
+            op_id = self.con.execute(
+                f"INSERT INTO {SCHEMA}.vk_operations (action, source, started_at, "
+                "finished_at, tables, summary) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                (tx.action, tx.source, tx.started_at, utcnow(),
+                 json.dumps(list(tx.frames)), dumps_summary(tx.summary)),
+            ).fetchone()[0]
+            for name, frame in tx.frames.items():
+                version = current.get(name, 0) + 1
+                physical = f"{name}__v{version}"
+                geom_col = None
+                crs = None
+                if isinstance(frame, gpd.GeoDataFrame):
+                    geom_col = frame.geometry.name
+                    crs = frame.crs.to_string()
+                self._load(physical, frame, geom_col)
+                dtypes = [
+                    [c, "geometry" if c == geom_col else str(frame[c].dtype)]
+                    for c in frame.columns
+                ]
+                self.con.execute(
+                    f"INSERT INTO {SCHEMA}.vk_tables (name, physical, rows, version, crs, "
+                    "geometry_column, dtypes, updated_at, operation_id) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (name) DO UPDATE SET physical = EXCLUDED.physical, "
+                    "rows = EXCLUDED.rows, version = EXCLUDED.version, crs = EXCLUDED.crs, "
+                    "geometry_column = EXCLUDED.geometry_column, dtypes = EXCLUDED.dtypes, "
+                    "updated_at = EXCLUDED.updated_at, operation_id = EXCLUDED.operation_id",
+                    (name, physical, len(frame), version, crs, geom_col,
+                     json.dumps(dtypes), utcnow(), op_id),
+                )
+                if name in olds:
+                    self.con.execute(f"DROP TABLE {SCHEMA}.{_ident(olds[name])}")
+        return int(op_id)
+
+    def _load(self, physical: str, frame: pd.DataFrame, geom_col: str | None) -> None:
+        coldefs = ", ".join(
+            f"{_ident(c)} {'BYTEA' if c == geom_col else _pg_type(frame[c].dtype)}"
+            for c in frame.columns
+        )
+        self.con.execute(f"DROP TABLE IF EXISTS {SCHEMA}.{_ident(physical)}")
+        self.con.execute(f"CREATE TABLE {SCHEMA}.{_ident(physical)} ({coldefs})")
+        if frame.empty or not len(frame.columns):
+            return
+        out = pd.DataFrame(frame, copy=False)
+        if geom_col:
+            out = pd.DataFrame(frame.drop(columns=[geom_col]))
+            wkb = shapely.to_wkb(frame.geometry.to_numpy(), hex=True)
+            out[geom_col] = pd.Series(wkb, index=frame.index).map(
+                lambda h: None if h is None else "\\x" + h
+            )
+            out = out[list(frame.columns)]
+        buf = io.StringIO()
+        out.to_csv(buf, index=False, header=False, na_rep=_NULL, date_format="%Y-%m-%dT%H:%M:%S.%f%z")
+        cols = ", ".join(_ident(c) for c in frame.columns)
+        with self.con.cursor().copy(
+            f"COPY {SCHEMA}.{_ident(physical)} ({cols}) FROM STDIN "
+            f"WITH (FORMAT csv, NULL '{_NULL}')"
+        ) as copy:
+            copy.write(buf.getvalue())

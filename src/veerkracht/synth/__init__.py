@@ -1,0 +1,1 @@
+"""Voorbeeldstad: the generated demo city."""

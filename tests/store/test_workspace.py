@@ -1,0 +1,109 @@
+"""The workspace contract, run against both backends."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from veerkracht.store import WorkspaceError, open_workspace
+
+
+@pytest.fixture(params=["files", pytest.param("postgres", marks=pytest.mark.postgres)])
+def workspace(request, tmp_path):
+    if request.param == "files":
+        ws = open_workspace(tmp_path / "ws")
+    else:
+        ws = open_workspace(request.getfixturevalue("pg_workspace_url"))
+    yield ws
+    ws.close()
+
+
+def _points(n: int = 5) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "address_id": [f"a{i}" for i in range(n)],
+            "huisnummer": np.arange(1, n + 1, dtype="int64"),
+            "huisletter": ["A", None, "b", None, ""][:n],
+            "share": [0.5, np.nan, 1.0, 2.5, -1.0][:n],
+            "flag": [True, False, True, False, True][:n],
+            "n_opt": pd.array([1, None, 3, None, 5][:n], dtype="Int64"),
+        },
+        geometry=[Point(120000 + i, 480000 + i) for i in range(n)],
+        crs="EPSG:28992",
+    )
+
+
+def test_roundtrip_keeps_values_types_and_crs(workspace):
+    frame = _points()
+    with workspace.transaction("test", source="unit") as tx:
+        tx.put("addresses", frame)
+        tx.put("plain", pd.DataFrame({"k": ["x", "y"], "v": [1.5, 2.5]}))
+    back = workspace.read("addresses")
+    assert isinstance(back, gpd.GeoDataFrame)
+    assert back.crs.to_epsg() == 28992
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(back.drop(columns="geometry")),
+        pd.DataFrame(frame.drop(columns="geometry")),
+        check_dtype=False,
+    )
+    letters = back["huisletter"]
+    assert letters.isna().tolist() == [False, True, False, True, False]
+    assert letters[~letters.isna()].tolist() == ["A", "b", ""]
+    assert back.geometry.geom_equals(frame.geometry).all()
+    assert workspace.read("plain")["v"].tolist() == [1.5, 2.5]
+    assert workspace.read("addresses", columns=["address_id"]).columns.tolist() == [
+        "address_id"
+    ]
+    ops = workspace.operations()
+    assert [o.action for o in ops] == ["test"]
+    assert set(ops[0].tables) == {"addresses", "plain"}
+
+
+def test_failed_transaction_leaves_everything_as_it_was(workspace):
+    with workspace.transaction("first") as tx:
+        tx.put("addresses", _points(3))
+    before = workspace.tables()
+    with pytest.raises(RuntimeError, match="boom"), workspace.transaction("second") as tx:
+        tx.put("addresses", _points(5))
+        tx.put("other", pd.DataFrame({"a": [1]}))
+        raise RuntimeError("boom")
+    assert workspace.tables() == before
+    assert len(workspace.read("addresses")) == 3
+    assert not workspace.has("other")
+    assert [o.action for o in workspace.operations()] == ["first"]
+
+
+def test_replace_bumps_version_and_append_keeps_rows(workspace):
+    with workspace.transaction("a") as tx:
+        tx.put("results", pd.DataFrame({"period": ["2024"], "x": [1.0]}))
+    with workspace.transaction("b") as tx:
+        tx.append("results", pd.DataFrame({"period": ["2025"], "x": [2.0]}))
+    info = workspace.info("results")
+    assert info.version == 2 and info.rows == 2
+    assert workspace.read("results")["period"].tolist() == ["2024", "2025"]
+
+
+def test_missing_table_and_bad_names_are_clear_errors(workspace):
+    with pytest.raises(WorkspaceError, match="bestaat niet"):
+        workspace.read("nothing")
+    with pytest.raises(WorkspaceError, match="invalid table name"), \
+            workspace.transaction("x") as tx:
+        tx.put("drop table;", pd.DataFrame({"a": [1]}))
+
+
+def test_geometry_without_crs_is_refused(workspace):
+    frame = gpd.GeoDataFrame({"a": [1]}, geometry=[Point(0, 0)])
+    with pytest.raises(WorkspaceError, match="CRS"), workspace.transaction("x") as tx:
+        tx.put("nocrs", frame)
+
+
+def test_file_workspace_leaves_no_stray_files(tmp_path):
+    ws = open_workspace(tmp_path / "ws")
+    for i in range(3):
+        with ws.transaction("v") as tx:
+            tx.put("t", pd.DataFrame({"i": [i]}))
+    files = sorted(p.name for p in (tmp_path / "ws" / "tables").iterdir())
+    assert files == ["t-3.parquet"]
