@@ -59,6 +59,10 @@ def _root(
 for _name in COMMAND_MODULES:
     importlib.import_module(f"veerkracht.cli.{_name}").register(app)
 
+from veerkracht.cli.import_app import import_app  # noqa: E402 - after the modules filled it
+
+app.add_typer(import_app, name="import")
+
 
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; user errors print one clear line and exit 2."""
