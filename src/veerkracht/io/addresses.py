@@ -1,0 +1,502 @@
+"""Read BAG addresses into the ``addresses`` contract (points in RD New).
+
+Two layouts are supported (``docs/data.md``):
+
+``ljpc-csv``
+    The LJPc "Nederlandse adressen en postcodes" export: ``;``-separated,
+    optionally zstd-compressed, WGS84 ``lat``/``lon``, columns
+    ``straat;huisnummer;huisletter;huisnummertoevoeging;postcode;woonplaats;
+    gemeente;provincie;lat;lon``. It gives no use class, so every address is
+    a dwelling (``is_dwelling=True``).
+``bag-gpkg``
+    A BAG GeoPackage with layers ``verblijfsobjecten``, ``ligplaatsen`` and
+    ``standplaatsen`` in RD New (the PDOK/gokoala layout: ``nummer_id``,
+    ``straatnaam``, ``huisnummer``, ``huisletter``, ``toevoeging``, ...).
+    Ligplaatsen (houseboats) and standplaatsen (mobile homes) count as
+    dwellings; verblijfsobjecten count when they have a ``woonfunctie``, or
+    always when the file gives no ``gebruiksdoel``.
+
+Duplicates of the address key (postcode, huisnummer, huisletter,
+toevoeging) are handled as decided in ``docs/adr/0002-duplicate-addresses.md``:
+rows with the same street and woonplaats within 250 m of each other are one
+address (the first row is kept, the others are counted in the summary);
+anything else is rejected with every line involved.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from veerkracht.io._common import (
+    RD,
+    WGS84,
+    check_columns,
+    check_coordinates,
+    clean_str,
+    crs_of,
+    decode,
+    parse_float,
+    raise_if,
+    read_bytes,
+    read_csv_text,
+    rejected,
+    require_file,
+    source_name,
+    to_rd,
+)
+from veerkracht.io.validation import (
+    ImportRejected,
+    ImportResult,
+    RejectedRow,
+    file_error,
+)
+
+FORMATS = ("ljpc-csv", "bag-gpkg")
+
+#: Columns of the ``addresses`` table, in order (plus ``geometry``).
+COLUMNS = (
+    "address_id", "straat", "huisnummer", "huisletter", "toevoeging", "postcode",
+    "woonplaats", "gemeente", "vbo_id", "pand_id", "gebruiksdoel", "is_dwelling",
+    "buurtcode", "source",
+)
+
+#: Same key, same street and woonplaats, at most this far apart: one address.
+DUPLICATE_RADIUS_M = 250.0
+
+LJPC_REQUIRED = ("straat", "huisnummer", "huisletter", "huisnummertoevoeging",
+                 "postcode", "woonplaats", "lat", "lon")
+LJPC_OPTIONAL = ("gemeente", "provincie")
+
+BAG_LAYERS = ("verblijfsobjecten", "ligplaatsen", "standplaatsen",
+              "verblijfsobject", "ligplaats", "standplaats")
+
+#: Accepted field names per contract column in a BAG GeoPackage, first wins.
+BAG_FIELDS = {
+    "nummer_id": ("nummer_id", "nummeraanduiding_id", "nummeraanduiding",
+                  "hoofdadres_identificatie", "nummeraanduiding_identificatie"),
+    "straat": ("straatnaam", "openbare_ruimte_naam", "openbareruimtenaam", "straat"),
+    "huisnummer": ("huisnummer",),
+    "huisletter": ("huisletter",),
+    "toevoeging": ("toevoeging", "huisnummertoevoeging"),
+    "postcode": ("postcode",),
+    "woonplaats": ("woonplaats", "woonplaats_naam", "woonplaatsnaam"),
+    "gemeente": ("gemeente", "gemeentenaam", "gemeente_naam"),
+    "vbo_id": ("verblijfsobject_id", "vbo_id", "adresseerbaarobject_id"),
+    "pand_id": ("pand_id", "pand_identificatie", "pandidentificatie", "pandref"),
+    "gebruiksdoel": ("gebruiksdoel", "gebruiksdoelen"),
+    "status": ("status",),
+    "datum_eind": ("datum_eind", "einddatum", "eind_geldigheid"),
+}
+
+Progress = Callable[..., None] | None
+
+
+def _tick(progress: Progress, n: int = 0, description: str | None = None,
+          total: int | None = None) -> None:
+    if progress is not None:
+        progress(n, description=description, total=total)
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """``'ljpc-csv'`` or ``'bag-gpkg'``, from the content and the extension."""
+    p = require_file(path)
+    with p.open("rb") as fh:
+        head = fh.read(512)
+    if head.startswith(b"SQLite format 3\x00"):
+        return "bag-gpkg"
+    if head[:4] == b"\x28\xb5\x2f\xfd":
+        return "ljpc-csv"
+    suffixes = "".join(p.suffixes).lower()
+    if suffixes.endswith(".gpkg"):
+        return "bag-gpkg"
+    first = head.split(b"\n", 1)[0].lower()
+    if b"huisnummer" in first and b"lat" in first and b"lon" in first:
+        return "ljpc-csv"
+    if suffixes.endswith((".csv", ".csv.zst", ".txt")):
+        return "ljpc-csv"
+    raise file_error(
+        "onbekend bestandsformaat voor adressen; gebruik een LJPc-CSV (.csv of "
+        ".csv.zst) of een BAG-GeoPackage (.gpkg), of geef --format "
+        f"({', '.join(FORMATS)})",
+        source=p.name,
+    )
+
+
+def read_addresses(
+    path: str | os.PathLike[str],
+    format: str | None = None,  # noqa: A002 - matches the CLI option
+    progress: Progress = None,
+) -> ImportResult:
+    """Read one address file into the ``addresses`` contract.
+
+    Parameters
+    ----------
+    path : path-like
+        An LJPc CSV (``.csv`` or ``.csv.zst``) or a BAG GeoPackage.
+    format : {'ljpc-csv', 'bag-gpkg'}, optional
+        Overrides detection by content and extension.
+    progress : callable, optional
+        ``advance(n=1, description=None, total=None)``.
+
+    Returns
+    -------
+    ImportResult
+        ``frame`` is a GeoDataFrame in EPSG:28992 with the columns of
+        :data:`COLUMNS`; ``summary`` has ``rows_read``, ``rows_written``,
+        ``duplicates_merged``, ``crs_in``, ``crs_out`` and more.
+
+    Raises
+    ------
+    ImportRejected
+        With every rejected row, or with one file-level reason.
+    """
+    if format is None:
+        format = detect_format(path)
+    elif format not in FORMATS:
+        raise file_error(
+            f"onbekend formaat {format!r}; kies uit {', '.join(FORMATS)}",
+            source=source_name(path),
+        )
+    if format == "ljpc-csv":
+        return _read_ljpc(path, progress)
+    return _read_bag_gpkg(path, progress)
+
+
+# --------------------------------------------------------------------- LJPc
+
+
+def _read_ljpc(path, progress: Progress) -> ImportResult:
+    name = source_name(path)
+    _tick(progress, description=f"{name}: lezen")
+    text = decode(read_bytes(path), name)
+    raw, lines = read_csv_text(text, name)
+    del text
+    check_columns(raw.columns, LJPC_REQUIRED, name, "een LJPc-adressenbestand",
+                  optional=LJPC_OPTIONAL)
+    n_read = len(raw)
+    _tick(progress, description=f"{name}: controleren", total=n_read)
+
+    lat, bad_lat = parse_float(raw["lat"])
+    lon, bad_lon = parse_float(raw["lon"])
+    parts = _address_parts(
+        raw["straat"], raw["huisnummer"], raw["huisletter"],
+        raw["huisnummertoevoeging"], raw["postcode"], raw["woonplaats"],
+    )
+    bad = parts.pop("_rejected")
+    bad += rejected(bad_lat, lines, "lat is geen getal", raw["lat"])
+    bad += rejected(bad_lon, lines, "lon is geen getal", raw["lon"])
+    missing_xy = (np.isnan(lat) | np.isnan(lon)) & ~(bad_lat | bad_lon)
+    bad += rejected(missing_xy, lines, "coördinaat (lat/lon) ontbreekt")
+    raise_if(bad, name)
+    check_coordinates(lon, lat, lines, WGS84, name, labels=("lon", "lat"))
+    _tick(progress, description=f"{name}: omrekenen naar RD New")
+    x, y = to_rd(lon, lat, WGS84)
+
+    gemeente = (clean_str(raw["gemeente"]) if "gemeente" in raw
+                else pd.Series(pd.NA, index=raw.index, dtype="str"))
+    frame = pd.DataFrame(
+        {
+            **parts,
+            "gemeente": gemeente,
+            "vbo_id": pd.Series(pd.NA, index=raw.index, dtype="str"),
+            "pand_id": pd.Series(pd.NA, index=raw.index, dtype="str"),
+            "gebruiksdoel": pd.Series(pd.NA, index=raw.index, dtype="str"),
+            "is_dwelling": np.ones(n_read, dtype=bool),
+            "buurtcode": pd.Series(pd.NA, index=raw.index, dtype="str"),
+            "source": pd.Series(name, index=raw.index, dtype="str"),
+        }
+    )
+    frame["address_id"] = _address_key(frame)
+    del raw
+    frame, merged = _merge_duplicates(frame, x, y, lines, name)
+    _tick(progress, n_read, description=f"{name}: klaar")
+    gdf = _finish(frame)
+    summary = {
+        "format": "ljpc-csv",
+        "rows_read": n_read,
+        "rows_written": len(gdf),
+        "dwellings": int(gdf["is_dwelling"].sum()),
+        "duplicates_merged": len(merged),
+        "duplicate_lines": merged[:100],
+        "crs_in": WGS84,
+        "crs_out": RD,
+        "dwelling_rule": "geen gebruiksdoel in de bron: elk adres telt als woning",
+    }
+    return ImportResult(gdf, summary)
+
+
+_POSTCODE = r"\d{4}[A-Z]{2}"
+
+
+def _matches(series: pd.Series, pattern: str) -> np.ndarray:
+    """True where the cell fully matches ``pattern``; False for NA."""
+    return series.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+
+
+def _address_parts(straat, huisnummer, huisletter, toevoeging, postcode, woonplaats,
+                   lines=None, has_id=None) -> dict:
+    """Clean and check the address fields (vectorised); collect rejected rows.
+
+    ``has_id`` marks rows with a BAG id, which need no postcode for their key.
+    """
+    n = len(straat)
+    if lines is None:
+        lines = np.arange(2, n + 2)
+    bad: list[RejectedRow] = []
+    s_straat = clean_str(straat)
+    bad += rejected(s_straat.isna().to_numpy(), lines, "straat ontbreekt")
+
+    hn = huisnummer
+    if pd.api.types.is_integer_dtype(hn.dtype):
+        num = hn.astype("Int64")
+        bad += rejected(num.isna().to_numpy(), lines, "huisnummer ontbreekt")
+    else:
+        s_hn = hn.astype("str").str.strip()
+        ok = _matches(s_hn, r"\d{1,5}")
+        miss = s_hn.isna().to_numpy()
+        bad += rejected(miss, lines, "huisnummer ontbreekt")
+        bad += rejected(~ok & ~miss, lines, "huisnummer is geen geheel getal", hn)
+        num = pd.to_numeric(s_hn.where(ok), errors="coerce").astype("Int64")
+    bad += rejected((num.fillna(1) < 1).to_numpy(dtype=bool), lines,
+                    "huisnummer moet 1 of hoger zijn", hn)
+
+    s_letter = clean_str(huisletter)
+    ok = _matches(s_letter, r"[A-Za-z]") | s_letter.isna().to_numpy()
+    bad += rejected(~ok, lines, "huisletter moet één letter zijn", s_letter)
+
+    s_toev = clean_str(toevoeging)
+    ok = _matches(s_toev, r"[A-Za-z0-9]{1,4}") | s_toev.isna().to_numpy()
+    bad += rejected(~ok, lines, "huisnummertoevoeging moet 1-4 letters/cijfers zijn",
+                    s_toev)
+
+    s_pc = clean_str(postcode).str.replace(" ", "", regex=False).str.upper()
+    miss = s_pc.isna().to_numpy()
+    ok = _matches(s_pc, _POSTCODE)
+    need = miss if has_id is None else miss & ~has_id
+    bad += rejected(need, lines, "postcode ontbreekt (nodig voor het adres-id)")
+    bad += rejected(~ok & ~miss, lines, "postcode heeft niet de vorm 1234AB", postcode)
+
+    return {
+        "straat": s_straat,
+        "huisnummer": num,
+        "huisletter": s_letter,
+        "toevoeging": s_toev,
+        "postcode": s_pc.astype("str"),
+        "woonplaats": clean_str(woonplaats),
+        "_rejected": bad,
+    }
+
+
+def _address_key(frame: pd.DataFrame) -> pd.Series:
+    """``POSTCODE-HUISNUMMER[HUISLETTER][-TOEVOEGING]``, e.g. ``1013AB-12-2``."""
+    key = (frame["postcode"] + "-" + frame["huisnummer"].astype("str")
+           + frame["huisletter"].fillna(""))
+    toev = ("-" + frame["toevoeging"]).fillna("")
+    return (key + toev).astype("str")
+
+
+def _merge_duplicates(
+    frame: pd.DataFrame, x: np.ndarray, y: np.ndarray, lines: np.ndarray, name: str
+) -> tuple[pd.DataFrame, list[int]]:
+    """Keep the first row of consistent duplicates; reject conflicting ones.
+
+    Returns the frame with ``x``/``y`` columns and the lines that were merged.
+    """
+    frame["x"] = x
+    frame["y"] = y
+    frame["_line"] = lines
+    dup = frame["address_id"].duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return frame, []
+    d = frame.loc[dup, ["address_id", "straat", "woonplaats", "x", "y", "_line"]]
+    g = d.groupby("address_id", sort=False)
+    span = np.hypot(g["x"].transform("max") - g["x"].transform("min"),
+                    g["y"].transform("max") - g["y"].transform("min"))
+    same = (g["straat"].transform("nunique", dropna=False).eq(1)
+            & g["woonplaats"].transform("nunique", dropna=False).eq(1))
+    conflict = (~same | (span > DUPLICATE_RADIUS_M)).to_numpy()
+    if conflict.any():
+        c = d.loc[conflict]
+        others = c.groupby("address_id", sort=False)["_line"].agg(
+            lambda s: ", ".join(str(v) for v in s))
+        rows = [
+            RejectedRow(
+                int(line),
+                "adres komt meer dan eens voor met een andere straat/woonplaats of "
+                f"meer dan {DUPLICATE_RADIUS_M:.0f} m verderop (regels "
+                f"{others[key]})",
+                key,
+            )
+            for key, line in zip(c["address_id"], c["_line"], strict=True)
+        ]
+        raise_if(rows, name)
+    drop = frame["address_id"].duplicated(keep="first").to_numpy()
+    merged = [int(v) for v in lines[drop]]
+    return frame.loc[~drop].reset_index(drop=True), merged
+
+
+def _finish(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    geometry = gpd.points_from_xy(frame["x"].to_numpy(), frame["y"].to_numpy(), crs=RD)
+    out = frame.loc[:, list(COLUMNS)]
+    out["huisnummer"] = out["huisnummer"].astype("int64")
+    out["is_dwelling"] = out["is_dwelling"].astype(bool)
+    for col in COLUMNS:
+        if col not in ("huisnummer", "is_dwelling"):
+            out[col] = out[col].astype("str")
+    return gpd.GeoDataFrame(out, geometry=geometry, crs=RD)
+
+
+# ------------------------------------------------------------------ BAG gpkg
+
+
+def _pick(columns, names) -> str | None:
+    lower = {c.lower(): c for c in columns}
+    for n in names:
+        if n in lower:
+            return lower[n]
+    return None
+
+
+def _read_bag_gpkg(path, progress: Progress) -> ImportResult:
+    import pyogrio
+
+    p = require_file(path)
+    name = p.name
+    try:
+        layers = [str(row[0]) for row in pyogrio.list_layers(p)]
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        raise file_error(f"geen leesbare GeoPackage ({exc})", source=name) from None
+    wanted = [lay for lay in layers if lay.lower() in BAG_LAYERS]
+    if not wanted:
+        raise file_error(
+            "geen BAG-adreslagen gevonden; verwacht verblijfsobjecten, ligplaatsen "
+            f"en/of standplaatsen, gevonden: {', '.join(layers) or 'geen lagen'}",
+            source=name,
+        )
+    frames, errors, per_layer, dropped_inactive = [], [], {}, 0
+    for layer in wanted:
+        _tick(progress, description=f"{name}: laag {layer}")
+        try:
+            gdf = gpd.read_file(p, layer=layer)
+        except Exception as exc:
+            raise file_error(f"laag {layer} is niet leesbaar ({exc})",
+                             source=name) from None
+        try:
+            part, n_inactive = _bag_layer(gdf, layer, f"{name}:{layer}")
+        except ImportRejected as err:
+            errors.append(err)
+            continue
+        per_layer[layer] = len(part)
+        dropped_inactive += n_inactive
+        frames.append(part)
+    if errors:
+        raise ImportRejected.combine(errors)
+    frame = pd.concat(frames, ignore_index=True)
+    frame["source"] = name
+    dup = frame["address_id"].duplicated(keep=False).to_numpy()
+    if dup.any():
+        rows = [RejectedRow(int(line), "BAG-id komt meer dan eens voor", key, src)
+                for key, line, src in zip(frame.loc[dup, "address_id"],
+                                          frame.loc[dup, "_line"],
+                                          frame.loc[dup, "_src"], strict=True)]
+        raise ImportRejected(rows, source=name)
+    gdf = _finish(frame)
+    _tick(progress, len(gdf), description=f"{name}: klaar")
+    summary = {
+        "format": "bag-gpkg",
+        "layers": per_layer,
+        "rows_read": int(sum(per_layer.values()) + dropped_inactive),
+        "rows_written": len(gdf),
+        "dropped_inactive": dropped_inactive,
+        "dwellings": int(gdf["is_dwelling"].sum()),
+        "duplicates_merged": 0,
+        "crs_in": RD,
+        "crs_out": RD,
+        "dwelling_rule": (
+            "verblijfsobject met woonfunctie (zonder gebruiksdoel in de bron: "
+            "altijd); ligplaatsen en standplaatsen tellen als woning"
+        ),
+    }
+    return ImportResult(gdf, summary)
+
+
+def _bag_layer(gdf: gpd.GeoDataFrame, layer: str, src: str):
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    pick = {k: _pick(cols, v) for k, v in BAG_FIELDS.items()}
+    need = ("straat", "huisnummer", "postcode")
+    missing = [BAG_FIELDS[k][0] for k in need if pick[k] is None]
+    if missing:
+        check_columns(cols, [BAG_FIELDS[k][0] for k in need], src,
+                      f"BAG-laag {layer}", optional=cols)
+    n = len(gdf)
+    lines = np.arange(1, n + 1)
+
+    def col(key):
+        c = pick[key]
+        if c is None:
+            return pd.Series(pd.NA, index=gdf.index, dtype="str")
+        return gdf[c]
+
+    # Only current addresses: an end date or a withdrawn status means gone.
+    active = np.ones(n, dtype=bool)
+    if pick["datum_eind"] is not None:
+        active &= gdf[pick["datum_eind"]].isna().to_numpy()
+    if pick["status"] is not None:
+        st = gdf[pick["status"]].astype("str").str.lower()
+        active &= ~st.str.contains("ingetrokken|niet gerealiseerd|ten onrechte",
+                                   regex=True).fillna(False).to_numpy(dtype=bool)
+    crs = crs_of(gdf)
+    if crs is None:
+        raise file_error(f"laag {layer} heeft geen coördinatenstelsel", source=src)
+    geom = gdf.geometry
+    empty = (geom.isna() | geom.is_empty).to_numpy()
+    bad = rejected(empty, lines, "geometrie ontbreekt")
+    pts = geom.where(~empty).representative_point() if empty.any() or \
+        not (geom.geom_type == "Point").all() else geom
+    gx = pts.x.to_numpy(dtype=float)
+    gy = pts.y.to_numpy(dtype=float)
+    nid = clean_str(col("nummer_id"))
+    parts = _address_parts(col("straat"), col("huisnummer"), col("huisletter"),
+                           col("toevoeging"), col("postcode"), col("woonplaats"),
+                           lines=lines, has_id=nid.notna().to_numpy())
+    bad += parts.pop("_rejected")
+    raise_if([r for r in bad if active[r.line - 1]], src)
+    check_coordinates(gx[active], gy[active], lines[active],
+                      RD if crs == RD else WGS84, src)
+    x, y = to_rd(gx, gy, crs)
+
+    is_vbo = layer.lower().startswith("verblijfsobject")
+    gebruik = clean_str(col("gebruiksdoel"))
+    if is_vbo and pick["gebruiksdoel"] is not None:
+        dwelling = gebruik.str.contains("woon", case=False).fillna(False)
+        dwelling = dwelling.to_numpy(dtype=bool)
+    else:
+        dwelling = np.ones(n, dtype=bool)
+    frame = pd.DataFrame({**parts,
+                          "gemeente": clean_str(col("gemeente")),
+                          "vbo_id": clean_str(col("vbo_id")),
+                          "pand_id": clean_str(col("pand_id")),
+                          "gebruiksdoel": gebruik.str.replace(",", ";"),
+                          "is_dwelling": dwelling,
+                          "buurtcode": pd.Series(pd.NA, index=gdf.index, dtype="str"),
+                          "source": pd.Series("", index=gdf.index, dtype="str")})
+    key = _address_key(frame)
+    frame["address_id"] = nid.fillna(key).astype("str")
+    frame["x"], frame["y"], frame["_line"], frame["_src"] = x, y, lines, src
+    frame = frame.loc[active].reset_index(drop=True)
+    return frame, int((~active).sum())
+
+
+def combine_results(results: list[ImportResult]) -> gpd.GeoDataFrame:
+    """Concatenate several address results; helper for multi-file imports."""
+    frames = [r.frame for r in results]
+    out = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=RD)
+
+
+__all__ = ["COLUMNS", "FORMATS", "combine_results", "detect_format", "read_addresses"]
