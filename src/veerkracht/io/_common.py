@@ -281,3 +281,84 @@ def crs_of(frame) -> str | None:
         return None
     epsg = crs.to_epsg()
     return f"EPSG:{epsg}" if epsg else crs.to_string()
+
+
+def list_layers(path: Path) -> list[str]:
+    """Layer names of a vector file; a file-level rejection when unreadable."""
+    import pyogrio
+
+    try:
+        return [str(row[0]) for row in pyogrio.list_layers(path)]
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        raise file_error(f"geen leesbaar GeoPackage/GeoJSON-bestand ({exc})",
+                         source=path.name) from None
+
+
+def read_vector(path: Path, layer: str | None = None):
+    """A GeoDataFrame with its CRS checked (GeoJSON without one is WGS84).
+
+    Returns the frame and its CRS as ``EPSG:NNNN``.
+    """
+    import geopandas as gpd
+
+    name = path.name if layer is None else f"{path.name}:{layer}"
+    try:
+        gdf = gpd.read_file(path, layer=layer)
+    except Exception as exc:
+        raise file_error(f"bestand/laag is niet leesbaar ({exc})",
+                         source=name) from None
+    if gdf.empty:
+        raise file_error("het bestand bevat geen objecten", source=name)
+    if "geometry" not in gdf or gdf.geometry.name not in gdf:
+        raise file_error("het bestand heeft geen geometrie", source=name)
+    crs = crs_of(gdf)
+    if crs is None:
+        if path.suffix.lower() in (".geojson", ".json"):
+            crs = WGS84
+            gdf = gdf.set_crs(WGS84)
+        else:
+            raise file_error("het bestand heeft geen coördinatenstelsel (CRS)",
+                             source=name)
+    if crs not in (RD, WGS84, "EPSG:4258", "EPSG:3857"):
+        # Any other CRS is accepted but brought to WGS84 first for the check.
+        gdf = gdf.to_crs(WGS84)
+        crs = WGS84
+    return gdf, crs
+
+
+def check_geometries(gdf, lines: np.ndarray, crs: str, name: str,
+                     kinds: tuple[str, ...]) -> None:
+    """Refuse missing/empty/wrong-type geometries and ones outside the Netherlands."""
+    import shapely
+
+    geom = gdf.geometry.to_numpy()
+    missing = shapely.is_missing(geom) | shapely.is_empty(geom)
+    types = gdf.geometry.geom_type.to_numpy(dtype=object)
+    wrong = ~missing & ~np.isin(types, list(kinds))
+    bad = rejected(missing, lines, "geometrie ontbreekt")
+    bad += rejected(wrong, lines, f"geometrie is geen {'/'.join(kinds)}",
+                    pd.Series(types))
+    raise_if(bad, name)
+    check_crs = RD if crs == RD else WGS84
+    bounds = shapely.bounds(geom)
+    if crs == "EPSG:3857":
+        from pyproj import Transformer
+
+        tr = Transformer.from_crs(crs, WGS84, always_xy=True)
+        bx, by = tr.transform(bounds[:, 0], bounds[:, 1])
+    else:
+        bx, by = bounds[:, 0], bounds[:, 1]
+    check_coordinates(np.asarray(bx), np.asarray(by), lines, check_crs, name)
+
+
+def geometry_to_rd(gdf, crs: str):
+    return gdf if crs == RD else gdf.to_crs(RD)
+
+
+def pick_column(columns: Iterable[str], *names: str) -> str | None:
+    """The first of ``names`` present in ``columns`` (case-insensitive)."""
+    lower = {str(c).lower(): str(c) for c in columns}
+    for n in names:
+        if n.lower() in lower:
+            return lower[n.lower()]
+    return None
