@@ -1,0 +1,853 @@
+"""Places: every dwelling in exactly one entrance, building, block, street, buurt.
+
+The rules, the id scheme and the tolerances are written down in
+``docs/places.md``; this module is their single implementation. It is pure:
+frames in, a frozen :class:`PlaceSet` out, no I/O.
+
+The derivation is vectorised throughout (factorize, ``np.bincount``, sparse
+connected components, ``shapely`` 2 array functions), so that a national
+set of about 9.5 million dwellings fits in minutes on two cores.
+
+Examples
+--------
+>>> import geopandas as gpd, pandas as pd, shapely
+>>> addresses = gpd.GeoDataFrame(
+...     {"address_id": ["1234AB-12-1", "1234AB-12-2", "1234AB-14"],
+...      "straat": ["Bosweg"] * 3, "huisnummer": [12, 12, 14],
+...      "huisletter": pd.array([None] * 3, dtype="str"),
+...      "toevoeging": pd.array(["1", "2", None], dtype="str"),
+...      "postcode": ["1234AB"] * 3, "woonplaats": ["Leek"] * 3,
+...      "is_dwelling": [True] * 3},
+...     geometry=shapely.points([(0, 0), (0, 1), (30, 0)]), crs=28992)
+>>> places = derive_places(addresses)
+>>> places.dwellings["entrance_id"].tolist()
+['E-1234AB-12-1', 'E-1234AB-12-1', 'E-1234AB-14']
+>>> places.levels["entrance"]["n_dwellings"].tolist()
+[2, 1]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+__all__ = [
+    "BLOCK_LINK_DISTANCE",
+    "BUILDING_LINK_DISTANCE",
+    "COINCIDE_TOLERANCE",
+    "FOOTPRINT_TOUCH_TOLERANCE",
+    "IN_USE_STATUSES",
+    "LEVELS",
+    "TABLES",
+    "UNKNOWN",
+    "PlaceSet",
+    "derive_places",
+    "touching_groups",
+]
+
+#: The levels, from small to large; each place's parent is one step up.
+LEVELS = ("entrance", "building", "block", "street", "buurt", "wijk", "gemeente")
+#: Workspace table per level (docs/architecture.md, "Derived").
+TABLES = {"dwellings": "dwellings"} | {lvl: f"place_{lvl}" for lvl in LEVELS}
+#: Code for a buurt, wijk or gemeente that neither a code nor a polygon gives.
+UNKNOWN = "onbekend"
+
+#: Address points closer than this (metres) on the same street share an entrance.
+COINCIDE_TOLERANCE = 0.5
+#: Without footprints: points of multi-dwelling entrances on the same street and
+#: postcode closer than this (metres) belong to one building.
+BUILDING_LINK_DISTANCE = 8.0
+#: Without footprints: points on the same street closer than this (metres) link
+#: their buildings into one block.
+BLOCK_LINK_DISTANCE = 9.0
+#: Footprints closer than this (metres) touch, and form one block.
+FOOTPRINT_TOUCH_TOLERANCE = 0.5
+#: BAG pand statuses (lower case) whose footprints count; NA counts as in use.
+IN_USE_STATUSES = frozenset({
+    "pand in gebruik",
+    "pand in gebruik (niet ingemeten)",
+    "verbouwing pand",
+    "sloopvergunning verleend",
+})
+#: Neighbours looked at per address point for the point-based rules.
+_K_NEIGHBOURS = 8
+#: Above this many multi-footprint blocks, block geometry is the convex hull of
+#: the footprint vertices instead of their exact union (speed).
+_MAX_UNIONS = 50_000
+_RD = 28992
+_PLACE_COLUMNS = ["place_id", "name", "parent_id", "buurtcode", "n_dwellings", "method"]
+
+
+@dataclass(frozen=True)
+class PlaceSet:
+    """Every dwelling and the places it belongs to.
+
+    Attributes
+    ----------
+    dwellings : geopandas.GeoDataFrame
+        One row per dwelling: ``address_id``, ``entrance_id``, ``building_id``,
+        ``block_id``, ``street_id``, ``buurtcode`` (or ``onbekend``),
+        ``wijkcode``, ``gemeentecode``, point geometry (EPSG:28992).
+    levels : dict of str to geopandas.GeoDataFrame
+        Per level of :data:`LEVELS`, one row per place: ``place_id``, ``name``,
+        ``parent_id``, ``buurtcode``, ``n_dwellings``, ``method``, geometry.
+    summary : dict
+        Counts per level, methods per level, dwellings in an unknown buurt.
+    """
+
+    dwellings: gpd.GeoDataFrame
+    levels: dict[str, gpd.GeoDataFrame]
+    summary: dict = field(default_factory=dict)
+
+    def tables(self) -> dict[str, gpd.GeoDataFrame]:
+        """The workspace tables by name: ``dwellings``, ``place_entrance``, ..."""
+        out = {"dwellings": self.dwellings}
+        out.update({TABLES[lvl]: frame for lvl, frame in self.levels.items()})
+        return out
+
+
+# --------------------------------------------------------------------------
+# small vectorised helpers
+
+
+def _str(values: pd.Series | np.ndarray | list) -> pd.Series:
+    """A pandas ``str`` Series with NA for missing and for blank strings."""
+    s = pd.Series(values, dtype="str") if not isinstance(values, pd.Series) else values
+    s = s.astype("str").reset_index(drop=True)
+    s = s.str.strip()
+    return s.mask(s == "")
+
+
+def _codes(*columns: pd.Series | np.ndarray) -> np.ndarray:
+    """Dense int codes of the combined key; NA is a value of its own."""
+    if len(columns) == 1:
+        codes, _ = pd.factorize(pd.Series(columns[0]), use_na_sentinel=False)
+        return codes.astype(np.int64)
+    frame = pd.DataFrame({f"c{i}": _codes(c) for i, c in enumerate(columns)})
+    return frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy(np.int64)
+
+
+def _group_edges(codes: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Edges joining every row to the first row of its group (rows in ``mask``)."""
+    idx = np.arange(len(codes)) if mask is None else np.flatnonzero(mask)
+    c = codes[idx]
+    uniq, first = np.unique(c, return_index=True)
+    first_row = np.empty(uniq.max() + 1 if len(uniq) else 0, dtype=np.int64)
+    first_row[uniq] = idx[first]
+    return np.vstack([idx, first_row[c]])
+
+
+def _components(n: int, edges: list[np.ndarray]) -> np.ndarray:
+    """Connected component label of each of ``n`` nodes, given (2, m) edges."""
+    edges = [e for e in edges if e.size]
+    if not edges:
+        return np.arange(n, dtype=np.int64)
+    e = np.hstack(edges)
+    graph = sparse.coo_matrix(
+        (np.ones(e.shape[1], dtype=np.int8), (e[0], e[1])), shape=(n, n)
+    ).tocsr()
+    _, labels = connected_components(graph, directed=False)
+    return labels.astype(np.int64)
+
+
+def _relabel(labels: np.ndarray, rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dense labels ordered by their smallest member rank; and that member's row.
+
+    Returns ``(codes, rep)``: ``codes[i]`` is the place number of row ``i`` and
+    ``rep[k]`` the row of place ``k`` whose ``rank`` is smallest. Both depend
+    on ``rank`` only, never on row order, so ids built from ``rep`` are stable.
+    """
+    labels = pd.factorize(labels)[0]
+    best = np.full(labels.max() + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best, labels, rank)
+    order = np.argsort(best, kind="stable")
+    new = np.empty_like(order)
+    new[order] = np.arange(len(order))
+    codes = new[labels]
+    inv_rank = np.empty_like(rank)
+    inv_rank[rank] = np.arange(len(rank))
+    return codes, inv_rank[best[order]]
+
+
+def _unique_per_group(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """``values`` (int, -1 = none) when constant within each group, else -1."""
+    lo = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    hi = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(lo, codes, values)
+    np.maximum.at(hi, codes, values)
+    return np.where(lo == hi, lo, -1)
+
+
+def _slug(values: pd.Series) -> pd.Series:
+    """Readable id part: lower case, runs of other characters become one ``-``."""
+    s = values.astype("str").str.lower()
+    s = s.str.replace(r"[^0-9a-z]+", "-", regex=True).str.strip("-")
+    return s.mask(s == "", "x")
+
+
+def _dedupe_ids(ids: pd.Series, tiebreak: pd.Series) -> pd.Series:
+    """Append ``-2``, ``-3`` ... to ids that collide, in ``tiebreak`` order."""
+    ids = ids.reset_index(drop=True)
+    dup = ids.duplicated(keep=False)
+    if not dup.any():
+        return ids
+    sub = pd.DataFrame({"id": ids[dup], "t": tiebreak.reset_index(drop=True)[dup]})
+    sub = sub.sort_values(["id", "t"])
+    nth = sub.groupby("id").cumcount()
+    suffix = np.where(nth > 0, "-" + (nth + 1).astype(str), "")
+    ids = ids.copy()
+    ids.loc[sub.index] = sub["id"] + suffix
+    return ids
+
+
+def _rank(address_id: pd.Series) -> np.ndarray:
+    """Rank of each address id in sorted order (the stable tie breaker)."""
+    order = pc.sort_indices(pa.array(address_id.astype("str").to_numpy()))
+    order = order.to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
+
+
+def _hulls(xy: np.ndarray, codes: np.ndarray, n: int,
+           points: np.ndarray | None = None) -> np.ndarray:
+    """Convex hull of the points of each group (a point for one member).
+
+    ``points`` (the rows of ``xy`` as shapely points) saves building one
+    multipoint per single-member group, the common case.
+    """
+    size = np.bincount(codes, minlength=n)
+    out = np.empty(n, dtype=object)
+    if points is not None:
+        first = np.full(n, -1, dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes))[::-1]
+        single = size == 1
+        out[single] = points[first[single]]
+        rows = np.flatnonzero(size[codes] >= 2)
+    else:
+        rows = np.arange(len(codes))
+    if len(rows):
+        sub, groups = pd.factorize(codes[rows], sort=True)
+        order = np.argsort(sub, kind="stable")
+        multi = shapely.multipoints(xy[rows][order], indices=sub[order])
+        out[groups] = shapely.convex_hull(multi)
+    return out
+
+
+def _mean_points(xy: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
+    counts = np.bincount(codes, minlength=n)
+    mx = np.bincount(codes, weights=xy[:, 0], minlength=n) / counts
+    my = np.bincount(codes, weights=xy[:, 1], minlength=n) / counts
+    return shapely.points(mx, my)
+
+
+def _neighbour_pairs(xy: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``(i, j), i != j`` of points within ``radius``, up to k per point.
+
+    Exactly coinciding points are collapsed first, so that a pile of flats on
+    one point does not use up the k neighbours; the result is expanded back
+    onto rows of ``xy`` for the first row at each location only (the rows at
+    one location are linked by the caller where its rule wants that).
+    """
+    loc, first = np.unique(xy, axis=0, return_index=True)
+    if len(loc) < 2:
+        return np.empty((2, 0), np.int64), np.empty(0)
+    tree = cKDTree(loc)
+    k = min(_K_NEIGHBOURS, len(loc))
+    out_i, out_j, out_d = [], [], []
+    for start in range(0, len(loc), 1_000_000):
+        chunk = loc[start:start + 1_000_000]
+        dist, idx = tree.query(chunk, k=k, distance_upper_bound=radius, workers=2)
+        src = np.repeat(np.arange(start, start + len(chunk)), k).reshape(-1, k)
+        keep = (idx < len(loc)) & (idx != src)
+        out_i.append(src[keep])
+        out_j.append(idx[keep])
+        out_d.append(dist[keep].astype(np.float32))
+    i = first[np.concatenate(out_i)]
+    j = first[np.concatenate(out_j)]
+    return np.vstack([i, j]), np.concatenate(out_d)
+
+
+# --------------------------------------------------------------------------
+# the rules
+
+
+def touching_groups(
+    footprints: np.ndarray, tolerance: float = FOOTPRINT_TOUCH_TOLERANCE
+) -> np.ndarray:
+    """Group polygons whose footprints touch (within ``tolerance`` metres).
+
+    Parameters
+    ----------
+    footprints : array of shapely geometries
+        Building footprints in a metric CRS (EPSG:28992).
+    tolerance : float
+        Gap still counted as touching: BAG footprints of adjoining houses share
+        a wall but their outlines are digitised separately.
+
+    Returns
+    -------
+    numpy.ndarray
+        Component label per footprint (0-based, arbitrary order).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> boxes = [shapely.box(0, 0, 5, 5), shapely.box(5, 0, 10, 5),
+    ...          shapely.box(20, 0, 25, 5)]
+    >>> touching_groups(boxes).tolist()
+    [0, 0, 1]
+    """
+    geoms = np.asarray(footprints, dtype=object)
+    tree = shapely.STRtree(geoms)
+    pairs = tree.query(geoms, predicate="dwithin", distance=tolerance)
+    return _components(len(geoms), [pairs])
+
+
+def _in_use(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if "status" not in buildings.columns:
+        return buildings
+    status = buildings["status"].astype("str").str.strip().str.lower()
+    return buildings[status.isna() | status.isin(IN_USE_STATUSES).fillna(False)]
+
+
+def _check_crs(frame: gpd.GeoDataFrame, what: str) -> None:
+    if frame.crs is None or frame.crs.to_epsg() != _RD:
+        raise ValueError(f"{what} must be in EPSG:28992 (RD New), got {frame.crs}")
+
+
+@dataclass
+class _Frame:
+    """The dwellings as plain arrays, with what the rules need."""
+
+    address_id: pd.Series
+    straat: pd.Series
+    huisnummer: np.ndarray
+    huisletter: pd.Series
+    toevoeging: pd.Series
+    postcode: pd.Series
+    woonplaats: pd.Series
+    xy: np.ndarray
+    rank: np.ndarray
+    street_code: np.ndarray  # woonplaats + straat
+    points: np.ndarray  # shapely points of xy
+
+    @property
+    def n(self) -> int:
+        return len(self.rank)
+
+
+def _prepare(addresses: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, _Frame]:
+    _check_crs(addresses, "addresses")
+    missing = {"address_id", "straat", "huisnummer"} - set(addresses.columns)
+    if missing:
+        raise ValueError(f"addresses lack columns {sorted(missing)}")
+    if "is_dwelling" in addresses.columns:
+        flag = addresses["is_dwelling"].fillna(False).astype(bool).to_numpy()
+        dw = addresses.iloc[np.flatnonzero(flag)]
+    else:
+        dw = addresses
+    dw = dw.reset_index(drop=True)
+    if dw["address_id"].duplicated().any():
+        raise ValueError("address_id is not unique")
+    geoms = dw.geometry.values
+    if len(dw) and (shapely.is_missing(geoms) | shapely.is_empty(geoms)).any():
+        raise ValueError("every dwelling needs a point")
+
+    def col(name: str) -> pd.Series:
+        if name in dw.columns:
+            return _str(dw[name])
+        return pd.Series(pd.NA, index=dw.index, dtype="str")
+
+    woonplaats = col("woonplaats")
+    if "gemeente" in dw.columns:
+        woonplaats = woonplaats.fillna(col("gemeente"))
+    straat = col("straat")
+    xy = shapely.get_coordinates(dw.geometry.values)
+    if len(xy) != len(dw):
+        raise ValueError("every dwelling needs exactly one point")
+    frame = _Frame(
+        address_id=_str(dw["address_id"]),
+        straat=straat,
+        huisnummer=pd.to_numeric(dw["huisnummer"]).fillna(-1).to_numpy(np.int64),
+        huisletter=col("huisletter").str.upper(),
+        toevoeging=col("toevoeging"),
+        postcode=col("postcode"),
+        woonplaats=woonplaats,
+        xy=np.round(xy, 3),
+        rank=_rank(dw["address_id"]) if len(dw) else np.empty(0, np.int64),
+        street_code=_codes(woonplaats.str.lower(), straat.str.lower()),
+        points=shapely.points(np.round(xy, 3)),
+    )
+    return dw, frame
+
+
+def _override_codes(dw: gpd.GeoDataFrame, overrides: pd.DataFrame | None,
+                    column: str) -> pd.Series:
+    """The override code per dwelling (NA where none)."""
+    if overrides is None or column not in overrides.columns or not len(overrides):
+        return pd.Series(pd.NA, index=dw.index, dtype="str")
+    ov = overrides[["address_id", column]].copy()
+    ov["address_id"] = _str(ov["address_id"])
+    ov[column] = _str(ov[column])
+    ov = ov.dropna().drop_duplicates("address_id")
+    codes = _str(dw["address_id"]).map(ov.set_index("address_id")[column])
+    return _str(codes)
+
+
+def _entrances(f: _Frame, override: pd.Series, pairs: np.ndarray,
+               dist: np.ndarray):
+    """Entrance labels, methods and ids (see docs/places.md, "Entrance")."""
+    free = override.isna().to_numpy()
+    same_door = _codes(f.street_code, f.huisnummer, f.huisletter.fillna(""))
+    i, j = pairs
+    near = (dist <= COINCIDE_TOLERANCE) & (f.street_code[i] == f.street_code[j])
+    near &= free[i] & free[j]
+    exact = _codes(f.street_code, f.xy[:, 0], f.xy[:, 1])
+    edges = [
+        _group_edges(same_door, free),
+        _group_edges(exact, free),
+        pairs[:, near],
+        _group_edges(_codes(override.fillna("")), ~free),
+    ]
+    labels = _components(f.n, edges)
+    codes, rep = _relabel(labels, f.rank)
+    n = len(rep)
+    size = np.bincount(codes, minlength=n)
+    door_code = _unique_per_group(codes, same_door, n)
+    doors = np.where(door_code >= 0, 1, 2)
+    over = ~free[rep]
+    method = np.where(over, "override",
+                      np.where(size == 1, "single",
+                               np.where(doors == 1, "number", "point")))
+    ov_rep = override.to_numpy()[rep]
+    ids = pd.Series(np.where(over, "E-corp-" + pd.Series(ov_rep).astype("str")
+                             .fillna("").to_numpy(object),
+                             "E-" + f.address_id.to_numpy()[rep].astype(object)),
+                    dtype="str")
+    return codes, rep, method, ids
+
+
+def _name_with_range(f: _Frame, codes: np.ndarray, rep: np.ndarray,
+                     prefix: str = "") -> pd.Series:
+    """"Bosweg 3A", or "Bosweg 1–15" when the members span several numbers.
+
+    The range runs over the members on the street of the representative.
+    """
+    n = len(rep)
+    on_rep_street = f.street_code == f.street_code[rep][codes]
+    big = np.iinfo(np.int64).max
+    lo = np.full(n, big, dtype=np.int64)
+    hi = np.full(n, -1, dtype=np.int64)
+    np.minimum.at(lo, codes[on_rep_street], f.huisnummer[on_rep_street])
+    np.maximum.at(hi, codes[on_rep_street], f.huisnummer[on_rep_street])
+    straat = f.straat.fillna("onbekende straat").to_numpy()[rep].astype(object)
+    letter = f.huisletter.fillna("").to_numpy()[rep].astype(object)
+    single = lo == hi
+    num = np.where(single, lo.astype(str).astype(object) + letter,
+                   lo.astype(str).astype(object) + "–" + hi.astype(str).astype(object))
+    return pd.Series(prefix + straat + " " + num, dtype="str")
+
+
+def _buildings(f: _Frame, dw: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
+               entrance: np.ndarray, entrance_size: np.ndarray, pairs: np.ndarray,
+               dist: np.ndarray):
+    """Building labels per dwelling, and the pand id and footprint per label."""
+    pand = (_str(dw["pand_id"]) if "pand_id" in dw.columns
+            else pd.Series(pd.NA, index=dw.index, dtype="str"))
+    method = np.where(pand.notna().to_numpy(), "bag_pand", "").astype(object)
+    footprints = None
+    if buildings is not None and len(buildings):
+        _check_crs(buildings, "buildings")
+        use = _in_use(buildings)
+        use = use[use.geometry.notna() & ~use.geometry.is_empty]
+        use = use.assign(pand_id=_str(use["pand_id"]).to_numpy())
+        use = use.sort_values("pand_id").drop_duplicates("pand_id")
+        footprints = use.set_index("pand_id").geometry
+        todo = np.flatnonzero(pand.isna().to_numpy())
+        if len(todo):
+            pts = f.points[todo]
+            tree = shapely.STRtree(use.geometry.values)
+            pt_idx, fp_idx = tree.query(pts, predicate="intersects")
+            # several footprints (overlap): the smallest pand id wins
+            best = np.full(len(todo), np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(best, pt_idx, fp_idx)
+            hit = best < len(use)
+            ids = use["pand_id"].to_numpy()
+            pand_arr = pand.to_numpy(dtype=object, na_value=None)
+            pand_arr[todo[hit]] = ids[best[hit]]
+            pand = pd.Series(pand_arr, dtype="str")
+            method[todo[hit]] = "footprint"
+    free = pand.isna().to_numpy()
+    method[free] = "cluster"
+    # point-based clustering for the dwellings without a pand
+    multi = entrance_size[entrance] >= 2
+    i, j = pairs
+    link = (dist <= BUILDING_LINK_DISTANCE) & free[i] & free[j]
+    link &= multi[i] & multi[j] & (f.street_code[i] == f.street_code[j])
+    pcode = _codes(f.postcode)
+    link &= pcode[i] == pcode[j]
+    edges = [
+        _group_edges(_codes(pand.fillna("")), ~free),
+        _group_edges(entrance, free),
+        _group_edges(_codes(f.street_code, f.huisnummer), free),
+        pairs[:, link],
+    ]
+    labels = _components(f.n, edges)
+    codes, rep = _relabel(labels, f.rank)
+    pand_rep = pand.to_numpy(dtype=object, na_value=None)[rep]
+    ids = pd.Series(np.where(pd.isna(pand_rep), "B-" + f.address_id.to_numpy()[rep]
+                             .astype(object), "B-" + pand_rep.astype(str)
+                             .astype(object)), dtype="str")
+    return codes, rep, method[rep], ids, pand_rep, footprints
+
+
+def _blocks(f: _Frame, b_codes: np.ndarray, b_rep: np.ndarray, pand_rep: np.ndarray,
+            footprints: pd.Series | None, complex_code: pd.Series,
+            pairs: np.ndarray, dist: np.ndarray):
+    """Block labels per dwelling (see docs/places.md, "Block")."""
+    nb = len(b_rep)
+    has_fp = np.zeros(nb, dtype=bool)
+    fp_geoms = np.empty(nb, dtype=object)
+    if footprints is not None:
+        known = pd.Series(pand_rep).map(footprints)
+        fp_geoms = known.to_numpy(dtype=object)
+        has_fp = pd.notna(known).to_numpy()
+    free = complex_code.isna().to_numpy()
+    edges = [_group_edges(b_codes),
+             _group_edges(_codes(complex_code.fillna("")), ~free)]
+    # buildings with footprints: touching footprints of dwelling buildings
+    fp_b = np.flatnonzero(has_fp)
+    if len(fp_b):
+        labels = touching_groups(fp_geoms[fp_b])
+        b_label = np.full(nb, -1, dtype=np.int64)
+        b_label[fp_b] = labels
+        d_label = b_label[b_codes]
+        edges.append(_group_edges(np.where(d_label >= 0, d_label, 0),
+                                  (d_label >= 0) & free))
+    # the others: address points close together on one street
+    nofp = ~has_fp[b_codes] & free
+    i, j = pairs
+    link = (dist <= BLOCK_LINK_DISTANCE) & nofp[i] & nofp[j]
+    link &= f.street_code[i] == f.street_code[j]
+    edges.append(pairs[:, link])
+    labels = _components(f.n, edges)
+    codes, rep = _relabel(labels, f.rank)
+    nk = len(rep)
+    over = ~free[rep]
+    fp_block = _unique_per_group(codes, np.where(has_fp[b_codes], 1, 0), nk) == 1
+    method = np.where(over, "complex", np.where(fp_block, "footprints", "cluster"))
+    # id: the smallest pand id among footprint blocks, else the first address
+    first_pand = pd.Series(np.where(has_fp[b_codes], pand_rep[b_codes], None),
+                           dtype="str").groupby(codes).min()
+    first_pand = first_pand.reindex(range(nk)).to_numpy(dtype=object, na_value=None)
+    addr = f.address_id.to_numpy()[rep].astype(object)
+    cc = complex_code.to_numpy(dtype=object, na_value="")[rep]
+    ids = np.where(over, "K-corp-" + cc.astype(str).astype(object),
+                   np.where(pd.isna(first_pand), "K-" + addr,
+                            "K-" + first_pand.astype(str).astype(object)))
+    return codes, rep, method, pd.Series(ids, dtype="str"), fp_geoms, has_fp
+
+
+def _buurten(f: _Frame, dw: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame | None):
+    """Buurtcode and how it was found, per dwelling."""
+    code = (_str(dw["buurtcode"]) if "buurtcode" in dw.columns
+            else pd.Series(pd.NA, index=dw.index, dtype="str"))
+    code = code.str.upper()
+    method = np.where(code.notna().to_numpy(), "code", "unknown").astype(object)
+    if buurten is not None and len(buurten):
+        _check_crs(buurten, "buurten")
+        todo = np.flatnonzero(code.isna().to_numpy())
+        if len(todo):
+            bt = buurten.assign(buurtcode=_str(buurten["buurtcode"]).to_numpy())
+            bt = bt.sort_values("buurtcode").reset_index(drop=True)
+            tree = shapely.STRtree(bt.geometry.values)
+            pt_idx, poly_idx = tree.query(f.points[todo],
+                                          predicate="intersects")
+            best = np.full(len(todo), np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(best, pt_idx, poly_idx)
+            hit = best < len(bt)
+            arr = code.to_numpy(dtype=object, na_value=None)
+            arr[todo[hit]] = bt["buurtcode"].to_numpy()[best[hit]]
+            code = pd.Series(arr, dtype="str")
+            method[todo[hit]] = "polygon"
+    return code.fillna(UNKNOWN), method
+
+
+def _parent_codes(buurtcode: pd.Series, buurten: gpd.GeoDataFrame | None,
+                  column: str, prefix: str, digits: int) -> pd.Series:
+    """Wijk or gemeente code per dwelling: from ``buurten``, else from the code.
+
+    CBS codes nest: ``BU GGGG WW BB`` lies in wijk ``WK GGGG WW`` and gemeente
+    ``GM GGGG``.
+    """
+    out = pd.Series(pd.NA, index=buurtcode.index, dtype="str")
+    if buurten is not None and column in buurten.columns and len(buurten):
+        lookup = pd.Series(_str(buurten[column]).to_numpy(),
+                           index=_str(buurten["buurtcode"]).to_numpy())
+        lookup = lookup[~lookup.index.duplicated()]
+        out = _str(buurtcode.map(lookup))
+    derived = prefix + buurtcode.str.slice(2, 2 + digits)
+    ok = buurtcode.str.fullmatch(r"BU\d{8}").fillna(False)
+    out = out.fillna(derived.where(ok))
+    return out.fillna(UNKNOWN)
+
+
+# --------------------------------------------------------------------------
+# assembling the place tables
+
+
+def _place_frame(ids: pd.Series, names: pd.Series, method: np.ndarray,
+                 codes: np.ndarray, parent_codes: np.ndarray | None,
+                 parent_ids: pd.Series | None, buurt_codes: np.ndarray,
+                 buurt_ids: pd.Series, geometry: np.ndarray) -> gpd.GeoDataFrame:
+    n = len(ids)
+    size = np.bincount(codes, minlength=n)
+    if parent_codes is not None:
+        p = _unique_per_group(codes, parent_codes, n)
+        parent = pd.Series(np.where(p >= 0, parent_ids.to_numpy(dtype=object)[
+            np.maximum(p, 0)], None), dtype="str")
+    else:
+        parent = pd.Series(pd.NA, index=range(n), dtype="str")
+    b = _unique_per_group(codes, buurt_codes, n)
+    buurt = pd.Series(np.where(b >= 0, buurt_ids.to_numpy(dtype=object)[
+        np.maximum(b, 0)], None), dtype="str")
+    frame = pd.DataFrame({
+        "place_id": ids.to_numpy(), "name": names.to_numpy(),
+        "parent_id": parent.to_numpy(), "buurtcode": buurt.to_numpy(),
+        "n_dwellings": size.astype(np.int64), "method": method,
+    })
+    for c in ("place_id", "name", "parent_id", "buurtcode", "method"):
+        frame[c] = frame[c].astype("str")
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.array.from_shapely(geometry, crs=_RD))
+    return gdf.sort_values("place_id", kind="stable").reset_index(drop=True)
+
+
+def _block_geometry(codes: np.ndarray, nk: int, b_codes: np.ndarray,
+                    fp_geoms: np.ndarray, has_fp: np.ndarray,
+                    xy: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Union of the footprints of a block; hull of its points where it has none."""
+    geom = _hulls(xy, codes, nk, points)
+    # footprints per block (each building once)
+    pairs = pd.DataFrame({"k": codes, "b": b_codes}).drop_duplicates()
+    pairs = pairs[has_fp[pairs["b"].to_numpy()]]
+    if not len(pairs):
+        return geom
+    all_fp = _unique_per_group(codes, np.where(has_fp[b_codes], 1, 0), nk) == 1
+    pairs = pairs[all_fp[pairs["k"].to_numpy()]]
+    counts = pairs["k"].value_counts()
+    ones = counts.index[counts == 1].to_numpy()
+    one = pairs[pairs["k"].isin(ones)]
+    geom[one["k"].to_numpy()] = fp_geoms[one["b"].to_numpy()]
+    many = pairs[~pairs["k"].isin(ones)].sort_values("k")
+    if len(many):
+        ks = many["k"].to_numpy()
+        bs = many["b"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+        groups = np.split(bs, starts[1:])
+        if len(groups) <= _MAX_UNIONS:
+            for k, members in zip(ks[starts], groups, strict=True):
+                geom[k] = shapely.union_all(fp_geoms[members])
+        else:
+            coords, idx = shapely.get_coordinates(fp_geoms[bs], return_index=True)
+            geom[ks[starts]] = _hulls(coords, pd.factorize(ks[idx])[0],
+                                      len(starts))
+    return geom
+
+
+def derive_places(
+    addresses: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame | None = None,
+    buurten: gpd.GeoDataFrame | None = None,
+    overrides: pd.DataFrame | None = None,
+) -> PlaceSet:
+    """Put every dwelling in exactly one place per level.
+
+    Parameters
+    ----------
+    addresses : geopandas.GeoDataFrame
+        The ``addresses`` table (docs/architecture.md), points in EPSG:28992.
+        Only rows with ``is_dwelling`` (all rows when the column is absent)
+        become dwellings.
+    buildings : geopandas.GeoDataFrame, optional
+        BAG panden (``pand_id``, ``status``, footprint). Dwellings without a
+        ``pand_id`` are placed in the in-use footprint that contains them.
+    buurten : geopandas.GeoDataFrame, optional
+        Buurt polygons with ``buurtcode`` (and ``buurtnaam``, ``wijkcode``,
+        ``wijknaam``, ``gemeentecode``, ``gemeentenaam`` when known).
+    overrides : pandas.DataFrame, optional
+        A corporation's own grouping: ``address_id`` with ``entrance_code``
+        and/or ``complex_code`` (the ``stock`` table). A code replaces the
+        derived entrance or block of the addresses that have one.
+
+    Returns
+    -------
+    PlaceSet
+        The dwellings with their place ids, and one table per level.
+    """
+    dw, f = _prepare(addresses)
+    if f.n == 0:
+        raise ValueError("no dwellings: no address has a residential use")
+    radius = max(BLOCK_LINK_DISTANCE, BUILDING_LINK_DISTANCE, COINCIDE_TOLERANCE)
+    pairs, dist = _neighbour_pairs(f.xy, radius)
+
+    # entrance
+    ov_entrance = _override_codes(dw, overrides, "entrance_code")
+    e_codes, e_rep, e_method, e_ids = _entrances(f, ov_entrance, pairs, dist)
+    e_size = np.bincount(e_codes)
+    e_ids = _dedupe_ids(e_ids, pd.Series(e_rep))
+    e_names = _name_with_range(f, e_codes, e_rep)
+    ov_rep = ov_entrance.to_numpy(dtype=object, na_value="")[e_rep]
+    e_names = pd.Series(np.where(e_method == "override",
+                                 e_names.to_numpy(dtype=object) + " (corporatie "
+                                 + ov_rep + ")", e_names.to_numpy(dtype=object)),
+                        dtype="str")
+
+    # building
+    b_codes, b_rep, b_method, b_ids, pand_rep, footprints = _buildings(
+        f, dw, buildings, e_codes, e_size, pairs, dist)
+    b_ids = _dedupe_ids(b_ids, pd.Series(b_rep))
+    b_names = _name_with_range(f, b_codes, b_rep)
+
+    # block
+    ov_complex = _override_codes(dw, overrides, "complex_code")
+    k_codes, k_rep, k_method, k_ids, fp_geoms, has_fp = _blocks(
+        f, b_codes, b_rep, pand_rep, footprints, ov_complex, pairs, dist)
+    k_ids = _dedupe_ids(k_ids, pd.Series(k_rep))
+    k_names = _name_with_range(f, k_codes, k_rep, prefix="Blok ")
+
+    # buurt, wijk, gemeente
+    buurtcode, buurt_method = _buurten(f, dw, buurten)
+    wijkcode = _parent_codes(buurtcode, buurten, "wijkcode", "WK", 6)
+    gemeentecode = _parent_codes(buurtcode, buurten, "gemeentecode", "GM", 4)
+
+    # street: straat within buurt, within woonplaats when the buurt is unknown
+    unknown = (buurtcode == UNKNOWN).to_numpy()
+    area = np.where(unknown, "w:" + f.woonplaats.fillna(UNKNOWN).str.lower()
+                    .to_numpy(dtype=object),
+                    "b:" + buurtcode.to_numpy(dtype=object))
+    s_labels = _codes(area, f.straat.str.lower())
+    s_codes, s_rep = _relabel(s_labels, f.rank)
+    s_area_slug = np.where(unknown[s_rep],
+                           _slug(f.woonplaats.fillna(UNKNOWN).iloc[s_rep]).to_numpy(),
+                           buurtcode.to_numpy()[s_rep])
+    s_ids = pd.Series("S-" + s_area_slug.astype(object) + "-"
+                      + _slug(f.straat.fillna(UNKNOWN).iloc[s_rep]).to_numpy(
+                          dtype=object), dtype="str")
+    s_ids = _dedupe_ids(s_ids, pd.Series(s_rep))
+    s_method = np.where(unknown[s_rep], "woonplaats", "buurt")
+    s_names = pd.Series(np.where(unknown[s_rep],
+                                 f.straat.fillna("?").to_numpy(dtype=object)[s_rep]
+                                 + ", "
+                                 + f.woonplaats.fillna(UNKNOWN).to_numpy(
+                                     dtype=object)[s_rep],
+                                 f.straat.fillna("?").to_numpy(dtype=object)[s_rep]),
+                       dtype="str")
+
+    u_codes, u_ids = pd.factorize(buurtcode, sort=True)
+    w_codes, w_ids = pd.factorize(wijkcode, sort=True)
+    g_codes, g_ids = pd.factorize(gemeentecode, sort=True)
+    u_ids, w_ids, g_ids = (pd.Series(x, dtype="str") for x in (u_ids, w_ids, g_ids))
+
+    # geometry
+    xy = f.xy
+    pts = f.points
+    e_geom = _mean_points(xy, e_codes, len(e_ids))
+    b_geom = _hulls(xy, b_codes, len(b_ids), pts)
+    if footprints is not None:
+        fp = pd.Series(pand_rep).map(footprints).to_numpy(dtype=object)
+        got = pd.notna(fp)
+        b_geom[got] = fp[got]
+    k_geom = _block_geometry(k_codes, len(k_ids), b_codes, fp_geoms, has_fp, xy,
+                             pts)
+    s_geom = _hulls(xy, s_codes, len(s_ids), pts)
+    u_geom = _hulls(xy, u_codes, len(u_ids), pts)
+    w_geom = _hulls(xy, w_codes, len(w_ids), pts)
+    g_geom = _hulls(xy, g_codes, len(g_ids), pts)
+    names = {"wijk": w_ids.copy(), "gemeente": g_ids.copy(), "buurt": u_ids.copy()}
+    if buurten is not None and len(buurten):
+        bt = buurten.assign(buurtcode=_str(buurten["buurtcode"]).to_numpy())
+        bt = bt.drop_duplicates("buurtcode").set_index("buurtcode")
+        poly = u_ids.map(bt.geometry).to_numpy(dtype=object)
+        got = pd.notna(poly)
+        u_geom[got] = poly[got]
+        for lvl, ids, geom, col, namecol in (
+            ("wijk", w_ids, w_geom, "wijkcode", "wijknaam"),
+            ("gemeente", g_ids, g_geom, "gemeentecode", "gemeentenaam"),
+        ):
+            if col in bt.columns:
+                keyed = _str(bt[col]).to_numpy()
+                for k, code in enumerate(ids):
+                    members = bt.geometry.to_numpy()[keyed == code]
+                    if len(members):
+                        geom[k] = shapely.union_all(members)
+                if namecol in bt.columns:
+                    lookup = pd.Series(_str(bt[namecol]).to_numpy(), index=keyed)
+                    lookup = lookup[~lookup.index.duplicated()].dropna()
+                    names[lvl] = ids.map(lookup).fillna(ids)
+        if "buurtnaam" in bt.columns:
+            names["buurt"] = u_ids.map(_str(bt["buurtnaam"])).fillna(u_ids)
+    for lvl in names:
+        names[lvl] = names[lvl].mask(names[lvl] == UNKNOWN, f"Onbekende {lvl}")
+
+    def area_method(codes, n):
+        m = _codes(buurt_method)
+        u = _unique_per_group(codes, m, n)
+        lookup = pd.Series(buurt_method).groupby(m).first()
+        out = np.where(u >= 0, lookup.reindex(np.maximum(u, 0)).to_numpy(), "mixed")
+        return out.astype(object)
+
+    levels = {
+        "entrance": _place_frame(e_ids, e_names, e_method, e_codes, b_codes, b_ids,
+                                 u_codes, u_ids, e_geom),
+        "building": _place_frame(b_ids, b_names, b_method, b_codes, k_codes, k_ids,
+                                 u_codes, u_ids, b_geom),
+        "block": _place_frame(k_ids, k_names, k_method, k_codes, s_codes, s_ids,
+                              u_codes, u_ids, k_geom),
+        "street": _place_frame(s_ids, s_names, s_method, s_codes, u_codes, u_ids,
+                               u_codes, u_ids, s_geom),
+        "buurt": _place_frame(u_ids, names["buurt"], area_method(u_codes, len(u_ids)),
+                              u_codes, w_codes, w_ids, u_codes, u_ids, u_geom),
+        "wijk": _place_frame(w_ids, names["wijk"], area_method(w_codes, len(w_ids)),
+                             w_codes, g_codes, g_ids, u_codes, u_ids, w_geom),
+        "gemeente": _place_frame(g_ids, names["gemeente"],
+                                 area_method(g_codes, len(g_ids)), g_codes, None,
+                                 None, u_codes, u_ids, g_geom),
+    }
+    dwellings = gpd.GeoDataFrame({
+        "address_id": f.address_id.to_numpy(),
+        "entrance_id": e_ids.to_numpy()[e_codes],
+        "building_id": b_ids.to_numpy()[b_codes],
+        "block_id": k_ids.to_numpy()[k_codes],
+        "street_id": s_ids.to_numpy()[s_codes],
+        "buurtcode": buurtcode.to_numpy(),
+        "wijkcode": wijkcode.to_numpy(),
+        "gemeentecode": gemeentecode.to_numpy(),
+    }, geometry=gpd.array.from_shapely(pts, crs=_RD))
+    for c in dwellings.columns[:-1]:
+        dwellings[c] = dwellings[c].astype("str")
+    dwellings = dwellings.iloc[np.argsort(f.rank, kind="stable")].reset_index(drop=True)
+    summary = {
+        "dwellings": int(f.n),
+        "places": {lvl: int(len(t)) for lvl, t in levels.items()},
+        "methods": {lvl: {str(k): int(v) for k, v in
+                          t["method"].value_counts().sort_index().items()}
+                    for lvl, t in levels.items()},
+        "unknown_buurt_dwellings": int(unknown.sum()),
+        "tolerances_m": {"coincide": COINCIDE_TOLERANCE,
+                         "building_link": BUILDING_LINK_DISTANCE,
+                         "block_link": BLOCK_LINK_DISTANCE,
+                         "footprint_touch": FOOTPRINT_TOUCH_TOLERANCE},
+    }
+    return PlaceSet(dwellings=dwellings, levels=levels, summary=summary)
+
+
