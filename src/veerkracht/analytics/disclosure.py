@@ -1,0 +1,292 @@
+"""Disclosure control: the one gate every household-derived figure passes.
+
+Rules (DESIGN.md section 6, docs/privacy.md):
+
+1. **Primary suppression.** A count or share is shown only when at least
+   ``min_count`` (10) households stand behind the numerator, the denominator
+   and the complement (denominator - numerator). A plain count (no
+   numerator) needs at least ``min_count`` itself.
+2. **Rounding.** Published counts are rounded to the nearest multiple of
+   ``rounding_base`` (5), halves up.
+3. **Secondary suppression.** For every parent in a hierarchy (entrance ->
+   building -> block -> buurt -> wijk -> gemeente, and street -> buurt), the
+   part of the parent that is not published (its suppressed children plus
+   the households in no child, the *residual*) must itself be a safe
+   aggregate of at least two units: when exactly one child is hidden, or the
+   hidden part sums below the threshold in numerator, denominator or
+   complement, the smallest visible child is hidden as well. A hidden
+   parent whose children are all visible (it would be their sum) gets one
+   child hidden too. This repeats until nothing changes.
+4. **Bands only below 10 dwellings.** A place with fewer than
+   ``min_dwellings`` (10) dwellings, or fewer than ``min_count`` households,
+   shows only its balance class band, no numbers (``visibility =
+   'band_only'``); the web application shows those bands only to
+   professionals assigned to the area. Rows without households are
+   ``'suppressed'``.
+5. **The minimum of 10 cannot be lowered.** :class:`DisclosureRules` raises
+   for any value below 10.
+
+No function here (or anywhere in Veerkracht) returns a value per household
+or per address: the cells are places.
+
+Examples
+--------
+>>> rules = DisclosureRules()
+>>> round_counts([3, 12, 12.5, 17], rules.rounding_base).tolist()
+[5.0, 10.0, 15.0, 15.0]
+>>> primary_safe([12, 5, 12], [30, 30, 20], rules.min_count).tolist()
+[True, False, True]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: The statutory floor: no rule in Veerkracht may use a smaller threshold.
+MIN_COUNT = 10
+
+VISIBILITY = ("public", "band_only", "suppressed")
+
+
+class DisclosureConfigError(ValueError):
+    """A disclosure setting below the floor of 10 (or otherwise invalid)."""
+
+
+@dataclass(frozen=True)
+class DisclosureRules:
+    """Thresholds of the disclosure rules; never below :data:`MIN_COUNT`.
+
+    Examples
+    --------
+    >>> DisclosureRules(min_count=5)
+    Traceback (most recent call last):
+    ...
+    veerkracht.analytics.disclosure.DisclosureConfigError: min_count = 5 is lager dan \
+het wettelijke minimum van 10 huishoudens; dat kan niet lager worden ingesteld
+    """
+
+    min_count: int = MIN_COUNT
+    min_dwellings: int = MIN_COUNT
+    rounding_base: int = 5
+
+    def __post_init__(self) -> None:
+        for name in ("min_count", "min_dwellings"):
+            value = getattr(self, name)
+            if not isinstance(value, int | np.integer) or isinstance(value, bool):
+                raise DisclosureConfigError(f"{name} moet een geheel getal zijn")
+            if value < MIN_COUNT:
+                raise DisclosureConfigError(
+                    f"{name} = {value} is lager dan het wettelijke minimum van "
+                    f"{MIN_COUNT} huishoudens; dat kan niet lager worden ingesteld")
+        base = self.rounding_base
+        if not isinstance(base, int | np.integer) or base < 1:
+            raise DisclosureConfigError(
+                "rounding_base moet een positief geheel getal zijn")
+
+
+def round_counts(values, base: int = 5) -> np.ndarray:
+    """Round counts to the nearest multiple of ``base`` (halves up); NaN stays NaN."""
+    v = np.asarray(values, dtype="float64")
+    return np.floor(v / base + 0.5) * base
+
+
+def primary_safe(numerator, denominator, min_count: int = MIN_COUNT) -> np.ndarray:
+    """True where numerator, denominator and complement are all >= ``min_count``.
+
+    With ``numerator=None`` only the count (``denominator``) is checked.
+    NaN counts are never safe.
+    """
+    den = np.asarray(denominator, dtype="float64")
+    if numerator is None:
+        return np.nan_to_num(den, nan=-1) >= min_count
+    num = np.asarray(numerator, dtype="float64")
+    ok = (num >= min_count) & (den >= min_count) & (den - num >= min_count)
+    return ok & ~np.isnan(num) & ~np.isnan(den)
+
+
+def _positions(ids: pd.Series, parents: pd.Series) -> np.ndarray:
+    """Position of each row's parent in ``ids`` (-1 when none or not present)."""
+    idx = pd.Index(ids)
+    pos = idx.get_indexer(parents.astype(object).where(parents.notna(), None))
+    pos[parents.isna().to_numpy()] = -1
+    return pos
+
+
+def suppress_hierarchy(
+    cells: pd.DataFrame,
+    parent_columns: Sequence[str] = ("parent_id",),
+    numerator: str | None = "numerator",
+    denominator: str = "denominator",
+    rules: DisclosureRules | None = None,
+    id_column: str = "cell_id",
+) -> pd.DataFrame:
+    """Primary and secondary suppression over one or more place hierarchies.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        One row per place (cell): ``id_column`` (unique), one column per
+        hierarchy in ``parent_columns`` holding the parent's id (NA for a
+        root), the ``numerator`` (or None for a plain count) and the
+        ``denominator``. A parent's counts must be at least the sum of its
+        children's; the difference is the residual (households in no child).
+    parent_columns : sequence of str
+        Several hierarchies may share cells (entrance -> building -> block ->
+        buurt and entrance -> street -> buurt); all are protected together.
+    rules : DisclosureRules, optional
+
+    Returns
+    -------
+    DataFrame
+        ``cells`` with ``suppressed`` (bool) and ``suppression``
+        (``'primary'``, ``'secondary'`` or NA).
+
+    Raises
+    ------
+    ValueError
+        When children add up to more than their parent.
+    """
+    rules = rules or DisclosureRules()
+    t = rules.min_count
+    ids = cells[id_column]
+    if ids.duplicated().any():
+        raise ValueError(f"{id_column} is not unique")
+    den = cells[denominator].to_numpy(dtype="float64", na_value=np.nan)
+    num = (None if numerator is None
+           else cells[numerator].to_numpy(dtype="float64", na_value=np.nan))
+    hidden = ~primary_safe(num, den, t)
+    reason = np.where(hidden, "primary", None).astype(object)
+    n = len(cells)
+    den0 = np.nan_to_num(den)
+    num0 = np.zeros(n) if num is None else np.nan_to_num(num)
+    structure = []
+    for col in parent_columns:
+        pos = _positions(ids, cells[col])
+        ch = np.flatnonzero(pos >= 0)
+        p = pos[ch]
+        res_den = den0 - np.bincount(p, weights=den0[ch], minlength=n)
+        res_num = num0 - np.bincount(p, weights=num0[ch], minlength=n)
+        n_child = np.bincount(p, minlength=n)
+        if ((res_den < -1e-9) | (res_num < -1e-9))[n_child > 0].any():
+            raise ValueError(f"children add up to more than their parent ({col})")
+        has_res = (n_child > 0) & ((res_den > 1e-9) | (res_num > 1e-9))
+        structure.append((ch, p, res_num * has_res, res_den * has_res, has_res,
+                          n_child))
+
+    changed = True
+    while changed:
+        changed = False
+        for ch, p, rnum, rden, has_res, n_child in structure:
+            hid_ch = hidden[ch]
+            n_hid = np.bincount(p[hid_ch], minlength=n)
+            n_vis = n_child - n_hid
+            h_den = np.bincount(p[hid_ch], weights=den0[ch][hid_ch], minlength=n) + rden
+            h_num = np.bincount(p[hid_ch], weights=num0[ch][hid_ch], minlength=n) + rnum
+            units = n_hid + has_res
+            unsafe = ~primary_safe(None if num is None else h_num, h_den, t)
+            single = (n_hid == 1) & ~has_res
+            relevant = (n_child > 0) & (~hidden | (n_vis > 0))
+            bad = relevant & (
+                (hidden & (units == 0)) | ((units >= 1) & (unsafe | single)))
+            if not bad.any():
+                continue
+            changed = True
+            # hide the smallest visible child of every bad parent
+            cand = ~hid_ch & bad[p]
+            c_idx, c_par = ch[cand], p[cand]
+            order = np.lexsort((c_idx, den0[c_idx], c_par))
+            c_idx, c_par = c_idx[order], c_par[order]
+            first = np.r_[True, c_par[1:] != c_par[:-1]]
+            pick = c_idx[first]
+            hidden[pick] = True
+            reason[pick] = "secondary"
+            # a published parent whose children are all hidden and that would
+            # reveal one of them is hidden itself (only across hierarchies)
+            no_vis = bad & (n_vis == 0) & ~hidden
+            if no_vis.any():
+                hidden[no_vis] = True
+                reason[no_vis] = "secondary"
+    out = cells.copy()
+    out["suppressed"] = hidden
+    out["suppression"] = pd.Series(reason, index=cells.index, dtype="str")
+    return out
+
+
+def visibility(n_households, n_dwellings, rules: DisclosureRules | None = None
+               ) -> np.ndarray:
+    """``'public'``, ``'band_only'`` or ``'suppressed'`` per place.
+
+    Examples
+    --------
+    >>> visibility([25, 6, 14, 0], [30, 6, 14, 4]).tolist()
+    ['public', 'band_only', 'public', 'suppressed']
+    """
+    rules = rules or DisclosureRules()
+    hh = np.nan_to_num(np.asarray(n_households, dtype="float64"))
+    dw = np.nan_to_num(np.asarray(n_dwellings, dtype="float64"))
+    public = (dw >= rules.min_dwellings) & (hh >= rules.min_count)
+    return np.where(hh <= 0, "suppressed", np.where(public, "public", "band_only"))
+
+
+def protect_results(
+    frame: pd.DataFrame,
+    share_columns: Sequence[tuple[str, str]] = (),
+    parent_columns: Sequence[str] = ("parent_id",),
+    rules: DisclosureRules | None = None,
+) -> pd.DataFrame:
+    """Apply every rule to a frame of place results (one period, one model).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns ``place_key`` (unique over levels), ``parent_columns`` (keys
+        of enclosing places), ``n_households``, ``n_dwellings``, the scores
+        (``pressure``, ``resilience``, ``balance`` and their ``_lo``/``_hi``)
+        and, for each ``(share, count)`` in ``share_columns``, a share column
+        and the household count behind its numerator.
+    share_columns : sequence of (str, str)
+        Shares published only when their numerator passes primary and
+        secondary suppression; the counts themselves are dropped.
+
+    Returns
+    -------
+    DataFrame
+        The same rows with ``visibility``; numbers blanked (NA) where not
+        public, counts rounded, suppressed shares NA and the count columns of
+        ``share_columns`` removed.
+    """
+    rules = rules or DisclosureRules()
+    out = frame.copy()
+    vis = visibility(out["n_households"], out["n_dwellings"], rules)
+    cells = out[["place_key", *parent_columns]].copy()
+    cells["denominator"] = out["n_households"].to_numpy(dtype="float64",
+                                                        na_value=np.nan)
+    counts = suppress_hierarchy(cells, parent_columns, numerator=None, rules=rules,
+                                id_column="place_key")
+    vis = np.where((vis == "public") & counts["suppressed"].to_numpy(), "band_only",
+                   vis)
+    out["visibility"] = vis
+    public = vis == "public"
+    numbers = [c for c in out.columns
+               if c.startswith(("pressure", "resilience", "balance", "ind_", "p_"))
+               and c not in ("balance_class", "class_lo", "class_hi")]
+    for c in numbers:
+        out[c] = out[c].where(public)
+    for c in ("n_households", "n_dwellings"):
+        out[c] = pd.Series(round_counts(out[c], rules.rounding_base),
+                           index=out.index).where(public)
+    suppressed = vis == "suppressed"
+    for c in ("balance_class", "class_lo", "class_hi"):
+        if c in out.columns:
+            out[c] = out[c].where(~suppressed)
+    for share, count in share_columns:
+        cells["numerator"] = out[count].to_numpy(dtype="float64", na_value=np.nan)
+        res = suppress_hierarchy(cells, parent_columns, numerator="numerator",
+                                 rules=rules, id_column="place_key")
+        out[share] = out[share].where(public & ~res["suppressed"].to_numpy())
+        out = out.drop(columns=[count])
+    return out

@@ -1,0 +1,290 @@
+"""Disclosure control: fixed cases, then hypothesis trying to break the rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from veerkracht.analytics.disclosure import (
+    MIN_COUNT,
+    DisclosureConfigError,
+    DisclosureRules,
+    primary_safe,
+    protect_results,
+    round_counts,
+    suppress_hierarchy,
+    visibility,
+)
+
+T = MIN_COUNT
+
+
+# -- configuration -------------------------------------------------------------
+@pytest.mark.parametrize("kwargs", [{"min_count": 9}, {"min_dwellings": 5},
+                                    {"min_count": 0}, {"min_count": -10}])
+def test_threshold_cannot_be_configured_below_ten(kwargs):
+    with pytest.raises(DisclosureConfigError, match="minimum van 10"):
+        DisclosureRules(**kwargs)
+
+
+def test_threshold_can_be_raised():
+    rules = DisclosureRules(min_count=15, min_dwellings=20)
+    assert not primary_safe([12], [40], rules.min_count)[0]
+    assert primary_safe([15], [30], rules.min_count)[0]
+
+
+# -- fixed cases ---------------------------------------------------------------
+def test_primary_checks_numerator_denominator_and_complement():
+    safe = primary_safe([10, 9, 10, 15, np.nan], [20, 40, 19, 100, 50])
+    assert safe.tolist() == [True, False, False, True, False]
+
+
+def test_one_suppressed_child_forces_a_second():
+    cells = pd.DataFrame({
+        "cell_id": ["P", "a", "b", "c"],
+        "parent_id": [pd.NA, "P", "P", "P"],
+        "numerator": [45, 3, 20, 22],
+        "denominator": [110, 20, 40, 50],
+    })
+    out = suppress_hierarchy(cells).set_index("cell_id")
+    assert out.loc["a", "suppression"] == "primary"
+    # P - b - c would reveal a; the smallest visible child (b) goes too
+    assert out.loc["b", "suppression"] == "secondary"
+    assert not out.loc["c", "suppressed"] and not out.loc["P", "suppressed"]
+
+
+def test_hidden_children_summing_below_threshold_force_more():
+    cells = pd.DataFrame({
+        "cell_id": ["P", "a", "b", "c", "d"],
+        "parent_id": [pd.NA, "P", "P", "P", "P"],
+        "numerator": [48, 2, 3, 21, 22],
+        "denominator": [120, 5, 6, 50, 59],
+    })
+    out = suppress_hierarchy(cells).set_index("cell_id")
+    # a + b = (5 numerator, 11 households) is not a safe aggregate
+    assert out.loc["c", "suppressed"]
+    assert not out.loc["d", "suppressed"]
+
+
+def test_residual_counts_as_hidden_part():
+    # P has 12 households that are in no child: P - a reveals nothing small,
+    # but the residual alone is unsafe (2 with the need), so a is hidden too
+    cells = pd.DataFrame({
+        "cell_id": ["P", "a"],
+        "parent_id": [pd.NA, "P"],
+        "numerator": [22, 20],
+        "denominator": [62, 50],
+    })
+    out = suppress_hierarchy(cells).set_index("cell_id")
+    assert out.loc["a", "suppressed"] and not out.loc["P", "suppressed"]
+
+
+def test_inconsistent_hierarchy_is_refused():
+    cells = pd.DataFrame({"cell_id": ["P", "a"], "parent_id": [pd.NA, "P"],
+                          "numerator": [1, 5], "denominator": [10, 50]})
+    with pytest.raises(ValueError, match="more than their parent"):
+        suppress_hierarchy(cells)
+
+
+def test_visibility_bands():
+    vis = visibility([40, 8, 12, 0, 9], [45, 8, 9, 3, 30])
+    assert vis.tolist() == ["public", "band_only", "band_only", "suppressed",
+                            "band_only"]
+
+
+def test_protect_results_blanks_numbers_and_rounds():
+    frame = pd.DataFrame({
+        "place_key": ["buurt:B", "entrance:e1", "entrance:e2", "entrance:e3"],
+        "parent_id": [pd.NA, "buurt:B", "buurt:B", "buurt:B"],
+        "n_households": [60, 6, 22, 32],
+        "n_dwellings": [61, 6, 22, 33],
+        "pressure": [0.4, 0.9, 0.3, 0.2],
+        "balance": [0.0, -0.5, 0.1, 0.2],
+        "balance_class": ["kwetsbaar evenwicht", "kraan open", "in balans",
+                          "in balans"],
+        "ind_need_care": [0.2, 0.5, 0.3, 0.1],
+        "count_need_care": [12, 3, 6, 3],
+    })
+    out = protect_results(frame, share_columns=[("ind_need_care", "count_need_care")])
+    out = out.set_index("place_key")
+    assert "count_need_care" not in out.columns
+    assert out.loc["entrance:e1", "visibility"] == "band_only"
+    # e1 is hidden: the smallest other entrance must go to band_only too
+    assert out.loc["entrance:e2", "visibility"] == "band_only"
+    assert out.loc["entrance:e3", "visibility"] == "public"
+    assert pd.isna(out.loc["entrance:e1", "pressure"])
+    assert out.loc["entrance:e1", "balance_class"] == "kraan open"  # band stays
+    assert out.loc["buurt:B", "n_households"] == 60
+    assert out.loc["entrance:e3", "n_dwellings"] == 35
+    # shares with fewer than 10 behind the numerator are never shown
+    assert out["ind_need_care"].isna().tolist() == [False, True, True, True]
+
+
+# -- property-based: try to break it -------------------------------------------
+@st.composite
+def hierarchies(draw):
+    """A random forest of depth <= 3 with consistent counts (leaves up)."""
+    n_roots = draw(st.integers(1, 2))
+    rows = []  # (id, parent, level)
+    counter = 0
+
+    def add(parent, depth):
+        nonlocal counter
+        cid = f"c{counter}"
+        counter += 1
+        rows.append((cid, parent, depth))
+        if depth < 3:
+            k = draw(st.integers(0, 4))
+            for _ in range(k):
+                add(cid, depth + 1)
+
+    for _ in range(n_roots):
+        add(None, 0)
+    ids = [r[0] for r in rows]
+    parent = {r[0]: r[1] for r in rows}
+    children = {i: [r[0] for r in rows if r[1] == i] for i in ids}
+    num, den = {}, {}
+    for cid, _, _depth in sorted(rows, key=lambda r: -r[2]):
+        base_den = sum(den[c] for c in children[cid])
+        base_num = sum(num[c] for c in children[cid])
+        extra_den = draw(st.integers(0, 40)) if (not children[cid] or
+                                                  draw(st.booleans())) else 0
+        extra_num = draw(st.integers(0, extra_den))
+        den[cid] = base_den + extra_den
+        num[cid] = base_num + extra_num
+    return pd.DataFrame({
+        "cell_id": ids,
+        "parent_id": pd.Series([parent[i] for i in ids], dtype="object"),
+        "numerator": [num[i] for i in ids],
+        "denominator": [den[i] for i in ids],
+    })
+
+
+def _determined_hidden(cells: pd.DataFrame, hidden: np.ndarray) -> list[str]:
+    """Hidden cells whose value follows exactly from the published ones.
+
+    The attacker knows the hierarchy and which parents have a residual (the
+    households in no child); every parent gives one linear equation
+    parent = sum(children) + residual. A hidden cell is recovered when its
+    unit vector lies in the row space of the equations over the unknowns.
+    """
+    ids = list(cells["cell_id"])
+    pos = {c: i for i, c in enumerate(ids)}
+    den = cells["denominator"].to_numpy(float)
+    unknown = [i for i in range(len(ids)) if hidden[i]]
+    res_vars = []
+    eqs = []
+    for i, cid in enumerate(ids):
+        kids = [pos[c] for c in cells.loc[cells["parent_id"] == cid, "cell_id"]]
+        if not kids:
+            continue
+        has_res = den[i] - den[kids].sum() > 0 or (
+            cells["numerator"].iloc[i] - cells["numerator"].iloc[kids].sum() > 0)
+        eq = {i: 1.0}
+        for k in kids:
+            eq[k] = eq.get(k, 0.0) - 1.0
+        if has_res:
+            res_vars.append(len(res_vars))
+            eq[("r", len(res_vars) - 1)] = -1.0
+        eqs.append(eq)
+    cols = [("c", u) for u in unknown] + [("r", r) for r in res_vars]
+    col_of = {c: j for j, c in enumerate(cols)}
+    if not eqs or not cols:
+        return []
+    a = np.zeros((len(eqs), len(cols)))
+    for r, eq in enumerate(eqs):
+        for key, v in eq.items():
+            k = ("c", key) if isinstance(key, int) else key
+            if k in col_of:
+                a[r, col_of[k]] = v
+    # null space of a: unknown j is determined iff every null vector is 0 at j
+    _, s, vt = np.linalg.svd(a)
+    rank = int((s > 1e-9).sum())
+    null = vt[rank:]
+    out = []
+    for j, u in enumerate(unknown):
+        if null.shape[0] == 0 or np.all(np.abs(null[:, j]) < 1e-9):
+            out.append(ids[u])
+    return out
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(hierarchies())
+def test_no_published_cell_is_unsafe_or_recoverable(cells):
+    out = suppress_hierarchy(cells)
+    hidden = out["suppressed"].to_numpy()
+    num = cells["numerator"].to_numpy(float)
+    den = cells["denominator"].to_numpy(float)
+    vis = ~hidden
+    # 1. every published cell passes the threshold, complement included
+    assert (num[vis] >= T).all() and (den[vis] >= T).all()
+    assert (den[vis] - num[vis] >= T).all()
+    # 2. no hidden cell follows exactly from the published cells
+    assert _determined_hidden(cells, hidden) == []
+    # 3. parent minus visible children: the hidden remainder is a safe aggregate
+    by_id = out.set_index("cell_id")
+    for pid, kids in out.dropna(subset=["parent_id"]).groupby("parent_id"):
+        if by_id.loc[pid, "suppressed"] and not (~kids["suppressed"]).any():
+            continue
+        rem_num = by_id.loc[pid, "numerator"] - kids.loc[~kids["suppressed"],
+                                                         "numerator"].sum()
+        rem_den = by_id.loc[pid, "denominator"] - kids.loc[~kids["suppressed"],
+                                                           "denominator"].sum()
+        if rem_den == 0 and rem_num == 0:
+            continue
+        assert rem_num >= T and rem_den >= T and rem_den - rem_num >= T, (pid, kids)
+        hidden_kids = int(kids["suppressed"].sum())
+        residual = by_id.loc[pid, "denominator"] - kids["denominator"].sum()
+        assert hidden_kids != 1 or residual > 0 or (
+            by_id.loc[pid, "numerator"] - kids["numerator"].sum() > 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(hierarchies())
+def test_plain_counts_are_protected_too(cells):
+    out = suppress_hierarchy(cells, numerator=None)
+    hidden = out["suppressed"].to_numpy()
+    den = cells["denominator"].to_numpy(float)
+    assert (den[~hidden] >= T).all()
+    assert _determined_hidden(cells.assign(numerator=0), hidden) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 500), st.integers(0, 500)), min_size=1,
+                max_size=50),
+       st.sampled_from([1, 5, 10]))
+def test_rounding_is_consistent(pairs, base):
+    a = np.array([min(p) for p in pairs], float)
+    b = np.array([max(p) for p in pairs], float)
+    ra, rb = round_counts(a, base), round_counts(b, base)
+    assert (np.mod(ra, base) == 0).all()
+    assert (np.abs(ra - a) <= base / 2).all()
+    assert (ra <= rb).all()  # monotone: a rounded numerator never exceeds its total
+    assert (round_counts(ra, base) == ra).all()  # idempotent
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(hierarchies())
+def test_protect_results_never_publishes_small_places(cells):
+    frame = pd.DataFrame({
+        "place_key": cells["cell_id"],
+        "parent_id": cells["parent_id"],
+        "n_households": cells["denominator"],
+        "n_dwellings": cells["denominator"] + 1,
+        "pressure": 0.5, "balance": 0.0, "balance_class": "in balans",
+        "ind_x": 0.3, "count_x": cells["numerator"],
+    })
+    out = protect_results(frame, share_columns=[("ind_x", "count_x")])
+    pub = out["visibility"] == "public"
+    assert (frame.loc[pub, "n_households"] >= T).all()
+    assert out.loc[~pub, "pressure"].isna().all()
+    assert out.loc[~pub, "n_households"].isna().all()
+    shown = out["ind_x"].notna()
+    assert (frame.loc[shown, "count_x"] >= T).all()
+    assert (frame.loc[shown, "n_households"] - frame.loc[shown, "count_x"] >= T).all()
+    assert (out.loc[pub, "n_households"] % 5 == 0).all()
