@@ -1,9 +1,98 @@
-"""Command group `serve` (being built; see docs/architecture.md)."""
+"""``veerkracht serve``: migrate, create the demo accounts, serve the site.
+
+The embedded server is Django's ``runserver --noreload`` on 127.0.0.1: enough
+for the demo on one machine and needs no internet. In production run the WSGI
+application ``veerkracht.web.wsgi:application`` under gunicorn or uWSGI behind
+an HTTPS proxy (docs/web.md).
+"""
 
 from __future__ import annotations
 
+import os
+
 import typer
+
+from veerkracht.cli.common import UserError, console
+from veerkracht.store.open import ENV_VAR, default_location
+
+
+def _setup_django(ctx: typer.Context, settings: str | None) -> None:
+    root = ctx.find_root()
+    location = (root.obj or {}).get("workspace") or default_location()
+    os.environ[ENV_VAR] = str(location)
+    if settings:
+        os.environ["DJANGO_SETTINGS_MODULE"] = settings
+    else:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "veerkracht.web.conf.dev")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        raise UserError(f"instellingen kloppen niet: {exc}") from exc
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this module's commands to the root app."""
+    """Attach ``serve`` to the root app."""
+
+    @app.command(
+        "serve",
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    )
+    def serve(
+        ctx: typer.Context,
+        port: int = typer.Option(8000, "--port", "-p", help="Poort."),
+        host: str = typer.Option(
+            "127.0.0.1",
+            "--host",
+            help="Adres om op te luisteren (standaard alleen lokaal).",
+        ),
+        settings: str = typer.Option(
+            None,
+            "--settings",
+            help="Django-instellingen, bijv. veerkracht.web.conf.production "
+            "(standaard $DJANGO_SETTINGS_MODULE of veerkracht.web.conf.dev).",
+        ),
+        manage: bool = typer.Option(
+            False,
+            "--manage",
+            help="Voer in plaats van de server een Django-beheeropdracht uit: "
+            "veerkracht serve --manage migrate, ... --manage audit_verify.",
+        ),
+    ) -> None:
+        """Start de webapplicatie (kaart, plaatsprofielen, meldingen).
+
+        Voorbeelden:
+
+          veerkracht serve                      # http://127.0.0.1:8000
+
+          veerkracht serve --port 8080
+
+          veerkracht serve --manage createsuperuser
+        """
+        _setup_django(ctx, settings)
+        from django.core.management import call_command, execute_from_command_line
+
+        if manage:
+            execute_from_command_line(["veerkracht serve --manage", *ctx.args])
+            return
+        if ctx.args:
+            raise UserError(f"onbekende opties: {' '.join(ctx.args)}")
+        call_command("migrate", interactive=False, verbosity=0)
+        from veerkracht.web.accounts.demo import ensure_demo_accounts
+
+        created = ensure_demo_accounts()
+        if created:
+            console.print(
+                "Demo-accounts klaar (zie docs/web.md): " + ", ".join(created),
+                highlight=False,
+            )
+        console.print(f"Veerkracht draait op http://{host}:{port}/  (stoppen: Ctrl+C)")
+        call_command(
+            "runserver",
+            f"{host}:{port}",
+            use_reloader=False,
+            use_threading=True,
+            skip_checks=False,
+        )

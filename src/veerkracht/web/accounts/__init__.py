@@ -1,0 +1,1 @@
+"""Accounts: organisations, their area assignments, roles and scoping."""

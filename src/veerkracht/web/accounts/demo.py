@@ -1,0 +1,109 @@
+"""Demo accounts for Voorbeeldstad: only when the workspace holds the demo city
+and ``VEERKRACHT_DEMO_ACCOUNTS`` is on (never in production settings).
+
+The usernames and passwords are public (docs/web.md); they protect nothing
+real, because the demo city is synthetic.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from veerkracht.web import workspace
+from veerkracht.web.accounts import roles
+from veerkracht.web.accounts.models import AreaAssignment, Organisation, UserProfile
+
+# username -> (role, organisation, password)
+DEMO_ACCOUNTS = {
+    "bewoner": (roles.RESIDENT, None, "voorbeeldstad-bewoner"),
+    "wijkteam": (roles.FRONTLINE, "Wijkteam Voorbeeldstad", "voorbeeldstad-wijkteam"),
+    "corporatie": (
+        roles.CORPORATION,
+        "Woonstichting Voorbeeld",
+        "voorbeeldstad-corporatie",
+    ),
+    "beleid": (roles.POLICY, "Gemeente Voorbeeldstad", "voorbeeldstad-beleid"),
+    "privacy": (roles.PRIVACY, "Gemeente Voorbeeldstad", "voorbeeldstad-privacy"),
+    "beheerder": (
+        roles.ADMINISTRATOR,
+        "Gemeente Voorbeeldstad",
+        "voorbeeldstad-beheerder",
+    ),
+}
+
+
+def is_demo_workspace() -> bool:
+    """Whether the workspace holds the synthetic demo city."""
+    ws = workspace.workspace()
+    try:
+        if any(op.action.startswith("demo") for op in ws.operations()):
+            return True
+    except Exception:  # noqa: BLE001 - an empty or foreign workspace
+        return False
+    places = workspace.table("place_gemeente")
+    if places is not None and "name" in places.columns:
+        return bool(places["name"].astype("str").str.contains("Voorbeeldstad").any())
+    return False
+
+
+def _demo_areas() -> dict[str, list[tuple[str, str]]]:
+    """Areas per demo organisation, chosen from the demo city's own places."""
+    areas: dict[str, list[tuple[str, str]]] = {}
+    gemeente = workspace.table("place_gemeente")
+    if gemeente is not None and len(gemeente):
+        areas["Gemeente Voorbeeldstad"] = [
+            ("gemeente", str(gemeente["place_id"].iloc[0]))
+        ]
+    buurten = workspace.table("place_buurt")
+    if buurten is not None and len(buurten):
+        ordered = buurten.sort_values("n_dwellings", ascending=False)
+        areas["Wijkteam Voorbeeldstad"] = [
+            ("buurt", str(pid)) for pid in ordered["place_id"].head(2)
+        ]
+    blocks = workspace.table("place_block")
+    if blocks is not None and len(blocks) and buurten is not None and len(buurten):
+        first = str(
+            buurten.sort_values("n_dwellings", ascending=False)["place_id"].iloc[0]
+        )
+        mine = blocks[blocks["buurtcode"].astype("str") == first]
+        mine = mine.sort_values("n_dwellings", ascending=False).head(6)
+        areas["Woonstichting Voorbeeld"] = [
+            ("block", str(pid)) for pid in mine["place_id"]
+        ]
+    return areas
+
+
+@transaction.atomic
+def ensure_demo_accounts(force: bool = False) -> list[str]:
+    """Create the demo accounts that are missing; return their usernames.
+
+    Does nothing unless ``settings.VEERKRACHT_DEMO_ACCOUNTS`` is on and the
+    workspace holds the demo city (``force`` skips the second check, for tests).
+    """
+    if not settings.VEERKRACHT_DEMO_ACCOUNTS:
+        return []
+    if not force and not is_demo_workspace():
+        return []
+    roles.ensure_role_groups()
+    areas = _demo_areas()
+    for org_name, org_areas in areas.items():
+        org, _created = Organisation.objects.get_or_create(name=org_name)
+        for level, code in org_areas:
+            AreaAssignment.objects.get_or_create(
+                organisation=org, level=level, code=code
+            )
+    created = []
+    for username, (role, org_name, password) in DEMO_ACCOUNTS.items():
+        if User.objects.filter(username=username).exists():
+            continue
+        user = User.objects.create_user(username=username, password=password)
+        if role == roles.ADMINISTRATOR:
+            user.is_staff = True
+            user.is_superuser = True  # manages accounts; the role grants no data
+            user.save()
+        org = Organisation.objects.get_or_create(name=org_name)[0] if org_name else None
+        UserProfile.objects.create(user=user, role=role, organisation=org)
+        created.append(username)
+    return created

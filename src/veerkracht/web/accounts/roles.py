@@ -1,0 +1,131 @@
+"""Roles and their permissions, defined in code (DESIGN.md §6, STYLE.md §6).
+
+Permissions are binary. Each role is a fixed set of them; every role has a
+Django group of the same name carrying those permissions (kept in sync by
+:func:`ensure_role_groups`). Administrators give a user a role in the admin
+(the user's profile); the user is then put in that role's group.
+
+Data access is decided from the role only: being a Django superuser grants
+no data (an administrator manages accounts, never sees figures).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+RESIDENT = "resident"
+FRONTLINE = "frontline"
+CORPORATION = "corporation"
+POLICY = "policy"
+PRIVACY = "privacy"
+ADMINISTRATOR = "administrator"
+
+ROLE_CHOICES = [
+    (RESIDENT, _("Bewoner")),
+    (FRONTLINE, _("Professional in de wijk")),
+    (CORPORATION, _("Sociaal beheerder corporatie")),
+    (POLICY, _("Beleidsadviseur gemeente")),
+    (PRIVACY, _("Privacyfunctionaris")),
+    (ADMINISTRATOR, _("Beheerder")),
+]
+
+# codename -> description; created on the unmanaged model accounts.Access
+PERMISSIONS = {
+    "view_map": "Kaart en plaatsprofielen van de eigen gebieden bekijken",
+    "view_entrances": (
+        "Portieken en gebouwen bekijken (onder 10 woningen alleen een band)"
+    ),
+    "view_blocks": "Blokken en complexen bekijken",
+    "view_streets": "Straten, buurten, wijken en de gemeente bekijken",
+    "export_profiles": "Plaatsprofielen als PDF downloaden",
+    "report_signals": "Meldingen doen en de eigen meldingen volgen",
+    "manage_thresholds": "Drempels voor openbaarheid beheren",
+    "view_audit": "Het auditspoor inzien en controleren",
+    "manage_accounts": "Accounts, organisaties en gebieden beheren",
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    RESIDENT: frozenset({"report_signals"}),
+    FRONTLINE: frozenset(
+        {
+            "view_map",
+            "view_entrances",
+            "view_blocks",
+            "view_streets",
+            "export_profiles",
+            "report_signals",
+        }
+    ),
+    CORPORATION: frozenset(
+        {
+            "view_map",
+            "view_entrances",
+            "view_blocks",
+            "export_profiles",
+            "report_signals",
+        }
+    ),
+    POLICY: frozenset({"view_map", "view_streets", "export_profiles"}),
+    PRIVACY: frozenset({"manage_thresholds", "view_audit"}),
+    ADMINISTRATOR: frozenset({"manage_accounts"}),
+}
+
+# which permission a level needs
+LEVEL_PERMISSION = {
+    "gemeente": "view_streets",
+    "wijk": "view_streets",
+    "buurt": "view_streets",
+    "street": "view_streets",
+    "block": "view_blocks",
+    "building": "view_entrances",
+    "entrance": "view_entrances",
+}
+
+GROUP_NAMES = dict(ROLE_CHOICES)
+
+
+def group_name(role: str) -> str:
+    """Name of the Django group of ``role`` (its Dutch label)."""
+    return str(GROUP_NAMES[role])
+
+
+def role_of(user) -> str | None:
+    """The user's role, or ``None`` (anonymous, inactive, or no profile)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    profile = getattr(user, "profile", None)
+    return profile.role if profile is not None else None
+
+
+def has(user, permission: str) -> bool:
+    """Whether the user's role carries ``permission`` (superuser grants no data)."""
+    if permission not in PERMISSIONS:
+        raise KeyError(permission)
+    role = role_of(user)
+    return role is not None and permission in ROLE_PERMISSIONS[role]
+
+
+def levels_for(user) -> list[str]:
+    """Place levels the user may see, coarse to fine."""
+    from veerkracht.web.levels import LEVELS
+
+    return [lvl for lvl in LEVELS if has(user, LEVEL_PERMISSION[lvl])]
+
+
+def ensure_role_groups() -> None:
+    """Create each role's group with exactly its permissions (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    from veerkracht.web.accounts.models import Access
+
+    ct = ContentType.objects.get_for_model(Access, for_concrete_model=False)
+    perms = {}
+    for codename, name in PERMISSIONS.items():
+        perm, _created = Permission.objects.get_or_create(
+            content_type=ct, codename=codename, defaults={"name": name[:255]}
+        )
+        perms[codename] = perm
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=group_name(role))
+        group.permissions.set([perms[c] for c in sorted(codenames)])

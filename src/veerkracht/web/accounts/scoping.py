@@ -1,0 +1,91 @@
+"""Which places a user may see: their organisation's areas, limited by role.
+
+A place is in a user's scope when **all** its dwellings lie inside the
+places assigned to the user's organisation, and its level is one the role
+may see (``roles.LEVEL_PERMISSION``). So a corporation assigned three blocks
+sees those blocks and their entrances, never the buurt around them; a policy
+adviser assigned the gemeente sees every street and buurt in it.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pandas as pd
+from django.core.exceptions import PermissionDenied
+
+from veerkracht.web import workspace
+from veerkracht.web.accounts import roles
+from veerkracht.web.levels import DWELLING_COLUMN, check_level
+
+_cache: dict[tuple, frozenset[str]] = {}
+_cache_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def assignments_of(user) -> tuple[tuple[str, str], ...]:
+    """``(level, code)`` pairs assigned to the user's organisation."""
+    profile = getattr(user, "profile", None)
+    if profile is None or profile.organisation_id is None:
+        return ()
+    return tuple(sorted(profile.organisation.areas.values_list("level", "code")))
+
+
+def _visible(assignments: tuple[tuple[str, str], ...], level: str) -> frozenset[str]:
+    dwellings = workspace.table("dwellings")
+    if dwellings is None or not assignments:
+        return frozenset()
+    key = (assignments, level, workspace.version_of("dwellings"))
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    inside = pd.Series(False, index=dwellings.index)
+    for a_level, code in assignments:
+        column = DWELLING_COLUMN.get(a_level)
+        if column in dwellings.columns:
+            inside |= dwellings[column].astype("str").eq(code).fillna(False)
+    column = DWELLING_COLUMN[level]
+    ids = dwellings[column].astype("str")
+    known = ids.notna()
+    all_inside = inside[known].groupby(ids[known]).all()
+    result = frozenset(all_inside.index[all_inside.to_numpy(dtype=bool)])
+    with _cache_lock:
+        _cache[key] = result
+    return result
+
+
+def visible_ids(user, level: str) -> frozenset[str]:
+    """Ids of the places at ``level`` the user may see (empty when none)."""
+    check_level(level)
+    if not roles.has(user, roles.LEVEL_PERMISSION[level]) or not roles.has(
+        user, "view_map"
+    ):
+        return frozenset()
+    return _visible(assignments_of(user), level)
+
+
+def can_see(user, level: str, place_id: str) -> bool:
+    return place_id in visible_ids(user, level)
+
+
+def require(
+    request, level: str, place_id: str, *, action: str = "view", purpose: str = ""
+) -> None:
+    """Raise ``PermissionDenied`` (logged as refused) unless the place is visible."""
+    request.audit_object = (level, place_id)
+    request.audit_action = action
+    request.audit_purpose = purpose
+    if not can_see(request.user, level, place_id):
+        raise PermissionDenied("Deze plaats valt buiten uw gebied of rol.")
+
+
+def require_permission(request, permission: str, *, purpose: str = "") -> None:
+    """Raise ``PermissionDenied`` (logged) unless the role carries ``permission``."""
+    request.audit_purpose = purpose or permission
+    if not roles.has(request.user, permission):
+        raise PermissionDenied("Uw rol geeft hier geen toegang toe.")

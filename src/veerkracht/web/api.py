@@ -1,0 +1,110 @@
+"""The REST API: one django-ninja ``NinjaAPI`` at ``/api/`` (OpenAPI at
+``/api/openapi.json``, documentation at ``/api/docs``).
+
+Apps add their routers from their own module, imported here::
+
+    # veerkracht/web/signals/api.py
+    router = Router(tags=["signals"])
+    ...
+    # below, in _ROUTERS
+    ("signals/", "veerkracht.web.signals.api"),
+
+Errors are answered as RFC 7807 problem details
+(``application/problem+json``): a 4xx with ``type``, ``title``, ``status`` and
+``detail``, never a 5xx for bad input.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import django_auth
+
+from veerkracht import __version__
+
+log = logging.getLogger("veerkracht.web.api")
+
+api = NinjaAPI(
+    title="Veerkracht API",
+    version=__version__,
+    description=(
+        "Plaatsgebonden cijfers over druk en veerkracht (nooit over personen), "
+        "met openbaarheidsbeheersing. Inloggen via de sessie van de website; "
+        "alle toegang wordt per gebied en rol beperkt en in het auditspoor gelegd."
+    ),
+    urls_namespace="api",
+    auth=django_auth,
+)
+
+
+def problem(status: int, title: str, detail: str = "", **extra) -> JsonResponse:
+    """An RFC 7807 problem response."""
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
+@api.exception_handler(ValidationError)
+def _validation(request: HttpRequest, exc: ValidationError):
+    errors = [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", "")}
+        for e in exc.errors
+    ]
+    return problem(
+        422, "Ongeldige invoer", "Het verzoek bevat ongeldige waarden.", errors=errors
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError):
+    return problem(401, "Niet ingelogd", "Log eerst in.")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied):
+    return problem(403, "Geen toegang", str(exc) or "Dit valt buiten uw rol of gebied.")
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404):
+    return problem(404, "Niet gevonden", str(exc) or "Dit bestaat niet.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError):
+    return problem(exc.status_code, "Fout in het verzoek", str(exc))
+
+
+@api.exception_handler(ValueError)
+def _value_error(request: HttpRequest, exc: ValueError):
+    return problem(400, "Ongeldig verzoek", str(exc))
+
+
+# (prefix, module with a ``router``): one line per app. Optional apps are
+# added only when installed.
+_ROUTERS = [
+    ("maps/", "veerkracht.web.maps.api"),
+    ("places/", "veerkracht.web.places.api"),
+    ("signals/", "veerkracht.web.signals.api"),  # signals engineer
+    ("stories/", "veerkracht.web.stories.api"),  # stories
+]
+
+for _prefix, _module in _ROUTERS:
+    _app = _module.rsplit(".", 1)[0]
+    if _app not in settings.INSTALLED_APPS:
+        continue
+    try:
+        _router = importlib.import_module(_module).router
+    except ModuleNotFoundError as exc:  # an app without an API yet
+        if exc.name != _module:
+            raise
+        continue
+    api.add_router(_prefix, _router)

@@ -1,0 +1,121 @@
+"""The audit trail and the privacy thresholds.
+
+:class:`AuditEntry` rows are append-only: the model refuses updates and
+deletes, and each row carries the SHA-256 of its content and of the previous
+row, so a changed, removed or inserted row breaks the chain
+(:func:`veerkracht.web.audit.services.verify`). Rows hold no personal data:
+the actor is a pseudonym, the object a place level and id, the origin a
+truncated address.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from veerkracht.web.levels import LEVELS
+
+MIN_CELL = 10
+"""The legal floor of the disclosure threshold; never configurable lower."""
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised on any attempt to change or delete audit history."""
+
+
+class _AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("het auditspoor kan niet worden gewijzigd")
+
+    def delete(self):
+        raise AppendOnlyError("het auditspoor kan niet worden verwijderd")
+
+    def bulk_update(self, *args, **kwargs):
+        raise AppendOnlyError("het auditspoor kan niet worden gewijzigd")
+
+
+class AuditEntry(models.Model):
+    """One audited event."""
+
+    ACTIONS = [
+        ("view", _("bekeken")),
+        ("export", _("geëxporteerd")),
+        ("login", _("ingelogd")),
+        ("login_failed", _("inloggen mislukt")),
+        ("logout", _("uitgelogd")),
+        ("threshold_change", _("drempel gewijzigd")),
+        ("role_change", _("rol gewijzigd")),
+        ("area_change", _("gebied gewijzigd")),
+    ]
+    RESULTS = [
+        ("ok", _("toegestaan")),
+        ("refused", _("geweigerd")),
+        ("failed", _("mislukt")),
+    ]
+
+    seq = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(_("tijd"))
+    actor = models.CharField(_("actor (pseudoniem)"), max_length=64)
+    action = models.CharField(_("actie"), max_length=32, choices=ACTIONS)
+    object_level = models.CharField(
+        _("niveau"),
+        max_length=20,
+        blank=True,
+        choices=[(lvl, lvl) for lvl in LEVELS]
+        + [("account", "account"), ("setting", "setting")],
+    )
+    object_id = models.CharField(_("object"), max_length=120, blank=True)
+    result = models.CharField(_("resultaat"), max_length=10, choices=RESULTS)
+    origin = models.CharField(_("herkomst (ingekort)"), max_length=48, blank=True)
+    purpose = models.CharField(_("doel"), max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = _AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("auditregel")
+        verbose_name_plural = _("auditspoor")
+        ordering = ["seq"]
+        default_permissions = ("view",)
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("het auditspoor kan niet worden gewijzigd")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("het auditspoor kan niet worden verwijderd")
+
+
+class PrivacySetting(models.Model):
+    """The disclosure threshold (one row); changes are audited."""
+
+    min_cell = models.PositiveIntegerField(
+        _("minimum aantal huishoudens per cel"),
+        default=MIN_CELL,
+        validators=[MinValueValidator(MIN_CELL)],
+        help_text=_("Nooit lager dan 10 (DESIGN.md §6)."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("privacydrempel")
+        verbose_name_plural = _("privacydrempels")
+
+    def clean(self):
+        if self.min_cell < MIN_CELL:
+            raise ValidationError({"min_cell": _("De drempel kan niet lager dan 10.")})
+
+    def save(self, *args, **kwargs):
+        self.full_clean()
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> PrivacySetting:
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj

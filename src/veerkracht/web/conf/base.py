@@ -1,0 +1,260 @@
+"""Settings shared by every environment.
+
+Read through :func:`veerkracht.web.conf.config.config`; every variable is
+documented in ``docs/config.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.utils.translation import gettext_lazy as _
+
+from veerkracht.web.conf.config import REQUIRED, config
+
+WEB_DIR = Path(__file__).resolve().parents[1]
+
+# --- core ---------------------------------------------------------------
+SECRET_KEY = config(
+    "SECRET_KEY",
+    REQUIRED,
+    help_text="Django's secret key (signs sessions, CSRF tokens, audit pseudonyms). "
+    "Long and random in production; never committed.",
+    group="Beveiliging",
+)
+DEBUG = config("DEBUG", False, help_text="Django debug pages. Never on in production.")
+ALLOWED_HOSTS = config(
+    "ALLOWED_HOSTS",
+    ["127.0.0.1", "localhost"],
+    help_text="Host names this site answers to, comma separated "
+    "(required in production).",
+    group="Beveiliging",
+)
+CSRF_TRUSTED_ORIGINS = config(
+    "CSRF_TRUSTED_ORIGINS",
+    [],
+    help_text="Origins (https://host) trusted for forms behind a proxy, "
+    "comma separated.",
+    group="Beveiliging",
+)
+
+# --- workspace and database ---------------------------------------------
+VEERKRACHT_WORKSPACE = config(
+    "VEERKRACHT_WORKSPACE",
+    "veerkracht-data",
+    help_text="The workspace (folder or postgresql:// URL) whose tables the site "
+    "shows; same as `veerkracht --workspace`.",
+    group="Werkmap en database",
+)
+DATABASE_URL = config(
+    "DATABASE_URL",
+    "",
+    help_text="Database of the web application (accounts, audit trail, signals): "
+    "`postgresql://user:password@host:5432/name`. Empty: `WORKSPACE/web.sqlite3`, "
+    "or the workspace's own PostgreSQL database when the workspace is a URL.",
+    group="Werkmap en database",
+)
+
+
+def database_from_url(url: str, workspace: str) -> dict:
+    """Django's ``DATABASES['default']`` for ``url`` (or the embedded default)."""
+    if not url and workspace.startswith(("postgresql://", "postgres://")):
+        url = workspace
+    if not url:
+        folder = Path(workspace)
+        folder.mkdir(parents=True, exist_ok=True)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(folder / "web.sqlite3"),
+            "OPTIONS": {"timeout": 20},
+        }
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"DATABASE_URL moet met postgresql:// beginnen, niet {parts.scheme}://"
+        )
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "CONN_MAX_AGE": 60,
+    }
+
+
+DATABASES = {"default": database_from_url(DATABASE_URL, VEERKRACHT_WORKSPACE)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- applications -------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "ninja",
+    "veerkracht.web.accounts",
+    "veerkracht.web.audit",
+    "veerkracht.web.maps",
+    "veerkracht.web.places",
+]
+# Apps of the signals intake and the stories; added when present, so the
+# project runs while they are being built.
+OPTIONAL_APPS = ["veerkracht.web.signals", "veerkracht.web.stories"]
+
+
+def _present(module: str) -> bool:
+    return (WEB_DIR / module.rsplit(".", 1)[1] / "apps.py").exists()
+
+
+INSTALLED_APPS += [app for app in OPTIONAL_APPS if _present(app)]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "veerkracht.web.audit.middleware.RefusalAuditMiddleware",
+    # axes last, as its documentation asks
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "veerkracht.web.urls"
+WSGI_APPLICATION = "veerkracht.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [WEB_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "veerkracht.web.accounts.context_processors.role",
+            ],
+        },
+    }
+]
+
+# --- authentication -------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation."
+        "UserAttributeSimilarityValidator"
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+AXES_FAILURE_LIMIT = config(
+    "AXES_FAILURE_LIMIT",
+    5,
+    help_text="Failed logins before an account/address combination is locked out.",
+    group="Beveiliging",
+)
+AXES_COOLOFF_TIME = (
+    config(
+        "AXES_COOLOFF_MINUTES",
+        30,
+        help_text="Minutes a lock-out lasts.",
+        group="Beveiliging",
+    )
+    / 60
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = config(
+    "AXES_PROXY_COUNT",
+    0,
+    help_text="Number of reverse proxies in front of the site (for the client address "
+    "used by lock-outs and the audit trail).",
+    group="Beveiliging",
+)
+
+# --- sessions and cookies ---------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = config(
+    "SESSION_COOKIE_AGE",
+    8 * 3600,
+    help_text="Seconds a login stays valid.",
+    group="Beveiliging",
+)
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- language ---------------------------------------------------------------
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", _("Nederlands")), ("en", _("Engels"))]
+LOCALE_PATHS = [WEB_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Amsterdam"
+USE_TZ = True
+
+# --- static files -------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [WEB_DIR / "static"]
+STATIC_ROOT = (
+    config(
+        "STATIC_ROOT",
+        "",
+        help_text="Folder `collectstatic` copies static files to "
+        "(production, served by "
+        "the web server). Empty: not used.",
+        group="Algemeen",
+    )
+    or None
+)
+
+# --- Veerkracht -----------------------------------------------------------------
+VEERKRACHT_DEMO_ACCOUNTS = config(
+    "VEERKRACHT_DEMO_ACCOUNTS",
+    False,
+    help_text="Create the demo accounts (docs/web.md) when the workspace holds the "
+    "demo city. Only for the demo; refused in production settings.",
+    group="Veerkracht",
+)
+VEERKRACHT_MAP_MAX_FEATURES = config(
+    "VEERKRACHT_MAP_MAX_FEATURES",
+    4000,
+    help_text="Most places one map request returns; beyond it the map asks to zoom in.",
+    group="Veerkracht",
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "veerkracht": {"handlers": ["console"], "level": "INFO"},
+        "django.security": {"handlers": ["console"], "level": "WARNING"},
+    },
+}

@@ -1,0 +1,13 @@
+"""The test suite: fast password hashing, a throw-away workspace."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "ci-only-not-secret-veerkracht-test-key-0123456789")
+os.environ.setdefault("VEERKRACHT_WORKSPACE", tempfile.mkdtemp(prefix="vk-ci-"))
+os.environ.setdefault("VEERKRACHT_DEMO_ACCOUNTS", "true")
+
+from veerkracht.web.conf.base import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AXES_ENABLED = True

@@ -1,0 +1,1 @@
+"""The map: places drawn from the workspace's own geometry, no tile server."""

@@ -1,0 +1,7 @@
+"""Map layers as GeoJSON, by level and bounding box (see services)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["kaart"])

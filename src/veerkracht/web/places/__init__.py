@@ -1,0 +1,1 @@
+"""Place profiles (buurt, street, block, entrance) and their PDF."""
