@@ -57,7 +57,8 @@ class RejectedRow:
 
     def describe(self) -> str:
         """One Dutch line for reports: ``regel 12: reden ('waarde')``."""
-        where = "bestand" if self.line == 0 else f"regel {self.line}"
+        where = {0: "bestand", 1: "kopregel (regel 1)"}.get(self.line,
+                                                           f"regel {self.line}")
         if self.source:
             where = f"{self.source}, {where}"
         text = f"{where}: {self.reason}"
@@ -101,8 +102,11 @@ class ImportRejected(Exception):  # noqa: N818 - the name is part of the contrac
         """The Dutch report: the first ``shown`` rows with their lines and the total."""
         n = len(self.rows)
         prefix = f"{self.source}: " if self.source else ""
-        if self.file_level and n == 1 and not self.hint:
-            return f"{prefix}{self.rows[0].reason}; er is niets opgeslagen."
+        if n == 1 and self.rows[0].line <= 1 and not self.hint:
+            first = self.rows[0]
+            where = "" if first.line == 0 else "kopregel: "
+            value = "" if first.value is None else f" ({first.value!r})"
+            return f"{prefix}{where}{first.reason}{value}; er is niets opgeslagen."
         noun = "rij" if n == 1 else "rijen"
         lines = [f"{prefix}{n} {noun} afgekeurd; er is niets opgeslagen."]
         if self.file_level:
