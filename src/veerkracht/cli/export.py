@@ -1,9 +1,80 @@
-"""Command group `export` (being built; see docs/architecture.md)."""
+"""``veerkracht export LEVEL``: places (or dwellings) to CSV, GeoJSON, GPKG, Parquet."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from veerkracht.cli.common import UserError, out, workspace_of
+from veerkracht.cli.places import dutch_int
+from veerkracht.io.export import FORMATS, ExportError, format_of, write_table
+from veerkracht.jobs.places import (
+    EXPORT_LEVELS,
+    LEVEL_NAMES_NL,
+    PlacesError,
+    level_frame,
+)
+
+_ALIASES = {nl: en for en, nl in LEVEL_NAMES_NL.items()} | {
+    "portieken": "entrance", "woningen": "dwelling", "panden": "building",
+    "blokken": "block", "straten": "street",
+}
+
+_HELP = f"""Exporteer één plaatsniveau met zijn leden en aantallen.
+
+LEVEL is een van: {', '.join(EXPORT_LEVELS)} (Nederlandse namen zoals
+portiek, pand, blok en straat mogen ook). `dwelling` geeft één rij per woning
+met de ids van portiek, pand, blok, straat, buurt, wijk en gemeente; de andere
+niveaus één rij per plaats met het aantal woningen (n_dwellings), de aantallen
+kleinere plaatsen erin (n_entrance, n_building, ...) en bij portieken de
+adressen (members).
+
+Formaten: csv (punten als x/y, andere vormen als WKT, RD New), geojson
+(WGS84, RFC 7946), gpkg en parquet (GeoParquet, RD New). Het bestand wordt
+pas op zijn plaats gezet als het helemaal geschreven is.
+
+Voorbeelden:
+
+  veerkracht export entrance --format csv --out portieken.csv
+
+  veerkracht export block --out blokken.gpkg
+
+  veerkracht export dwelling --format parquet --out woningen.parquet
+"""
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this module's commands to the root app."""
+    """Attach ``veerkracht export`` to the root app."""
+
+    @app.command("export", help=_HELP)
+    def export_command(
+        ctx: typer.Context,
+        level: str = typer.Argument(..., help="Niveau: " + ", ".join(EXPORT_LEVELS)),
+        out_path: Path = typer.Option(..., "--out", "-o", help="Het doelbestand."),
+        fmt: str = typer.Option(
+            None, "--format", "-f",
+            help=f"{'|'.join(FORMATS)}; standaard afgeleid uit de extensie van --out.",
+            show_default=False,
+        ),
+    ) -> None:
+        name = _ALIASES.get(level.lower(), level.lower())
+        if name not in EXPORT_LEVELS:
+            raise UserError(
+                f"onbekend niveau {level!r}; kies uit {', '.join(EXPORT_LEVELS)}"
+            )
+        ws = workspace_of(ctx)
+        try:
+            fmt_ = fmt.lower() if fmt else format_of(out_path)
+            if fmt_ not in FORMATS:
+                raise ExportError(
+                    f"onbekend exportformaat {fmt!r}; kies uit {', '.join(FORMATS)}"
+                )
+            frame = level_frame(ws, name)
+            written = write_table(frame, out_path, fmt_)
+        except (PlacesError, ExportError) as exc:
+            raise UserError(str(exc)) from exc
+        out.print(
+            f"{dutch_int(len(frame))} rijen ({LEVEL_NAMES_NL[name]}) geschreven "
+            f"naar {written} ({fmt_}).", highlight=False,
+        )

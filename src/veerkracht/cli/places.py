@@ -1,9 +1,80 @@
-"""Command group `places` (being built; see docs/architecture.md)."""
+"""``veerkracht places``: derive entrances, buildings, blocks, streets, areas."""
 
 from __future__ import annotations
 
 import typer
+from rich.table import Table
+
+from veerkracht.cli.common import UserError, out, progress, workspace_of
+from veerkracht.jobs.places import LEVEL_NAMES_NL, PlacesError, run_places
+
+_HELP = """Leid alle plaatsniveaus af uit de ingelezen adressen.
+
+Elke woning komt in precies één portiek, pand, blok, straat, buurt, wijk en
+gemeente. Panden (`import buildings`), buurtvlakken (`import buurten`) en de
+eigen portiek- en complexcodes van een corporatie (`stock`) worden gebruikt
+als ze zijn ingelezen; zonder die gegevens wordt op adrespunten geclusterd.
+De regels staan in docs/places.md.
+
+Voorbeelden:
+
+  veerkracht places
+
+  veerkracht --workspace ./mijnstad places
+"""
+
+_METHODS_NL = {
+    "single": "eigen voordeur", "number": "zelfde huisnummer",
+    "point": "zelfde adrespunt", "override": "corporatie",
+    "bag_pand": "BAG-pand", "footprint": "pandvlak", "cluster": "puntclustering",
+    "footprints": "rakende panden", "complex": "complexcode",
+    "buurt": "binnen buurt", "woonplaats": "binnen woonplaats",
+    "code": "buurtcode", "polygon": "buurtvlak", "unknown": "onbekend",
+    "mixed": "gemengd",
+}
+
+
+def dutch_int(n: int) -> str:
+    """``12345`` as ``12.345`` (Dutch thousands separator)."""
+    return f"{int(n):,}".replace(",", ".")
+
+
+def summary_table(places) -> Table:
+    """A Dutch table: places per level, dwellings per place, how formed."""
+    table = Table(title=f"Plaatsen voor {dutch_int(places.summary['dwellings'])} "
+                  "woningen")
+    table.add_column("niveau")
+    table.add_column("plaatsen", justify="right")
+    table.add_column("woningen per plaats (gem. / max.)", justify="right")
+    table.add_column("gevormd door")
+    for level, frame in places.levels.items():
+        n = frame["n_dwellings"]
+        methods = ", ".join(
+            f"{_METHODS_NL.get(m, m)} {dutch_int(c)}"
+            for m, c in places.summary["methods"][level].items()
+        )
+        table.add_row(LEVEL_NAMES_NL[level], dutch_int(len(frame)),
+                      f"{n.mean():.1f} / {dutch_int(n.max())}".replace(".", ",", 1),
+                      methods)
+    return table
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this module's commands to the root app."""
+    """Attach ``veerkracht places`` to the root app."""
+
+    @app.command("places", help=_HELP)
+    def places_command(ctx: typer.Context) -> None:
+        ws = workspace_of(ctx)
+        try:
+            with progress("Plaatsen afleiden", total=4) as advance:
+                places = run_places(ws, progress=advance)
+        except PlacesError as exc:
+            raise UserError(str(exc)) from exc
+        out.print(summary_table(places))
+        unknown = places.summary["unknown_buurt_dwellings"]
+        if unknown:
+            out.print(
+                f"{dutch_int(unknown)} woningen liggen in een onbekende buurt (geen "
+                "buurtcode en geen buurtvlak); lees buurtvlakken in met `veerkracht "
+                "import buurten`.", highlight=False,
+            )

@@ -1,0 +1,176 @@
+"""Derive the places (``veerkracht places``) and assemble them for export.
+
+:func:`run_places` reads the imported tables, calls
+:func:`veerkracht.analytics.places.derive_places` and writes every place table
+in one transaction. :func:`level_frame` is the single place where the frame
+exported per level is put together; columns computed later (model figures,
+after disclosure control) are to be joined there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from veerkracht.analytics.places import LEVELS, TABLES, PlaceSet, derive_places
+from veerkracht.store import Workspace
+
+__all__ = ["EXPORT_LEVELS", "LEVEL_NAMES_NL", "PlacesError", "level_frame",
+           "run_places"]
+
+Progress = Callable[..., None] | None
+
+#: Levels that ``veerkracht export`` knows, smallest first.
+EXPORT_LEVELS = ("dwelling", *LEVELS)
+#: Dutch names for messages and tables.
+LEVEL_NAMES_NL = {
+    "dwelling": "woning", "entrance": "portiek", "building": "pand",
+    "block": "blok", "street": "straat", "buurt": "buurt", "wijk": "wijk",
+    "gemeente": "gemeente",
+}
+#: The dwelling column holding each level's place id.
+_ID_COLUMN = {"entrance": "entrance_id", "building": "building_id",
+              "block": "block_id", "street": "street_id", "buurt": "buurtcode",
+              "wijk": "wijkcode", "gemeente": "gemeentecode"}
+_STOCK_COLUMNS = ("address_id", "entrance_code", "complex_code")
+
+
+class PlacesError(Exception):
+    """Places cannot be derived or exported; the message is for the user (Dutch)."""
+
+
+def _tick(progress: Progress, n: int = 1, description: str | None = None,
+          total: int | None = None) -> None:
+    if progress is not None:
+        progress(n, description=description, total=total)
+
+
+def run_places(ws: Workspace, progress: Progress = None) -> PlaceSet:
+    """Derive every place level from the imported tables and store them.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Must hold ``addresses``; ``buildings``, ``buurten`` and ``stock`` are
+        used when present.
+    progress : callable, optional
+        ``advance(n=1, description=None, total=None)``.
+
+    Returns
+    -------
+    PlaceSet
+        What was written (``dwellings`` and ``place_*`` tables, in one
+        transaction whose summary holds the counts per level and method).
+
+    Raises
+    ------
+    PlacesError
+        When no addresses (or no dwellings) were imported.
+    """
+    _tick(progress, 0, "Adressen lezen", total=4)
+    if not ws.has("addresses"):
+        raise PlacesError(
+            "er zijn nog geen adressen ingelezen; lees eerst adressen in met "
+            "`veerkracht import addresses BESTAND`"
+        )
+    addresses = ws.read("addresses")
+    if not len(addresses):
+        raise PlacesError("de tabel met adressen is leeg; lees eerst adressen in")
+    buildings = ws.read("buildings") if ws.has("buildings") else None
+    buurten = ws.read("buurten") if ws.has("buurten") else None
+    overrides = None
+    if ws.has("stock"):
+        stock = ws.read("stock")
+        overrides = stock[[c for c in _STOCK_COLUMNS if c in stock.columns]]
+    _tick(progress, 1, "Plaatsen afleiden")
+    if "is_dwelling" in addresses.columns and not addresses["is_dwelling"].any():
+        raise PlacesError(
+            "geen enkel ingelezen adres is een woning (woonfunctie); er zijn "
+            "dus geen plaatsen af te leiden"
+        )
+    places = derive_places(addresses, buildings=buildings, buurten=buurten,
+                           overrides=overrides)
+    _tick(progress, 1, "Plaatsen opslaan")
+    sources = [t for t in ("addresses", "buildings", "buurten", "stock") if ws.has(t)]
+    with ws.transaction("places", source=", ".join(sources)) as tx:
+        for name, frame in places.tables().items():
+            tx.put(name, frame)
+        tx.summary = dict(places.summary, inputs=sources)
+    _tick(progress, 1, "Klaar")
+    return places
+
+
+def _require(ws: Workspace, table: str) -> None:
+    if not ws.has(table):
+        raise PlacesError(
+            "er zijn nog geen plaatsen afgeleid; voer eerst `veerkracht places` uit"
+        )
+
+
+def _address_labels(ws: Workspace, address_ids: pd.Series) -> pd.Series:
+    """"Bosweg 12A-2" per address id (NA when the address is gone)."""
+    cols = ["address_id", "straat", "huisnummer", "huisletter", "toevoeging"]
+    addr = ws.read("addresses", columns=cols)
+    num = addr["huisnummer"].astype("Int64").astype("str")
+    letter = addr["huisletter"].astype("str").fillna("")
+    suffix = ("-" + addr["toevoeging"].astype("str")).fillna("")
+    label = addr["straat"].astype("str").fillna("?") + " " + num + letter + suffix
+    lookup = pd.Series(label.to_numpy(), index=addr["address_id"].astype("str"))
+    return address_ids.map(lookup).astype("str")
+
+
+def level_frame(ws: Workspace, level: str) -> pd.DataFrame:
+    """The export frame of one level: places with their members and counts.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Holding the tables written by :func:`run_places`.
+    level : str
+        ``dwelling`` (one row per dwelling with the ids of its places) or a
+        level of :data:`veerkracht.analytics.places.LEVELS`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        For ``dwelling``: the ``dwellings`` table plus an ``address`` label.
+        For a place level: the ``place_*`` table plus ``n_<level>`` counts of
+        each smaller level inside it (``n_entrance``, ``n_building``, ...) and,
+        for ``entrance``, ``members``: the address labels, ``; ``-joined.
+
+    Notes
+    -----
+    This is where figures from the model are to be joined, after they pass
+    ``veerkracht.analytics.disclosure``; nothing else assembles exports.
+    """
+    if level not in EXPORT_LEVELS:
+        raise PlacesError(
+            f"onbekend niveau {level!r}; kies uit {', '.join(EXPORT_LEVELS)}"
+        )
+    _require(ws, "dwellings")
+    dwellings = ws.read("dwellings")
+    if level == "dwelling":
+        frame = dwellings.copy()
+        frame.insert(1, "address", _address_labels(ws, frame["address_id"]).to_numpy())
+        return frame
+    _require(ws, TABLES[level])
+    places = ws.read(TABLES[level])
+    key = dwellings[_ID_COLUMN[level]]
+    extra = {}
+    for smaller in LEVELS[: LEVELS.index(level)]:
+        counts = dwellings[_ID_COLUMN[smaller]].groupby(key.to_numpy()).nunique()
+        n = places["place_id"].map(counts).fillna(0)
+        extra[f"n_{smaller}"] = n.astype(np.int64)
+    if level == "entrance":
+        labels = _address_labels(ws, dwellings["address_id"])
+        order = np.lexsort((dwellings["address_id"].to_numpy(), key.to_numpy()))
+        members = (pd.Series(labels.to_numpy()[order]).fillna("?")
+                   .groupby(key.to_numpy()[order], sort=False).agg("; ".join))
+        extra["members"] = places["place_id"].map(members).astype("str")
+    at = list(places.columns).index("n_dwellings") + 1
+    frame = places.copy()
+    for i, (name, values) in enumerate(extra.items()):
+        frame.insert(at + i, name, values.to_numpy())
+    return frame
