@@ -31,6 +31,9 @@ def _has_urls(app: str) -> bool:
 # signals engineer: veerkracht/web/signals/urls.py (app_name = "signals")
 if _has_urls("veerkracht.web.signals"):
     urlpatterns.append(path("meldingen/", include("veerkracht.web.signals.urls")))
+    urlpatterns.append(
+        path("open311/v2/", include("veerkracht.web.signals.open311_urls"))
+    )
 # stories: veerkracht/web/stories/urls.py (app_name = "stories")
 if _has_urls("veerkracht.web.stories"):
     urlpatterns.append(path("verhalen/", include("veerkracht.web.stories.urls")))
