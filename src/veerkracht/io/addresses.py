@@ -227,7 +227,7 @@ def _read_ljpc(path, progress: Progress) -> ImportResult:
         "crs_out": RD,
         "dwelling_rule": "geen gebruiksdoel in de bron: elk adres telt als woning",
     }
-    return ImportResult(gdf, summary)
+    return ImportResult(gdf, summary, frame["_line"].to_numpy())
 
 
 _POSTCODE = r"\d{4}[A-Z]{2}"
@@ -422,7 +422,7 @@ def _read_bag_gpkg(path, progress: Progress) -> ImportResult:
             "altijd); ligplaatsen en standplaatsen tellen als woning"
         ),
     }
-    return ImportResult(gdf, summary)
+    return ImportResult(gdf, summary, frame["_line"].to_numpy())
 
 
 def _bag_layer(gdf: gpd.GeoDataFrame, layer: str, src: str):

@@ -148,7 +148,7 @@ def read_amenities(path: str | os.PathLike[str], progress=None) -> ImportResult:
     }
     if progress:
         progress(len(out), description=f"{name}: klaar", total=len(out))
-    return ImportResult(out, summary)
+    return ImportResult(out, summary, np.asarray(lines))
 
 
 def _xy(raw: pd.DataFrame, lines, name):

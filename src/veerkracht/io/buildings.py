@@ -170,4 +170,4 @@ def read_buildings(path: str | os.PathLike[str], progress=None) -> ImportResult:
         "crs_in": crs,
         "crs_out": RD,
     }
-    return ImportResult(out, summary)
+    return ImportResult(out, summary, lines[keep])

@@ -137,7 +137,7 @@ def read_buurten(path: str | os.PathLike[str], progress=None) -> ImportResult:
     }
     if progress:
         progress(len(out), description=f"{name}: klaar", total=len(out))
-    return ImportResult(out, summary)
+    return ImportResult(out, summary, lines[keep])
 
 
 def _read_wkt_csv(p, name):

@@ -207,6 +207,7 @@ def read_kerncijfers(
                               "regio en jaar komen meer dan eens voor",
                               frame["regiocode"].iloc[i]) for i in np.flatnonzero(dup)],
                  name)
+    row_lines = frame["_line"].to_numpy()
     frame = frame.drop(columns="_line").reset_index(drop=True)
     figures = [c for c in frame.columns if c not in ID_COLUMNS]
     summary = {
@@ -225,7 +226,7 @@ def read_kerncijfers(
     }
     if progress:
         progress(len(frame), description=f"{name}: klaar", total=len(frame))
-    return ImportResult(frame, summary)
+    return ImportResult(frame, summary, row_lines)
 
 
 def _read_table(p, name):

@@ -97,6 +97,7 @@ def read_leefbaarometer(path: str | os.PathLike[str], progress=None) -> ImportRe
         raise_if([RejectedRow(int(ln[i]), "wijk en jaar komen meer dan eens voor",
                               frame["regiocode"].iloc[i]) for i in np.flatnonzero(dup)],
                  name)
+    row_lines = frame["_line"].to_numpy()
     frame = frame.loc[:, list(COLUMNS)].reset_index(drop=True)
     summary = {
         "format": layout,
@@ -107,7 +108,7 @@ def read_leefbaarometer(path: str | os.PathLike[str], progress=None) -> ImportRe
     }
     if progress:
         progress(len(frame), description=f"{name}: klaar", total=len(frame))
-    return ImportResult(frame, summary)
+    return ImportResult(frame, summary, row_lines)
 
 
 def combine(results: list[ImportResult]) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 #: How many rejected rows the message shows; the CSV report has all of them.
@@ -153,10 +154,14 @@ class ImportResult:
     summary : dict
         Rows read and kept, columns dropped, CRS in and out, notes; stored in
         the workspace's operation log.
+    lines : numpy.ndarray, optional
+        The source line (or feature index) of every row of ``frame``, so that
+        checks across files can still name lines. Never stored.
     """
 
     frame: pd.DataFrame
     summary: dict = field(default_factory=dict)
+    lines: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 def file_error(reason: str, source: str | None = None, value: str | None = None,
