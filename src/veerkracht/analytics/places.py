@@ -359,6 +359,10 @@ def _prepare(addresses: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, _Frame]:
     dw = dw.reset_index(drop=True)
     if dw["address_id"].duplicated().any():
         raise ValueError("address_id is not unique")
+    # Work in address_id order: every result (ids, float sums, hull vertex
+    # order) is then independent of the order of the input rows.
+    if len(dw):
+        dw = dw.iloc[np.argsort(_rank(dw["address_id"]))].reset_index(drop=True)
     geoms = dw.geometry.values
     if len(dw) and (shapely.is_missing(geoms) | shapely.is_empty(geoms)).any():
         raise ValueError("every dwelling needs a point")
@@ -384,7 +388,7 @@ def _prepare(addresses: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, _Frame]:
         postcode=col("postcode"),
         woonplaats=woonplaats,
         xy=np.round(xy, 3),
-        rank=_rank(dw["address_id"]) if len(dw) else np.empty(0, np.int64),
+        rank=np.arange(len(dw), dtype=np.int64),
         street_code=_codes(woonplaats.str.lower(), straat.str.lower()),
         points=shapely.points(np.round(xy, 3)),
     )
@@ -795,7 +799,8 @@ def derive_places(
                     lookup = lookup[~lookup.index.duplicated()].dropna()
                     names[lvl] = ids.map(lookup).fillna(ids)
         if "buurtnaam" in bt.columns:
-            names["buurt"] = u_ids.map(_str(bt["buurtnaam"])).fillna(u_ids)
+            lookup = pd.Series(_str(bt["buurtnaam"]).to_numpy(), index=bt.index)
+            names["buurt"] = u_ids.map(lookup.dropna()).fillna(u_ids)
     for lvl in names:
         names[lvl] = names[lvl].mask(names[lvl] == UNKNOWN, f"Onbekende {lvl}")
 
@@ -835,7 +840,6 @@ def derive_places(
     }, geometry=gpd.array.from_shapely(pts, crs=_RD))
     for c in dwellings.columns[:-1]:
         dwellings[c] = dwellings[c].astype("str")
-    dwellings = dwellings.iloc[np.argsort(f.rank, kind="stable")].reset_index(drop=True)
     summary = {
         "dwellings": int(f.n),
         "places": {lvl: int(len(t)) for lvl, t in levels.items()},
