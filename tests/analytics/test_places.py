@@ -166,7 +166,8 @@ def test_corporation_list_overrides_derived_entrances():
 
 
 def test_override_for_part_of_the_addresses_leaves_the_rest_derived():
-    a = make_addresses([("Bosweg", 12, None, str(k), "9351AA", 0, k) for k in (1, 2, 3)])
+    a = make_addresses([("Bosweg", 12, None, str(k), "9351AA", 0, k)
+                        for k in (1, 2, 3)])
     overrides = pd.DataFrame({"address_id": ["9351AA-12-3"], "entrance_code": ["X"]})
     places = derive_places(a, overrides=overrides)
     e = places.dwellings.set_index("address_id")["entrance_id"]
@@ -221,7 +222,8 @@ def test_pand_id_and_footprints_form_buildings_and_touching_ones_a_block():
     buildings = places.levels["building"].set_index("place_id")
     assert buildings.loc["B-0001100000000001", "method"] == "footprint"
     assert buildings.loc["B-0001100000000003", "n_dwellings"] == 2
-    assert buildings.loc["B-0001100000000001", "geometry"].equals(shapely.box(0, 0, 10, 10))
+    assert buildings.loc["B-0001100000000001", "geometry"].equals(
+        shapely.box(0, 0, 10, 10))
     blocks = places.levels["block"].set_index("place_id")
     assert blocks.loc["K-0001100000000001", "method"] == "footprints"
     assert blocks.loc["K-0001100000000001", "geometry"].area == pytest.approx(200)
@@ -241,7 +243,8 @@ def test_touching_groups_with_tolerance():
 def test_blocks_without_footprints_link_close_points_on_one_street():
     near = BLOCK_LINK_DISTANCE * 0.6
     rows = [("Rijweg", n, None, None, "1111AC", n * near, 0) for n in range(1, 5)]
-    rows.append(("Rijweg", 10, None, None, "1111AC", 4 * near + 3 * BLOCK_LINK_DISTANCE, 0))
+    far = 4 * near + 3 * BLOCK_LINK_DISTANCE
+    rows.append(("Rijweg", 10, None, None, "1111AC", far, 0))
     rows.append(("Hoekweg", 1, None, None, "1111AD", 5 * near, 0))  # other street
     places = derive_places(make_addresses(rows))
     k = places.dwellings.set_index("address_id")["block_id"]
@@ -254,7 +257,8 @@ def test_blocks_without_footprints_link_close_points_on_one_street():
 
 
 def test_complex_code_overrides_blocks():
-    a = make_addresses([("Rijweg", n, None, None, "1111AC", n * 100, 0) for n in (1, 2, 3)])
+    a = make_addresses([("Rijweg", n, None, None, "1111AC", n * 100, 0)
+                        for n in (1, 2, 3)])
     overrides = pd.DataFrame({"address_id": ["1111AC-1", "1111AC-3"],
                               "complex_code": ["C7", "C7"]})
     places = derive_places(a, overrides=overrides)
@@ -332,7 +336,8 @@ def test_given_buurtcode_wins_and_nests_by_its_digits():
 
 
 def test_no_polygon_and_no_code_gives_exactly_one_onbekend():
-    a = make_addresses([("Bosweg", n, None, None, "9351AA", n * 20, 0) for n in (1, 2, 3)])
+    a = make_addresses([("Bosweg", n, None, None, "9351AA", n * 20, 0)
+                        for n in (1, 2, 3)])
     places = derive_places(a)
     for level in ("buurt", "wijk", "gemeente"):
         table = places.levels[level]
