@@ -1,0 +1,335 @@
+"""REST API for signals: ``/api/signals/`` on the shared NinjaAPI.
+
+* ``POST /api/signals/`` — report (no account needed);
+* ``GET /api/signals/{reference}/status?token=…`` — the reporter's follow view;
+* ``GET /api/signals/`` — professionals: signals in their areas;
+* ``GET /api/signals/{reference}`` — professionals: one signal;
+* ``POST /api/signals/{reference}/transition`` — professionals: change status.
+
+Errors are RFC 7807 problems (the shared handlers in ``veerkracht.web.api``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.core.validators import validate_email
+from django.http import Http404, JsonResponse
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+
+from veerkracht.web.signals import access, services
+from veerkracht.web.signals.locations import LocationError
+from veerkracht.web.signals.models import Signal
+from veerkracht.web.signals.notifications import follow_path
+from veerkracht.web.signals.workflow import (
+    CATEGORIES,
+    PROFESSIONAL_SOURCES,
+    STATUS_EXPLANATION,
+    STATUSES,
+)
+
+router = Router(tags=["signals"])
+
+#: Largest request body the signals API reads (bytes).
+MAX_BODY = 32 * 1024
+
+Category = Literal[tuple(CATEGORIES)]  # type: ignore[valid-type]
+Status = Literal[tuple(STATUSES)]  # type: ignore[valid-type]
+ProSource = Literal[PROFESSIONAL_SOURCES]  # type: ignore[valid-type]
+
+
+def _problem(status: int, title: str, detail: str) -> JsonResponse:
+    return JsonResponse(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail},
+        status=status,
+        content_type="application/problem+json",
+    )
+
+
+def _check_size(request) -> JsonResponse | None:
+    try:
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        size = 0
+    try:
+        size = max(size, len(request.body))
+    except RequestDataTooBig:
+        size = MAX_BODY + 1
+    if size > MAX_BODY:
+        return _problem(
+            413,
+            "Verzoek te groot",
+            f"Een melding mag hoogstens {MAX_BODY // 1024} kB zijn.",
+        )
+    return None
+
+
+class LocationIn(Schema):
+    """Where: an address, a street, a point (WGS84) or an address id."""
+
+    postcode: str | None = Field(None, max_length=8, examples=["9351AA"])
+    huisnummer: int | None = Field(None, ge=1, le=99999)
+    toevoeging: str | None = Field(None, max_length=8)
+    straat: str | None = Field(None, max_length=120)
+    woonplaats: str | None = Field(None, max_length=120)
+    lat: float | None = Field(None, ge=-90, le=90)
+    long: float | None = Field(None, ge=-180, le=180)
+    address_id: str | None = Field(None, max_length=40)
+
+
+class SignalIn(Schema):
+    category: Category
+    location: LocationIn
+    description: str = Field(
+        "", max_length=4000, description="Vrije tekst; nooit in de analyses."
+    )
+    contact_email: str = Field("", max_length=254)
+    source: ProSource | None = Field(None, description="Alleen voor professionals.")
+    idempotency_key: str | None = Field(
+        None, max_length=64, description="Zelfde sleutel = zelfde melding."
+    )
+
+
+class CreatedOut(Schema):
+    reference: str
+    follow_token: str
+    follow_url: str
+    status: str
+    status_label: str
+    created: bool
+
+
+class HistoryOut(Schema):
+    at: datetime
+    status: str
+    status_label: str
+
+
+class StatusOut(Schema):
+    reference: str
+    category: str
+    status: str
+    status_label: str
+    explanation: str
+    created_at: datetime
+    updated_at: datetime
+    history: list[HistoryOut]
+
+
+class SignalOut(Schema):
+    reference: str
+    category: str
+    source: str
+    channel: str
+    status: str
+    location_kind: str
+    location_label: str
+    buurtcode: str
+    wijkcode: str
+    entrance_id: str
+    team: str
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    description: str
+    has_contact: bool
+
+
+class TransitionIn(Schema):
+    to_status: Status
+    note: str = Field("", max_length=2000)
+    expected_status: Status | None = None
+
+
+def _out(s: Signal) -> dict:
+    return {
+        "reference": s.reference,
+        "category": s.category,
+        "source": s.source,
+        "channel": s.channel,
+        "status": s.status,
+        "location_kind": s.location_kind,
+        "location_label": s.location_label,
+        "buurtcode": s.buurtcode,
+        "wijkcode": s.wijkcode,
+        "entrance_id": s.entrance_id,
+        "team": s.team.name,
+        "created_at": s.created_at,
+        "updated_at": s.updated_at,
+        "closed_at": s.closed_at,
+        "description": s.description,
+        "has_contact": bool(s.contact_email),
+    }
+
+
+@router.post(
+    "/",
+    auth=None,
+    response={201: CreatedOut, 200: CreatedOut},
+    summary="Een melding doen (geen account nodig)",
+)
+def create(request, payload: SignalIn):
+    too_big = _check_size(request)
+    if too_big:
+        return too_big
+    if payload.contact_email:
+        try:
+            validate_email(payload.contact_email)
+        except ValidationError:
+            raise HttpError(400, "contact_email is geen geldig e-mailadres.") from None
+    loc = payload.location
+    x = y = None
+    if loc.lat is not None or loc.long is not None:
+        if loc.lat is None or loc.long is None:
+            raise HttpError(400, "Geef zowel lat als long.")
+        from veerkracht.web.signals.geo import wgs84_to_rd
+
+        x, y = wgs84_to_rd(loc.lat, loc.long)
+    try:
+        location = services.resolve_location(
+            postcode=loc.postcode or "",
+            huisnummer=loc.huisnummer,
+            toevoeging=loc.toevoeging or "",
+            straat=loc.straat or "",
+            woonplaats=loc.woonplaats or "",
+            address_id=loc.address_id or "",
+            x=x,
+            y=y,
+        )
+    except LocationError as exc:
+        raise HttpError(400, str(exc)) from None
+    user = request.user if request.user.is_authenticated else None
+    source = "resident"
+    if payload.source:
+        if not access.can_handle(user):
+            raise HttpError(400, "Alleen ingelogde professionals kiezen een bron.")
+        source = payload.source
+    created = services.create_signal(
+        category=payload.category,
+        location=location,
+        source=source,
+        description=payload.description,
+        contact_email=payload.contact_email,
+        channel="api",
+        user=user,
+        request=request,
+        form_token=f"api:{payload.idempotency_key}"
+        if payload.idempotency_key
+        else None,
+        follow_url=lambda s: request.build_absolute_uri(follow_path(s)),
+    )
+    s = created.signal
+    body = {
+        "reference": s.reference,
+        "follow_token": s.follow_token,
+        "follow_url": request.build_absolute_uri(follow_path(s)),
+        "status": s.status,
+        "status_label": s.status_label,
+        "created": created.created,
+    }
+    return (201 if created.created else 200), body
+
+
+@router.get(
+    "/{reference}/status",
+    auth=None,
+    response=StatusOut,
+    summary="De stand van de eigen melding (kenmerk + token)",
+)
+def status(request, reference: str, token: str):
+    s = Signal.objects.filter(reference=reference).first()
+    if s is None or not s.check_follow_token(token):
+        raise Http404("Deze melding bestaat niet of het token klopt niet.")
+    return {
+        "reference": s.reference,
+        "category": s.category,
+        "status": s.status,
+        "status_label": s.status_label,
+        "explanation": STATUS_EXPLANATION.get(s.status, ""),
+        "created_at": s.created_at,
+        "updated_at": s.updated_at,
+        "history": [
+            {
+                "at": h.at,
+                "status": h.to_status,
+                "status_label": STATUSES.get(h.to_status, h.to_status),
+            }
+            for h in s.history.all()
+        ],
+    }
+
+
+def _professional(request) -> None:
+    if not access.can_handle(request.user):
+        raise PermissionDenied("Alleen professionals behandelen meldingen.")
+
+
+@router.get(
+    "/", response=list[SignalOut], summary="Meldingen in mijn gebieden (professionals)"
+)
+def list_signals(
+    request,
+    status: Status | Literal["open"] | None = None,
+    category: Category | None = None,
+    limit: int = Field(50, ge=1, le=500),
+    offset: int = Field(0, ge=0),
+):
+    _professional(request)
+    qs = services.visible_signals(request.user)
+    if status == "open":
+        qs = qs.exclude(status__in=["afgehandeld", "geannuleerd"])
+    elif status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category=category)
+    access.audit("signal_list", request=request, object_id="api", purpose=status or "")
+    return [_out(s) for s in qs.order_by("-created_at")[offset : offset + limit]]
+
+
+def _get_visible(request, reference: str) -> Signal:
+    _professional(request)
+    s = Signal.objects.select_related("team").filter(reference=reference).first()
+    if s is None:
+        raise Http404("Deze melding bestaat niet.")
+    if not access.in_area(request.user, s):
+        access.audit(
+            "signal_view", request=request, object_id=reference, result="refused"
+        )
+        raise PermissionDenied("Deze melding valt buiten uw gebied.")
+    return s
+
+
+@router.get("/{reference}", response=SignalOut, summary="Eén melding (professionals)")
+def get_signal(request, reference: str):
+    s = _get_visible(request, reference)
+    access.audit("signal_view", request=request, object_id=reference, purpose="api")
+    return _out(s)
+
+
+@router.post(
+    "/{reference}/transition",
+    response={200: SignalOut, 409: dict},
+    summary="Status wijzigen (professionals)",
+)
+def transition(request, reference: str, payload: TransitionIn):
+    too_big = _check_size(request)
+    if too_big:
+        return too_big
+    s = _get_visible(request, reference)
+    try:
+        services.transition(
+            s,
+            payload.to_status,
+            user=request.user,
+            request=request,
+            note=payload.note,
+            expected_status=payload.expected_status,
+            follow_url=lambda sig: request.build_absolute_uri(follow_path(sig)),
+        )
+    except (services.StaleSignal, services.InvalidTransition) as exc:
+        return _problem(409, "Statuswijziging geweigerd", str(exc))
+    s.refresh_from_db()
+    return 200, _out(s)

@@ -1,0 +1,147 @@
+"""Forms: the report form (residents and professionals) and the status form."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+
+from veerkracht.web.signals.locations import LocationError
+from veerkracht.web.signals.workflow import (
+    CATEGORIES,
+    CATEGORY_HELP,
+    PROFESSIONAL_SOURCES,
+    SOURCES,
+    STATUSES,
+)
+
+MAX_DESCRIPTION = 4000
+
+
+class ReportForm(forms.Form):
+    """A report: what, where (address or street), optional text and e-mail.
+
+    Photos are not accepted (no upload field): a photo of a neighbour or a
+    front door is personal data we do not need.
+    """
+
+    WHERE = [("address", "Op een adres"), ("street", "In een straat")]
+
+    form_token = forms.CharField(widget=forms.HiddenInput)
+    category = forms.ChoiceField(
+        label="Waar gaat uw melding over?",
+        choices=list(CATEGORIES.items()),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Kies waar uw melding over gaat.",
+            "invalid_choice": "Kies een van de onderwerpen uit de lijst.",
+        },
+    )
+    where = forms.ChoiceField(
+        label="Waar is het?", choices=WHERE, widget=forms.RadioSelect, initial="address"
+    )
+    postcode = forms.CharField(
+        label="Postcode",
+        required=False,
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "postal-code", "inputmode": "text"}
+        ),
+    )
+    huisnummer = forms.CharField(
+        label="Huisnummer",
+        required=False,
+        max_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    toevoeging = forms.CharField(
+        label="Toevoeging (letter of nummer, optioneel)", required=False, max_length=8
+    )
+    straat = forms.CharField(label="Straat", required=False, max_length=120)
+    woonplaats = forms.CharField(label="Woonplaats", required=False, max_length=120)
+    description = forms.CharField(
+        label="Toelichting (optioneel)",
+        required=False,
+        max_length=MAX_DESCRIPTION,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Noem liever geen namen. Deze tekst leest alleen het team; hij "
+        "wordt na de bewaartermijn gewist en nooit gebruikt voor cijfers.",
+        error_messages={
+            "max_length": "De toelichting is te lang (hoogstens "
+            "%(limit_value)d tekens; u gebruikte er %(show_value)d)."
+        },
+    )
+    contact_email = forms.EmailField(
+        label="Uw e-mailadres (optioneel)",
+        required=False,
+        help_text="Alleen om u te laten weten hoe het met uw melding gaat.",
+        error_messages={"invalid": "Dit is geen geldig e-mailadres."},
+    )
+    confirm_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args,
+        professional: bool = False,
+        default_source: str = "",
+        resolver=None,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.resolver = resolver
+        self.location = None
+        self.category_help = CATEGORY_HELP
+        if not self.is_bound:
+            self.initial.setdefault("form_token", uuid.uuid4().hex)
+        if professional:
+            self.fields["source"] = forms.ChoiceField(
+                label="Namens",
+                choices=[(s, SOURCES[s]) for s in PROFESSIONAL_SOURCES],
+                initial=default_source or "welfare",
+            )
+            self.fields[
+                "contact_email"
+            ].label = "E-mailadres voor terugkoppeling (optioneel)"
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        where = data.get("where") or "address"
+        kwargs = (
+            {
+                "postcode": data.get("postcode", ""),
+                "huisnummer": data.get("huisnummer", ""),
+                "toevoeging": data.get("toevoeging", ""),
+            }
+            if where == "address"
+            else {
+                "straat": data.get("straat", ""),
+                "woonplaats": data.get("woonplaats", ""),
+            }
+        )
+        try:
+            self.location = self.resolver(**kwargs)
+        except LocationError as exc:
+            field = "postcode" if where == "address" else "straat"
+            self.add_error(field, str(exc))
+        return data
+
+
+class TransitionForm(forms.Form):
+    """A professional changes the status; ``expected_status`` catches stale pages."""
+
+    to_status = forms.ChoiceField(label="Nieuwe status", choices=[])
+    note = forms.CharField(
+        label="Notitie (intern, geen namen)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    expected_status = forms.ChoiceField(
+        choices=list(STATUSES.items()), widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = [(t, STATUSES[t]) for t in targets]
