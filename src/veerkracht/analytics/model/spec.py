@@ -190,6 +190,7 @@ class ModelSpec:
     kappa_min: float = 2.0
     kappa_max: float = 500.0
     mix_prior_strength: float = 10.0
+    reference_level: str = "block"
 
     def group(self, name: str) -> tuple[Indicator, ...]:
         """The indicators of 'pressure' or 'resilience'."""
@@ -315,6 +316,12 @@ def parse_model(data: Mapping[str, Any], model_hash: str = "",
         problems.append("estimation.mix_prior_strength moet een positief getal zijn")
         mix_k = 10.0
 
+    ref_level = est.get("reference_level", "block")
+    if ref_level not in LEVELS:
+        problems.append(f"estimation.reference_level {ref_level!r} is geen niveau "
+                        f"({', '.join(LEVELS)})")
+        ref_level = "block"
+
     indicators: list[Indicator] = []
     for group in ("pressure", "resilience"):
         section = data.get(group)
@@ -339,6 +346,7 @@ def parse_model(data: Mapping[str, Any], model_hash: str = "",
         indicators=tuple(indicators), classes=tuple(classes),
         interval=float(interval), parents=parents, kappa_min=float(kmin),
         kappa_max=float(kmax), mix_prior_strength=float(mix_k),
+        reference_level=str(ref_level),
     )
 
 
