@@ -1,0 +1,116 @@
+"""Leefbaarometer scores and amenity points."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point
+
+from veerkracht.io.amenities import read_amenities
+from veerkracht.io.leefbaarometer import combine, read_leefbaarometer
+from veerkracht.io.validation import ImportRejected
+
+LBM = ("GBD,JAAR,RLBRMTR,RLBWON,RLBBEV,RLBVRZ,RLBVEI,RLBFYS,WK_CODE,KL12,KL14\n"
+       "WK001400,2012,0.19,0.09,0.08,0.29,-0.21,-0.07,WK001400,8,8\n"
+       "WK001400,2014,0.15,0.09,0.09,0.26,-0.21,-0.09,WK001400,8,9\n")
+
+
+def test_scores_with_classes_of_their_own_year(tmp_path):
+    path = tmp_path / "lbm.csv"
+    path.write_text(LBM, encoding="utf-8")
+    result = read_leefbaarometer(path)
+    frame = result.frame
+    assert list(frame.columns) == ["regiocode", "jaar", "lbm", "won", "bev", "vrz",
+                                   "vei", "fys", "klasse"]
+    assert frame["klasse"].tolist() == [8, 9]
+    assert str(frame["klasse"].dtype) == "Int64" and str(frame["jaar"].dtype) == "Int64"
+    assert frame["lbm"].tolist() == [0.19, 0.15]
+
+
+def test_leefbaarometer_errors(tmp_path):
+    path = tmp_path / "lbm.csv"
+    path.write_text(LBM.replace(",8,9\n", ",8,12\n").replace("0.29", "hoog"),
+                    encoding="utf-8")
+    with pytest.raises(ImportRejected) as info:
+        read_leefbaarometer(path)
+    assert sorted((r.line, r.reason) for r in info.value.rows) == [
+        (2, "kolom RLBVRZ: geen getal"), (3, "klasse moet een geheel getal 1-9 zijn")]
+    path.write_text("DLBRMTR,GBD\n0.1,WK001400\n", encoding="utf-8")
+    with pytest.raises(ImportRejected, match="veranderingen"):
+        read_leefbaarometer(path)
+
+
+def test_combine_scores_and_classes(tmp_path):
+    scores = tmp_path / "scores.csv"
+    scores.write_text(LBM.split("\n", 1)[0].rsplit(",WK_CODE", 1)[0] + "\n"
+                      "WK001400,2012,0.19,0.09,0.08,0.29,-0.21,-0.07\n", encoding="utf-8")
+    classes = tmp_path / "klassen.csv"
+    classes.write_text("WK_CODE,KL02,KL12\nWK001400,7,8\n", encoding="utf-8")
+    merged = combine([read_leefbaarometer(scores), read_leefbaarometer(classes)])
+    assert merged["jaar"].tolist() == [2002, 2012]
+    assert merged["klasse"].tolist() == [7, 8]
+    assert math.isnan(merged["lbm"].iloc[0]) and merged["lbm"].iloc[1] == 0.19
+
+
+@pytest.mark.slow
+def test_real_leefbaarometer(shared_data):
+    csv = read_leefbaarometer(shared_data /
+                              "leefbaarometer2_wijk_amsterdam_groningen_utrecht_2012_2016.csv")
+    assert len(csv.frame) == 369 and csv.summary["years"] == [2012, 2014, 2016]
+    row = csv.frame.set_index(["regiocode", "jaar"]).loc[("WK001400", 2016)]
+    assert row["klasse"] == 9 and abs(row["lbm"] - 0.211767384041338) < 1e-12
+    dims = read_leefbaarometer(
+        shared_data / "leefbaarometer2_wijk_dimensiescores_2012_2014_2016_koenkoen1.xlsx")
+    assert dims.summary["regions"] == 2962 and len(dims.frame) == 8886
+    klassen = read_leefbaarometer(
+        shared_data / "leefbaarometer2_wijk_klassen_2002_2016_koenkoen1.xlsx")
+    assert klassen.summary["years"] == [2002, 2008, 2012, 2014, 2016]
+    both = combine([dims, klassen]).set_index(["regiocode", "jaar"])
+    assert both.loc[("WK001400", 2016), "klasse"] == 9
+    with pytest.raises(ImportRejected, match="veranderingen"):
+        read_leefbaarometer(shared_data / "leefbaarometer2_wijk_ontwikkeling_koenkoen1.xlsx")
+
+
+def test_generic_amenities_csv_in_rd(tmp_path):
+    path = tmp_path / "bankjes.csv"
+    path.write_text("kind;name;x;y\nbench;Bankje Plein;233000;582000\n"
+                    "meeting_place;Buurthuis;233100;582100\n", encoding="utf-8")
+    result = read_amenities(path)
+    assert result.frame["amenity_id"].tolist() == ["bankjes-2", "bankjes-3"]
+    assert result.frame["kind"].tolist() == ["bench", "meeting_place"]
+    assert result.frame.geometry.iloc[0].equals(Point(233000, 582000))
+
+
+def test_amenity_errors(tmp_path):
+    path = tmp_path / "v.csv"
+    path.write_text("kind;name;lat;lon\nBank je;A;52.3;4.9\nbench;B;52.3;oost\n"
+                    "bench;C;130000;480000\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as info:
+        read_amenities(path)
+    assert [r.line for r in info.value.rows] == [3]  # type errors first
+    path.write_text("kind;name;lat;lon\nBank je;A;52.3;4.9\n", encoding="utf-8")
+    with pytest.raises(ImportRejected, match="kind moet een code"):
+        read_amenities(path)
+    path.write_text("kind;name\nbench;A\n", encoding="utf-8")
+    with pytest.raises(ImportRejected, match="coördinaten ontbreken"):
+        read_amenities(path)
+
+
+def test_amenities_geojson(tmp_path):
+    gdf = gpd.GeoDataFrame({"kind": ["playground"], "name": ["Speeltuin"], "id": ["p1"]},
+                           geometry=[Point(4.9, 52.37)], crs="EPSG:4326")
+    path = tmp_path / "speel.geojson"
+    gdf.to_file(path)
+    frame = read_amenities(path).frame
+    assert frame["amenity_id"].tolist() == ["p1"] and frame.crs.to_epsg() == 28992
+
+
+@pytest.mark.slow
+def test_real_repaircafes(shared_data):
+    result = read_amenities(shared_data / "amsterdam_repaircafes_locaties.csv")
+    assert len(result.frame) == 43
+    assert result.summary["kinds"] == {"repair_cafe": 43}
+    x0, y0, x1, y1 = result.frame.total_bounds
+    assert x0 > 110_000 and x1 < 140_000 and y0 > 470_000 and y1 < 495_000
