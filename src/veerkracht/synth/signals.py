@@ -21,8 +21,8 @@ Planted on top (``docs/demo.md``):
   rate, within :attr:`CityParams.cluster_radius` metres;
 * quiet place — in the quiet buurt residents report less and less over the
   last :attr:`CityParams.quiet_months` (down to
-  :attr:`CityParams.quiet_floor`), while professionals note more
-  indifference.
+  :attr:`CityParams.quiet_floor`), corporation and police follow up half as
+  much less, while professionals note up to twice as much indifference.
 
 Each signal gets a source by category, a time of day (professionals in
 office hours, residents and police mostly in the evening and at night), and a
@@ -153,7 +153,7 @@ def make_signals(
     quiet_b = [i for i, b in enumerate(params.buurten) if b.quiet]
     in_quiet = np.isin(buurt, quiet_b)
     k_ind = CATEGORIES.index("indifference")
-    lam[in_quiet, :, k_ind] *= (1 + 2 * (1 - quiet))[None, :]
+    lam[in_quiet, :, k_ind] *= (1 + (1 - quiet))[None, :]
 
     counts = rng.poisson(lam)
     e, m, c = np.nonzero(counts)
@@ -163,7 +163,11 @@ def make_signals(
     cum = np.cumsum(SOURCE_MIX[c], axis=1)
     src = np.minimum((rng.random(n)[:, None] >= cum).sum(axis=1), len(SOURCES) - 1)
     # residents in the quiet buurt stop reporting
-    drop = in_quiet[e] & (src == 0) & (rng.random(n) > quiet[m])
+    # (and corporation and police follow up less: half the fall)
+    level = np.where(
+        src == 0, quiet[m], np.where(np.isin(src, [1, 4]), (1 + quiet[m]) / 2, 1.0)
+    )
+    drop = in_quiet[e] & (rng.random(n) > level)
     keep = ~drop
     e, m, c, src = e[keep], m[keep], c[keep], src[keep]
     n = len(e)
