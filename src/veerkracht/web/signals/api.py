@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig, Validati
 from django.core.validators import validate_email
 from django.http import Http404, JsonResponse
 from ninja import Field, Router, Schema
+from ninja import Status as Reply
 from ninja.errors import HttpError
 
 from veerkracht.web.signals import access, services
@@ -230,7 +231,7 @@ def create(request, payload: SignalIn):
         "status_label": s.status_label,
         "created": created.created,
     }
-    return (201 if created.created else 200), body
+    return Reply(201 if created.created else 200, body)
 
 
 @router.get(
@@ -274,10 +275,12 @@ def list_signals(
     request,
     status: Status | Literal["open"] | None = None,
     category: Category | None = None,
-    limit: int = Field(50, ge=1, le=500),
-    offset: int = Field(0, ge=0),
+    limit: int = 50,
+    offset: int = 0,
 ):
     _professional(request)
+    if not (1 <= limit <= 500) or offset < 0:
+        raise HttpError(400, "limit moet tussen 1 en 500 liggen, offset 0 of meer.")
     qs = services.visible_signals(request.user)
     if status == "open":
         qs = qs.exclude(status__in=["afgehandeld", "geannuleerd"])
@@ -332,4 +335,4 @@ def transition(request, reference: str, payload: TransitionIn):
     except (services.StaleSignal, services.InvalidTransition) as exc:
         return _problem(409, "Statuswijziging geweigerd", str(exc))
     s.refresh_from_db()
-    return 200, _out(s)
+    return Reply(200, _out(s))
