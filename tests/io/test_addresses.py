@@ -12,8 +12,10 @@ from shapely.geometry import Point
 from veerkracht.io.addresses import COLUMNS, detect_format, read_addresses
 from veerkracht.io.validation import ImportRejected
 
-HEADER = "straat;huisnummer;huisletter;huisnummertoevoeging;postcode;woonplaats;"\
+HEADER = (
+    "straat;huisnummer;huisletter;huisnummertoevoeging;postcode;woonplaats;"
     "gemeente;provincie;lat;lon\n"
+)
 ROWS = [
     "Bosweg;1;;;9351AA;Leek;Westerkwartier;Groningen;53.16286776;6.39284044",
     "Bosweg;3;A;;9351AA;Leek;Westerkwartier;Groningen;53.16298694;6.39290328",
@@ -73,8 +75,12 @@ def test_garbage_zst_is_refused(tmp_path):
 
 
 def test_broken_rows_are_reported_with_their_lines(tmp_path):
-    rows = [ROWS[0], ROWS[1].replace(";3;", ";3a;"), ROWS[2].replace("53.163", "noord"),
-            ROWS[0].replace(";1;", ";;").replace("9351AA", "9351XY")]
+    rows = [
+        ROWS[0],
+        ROWS[1].replace(";3;", ";3a;"),
+        ROWS[2].replace("53.163", "noord"),
+        ROWS[0].replace(";1;", ";;").replace("9351AA", "9351XY"),
+    ]
     err = rejected(write(tmp_path, rows))
     lines = {(r.line, r.reason) for r in err.rows}
     assert (3, "huisnummer is geen geheel getal") in lines
@@ -102,9 +108,12 @@ def test_wrong_encoding_is_explained(tmp_path):
 
 
 def test_rd_coordinates_in_a_latlon_file_are_refused(tmp_path):
-    rows = [r.replace("53.16286776;6.39284044", "577000;220000")
-            .replace("53.16298694;6.39290328", "577010;220010")
-            .replace("53.16300000;6.39300000", "577020;220020") for r in ROWS]
+    rows = [
+        r.replace("53.16286776;6.39284044", "577000;220000")
+        .replace("53.16298694;6.39290328", "577010;220010")
+        .replace("53.16300000;6.39300000", "577020;220020")
+        for r in ROWS
+    ]
     err = rejected(write(tmp_path, rows))
     assert "RD New" in str(err)
     assert len(err.rows) == 3
@@ -158,26 +167,38 @@ def test_detect_format(tmp_path):
 
 
 def _gpkg(tmp_path, rows, crs="EPSG:28992", layer="verblijfsobjecten"):
-    gdf = gpd.GeoDataFrame(rows, geometry=[Point(r.pop("x"), r.pop("y")) for r in rows],
-                           crs=crs)
+    gdf = gpd.GeoDataFrame(
+        rows, geometry=[Point(r.pop("x"), r.pop("y")) for r in rows], crs=crs
+    )
     path = tmp_path / "bag.gpkg"
     gdf.to_file(path, layer=layer, driver="GPKG")
     return path
 
 
 def _bag(nid, nr, x=121000.0, y=489000.0, **extra):
-    return {"nummer_id": nid, "straatnaam": "Barentszplein", "huisnummer": nr,
-            "huisletter": None, "toevoeging": None, "woonplaats": "Amsterdam",
-            "postcode": "1013NJ", "status": "Naamgeving uitgegeven", "x": x, "y": y,
-            **extra}
+    return {
+        "nummer_id": nid,
+        "straatnaam": "Barentszplein",
+        "huisnummer": nr,
+        "huisletter": None,
+        "toevoeging": None,
+        "woonplaats": "Amsterdam",
+        "postcode": "1013NJ",
+        "status": "Naamgeving uitgegeven",
+        "x": x,
+        "y": y,
+        **extra,
+    }
 
 
 def test_bag_geopackage_uses_the_bag_id(tmp_path):
     path = _gpkg(tmp_path, [_bag("0363200000039881", 1), _bag("0363200000039882", 2)])
     result = read_addresses(path)
     assert result.summary["format"] == "bag-gpkg"
-    assert result.frame["address_id"].tolist() == ["0363200000039881",
-                                                   "0363200000039882"]
+    assert result.frame["address_id"].tolist() == [
+        "0363200000039881",
+        "0363200000039882",
+    ]
     assert result.frame["is_dwelling"].all()
 
 
@@ -189,8 +210,13 @@ def test_bag_geopackage_with_degrees_in_rd_is_refused(tmp_path):
 
 
 def test_bag_geopackage_use_class_decides_dwelling(tmp_path):
-    path = _gpkg(tmp_path, [_bag("1", 1, gebruiksdoel="woonfunctie"),
-                            _bag("2", 2, gebruiksdoel="kantoorfunctie")])
+    path = _gpkg(
+        tmp_path,
+        [
+            _bag("1", 1, gebruiksdoel="woonfunctie"),
+            _bag("2", 2, gebruiksdoel="kantoorfunctie"),
+        ],
+    )
     frame = read_addresses(path).frame
     assert frame["is_dwelling"].tolist() == [True, False]
     assert frame["gebruiksdoel"].tolist() == ["woonfunctie", "kantoorfunctie"]
@@ -224,16 +250,24 @@ def test_real_ljpc_files(shared_data):
 
 @pytest.mark.slow
 def test_real_bag_geopackage(shared_data):
-    result = read_addresses(shared_data / "amsterdam_houthavens_bag_adressen_gokoala.gpkg")
-    assert result.summary["layers"] == {"ligplaatsen": 67, "standplaatsen": 1,
-                                        "verblijfsobjecten": 1836}
+    result = read_addresses(
+        shared_data / "amsterdam_houthavens_bag_adressen_gokoala.gpkg"
+    )
+    assert result.summary["layers"] == {
+        "ligplaatsen": 67,
+        "standplaatsen": 1,
+        "verblijfsobjecten": 1836,
+    }
     frame = result.frame
     assert len(frame) == 1904 and frame["address_id"].is_unique
     assert frame["address_id"].str.fullmatch(r"\d{16}").all()
     assert frame["is_dwelling"].all()
     row = frame.loc[frame["address_id"] == "0363200000039881"].iloc[0]
-    assert (row["straat"], row["huisnummer"], row["toevoeging"]) == ("Barentszplein",
-                                                                      1, "H")
+    assert (row["straat"], row["huisnummer"], row["toevoeging"]) == (
+        "Barentszplein",
+        1,
+        "H",
+    )
     assert np.allclose(row.geometry.coords[0], (121223.0, 489163.0))
     # One verblijfsobject has no postcode: its BAG id still identifies it.
     assert frame["postcode"].isna().sum() == 1

@@ -10,12 +10,23 @@ import pytest
 from veerkracht.io.cbs import is_origin_column, read_kerncijfers
 from veerkracht.io.validation import ImportRejected
 
-KWB_HEADER = ["gwb_code_10", "gwb_code_8", "regio", "gm_naam", "recs", "a_inw",
-              "a_nl_all", "a_geb_nl", "a_gbl_eu", "a_geb", "p_wcorpw", "p_hh_li"]
+KWB_HEADER = [
+    "gwb_code_10",
+    "gwb_code_8",
+    "regio",
+    "gm_naam",
+    "recs",
+    "a_inw",
+    "a_nl_all",
+    "a_geb_nl",
+    "a_gbl_eu",
+    "a_geb",
+    "p_wcorpw",
+    "p_hh_li",
+]
 
 
-def _xlsx(tmp_path, rows, name="kwb-2023.xlsx", sheet="kwb-2023",
-          header=KWB_HEADER):
+def _xlsx(tmp_path, rows, name="kwb-2023.xlsx", sheet="kwb-2023", header=KWB_HEADER):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = sheet
@@ -28,12 +39,48 @@ def _xlsx(tmp_path, rows, name="kwb-2023.xlsx", sheet="kwb-2023",
 
 
 ROWS = [
-    ["GM0344", "0344", "Utrecht", "Utrecht", "Gemeente", 367947, "222298", "1", "2",
-     "4145", 31, "."],
-    ["WK034401", "034401", "Wijk 01 West", "Utrecht", "Wijk", 29040, "x", "1", "2",
-     "360", "-99999999", 12.5],
-    ["BU03440111", "03440111", "Lombok-Oost", "Utrecht", "Buurt", "-", "?", "1", "2",
-     "", "-99999997", "x"],
+    [
+        "GM0344",
+        "0344",
+        "Utrecht",
+        "Utrecht",
+        "Gemeente",
+        367947,
+        "222298",
+        "1",
+        "2",
+        "4145",
+        31,
+        ".",
+    ],
+    [
+        "WK034401",
+        "034401",
+        "Wijk 01 West",
+        "Utrecht",
+        "Wijk",
+        29040,
+        "x",
+        "1",
+        "2",
+        "360",
+        "-99999999",
+        12.5,
+    ],
+    [
+        "BU03440111",
+        "03440111",
+        "Lombok-Oost",
+        "Utrecht",
+        "Buurt",
+        "-",
+        "?",
+        "1",
+        "2",
+        "",
+        "-99999997",
+        "x",
+    ],
 ]
 
 
@@ -60,7 +107,9 @@ def test_text_in_a_figure_is_rejected_with_line(tmp_path):
     rows[1][5] = "veel"
     with pytest.raises(ImportRejected) as info:
         read_kerncijfers(_xlsx(tmp_path, rows))
-    assert [(r.line, r.reason) for r in info.value.rows] == [(3, "kolom a_inw: geen getal")]
+    assert [(r.line, r.reason) for r in info.value.rows] == [
+        (3, "kolom a_inw: geen getal")
+    ]
 
 
 def test_bad_and_duplicate_regiocodes(tmp_path):
@@ -95,10 +144,21 @@ def test_unknown_layout_and_wrong_encoding(tmp_path):
 
 
 def test_origin_detection():
-    for name in ("a_nl_all", "a_eur_al", "a_neu_al", "a_geb_nl", "a_geb_eu",
-                 "a_geb_ne", "a_gbl_eu", "a_gbl_ne", "p_marok",
-                 "percentage_met_migratieachtergrond", "aantal_niet_westers",
-                 "nationaliteit_nl", "geboorteland_buitenland"):
+    for name in (
+        "a_nl_all",
+        "a_eur_al",
+        "a_neu_al",
+        "a_geb_nl",
+        "a_geb_eu",
+        "a_geb_ne",
+        "a_gbl_eu",
+        "a_gbl_ne",
+        "p_marok",
+        "percentage_met_migratieachtergrond",
+        "aantal_niet_westers",
+        "nationaliteit_nl",
+        "geboorteland_buitenland",
+    ):
         assert is_origin_column(name), name
     for name in ("a_inw", "a_geb", "p_geb", "a_hh", "p_wcorpw", "g_woz"):
         assert not is_origin_column(name), name
@@ -106,10 +166,13 @@ def test_origin_detection():
 
 def test_amsterdam_2021_layout_keeps_zeros_but_flags_them(tmp_path):
     path = tmp_path / "amsterdam_kwb2021.csv"
-    path.write_text("aantal_inwoners,woningvoorraad,percentage_gehuwd,"
-                    "percentage_met_migratieachtergrond,stadsdeel,buurtcode,buurtnaam\n"
-                    "1115,773,14,40,Centrum,BU03630000,Kop Zeedijk\n"
-                    "5,0,0,0,Centrum,BU03630100,Stationsplein e.o.\n", encoding="utf-8")
+    path.write_text(
+        "aantal_inwoners,woningvoorraad,percentage_gehuwd,"
+        "percentage_met_migratieachtergrond,stadsdeel,buurtcode,buurtnaam\n"
+        "1115,773,14,40,Centrum,BU03630000,Kop Zeedijk\n"
+        "5,0,0,0,Centrum,BU03630100,Stationsplein e.o.\n",
+        encoding="utf-8",
+    )
     result = read_kerncijfers(path)
     assert result.summary["jaar"] == 2021
     assert result.frame["a_woning"].tolist() == [773.0, 0.0]
@@ -127,10 +190,21 @@ def test_real_kwb_xlsx(shared_data):
         assert len(f) == 122 and (f["jaar"] == year).all()
         assert r.summary["levels"] == {"buurt": 111, "wijk": 10, "gemeente": 1}
         assert sorted(r.summary["dropped_columns"]) == sorted(
-            ["a_nl_all", "a_eur_al", "a_neu_al", "a_geb_nl", "a_geb_eu", "a_geb_ne",
-             "a_gbl_eu", "a_gbl_ne"])
-        assert not any(c.startswith(("a_nl_", "a_eur", "a_neu", "a_geb_", "a_gbl"))
-                       for c in f.columns)
+            [
+                "a_nl_all",
+                "a_eur_al",
+                "a_neu_al",
+                "a_geb_nl",
+                "a_geb_eu",
+                "a_geb_ne",
+                "a_gbl_eu",
+                "a_gbl_ne",
+            ]
+        )
+        assert not any(
+            c.startswith(("a_nl_", "a_eur", "a_neu", "a_geb_", "a_gbl"))
+            for c in f.columns
+        )
     f23 = r23.frame.set_index("regiocode")
     f24 = r24.frame.set_index("regiocode")
     assert f23.loc["GM0344", "a_inw"] == 367947
@@ -154,7 +228,9 @@ def test_real_amsterdam_2021(shared_data):
 
 @pytest.mark.slow
 def test_real_woonikveilig(shared_data):
-    r = read_kerncijfers(shared_data / "woonikveilig_groningen_GM0014_wijken_buurten_2024.csv")
+    r = read_kerncijfers(
+        shared_data / "woonikveilig_groningen_GM0014_wijken_buurten_2024.csv"
+    )
     f = r.frame.set_index(["regiocode", "jaar"])
     assert r.summary["rows_read"] == 171
     assert r.summary["crime_years"] == [2021, 2022, 2023, 2024]
@@ -164,7 +240,9 @@ def test_real_woonikveilig(shared_data):
     assert row["misdrijven_totaal"] == 39 and row["misdrijven_12mnd"] == 47
     assert f.loc[("BU00140105", 2021), "misdrijven_totaal"] == 43
     assert math.isnan(f.loc[("BU00141908", 2024), "a_inw"])  # empty cell, not 0
-    a = read_kerncijfers(shared_data / "woonikveilig_amsterdam_GM0363_wijken_buurten_2024.csv")
+    a = read_kerncijfers(
+        shared_data / "woonikveilig_amsterdam_GM0363_wijken_buurten_2024.csv"
+    )
     assert a.summary["rows_read"] == 627
     assert a.summary["levels"] == {"buurt": 517 * 4, "wijk": 110 * 4}
     fa = a.frame.set_index(["regiocode", "jaar"])

@@ -12,9 +12,11 @@ from veerkracht.io.amenities import read_amenities
 from veerkracht.io.leefbaarometer import combine, read_leefbaarometer
 from veerkracht.io.validation import ImportRejected
 
-LBM = ("GBD,JAAR,RLBRMTR,RLBWON,RLBBEV,RLBVRZ,RLBVEI,RLBFYS,WK_CODE,KL12,KL14\n"
-       "WK001400,2012,0.19,0.09,0.08,0.29,-0.21,-0.07,WK001400,8,8\n"
-       "WK001400,2014,0.15,0.09,0.09,0.26,-0.21,-0.09,WK001400,8,9\n")
+LBM = (
+    "GBD,JAAR,RLBRMTR,RLBWON,RLBBEV,RLBVRZ,RLBVEI,RLBFYS,WK_CODE,KL12,KL14\n"
+    "WK001400,2012,0.19,0.09,0.08,0.29,-0.21,-0.07,WK001400,8,8\n"
+    "WK001400,2014,0.15,0.09,0.09,0.26,-0.21,-0.09,WK001400,8,9\n"
+)
 
 
 def test_scores_with_classes_of_their_own_year(tmp_path):
@@ -22,8 +24,17 @@ def test_scores_with_classes_of_their_own_year(tmp_path):
     path.write_text(LBM, encoding="utf-8")
     result = read_leefbaarometer(path)
     frame = result.frame
-    assert list(frame.columns) == ["regiocode", "jaar", "lbm", "won", "bev", "vrz",
-                                   "vei", "fys", "klasse"]
+    assert list(frame.columns) == [
+        "regiocode",
+        "jaar",
+        "lbm",
+        "won",
+        "bev",
+        "vrz",
+        "vei",
+        "fys",
+        "klasse",
+    ]
     assert frame["klasse"].tolist() == [8, 9]
     assert str(frame["klasse"].dtype) == "Int64" and str(frame["jaar"].dtype) == "Int64"
     assert frame["lbm"].tolist() == [0.19, 0.15]
@@ -31,12 +42,15 @@ def test_scores_with_classes_of_their_own_year(tmp_path):
 
 def test_leefbaarometer_errors(tmp_path):
     path = tmp_path / "lbm.csv"
-    path.write_text(LBM.replace(",8,9\n", ",8,12\n").replace("0.29", "hoog"),
-                    encoding="utf-8")
+    path.write_text(
+        LBM.replace(",8,9\n", ",8,12\n").replace("0.29", "hoog"), encoding="utf-8"
+    )
     with pytest.raises(ImportRejected) as info:
         read_leefbaarometer(path)
     assert sorted((r.line, r.reason) for r in info.value.rows) == [
-        (2, "kolom RLBVRZ: geen getal"), (3, "klasse moet een geheel getal 1-9 zijn")]
+        (2, "kolom RLBVRZ: geen getal"),
+        (3, "klasse moet een geheel getal 1-9 zijn"),
+    ]
     path.write_text("DLBRMTR,GBD\n0.1,WK001400\n", encoding="utf-8")
     with pytest.raises(ImportRejected, match="veranderingen"):
         read_leefbaarometer(path)
@@ -44,8 +58,11 @@ def test_leefbaarometer_errors(tmp_path):
 
 def test_combine_scores_and_classes(tmp_path):
     scores = tmp_path / "scores.csv"
-    scores.write_text(LBM.split("\n", 1)[0].rsplit(",WK_CODE", 1)[0] + "\n"
-                      "WK001400,2012,0.19,0.09,0.08,0.29,-0.21,-0.07\n", encoding="utf-8")
+    scores.write_text(
+        LBM.split("\n", 1)[0].rsplit(",WK_CODE", 1)[0] + "\n"
+        "WK001400,2012,0.19,0.09,0.08,0.29,-0.21,-0.07\n",
+        encoding="utf-8",
+    )
     classes = tmp_path / "klassen.csv"
     classes.write_text("WK_CODE,KL02,KL12\nWK001400,7,8\n", encoding="utf-8")
     merged = combine([read_leefbaarometer(scores), read_leefbaarometer(classes)])
@@ -56,27 +73,36 @@ def test_combine_scores_and_classes(tmp_path):
 
 @pytest.mark.slow
 def test_real_leefbaarometer(shared_data):
-    csv = read_leefbaarometer(shared_data /
-                              "leefbaarometer2_wijk_amsterdam_groningen_utrecht_2012_2016.csv")
+    csv = read_leefbaarometer(
+        shared_data / "leefbaarometer2_wijk_amsterdam_groningen_utrecht_2012_2016.csv"
+    )
     assert len(csv.frame) == 369 and csv.summary["years"] == [2012, 2014, 2016]
     row = csv.frame.set_index(["regiocode", "jaar"]).loc[("WK001400", 2016)]
     assert row["klasse"] == 9 and abs(row["lbm"] - 0.211767384041338) < 1e-12
     dims = read_leefbaarometer(
-        shared_data / "leefbaarometer2_wijk_dimensiescores_2012_2014_2016_koenkoen1.xlsx")
+        shared_data
+        / "leefbaarometer2_wijk_dimensiescores_2012_2014_2016_koenkoen1.xlsx"
+    )
     assert dims.summary["regions"] == 2962 and len(dims.frame) == 8886
     klassen = read_leefbaarometer(
-        shared_data / "leefbaarometer2_wijk_klassen_2002_2016_koenkoen1.xlsx")
+        shared_data / "leefbaarometer2_wijk_klassen_2002_2016_koenkoen1.xlsx"
+    )
     assert klassen.summary["years"] == [2002, 2008, 2012, 2014, 2016]
     both = combine([dims, klassen]).set_index(["regiocode", "jaar"])
     assert both.loc[("WK001400", 2016), "klasse"] == 9
     with pytest.raises(ImportRejected, match="veranderingen"):
-        read_leefbaarometer(shared_data / "leefbaarometer2_wijk_ontwikkeling_koenkoen1.xlsx")
+        read_leefbaarometer(
+            shared_data / "leefbaarometer2_wijk_ontwikkeling_koenkoen1.xlsx"
+        )
 
 
 def test_generic_amenities_csv_in_rd(tmp_path):
     path = tmp_path / "bankjes.csv"
-    path.write_text("kind;name;x;y\nbench;Bankje Plein;233000;582000\n"
-                    "meeting_place;Buurthuis;233100;582100\n", encoding="utf-8")
+    path.write_text(
+        "kind;name;x;y\nbench;Bankje Plein;233000;582000\n"
+        "meeting_place;Buurthuis;233100;582100\n",
+        encoding="utf-8",
+    )
     result = read_amenities(path)
     assert result.frame["amenity_id"].tolist() == ["bankjes-2", "bankjes-3"]
     assert result.frame["kind"].tolist() == ["bench", "meeting_place"]
@@ -85,8 +111,11 @@ def test_generic_amenities_csv_in_rd(tmp_path):
 
 def test_amenity_errors(tmp_path):
     path = tmp_path / "v.csv"
-    path.write_text("kind;name;lat;lon\nBank je;A;52.3;4.9\nbench;B;52.3;oost\n"
-                    "bench;C;130000;480000\n", encoding="utf-8")
+    path.write_text(
+        "kind;name;lat;lon\nBank je;A;52.3;4.9\nbench;B;52.3;oost\n"
+        "bench;C;130000;480000\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ImportRejected) as info:
         read_amenities(path)
     assert [r.line for r in info.value.rows] == [3]  # type errors first
@@ -99,8 +128,11 @@ def test_amenity_errors(tmp_path):
 
 
 def test_amenities_geojson(tmp_path):
-    gdf = gpd.GeoDataFrame({"kind": ["playground"], "name": ["Speeltuin"], "id": ["p1"]},
-                           geometry=[Point(4.9, 52.37)], crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(
+        {"kind": ["playground"], "name": ["Speeltuin"], "id": ["p1"]},
+        geometry=[Point(4.9, 52.37)],
+        crs="EPSG:4326",
+    )
     path = tmp_path / "speel.geojson"
     gdf.to_file(path)
     frame = read_amenities(path).frame

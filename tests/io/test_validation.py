@@ -8,8 +8,9 @@ from veerkracht.io.validation import ImportRejected, ImportResult, RejectedRow
 
 
 def test_message_shows_twenty_rows_and_the_total(tmp_path):
-    rows = [RejectedRow(i, "huisnummer is geen geheel getal", f"{i}a")
-            for i in range(2, 32)]
+    rows = [
+        RejectedRow(i, "huisnummer is geen geheel getal", f"{i}a") for i in range(2, 32)
+    ]
     err = ImportRejected(rows, source="a.csv")
     text = str(err)
     assert text.startswith("a.csv: 30 rijen afgekeurd; er is niets opgeslagen.")
@@ -20,12 +21,18 @@ def test_message_shows_twenty_rows_and_the_total(tmp_path):
     with path.open(encoding="utf-8") as fh:
         table = list(csv.reader(fh, delimiter=";"))
     assert table[0] == ["bestand", "regel", "reden", "waarde"]
-    assert len(table) == 31 and table[1] == ["a.csv", "2",
-                                             "huisnummer is geen geheel getal", "2a"]
+    assert len(table) == 31 and table[1] == [
+        "a.csv",
+        "2",
+        "huisnummer is geen geheel getal",
+        "2a",
+    ]
 
 
 def test_file_level_message_is_one_sentence():
-    err = ImportRejected([RejectedRow(0, "bestand niet gevonden: x.csv")], source="x.csv")
+    err = ImportRejected(
+        [RejectedRow(0, "bestand niet gevonden: x.csv")], source="x.csv"
+    )
     assert err.file_level
     assert str(err) == "x.csv: bestand niet gevonden: x.csv; er is niets opgeslagen."
 
