@@ -1,0 +1,70 @@
+"""Stories: search in one's areas, write a story, register an intervention."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+
+from veerkracht.web.stories import services
+from veerkracht.web.stories.forms import InterventionForm, StoryForm
+
+
+def _require(request) -> None:
+    if not services.can_write(request.user):
+        raise PermissionDenied(
+            "Alleen professionals met een gebied lezen en schrijven verhalen."
+        )
+
+
+@login_required
+def index(request):
+    """Search the stories of one's areas (title and text)."""
+    _require(request)
+    q = request.GET.get("q", "")
+    stories = services.search(request.user, q)[:100]
+    return render(request, "stories/index.html", {"stories": stories, "q": q})
+
+
+def _place_initial(request) -> dict:
+    return {
+        "level": request.GET.get("level", ""),
+        "place_id": request.GET.get("place", ""),
+    }
+
+
+@login_required
+def new_story(request):
+    _require(request)
+    form = StoryForm(request.POST or None, initial=_place_initial(request))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.write_story(request.user, request=request, **data)
+        except PermissionDenied as exc:
+            form.add_error("place_id", str(exc))
+        else:
+            messages.success(request, "Uw verhaal is opgeslagen.")
+            return redirect("stories:index")
+    return render(
+        request, "stories/form.html", {"form": form, "title": "Verhaal schrijven"}
+    )
+
+
+@login_required
+def new_intervention(request):
+    _require(request)
+    form = InterventionForm(request.POST or None, initial=_place_initial(request))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.register_intervention(request.user, request=request, **data)
+        except PermissionDenied as exc:
+            form.add_error("place_id", str(exc))
+        else:
+            messages.success(request, "De interventie is geregistreerd.")
+            return redirect("stories:index")
+    return render(
+        request, "stories/form.html", {"form": form, "title": "Interventie registreren"}
+    )
