@@ -1,7 +1,95 @@
-"""Map layers as GeoJSON, by level and bounding box (see services)."""
+"""Map layers as GeoJSON, by level and bounding box or parent (drill-down)."""
 
 from __future__ import annotations
 
-from ninja import Router
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from veerkracht.web.accounts import roles, scoping
+from veerkracht.web.audit.services import record
+from veerkracht.web.levels import LEVELS
+from veerkracht.web.maps import services
 
 router = Router(tags=["kaart"])
+
+
+class LayerQuery(Schema):
+    bbox: str | None = Field(
+        None,
+        description="west,zuid,oost,noord in WGS 84 graden",
+        pattern=r"^-?\d+(\.\d+)?(,-?\d+(\.\d+)?){3}$",
+    )
+    zoom: int = Field(14, ge=0, le=services.MAX_ZOOM)
+    parent: str | None = Field(
+        None, max_length=120, description="alleen de plaatsen binnen deze plaats"
+    )
+    parent_level: str | None = Field(None, description="niveau van parent")
+    period: str | None = Field(None, max_length=32)
+
+
+@router.get(
+    "/layers/{level}",
+    summary="Plaatsen van één niveau als GeoJSON",
+    description="Vereenvoudigde geometrie per zoomniveau, alleen plaatsen binnen uw "
+    "gebieden; elk getal is door de openbaarheidsregels gegaan.",
+    response={200: dict, 400: dict, 403: dict, 404: dict, 422: dict},
+    openapi_extra={"responses": {200: {"content": {"application/geo+json": {}}}}},
+)
+def layer(request: HttpRequest, level: str, q: Query[LayerQuery]):
+    if level not in LEVELS:
+        raise ValueError(f"onbekend niveau {level!r}; kies uit {', '.join(LEVELS)}")
+    request.audit_object = (level, q.parent or "")
+    request.audit_purpose = "map"
+    if not roles.has(request.user, "view_map") or level not in roles.levels_for(
+        request.user
+    ):
+        raise PermissionDenied("Dit niveau valt buiten uw rol.")
+    visible = scoping.visible_ids(request.user, level)
+    parent = None
+    if q.parent is not None:
+        if q.parent_level not in LEVELS:
+            raise ValueError("geef bij parent ook parent_level (een niveau)")
+        parent = (q.parent_level, q.parent)
+        request.audit_object = (q.parent_level, q.parent)
+        inside = services.children_of(q.parent_level, q.parent, level)
+        if not scoping.can_see(request.user, q.parent_level, q.parent) and not (
+            inside & visible
+        ):
+            raise PermissionDenied("Deze plaats valt buiten uw gebied.")
+    bbox = tuple(float(v) for v in q.bbox.split(",")) if q.bbox else None
+    try:
+        collection = services.layer(
+            level, visible, bbox=bbox, zoom=q.zoom, parent=parent, period=q.period
+        )
+    except LookupError as exc:
+        from django.http import Http404
+
+        raise Http404(str(exc)) from exc
+    if collection["features"]:
+        record(
+            "view",
+            request=request,
+            level=level,
+            object_id=q.parent or f"bbox@z{q.zoom}",
+            purpose="map",
+        )
+    return HttpResponse(
+        services.render(collection), content_type="application/geo+json"
+    )
+
+
+@router.get("/extent", summary="Omtrek van uw gebieden (WGS 84)", response=dict)
+def extent(request: HttpRequest):
+    if not roles.has(request.user, "view_map"):
+        raise PermissionDenied("Uw rol geeft geen toegang tot de kaart.")
+    for level in roles.levels_for(request.user):
+        bounds = services.extent(level, scoping.visible_ids(request.user, level))
+        if bounds:
+            return {
+                "level": level,
+                "bounds": bounds,
+                "levels": roles.levels_for(request.user),
+            }
+    return {"level": None, "bounds": None, "levels": roles.levels_for(request.user)}

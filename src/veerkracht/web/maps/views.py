@@ -6,10 +6,22 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from veerkracht.web.accounts import roles, scoping
+from veerkracht.web.levels import LABELS
 
 
 @login_required
 def map_page(request):
+    """Leaflet map of the user's areas, coarse level first (buurt when allowed)."""
     scoping.require_permission(request, "view_map", purpose="map")
     levels = roles.levels_for(request.user)
-    return render(request, "maps/map.html", {"levels": levels})
+    start = "buurt" if "buurt" in levels else levels[0]
+    return render(
+        request,
+        "maps/map.html",
+        {
+            "levels": levels,
+            "start_level": start,
+            "level_choices": [(lvl, LABELS[lvl]) for lvl in levels],
+            "labels": {lvl: str(LABELS[lvl]) for lvl in LABELS},
+        },
+    )

@@ -1,7 +1,37 @@
-"""Place profiles as JSON."""
+"""Place profiles as JSON (the same figures as the page, audited)."""
 
 from __future__ import annotations
 
+from django.http import Http404, HttpRequest
 from ninja import Router
 
+from veerkracht.web.accounts import scoping
+from veerkracht.web.audit.services import record
+from veerkracht.web.levels import LEVELS
+from veerkracht.web.places import services
+
 router = Router(tags=["plaatsen"])
+
+
+@router.get("/{level}/{place_id}", summary="Profiel van één plaats", response=dict)
+def place_profile(request: HttpRequest, level: str, place_id: str):
+    if level not in LEVELS:
+        raise ValueError(f"onbekend niveau {level!r}; kies uit {', '.join(LEVELS)}")
+    scoping.require(request, level, place_id, purpose="profile")
+    prof = services.profile(level, place_id)
+    if prof is None:
+        raise Http404("Deze plaats bestaat niet (meer).")
+    record("view", request=request, level=level, object_id=place_id, purpose="api")
+    return {
+        "level": prof.level,
+        "place_id": prof.place_id,
+        "name": prof.name,
+        "visibility": prof.visibility,
+        "mode": prof.mode,
+        "current": prof.current,
+        "history": prof.history,
+        "indicators": prof.indicators,
+        "signals": prof.signals,
+        "multiscale": prof.multiscale,
+        "notes": prof.notes,
+    }

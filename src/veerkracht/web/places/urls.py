@@ -1,2 +1,9 @@
+from django.urls import path
+
+from veerkracht.web.places import views
+
 app_name = "places"
-urlpatterns: list = []
+urlpatterns = [
+    path("plaatsen/<str:level>/<str:place_id>/", views.profile, name="profile"),
+    path("plaatsen/<str:level>/<str:place_id>/pdf", views.profile_pdf, name="pdf"),
+]

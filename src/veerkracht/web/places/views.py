@@ -1,0 +1,62 @@
+"""Place profile page and its printable PDF."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET
+
+from veerkracht.web.accounts import roles, scoping
+from veerkracht.web.audit.services import record
+from veerkracht.web.levels import LEVELS
+from veerkracht.web.places import pdf, services
+
+
+def _load(request, level: str, place_id: str, *, action: str, purpose: str):
+    if level not in LEVELS:
+        raise Http404("Onbekend niveau.")
+    scoping.require(request, level, place_id, action=action, purpose=purpose)
+    prof = services.profile(
+        level,
+        place_id,
+        can_see_parent=lambda lvl, pid: scoping.can_see(request.user, lvl, pid),
+    )
+    if prof is None:
+        raise Http404("Deze plaats bestaat niet (meer).")
+    return prof
+
+
+@login_required
+@require_GET
+def profile(request, level: str, place_id: str):
+    """The profile of one place: balance, indicators, signals, stories."""
+    prof = _load(request, level, place_id, action="view", purpose="profile")
+    record("view", request=request, level=level, object_id=place_id, purpose="profile")
+    return render(
+        request,
+        "places/profile.html",
+        {
+            "place": prof,
+            "profile_svg": mark_safe(services.profile_svg(prof.multiscale)),  # noqa: S308
+            "can_export": roles.has(request.user, "export_profiles"),
+        },
+    )
+
+
+@login_required
+@require_GET
+def profile_pdf(request, level: str, place_id: str):
+    """The printable profile (PDF); an audited export."""
+    scoping.require_permission(request, "export_profiles", purpose="pdf")
+    prof = _load(request, level, place_id, action="export", purpose="pdf")
+    data = pdf.render_profile(prof)
+    record("export", request=request, level=level, object_id=place_id, purpose="pdf")
+    response = HttpResponse(data, content_type="application/pdf")
+    safe_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in place_id)
+    response["Content-Disposition"] = (
+        f'attachment; filename="profiel-{level}-{safe_id}.pdf"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
