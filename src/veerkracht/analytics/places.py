@@ -336,9 +336,10 @@ class _Frame:
     toevoeging: pd.Series
     postcode: pd.Series
     woonplaats: pd.Series
+    gemeente: pd.Series
     xy: np.ndarray
     rank: np.ndarray
-    street_code: np.ndarray  # woonplaats + straat
+    street_code: np.ndarray  # gemeente + woonplaats + straat
     points: np.ndarray  # shapely points of xy
 
     @property
@@ -387,9 +388,12 @@ def _prepare(addresses: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, _Frame]:
         toevoeging=col("toevoeging"),
         postcode=col("postcode"),
         woonplaats=woonplaats,
+        gemeente=col("gemeente"),
         xy=np.round(xy, 3),
         rank=np.arange(len(dw), dtype=np.int64),
-        street_code=_codes(woonplaats.str.lower(), straat.str.lower()),
+        # woonplaats names repeat (two Oostwolds in Groningen): add the gemeente
+        street_code=_codes(col("gemeente").str.lower(), woonplaats.str.lower(),
+                           straat.str.lower()),
         points=shapely.points(np.round(xy, 3)),
     )
     return dw, frame
@@ -606,6 +610,29 @@ def _parent_codes(buurtcode: pd.Series, buurten: gpd.GeoDataFrame | None,
     return out.fillna(UNKNOWN)
 
 
+def _street_ids(f: _Frame, rep: np.ndarray, unknown: np.ndarray,
+                buurtcode: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``S-<buurtcode>-<straat>``, or ``S-<woonplaats>-<straat>`` without buurt.
+
+    A woonplaats name that occurs in two gemeenten gets the gemeente in the
+    id and the name of the unknown-buurt streets that would collide.
+    """
+    straat = f.straat.fillna(UNKNOWN).iloc[rep].reset_index(drop=True)
+    woonplaats = f.woonplaats.fillna(UNKNOWN).iloc[rep].reset_index(drop=True)
+    gemeente = f.gemeente.fillna(UNKNOWN).iloc[rep].reset_index(drop=True)
+    code = pd.Series(buurtcode.to_numpy()[rep], dtype="str")
+    straat_slug = _slug(straat)
+    area = pd.Series(np.where(unknown, _slug(woonplaats).to_numpy(dtype=object),
+                              code.to_numpy(dtype=object)), dtype="str")
+    ids = "S-" + area + "-" + straat_slug
+    clash = ids.duplicated(keep=False).to_numpy() & unknown
+    ids[clash] = ("S-" + _slug(gemeente) + "-" + area + "-" + straat_slug)[clash]
+    ids = _dedupe_ids(ids, pd.Series(rep))
+    names = straat.where(~unknown, straat + ", " + woonplaats)
+    names[clash] = (names + " (" + gemeente + ")")[clash]
+    return ids.astype("str"), names.astype("str")
+
+
 # --------------------------------------------------------------------------
 # assembling the place tables
 
@@ -736,26 +763,12 @@ def derive_places(
 
     # street: straat within buurt, within woonplaats when the buurt is unknown
     unknown = (buurtcode == UNKNOWN).to_numpy()
-    area = np.where(unknown, "w:" + f.woonplaats.fillna(UNKNOWN).str.lower()
-                    .to_numpy(dtype=object),
-                    "b:" + buurtcode.to_numpy(dtype=object))
-    s_labels = _codes(area, f.straat.str.lower())
+    in_buurt = np.where(unknown, "", buurtcode.to_numpy(dtype=object))
+    straat = np.where(unknown, "", f.straat.str.lower().to_numpy(dtype=object))
+    s_labels = _codes(np.where(unknown, f.street_code, -1), in_buurt, straat)
     s_codes, s_rep = _relabel(s_labels, f.rank)
-    s_area_slug = np.where(unknown[s_rep],
-                           _slug(f.woonplaats.fillna(UNKNOWN).iloc[s_rep]).to_numpy(),
-                           buurtcode.to_numpy()[s_rep])
-    s_ids = pd.Series("S-" + s_area_slug.astype(object) + "-"
-                      + _slug(f.straat.fillna(UNKNOWN).iloc[s_rep]).to_numpy(
-                          dtype=object), dtype="str")
-    s_ids = _dedupe_ids(s_ids, pd.Series(s_rep))
+    s_ids, s_names = _street_ids(f, s_rep, unknown[s_rep], buurtcode)
     s_method = np.where(unknown[s_rep], "woonplaats", "buurt")
-    s_names = pd.Series(np.where(unknown[s_rep],
-                                 f.straat.fillna("?").to_numpy(dtype=object)[s_rep]
-                                 + ", "
-                                 + f.woonplaats.fillna(UNKNOWN).to_numpy(
-                                     dtype=object)[s_rep],
-                                 f.straat.fillna("?").to_numpy(dtype=object)[s_rep]),
-                       dtype="str")
 
     u_codes, u_ids = pd.factorize(buurtcode, sort=True)
     w_codes, w_ids = pd.factorize(wijkcode, sort=True)
