@@ -226,3 +226,16 @@ def test_real_files_through_the_command_line(tmp_path, shared_data):
     assert rows["kerncijfers"] == 122 + 122 + 171 * 4
     assert rows["amenities"] == 43
     assert not any(c.startswith(("a_nl_", "a_geb_", "a_gbl_")) for c in kerncijfers)
+
+
+def test_kerncijfers_year_option(tmp_path):
+    ws = tmp_path / "ws"
+    path = tmp_path / "cijfers.csv"
+    path.write_text(
+        "gwb_code_10;regio;a_inw\nGM0344;Utrecht;367947\n", encoding="utf-8"
+    )
+    result = run(ws, "import", "kerncijfers", str(path))
+    assert result.exit_code == 1 and "--jaar" in result.output
+    assert run(ws, "import", "kerncijfers", str(path), "--jaar", "2022").exit_code == 0
+    with open_workspace(str(ws)) as w:
+        assert w.read("kerncijfers")["jaar"].tolist() == [2022]

@@ -258,15 +258,25 @@ def import_buurten(
         "0; kolommen over herkomst of nationaliteit worden niet opgeslagen.\n\n"
         "Voorbeelden:\n\n"
         "  veerkracht import kerncijfers kwb-2023.xlsx kwb-2024.xlsx\n\n"
-        "  veerkracht import kerncijfers woonikveilig_GM0014_2024.csv --append"
+        "  veerkracht import kerncijfers woonikveilig_GM0014_2024.csv --append\n\n"
+        "  veerkracht import kerncijfers cijfers.csv --jaar 2022"
     ),
 )
-def import_kerncijfers(ctx: typer.Context, files: list[Path] = FILES,
-                       append: bool = APPEND) -> None:
+def import_kerncijfers(
+    ctx: typer.Context,
+    files: list[Path] = FILES,
+    jaar: int = typer.Option(
+        None, "--jaar",
+        help="Het jaar van de cijfers, als het niet in blad- of bestandsnaam staat."),
+    append: bool = APPEND,
+) -> None:
     from veerkracht.io.cbs import read_kerncijfers
 
-    _import(ctx, "kerncijfers", files, read_kerncijfers, ["regiocode", "jaar"],
-            "regio's", append)
+    def reader(path, progress=None):
+        return read_kerncijfers(path, year=jaar, progress=progress)
+
+    _import(ctx, "kerncijfers", files, reader, ["regiocode", "jaar"], "regio's",
+            append)
 
 
 @import_app.command(
