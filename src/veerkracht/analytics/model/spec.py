@@ -271,7 +271,9 @@ def parse_model(data: Mapping[str, Any], model_hash: str = "",
     if not isinstance(version, str) or not version.strip():
         problems.append('model.version ontbreekt of is geen tekst (bijv. "1.0")')
 
-    known_top = {"model", "inputs", "estimation", "pressure", "resilience", "classes"}
+    # [validation] holds the public proxies of `veerkracht validate` (jobs/validate.py).
+    known_top = {"model", "inputs", "estimation", "pressure", "resilience", "classes",
+                 "validation"}
     for key in data:
         if key not in known_top:
             problems.append(f"onbekende sectie [{key}] (toegestaan: "
