@@ -428,3 +428,20 @@ def test_parent_is_set_only_when_unique():
     assert pd.isna(block["parent_id"])  # spans two streets
     entrance = places.levels["entrance"].set_index("place_id")
     assert (entrance["parent_id"] == "B-P1").all()
+
+
+def test_same_woonplaats_name_in_two_gemeenten_stays_apart():
+    rows = [("Polderweg", 5, None, None, "9682XS", 0, 0, {"gemeente": "Oldambt"}),
+            ("Polderweg", 5, None, "1", "9685AA", 40_000, 0,
+             {"gemeente": "Westerkwartier"})]
+    a = make_addresses(rows)
+    a["woonplaats"] = pd.array(["Oostwold", "Oostwold"], dtype="str")
+    a["gemeente"] = a["gemeente"].astype("str")
+    places = derive_places(a)
+    d = places.dwellings.set_index("address_id")
+    assert d.loc["9682XS-5", "entrance_id"] != d.loc["9685AA-5-1", "entrance_id"]
+    streets = places.levels["street"].set_index("place_id")
+    assert set(streets.index) == {"S-oldambt-oostwold-polderweg",
+                                  "S-westerkwartier-oostwold-polderweg"}
+    assert streets.loc["S-oldambt-oostwold-polderweg", "name"] == (
+        "Polderweg, Oostwold (Oldambt)")

@@ -810,10 +810,10 @@ def derive_places(
                 if namecol in bt.columns:
                     lookup = pd.Series(_str(bt[namecol]).to_numpy(), index=keyed)
                     lookup = lookup[~lookup.index.duplicated()].dropna()
-                    names[lvl] = ids.map(lookup).fillna(ids)
+                    names[lvl] = ids.map(lookup).astype("str").fillna(ids)
         if "buurtnaam" in bt.columns:
             lookup = pd.Series(_str(bt["buurtnaam"]).to_numpy(), index=bt.index)
-            names["buurt"] = u_ids.map(lookup.dropna()).fillna(u_ids)
+            names["buurt"] = u_ids.map(lookup.dropna()).astype("str").fillna(u_ids)
     for lvl in names:
         names[lvl] = names[lvl].mask(names[lvl] == UNKNOWN, f"Onbekende {lvl}")
 
