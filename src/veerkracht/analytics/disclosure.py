@@ -290,3 +290,27 @@ def protect_results(
         out[share] = out[share].where(public & ~res["suppressed"].to_numpy())
         out = out.drop(columns=[count])
     return out
+
+
+def protect_place_results(results: pd.DataFrame,
+                          rules: DisclosureRules | None = None) -> pd.DataFrame:
+    """:func:`protect_results` for the model's ``results`` rows of one period.
+
+    Builds the two hierarchies the places form — entrance -> building ->
+    block -> buurt -> wijk -> gemeente, and entrance -> street -> buurt — from
+    ``level``, ``place_id``, ``parent_level``, ``parent_id`` and ``street_id``,
+    protects every ``ind_X`` share that has a ``count_X`` numerator, and
+    returns the rows without the counts.
+    """
+    r = results.reset_index(drop=True).copy()
+    level = r["level"].astype("str")
+    r["place_key"] = level + ":" + r["place_id"].astype("str")
+    pk = r["parent_level"].astype("str") + ":" + r["parent_id"].astype("str")
+    street_key = "street:" + r["street_id"].astype("str")
+    r["_parent_a"] = pk.where(level != "street")
+    r["_parent_b"] = pk.where(level == "street", street_key.where(level == "entrance"))
+    shares = [(f"ind_{c[6:]}", c) for c in r.columns
+              if c.startswith("count_") and f"ind_{c[6:]}" in r.columns]
+    out = protect_results(r, shares, parent_columns=("_parent_a", "_parent_b"),
+                          rules=rules)
+    return out.drop(columns=["place_key", "_parent_a", "_parent_b"])

@@ -66,6 +66,7 @@ class LevelValues:
     n_households: np.ndarray
     parent_level: str | None
     parent_ids: np.ndarray                     # unique enclosing place or None
+    street_ids: np.ndarray | None = None       # entrances: their unique street
     mean: dict[str, np.ndarray] = field(default_factory=dict)
     sd: dict[str, np.ndarray] = field(default_factory=dict)
     counts: dict[str, np.ndarray] = field(default_factory=dict)
@@ -225,6 +226,11 @@ def compute_indicators(spec: ModelSpec, inputs: ModelInputs, period: Period,
                 par_ids = np.where(unique, dw.ids[cand][np.maximum(mode, 0)], None)
                 break
         levels[lv] = LevelValues(lv, dw.ids[lv], n_dw, n_hh, par_level, par_ids)
+        if lv == "entrance" and "street" in dw.codes:
+            mode, unique = _mode_parent(code, dw.codes["street"], n_places[lv],
+                                        n_places["street"])
+            streets = dw.ids["street"][np.maximum(mode, 0)]
+            levels[lv].street_ids = np.where(unique, streets, None)
 
     # -- context indicators: dwelling-weighted means, known exactly ---------
     for name, v in per_dwelling.items():
@@ -465,6 +471,8 @@ def combine(spec: ModelSpec, values: IndicatorValues) -> pd.DataFrame:
             "place_id": pd.array(lvv.ids.astype(str), dtype="str"),
             "parent_level": pd.array([lvv.parent_level] * len(lvv.ids), dtype="str"),
             "parent_id": pd.array(lvv.parent_ids, dtype="str"),
+            "street_id": pd.array(lvv.street_ids if lvv.street_ids is not None
+                                  else [None] * len(lvv.ids), dtype="str"),
             "n_dwellings": lvv.n_dwellings.astype("int64"),
             "n_households": lvv.n_households.astype("int64"),
             "pressure": p, "pressure_lo": np.clip(p - z * p_sd, 0, 1),

@@ -1,0 +1,303 @@
+"""Compute the model (``veerkracht compute``) and hand out protected results.
+
+:func:`run_compute` reads the workspace, calls
+:func:`veerkracht.analytics.model.compute.compute_model` for each period and
+APPENDS the rows to ``results`` in one transaction. Results are kept per
+period and model version side by side: rerunning the same period with the
+same model name and version replaces exactly that slice and nothing else
+(docs/method.md, "Resultaten bewaren").
+
+:func:`results_for_export` is the only way results leave the workspace: it
+applies :mod:`veerkracht.analytics.disclosure` to a whole period before it
+returns one level.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from veerkracht.analytics.disclosure import DisclosureRules, protect_place_results
+from veerkracht.analytics.model.compute import HOUSEHOLD_KINDS, compute_model
+from veerkracht.analytics.model.indicators import (
+    ModelDataError,
+    ModelInputs,
+    link_shared_spaces,
+)
+from veerkracht.analytics.model.periods import Period, PeriodError, parse_period
+from veerkracht.analytics.model.spec import (
+    LEVELS,
+    ModelError,
+    ModelSpec,
+    forbidden_message,
+    is_forbidden_field,
+)
+from veerkracht.io.model_file import load_model
+from veerkracht.store import Workspace
+
+Progress = Callable[..., None] | None
+
+#: Columns of the protected export, in order (plus ``p_<class>`` per class).
+EXPORT_COLUMNS = (
+    "level", "place_id", "period", "model_name", "model_version", "model_hash",
+    "visibility", "n_dwellings", "n_households", "pressure", "pressure_lo",
+    "pressure_hi", "resilience", "resilience_lo", "resilience_hi", "balance",
+    "balance_lo", "balance_hi", "balance_class", "class_lo", "class_hi",
+    "class_band",
+)
+
+
+class ComputeError(Exception):
+    """The model cannot be computed; the message is for the user (Dutch)."""
+
+
+def _tick(progress: Progress, n: int = 1, description: str | None = None) -> None:
+    if progress is not None:
+        progress(n, description=description)
+
+
+def _xy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Plain x/y columns from a point geometry (NaN where empty or missing)."""
+    out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    if "geometry" in frame.columns:
+        geoms = np.asarray(frame["geometry"].array, dtype=object)
+        pts = shapely.point_on_surface(geoms)
+        out["x"] = shapely.get_x(pts)
+        out["y"] = shapely.get_y(pts)
+    elif not {"x", "y"} <= set(out.columns):
+        out["x"], out["y"] = np.nan, np.nan
+    return out
+
+
+def _read(ws: Workspace, name: str) -> pd.DataFrame | None:
+    return ws.read(name) if ws.has(name) else None
+
+
+def load_inputs(ws: Workspace, spec: ModelSpec) -> tuple[ModelInputs, dict[str, Any]]:
+    """Read every table the model uses; refuse fields that were never imported.
+
+    Returns the inputs and a provenance record (table -> version and
+    operation id) stored with every result row.
+    """
+    if not ws.has("dwellings"):
+        raise ComputeError("er zijn nog geen plaatsen afgeleid; voer eerst "
+                           "'veerkracht places' uit (na 'veerkracht import addresses')")
+    dwellings = _xy(ws.read("dwellings"))
+    needs_households = any(i.kind in HOUSEHOLD_KINDS for i in spec.indicators)
+    households = _read(ws, "households")
+    if needs_households and households is None:
+        raise ComputeError(
+            "er zijn geen huishoudens; lees ze in met 'veerkracht import households "
+            "BESTAND' of maak een synthetische laag met 'veerkracht synth households'")
+    problems = []
+    if households is not None:
+        for col in households.columns:
+            if is_forbidden_field(col):
+                problems.append(forbidden_message(col))
+        wanted = {f for i in spec.indicators for f in i.household_fields()}
+        wanted |= {"address_id", "tenure_start", "tenure_end"}
+        for f in sorted(wanted - set(households.columns)):
+            problems.append(f"het veld {f!r} is nooit geïmporteerd (tabel "
+                            "households); lees het opnieuw in of haal de indicator "
+                            "uit het model")
+    signals = _read(ws, "signals")
+    if signals is not None:
+        for f in sorted({"reported_at"} - set(signals.columns)):
+            problems.append(f"het veld {f!r} is nooit geïmporteerd (tabel signals)")
+    for ind in spec.indicators:
+        if ind.kind == "reach" and ind.params["amount"] != "count":
+            table = _read(ws, ind.params["table"])
+            if table is not None and ind.params["amount"] not in table.columns:
+                problems.append(f"het veld {ind.params['amount']!r} is nooit "
+                                f"geïmporteerd (tabel {ind.params['table']})")
+    if problems:
+        raise ComputeError("het model kan niet worden berekend:\n  - "
+                           + "\n  - ".join(problems))
+    links = None
+    if ws.has("shared_spaces"):
+        addresses = (ws.read("addresses", columns=["address_id", "pand_id"])
+                     if ws.has("addresses") else None)
+        links = link_shared_spaces(ws.read("shared_spaces"), addresses,
+                                   _read(ws, "stock"))
+    inputs = ModelInputs(
+        dwellings=dwellings,
+        households=households,
+        signals=None if signals is None else _xy(signals),
+        amenities=None if not ws.has("amenities") else _xy(ws.read("amenities")),
+        initiatives=None if not ws.has("initiatives") else _xy(ws.read("initiatives")),
+        professionals=(None if not ws.has("professionals")
+                       else _xy(ws.read("professionals"))),
+        shared_space_links=links,
+    )
+    used = ("dwellings", "households", "signals", "amenities", "initiatives",
+            "professionals", "shared_spaces", "addresses", "stock")
+    provenance = {}
+    for t in ws.tables():
+        if t.name in used:
+            provenance[t.name] = {"version": t.version, "operation_id": t.operation_id}
+    return inputs, provenance
+
+
+def default_periods(inputs: ModelInputs) -> list[Period]:
+    """Calendar years with signals; else the year of the latest tenure change."""
+    if inputs.signals is not None and len(inputs.signals):
+        t = pd.to_datetime(inputs.signals["reported_at"], utc=True, errors="coerce")
+        if t.notna().any():
+            return [parse_period(y) for y in range(t.min().year, t.max().year + 1)]
+    if inputs.households is not None and len(inputs.households):
+        dates = pd.concat([
+            pd.to_datetime(inputs.households["tenure_start"], errors="coerce"),
+            pd.to_datetime(inputs.households["tenure_end"], errors="coerce")])
+        if dates.notna().any():
+            return [parse_period(dates.max().year)]
+    raise ComputeError("er zijn geen huishoudens en geen meldingen: geef een "
+                       "periode op met --period of lees eerst gegevens in")
+
+
+def run_compute(ws: Workspace, model_path=None, period: str | None = None,
+                progress: Progress = None) -> dict:
+    """Compute pressure, resilience and balance and append them to ``results``.
+
+    Parameters
+    ----------
+    ws : Workspace
+        Must hold ``dwellings`` (``veerkracht places``) and, for household
+        indicators, ``households``; ``signals``, ``amenities``,
+        ``initiatives``, ``professionals`` and ``shared_spaces`` are used
+        where present (an indicator whose table is missing is left out and
+        reported).
+    model_path : path, optional
+        A model file; the shipped default when None.
+    period : str, optional
+        ``2025`` or ``2025-Q3``; default every calendar year with signals.
+
+    Returns
+    -------
+    dict
+        ``model``, ``periods``, ``rows``, ``skipped`` indicators and, per
+        period and level, the number of places per class after disclosure
+        (``classes``) and per visibility.
+
+    Raises
+    ------
+    ComputeError
+        With a Dutch message (invalid model, missing tables or fields, a
+        period without data).
+    """
+    try:
+        spec = load_model(model_path)
+    except ModelError as exc:
+        raise ComputeError(str(exc)) from None
+    _tick(progress, 0, "Gegevens lezen")
+    inputs, provenance = load_inputs(ws, spec)
+    try:
+        periods = [parse_period(period)] if period else default_periods(inputs)
+    except PeriodError as exc:
+        raise ComputeError(str(exc)) from None
+    frames, summary = [], {"model": {"name": spec.name, "version": spec.version,
+                                     "hash": spec.hash},
+                           "periods": [p.label for p in periods], "classes": {},
+                           "visibility": {}}
+    computed_at = datetime.now(UTC).isoformat(timespec="seconds")
+    for p in periods:
+        _tick(progress, 0, f"Model berekenen voor {p.label}")
+        try:
+            res = compute_model(spec, inputs, p, progress)
+        except ModelDataError as exc:
+            raise ComputeError(str(exc)) from None
+        res["computed_at"] = pd.array([computed_at] * len(res), dtype="str")
+        res["inputs"] = pd.array([json.dumps(provenance, sort_keys=True)] * len(res),
+                                 dtype="str")
+        res["signals_window_end"] = p.end
+        frames.append(res)
+        protected = protect_place_results(res)
+        summary["classes"][p.label] = _class_counts(protected, spec)
+        summary["visibility"][p.label] = {
+            lv: {k: int(v) for k, v in g.value_counts().items()}
+            for lv, g in protected.groupby("level", sort=False)["visibility"]}
+        _tick(progress, 1, f"{p.label}: {len(res)} plaatsen")
+    new = pd.concat(frames, ignore_index=True)
+    used = new["indicators_used"].iloc[0].split(",") if len(new) else []
+    summary["skipped"] = [i.name for i in spec.indicators if i.name not in used]
+    _tick(progress, 0, "Resultaten opslaan")
+    with ws.transaction("compute", source=spec.name + " " + spec.version) as tx:
+        if ws.has("results"):
+            old = ws.read("results")
+            same = (old["model_name"].eq(spec.name) & old["model_version"].eq(
+                spec.version) & old["period"].isin([p.label for p in periods]))
+            summary["replaced_rows"] = int(same.sum())
+            new = pd.concat([old.loc[~same.to_numpy()], new], ignore_index=True)
+        else:
+            summary["replaced_rows"] = 0
+        tx.put("results", new)
+        summary["rows"] = int(sum(len(f) for f in frames))
+        tx.summary.update(summary)
+    return summary
+
+
+def _class_counts(protected: pd.DataFrame, spec: ModelSpec) -> dict:
+    """Places per class per level, from the protected rows (bands included)."""
+    out = {}
+    for lv in LEVELS:
+        rows = protected[protected["level"] == lv]
+        if not len(rows):
+            continue
+        counts = rows["balance_class"].value_counts()
+        out[lv] = {c: int(counts.get(c, 0)) for c in spec.class_names}
+        out[lv]["onbekend"] = int(rows["balance_class"].isna().sum())
+    return out
+
+
+def results_for_export(ws: Workspace, level: str, period: str | None = None,
+                       model_version: str | None = None,
+                       rules: DisclosureRules | None = None) -> pd.DataFrame:
+    """Disclosure-controlled results of one level, for exports and the web.
+
+    Parameters
+    ----------
+    level : str
+        entrance, building, block, street, buurt, wijk or gemeente.
+    period : str, optional
+        Default: the latest period computed.
+    model_version : str, optional
+        Default: the model of the most recent computation of that period.
+
+    Returns
+    -------
+    DataFrame
+        :data:`EXPORT_COLUMNS` plus ``p_<class>``: numbers only where
+        ``visibility == 'public'``, the class band where ``'band_only'``,
+        nothing where ``'suppressed'``; counts rounded to 5. Join on
+        ``place_id``.
+    """
+    if level not in LEVELS:
+        raise ComputeError(f"onbekend niveau {level!r} ({', '.join(LEVELS)})")
+    if not ws.has("results"):
+        raise ComputeError("er zijn nog geen resultaten; voer eerst "
+                           "'veerkracht compute' uit")
+    res = ws.read("results")
+    if period is None:
+        period = str(res.loc[res["period_end"] == res["period_end"].max(),
+                             "period"].iloc[0])
+    res = res[res["period"] == str(period)]
+    if not len(res):
+        raise ComputeError(f"er zijn geen resultaten voor periode {period}")
+    if model_version is None:
+        latest = res.sort_values("computed_at").iloc[-1]
+        model_version = latest["model_version"]
+        res = res[res["model_name"] == latest["model_name"]]
+    res = res[res["model_version"] == model_version]
+    other = [c for c in res.columns if c.startswith(("p_", "ind_", "count_"))
+             and res[c].isna().all()]  # columns of other model versions
+    res = res.drop(columns=other)
+    protected = protect_place_results(res, rules)
+    rows = protected[protected["level"] == level]
+    p_cols = [c for c in rows.columns if c.startswith("p_")]
+    cols = [c for c in EXPORT_COLUMNS if c in rows.columns] + p_cols
+    return rows[cols].reset_index(drop=True)
