@@ -113,3 +113,20 @@ def test_openapi_describes_the_signals_endpoints(client):
     assert "/api/signals/" in paths and "post" in paths["/api/signals/"]
     assert "/api/signals/{reference}/transition" in paths
     assert "/api/signals/{reference}/status" in paths
+
+
+def test_csrf_only_for_session_users(city, professional):
+    from django.test import Client
+
+    anonymous = Client(enforce_csrf_checks=True)
+    r = post(anonymous, GOOD)
+    assert r.status_code == 201  # no cookie auth, so no CSRF token needed
+    ref = r.json()["reference"]
+    pro = Client(enforce_csrf_checks=True)
+    pro.force_login(professional)
+    t = pro.post(
+        f"{URL}{ref}/transition",
+        json.dumps({"to_status": "in_behandeling"}),
+        content_type="application/json",
+    )
+    assert t.status_code == 403 and Signal.objects.get().status == "new"
