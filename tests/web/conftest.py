@@ -11,4 +11,8 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "veerkracht.web.conf.ci")
 
+import django  # noqa: E402
+
+django.setup()  # so test modules may import models at the top
+
 from tests.web.fixtures import *  # noqa: E402,F401,F403

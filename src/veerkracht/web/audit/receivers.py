@@ -10,7 +10,7 @@ from django.contrib.auth.signals import (
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
-from veerkracht.web.audit.models import PrivacySetting
+from veerkracht.web.audit.models import MIN_CELL, PrivacySetting
 from veerkracht.web.audit.services import pseudonym, record
 
 
@@ -63,6 +63,8 @@ def _remember_old_threshold(sender, instance, **kwargs):
 @receiver(post_save, sender=PrivacySetting)
 def _threshold_changed(sender, instance, created, **kwargs):
     old = getattr(instance, "_old_min_cell", None)
+    if created and instance.min_cell == MIN_CELL:
+        return  # the default row appearing is not a change
     if old != instance.min_cell:
         # views and the admin pass their request along; a shell change has none
         request = getattr(instance, "_audit_request", None)

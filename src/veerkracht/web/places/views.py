@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -26,6 +27,21 @@ def _load(request, level: str, place_id: str, *, action: str, purpose: str):
     if prof is None:
         raise Http404("Deze plaats bestaat niet (meer).")
     return prof
+
+
+def _stories(request, level: str, place_id: str) -> dict:
+    """Context for the stories app's panel (empty when it is not installed)."""
+    if not apps.is_installed("veerkracht.web.stories"):
+        return {"stories_installed": False}
+    from veerkracht.web.stories import services as stories
+
+    return {
+        "stories_installed": True,
+        "stories": stories.stories_for_place(level, place_id, request.user),
+        "interventions": stories.interventions_for_place(level, place_id, request.user),
+        "level": level,
+        "place_id": place_id,
+    }
 
 
 @login_required
