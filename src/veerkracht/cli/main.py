@@ -27,7 +27,7 @@ app = typer.Typer(
 )
 
 # One module per command group; each exposes ``register(app)``.
-COMMAND_MODULES = ("imports", "places", "export", "demo", "serve", "model")
+COMMAND_MODULES = ("imports", "places", "export", "demo", "serve", "model", "validate")
 
 
 def _show_version(value: bool) -> None:
