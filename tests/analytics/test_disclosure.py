@@ -211,6 +211,7 @@ def _determined_hidden(cells: pd.DataFrame, hidden: np.ndarray) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(hierarchies())
@@ -243,6 +244,7 @@ def test_no_published_cell_is_unsafe_or_recoverable(cells):
             by_id.loc[pid, "numerator"] - kids["numerator"].sum() > 0)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(hierarchies())
 def test_plain_counts_are_protected_too(cells):
@@ -267,6 +269,7 @@ def test_rounding_is_consistent(pairs, base):
     assert (round_counts(ra, base) == ra).all()  # idempotent
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(hierarchies())

@@ -34,8 +34,8 @@ Examples
 >>> rules = DisclosureRules()
 >>> round_counts([3, 12, 12.5, 17], rules.rounding_base).tolist()
 [5.0, 10.0, 15.0, 15.0]
->>> primary_safe([12, 5, 12], [30, 30, 20], rules.min_count).tolist()
-[True, False, True]
+>>> primary_safe([12, 5, 12], [30, 30, 20], rules.min_count).tolist()  # 20-12 < 10
+[True, False, False]
 """
 
 from __future__ import annotations
