@@ -17,3 +17,11 @@ cp -R node_modules/leaflet/dist "$VENDOR/leaflet.tmp"
 cp node_modules/leaflet/LICENSE "$VENDOR/leaflet.tmp/LICENSE" 2>/dev/null || true
 rm -rf "$VENDOR/leaflet"
 mv "$VENDOR/leaflet.tmp" "$VENDOR/leaflet"
+# Translations: the compiled .mo files are committed; recompile when gettext
+# is installed so they always match the .po sources.
+if command -v msgfmt >/dev/null 2>&1; then
+  UV=$(command -v uv 2>/dev/null || echo "python3 -m uv")
+  (cd src/veerkracht/web && DJANGO_SETTINGS_MODULE=veerkracht.web.conf.ci \
+    $UV run --quiet python -m veerkracht.web compilemessages \
+      --ignore "signals/*" --ignore "stories/*" >/dev/null)
+fi
