@@ -71,28 +71,40 @@ def register(app: typer.Typer) -> None:
 
           veerkracht serve --manage createsuperuser
         """
-        _setup_django(ctx, settings)
-        from django.core.management import call_command, execute_from_command_line
-
         if manage:
+            _setup_django(ctx, settings)
+            from django.core.management import execute_from_command_line
+
             execute_from_command_line(["veerkracht serve --manage", *ctx.args])
             return
         if ctx.args:
             raise UserError(f"onbekende opties: {' '.join(ctx.args)}")
-        call_command("migrate", interactive=False, verbosity=0)
-        from veerkracht.web.accounts.demo import ensure_demo_accounts
+        run_server(ctx, host=host, port=port, settings=settings)
 
-        created = ensure_demo_accounts()
-        if created:
-            console.print(
-                "Demo-accounts klaar (zie docs/web.md): " + ", ".join(created),
-                highlight=False,
-            )
-        console.print(f"Veerkracht draait op http://{host}:{port}/  (stoppen: Ctrl+C)")
-        call_command(
-            "runserver",
-            f"{host}:{port}",
-            use_reloader=False,
-            use_threading=True,
-            skip_checks=False,
+
+def run_server(ctx: typer.Context, *, host: str, port: int,
+               settings: str | None = None) -> None:
+    """Migrate, ensure the demo accounts, and serve until interrupted.
+
+    Shared by ``veerkracht serve`` and ``veerkracht demo``.
+    """
+    _setup_django(ctx, settings)
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    from veerkracht.web.accounts.demo import ensure_demo_accounts
+
+    created = ensure_demo_accounts()
+    if created:
+        console.print(
+            "Demo-accounts klaar (zie docs/web.md): " + ", ".join(created),
+            highlight=False,
         )
+    console.print(f"Veerkracht draait op http://{host}:{port}/  (stoppen: Ctrl+C)")
+    call_command(
+        "runserver",
+        f"{host}:{port}",
+        use_reloader=False,
+        use_threading=True,
+        skip_checks=False,
+    )

@@ -89,6 +89,7 @@ def build_demo(
     }
     summary: dict = {
         "seed": seed,
+        "n_dwellings_target": n_dwellings,
         "n_dwellings": int(city.addresses["is_dwelling"].sum()),
         "rows": rows,
         "planted": planted,
