@@ -301,3 +301,51 @@ def results_for_export(ws: Workspace, level: str, period: str | None = None,
     p_cols = [c for c in rows.columns if c.startswith("p_")]
     cols = [c for c in EXPORT_COLUMNS if c in rows.columns] + p_cols
     return rows[cols].reset_index(drop=True)
+
+
+def run_synth_households(ws: Workspace, seed: int = 1, signals: bool = False,
+                         reference_date=None, progress: Progress = None) -> dict:
+    """Fill the imported dwellings with synthetic households (and signals).
+
+    Calibrated on the imported ``kerncijfers`` where present
+    (:mod:`veerkracht.synth.households_for_dwellings`); every row has
+    ``synthetic=True``. Replaces ``households`` (and ``signals`` with
+    ``signals=True``) in one transaction, but never overwrites real
+    (non-synthetic) data.
+    """
+    import geopandas as gpd
+
+    from veerkracht.synth.households_for_dwellings import households_for_dwellings
+
+    if not ws.has("dwellings"):
+        raise ComputeError("er zijn nog geen woningen; voer eerst 'veerkracht "
+                           "import addresses' en 'veerkracht places' uit")
+    for name in ("households", *(("signals",) if signals else ())):
+        if ws.has(name):
+            synth = ws.read(name, columns=["synthetic"])["synthetic"]
+            if len(synth) and not synth.astype(bool).all():
+                raise ComputeError(
+                    f"de tabel {name} bevat echte (niet-synthetische) gegevens; "
+                    "synthetische gegevens worden daar niet overheen geschreven")
+    _tick(progress, 0, "Woningen lezen")
+    dwellings = ws.read("dwellings")
+    kern = _read(ws, "kerncijfers")
+    _tick(progress, 0, "Huishoudens maken")
+    hh, sig = households_for_dwellings(
+        pd.DataFrame(dwellings.drop(columns="geometry", errors="ignore")), kern,
+        seed=seed, reference_date=reference_date, with_signals=signals)
+    summary = {"seed": seed, "households": len(hh),
+               "living_now": int(hh["tenure_end"].isna().sum()),
+               "calibrated_on_kerncijfers": kern is not None, "synthetic": True}
+    with ws.transaction("synth households", source=f"seed={seed}") as tx:
+        tx.put("households", hh)
+        if sig is not None:
+            geo = dwellings[["address_id", "geometry"]].drop_duplicates("address_id")
+            pos = pd.Index(geo["address_id"]).get_indexer(sig["address_id"])
+            geom = np.asarray(geo.geometry.array, dtype=object)[pos]
+            tx.put("signals", gpd.GeoDataFrame(sig, geometry=list(geom),
+                                               crs=dwellings.crs or "EPSG:28992"))
+            summary["signals"] = len(sig)
+        tx.summary.update(summary)
+    _tick(progress, 1, "Klaar")
+    return summary
