@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.web.cityfixture import BUURTEN, GEMEENTE, build_city
 
 
@@ -88,7 +87,8 @@ def make_user(db):
         user = User.objects.create_user(username, password="test-wachtwoord-123")
         organisation = None
         if org or areas:
-            organisation, _ = Organisation.objects.get_or_create(name=org or f"org {role}")
+            name = org or f"org {role}"
+            organisation, _ = Organisation.objects.get_or_create(name=name)
             for level, code in areas:
                 AreaAssignment.objects.get_or_create(organisation=organisation,
                                                      level=level, code=code)

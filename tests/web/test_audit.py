@@ -30,7 +30,7 @@ def test_chain_verifies_and_command_reports_ok(capsys):
     "tamper",
     [
         "UPDATE audit_auditentry SET object_id = 'BU99999999' WHERE seq = 3",
-        "UPDATE audit_auditentry SET result = 'ok', actor = 'user:someone' WHERE seq = 2",
+        "UPDATE audit_auditentry SET result = 'ok', actor = 'user:x' WHERE seq = 2",
         "DELETE FROM audit_auditentry WHERE seq = 3",
         "UPDATE audit_auditentry SET at = '2020-01-01 00:00:00' WHERE seq = 4",
     ],
@@ -74,7 +74,8 @@ def test_origin_is_truncated():
 def test_logins_and_failures_are_audited_without_names(client, make_user):
     make_user("frontline", username="j.jansen")
     client.post("/inloggen/", {"username": "j.jansen", "password": "fout"})
-    client.post("/inloggen/", {"username": "j.jansen", "password": "test-wachtwoord-123"})
+    good = {"username": "j.jansen", "password": "test-wachtwoord-123"}
+    client.post("/inloggen/", good)
     actions = list(AuditEntry.objects.values_list("action", "result"))
     assert ("login_failed", "failed") in actions
     assert ("login", "ok") in actions

@@ -27,7 +27,7 @@ def test_demo_accounts_only_for_the_demo_city(city, settings):
 @pytest.mark.django_db
 def test_demo_accounts_can_log_in_and_see_their_areas(city, client, settings):
     ensure_demo_accounts(force=True)
-    for username, (role, _org, password) in DEMO_ACCOUNTS.items():
+    for username, (_role, _org, password) in DEMO_ACCOUNTS.items():
         response = client.post("/inloggen/", {"username": username,
                                                "password": password}, follow=True)
         assert response.status_code == 200, username

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-LOCALE = Path(__file__).resolve().parents[2] / "src/veerkracht/web/locale/en/LC_MESSAGES"
+REPO = Path(__file__).resolve().parents[2]
+LOCALE = REPO / "src/veerkracht/web/locale/en/LC_MESSAGES"
 
 
 @pytest.mark.django_db

@@ -75,8 +75,8 @@ def test_multiscale_profile_with_households(city, users, client, place_ids, tmp_
     """With a households table the profile shows only safe scales."""
     import numpy as np
     import pandas as pd
-
     from tests.web.cityfixture import build_city
+
     from veerkracht.store import open_workspace
 
     folder = build_city(tmp_path / "ws")

@@ -13,11 +13,12 @@ import hmac
 import ipaddress
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from veerkracht.web.audit.models import AuditEntry
@@ -153,9 +154,14 @@ def record(
                 entry.hash = entry_hash(_values(entry))
                 entry.save()
                 return entry
-        except IntegrityError:
-            if attempt == 19:
+        except (IntegrityError, OperationalError) as exc:
+            # a concurrent writer took the head (IntegrityError on prev_hash) or
+            # holds SQLite's lock: retry on the new head
+            if attempt == 19 or (
+                isinstance(exc, OperationalError) and "locked" not in str(exc)
+            ):
                 raise
+            time.sleep(0.02 * (attempt + 1))
             continue
     raise AssertionError("unreachable")
 
