@@ -349,3 +349,30 @@ def run_synth_households(ws: Workspace, seed: int = 1, signals: bool = False,
         tx.summary.update(summary)
     _tick(progress, 1, "Klaar")
     return summary
+
+
+def run_sensitivity(ws: Workspace, model_path=None, period: str | None = None,
+                    change: float = 0.25, progress: Progress = None) -> pd.DataFrame:
+    """Class stability and Spearman's rho per indicator variant (nothing is stored).
+
+    Uses the same inputs as :func:`run_compute` and the given period (default
+    the latest default period); see
+    :func:`veerkracht.analytics.model.sensitivity.sensitivity`.
+    """
+    from veerkracht.analytics.model.compute import (
+        compute_indicators,
+        score_indicators,
+    )
+    from veerkracht.analytics.model.sensitivity import sensitivity
+
+    try:
+        spec = load_model(model_path)
+        inputs, _ = load_inputs(ws, spec)
+        p = parse_period(period) if period else default_periods(inputs)[-1]
+        _tick(progress, 0, f"Gevoeligheid voor {p.label}")
+        values = score_indicators(spec, compute_indicators(spec, inputs, p))
+    except (ModelError, PeriodError, ModelDataError) as exc:
+        raise ComputeError(str(exc)) from None
+    table = sensitivity(spec, values, change=change)
+    table.insert(0, "period", p.label)
+    return table

@@ -1,0 +1,173 @@
+"""``veerkracht import households|signals``, ``synth households`` and ``compute``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from veerkracht.cli.main import main
+from veerkracht.jobs.compute import results_for_export
+from veerkracht.store.files import FileWorkspace
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analytics"))
+from test_model_compute import make_city  # noqa: E402
+
+
+def run(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    captured = capsys.readouterr()
+    return (exit_info.value.code, " ".join(captured.out.split()),
+            " ".join(captured.err.split()))
+
+
+@pytest.fixture
+def city():
+    return make_city()
+
+
+@pytest.fixture
+def ws_path(tmp_path, city):
+    """A workspace with derived dwellings and amenities, no households yet."""
+    path = tmp_path / "ws"
+    ws = FileWorkspace(path)
+    dw = city.dwellings
+    geo = gpd.GeoDataFrame(dw.drop(columns=["x", "y"]),
+                           geometry=shapely.points(dw["x"], dw["y"]),
+                           crs="EPSG:28992")
+    am = gpd.GeoDataFrame(
+        {"amenity_id": ["a1", "a2", "a3"], "kind": city.amenities["kind"],
+         "name": ["x", "y", "z"], "source": "test"},
+        geometry=shapely.points(city.amenities["x"], city.amenities["y"]),
+        crs="EPSG:28992")
+    with ws.transaction("places", source="test") as tx:
+        tx.put("dwellings", geo)
+        tx.put("amenities", am)
+    return path
+
+
+def households_csv(city, path, extra=None):
+    hh = city.households.copy()
+    hh["tenure_start"] = hh["tenure_start"].dt.strftime("%Y-%m-%d")
+    hh["tenure_end"] = ""
+    for c in ("need_care", "need_income", "need_outflow", "need_frail_elderly",
+              "urgency"):
+        hh[c] = hh[c].map({True: "ja", False: "nee"})
+    hh = hh.drop(columns=["source", "synthetic"])
+    if extra:
+        hh[extra] = "NL"
+    hh.to_csv(path, sep=";", index=False)
+    return path
+
+
+def signals_csv(city, path):
+    s = city.signals.dropna(subset=["address_id"])
+    when = s["reported_at"].dt.strftime("%Y-%m-%dT%H:%MZ")
+    frame = pd.DataFrame({"signal_id": s["signal_id"], "reported_at": when,
+                          "category": s["category"], "source": s["source"],
+                          "address_id": s["address_id"]})
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_import_compute_and_rerun_replaces_only_its_slice(ws_path, city, tmp_path,
+                                                          capsys):
+    w = ["-w", str(ws_path)]
+    code, out, err = run([*w, "import", "households",
+                          str(households_csv(city, tmp_path / "hh.csv"))], capsys)
+    assert code == 0, err
+    assert "384 huishoudens ingelezen" in out
+    code, out, err = run([*w, "import", "signals",
+                          str(signals_csv(city, tmp_path / "sig.csv"))], capsys)
+    assert code == 0, err
+    code, out, err = run([*w, "compute", "--period", "2024"], capsys)
+    assert code == 0, err
+    assert "veerkracht-basismodel 1.0" in out and "balansklasse" in out
+    assert "portiek" in out and "alleen een band" in out
+    ws = FileWorkspace(ws_path)
+    n1 = len(ws.read("results"))
+    assert n1 == 80
+    # the same period and version again: the slice is replaced, not doubled
+    code, out, _ = run([*w, "compute", "--period", "2024"], capsys)
+    assert code == 0 and "80 oude rijen" in out
+    assert len(ws.read("results")) == n1
+    # another period is appended next to it
+    code, _, _ = run([*w, "compute", "--period", "2024-Q2"], capsys)
+    assert code == 0
+    res = ws.read("results")
+    assert sorted(res["period"].unique()) == ["2024", "2024-Q2"]
+    assert len(res) == 2 * n1
+    # the protected export of one level
+    blocks = results_for_export(ws, "block", period="2024")
+    assert len(blocks) == 12 and (blocks["visibility"] == "public").all()
+    assert (blocks["n_households"] % 5 == 0).all()
+    entrances = results_for_export(ws, "entrance", period="2024")
+    assert (entrances["visibility"] == "band_only").all()
+    assert entrances["pressure"].isna().all()
+    assert entrances["class_band"].notna().all()
+
+
+def test_forbidden_household_field_writes_nothing(ws_path, city, tmp_path, capsys):
+    code, _, err = run(["-w", str(ws_path), "import", "households",
+                        str(households_csv(city, tmp_path / "hh.csv",
+                                           extra="migratieachtergrond"))], capsys)
+    assert code == 1
+    assert "verboden" in err and "niet gewijzigd" in err
+    assert not FileWorkspace(ws_path).has("households")
+
+
+def test_compute_without_households_explains(ws_path, capsys):
+    code, _, err = run(["-w", str(ws_path), "compute"], capsys)
+    assert code == 2
+    assert "veerkracht synth households" in err
+
+
+def test_invalid_model_file_is_explained(ws_path, tmp_path, capsys):
+    bad = tmp_path / "model.toml"
+    bad.write_text('[model]\nname = "x"\nversion = "2"\n'
+                   '[inputs]\nhousehold_fields = ["nationaliteit"]\n'
+                   '[pressure.a]\nkind = "need_share"\nfield = "need_care"\n'
+                   'weight = "veel"\n[resilience.b]\nkind = "entrance_size"\n'
+                   'weight = 1\n[[classes]]\nname = "goed"\nmin = -0.5\n'
+                   '[[classes]]\nname = "matig"\nmin = 0.2\n[[classes]]\n'
+                   'name = "slecht"\n', encoding="utf-8")
+    code, _, err = run(["-w", str(ws_path), "compute", "--model", str(bad)], capsys)
+    assert code == 2
+    assert "verboden" in err and "weight is geen getal" in err
+    assert "niet in volgorde" in err
+
+
+def test_bad_period_is_explained(ws_path, city, tmp_path, capsys):
+    run(["-w", str(ws_path), "import", "households",
+         str(households_csv(city, tmp_path / "hh.csv"))], capsys)
+    code, _, err = run(["-w", str(ws_path), "compute", "--period", "2025-Q5"], capsys)
+    assert code == 2 and "onbekende periode" in err
+    code, _, err = run(["-w", str(ws_path), "compute", "--period", "1980"], capsys)
+    assert code == 2 and "geen gegevens" in err
+
+
+def test_synth_households_then_compute_with_sensitivity(ws_path, capsys):
+    w = ["-w", str(ws_path)]
+    code, out, err = run([*w, "synth", "households", "--seed", "4", "--signals"],
+                         capsys)
+    assert code == 0, err
+    assert "synthetische huishoudens" in out and "synthetische meldingen" in out
+    ws = FileWorkspace(ws_path)
+    assert ws.read("households")["synthetic"].all()
+    assert ws.read("signals").crs.to_epsg() == 28992
+    code, out, err = run([*w, "compute", "--sensitivity"], capsys)
+    assert code == 0, err
+    assert "Gevoeligheid" in out and "weggelaten" in out
+
+
+def test_synth_never_overwrites_real_households(ws_path, city, tmp_path, capsys):
+    w = ["-w", str(ws_path)]
+    run([*w, "import", "households", str(households_csv(city, tmp_path / "h.csv"))],
+        capsys)
+    code, _, err = run([*w, "synth", "households"], capsys)
+    assert code == 2 and "echte" in err
