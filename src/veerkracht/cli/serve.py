@@ -33,8 +33,47 @@ def _setup_django(ctx: typer.Context, settings: str | None) -> None:
         raise UserError(f"instellingen kloppen niet: {exc}") from exc
 
 
+audit_app = typer.Typer(
+    name="audit", help="Het auditspoor van de webapplicatie.", no_args_is_help=True
+)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    ctx: typer.Context,
+    settings: str = typer.Option(None, "--settings", help="Django-instellingen."),
+) -> None:
+    """Controleer de hashketen van het auditspoor; meldt elke manipulatie.
+
+    Voorbeeld:
+
+      veerkracht audit verify
+    """
+    _setup_django(ctx, settings)
+    from django.db.utils import OperationalError
+
+    from veerkracht.web.audit.services import verify
+
+    try:
+        result = verify()
+    except OperationalError as exc:
+        raise UserError(
+            "de database van de webapplicatie is nog niet ingericht; start eerst "
+            f"`veerkracht serve` ({exc})"
+        ) from exc
+    if not result.ok:
+        for problem in result.problems:
+            console.print(problem, highlight=False)
+        raise UserError(
+            f"auditspoor GEMANIPULEERD: {len(result.problems)} probleem/problemen in "
+            f"{result.entries} regels"
+        )
+    console.print(f"Auditspoor in orde: {result.entries} regels, keten klopt.")
+
+
 def register(app: typer.Typer) -> None:
-    """Attach ``serve`` to the root app."""
+    """Attach ``serve`` and ``audit`` to the root app."""
+    app.add_typer(audit_app, name="audit")
 
     @app.command(
         "serve",

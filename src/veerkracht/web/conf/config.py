@@ -119,8 +119,7 @@ def render_markdown() -> str:
         "The web application reads these environment variables (see "
         "`src/veerkracht/web/conf/`). `dev.py` and `ci.py` fill in harmless "
         "values for the demo and the tests; `production.py` has no defaults "
-        "for secrets, so a missing one stops the start. A template with fake "
-        "values is in `.env.example`.",
+        "for secrets, so a missing one stops the start.",
         "",
     ]
     groups: dict[str, list[Setting]] = {}

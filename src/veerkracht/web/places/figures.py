@@ -212,7 +212,14 @@ def figure_of(level: str, place_id: str, period: str | None = None) -> dict | No
     if place_id not in fig.frame.index:
         return None
     row = fig.frame.loc[place_id]
-    return {k: (None if _isna(v) else v) for k, v in row.items()}
+    return {k: _plain(v) for k, v in row.items()}
+
+
+def _plain(value):
+    """A JSON-friendly Python value (NA to ``None``, numpy scalars unwrapped)."""
+    if _isna(value):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _isna(value) -> bool:
