@@ -138,3 +138,12 @@ def test_privacy_officer_sees_chain_state(client, users):
     client.force_login(users["privacy"])
     body = client.get("/privacy/").content.decode()
     assert "De hashketen klopt" in body
+
+
+@pytest.mark.django_db
+def test_database_refuses_a_threshold_below_10():
+    from django.db import IntegrityError, transaction
+
+    PrivacySetting.current()
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as c:
+        c.execute("UPDATE audit_privacysetting SET min_cell = 5")

@@ -105,6 +105,11 @@ class PrivacySetting(models.Model):
     class Meta:
         verbose_name = _("privacydrempel")
         verbose_name_plural = _("privacydrempels")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_cell__gte=MIN_CELL), name="min_cell_at_least_10"
+            )
+        ]
 
     def clean(self):
         if self.min_cell < MIN_CELL:
