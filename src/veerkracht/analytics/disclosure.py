@@ -110,10 +110,19 @@ def primary_safe(numerator, denominator, min_count: int = MIN_COUNT) -> np.ndarr
 
 def _positions(ids: pd.Series, parents: pd.Series) -> np.ndarray:
     """Position of each row's parent in ``ids`` (-1 when none or not present)."""
-    idx = pd.Index(ids)
-    pos = idx.get_indexer(parents.astype(object).where(parents.notna(), None))
-    pos[parents.isna().to_numpy()] = -1
+    missing = parents.isna().to_numpy()
+    pos = pd.Index(ids.astype("str")).get_indexer(parents.astype("str").fillna(""))
+    pos[missing] = -1
     return pos
+
+
+def parent_positions(cells: pd.DataFrame, parent_columns: Sequence[str],
+                     id_column: str = "cell_id") -> list[np.ndarray]:
+    """Row position of each row's parent, per hierarchy (-1: none or absent)."""
+    ids = cells[id_column]
+    if ids.duplicated().any():
+        raise ValueError(f"{id_column} is not unique")
+    return [_positions(ids, cells[col]) for col in parent_columns]
 
 
 def suppress_hierarchy(
@@ -123,6 +132,7 @@ def suppress_hierarchy(
     denominator: str = "denominator",
     rules: DisclosureRules | None = None,
     id_column: str = "cell_id",
+    positions: Sequence[np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Primary and secondary suppression over one or more place hierarchies.
 
@@ -138,6 +148,10 @@ def suppress_hierarchy(
         Several hierarchies may share cells (entrance -> building -> block ->
         buurt and entrance -> street -> buurt); all are protected together.
     rules : DisclosureRules, optional
+    positions : sequence of arrays, optional
+        The parent's row position per row for each of ``parent_columns`` (-1:
+        none), when already known (:func:`parent_positions`); saves time when
+        several measures share one hierarchy.
 
     Returns
     -------
@@ -152,9 +166,8 @@ def suppress_hierarchy(
     """
     rules = rules or DisclosureRules()
     t = rules.min_count
-    ids = cells[id_column]
-    if ids.duplicated().any():
-        raise ValueError(f"{id_column} is not unique")
+    if positions is None:
+        positions = parent_positions(cells, parent_columns, id_column)
     den = cells[denominator].to_numpy(dtype="float64", na_value=np.nan)
     num = (None if numerator is None
            else cells[numerator].to_numpy(dtype="float64", na_value=np.nan))
@@ -164,8 +177,7 @@ def suppress_hierarchy(
     den0 = np.nan_to_num(den)
     num0 = np.zeros(n) if num is None else np.nan_to_num(num)
     structure = []
-    for col in parent_columns:
-        pos = _positions(ids, cells[col])
+    for col, pos in zip(parent_columns, positions, strict=True):
         ch = np.flatnonzero(pos >= 0)
         p = pos[ch]
         res_den = den0 - np.bincount(p, weights=den0[ch], minlength=n)
@@ -265,8 +277,9 @@ def protect_results(
     cells = out[["place_key", *parent_columns]].copy()
     cells["denominator"] = out["n_households"].to_numpy(dtype="float64",
                                                         na_value=np.nan)
+    positions = parent_positions(cells, parent_columns, "place_key")
     counts = suppress_hierarchy(cells, parent_columns, numerator=None, rules=rules,
-                                id_column="place_key")
+                                id_column="place_key", positions=positions)
     vis = np.where((vis == "public") & counts["suppressed"].to_numpy(), "band_only",
                    vis)
     out["visibility"] = vis
@@ -286,7 +299,8 @@ def protect_results(
     for share, count in share_columns:
         cells["numerator"] = out[count].to_numpy(dtype="float64", na_value=np.nan)
         res = suppress_hierarchy(cells, parent_columns, numerator="numerator",
-                                 rules=rules, id_column="place_key")
+                                 rules=rules, id_column="place_key",
+                                 positions=positions)
         out[share] = out[share].where(public & ~res["suppressed"].to_numpy())
         out = out.drop(columns=[count])
     return out
