@@ -97,8 +97,19 @@ def children_of(parent_level: str, parent_id: str, level: str) -> frozenset[str]
     return frozenset(values.dropna().astype("str").unique())
 
 
+@lru_cache(maxsize=16)
+def _only_points(level: str, version: int) -> bool:
+    places = workspace.table(f"place_{level}")
+    return bool(len(places)) and bool((places.geometry.geom_type == "Point").all())
+
+
 def _zoom_key(level: str, zoom: int) -> int:
-    """Zoom levels that share a tolerance closely enough share a cache entry."""
+    """Zoom levels that share a tolerance closely enough share a cache entry.
+
+    Points are never simplified: one entry serves every zoom.
+    """
+    if _only_points(level, workspace.version_of(f"place_{level}")):
+        return MAX_ZOOM
     zoom = max(0, min(MAX_ZOOM, int(zoom)))
     return zoom if level in ("entrance", "building", "block") else zoom - zoom % 2
 
@@ -272,3 +283,4 @@ def extent(level: str, visible: frozenset[str]) -> list[float] | None:
 
 def clear_cache() -> None:
     _layer.cache_clear()
+    _only_points.cache_clear()
