@@ -68,7 +68,8 @@ EN = {
     "Drempel voor openbaarheid": "Disclosure threshold",
     "Opslaan": "Save",
     "Laatste regels": "Latest entries",
-    "De laatste 50 regels van het auditspoor": "The latest 50 entries of the audit trail",
+    "De laatste 50 regels van het auditspoor":
+        "The latest 50 entries of the audit trail",
     "actor": "actor",
     "herkomst": "origin",
     "Nederlands": "Dutch",
@@ -88,7 +89,8 @@ EN = {
         "Map; the same places are listed next to it",
     "Legenda": "Legend",
     "Plaats": "Place",
-    "Kies een plaats op de kaart of in de lijst.": "Choose a place on the map or in the list.",
+    "Kies een plaats op de kaart of in de lijst.":
+        "Choose a place on the map or in the list.",
     "Plaatsen in beeld": "Places in view",
     "Plaatsprofielen": "Place profiles",
     "Kruimelpad": "Breadcrumbs",
@@ -114,6 +116,8 @@ EN = {
         "averaged over the dwellings of this place. Scales with too few households "
         "are not shown.",
     "Meldingen per maand": "Signals per month",
+    "Kans op elke klasse (uit het interval)":
+        "Probability of each class (from the interval)",
     "Aantallen afgerond op 5; minder dan 10 wordt niet getoond.":
         "Counts rounded to 5; fewer than 10 is not shown.",
     "Soort": "Kind",

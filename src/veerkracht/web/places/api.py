@@ -31,7 +31,7 @@ def place_profile(request: HttpRequest, level: str, place_id: str):
         "current": prof.current,
         "history": prof.history,
         "indicators": prof.indicators,
-        "signals": prof.signals,
+        "signals": prof.signals, "class_probabilities": prof.class_probabilities,
         "multiscale": prof.multiscale,
         "notes": prof.notes,
     }

@@ -33,6 +33,7 @@ SIGNAL_CATEGORIES = {
     "indifference": "onverschilligheid",
 }
 SIGNAL_MONTHS = 12
+_LABELS = {"pressure": "druk", "resilience": "veerkracht", "balance": "balans"}
 PROFILE_KS = (25, 50, 100, 200, 400, 800, 1600)
 NEED_COLUMNS = ("need_care", "need_income", "need_outflow", "need_frail_elderly")
 _lock = threading.Lock()
@@ -53,6 +54,7 @@ class Profile:
     indicators: list[dict]
     signals: dict
     multiscale: dict
+    class_probabilities: list[dict]
     n_dwellings_shown: float | None
     visibility: str
     notes: list[str] = field(default_factory=list)
@@ -130,6 +132,7 @@ def profile(level: str, place_id: str, *, can_see_parent=None) -> Profile | None
         multiscale=multiscale_profile(members)
         if visibility == "public"
         else {"available": False, "reason": "Onder de drempel: alleen een band."},
+        class_probabilities=_probabilities(current),
         n_dwellings_shown=(current or {}).get("n_dwellings"),
         visibility=visibility,
     )
@@ -144,6 +147,19 @@ def profile(level: str, place_id: str, *, can_see_parent=None) -> Profile | None
             "getallen (openbaarheidsregels)."
         )
     return prof
+
+
+def _probabilities(current: dict | None) -> list[dict]:
+    """Probability of each balance class (public places only), best first."""
+    if not current:
+        return []
+    out = []
+    for cls in fig.balance_classes():
+        key = "p_" + cls.name.replace(" ", "_")
+        if current.get(key) is not None:
+            out.append({"name": cls.name, "colour": cls.colour,
+                        "percent": round(100 * float(current[key]))})
+    return out
 
 
 def _indicators(
@@ -165,7 +181,7 @@ def _indicators(
         rows.append(
             {
                 "key": key,
-                "label": key.removeprefix("ind_").replace("_", " "),
+                "label": _LABELS.get(key, key.removeprefix("ind_").replace("_", " ")),
                 "value": value,
                 "lo": current.get(f"{key}_lo"),
                 "hi": current.get(f"{key}_hi"),
