@@ -149,7 +149,8 @@ def knn_shares(
            else np.asarray(population, dtype=np.float64).reshape(-1))
     if pop.shape[0] != n:
         raise ValueError("population en xy hebben niet evenveel rijen.")
-    if not (np.isfinite(xy).all() and np.isfinite(vals).all() and np.isfinite(pop).all()):
+    finite = np.isfinite(xy).all() and np.isfinite(vals).all()
+    if not (finite and np.isfinite(pop).all()):
         raise ValueError("xy, values en population mogen geen ontbrekende waarden "
                          "bevatten.")
     if (pop < 0).any() or (vals < 0).any() or (vals > pop[:, None] + 1e-9).any():
@@ -217,8 +218,9 @@ class _StripIndex:
         nrows = int(row.max()) + 1
         row_ptr = np.zeros(nrows + 1, dtype=np.int64)
         np.cumsum(np.bincount(row, minlength=nrows), out=row_ptr[1:])
-        return cls(np.ascontiguousarray(xy[order, 0]), np.ascontiguousarray(xy[order, 1]),
-                   pop[order], np.ascontiguousarray(val[order]), row_ptr, y0, h)
+        return cls(np.ascontiguousarray(xy[order, 0]),
+                   np.ascontiguousarray(xy[order, 1]), pop[order],
+                   np.ascontiguousarray(val[order]), row_ptr, y0, h)
 
 
 def _query(index: _StripIndex, q: np.ndarray, k_reached: np.ndarray,
@@ -239,7 +241,8 @@ def _query(index: _StripIndex, q: np.ndarray, k_reached: np.ndarray,
 
 
 @numba.njit(parallel=True, cache=True)
-def _query_chunks(x, y, pop, val, row_ptr, y0, h, qx, qy, kr, bounds, out):  # pragma: no cover
+def _query_chunks(x, y, pop, val, row_ptr, y0, h, qx, qy, kr, bounds,
+                  out):  # pragma: no cover
     for ci in numba.prange(bounds.shape[0] - 1):
         _query_range(x, y, pop, val, row_ptr, y0, h, qx, qy, kr,
                      bounds[ci], bounds[ci + 1], out)
@@ -278,7 +281,8 @@ def _reach(px, py, xmin, xmax, ymin, ymax):  # pragma: no cover
 
 
 @numba.njit(cache=True)
-def _query_range(x, y, pop, val, row_ptr, y0, h, qx, qy, kr, start, stop, out):  # pragma: no cover
+def _query_range(x, y, pop, val, row_ptr, y0, h, qx, qy, kr, start, stop,
+                 out):  # pragma: no cover
     nrows = row_ptr.shape[0] - 1
     nk = kr.shape[0]
     c = val.shape[1]
@@ -310,11 +314,8 @@ def _query_range(x, y, pop, val, row_ptr, y0, h, qx, qy, kr, start, stop, out): 
             # the k-th neighbour distance is 1-Lipschitz: r_k(p) <= r_k(q) + |p-q|,
             # so this radius holds the kmax nearest (a tiny margin for rounding)
             step = np.sqrt((px - lastx) ** 2 + (py - lasty) ** 2)
-            if step <= 0.5 * rk:
-                rho = (rk + step) * (1.0 + 1e-9) + 1e-6
-            else:
-                # a jump (a gap in the data): the old radius is only a guess
-                rho = rk
+            # after a jump (a gap in the data) the old radius is only a guess
+            rho = (rk + step) * (1.0 + 1e-9) + 1e-6 if step <= 0.5 * rk else rk
         # ---- gather every location with d < rho into d^2 buckets (equal-area
         # rings); grow rho until the gathered weight reaches kmax
         while True:
@@ -508,10 +509,14 @@ def aggregate_profile(profile: KnnProfile, groups: pd.Series | np.ndarray,
     >>> xy = np.array([[0.0, 0], [1, 0], [2, 0], [10, 0]])
     >>> p = knn_shares(xy, np.array([1, 1, 0, 0]), ks=(1, 2))
     >>> aggregate_profile(p, np.array(["A", "A", "B", "B"]))
+    ... # doctest: +NORMALIZE_WHITESPACE
               n_dwellings  mean_k1  mean_k2  pooled_k1  pooled_k2
     place_id
-    A                 2.0      1.0      1.0        1.0        1.0
-    B                 2.0      0.0      0.25       0.0        0.25
+    A                 2.0      1.0    0.875        1.0      0.875
+    B                 2.0      0.0    0.250        0.0      0.250
+
+    At x=1 the dwellings at x=0 and x=2 tie for the second place, so its
+    share at k=2 is (1 + 0.5) / 2 and place A's mean is (1 + 0.75) / 2.
     """
     share = profile.share(category)
     g = pd.Series(np.asarray(groups), name="place_id")
@@ -526,7 +531,7 @@ def aggregate_profile(profile: KnnProfile, groups: pd.Series | np.ndarray,
     out = pd.DataFrame(index=sums.index)
     out["n_dwellings"] = sums["_w"]
     wsum = sums["_w"].where(sums["_w"] > 0)
-    for i, k in enumerate(profile.ks):
+    for k in profile.ks:
         out[f"mean_k{k}"] = sums[f"_m{k}"] / wsum
     for i, k in enumerate(profile.ks):
         out[f"pooled_k{k}"] = sums[f"_p{k}"] / (wsum * profile.k_reached[i])
