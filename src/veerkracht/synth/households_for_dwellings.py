@@ -138,7 +138,7 @@ def households_for_dwellings(
     ent = dwellings.get("entrance_id", pd.Series([pd.NA] * n)).astype("str")
     ent = ent.fillna(dwellings["address_id"].astype("str"))
     ent_code, ent_uniques = pd.factorize(ent)
-    u = rng.normal(0.0, 0.9, len(ent_uniques))[ent_code]   # stairwell effect
+    u = rng.normal(0.0, 1.2, len(ent_uniques))[ent_code]   # stairwell effect
     occupied = rng.random(n) < cal["occupancy"].to_numpy()
 
     # up to three successive households per dwelling, newest first
