@@ -243,11 +243,20 @@ def _hulls(xy: np.ndarray, codes: np.ndarray, n: int,
     return out
 
 
-def _mean_points(xy: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
+def _mean_points(xy: np.ndarray, codes: np.ndarray, n: int,
+                 points: np.ndarray) -> np.ndarray:
+    """Mean point of each group; single members keep their own point object."""
     counts = np.bincount(codes, minlength=n)
-    mx = np.bincount(codes, weights=xy[:, 0], minlength=n) / counts
-    my = np.bincount(codes, weights=xy[:, 1], minlength=n) / counts
-    return shapely.points(mx, my)
+    out = np.empty(n, dtype=object)
+    first = np.full(n, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    out[counts == 1] = points[first[counts == 1]]
+    many = np.flatnonzero(counts > 1)
+    if len(many):
+        mx = np.bincount(codes, weights=xy[:, 0], minlength=n)[many] / counts[many]
+        my = np.bincount(codes, weights=xy[:, 1], minlength=n)[many] / counts[many]
+        out[many] = shapely.points(np.round(mx, 3), np.round(my, 3))
+    return out
 
 
 def _neighbour_pairs(xy: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
@@ -347,39 +356,65 @@ class _Frame:
         return len(self.rank)
 
 
-def _prepare(addresses: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, _Frame]:
+_USED_COLUMNS = ("address_id", "straat", "huisnummer", "huisletter", "toevoeging",
+                 "postcode", "woonplaats", "gemeente", "pand_id", "buurtcode")
+
+
+def _take(series: pd.Series, idx: np.ndarray) -> pd.Series:
+    """Rows ``idx`` of ``series`` with a fresh RangeIndex (Arrow stays Arrow)."""
+    return series.take(idx).reset_index(drop=True)
+
+
+def _by_lookup(values: np.ndarray, strings: pd.Series) -> pd.Series:
+    """``strings[values]`` as a str Series; NA where ``values`` is negative."""
+    out = _take(strings.astype("str"), np.maximum(values, 0))
+    return out.mask(values < 0)
+
+
+def _labels(names: tuple[str, ...], codes: np.ndarray) -> np.ndarray:
+    """Small vocabulary per row without a fixed-width unicode copy per row."""
+    return np.asarray(names, dtype=object)[codes]
+
+
+def _prepare(addresses: gpd.GeoDataFrame) -> tuple[pd.DataFrame, _Frame]:
+    """The dwellings' columns in address_id order, and the arrays the rules use.
+
+    Only the columns the rules read are copied, so that the input frame is
+    not duplicated (it dominates memory at national scale).
+    """
     _check_crs(addresses, "addresses")
     missing = {"address_id", "straat", "huisnummer"} - set(addresses.columns)
     if missing:
         raise ValueError(f"addresses lack columns {sorted(missing)}")
     if "is_dwelling" in addresses.columns:
         flag = addresses["is_dwelling"].fillna(False).astype(bool).to_numpy()
-        dw = addresses.iloc[np.flatnonzero(flag)]
+        idx = np.flatnonzero(flag)
     else:
-        dw = addresses
-    dw = dw.reset_index(drop=True)
-    if dw["address_id"].duplicated().any():
+        idx = np.arange(len(addresses))
+    ids = _take(addresses["address_id"], idx)
+    if ids.duplicated().any():
         raise ValueError("address_id is not unique")
     # Work in address_id order: every result (ids, float sums, hull vertex
     # order) is then independent of the order of the input rows.
-    if len(dw):
-        dw = dw.iloc[np.argsort(_rank(dw["address_id"]))].reset_index(drop=True)
-    geoms = dw.geometry.values
+    if len(idx):
+        idx = idx[np.argsort(_rank(ids))]
+    dw = pd.DataFrame({c: _take(addresses[c], idx) for c in _USED_COLUMNS
+                       if c in addresses.columns})
+    geoms = np.asarray(addresses.geometry.values.take(idx))
     if len(dw) and (shapely.is_missing(geoms) | shapely.is_empty(geoms)).any():
         raise ValueError("every dwelling needs a point")
+    if len(dw) and (shapely.get_type_id(geoms) != 0).any():
+        raise ValueError("every dwelling needs a point geometry")
 
     def col(name: str) -> pd.Series:
         if name in dw.columns:
             return _str(dw[name])
         return pd.Series(pd.NA, index=dw.index, dtype="str")
 
-    woonplaats = col("woonplaats")
-    if "gemeente" in dw.columns:
-        woonplaats = woonplaats.fillna(col("gemeente"))
+    gemeente = col("gemeente")
+    woonplaats = col("woonplaats").fillna(gemeente)
     straat = col("straat")
-    xy = shapely.get_coordinates(dw.geometry.values)
-    if len(xy) != len(dw):
-        raise ValueError("every dwelling needs exactly one point")
+    xy = shapely.get_coordinates(geoms)
     frame = _Frame(
         address_id=_str(dw["address_id"]),
         straat=straat,
@@ -388,18 +423,18 @@ def _prepare(addresses: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, _Frame]:
         toevoeging=col("toevoeging"),
         postcode=col("postcode"),
         woonplaats=woonplaats,
-        gemeente=col("gemeente"),
+        gemeente=gemeente,
         xy=np.round(xy, 3),
         rank=np.arange(len(dw), dtype=np.int64),
         # woonplaats names repeat (two Oostwolds in Groningen): add the gemeente
-        street_code=_codes(col("gemeente").str.lower(), woonplaats.str.lower(),
+        street_code=_codes(gemeente.str.lower(), woonplaats.str.lower(),
                            straat.str.lower()),
-        points=shapely.points(np.round(xy, 3)),
+        points=geoms,
     )
     return dw, frame
 
 
-def _override_codes(dw: gpd.GeoDataFrame, overrides: pd.DataFrame | None,
+def _override_codes(dw: pd.DataFrame, overrides: pd.DataFrame | None,
                     column: str) -> pd.Series:
     """The override code per dwelling (NA where none)."""
     if overrides is None or column not in overrides.columns or not len(overrides):
@@ -410,6 +445,9 @@ def _override_codes(dw: gpd.GeoDataFrame, overrides: pd.DataFrame | None,
     ov = ov.dropna().drop_duplicates("address_id")
     codes = _str(dw["address_id"]).map(ov.set_index("address_id")[column])
     return _str(codes)
+
+
+_ENTRANCE_METHODS = ("override", "single", "number", "point")
 
 
 def _entrances(f: _Frame, override: pd.Series, pairs: np.ndarray,
@@ -431,17 +469,14 @@ def _entrances(f: _Frame, override: pd.Series, pairs: np.ndarray,
     codes, rep = _relabel(labels, f.rank)
     n = len(rep)
     size = np.bincount(codes, minlength=n)
-    door_code = _unique_per_group(codes, same_door, n)
-    doors = np.where(door_code >= 0, 1, 2)
+    one_door = _unique_per_group(codes, same_door, n) >= 0
     over = ~free[rep]
-    method = np.where(over, "override",
-                      np.where(size == 1, "single",
-                               np.where(doors == 1, "number", "point")))
-    ov_rep = override.to_numpy()[rep]
-    ids = pd.Series(np.where(over, "E-corp-" + pd.Series(ov_rep).astype("str")
-                             .fillna("").to_numpy(object),
-                             "E-" + f.address_id.to_numpy()[rep].astype(object)),
-                    dtype="str")
+    method = _labels(_ENTRANCE_METHODS,
+                     np.where(over, 0, np.where(size == 1, 1,
+                                                np.where(one_door, 2, 3))))
+    over_s = pd.Series(over)
+    ids = ("E-" + _take(f.address_id, rep)).where(
+        ~over_s, "E-corp-" + _take(override, rep))
     return codes, rep, method, ids
 
 
@@ -458,21 +493,25 @@ def _name_with_range(f: _Frame, codes: np.ndarray, rep: np.ndarray,
     hi = np.full(n, -1, dtype=np.int64)
     np.minimum.at(lo, codes[on_rep_street], f.huisnummer[on_rep_street])
     np.maximum.at(hi, codes[on_rep_street], f.huisnummer[on_rep_street])
-    straat = f.straat.fillna("onbekende straat").to_numpy()[rep].astype(object)
-    letter = f.huisletter.fillna("").to_numpy()[rep].astype(object)
-    single = lo == hi
-    num = np.where(single, lo.astype(str).astype(object) + letter,
-                   lo.astype(str).astype(object) + "–" + hi.astype(str).astype(object))
-    return pd.Series(prefix + straat + " " + num, dtype="str")
+    straat = _take(f.straat.fillna("onbekende straat"), rep)
+    letter = _take(f.huisletter.fillna(""), rep)
+    lo_s = pd.Series(pc.cast(pa.array(lo), pa.string()), dtype="str")
+    hi_s = pd.Series(pc.cast(pa.array(hi), pa.string()), dtype="str")
+    num = (lo_s + letter).where(pd.Series(lo == hi), lo_s + "–" + hi_s)
+    return prefix + straat + " " + num
 
 
-def _buildings(f: _Frame, dw: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None,
+_BUILDING_METHODS = ("bag_pand", "footprint", "cluster")
+_BLOCK_METHODS = ("complex", "footprints", "cluster")
+
+
+def _buildings(f: _Frame, dw: pd.DataFrame, buildings: gpd.GeoDataFrame | None,
                entrance: np.ndarray, entrance_size: np.ndarray, pairs: np.ndarray,
                dist: np.ndarray):
     """Building labels per dwelling, and the pand id and footprint per label."""
     pand = (_str(dw["pand_id"]) if "pand_id" in dw.columns
             else pd.Series(pd.NA, index=dw.index, dtype="str"))
-    method = np.where(pand.notna().to_numpy(), "bag_pand", "").astype(object)
+    method = np.where(pand.notna().to_numpy(), 0, 2)
     footprints = None
     if buildings is not None and len(buildings):
         _check_crs(buildings, "buildings")
@@ -482,21 +521,18 @@ def _buildings(f: _Frame, dw: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | No
         use = use.sort_values("pand_id").drop_duplicates("pand_id")
         footprints = use.set_index("pand_id").geometry
         todo = np.flatnonzero(pand.isna().to_numpy())
-        if len(todo):
-            pts = f.points[todo]
+        if len(todo) and len(use):
             tree = shapely.STRtree(use.geometry.values)
-            pt_idx, fp_idx = tree.query(pts, predicate="intersects")
+            pt_idx, fp_idx = tree.query(f.points[todo], predicate="intersects")
             # several footprints (overlap): the smallest pand id wins
             best = np.full(len(todo), np.iinfo(np.int64).max, dtype=np.int64)
             np.minimum.at(best, pt_idx, fp_idx)
             hit = best < len(use)
-            ids = use["pand_id"].to_numpy()
-            pand_arr = pand.to_numpy(dtype=object, na_value=None)
-            pand_arr[todo[hit]] = ids[best[hit]]
-            pand = pd.Series(pand_arr, dtype="str")
-            method[todo[hit]] = "footprint"
+            found = np.full(len(pand), -1, dtype=np.int64)
+            found[todo[hit]] = best[hit]
+            pand = pand.fillna(_by_lookup(found, use["pand_id"].reset_index(drop=True)))
+            method[todo[hit]] = 1
     free = pand.isna().to_numpy()
-    method[free] = "cluster"
     # point-based clustering for the dwellings without a pand
     multi = entrance_size[entrance] >= 2
     i, j = pairs
@@ -512,14 +548,13 @@ def _buildings(f: _Frame, dw: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | No
     ]
     labels = _components(f.n, edges)
     codes, rep = _relabel(labels, f.rank)
-    pand_rep = pand.to_numpy(dtype=object, na_value=None)[rep]
-    ids = pd.Series(np.where(pd.isna(pand_rep), "B-" + f.address_id.to_numpy()[rep]
-                             .astype(object), "B-" + pand_rep.astype(str)
-                             .astype(object)), dtype="str")
-    return codes, rep, method[rep], ids, pand_rep, footprints
+    pand_rep = _take(pand, rep)
+    ids = ("B-" + pand_rep).fillna("B-" + _take(f.address_id, rep))
+    return (codes, rep, _labels(_BUILDING_METHODS, method[rep]), ids, pand_rep,
+            footprints)
 
 
-def _blocks(f: _Frame, b_codes: np.ndarray, b_rep: np.ndarray, pand_rep: np.ndarray,
+def _blocks(f: _Frame, b_codes: np.ndarray, b_rep: np.ndarray, pand_rep: pd.Series,
             footprints: pd.Series | None, complex_code: pd.Series,
             pairs: np.ndarray, dist: np.ndarray):
     """Block labels per dwelling (see docs/places.md, "Block")."""
@@ -527,7 +562,7 @@ def _blocks(f: _Frame, b_codes: np.ndarray, b_rep: np.ndarray, pand_rep: np.ndar
     has_fp = np.zeros(nb, dtype=bool)
     fp_geoms = np.empty(nb, dtype=object)
     if footprints is not None:
-        known = pd.Series(pand_rep).map(footprints)
+        known = pand_rep.map(footprints)
         fp_geoms = known.to_numpy(dtype=object)
         has_fp = pd.notna(known).to_numpy()
     free = complex_code.isna().to_numpy()
@@ -553,25 +588,27 @@ def _blocks(f: _Frame, b_codes: np.ndarray, b_rep: np.ndarray, pand_rep: np.ndar
     nk = len(rep)
     over = ~free[rep]
     fp_block = _unique_per_group(codes, np.where(has_fp[b_codes], 1, 0), nk) == 1
-    method = np.where(over, "complex", np.where(fp_block, "footprints", "cluster"))
+    method = _labels(_BLOCK_METHODS, np.where(over, 0, np.where(fp_block, 1, 2)))
     # id: the smallest pand id among footprint blocks, else the first address
-    first_pand = pd.Series(np.where(has_fp[b_codes], pand_rep[b_codes], None),
-                           dtype="str").groupby(codes).min()
-    first_pand = first_pand.reindex(range(nk)).to_numpy(dtype=object, na_value=None)
-    addr = f.address_id.to_numpy()[rep].astype(object)
-    cc = complex_code.to_numpy(dtype=object, na_value="")[rep]
-    ids = np.where(over, "K-corp-" + cc.astype(str).astype(object),
-                   np.where(pd.isna(first_pand), "K-" + addr,
-                            "K-" + first_pand.astype(str).astype(object)))
-    return codes, rep, method, pd.Series(ids, dtype="str"), fp_geoms, has_fp
+    ids = "K-" + _take(f.address_id, rep)
+    if has_fp.any():
+        rows = np.flatnonzero(has_fp[b_codes])
+        first_pand = (_take(pand_rep, b_codes[rows]).groupby(codes[rows]).min()
+                      .reindex(range(nk)))
+        ids = ("K-" + pd.Series(first_pand.to_numpy(), dtype="str")).fillna(ids)
+    ids = ids.where(~pd.Series(over), "K-corp-" + _take(complex_code, rep))
+    return codes, rep, method, ids, fp_geoms, has_fp
 
 
-def _buurten(f: _Frame, dw: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame | None):
-    """Buurtcode and how it was found, per dwelling."""
+_AREA_METHODS = ("code", "polygon", "unknown", "mixed")
+
+
+def _buurten(f: _Frame, dw: pd.DataFrame, buurten: gpd.GeoDataFrame | None):
+    """Buurtcode and how it was found (index into ``_AREA_METHODS``), per dwelling."""
     code = (_str(dw["buurtcode"]) if "buurtcode" in dw.columns
             else pd.Series(pd.NA, index=dw.index, dtype="str"))
     code = code.str.upper()
-    method = np.where(code.notna().to_numpy(), "code", "unknown").astype(object)
+    method = np.where(code.notna().to_numpy(), 0, 2)
     if buurten is not None and len(buurten):
         _check_crs(buurten, "buurten")
         todo = np.flatnonzero(code.isna().to_numpy())
@@ -579,15 +616,14 @@ def _buurten(f: _Frame, dw: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame | None):
             bt = buurten.assign(buurtcode=_str(buurten["buurtcode"]).to_numpy())
             bt = bt.sort_values("buurtcode").reset_index(drop=True)
             tree = shapely.STRtree(bt.geometry.values)
-            pt_idx, poly_idx = tree.query(f.points[todo],
-                                          predicate="intersects")
+            pt_idx, poly_idx = tree.query(f.points[todo], predicate="intersects")
             best = np.full(len(todo), np.iinfo(np.int64).max, dtype=np.int64)
             np.minimum.at(best, pt_idx, poly_idx)
             hit = best < len(bt)
-            arr = code.to_numpy(dtype=object, na_value=None)
-            arr[todo[hit]] = bt["buurtcode"].to_numpy()[best[hit]]
-            code = pd.Series(arr, dtype="str")
-            method[todo[hit]] = "polygon"
+            found = np.full(len(code), -1, dtype=np.int64)
+            found[todo[hit]] = best[hit]
+            code = code.fillna(_by_lookup(found, bt["buurtcode"]))
+            method[todo[hit]] = 1
     return code.fillna(UNKNOWN), method
 
 
@@ -644,23 +680,20 @@ def _place_frame(ids: pd.Series, names: pd.Series, method: np.ndarray,
     n = len(ids)
     size = np.bincount(codes, minlength=n)
     if parent_codes is not None:
-        p = _unique_per_group(codes, parent_codes, n)
-        parent = pd.Series(np.where(p >= 0, parent_ids.to_numpy(dtype=object)[
-            np.maximum(p, 0)], None), dtype="str")
+        parent = _by_lookup(_unique_per_group(codes, parent_codes, n), parent_ids)
     else:
         parent = pd.Series(pd.NA, index=range(n), dtype="str")
-    b = _unique_per_group(codes, buurt_codes, n)
-    buurt = pd.Series(np.where(b >= 0, buurt_ids.to_numpy(dtype=object)[
-        np.maximum(b, 0)], None), dtype="str")
+    buurt = _by_lookup(_unique_per_group(codes, buurt_codes, n), buurt_ids)
     frame = pd.DataFrame({
-        "place_id": ids.to_numpy(), "name": names.to_numpy(),
-        "parent_id": parent.to_numpy(), "buurtcode": buurt.to_numpy(),
-        "n_dwellings": size.astype(np.int64), "method": method,
+        "place_id": ids.astype("str").reset_index(drop=True),
+        "name": names.astype("str").reset_index(drop=True),
+        "parent_id": parent,
+        "buurtcode": buurt,
+        "n_dwellings": size.astype(np.int64),
+        "method": pd.Series(method, dtype="str"),
     })
-    for c in ("place_id", "name", "parent_id", "buurtcode", "method"):
-        frame[c] = frame[c].astype("str")
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.array.from_shapely(geometry, crs=_RD))
-    return gdf.sort_values("place_id", kind="stable").reset_index(drop=True)
+    return gdf.iloc[np.argsort(ids.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
 def _block_geometry(codes: np.ndarray, nk: int, b_codes: np.ndarray,
@@ -737,11 +770,8 @@ def derive_places(
     e_size = np.bincount(e_codes)
     e_ids = _dedupe_ids(e_ids, pd.Series(e_rep))
     e_names = _name_with_range(f, e_codes, e_rep)
-    ov_rep = ov_entrance.to_numpy(dtype=object, na_value="")[e_rep]
-    e_names = pd.Series(np.where(e_method == "override",
-                                 e_names.to_numpy(dtype=object) + " (corporatie "
-                                 + ov_rep + ")", e_names.to_numpy(dtype=object)),
-                        dtype="str")
+    e_names = (e_names + " (corporatie " + _take(ov_entrance, e_rep) + ")").fillna(
+        e_names)
 
     # building
     b_codes, b_rep, b_method, b_ids, pand_rep, footprints = _buildings(
@@ -763,12 +793,12 @@ def derive_places(
 
     # street: straat within buurt, within woonplaats when the buurt is unknown
     unknown = (buurtcode == UNKNOWN).to_numpy()
-    in_buurt = np.where(unknown, "", buurtcode.to_numpy(dtype=object))
-    straat = np.where(unknown, "", f.straat.str.lower().to_numpy(dtype=object))
+    in_buurt = np.where(unknown, -1, _codes(buurtcode))
+    straat = np.where(unknown, -1, _codes(f.straat.str.lower()))
     s_labels = _codes(np.where(unknown, f.street_code, -1), in_buurt, straat)
     s_codes, s_rep = _relabel(s_labels, f.rank)
     s_ids, s_names = _street_ids(f, s_rep, unknown[s_rep], buurtcode)
-    s_method = np.where(unknown[s_rep], "woonplaats", "buurt")
+    s_method = _labels(("buurt", "woonplaats"), unknown[s_rep].astype(np.int64))
 
     u_codes, u_ids = pd.factorize(buurtcode, sort=True)
     w_codes, w_ids = pd.factorize(wijkcode, sort=True)
@@ -778,10 +808,10 @@ def derive_places(
     # geometry
     xy = f.xy
     pts = f.points
-    e_geom = _mean_points(xy, e_codes, len(e_ids))
+    e_geom = _mean_points(xy, e_codes, len(e_ids), pts)
     b_geom = _hulls(xy, b_codes, len(b_ids), pts)
     if footprints is not None:
-        fp = pd.Series(pand_rep).map(footprints).to_numpy(dtype=object)
+        fp = pand_rep.map(footprints).to_numpy(dtype=object)
         got = pd.notna(fp)
         b_geom[got] = fp[got]
     k_geom = _block_geometry(k_codes, len(k_ids), b_codes, fp_geoms, has_fp, xy,
@@ -818,11 +848,8 @@ def derive_places(
         names[lvl] = names[lvl].mask(names[lvl] == UNKNOWN, f"Onbekende {lvl}")
 
     def area_method(codes, n):
-        m = _codes(buurt_method)
-        u = _unique_per_group(codes, m, n)
-        lookup = pd.Series(buurt_method).groupby(m).first()
-        out = np.where(u >= 0, lookup.reindex(np.maximum(u, 0)).to_numpy(), "mixed")
-        return out.astype(object)
+        u = _unique_per_group(codes, buurt_method, n)
+        return _labels(_AREA_METHODS, np.where(u >= 0, u, 3))
 
     levels = {
         "entrance": _place_frame(e_ids, e_names, e_method, e_codes, b_codes, b_ids,
@@ -842,17 +869,15 @@ def derive_places(
                                  None, u_codes, u_ids, g_geom),
     }
     dwellings = gpd.GeoDataFrame({
-        "address_id": f.address_id.to_numpy(),
-        "entrance_id": e_ids.to_numpy()[e_codes],
-        "building_id": b_ids.to_numpy()[b_codes],
-        "block_id": k_ids.to_numpy()[k_codes],
-        "street_id": s_ids.to_numpy()[s_codes],
-        "buurtcode": buurtcode.to_numpy(),
-        "wijkcode": wijkcode.to_numpy(),
-        "gemeentecode": gemeentecode.to_numpy(),
+        "address_id": f.address_id,
+        "entrance_id": _take(e_ids, e_codes),
+        "building_id": _take(b_ids, b_codes),
+        "block_id": _take(k_ids, k_codes),
+        "street_id": _take(s_ids, s_codes),
+        "buurtcode": buurtcode.astype("str"),
+        "wijkcode": wijkcode.astype("str"),
+        "gemeentecode": gemeentecode.astype("str"),
     }, geometry=gpd.array.from_shapely(pts, crs=_RD))
-    for c in dwellings.columns[:-1]:
-        dwellings[c] = dwellings[c].astype("str")
     summary = {
         "dwellings": int(f.n),
         "places": {lvl: int(len(t)) for lvl, t in levels.items()},
