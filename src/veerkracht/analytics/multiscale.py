@@ -117,16 +117,17 @@ def knn_shares(
     >>> need = np.array([1, 0, 1, 0, 1])
     >>> p = knn_shares(xy, need, ks=(1, 2, 4, 10))
     >>> p.share().round(3)
-    array([[1.   , 0.5  , 0.5  , 0.6  ],
+    array([[1.   , 0.75 , 0.5  , 0.6  ],
            [0.5  , 0.5  , 0.5  , 0.6  ],
            [0.5  , 0.5  , 0.5  , 0.6  ],
-           [0.   , 0.25 , 0.5  , 0.6  ],
-           [1.   , 0.5  , 0.375, 0.6  ]])
+           [0.   , 0.333, 0.5  , 0.6  ],
+           [1.   , 0.5  , 0.5  , 0.6  ]])
     >>> p.k_reached.tolist()
     [1, 2, 4, 5]
 
     The point at x=0 has the two dwellings at x=1 tied for its second place:
-    each counts for half, so its share at k=2 is (1 + 0.5*0 + 0.5*1) / 2.
+    each counts for half, so its share at k=2 is (1 + 0.5*0 + 0.5*1) / 2. At
+    x=5 three dwellings tie at distance 4 for one place: (0 + 2/3) / 2.
     """
     xy = np.asarray(xy, dtype=np.float64)
     if xy.ndim != 2 or xy.shape[1] != 2:
