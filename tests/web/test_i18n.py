@@ -28,3 +28,11 @@ def test_every_message_is_translated():
     assert not untranslated, untranslated[:3]
     assert "#, fuzzy" not in text
     assert (LOCALE / "django.mo").stat().st_size > 1000
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_dutch_until_it_switches(client):
+    body = client.get("/inloggen/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content
+    assert b"Gebruikersnaam" in body
+    client.post("/i18n/setlang/", {"language": "en", "next": "/inloggen/"})
+    assert b"Username" in client.get("/inloggen/").content

@@ -53,6 +53,7 @@ def test_map_is_coloured_by_balance_class(client, users, with_results):
     for f in body["features"]:
         p = f["properties"]
         assert p["colour"] == colours[p["balance_class"]]
+        assert p["name"]  # a readable place label, not only the id
         seen.add(p["visibility"])
         if p["visibility"] != "public":
             # below 10: the class band only, never a number

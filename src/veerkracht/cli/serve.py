@@ -146,4 +146,7 @@ def run_server(ctx: typer.Context, *, host: str, port: int,
         use_reloader=False,
         use_threading=True,
         skip_checks=False,
+        # static files (Leaflet, CSS) come from the package; the demo runs with
+        # DEBUG off, so Django's server has to be told to serve them
+        insecure_serving=True,
     )

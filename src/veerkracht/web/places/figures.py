@@ -154,7 +154,11 @@ def _figures_cached(level: str, period: str | None, versions: tuple) -> Figures:
         except Exception:  # noqa: BLE001 - show the dwellings view rather than fail
             log.exception("results_for_export failed for %s %s", level, chosen)
         else:
-            return Figures("results", level, chosen, _from_results(frame), periods)
+            out = _from_results(frame)
+            names = pd.Series(places["name"].astype("str").to_numpy(),
+                              index=places["place_id"].astype("str").to_numpy())
+            out["name"] = out.index.map(names)
+            return Figures("results", level, chosen, out, periods)
     return Figures("dwellings", level, None, _from_dwellings(places), periods)
 
 

@@ -340,7 +340,7 @@ def profile_svg(multiscale: dict, width: int = 480, height: int = 220) -> str:
     points = [p for p in multiscale.get("points", []) if p["share"] is not None]
     if not points:
         return ""
-    left, right, top, bottom = 48, 12, 12, 36
+    left, right, top, bottom = 48, 24, 12, 36
     ks = [p["k"] for p in multiscale["points"]]
     lx = np.log10(ks)
     x0, x1 = (
