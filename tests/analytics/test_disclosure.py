@@ -82,6 +82,22 @@ def test_residual_counts_as_hidden_part():
     assert out.loc["a", "suppressed"] and not out.loc["P", "suppressed"]
 
 
+def test_parent_equal_to_a_child_hidden_elsewhere_is_hidden_too():
+    # e0 is hidden through its street (it would reveal e1); its block holds
+    # only e0, so the block would show e0's exact figures and goes as well
+    cells = pd.DataFrame({
+        "cell_id": ["e0", "e1", "b0", "b1", "s0", "B"],
+        "pa": ["b0", "b1", "B", "B", None, None],
+        "pb": ["s0", "s0", None, None, "B", None],
+        "numerator": [10, 2, 10, 2, 12, 40],
+        "denominator": [25, 5, 25, 5, 30, 90],
+    })
+    out = suppress_hierarchy(cells, parent_columns=("pa", "pb")).set_index("cell_id")
+    assert out.loc["e1", "suppression"] == "primary"
+    assert out.loc["e0", "suppressed"] and out.loc["b0", "suppressed"]
+    assert not out.loc["B", "suppressed"]
+
+
 def test_inconsistent_hierarchy_is_refused():
     cells = pd.DataFrame({"cell_id": ["P", "a"], "parent_id": [pd.NA, "P"],
                           "numerator": [1, 5], "denominator": [10, 50]})
@@ -291,3 +307,53 @@ def test_protect_results_never_publishes_small_places(cells):
     assert (frame.loc[shown, "count_x"] >= T).all()
     assert (frame.loc[shown, "n_households"] - frame.loc[shown, "count_x"] >= T).all()
     assert (out.loc[pub, "n_households"] % 5 == 0).all()
+
+
+@st.composite
+def two_hierarchies(draw):
+    """Entrances grouped into blocks AND into streets, all inside one buurt."""
+    n = draw(st.integers(1, 12))
+    n_blocks = draw(st.integers(1, 4))
+    n_streets = draw(st.integers(1, 3))
+    block_of = [draw(st.integers(0, n_blocks - 1)) for _ in range(n)]
+    street_of = [draw(st.integers(0, n_streets - 1)) for _ in range(n)]
+    den = [draw(st.integers(0, 30)) for _ in range(n)]
+    num = [draw(st.integers(0, d)) for d in den]
+    rows = []
+    for i in range(n):
+        rows.append((f"e{i}", f"b{block_of[i]}", f"s{street_of[i]}", num[i], den[i]))
+    for b in range(n_blocks):
+        kids = [i for i in range(n) if block_of[i] == b]
+        rows.append((f"b{b}", "B", None, sum(num[i] for i in kids),
+                     sum(den[i] for i in kids)))
+    for s in range(n_streets):
+        kids = [i for i in range(n) if street_of[i] == s]
+        rows.append((f"s{s}", None, "B", sum(num[i] for i in kids),
+                     sum(den[i] for i in kids)))
+    extra = draw(st.integers(0, 15))
+    rows.append(("B", None, None, sum(num) + draw(st.integers(0, extra)),
+                 sum(den) + extra))
+    return pd.DataFrame(rows, columns=["cell_id", "pa", "pb", "numerator",
+                                       "denominator"])
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None)
+@given(two_hierarchies())
+def test_two_overlapping_hierarchies(cells):
+    out = suppress_hierarchy(cells, parent_columns=("pa", "pb"))
+    hidden = out["suppressed"].to_numpy()
+    num = cells["numerator"].to_numpy(float)
+    den = cells["denominator"].to_numpy(float)
+    assert (num[~hidden] >= T).all() and (den[~hidden] - num[~hidden] >= T).all()
+    by_id = out.set_index("cell_id")
+    for col in ("pa", "pb"):
+        for pid, kids in out.dropna(subset=[col]).groupby(col):
+            if by_id.loc[pid, "suppressed"]:
+                continue
+            vis = kids.loc[~kids["suppressed"]]
+            rem_den = by_id.loc[pid, "denominator"] - vis["denominator"].sum()
+            rem_num = by_id.loc[pid, "numerator"] - vis["numerator"].sum()
+            if rem_den == 0 and rem_num == 0:
+                continue
+            assert rem_num >= T and rem_den >= T and rem_den - rem_num >= T

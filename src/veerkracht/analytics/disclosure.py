@@ -210,12 +210,13 @@ def suppress_hierarchy(
             # hide the smallest visible child of every bad parent
             cand = ~hid_ch & bad[p]
             c_idx, c_par = ch[cand], p[cand]
-            order = np.lexsort((c_idx, den0[c_idx], c_par))
-            c_idx, c_par = c_idx[order], c_par[order]
-            first = np.r_[True, c_par[1:] != c_par[:-1]]
-            pick = c_idx[first]
-            hidden[pick] = True
-            reason[pick] = "secondary"
+            if c_idx.size:
+                order = np.lexsort((c_idx, den0[c_idx], c_par))
+                c_idx, c_par = c_idx[order], c_par[order]
+                first = np.r_[True, c_par[1:] != c_par[:-1]]
+                pick = c_idx[first]
+                hidden[pick] = True
+                reason[pick] = "secondary"
             # a published parent whose children are all hidden and that would
             # reveal one of them is hidden itself (only across hierarchies)
             no_vis = bad & (n_vis == 0) & ~hidden

@@ -98,7 +98,7 @@ def prepare_dwellings(dwellings: pd.DataFrame) -> DwellingFrame:
         if col not in dwellings.columns:
             continue
         values = dwellings[col].astype("str")
-        if level == "buurt":
+        if level in ("buurt", "wijk", "gemeente"):  # 'onbekend' is no area
             values = values.where(values != "onbekend")
         code, uniques = pd.factorize(values, use_na_sentinel=True)
         if len(uniques) == 0:
