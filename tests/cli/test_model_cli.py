@@ -171,3 +171,30 @@ def test_synth_never_overwrites_real_households(ws_path, city, tmp_path, capsys)
         capsys)
     code, _, err = run([*w, "synth", "households"], capsys)
     assert code == 2 and "echte" in err
+
+
+@pytest.mark.slow
+def test_real_addresses_synthetic_households_end_to_end(shared_data, tmp_path, capsys):
+    """Houthavens (Amsterdam, real BAG addresses) -> places -> synth -> compute."""
+    gpkg = shared_data / "amsterdam_houthavens_bag_adressen_gokoala.gpkg"
+    if not gpkg.exists():
+        pytest.skip("houthavens GeoPackage not available")
+    w = ["-w", str(tmp_path / "ws")]
+    assert run([*w, "import", "addresses", str(gpkg)], capsys)[0] == 0
+    assert run([*w, "places"], capsys)[0] == 0
+    code, out, err = run([*w, "synth", "households", "--seed", "11", "--signals"],
+                         capsys)
+    assert code == 0, err
+    code, out, err = run([*w, "compute", "--period", "2025"], capsys)
+    assert code == 0, err
+    ws = FileWorkspace(tmp_path / "ws")
+    res = ws.read("results")
+    n_dw = len(ws.read("dwellings", columns=["address_id"]))
+    top = res[res["level"] == res["level"].iloc[-1]]
+    assert top["n_dwellings"].sum() == n_dw
+    assert res["balance_class"].notna().mean() > 0.9
+    for level in ("entrance", "street"):
+        exp = results_for_export(ws, level, "2025")
+        small = exp["visibility"] != "public"
+        assert exp.loc[small, "pressure"].isna().all()
+        assert (exp.loc[~small, "n_households"] >= 10).all()
