@@ -209,10 +209,15 @@ def _dedupe_ids(ids: pd.Series, tiebreak: pd.Series) -> pd.Series:
     return ids
 
 
+def _arrow_order(values: pd.Series) -> np.ndarray:
+    """Stable sort order of strings, in Arrow (no Python string objects)."""
+    arr = pa.array(values.astype("str").array)
+    return pc.sort_indices(arr).to_numpy()
+
+
 def _rank(address_id: pd.Series) -> np.ndarray:
     """Rank of each address id in sorted order (the stable tie breaker)."""
-    order = pc.sort_indices(pa.array(address_id.astype("str").to_numpy()))
-    order = order.to_numpy()
+    order = _arrow_order(address_id)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return rank
@@ -243,6 +248,19 @@ def _hulls(xy: np.ndarray, codes: np.ndarray, n: int,
     return out
 
 
+def _first_rows(codes: np.ndarray, n: int) -> np.ndarray:
+    """The first row of each of ``n`` groups."""
+    first = np.full(n, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    return first
+
+
+def _hull_of(children: np.ndarray, parent: np.ndarray, n: int) -> np.ndarray:
+    """Convex hull per parent of the vertices of its children's geometries."""
+    coords, idx = shapely.get_coordinates(children, return_index=True)
+    return _hulls(coords, parent[idx], n)
+
+
 def _mean_points(xy: np.ndarray, codes: np.ndarray, n: int,
                  points: np.ndarray) -> np.ndarray:
     """Mean point of each group; single members keep their own point object."""
@@ -267,7 +285,9 @@ def _neighbour_pairs(xy: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndar
     onto rows of ``xy`` for the first row at each location only (the rows at
     one location are linked by the caller where its rule wants that).
     """
-    loc, first = np.unique(xy, axis=0, return_index=True)
+    mm = np.round(xy * 1000).astype(np.int64)
+    _, first = np.unique(_codes(mm[:, 0], mm[:, 1]), return_index=True)
+    loc = xy[first]
     if len(loc) < 2:
         return np.empty((2, 0), np.int64), np.empty(0)
     tree = cKDTree(loc)
@@ -342,8 +362,7 @@ class _Frame:
     straat: pd.Series
     huisnummer: np.ndarray
     huisletter: pd.Series
-    toevoeging: pd.Series
-    postcode: pd.Series
+    postcode: np.ndarray  # codes
     woonplaats: pd.Series
     gemeente: pd.Series
     xy: np.ndarray
@@ -356,8 +375,8 @@ class _Frame:
         return len(self.rank)
 
 
-_USED_COLUMNS = ("address_id", "straat", "huisnummer", "huisletter", "toevoeging",
-                 "postcode", "woonplaats", "gemeente", "pand_id", "buurtcode")
+_USED_COLUMNS = ("address_id", "straat", "huisnummer", "huisletter", "postcode",
+                 "woonplaats", "gemeente", "pand_id", "buurtcode")
 
 
 def _take(series: pd.Series, idx: np.ndarray) -> pd.Series:
@@ -420,8 +439,7 @@ def _prepare(addresses: gpd.GeoDataFrame) -> tuple[pd.DataFrame, _Frame]:
         straat=straat,
         huisnummer=pd.to_numeric(dw["huisnummer"]).fillna(-1).to_numpy(np.int64),
         huisletter=col("huisletter").str.upper(),
-        toevoeging=col("toevoeging"),
-        postcode=col("postcode"),
+        postcode=_codes(col("postcode").str.upper().str.replace(" ", "")),
         woonplaats=woonplaats,
         gemeente=gemeente,
         xy=np.round(xy, 3),
@@ -431,7 +449,9 @@ def _prepare(addresses: gpd.GeoDataFrame) -> tuple[pd.DataFrame, _Frame]:
                            straat.str.lower()),
         points=geoms,
     )
-    return dw, frame
+    # keep only what later rules read; the other copies are freed here
+    rest = {c: dw[c] for c in ("pand_id", "buurtcode") if c in dw.columns}
+    return pd.DataFrame({"address_id": frame.address_id, **rest}), frame
 
 
 def _override_codes(dw: pd.DataFrame, overrides: pd.DataFrame | None,
@@ -538,8 +558,7 @@ def _buildings(f: _Frame, dw: pd.DataFrame, buildings: gpd.GeoDataFrame | None,
     i, j = pairs
     link = (dist <= BUILDING_LINK_DISTANCE) & free[i] & free[j]
     link &= multi[i] & multi[j] & (f.street_code[i] == f.street_code[j])
-    pcode = _codes(f.postcode)
-    link &= pcode[i] == pcode[j]
+    link &= f.postcode[i] == f.postcode[j]
     edges = [
         _group_edges(_codes(pand.fillna("")), ~free),
         _group_edges(entrance, free),
@@ -693,7 +712,7 @@ def _place_frame(ids: pd.Series, names: pd.Series, method: np.ndarray,
         "method": pd.Series(method, dtype="str"),
     })
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.array.from_shapely(geometry, crs=_RD))
-    return gdf.iloc[np.argsort(ids.to_numpy(), kind="stable")].reset_index(drop=True)
+    return gdf.iloc[_arrow_order(ids)].reset_index(drop=True)
 
 
 def _block_geometry(codes: np.ndarray, nk: int, b_codes: np.ndarray,
@@ -784,6 +803,7 @@ def derive_places(
     k_codes, k_rep, k_method, k_ids, fp_geoms, has_fp = _blocks(
         f, b_codes, b_rep, pand_rep, footprints, ov_complex, pairs, dist)
     k_ids = _dedupe_ids(k_ids, pd.Series(k_rep))
+    del pairs, dist
     k_names = _name_with_range(f, k_codes, k_rep, prefix="Blok ")
 
     # buurt, wijk, gemeente
@@ -817,9 +837,11 @@ def derive_places(
     k_geom = _block_geometry(k_codes, len(k_ids), b_codes, fp_geoms, has_fp, xy,
                              pts)
     s_geom = _hulls(xy, s_codes, len(s_ids), pts)
-    u_geom = _hulls(xy, u_codes, len(u_ids), pts)
-    w_geom = _hulls(xy, w_codes, len(w_ids), pts)
-    g_geom = _hulls(xy, g_codes, len(g_ids), pts)
+    # streets nest in buurten, buurten in wijken, wijken in gemeenten: the hull
+    # of the children's hulls is the hull of all points, at a fraction of the cost
+    u_geom = _hull_of(s_geom, u_codes[s_rep], len(u_ids))
+    w_geom = _hull_of(u_geom, w_codes[_first_rows(u_codes, len(u_ids))], len(w_ids))
+    g_geom = _hull_of(w_geom, g_codes[_first_rows(w_codes, len(w_ids))], len(g_ids))
     names = {"wijk": w_ids.copy(), "gemeente": g_ids.copy(), "buurt": u_ids.copy()}
     if buurten is not None and len(buurten):
         bt = buurten.assign(buurtcode=_str(buurten["buurtcode"]).to_numpy())
