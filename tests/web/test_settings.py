@@ -12,11 +12,16 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
+# variables the test process may carry that a production start would not have
+_CLEAN = ("SECRET_KEY", "ALLOWED_HOSTS", "VEERKRACHT_DEMO_ACCOUNTS",
+          "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG")
+
+
 def _run(settings: str, *args: str, env: dict | None = None, tmp_path=None):
     full = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "VEERKRACHT_DEMO_ACCOUNTS")
+        if k not in _CLEAN
     }
     full["DJANGO_SETTINGS_MODULE"] = settings
     full["VEERKRACHT_WORKSPACE"] = str(tmp_path)
