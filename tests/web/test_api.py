@@ -27,14 +27,15 @@ def test_openapi_lists_the_map_and_place_routes(client):
         ("/api/maps/layers/buurt?zoom=99&bbox=3,50,9,54", 422),
         ("/api/maps/layers/buurt", 400),
         ("/api/maps/layers/street?parent=X", 400),
-        ("/api/places/buurt/BU00000000", 403),
+        ("/api/places/buurt/BU00000000", 404),
+        ("/api/places/buurt/{buurt2}", 403),
         ("/api/places/nowhere/x", 400),
         ("/api/does-not-exist", 404),
     ],
 )
-def test_bad_requests_get_problem_details(client, users, url, status):
-    client.force_login(users["policy"])
-    response = client.get(url)
+def test_bad_requests_get_problem_details(client, users, place_ids, url, status):
+    client.force_login(users["frontline"])
+    response = client.get(url.format(**place_ids))
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()

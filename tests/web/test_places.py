@@ -49,11 +49,11 @@ def test_pdf_download(client, users, place_ids):
 
 
 @pytest.mark.django_db
-def test_unknown_place_is_404_with_a_clear_page(client, users):
+def test_stale_or_unknown_place_is_404_with_a_clear_page(client, users):
     client.force_login(users["policy"])
     response = client.get("/plaatsen/buurt/BU00000000/")
-    # unknown places are outside every area: refused, never confirmed to exist
-    assert response.status_code == 403
+    assert response.status_code == 404
+    assert "bestaat niet (meer)" in response.content.decode()
     response = client.get("/plaatsen/planet/x/")
     assert response.status_code == 404
     assert "bestaat niet" in response.content.decode()

@@ -71,6 +71,16 @@ def audit_verify(
     console.print(f"Auditspoor in orde: {result.entries} regels, keten klopt.")
 
 
+def _quietly(func) -> None:
+    """Run ``func``; a failure only means the first request does the work."""
+    try:
+        func()
+    except Exception:  # noqa: BLE001
+        import logging
+
+        logging.getLogger("veerkracht.web").exception("voorbereiden kaartlagen mislukt")
+
+
 def register(app: typer.Typer) -> None:
     """Attach ``serve`` and ``audit`` to the root app."""
     app.add_typer(audit_app, name="audit")
@@ -139,6 +149,12 @@ def run_server(ctx: typer.Context, *, host: str, port: int,
             "Demo-accounts klaar (zie docs/web.md): " + ", ".join(created),
             highlight=False,
         )
+    import threading
+
+    from veerkracht.web.maps.services import warm
+
+    # prepare the map layers while the server starts (large cities: seconds)
+    threading.Thread(target=_quietly, args=(warm,), daemon=True).start()
     console.print(f"Veerkracht draait op http://{host}:{port}/  (stoppen: Ctrl+C)")
     call_command(
         "runserver",

@@ -281,6 +281,16 @@ def extent(level: str, visible: frozenset[str]) -> list[float] | None:
     return [round(w, 6), round(s, 6), round(e, 6), round(n, 6)]
 
 
+def warm() -> None:
+    """Build the cached layers the map asks for first (run in the background)."""
+    for level, zoom in (("buurt", 12), ("street", 14), ("block", 16), ("entrance", 17)):
+        version = workspace.version_of(f"place_{level}")
+        if version is not None:
+            figures(level)
+            with _lock:
+                _layer(level, _zoom_key(level, zoom), version)
+
+
 def clear_cache() -> None:
     _layer.cache_clear()
     _only_points.cache_clear()
