@@ -249,6 +249,63 @@ VEERKRACHT_MAP_MAX_FEATURES = config(
     group="Veerkracht",
 )
 
+# --- Signals (docs/signals.md) -------------------------------------------------
+VEERKRACHT_SIGNALS_RETENTION_DAYS = config(
+    "VEERKRACHT_SIGNALS_RETENTION_DAYS",
+    90,
+    help_text="Days after a signal is closed before the reporter's contact details and "
+    "free text are erased by `python -m veerkracht.web anonymise_signals`.",
+    group="Meldingen",
+)
+VEERKRACHT_SIGNALS_DUPLICATE_METRES = config(
+    "VEERKRACHT_SIGNALS_DUPLICATE_METRES",
+    50,
+    help_text="Open signals of the same category within this distance are suggested "
+    "as possible duplicates.",
+    group="Meldingen",
+)
+VEERKRACHT_SIGNALS_DUPLICATE_DAYS = config(
+    "VEERKRACHT_SIGNALS_DUPLICATE_DAYS",
+    14,
+    help_text="How far back (days) possible duplicates are looked for.",
+    group="Meldingen",
+)
+VEERKRACHT_SIGNALS_DEFAULT_TEAM = config(
+    "VEERKRACHT_SIGNALS_DEFAULT_TEAM",
+    "Centraal meldpunt",
+    help_text="Team that receives a signal when no routing rule matches.",
+    group="Meldingen",
+)
+VEERKRACHT_SITE_URL = config(
+    "VEERKRACHT_SITE_URL",
+    "",
+    help_text="Public address of the site (https://…), used for the follow link in "
+    "status e-mails to reporters. Empty: the link is left out.",
+    group="Meldingen",
+)
+EMAIL_BACKEND = config(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend",
+    help_text="Django e-mail backend for status updates to reporters. The default "
+    "prints to the console (demo); production uses "
+    "django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST and friends.",
+    group="Meldingen",
+)
+EMAIL_HOST = config(
+    "EMAIL_HOST", "localhost", help_text="SMTP server for the SMTP backend.",
+    group="Meldingen",
+)
+EMAIL_PORT = config("EMAIL_PORT", 25, help_text="SMTP port.", group="Meldingen")
+EMAIL_USE_TLS = config(
+    "EMAIL_USE_TLS", False, help_text="STARTTLS to the SMTP server.", group="Meldingen"
+)
+DEFAULT_FROM_EMAIL = config(
+    "DEFAULT_FROM_EMAIL",
+    "meldpunt@veerkracht.invalid",
+    help_text="Sender address of status e-mails.",
+    group="Meldingen",
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
