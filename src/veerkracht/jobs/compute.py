@@ -24,7 +24,11 @@ import pandas as pd
 import shapely
 
 from veerkracht.analytics.disclosure import DisclosureRules, protect_place_results
-from veerkracht.analytics.model.compute import HOUSEHOLD_KINDS, compute_model
+from veerkracht.analytics.model.compute import (
+    HOUSEHOLD_KINDS,
+    compute_model,
+    constant_column,
+)
 from veerkracht.analytics.model.indicators import (
     ModelDataError,
     ModelInputs,
@@ -75,8 +79,20 @@ def _xy(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _read(ws: Workspace, name: str) -> pd.DataFrame | None:
-    return ws.read(name) if ws.has(name) else None
+def _read(ws: Workspace, name: str, columns=None) -> pd.DataFrame | None:
+    """A table (None when absent), limited to ``columns`` when they all exist.
+
+    Reading only the needed columns keeps a national run within memory; when
+    some are missing the whole table is read, so the caller can name them.
+    """
+    if not ws.has(name):
+        return None
+    if columns is not None:
+        try:
+            return ws.read(name, columns=list(columns))
+        except Exception:  # noqa: BLE001 - a missing column: read everything
+            pass
+    return ws.read(name)
 
 
 def load_inputs(ws: Workspace, spec: ModelSpec) -> tuple[ModelInputs, dict[str, Any]]:
@@ -88,9 +104,14 @@ def load_inputs(ws: Workspace, spec: ModelSpec) -> tuple[ModelInputs, dict[str, 
     if not ws.has("dwellings"):
         raise ComputeError("er zijn nog geen plaatsen afgeleid; voer eerst "
                            "'veerkracht places' uit (na 'veerkracht import addresses')")
-    dwellings = _xy(ws.read("dwellings"))
+    level_cols = ["entrance_id", "building_id", "block_id", "street_id", "buurtcode",
+                  "wijkcode", "gemeentecode"]
+    dwellings = _read(ws, "dwellings", ["address_id", *level_cols, "geometry"])
+    dwellings = _xy(dwellings)
     needs_households = any(i.kind in HOUSEHOLD_KINDS for i in spec.indicators)
-    households = _read(ws, "households")
+    wanted = {f for i in spec.indicators for f in i.household_fields()}
+    wanted |= {"address_id", "tenure_start", "tenure_end"}
+    households = _read(ws, "households", sorted(wanted))
     if needs_households and households is None:
         raise ComputeError(
             "er zijn geen huishoudens; lees ze in met 'veerkracht import households "
@@ -100,13 +121,11 @@ def load_inputs(ws: Workspace, spec: ModelSpec) -> tuple[ModelInputs, dict[str, 
         for col in households.columns:
             if is_forbidden_field(col):
                 problems.append(forbidden_message(col))
-        wanted = {f for i in spec.indicators for f in i.household_fields()}
-        wanted |= {"address_id", "tenure_start", "tenure_end"}
         for f in sorted(wanted - set(households.columns)):
             problems.append(f"het veld {f!r} is nooit geïmporteerd (tabel "
                             "households); lees het opnieuw in of haal de indicator "
                             "uit het model")
-    signals = _read(ws, "signals")
+    signals = _read(ws, "signals", ["reported_at", "address_id", "geometry"])
     if signals is not None:
         for f in sorted({"reported_at"} - set(signals.columns)):
             problems.append(f"het veld {f!r} is nooit geïmporteerd (tabel signals)")
@@ -211,9 +230,9 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
             res = compute_model(spec, inputs, p, progress)
         except ModelDataError as exc:
             raise ComputeError(str(exc)) from None
-        res["computed_at"] = pd.array([computed_at] * len(res), dtype="str")
-        res["inputs"] = pd.array([json.dumps(provenance, sort_keys=True)] * len(res),
-                                 dtype="str")
+        res["computed_at"] = constant_column(computed_at, len(res))
+        res["inputs"] = constant_column(json.dumps(provenance, sort_keys=True),
+                                        len(res))
         res["signals_window_end"] = p.end
         frames.append(res)
         protected = protect_place_results(res)
@@ -282,6 +301,8 @@ def results_for_export(ws: Workspace, level: str, period: str | None = None,
         raise ComputeError("er zijn nog geen resultaten; voer eerst "
                            "'veerkracht compute' uit")
     res = ws.read("results")
+    for col in ("level", "period", "model_name", "model_version", "computed_at"):
+        res[col] = res[col].astype("str")  # categoricals of several runs
     if period is None:
         period = str(res.loc[res["period_end"] == res["period_end"].max(),
                              "period"].iloc[0])

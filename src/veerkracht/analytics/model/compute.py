@@ -88,7 +88,7 @@ def _mode_parent(child: np.ndarray, parent: np.ndarray, n_child: int, n_parent: 
                  ) -> tuple[np.ndarray, np.ndarray]:
     """The parent holding most of each child's dwellings, and whether it holds all."""
     ok = (child >= 0) & (parent >= 0)
-    key = child[ok] * n_parent + parent[ok]
+    key = child[ok].astype(np.int64) * n_parent + parent[ok]
     uk, cnt = np.unique(key, return_counts=True)
     c, p = uk // n_parent, uk % n_parent
     order = np.lexsort((-cnt, c))
@@ -151,10 +151,11 @@ def compute_indicators(spec: ModelSpec, inputs: ModelInputs, period: Period,
     skipped: dict[str, str] = {}
 
     # -- households present at the end of the period -----------------------
-    hh, hh_pos = (None, None)
+    hh, hh_rows, hh_pos = None, None, None
     if inputs.households is not None and len(inputs.households):
-        hh, hh_pos = present_households(inputs.households, dw, period)
-    n_hh_total = 0 if hh is None else len(hh)
+        hh = inputs.households
+        hh_rows, hh_pos = present_households(hh, dw, period)
+    n_hh_total = 0 if hh is None else len(hh_rows)
 
     # -- per-dwelling context values ----------------------------------------
     per_dwelling: dict[str, np.ndarray] = {}
@@ -256,7 +257,8 @@ def compute_indicators(spec: ModelSpec, inputs: ModelInputs, period: Period,
         if ind.name in skipped or ind.kind not in (*HOUSEHOLD_KINDS, "signal_rate"):
             continue
         strength[ind.name] = _shrink_indicator(spec, ind, dw, levels, order, mode_of,
-                                               hh, hh_pos, signal_dw, signal_years,
+                                               hh, hh_rows, hh_pos, signal_dw,
+                                               signal_years,
                                                period)
         if progress:
             progress(0, description=f"indicator {ind.name}")
@@ -264,16 +266,17 @@ def compute_indicators(spec: ModelSpec, inputs: ModelInputs, period: Period,
 
 
 def _shrink_indicator(spec, ind: Indicator, dw: DwellingFrame, levels, order,
-                      mode_of, hh, hh_pos, signal_dw, signal_years, period
+                      mode_of, hh, hh_rows, hh_pos, signal_dw, signal_years,
+                      period
                       ) -> dict[str, float]:
     full: dict[str, np.ndarray] = {}
     strength: dict[str, float] = {}
     kind = ind.kind
     if kind in SHARE_KINDS:
-        w = household_weights(ind, hh, period)
+        w = household_weights(ind, hh, period)[hh_rows]
     elif kind == "household_mix":
         k = len(ind.params["categories"])
-        t_code = household_type_codes(ind, hh)
+        t_code = household_type_codes(ind, hh)[hh_rows]
     for lv, par in order:
         code = dw.codes[lv]
         lvv = levels[lv]
@@ -466,10 +469,12 @@ def combine(spec: ModelSpec, values: IndicatorValues) -> pd.DataFrame:
         r, r_sd = _composite(spec, lvv, "resilience")
         b = r - p
         b_sd = np.sqrt(p_sd**2 + r_sd**2)
+        n = len(lvv.ids)
         frame = pd.DataFrame({
-            "level": pd.array([lv] * len(lvv.ids), dtype="str"),
+            "level": constant_column(lv, n),
             "place_id": pd.array(lvv.ids.astype(str), dtype="str"),
-            "parent_level": pd.array([lvv.parent_level] * len(lvv.ids), dtype="str"),
+            "parent_level": (constant_column(lvv.parent_level, n) if lvv.parent_level
+                             else pd.array([None] * n, dtype="str")),
             "parent_id": pd.array(lvv.parent_ids, dtype="str"),
             "street_id": pd.array(lvv.street_ids if lvv.street_ids is not None
                                   else [None] * len(lvv.ids), dtype="str"),
@@ -494,14 +499,22 @@ def combine(spec: ModelSpec, values: IndicatorValues) -> pd.DataFrame:
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
     used = [i.name for i in spec.indicators if i.name not in values.skipped]
-    out["indicators_used"] = pd.array([",".join(used)] * len(out), dtype="str")
-    out["period"] = pd.array([values.period.label] * len(out), dtype="str")
+    n = len(out)
+    # constant per run: categoricals, so millions of rows hold one string each
+    out["indicators_used"] = constant_column(",".join(used), n)
+    out["period"] = constant_column(values.period.label, n)
     out["period_start"] = values.period.start
     out["period_end"] = values.period.end
-    out["model_name"] = pd.array([spec.name] * len(out), dtype="str")
-    out["model_version"] = pd.array([spec.version] * len(out), dtype="str")
-    out["model_hash"] = pd.array([spec.hash] * len(out), dtype="str")
+    out["model_name"] = constant_column(spec.name, n)
+    out["model_version"] = constant_column(spec.version, n)
+    out["model_hash"] = constant_column(spec.hash, n)
     return out
+
+
+def constant_column(value: str, n: int) -> pd.Categorical:
+    """``n`` times ``value`` as a one-category categorical (no string copies)."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8),
+                                     categories=pd.Index([value], dtype="str"))
 
 
 def compute_model(spec: ModelSpec, inputs: ModelInputs, period: Period,

@@ -82,7 +82,7 @@ class DwellingFrame:
     """The dwellings as integer codes per level, sites and coordinates."""
 
     n: int
-    address_index: pd.Index
+    address_ids: pd.Series                 # address_id per dwelling (str)
     codes: dict[str, np.ndarray]          # level -> place code per dwelling (-1: none)
     ids: dict[str, np.ndarray]            # level -> place ids (by code)
     site: np.ndarray                      # site code per dwelling
@@ -103,7 +103,7 @@ def prepare_dwellings(dwellings: pd.DataFrame) -> DwellingFrame:
         code, uniques = pd.factorize(values, use_na_sentinel=True)
         if len(uniques) == 0:
             continue
-        codes[level] = code.astype(np.int64)
+        codes[level] = code.astype(np.int32 if len(uniques) < 2**31 - 1 else np.int64)
         ids[level] = np.asarray(uniques, dtype=object)
     ent = codes.get("entrance", np.full(n, -1, dtype=np.int64))
     n_ent = len(ids.get("entrance", ()))
@@ -117,23 +117,45 @@ def prepare_dwellings(dwellings: pd.DataFrame) -> DwellingFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         sx = np.bincount(site, weights=x, minlength=n_site) / site_n
         sy = np.bincount(site, weights=y, minlength=n_site) / site_n
-    return DwellingFrame(n, pd.Index(dwellings["address_id"].astype("str")), codes,
-                         ids, site, np.column_stack([sx, sy]), site_n)
+    addr = dwellings["address_id"].astype("str").reset_index(drop=True)
+    return DwellingFrame(n, addr, codes, ids, site, np.column_stack([sx, sy]), site_n)
 
 
-def present_households(households: pd.DataFrame, dw: DwellingFrame, period: Period
-                       ) -> tuple[pd.DataFrame, np.ndarray]:
+def dwelling_positions(dw: DwellingFrame, address_ids: pd.Series) -> np.ndarray:
+    """Row of each address in the dwellings (-1 when unknown or missing).
+
+    Both columns are factorised together (in Arrow for string columns), so
+    no Python string objects or hash index of millions of addresses are
+    built — this keeps a national run within memory.
+    """
+    other = address_ids.astype("str").reset_index(drop=True)
+    both = pd.concat([dw.address_ids, other], ignore_index=True)
+    codes, uniques = pd.factorize(both, use_na_sentinel=True)
+    first = np.full(len(uniques), -1, dtype=np.int64)
+    own = codes[: dw.n]
+    # the first dwelling with each address id (ids are unique in `dwellings`)
+    first[own[::-1]] = np.arange(dw.n)[::-1]
+    theirs = codes[dw.n:]
+    return np.where(theirs >= 0, first[np.maximum(theirs, 0)], -1)
+
+
+def present_households(households: pd.DataFrame, dw: DwellingFrame, period: Period,
+                       positions: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """Households living in a known dwelling at the end of ``period``.
 
-    Returns the rows and each row's dwelling position.
+    Returns the row numbers of those households in ``households`` and each
+    one's dwelling position. ``positions`` (from :func:`dwelling_positions`)
+    may be passed when several periods are computed on the same frames.
     """
     start = _dates(households["tenure_start"])
     end = _dates(households["tenure_end"])
     t = np.datetime64(period.end)
     live = (start < t) & (np.isnat(end) | (end >= t))
-    pos = dw.address_index.get_indexer(households["address_id"].astype("str"))
-    keep = live & (pos >= 0)
-    return households.loc[keep], pos[keep]
+    pos = (dwelling_positions(dw, households["address_id"]) if positions is None
+           else positions)
+    rows = np.flatnonzero(live & (pos >= 0))
+    return rows, pos[rows]
 
 
 def household_weights(ind: Indicator, hh: pd.DataFrame, period: Period
@@ -180,8 +202,7 @@ def signal_weights(ind: Indicator, signals: pd.DataFrame, dw: DwellingFrame,
     pos = np.full(len(signals), -1, dtype=np.int64)
     if "address_id" in signals.columns:
         addr = signals["address_id"].astype("str")
-        known = addr.notna().to_numpy()
-        pos[known] = dw.address_index.get_indexer(addr[known])
+        pos = dwelling_positions(dw, addr)
     need_snap = (pos < 0) & ok
     if need_snap.any() and {"x", "y"} <= set(signals.columns):
         xy = signals.loc[need_snap, ["x", "y"]].to_numpy(dtype="float64")
@@ -290,7 +311,7 @@ def shared_space_per_dwelling(links: pd.DataFrame, dw: DwellingFrame,
     lk = links.loc[ok].assign(_t=t[ok])
     lk = lk.sort_values("_t", na_position="first")
     latest = lk.drop_duplicates(["space_id", "address_id"], keep="last")
-    pos = dw.address_index.get_indexer(latest["address_id"].astype("str"))
+    pos = dwelling_positions(dw, latest["address_id"])
     cond = latest["condition"].to_numpy(dtype="float64", na_value=np.nan)
     use = (pos >= 0) & ~np.isnan(cond)
     s = np.bincount(pos[use], weights=cond[use], minlength=dw.n)
