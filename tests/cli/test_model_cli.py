@@ -127,6 +127,16 @@ def test_compute_without_households_explains(ws_path, capsys):
     assert "veerkracht synth households" in err
 
 
+def test_field_never_imported_is_named(ws_path, city, capsys):
+    ws = FileWorkspace(ws_path)
+    with ws.transaction("import households", source="test") as tx:
+        tx.put("households", city.households.drop(columns=["need_outflow"]))
+    code, _, err = run(["-w", str(ws_path), "compute", "--period", "2024"], capsys)
+    assert code == 2
+    assert "'need_outflow' is nooit geïmporteerd" in err
+    assert not ws.has("results")
+
+
 def test_invalid_model_file_is_explained(ws_path, tmp_path, capsys):
     bad = tmp_path / "model.toml"
     bad.write_text('[model]\nname = "x"\nversion = "2"\n'

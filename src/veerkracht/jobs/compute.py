@@ -233,6 +233,9 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
         res["computed_at"] = constant_column(computed_at, len(res))
         res["inputs"] = constant_column(json.dumps(provenance, sort_keys=True),
                                         len(res))
+        lookback = max((i.params["lookback_days"] for i in spec.indicators
+                        if i.kind == "signal_rate"), default=0)
+        res["signals_window_start"] = p.end - pd.Timedelta(days=lookback)
         res["signals_window_end"] = p.end
         frames.append(res)
         protected = protect_place_results(res)
