@@ -70,22 +70,21 @@ from veerkracht.analytics.places import derive_places
 TARGET = {target}
 t0 = time.perf_counter()
 base = addresses[addresses["is_dwelling"]].reset_index(drop=True)
+del addresses
 xy = shapely.get_coordinates(base.geometry.values)
 copies = -(-TARGET // len(base))
-parts = []
-for k in range(copies):
-    part = pd.DataFrame(base.drop(columns="geometry"))
-    tag = f"-t{{k}}"
-    for col in ("address_id", "woonplaats", "gemeente"):
-        part[col] = part[col] + tag
-    part["x"] = xy[:, 0] + 300_000.0 * k
-    part["y"] = xy[:, 1]
-    parts.append(part)
-replica = pd.concat(parts, ignore_index=True).iloc[:TARGET]
-del parts
-replica = gpd.GeoDataFrame(replica.drop(columns=["x", "y"]),
-                           geometry=shapely.points(replica["x"], replica["y"]),
-                           crs=28992)
+row = np.tile(np.arange(len(base)), copies)[:TARGET]
+copy = np.repeat(np.arange(copies), len(base))[:TARGET]
+tag = "-t" + pd.Series(copy).astype("str")
+columns = {{}}
+for col in base.columns.drop("geometry"):
+    part = base[col].take(row).reset_index(drop=True)
+    suffixed = col in ("address_id", "woonplaats", "gemeente")
+    columns[col] = part + tag if suffixed else part
+replica = gpd.GeoDataFrame(
+    columns, geometry=shapely.points(xy[row, 0] + 300_000.0 * copy, xy[row, 1]),
+    crs=28992)
+del base, columns, tag, row, copy, xy
 t_build = time.perf_counter() - t0
 t0 = time.perf_counter()
 places = derive_places(replica)

@@ -143,7 +143,9 @@ def _group_edges(codes: np.ndarray, mask: np.ndarray | None = None) -> np.ndarra
     uniq, first = np.unique(c, return_index=True)
     first_row = np.empty(uniq.max() + 1 if len(uniq) else 0, dtype=np.int64)
     first_row[uniq] = idx[first]
-    return np.vstack([idx, first_row[c]])
+    to = first_row[c]
+    real = to != idx  # a row's edge to itself links nothing
+    return np.vstack([idx[real], to[real]]).astype(np.int32)
 
 
 def _components(n: int, edges: list[np.ndarray]) -> np.ndarray:
@@ -151,10 +153,11 @@ def _components(n: int, edges: list[np.ndarray]) -> np.ndarray:
     edges = [e for e in edges if e.size]
     if not edges:
         return np.arange(n, dtype=np.int64)
-    e = np.hstack(edges)
+    e = np.hstack([x.astype(np.int32, copy=False) for x in edges])
     graph = sparse.coo_matrix(
         (np.ones(e.shape[1], dtype=np.int8), (e[0], e[1])), shape=(n, n)
     ).tocsr()
+    del e
     _, labels = connected_components(graph, directed=False)
     return labels.astype(np.int64)
 
@@ -277,33 +280,39 @@ def _mean_points(xy: np.ndarray, codes: np.ndarray, n: int,
     return out
 
 
-def _neighbour_pairs(xy: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs ``(i, j), i != j`` of points within ``radius``, up to k per point.
+def _neighbour_pairs(xy: np.ndarray, street: np.ndarray,
+                     radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``(i, j), i < j`` of points on one street within ``radius``.
 
-    Exactly coinciding points are collapsed first, so that a pile of flats on
-    one point does not use up the k neighbours; the result is expanded back
-    onto rows of ``xy`` for the first row at each location only (the rows at
-    one location are linked by the caller where its rule wants that).
+    Rows on the same street at the same point (to the millimetre) are
+    collapsed to one *site* first, so that a pile of flats on one point does
+    not use up the k neighbours looked at per site; pairs join the first rows
+    of two sites (the rows of one site are linked by the rules themselves).
+    Every rule that uses the pairs wants both points on the same street, so
+    other pairs are dropped here. Indices are int32 to save memory.
     """
     mm = np.round(xy * 1000).astype(np.int64)
-    _, first = np.unique(_codes(mm[:, 0], mm[:, 1]), return_index=True)
+    _, first = np.unique(_codes(street, mm[:, 0], mm[:, 1]), return_index=True)
+    del mm
     loc = xy[first]
     if len(loc) < 2:
-        return np.empty((2, 0), np.int64), np.empty(0)
+        return np.empty((2, 0), np.int32), np.empty(0, np.float32)
     tree = cKDTree(loc)
     k = min(_K_NEIGHBOURS, len(loc))
+    site_street = street[first]
     out_i, out_j, out_d = [], [], []
-    for start in range(0, len(loc), 1_000_000):
-        chunk = loc[start:start + 1_000_000]
+    for start in range(0, len(loc), 500_000):
+        chunk = loc[start:start + 500_000]
         dist, idx = tree.query(chunk, k=k, distance_upper_bound=radius, workers=2)
         src = np.repeat(np.arange(start, start + len(chunk)), k).reshape(-1, k)
-        keep = (idx < len(loc)) & (idx != src)
-        out_i.append(src[keep])
-        out_j.append(idx[keep])
-        out_d.append(dist[keep].astype(np.float32))
-    i = first[np.concatenate(out_i)]
-    j = first[np.concatenate(out_j)]
-    return np.vstack([i, j]), np.concatenate(out_d)
+        keep = (idx < len(loc)) & (src < idx)
+        src, idx, dist = src[keep], idx[keep], dist[keep]
+        same = site_street[src] == site_street[idx]
+        out_i.append(first[src[same]].astype(np.int32))
+        out_j.append(first[idx[same]].astype(np.int32))
+        out_d.append(dist[same].astype(np.float32))
+    pairs = np.vstack([np.concatenate(out_i), np.concatenate(out_j)])
+    return pairs, np.concatenate(out_d)
 
 
 # --------------------------------------------------------------------------
@@ -417,8 +426,11 @@ def _prepare(addresses: gpd.GeoDataFrame) -> tuple[pd.DataFrame, _Frame]:
     # order) is then independent of the order of the input rows.
     if len(idx):
         idx = idx[np.argsort(_rank(ids))]
-    dw = pd.DataFrame({c: _take(addresses[c], idx) for c in _USED_COLUMNS
-                       if c in addresses.columns})
+    # one column at a time, so that only one raw copy exists at any moment
+    dw = pd.DataFrame({
+        c: (_str(_take(addresses[c], idx)) if c != "huisnummer"
+            else _take(addresses[c], idx))
+        for c in _USED_COLUMNS if c in addresses.columns})
     geoms = np.asarray(addresses.geometry.values.take(idx))
     if len(dw) and (shapely.is_missing(geoms) | shapely.is_empty(geoms)).any():
         raise ValueError("every dwelling needs a point")
@@ -427,7 +439,7 @@ def _prepare(addresses: gpd.GeoDataFrame) -> tuple[pd.DataFrame, _Frame]:
 
     def col(name: str) -> pd.Series:
         if name in dw.columns:
-            return _str(dw[name])
+            return dw[name]
         return pd.Series(pd.NA, index=dw.index, dtype="str")
 
     gemeente = col("gemeente")
@@ -435,7 +447,7 @@ def _prepare(addresses: gpd.GeoDataFrame) -> tuple[pd.DataFrame, _Frame]:
     straat = col("straat")
     xy = shapely.get_coordinates(geoms)
     frame = _Frame(
-        address_id=_str(dw["address_id"]),
+        address_id=dw["address_id"],
         straat=straat,
         huisnummer=pd.to_numeric(dw["huisnummer"]).fillna(-1).to_numpy(np.int64),
         huisletter=col("huisletter").str.upper(),
@@ -696,23 +708,26 @@ def _place_frame(ids: pd.Series, names: pd.Series, method: np.ndarray,
                  codes: np.ndarray, parent_codes: np.ndarray | None,
                  parent_ids: pd.Series | None, buurt_codes: np.ndarray,
                  buurt_ids: pd.Series, geometry: np.ndarray) -> gpd.GeoDataFrame:
+    """One place table, rows sorted by ``place_id``."""
     n = len(ids)
+    order = _arrow_order(ids)
     size = np.bincount(codes, minlength=n)
     if parent_codes is not None:
-        parent = _by_lookup(_unique_per_group(codes, parent_codes, n), parent_ids)
+        parent = _by_lookup(_unique_per_group(codes, parent_codes, n)[order],
+                            parent_ids)
     else:
         parent = pd.Series(pd.NA, index=range(n), dtype="str")
-    buurt = _by_lookup(_unique_per_group(codes, buurt_codes, n), buurt_ids)
+    buurt = _by_lookup(_unique_per_group(codes, buurt_codes, n)[order], buurt_ids)
     frame = pd.DataFrame({
-        "place_id": ids.astype("str").reset_index(drop=True),
-        "name": names.astype("str").reset_index(drop=True),
+        "place_id": _take(ids.astype("str"), order),
+        "name": _take(names.astype("str"), order),
         "parent_id": parent,
         "buurtcode": buurt,
-        "n_dwellings": size.astype(np.int64),
-        "method": pd.Series(method, dtype="str"),
+        "n_dwellings": size[order].astype(np.int64),
+        "method": pd.Series(np.asarray(method, dtype=object)[order], dtype="str"),
     })
-    gdf = gpd.GeoDataFrame(frame, geometry=gpd.array.from_shapely(geometry, crs=_RD))
-    return gdf.iloc[_arrow_order(ids)].reset_index(drop=True)
+    return gpd.GeoDataFrame(
+        frame, geometry=gpd.array.from_shapely(np.asarray(geometry)[order], crs=_RD))
 
 
 def _block_geometry(codes: np.ndarray, nk: int, b_codes: np.ndarray,
@@ -781,7 +796,7 @@ def derive_places(
     if f.n == 0:
         raise ValueError("no dwellings: no address has a residential use")
     radius = max(BLOCK_LINK_DISTANCE, BUILDING_LINK_DISTANCE, COINCIDE_TOLERANCE)
-    pairs, dist = _neighbour_pairs(f.xy, radius)
+    pairs, dist = _neighbour_pairs(f.xy, f.street_code, radius)
 
     # entrance
     ov_entrance = _override_codes(dw, overrides, "entrance_code")
@@ -873,23 +888,6 @@ def derive_places(
         u = _unique_per_group(codes, buurt_method, n)
         return _labels(_AREA_METHODS, np.where(u >= 0, u, 3))
 
-    levels = {
-        "entrance": _place_frame(e_ids, e_names, e_method, e_codes, b_codes, b_ids,
-                                 u_codes, u_ids, e_geom),
-        "building": _place_frame(b_ids, b_names, b_method, b_codes, k_codes, k_ids,
-                                 u_codes, u_ids, b_geom),
-        "block": _place_frame(k_ids, k_names, k_method, k_codes, s_codes, s_ids,
-                              u_codes, u_ids, k_geom),
-        "street": _place_frame(s_ids, s_names, s_method, s_codes, u_codes, u_ids,
-                               u_codes, u_ids, s_geom),
-        "buurt": _place_frame(u_ids, names["buurt"], area_method(u_codes, len(u_ids)),
-                              u_codes, w_codes, w_ids, u_codes, u_ids, u_geom),
-        "wijk": _place_frame(w_ids, names["wijk"], area_method(w_codes, len(w_ids)),
-                             w_codes, g_codes, g_ids, u_codes, u_ids, w_geom),
-        "gemeente": _place_frame(g_ids, names["gemeente"],
-                                 area_method(g_codes, len(g_ids)), g_codes, None,
-                                 None, u_codes, u_ids, g_geom),
-    }
     dwellings = gpd.GeoDataFrame({
         "address_id": f.address_id,
         "entrance_id": _take(e_ids, e_codes),
@@ -900,6 +898,29 @@ def derive_places(
         "wijkcode": wijkcode.astype("str"),
         "gemeentecode": gemeentecode.astype("str"),
     }, geometry=gpd.array.from_shapely(pts, crs=_RD))
+    # Each level's pieces are dropped once its table exists: at national
+    # scale the names and ids of entrances alone take gigabytes.
+    levels = {}
+    levels["entrance"] = _place_frame(e_ids, e_names, e_method, e_codes, b_codes,
+                                      b_ids, u_codes, u_ids, e_geom)
+    del e_ids, e_names, e_method, e_geom, e_codes
+    levels["building"] = _place_frame(b_ids, b_names, b_method, b_codes, k_codes,
+                                      k_ids, u_codes, u_ids, b_geom)
+    del b_ids, b_names, b_method, b_geom, b_codes
+    levels["block"] = _place_frame(k_ids, k_names, k_method, k_codes, s_codes,
+                                   s_ids, u_codes, u_ids, k_geom)
+    del k_ids, k_names, k_method, k_geom, k_codes
+    levels["street"] = _place_frame(s_ids, s_names, s_method, s_codes, u_codes,
+                                    u_ids, u_codes, u_ids, s_geom)
+    levels["buurt"] = _place_frame(u_ids, names["buurt"],
+                                   area_method(u_codes, len(u_ids)), u_codes,
+                                   w_codes, w_ids, u_codes, u_ids, u_geom)
+    levels["wijk"] = _place_frame(w_ids, names["wijk"],
+                                  area_method(w_codes, len(w_ids)), w_codes,
+                                  g_codes, g_ids, u_codes, u_ids, w_geom)
+    levels["gemeente"] = _place_frame(g_ids, names["gemeente"],
+                                      area_method(g_codes, len(g_ids)), g_codes,
+                                      None, None, u_codes, u_ids, g_geom)
     summary = {
         "dwellings": int(f.n),
         "places": {lvl: int(len(t)) for lvl, t in levels.items()},
