@@ -12,7 +12,8 @@ million dwellings built by tiling the real addresses (each copy shifted by a
 fixed RD offset of 300 km in x, ids, woonplaats and gemeente suffixed with the
 copy number); its seconds are the derivation alone, the replica build is
 reported separately. Peak MiB is the maximum resident set of the case's own
-process. Targets: A < 30 s, B < 300 s and < 8192 MiB.
+process (for B also the peak before derivation started, i.e. import and the
+in-memory replica). Targets: A < 30 s, B < 300 s and < 8192 MiB.
 """
 
 from __future__ import annotations
@@ -86,11 +87,14 @@ replica = gpd.GeoDataFrame(
     crs=28992)
 del base, columns, tag, row, copy, xy
 t_build = time.perf_counter() - t0
+import resource
+build_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 t0 = time.perf_counter()
 places = derive_places(replica)
 t_derive = time.perf_counter() - t0
 RESULT = {{"rows": len(places.dwellings), "import_s": t_import, "build_s": t_build,
-          "derive_s": t_derive, "entrances": len(places.levels["entrance"]),
+          "derive_s": t_derive, "build_peak_mib": round(build_mib),
+          "entrances": len(places.levels["entrance"]),
           "blocks": len(places.levels["block"])}}
 """
 
@@ -134,6 +138,7 @@ def run(quick: bool) -> list[dict]:
         "derive_s": round(b["derive_s"], 1),
         "build_s": round(b["build_s"], 1),
         "peak_mib": b["peak_mib"],
+        "peak_mib_before_derive": b["build_peak_mib"],
         "target": "< 300 s, < 8192 MiB",
         "met": b["derive_s"] < 300 and b["peak_mib"] < 8192,
     })
