@@ -125,6 +125,93 @@ def parent_positions(cells: pd.DataFrame, parent_columns: Sequence[str],
     return [_positions(ids, cells[col]) for col in parent_columns]
 
 
+def _ancestors(pos: np.ndarray, start: np.ndarray) -> list[np.ndarray]:
+    """Ancestors of ``start`` rows, one array per generation (-1 when none)."""
+    out = []
+    cur = pos[start]
+    while (cur >= 0).any() and len(out) < 64:
+        out.append(cur)
+        cur = np.where(cur >= 0, pos[np.maximum(cur, 0)], -1)
+    return out
+
+
+def nested_parents(positions: Sequence[np.ndarray], den0: np.ndarray
+                   ) -> list[np.ndarray]:
+    """Virtual parent links between overlapping hierarchies.
+
+    When a cell ``Y`` of one hierarchy lies wholly inside a cell ``X`` of
+    another (a street inside a block: every household of the street is in
+    one of the block's leaves), ``X - Y`` can be computed from the two
+    published cells. Treating ``X`` as an extra parent of ``Y`` lets the
+    parent rule protect that difference. ``Y`` is linked to the smallest such
+    ``X``; a ``Y`` whose own parent is nested in the same ``X`` is left to
+    that parent, so the children of a virtual parent never overlap.
+    """
+    n = len(den0)
+    if len(positions) < 2:
+        return []
+    is_parent = np.zeros(n, dtype=bool)
+    has_parent = np.zeros(n, dtype=bool)
+    for pos in positions:
+        is_parent[pos[pos >= 0]] = True
+        has_parent |= pos >= 0
+    leaves = np.flatnonzero(has_parent & ~is_parent)
+    if leaves.size == 0:
+        return []
+    anc = [_ancestors(pos, leaves) for pos in positions]
+    virtual = []
+    for b, pos_b in enumerate(positions):
+        for a in range(len(positions)):
+            if a == b:
+                continue
+            ys, xs, ls = [], [], []
+            for yb in anc[b]:
+                for xa in anc[a]:
+                    ok = (yb >= 0) & (xa >= 0) & (yb != xa)
+                    ys.append(yb[ok])
+                    xs.append(xa[ok])
+                    ls.append(leaves[ok])
+            if not ys:
+                continue
+            y, x, leaf = np.concatenate(ys), np.concatenate(xs), np.concatenate(ls)
+            key = y.astype(np.int64) * n + x
+            uk, inv = np.unique(key, return_inverse=True)
+            i_den = np.bincount(inv, weights=den0[leaf])
+            yy, xx = uk // n, uk % n
+            # every household of Y is in a leaf it shares with X
+            sub = (np.abs(i_den - den0[yy]) < 1e-9) & (den0[yy] > 0)
+            yy, xx = yy[sub], xx[sub]
+            if yy.size == 0:
+                continue
+            order = np.lexsort((xx, den0[xx], yy))
+            yy, xx = yy[order], xx[order]
+            first = np.r_[True, yy[1:] != yy[:-1]]
+            link = np.full(n, -1, dtype=np.int64)
+            link[yy[first]] = xx[first]
+            for pos in positions:  # a real parent needs no second link
+                link[(link >= 0) & (link == pos)] = -1
+            has = link >= 0
+            ident = has & (np.abs(den0[np.maximum(link, 0)] - den0) < 1e-9)
+            # identical sets (Y = X): one link per X, in a column of their own
+            same_set = np.where(ident, link, -1)
+            seen = np.zeros(n, dtype=bool)
+            for y_ in np.flatnonzero(ident):  # few cells; keeps one Y per X
+                if seen[same_set[y_]]:
+                    same_set[y_] = -1
+                seen[same_set[y_]] = True
+            # strict subsets: leave Y to its parent when that parent is a
+            # strict subset of the same X (X - Y = (X - parent) + (parent - Y))
+            strict = np.where(has & ~ident, link, -1)
+            par = pos_b
+            pp = np.maximum(par, 0)
+            covered = (strict >= 0) & (par >= 0) & (strict[pp] == strict)
+            strict[covered] = -1
+            for col in (same_set, strict):
+                if (col >= 0).any():
+                    virtual.append(col)
+    return virtual
+
+
 def suppress_hierarchy(
     cells: pd.DataFrame,
     parent_columns: Sequence[str] = ("parent_id",),
@@ -150,8 +237,8 @@ def suppress_hierarchy(
     rules : DisclosureRules, optional
     positions : sequence of arrays, optional
         The parent's row position per row for each of ``parent_columns`` (-1:
-        none), when already known (:func:`parent_positions`); saves time when
-        several measures share one hierarchy.
+        none), followed by any :func:`nested_parents` links, when already
+        known; saves time when several measures share one hierarchy.
 
     Returns
     -------
@@ -166,11 +253,14 @@ def suppress_hierarchy(
     """
     rules = rules or DisclosureRules()
     t = rules.min_count
-    if positions is None:
-        positions = parent_positions(cells, parent_columns, id_column)
     den = cells[denominator].to_numpy(dtype="float64", na_value=np.nan)
     num = (None if numerator is None
            else cells[numerator].to_numpy(dtype="float64", na_value=np.nan))
+    if positions is None:
+        positions = parent_positions(cells, parent_columns, id_column)
+        positions += nested_parents(positions, np.nan_to_num(den))
+    parent_columns = [*parent_columns, *(f"nested_{i}" for i in
+                                         range(len(positions) - len(parent_columns)))]
     hidden = ~primary_safe(num, den, t)
     reason = np.where(hidden, "primary", None).astype(object)
     n = len(cells)
@@ -183,6 +273,15 @@ def suppress_hierarchy(
         res_den = den0 - np.bincount(p, weights=den0[ch], minlength=n)
         res_num = num0 - np.bincount(p, weights=num0[ch], minlength=n)
         n_child = np.bincount(p, minlength=n)
+        if col.startswith("nested_"):
+            bad_sum = (n_child > 0) & ((res_den < -1e-9) | (res_num < -1e-9))
+            if bad_sum.any():  # overlapping virtual children: drop those links
+                pos = np.where((pos >= 0) & bad_sum[np.maximum(pos, 0)], -1, pos)
+                ch = np.flatnonzero(pos >= 0)
+                p = pos[ch]
+                res_den = den0 - np.bincount(p, weights=den0[ch], minlength=n)
+                res_num = num0 - np.bincount(p, weights=num0[ch], minlength=n)
+                n_child = np.bincount(p, minlength=n)
         if ((res_den < -1e-9) | (res_num < -1e-9))[n_child > 0].any():
             raise ValueError(f"children add up to more than their parent ({col})")
         has_res = (n_child > 0) & ((res_den > 1e-9) | (res_num > 1e-9))
@@ -279,6 +378,7 @@ def protect_results(
     cells["denominator"] = out["n_households"].to_numpy(dtype="float64",
                                                         na_value=np.nan)
     positions = parent_positions(cells, parent_columns, "place_key")
+    positions += nested_parents(positions, cells["denominator"].fillna(0).to_numpy())
     counts = suppress_hierarchy(cells, parent_columns, numerator=None, rules=rules,
                                 id_column="place_key", positions=positions)
     vis = np.where((vis == "public") & counts["suppressed"].to_numpy(), "band_only",
