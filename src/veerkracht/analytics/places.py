@@ -84,7 +84,6 @@ _K_NEIGHBOURS = 8
 #: the footprint vertices instead of their exact union (speed).
 _MAX_UNIONS = 50_000
 _RD = 28992
-_PLACE_COLUMNS = ["place_id", "name", "parent_id", "buurtcode", "n_dwellings", "method"]
 
 
 @dataclass(frozen=True)
@@ -859,6 +858,8 @@ def derive_places(
     s_codes, s_rep = _relabel(s_labels, f.rank)
     s_ids, s_names = _street_ids(f, s_rep, unknown[s_rep], buurtcode)
     s_method = _labels(("buurt", "woonplaats"), unknown[s_rep].astype(np.int64))
+    # the address texts are not needed any more: free them before the tables
+    f.straat = f.huisletter = f.woonplaats = f.gemeente = None
 
     u_codes, u_ids = pd.factorize(buurtcode, sort=True)
     w_codes, w_ids = pd.factorize(wijkcode, sort=True)
