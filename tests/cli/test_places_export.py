@@ -208,3 +208,23 @@ def test_write_table_refuses_geojson_without_geometry(tmp_path):
         write_table(pd.DataFrame({"a": [1]}), tmp_path / "a.geojson")
     with pytest.raises(ExportError, match="is een map"):
         write_table(pd.DataFrame({"a": [1]}), tmp_path, "csv")
+
+
+def test_run_places_uses_the_corporation_stock(ws):
+    stock = pd.DataFrame({
+        "address_id": pd.array(["9711AA-12-1", "9711AA-12-2", "9711AA-12-H"],
+                               dtype="str"),
+        "corporatie": pd.array(["Woonstad"] * 3, dtype="str"),
+        "complex_code": pd.array(["C1", "C1", "C1"], dtype="str"),
+        "entrance_code": pd.array(["P1", "P1", "P2"], dtype="str"),
+    })
+    with ws.transaction("import stock") as tx:
+        tx.put("stock", stock)
+    run_places(ws)
+    d = ws.read("dwellings").set_index("address_id")
+    assert d.loc["9711AA-12-1", "entrance_id"] == "E-corp-P1"
+    assert d.loc["9711AA-12-H", "entrance_id"] == "E-corp-P2"
+    assert d.loc["9711AA-12-1", "block_id"] == "K-corp-C1"
+    op = ws.operations()[-1]
+    assert "stock" in op.summary["inputs"]
+    assert op.summary["methods"]["entrance"]["override"] == 2

@@ -90,8 +90,11 @@ def run_places(ws: Workspace, progress: Progress = None) -> PlaceSet:
             "geen enkel ingelezen adres is een woning (woonfunctie); er zijn "
             "dus geen plaatsen af te leiden"
         )
-    places = derive_places(addresses, buildings=buildings, buurten=buurten,
-                           overrides=overrides)
+    try:
+        places = derive_places(addresses, buildings=buildings, buurten=buurten,
+                               overrides=overrides)
+    except ValueError as exc:  # a contract the importers should have enforced
+        raise PlacesError(f"plaatsen afleiden is mislukt: {exc}") from exc
     _tick(progress, 1, "Plaatsen opslaan")
     sources = [t for t in ("addresses", "buildings", "buurten", "stock") if ws.has(t)]
     with ws.transaction("places", source=", ".join(sources)) as tx:
