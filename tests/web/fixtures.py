@@ -16,7 +16,7 @@ def _reset_caches() -> None:
     scoping.clear_cache()
     figures.clear_cache()
     map_services.clear_cache()
-    services._need_points.cache_clear()
+    services._profiles.cache_clear()
 
 
 @pytest.fixture(autouse=True)

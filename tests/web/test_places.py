@@ -72,7 +72,7 @@ def test_profile_svg_is_accessible():
 @pytest.mark.django_db
 def test_multiscale_profile_with_households(city, users, client, place_ids, tmp_path,
                                             settings):
-    """With a households table the profile shows only safe scales."""
+    """Profiles stored by compute are shown, only at safe scales."""
     import numpy as np
     import pandas as pd
     from tests.web.cityfixture import build_city
@@ -83,15 +83,28 @@ def test_multiscale_profile_with_households(city, users, client, place_ids, tmp_
     ws = open_workspace(folder)
     dw = ws.read("dwellings")
     rng = np.random.default_rng(7)
+    from veerkracht.analytics.model.periods import parse_period
+    from veerkracht.io.model_file import load_model
+    from veerkracht.jobs.compute import compute_profiles, load_inputs
+
     hh = pd.DataFrame({
         "household_key": pd.Series([f"H{i}" for i in range(len(dw))], dtype="str"),
         "address_id": dw["address_id"].astype("str"),
+        "household_type": "single",
+        "tenure_start": pd.Timestamp("2010-01-01"),
         "tenure_end": pd.Series([pd.NaT] * len(dw)),
         "need_care": rng.random(len(dw)) < 0.5,
         "need_income": False,
+        "need_outflow": False,
+        "need_frail_elderly": False,
+        "urgency": False,
     })
     with ws.transaction("import") as tx:
         tx.put("households", hh)
+    spec = load_model()
+    inputs, _ = load_inputs(ws, spec)
+    with ws.transaction("compute") as tx:
+        tx.put("profiles", compute_profiles(inputs, spec, parse_period(2026)))
     ws.close()
     settings.VEERKRACHT_WORKSPACE = folder
     from tests.web.fixtures import _reset_caches

@@ -429,3 +429,39 @@ def protect_place_results(results: pd.DataFrame,
     out = protect_results(r, shares, parent_columns=("_parent_a", "_parent_b"),
                           rules=rules)
     return out.drop(columns=["place_key", "_parent_a", "_parent_b"])
+
+
+def protect_profiles(profiles: pd.DataFrame, rules: DisclosureRules | None = None
+                     ) -> pd.DataFrame:
+    """Disclosure control for multiscalar profiles (one row per place and k).
+
+    A share at scale k describes the k nearest households around each member
+    dwelling, so at least ``k`` households stand behind it (the union of the
+    members' neighbourhoods is never smaller than one of them). It is shown
+    only when
+
+    * the place has at least ``min_dwellings`` member dwellings (below that a
+      place shows only a band, and a profile is no band), and
+    * with ``k`` as the denominator, numerator ``share × k`` and complement
+      ``k − share × k`` are both at least ``min_count`` — conservative,
+      because the real number of households behind the figure is larger;
+
+    and it is rounded to two decimals. Hidden shares become NaN with
+    ``suppressed = True``.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"k": [10, 25, 25, 25], "share": [0.3, 0.5, 0.2, 0.5],
+    ...                   "n_members": [40, 40, 40, 6]})
+    >>> protect_profiles(p)[["share", "suppressed"]].to_numpy().tolist()
+    [[nan, True], [0.5, False], [nan, True], [nan, True]]
+    """
+    rules = rules or DisclosureRules()
+    out = profiles.copy()
+    k = out["k"].to_numpy(dtype="float64")
+    share = out["share"].to_numpy(dtype="float64")
+    ok = primary_safe(share * k, k, rules.min_count)
+    ok &= out["n_members"].to_numpy(dtype="float64") >= rules.min_dwellings
+    out["suppressed"] = ~ok
+    out["share"] = np.where(ok, np.round(share, 2), np.nan)
+    return out

@@ -24,14 +24,20 @@ Rules
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 import pandas as pd
 
-__all__ = ["DEFAULT_KS", "KnnProfile", "aggregate_profile", "knn_shares"]
+__all__ = [
+    "DEFAULT_KS",
+    "KnnProfile",
+    "aggregate_profile",
+    "knn_shares",
+    "place_profiles",
+]
 
 DEFAULT_KS: tuple[int, ...] = (10, 25, 50, 100, 200, 400, 800, 1600)
 
@@ -536,4 +542,59 @@ def aggregate_profile(profile: KnnProfile, groups: pd.Series | np.ndarray,
         out[f"mean_k{k}"] = sums[f"_m{k}"] / wsum
     for i, k in enumerate(profile.ks):
         out[f"pooled_k{k}"] = sums[f"_p{k}"] / (wsum * profile.k_reached[i])
+    return out
+
+
+def place_profiles(
+    xy: np.ndarray,
+    need: np.ndarray,
+    places: Mapping[str, np.ndarray],
+    ks: Sequence[int] = DEFAULT_KS,
+    *,
+    workers: int = 2,
+) -> pd.DataFrame:
+    """Multiscalar profiles of every place of every level, from one search.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (n, 2)
+        The occupied dwellings (one household each) in RD New.
+    need : ndarray, shape (n,)
+        1 where the household has a support need, else 0.
+    places : mapping of level -> ndarray of place ids, shape (n,)
+        The place of each dwelling per level (``None``/NaN: no place).
+    ks : sequence of int
+        Neighbourhood sizes.
+
+    Returns
+    -------
+    DataFrame
+        Long format: ``level``, ``place_id``, ``k``, ``share`` (mean over the
+        member dwellings of the need share among their k nearest households)
+        and ``n_members`` (the member dwellings behind it). Raw: pass it
+        through :func:`veerkracht.analytics.disclosure.protect_profiles`
+        before it leaves the workspace.
+
+    Examples
+    --------
+    >>> xy = np.array([[0.0, 0], [1, 0], [2, 0], [10, 0]])
+    >>> out = place_profiles(xy, np.array([1, 1, 0, 0]),
+    ...                      {"street": np.array(["A", "A", "B", "B"])}, ks=(2,))
+    >>> out[["place_id", "k", "share"]].to_numpy().tolist()
+    [['A', 2, 0.875], ['B', 2, 0.25]]
+    """
+    profile = knn_shares(np.asarray(xy, dtype="float64"),
+                         np.asarray(need, dtype="float64"), ks=ks, workers=workers)
+    frames = []
+    for level, ids in places.items():
+        agg = aggregate_profile(profile, ids)
+        long = agg[[f"mean_k{k}" for k in profile.ks]].copy()
+        long.columns = list(profile.ks)
+        long = long.stack().rename("share").reset_index()
+        long.columns = ["place_id", "k", "share"]
+        long["n_members"] = long["place_id"].map(agg["n_dwellings"]).astype("int64")
+        long.insert(0, "level", level)
+        frames.append(long)
+    out = pd.concat(frames, ignore_index=True)
+    out["k"] = out["k"].astype("int64")
     return out

@@ -83,12 +83,16 @@ def register(app: typer.Typer) -> None:
         sensitivity: bool = typer.Option(False, "--sensitivity", help="Toon ook hoe "
                                          "gevoelig de klassen zijn voor de gewichten "
                                          "(±25 % en één indicator weg)."),
+        profiles: bool = typer.Option(True, "--profiles/--no-profiles",
+                                      help="Ook de multischaalprofielen (k = 10 … "
+                                      "1600 dichtstbijzijnde huishoudens) voor de "
+                                      "laatste periode berekenen."),
     ) -> None:
         ws = workspace_of(ctx)
         try:
             with progress("Model berekenen") as advance:
                 summary = run_compute(ws, model_path=model, period=period,
-                                      progress=advance)
+                                      progress=advance, profiles=profiles)
         except ComputeError as exc:
             raise UserError(str(exc)) from exc
         m = summary["model"]
@@ -98,6 +102,10 @@ def register(app: typer.Typer) -> None:
                   + (f" ({_nl(summary['replaced_rows'])} oude rijen van dezelfde "
                      "periode en versie vervangen)" if summary["replaced_rows"] else "")
                   + ".", highlight=False)
+        if "profiles" in summary:
+            out.print(f"Multischaalprofielen voor {summary['profiles']['period']}: "
+                      f"{_nl(summary['profiles']['rows'])} rijen (plaats × k) in "
+                      "profiles.", highlight=False)
         if summary["skipped"]:
             out.print("Niet berekend (gegevens ontbreken): "
                       f"{', '.join(summary['skipped'])}", highlight=False)

@@ -23,7 +23,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from veerkracht.analytics.disclosure import DisclosureRules, protect_place_results
+from veerkracht.analytics.disclosure import (
+    DisclosureRules,
+    protect_place_results,
+    protect_profiles,
+)
 from veerkracht.analytics.model.compute import (
     HOUSEHOLD_KINDS,
     compute_model,
@@ -42,6 +46,7 @@ from veerkracht.analytics.model.spec import (
     forbidden_message,
     is_forbidden_field,
 )
+from veerkracht.analytics.multiscale import DEFAULT_KS, place_profiles
 from veerkracht.io.model_file import load_model
 from veerkracht.store import Workspace
 
@@ -179,8 +184,52 @@ def default_periods(inputs: ModelInputs) -> list[Period]:
                        "periode op met --period of lees eerst gegevens in")
 
 
+PROFILE_LEVELS = {"entrance": "entrance_id", "building": "building_id",
+                  "block": "block_id", "street": "street_id", "buurt": "buurtcode",
+                  "wijk": "wijkcode", "gemeente": "gemeentecode"}
+
+
+def compute_profiles(inputs: ModelInputs, spec: ModelSpec, period: Period,
+                     ks=DEFAULT_KS) -> pd.DataFrame | None:
+    """Multiscalar profiles of every place for one period (raw, confidential).
+
+    The dwellings with a household at the end of the period, each flagged
+    when that household has any support need of the model
+    (``need_share`` indicators); one k-nearest search for all k; means per
+    place of every level. None when there are no households or needs.
+    """
+    hh = inputs.households
+    needs = [f for i in spec.indicators if i.kind == "need_share"
+             for f in i.household_fields() if f.startswith("need_")]
+    needs = [f for f in dict.fromkeys(needs) if hh is not None and f in hh.columns]
+    if hh is None or not needs:
+        return None
+    end = pd.Timestamp(period.end)
+    start = pd.to_datetime(hh["tenure_start"], errors="coerce")
+    stop = pd.to_datetime(hh["tenure_end"], errors="coerce")
+    current = (start < end) & (stop.isna() | (stop >= end))
+    hh = hh.loc[current.to_numpy()]
+    flag = hh[needs].fillna(False).astype(bool).any(axis=1)
+    per_dwelling = (pd.DataFrame({"address_id": hh["address_id"].astype("str"),
+                                  "need": flag.to_numpy()})
+                    .groupby("address_id", sort=False)["need"].max())
+    dw = inputs.dwellings
+    need = dw["address_id"].astype("str").map(per_dwelling)
+    occupied = need.notna().to_numpy() & dw["x"].notna().to_numpy()
+    if occupied.sum() < 2:
+        return None
+    dw = dw.loc[occupied]
+    xy = np.column_stack([dw["x"].to_numpy(), dw["y"].to_numpy()])
+    places = {lv: dw[col].astype(object).where(dw[col].notna(), None).to_numpy()
+              for lv, col in PROFILE_LEVELS.items() if col in dw.columns}
+    out = place_profiles(xy, need[occupied].astype("float64").to_numpy(), places,
+                         ks=tuple(k for k in ks if k <= len(xy)))
+    out.insert(2, "period", period.label)
+    return out
+
+
 def run_compute(ws: Workspace, model_path=None, period: str | None = None,
-                progress: Progress = None) -> dict:
+                progress: Progress = None, profiles: bool = True) -> dict:
     """Compute pressure, resilience and balance and append them to ``results``.
 
     Parameters
@@ -195,6 +244,10 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
         A model file; the shipped default when None.
     period : str, optional
         ``2025`` or ``2025-Q3``; default every calendar year with signals.
+    profiles : bool
+        Also compute the multiscalar profiles (k = 10 … 1600 nearest
+        households, :func:`compute_profiles`) for the latest period computed,
+        stored in ``profiles`` in the same transaction as the results.
 
     Returns
     -------
@@ -245,6 +298,14 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
             for lv, g in protected.groupby("level", sort=False)["visibility"]}
         _tick(progress, 1, f"{p.label}: {len(res)} plaatsen")
     new = pd.concat(frames, ignore_index=True)
+    prof = None
+    if profiles:
+        _tick(progress, 0, f"Multischaalprofielen voor {periods[-1].label}")
+        prof = compute_profiles(inputs, spec, periods[-1])
+        if prof is not None:
+            prof["model_name"] = spec.name
+            prof["model_version"] = spec.version
+            summary["profiles"] = {"period": periods[-1].label, "rows": len(prof)}
     used = new["indicators_used"].iloc[0].split(",") if len(new) else []
     summary["skipped"] = [i.name for i in spec.indicators if i.name not in used]
     _tick(progress, 0, "Resultaten opslaan")
@@ -258,6 +319,14 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
         else:
             summary["replaced_rows"] = 0
         tx.put("results", new)
+        if prof is not None:
+            if ws.has("profiles"):
+                old = ws.read("profiles")
+                same = (old["model_name"].astype(str).eq(spec.name)
+                        & old["model_version"].astype(str).eq(spec.version)
+                        & old["period"].astype(str).eq(periods[-1].label))
+                prof = pd.concat([old.loc[~same.to_numpy()], prof], ignore_index=True)
+            tx.put("profiles", prof)
         summary["rows"] = int(sum(len(f) for f in frames))
         tx.summary.update(summary)
     return summary
@@ -325,6 +394,29 @@ def results_for_export(ws: Workspace, level: str, period: str | None = None,
     p_cols = [c for c in rows.columns if c.startswith("p_")]
     cols = [c for c in EXPORT_COLUMNS if c in rows.columns] + p_cols
     return rows[cols].reset_index(drop=True)
+
+
+def profiles_for_export(ws: Workspace, level: str, period: str | None = None,
+                        rules: DisclosureRules | None = None) -> pd.DataFrame:
+    """Disclosure-controlled multiscalar profiles of one level (long format).
+
+    ``place_id``, ``period``, ``k``, ``share`` (NaN where hidden) and
+    ``suppressed``; see :func:`veerkracht.analytics.disclosure.protect_profiles`.
+    Default period: the latest one with profiles.
+    """
+    if level not in LEVELS:
+        raise ComputeError(f"onbekend niveau {level!r} ({', '.join(LEVELS)})")
+    if not ws.has("profiles"):
+        raise ComputeError("er zijn nog geen multischaalprofielen; voer eerst "
+                           "'veerkracht compute' uit")
+    prof = ws.read("profiles")
+    prof = prof[prof["level"].astype(str) == level]
+    if period is None and len(prof):
+        period = max(prof["period"].astype(str))
+    prof = prof[prof["period"].astype(str) == str(period)]
+    out = protect_profiles(prof, rules)
+    cols = ["place_id", "period", "k", "share", "suppressed"]
+    return out[cols].reset_index(drop=True)
 
 
 def run_synth_households(ws: Workspace, seed: int = 1, signals: bool = False,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -34,9 +33,6 @@ SIGNAL_CATEGORIES = {
 }
 SIGNAL_MONTHS = 12
 _LABELS = {"pressure": "druk", "resilience": "veerkracht", "balance": "balans"}
-PROFILE_KS = (25, 50, 100, 200, 400, 800, 1600)
-NEED_COLUMNS = ("need_care", "need_income", "need_outflow", "need_frail_elderly")
-_lock = threading.Lock()
 
 
 @dataclass
@@ -129,7 +125,7 @@ def profile(level: str, place_id: str, *, can_see_parent=None) -> Profile | None
         history=history,
         indicators=_indicators(level, place_id, current, visibility),
         signals=signal_counts(members),
-        multiscale=multiscale_profile(members)
+        multiscale=multiscale_profile(level, place_id)
         if visibility == "public"
         else {"available": False, "reason": "Onder de drempel: alleen een band."},
         class_probabilities=_probabilities(current),
@@ -260,78 +256,44 @@ def _signals_hook():
     return getattr(module, "place_signal_counts", None)
 
 
-@lru_cache(maxsize=2)
-def _need_points(dw_version: int, hh_version: int):
-    """(xy, need, tree) of every dwelling; need = a current household with a need."""
-    from scipy.spatial import cKDTree
+@lru_cache(maxsize=8)
+def _profiles(level: str, version: int) -> pd.DataFrame:
+    """Protected profiles of one level (``veerkracht compute`` stores them)."""
+    from veerkracht.jobs.compute import profiles_for_export
 
-    dwellings = workspace.table("dwellings")
-    households = workspace.table("households")
-    cols = [c for c in NEED_COLUMNS if c in households.columns]
-    hh = households
-    if "tenure_end" in hh.columns:
-        hh = hh[hh["tenure_end"].isna()]
-    needy = hh.loc[hh[cols].fillna(False).any(axis=1).to_numpy(), "address_id"]
-    need = dwellings["address_id"].astype("str").isin(set(needy.astype("str")))
-    xy = np.column_stack(
-        [dwellings.geometry.x.to_numpy(), dwellings.geometry.y.to_numpy()]
-    )
-    return xy, need.to_numpy(dtype="float64"), cKDTree(xy)
+    return profiles_for_export(workspace.workspace(), level).set_index("place_id")
 
 
-def multiscale_profile(members: pd.DataFrame, ks=PROFILE_KS) -> dict:
-    """Share of dwellings with a support need among the k nearest, pooled over the
-    place's dwellings, for growing k (:mod:`veerkracht.analytics.multiscale`).
+def multiscale_profile(level: str, place_id: str) -> dict:
+    """Share of households with a support need among the k nearest households,
+    averaged over the place's dwellings, for growing k.
 
-    Exact: the neighbourhoods are computed on the dwellings within reach of
-    the place (the k-th nearest distance from its centre plus its size). A
-    share is shown only when at least 10 households with and 10 without a
-    need stand behind it (:func:`disclosure.primary_safe`).
+    Computed for every place by ``veerkracht compute``
+    (:func:`veerkracht.jobs.compute.compute_profiles`) and read here through
+    :func:`veerkracht.analytics.disclosure.protect_profiles`: a scale is shown
+    only when at least 10 households with and 10 without a need stand behind
+    it; the web computes nothing itself.
     """
-    if members.empty or workspace.table("households") is None:
-        return {"available": False, "reason": "Geen huishoudgegevens in de werkmap."}
-    try:
-        from veerkracht.analytics.multiscale import aggregate_profile, knn_shares
-    except ImportError:  # pragma: no cover
-        return {"available": False, "reason": "Multischaalprofiel niet beschikbaar."}
-    with _lock:
-        xy, need, tree = _need_points(
-            workspace.version_of("dwellings"), workspace.version_of("households")
-        )
-    n_total = len(xy)
-    kmax = min(max(ks), n_total)
-    mxy = np.column_stack(
-        [members.geometry.x.to_numpy(), members.geometry.y.to_numpy()]
-    )
-    centre = mxy.mean(axis=0)
-    reach = float(np.max(np.hypot(*(mxy - centre).T))) if len(mxy) else 0.0
-    dist, _ = tree.query(centre, k=min(kmax + len(mxy), n_total))
-    radius = float(np.atleast_1d(dist)[-1]) + 2 * reach + 1.0
-    cand = np.asarray(tree.query_ball_point(centre, radius), dtype=np.int64)
-    cand.sort()
-    sub_xy = xy[cand]
-    sub_need = need[cand]
-    k_used = tuple(k for k in ks if k <= len(cand))
-    if not k_used:
-        return {"available": False, "reason": "Te weinig woningen in de omgeving."}
-    prof = knn_shares(sub_xy, sub_need, ks=k_used, workers=1)
-    member_rows = workspace.table("dwellings").index.get_indexer(members.index)
-    groups = np.where(np.isin(cand, member_rows), "place", None)
-    agg = aggregate_profile(prof, pd.Series(groups, dtype=object))
-    if "place" not in agg.index:
-        return {"available": False, "reason": "Geen woningen gevonden."}
-    points = []
-    for k in k_used:
-        share = float(agg.loc["place", f"pooled_k{k}"])
-        numerator = share * k
-        ok = bool(disclosure.primary_safe([numerator], [k])[0])
-        points.append({"k": k, "share": round(share, 2) if ok else None})
+    version = workspace.version_of("profiles")
+    if version is None:
+        return {
+            "available": False,
+            "reason": "Nog geen multischaalprofielen: voer 'veerkracht compute' uit.",
+        }
+    frame = _profiles(level, version)
+    if place_id not in frame.index:
+        return {"available": False, "reason": "Geen profiel voor deze plaats."}
+    rows = frame.loc[[place_id]].sort_values("k")
+    points = [
+        {"k": int(r.k), "share": None if r.suppressed else float(r.share)}
+        for r in rows.itertuples()
+    ]
+    shown = any(p["share"] is not None for p in points)
     return {
-        "available": any(p["share"] is not None for p in points),
+        "available": shown,
         "points": points,
-        "reason": ""
-        if any(p["share"] is not None for p in points)
-        else "Geen schaal met genoeg huishoudens om te tonen.",
+        "period": str(rows["period"].iloc[0]),
+        "reason": "" if shown else "Geen schaal met genoeg huishoudens om te tonen.",
     }
 
 
