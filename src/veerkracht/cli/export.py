@@ -9,6 +9,7 @@ import typer
 from veerkracht.cli.common import UserError, out, workspace_of
 from veerkracht.cli.places import dutch_int
 from veerkracht.io.export import FORMATS, ExportError, format_of, write_table
+from veerkracht.jobs.compute import ComputeError
 from veerkracht.jobs.places import (
     EXPORT_LEVELS,
     LEVEL_NAMES_NL,
@@ -29,6 +30,13 @@ met de ids van portiek, pand, blok, straat, buurt, wijk en gemeente; de andere
 niveaus één rij per plaats met het aantal woningen (n_dwellings), de aantallen
 kleinere plaatsen erin (n_entrance, n_building, ...) en bij portieken de
 adressen (members).
+
+Na `veerkracht compute` krijgt elk plaatsniveau ook de modelcijfers — druk,
+veerkracht, balans met interval, klasse, kansen per klasse, modelversie en
+periode — en alleen na openbaarheidscontrole (docs/privacy.md): getallen waar
+visibility 'public' is; bij plaatsen onder 10 woningen niets, of met --bands
+alleen de klasseband. Het niveau dwelling krijgt nooit modelcijfers: een
+cijfer per adres zou een score per huishouden zijn.
 
 Formaten: csv (punten als x/y, andere vormen als WKT, RD New), geojson
 (WGS84, RFC 7946), gpkg en parquet (GeoParquet, RD New). Het bestand wordt
@@ -57,6 +65,15 @@ def register(app: typer.Typer) -> None:
             help=f"{'|'.join(FORMATS)}; standaard afgeleid uit de extensie van --out.",
             show_default=False,
         ),
+        period: str = typer.Option(
+            None, "--period",
+            help="Periode van de modelcijfers (standaard de laatste berekende).",
+        ),
+        bands: bool = typer.Option(
+            False, "--bands/--no-bands",
+            help="Neem bij plaatsen onder 10 woningen de klasseband op (alleen voor "
+            "professionals die aan het gebied zijn toegewezen).",
+        ),
     ) -> None:
         name = _ALIASES.get(level.lower(), level.lower())
         if name not in EXPORT_LEVELS:
@@ -70,9 +87,9 @@ def register(app: typer.Typer) -> None:
                 raise ExportError(
                     f"onbekend exportformaat {fmt!r}; kies uit {', '.join(FORMATS)}"
                 )
-            frame = level_frame(ws, name)
+            frame = level_frame(ws, name, period=period, bands=bands)
             written = write_table(frame, out_path, fmt_)
-        except (PlacesError, ExportError) as exc:
+        except (PlacesError, ExportError, ComputeError) as exc:
             raise UserError(str(exc)) from exc
         out.print(
             f"{dutch_int(len(frame))} rijen ({LEVEL_NAMES_NL[name]}) geschreven "

@@ -124,7 +124,8 @@ def _address_labels(ws: Workspace, address_ids: pd.Series) -> pd.Series:
     return address_ids.map(lookup).astype("str")
 
 
-def level_frame(ws: Workspace, level: str) -> pd.DataFrame:
+def level_frame(ws: Workspace, level: str, *, period: str | None = None,
+                bands: bool = False) -> pd.DataFrame:
     """The export frame of one level: places with their members and counts.
 
     Parameters
@@ -143,10 +144,23 @@ def level_frame(ws: Workspace, level: str) -> pd.DataFrame:
         each smaller level inside it (``n_entrance``, ``n_building``, ...) and,
         for ``entrance``, ``members``: the address labels, ``; ``-joined.
 
+    period : str, optional
+        Which computed period's figures to join (default: the latest).
+    bands : bool
+        Keep the balance-class band of places below 10 dwellings (for
+        professionals assigned to the area, DESIGN.md §6); without it those
+        rows carry no model figure at all.
+
     Notes
     -----
-    This is where figures from the model are to be joined, after they pass
-    ``veerkracht.analytics.disclosure``; nothing else assembles exports.
+    Once ``veerkracht compute`` has run, the model's figures are joined to
+    every place level — and only after they pass
+    ``veerkracht.analytics.disclosure`` (through
+    :func:`veerkracht.jobs.compute.results_for_export`): numbers where
+    ``visibility`` is ``public``, the band where ``band_only``, nothing where
+    ``suppressed``. The ``dwelling`` level never gets model figures: a figure
+    per address would be a score per household. Nothing else assembles
+    exports.
     """
     if level not in EXPORT_LEVELS:
         raise PlacesError(
@@ -176,4 +190,28 @@ def level_frame(ws: Workspace, level: str) -> pd.DataFrame:
     frame = places.copy()
     for i, (name, values) in enumerate(extra.items()):
         frame.insert(at + i, name, values.to_numpy())
+    if ws.has("results"):
+        frame = _join_model(ws, frame, level, period, bands)
     return frame
+
+
+def _join_model(ws: Workspace, frame: pd.DataFrame, level: str, period: str | None,
+                bands: bool) -> pd.DataFrame:
+    """Join the protected model figures of one level (see :func:`level_frame`)."""
+    from veerkracht.jobs.compute import results_for_export
+
+    model = results_for_export(ws, level, period)
+    model = model.drop(columns=["level", "n_dwellings"], errors="ignore")
+    if not bands:
+        band_cols = [c for c in ("balance_class", "class_lo", "class_hi", "class_band")
+                     if c in model.columns]
+        hidden = model["visibility"].astype(str).ne("public").to_numpy()
+        for col in band_cols:
+            model[col] = model[col].astype(object).where(~hidden, None)
+    figures = [c for c in model.columns if c.startswith(("pressure", "resilience",
+                                                          "balance", "p_"))
+               and pd.api.types.is_float_dtype(model[c])]
+    model[figures] = model[figures].round(3)  # no false precision in a file
+    merged = frame.merge(model, on="place_id", how="left", validate="one_to_one")
+    return type(frame)(merged, geometry="geometry", crs=frame.crs) if hasattr(
+        frame, "crs") else merged
