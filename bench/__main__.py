@@ -28,18 +28,29 @@ def machine() -> str:
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def render(name: str, doc: str, rows: list[dict], command: str) -> str:
     cols = []
     for row in rows:
         cols += [k for k in row if k not in cols]
-    lines = [f"<!-- bench:{name}:start -->", f"### {name}", "", doc.strip(), "",
-             f"Command: `{command}`  ", f"Machine: {machine()}  ",
-             f"Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {_commit()}", "",
-             "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines = [
+        f"<!-- bench:{name}:start -->",
+        f"### {name}",
+        "",
+        doc.strip(),
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {machine()}  ",
+        f"Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {_commit()}",
+        "",
+        "| " + " | ".join(cols) + " |",
+        "|" + "---|" * len(cols),
+    ]
     for row in rows:
         lines.append("| " + " | ".join(_fmt(row.get(c, "")) for c in cols) + " |")
     lines.append(f"<!-- bench:{name}:end -->")
@@ -54,25 +65,40 @@ def _fmt(v) -> str:
 
 def _commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
 
 def write_section(name: str, section: str) -> None:
     text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"<!-- bench:{name}:start -->.*?<!-- bench:{name}:end -->", re.S)
-    text = pattern.sub(section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
+    pattern = re.compile(
+        rf"<!-- bench:{name}:start -->.*?<!-- bench:{name}:end -->", re.S
+    )
+    text = (
+        pattern.sub(section, text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + section + "\n"
+    )
     DOC.write_text(text)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", help="bench modules to run (default: all)")
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes, for a smoke run"
+    )
     args = parser.parse_args()
-    names = args.names or sorted(p.stem[6:] for p in (ROOT / "bench").glob("bench_*.py"))
+    names = args.names or sorted(
+        p.stem[6:] for p in (ROOT / "bench").glob("bench_*.py")
+    )
     OUT.mkdir(parents=True, exist_ok=True)
     for name in names:
         mod = importlib.import_module(f"bench.bench_{name}")

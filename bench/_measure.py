@@ -23,13 +23,14 @@ def in_subprocess(code: str) -> dict:
     each case is measured on its own and nothing earlier inflates it.
     """
     wrapper = (
-        "import json, resource, sys\n"
-        + code
-        + "\n_r = dict(RESULT)\n"
-        "_r['peak_mib'] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        "import json, resource, sys\n" + code + "\n_r = dict(RESULT)\n"
+        "_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "_r['peak_mib'] = round(_rss / 1024)\n"
         "print(json.dumps(_r))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", wrapper], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark case failed:\n{proc.stderr[-4000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

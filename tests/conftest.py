@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("VEERKRACHT_SHARED_DATA", REPO.parent / "shared" / "data"))
+SHARED_DATA = Path(
+    os.environ.get("VEERKRACHT_SHARED_DATA", REPO.parent / "shared" / "data")
+)
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 

@@ -66,7 +66,10 @@ def test_failed_transaction_leaves_everything_as_it_was(workspace):
     with workspace.transaction("first") as tx:
         tx.put("addresses", _points(3))
     before = workspace.tables()
-    with pytest.raises(RuntimeError, match="boom"), workspace.transaction("second") as tx:
+    with (
+        pytest.raises(RuntimeError, match="boom"),
+        workspace.transaction("second") as tx,
+    ):
         tx.put("addresses", _points(5))
         tx.put("other", pd.DataFrame({"a": [1]}))
         raise RuntimeError("boom")
@@ -89,8 +92,10 @@ def test_replace_bumps_version_and_append_keeps_rows(workspace):
 def test_missing_table_and_bad_names_are_clear_errors(workspace):
     with pytest.raises(WorkspaceError, match="bestaat niet"):
         workspace.read("nothing")
-    with pytest.raises(WorkspaceError, match="invalid table name"), \
-            workspace.transaction("x") as tx:
+    with (
+        pytest.raises(WorkspaceError, match="invalid table name"),
+        workspace.transaction("x") as tx,
+    ):
         tx.put("drop table;", pd.DataFrame({"a": [1]}))
 
 

@@ -61,7 +61,9 @@ def progress(description: str, total: int | None = None) -> Iterator[callable]:
     with bar:
         task = bar.add_task(description, total=total)
 
-        def advance(n: int = 1, description: str | None = None, total: int | None = None):
+        def advance(
+            n: int = 1, description: str | None = None, total: int | None = None
+        ):
             kwargs = {}
             if description is not None:
                 kwargs["description"] = description

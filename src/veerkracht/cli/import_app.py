@@ -11,6 +11,7 @@ import typer
 
 import_app = typer.Typer(
     name="import",
-    help="Gegevens inlezen in de werkmap (alles-of-niets: bij één fout wordt niets opgeslagen).",
+    help="Gegevens inlezen in de werkmap "
+    "(alles-of-niets: bij één fout wordt niets opgeslagen).",
     no_args_is_help=True,
 )

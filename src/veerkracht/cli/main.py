@@ -14,11 +14,13 @@ from veerkracht.store.open import ENV_VAR
 app = typer.Typer(
     name="veerkracht",
     help=(
-        "Veerkracht: druk en veerkracht van samenleven, per portiek, blok en straat.\n\n"
+        "Veerkracht: druk en veerkracht van samenleven, "
+        "per portiek, blok en straat.\n\n"
         "Voorbeelden:\n\n"
         "  veerkracht demo                       # Voorbeeldstad maken en tonen\n\n"
         "  veerkracht import addresses Groningen.csv.zst\n\n"
-        "  veerkracht places && veerkracht export entrance --format csv --out portieken.csv"
+        "  veerkracht places && "
+        "veerkracht export entrance --format csv --out portieken.csv"
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -49,7 +51,10 @@ def _root(
         show_default=False,
     ),
     version: bool = typer.Option(
-        False, "--version", help="Toon de versie en stop.", is_eager=True,
+        False,
+        "--version",
+        help="Toon de versie en stop.",
+        is_eager=True,
         callback=_show_version,
     ),
 ) -> None:

@@ -80,7 +80,9 @@ class Transaction:
             return
         combined = pd.concat([base, frame], ignore_index=True)
         if isinstance(base, gpd.GeoDataFrame):
-            combined = gpd.GeoDataFrame(combined, geometry=base.geometry.name, crs=base.crs)
+            combined = gpd.GeoDataFrame(
+                combined, geometry=base.geometry.name, crs=base.crs
+            )
         self.put(name, combined)
 
 
@@ -101,7 +103,8 @@ class Workspace(abc.ABC):
             if t.name == name:
                 return t
         raise WorkspaceError(
-            f"de tabel {name!r} bestaat niet in {self.location}; importeer of bereken die eerst"
+            f"de tabel {name!r} bestaat niet in {self.location}; "
+            "importeer of bereken die eerst"
         )
 
     @abc.abstractmethod
@@ -117,7 +120,9 @@ class Workspace(abc.ABC):
         """Make every staged table visible at once; return the operation id."""
 
     @contextlib.contextmanager
-    def transaction(self, action: str, source: str | None = None) -> Iterator[Transaction]:
+    def transaction(
+        self, action: str, source: str | None = None
+    ) -> Iterator[Transaction]:
         """All-or-nothing: commit on a clean exit, discard on any exception."""
         tx = Transaction(self, action, source)
         yield tx

@@ -97,7 +97,9 @@ class FileWorkspace(Workspace):
     def _file_of(self, name: str) -> Path:
         con = self._connect()
         try:
-            row = con.execute("SELECT file FROM tables WHERE name = ?", (name,)).fetchone()
+            row = con.execute(
+                "SELECT file FROM tables WHERE name = ?", (name,)
+            ).fetchone()
         finally:
             con.close()
         if row is None:
@@ -126,8 +128,9 @@ class FileWorkspace(Workspace):
         finally:
             con.close()
         return [
-            OperationRecord(r[0], r[1], r[2], r[3], r[4], tuple(json.loads(r[5])),
-                            json.loads(r[6]))
+            OperationRecord(
+                r[0], r[1], r[2], r[3], r[4], tuple(json.loads(r[5])), json.loads(r[6])
+            )
             for r in rows
         ]
 
@@ -144,21 +147,34 @@ class FileWorkspace(Workspace):
                 version = current.get(name, 0) + 1
                 fname = f"{name}-{version}.parquet"
                 _write_parquet(frame, staging / fname)
-                crs = frame.crs.to_string() if isinstance(frame, gpd.GeoDataFrame) else None
+                crs = (
+                    frame.crs.to_string()
+                    if isinstance(frame, gpd.GeoDataFrame)
+                    else None
+                )
                 plan.append((name, fname, len(frame), version, crs))
             con.execute("BEGIN IMMEDIATE")
             # Re-check versions under the write lock: a concurrent writer loses.
             now = dict(con.execute("SELECT name, version FROM tables").fetchall())
             if any(now.get(n) != current.get(n) for n, *_ in plan):
-                raise WorkspaceError("de werkmap is intussen door een ander proces gewijzigd")
+                raise WorkspaceError(
+                    "de werkmap is intussen door een ander proces gewijzigd"
+                )
             for _, fname, *_ in plan:
                 (staging / fname).replace(self.path / "tables" / fname)
                 moved.append(self.path / "tables" / fname)
             cur = con.execute(
-                "INSERT INTO operations (action, source, started_at, finished_at, tables, "
+                "INSERT INTO operations "
+                "(action, source, started_at, finished_at, tables, "
                 "summary) VALUES (?, ?, ?, ?, ?, ?)",
-                (tx.action, tx.source, tx.started_at, utcnow(),
-                 json.dumps([p[0] for p in plan]), dumps_summary(tx.summary)),
+                (
+                    tx.action,
+                    tx.source,
+                    tx.started_at,
+                    utcnow(),
+                    json.dumps([p[0] for p in plan]),
+                    dumps_summary(tx.summary),
+                ),
             )
             op_id = cur.lastrowid
             for name, fname, rows, version, crs in plan:
@@ -207,6 +223,8 @@ class FileWorkspace(Workspace):
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     if isinstance(frame, gpd.GeoDataFrame):
-        frame.to_parquet(path, index=False, compression="zstd", write_covering_bbox=False)
+        frame.to_parquet(
+            path, index=False, compression="zstd", write_covering_bbox=False
+        )
     else:
         frame.to_parquet(path, index=False, compression="zstd")

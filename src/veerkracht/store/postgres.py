@@ -100,7 +100,8 @@ class PostgresWorkspace(Workspace):
     def read(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
         with self.con.transaction():
             row = self.con.execute(
-                f"SELECT physical, crs, geometry_column, dtypes FROM {SCHEMA}.vk_tables "
+                "SELECT physical, crs, geometry_column, dtypes "
+                f"FROM {SCHEMA}.vk_tables "
                 "WHERE name = %s",
                 (name,),
             ).fetchone()
@@ -113,7 +114,8 @@ class PostgresWorkspace(Workspace):
             if unknown:
                 raise WorkspaceError(f"tabel {name!r} heeft geen kolom(men) {unknown}")
             select = ", ".join(
-                f"encode({_ident(c)}, 'hex')" if c == geom_col else _ident(c) for c in cols
+                f"encode({_ident(c)}, 'hex')" if c == geom_col else _ident(c)
+                for c in cols
             )
             buf = io.BytesIO()
             with self.con.cursor().copy(
@@ -135,10 +137,19 @@ class PostgresWorkspace(Workspace):
                 read_types[c] = "string"
             else:
                 read_types[c] = dt
-        frame = pd.read_csv(
-            buf, names=cols, header=None, dtype=read_types, parse_dates=dates or False,
-            na_values=[_NULL], keep_default_na=False,
-        ) if cols else pd.DataFrame()
+        frame = (
+            pd.read_csv(
+                buf,
+                names=cols,
+                header=None,
+                dtype=read_types,
+                parse_dates=dates or False,
+                na_values=[_NULL],
+                keep_default_na=False,
+            )
+            if cols
+            else pd.DataFrame()
+        )
         for c in cols:
             dt = dtypes[c]
             if c == geom_col:
@@ -146,13 +157,17 @@ class PostgresWorkspace(Workspace):
             if dt in ("object", "str"):
                 frame[c] = frame[c].astype(dt)
             elif dt in ("bool", "boolean"):
-                frame[c] = frame[c].map({"t": True, "f": False}).astype(
-                    "boolean" if dt == "boolean" else bool
+                frame[c] = (
+                    frame[c]
+                    .map({"t": True, "f": False})
+                    .astype("boolean" if dt == "boolean" else bool)
                 )
             elif dt.startswith("datetime64") and "UTC" in dt:
                 frame[c] = pd.to_datetime(frame[c], utc=True)
         if geom_col and geom_col in cols:
-            geoms = shapely.from_wkb(frame[geom_col].to_numpy(dtype=object, na_value=None))
+            geoms = shapely.from_wkb(
+                frame[geom_col].to_numpy(dtype=object, na_value=None)
+            )
             frame[geom_col] = gpd.GeoSeries(geoms, index=frame.index, crs=crs)
             frame = gpd.GeoDataFrame(frame, geometry=geom_col, crs=crs)
         return frame
@@ -163,22 +178,36 @@ class PostgresWorkspace(Workspace):
                 f"SELECT id, action, source, started_at, finished_at, tables, summary "
                 f"FROM {SCHEMA}.vk_operations ORDER BY id"
             ).fetchall()
-        return [OperationRecord(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6]) for r in rows]
+        return [
+            OperationRecord(r[0], r[1], r[2], r[3], r[4], tuple(r[5]), r[6])
+            for r in rows
+        ]
 
     def _commit(self, tx: Transaction) -> int:
         with self.con.transaction():
             self.con.execute(f"LOCK TABLE {SCHEMA}.vk_tables IN EXCLUSIVE MODE")
             current = dict(
-                self.con.execute(f"SELECT name, version FROM {SCHEMA}.vk_tables").fetchall()
+                self.con.execute(
+                    f"SELECT name, version FROM {SCHEMA}.vk_tables"
+                ).fetchall()
             )
             olds = dict(
-                self.con.execute(f"SELECT name, physical FROM {SCHEMA}.vk_tables").fetchall()
+                self.con.execute(
+                    f"SELECT name, physical FROM {SCHEMA}.vk_tables"
+                ).fetchall()
             )
             op_id = self.con.execute(
                 f"INSERT INTO {SCHEMA}.vk_operations (action, source, started_at, "
-                "finished_at, tables, summary) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-                (tx.action, tx.source, tx.started_at, utcnow(),
-                 json.dumps(list(tx.frames)), dumps_summary(tx.summary)),
+                "finished_at, tables, summary) "
+                "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                (
+                    tx.action,
+                    tx.source,
+                    tx.started_at,
+                    utcnow(),
+                    json.dumps(list(tx.frames)),
+                    dumps_summary(tx.summary),
+                ),
             ).fetchone()[0]
             for name, frame in tx.frames.items():
                 version = current.get(name, 0) + 1
@@ -194,15 +223,26 @@ class PostgresWorkspace(Workspace):
                     for c in frame.columns
                 ]
                 self.con.execute(
-                    f"INSERT INTO {SCHEMA}.vk_tables (name, physical, rows, version, crs, "
+                    f"INSERT INTO {SCHEMA}.vk_tables "
+                    "(name, physical, rows, version, crs, "
                     "geometry_column, dtypes, updated_at, operation_id) "
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
                     "ON CONFLICT (name) DO UPDATE SET physical = EXCLUDED.physical, "
-                    "rows = EXCLUDED.rows, version = EXCLUDED.version, crs = EXCLUDED.crs, "
-                    "geometry_column = EXCLUDED.geometry_column, dtypes = EXCLUDED.dtypes, "
-                    "updated_at = EXCLUDED.updated_at, operation_id = EXCLUDED.operation_id",
-                    (name, physical, len(frame), version, crs, geom_col,
-                     json.dumps(dtypes), utcnow(), op_id),
+                    "rows = EXCLUDED.rows, version = EXCLUDED.version, "
+                    "crs = EXCLUDED.crs, geometry_column = EXCLUDED.geometry_column, "
+                    "dtypes = EXCLUDED.dtypes, updated_at = EXCLUDED.updated_at, "
+                    "operation_id = EXCLUDED.operation_id",
+                    (
+                        name,
+                        physical,
+                        len(frame),
+                        version,
+                        crs,
+                        geom_col,
+                        json.dumps(dtypes),
+                        utcnow(),
+                        op_id,
+                    ),
                 )
                 if name in olds:
                     self.con.execute(f"DROP TABLE {SCHEMA}.{_ident(olds[name])}")
@@ -226,7 +266,13 @@ class PostgresWorkspace(Workspace):
             )
             out = out[list(frame.columns)]
         buf = io.StringIO()
-        out.to_csv(buf, index=False, header=False, na_rep=_NULL, date_format="%Y-%m-%dT%H:%M:%S.%f%z")
+        out.to_csv(
+            buf,
+            index=False,
+            header=False,
+            na_rep=_NULL,
+            date_format="%Y-%m-%dT%H:%M:%S.%f%z",
+        )
         cols = ", ".join(_ident(c) for c in frame.columns)
         with self.con.cursor().copy(
             f"COPY {SCHEMA}.{_ident(physical)} ({cols}) FROM STDIN "
