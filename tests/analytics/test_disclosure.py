@@ -381,8 +381,6 @@ def test_two_overlapping_hierarchies(cells):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="known limit (docs/privacy.md): a block and a street "
-                   "that partly overlap can still be differenced", strict=False)
 @settings(max_examples=300, deadline=None)
 @given(two_hierarchies())
 def test_two_hierarchies_resist_the_full_linear_attack(cells):
