@@ -10,10 +10,14 @@ UV=$(command -v uv 2>/dev/null || echo "python3 -m uv")
 export VEERKRACHT_TEST_PG_URL
 VEERKRACHT_TEST_PG_URL=$(bash scripts/pg-test-server.sh start)
 trap 'bash scripts/pg-test-server.sh stop' EXIT
-$UV run ruff check src tests bench
-$UV run pytest -n 2 -m "not slow and not browser" "$@"
+# Every stage runs, so one run reports every problem; the first failure
+# decides the exit status.
+failed=0
+$UV run ruff check src tests bench || failed=1
+$UV run pytest -n 2 -m "not slow and not browser" "$@" || failed=1
 # pytest exits 5 when a marker selects nothing; that is not a failure here,
-# because the first run above already had to execute tests.
+# because the run above already had to execute tests.
 status=0
 $UV run pytest -m "slow or browser" "$@" || status=$?
-if [ "$status" -ne 0 ] && [ "$status" -ne 5 ]; then exit "$status"; fi
+if [ "$status" -ne 0 ] && [ "$status" -ne 5 ]; then failed=1; fi
+exit "$failed"
