@@ -306,6 +306,7 @@ def _query_range(x, y, pop, val, row_ptr, y0, h, qx, qy, kr, start, stop,
     cd = np.empty(cap)
     ci = np.empty(cap, dtype=np.int64)
     sel = np.empty(cap, dtype=np.int64)
+    cb = np.empty(cap, dtype=np.int64)
     accv = np.zeros(c)
     cumv = np.zeros(c)
     kb = np.empty(nk, dtype=np.int64)
@@ -323,15 +324,12 @@ def _query_range(x, y, pop, val, row_ptr, y0, h, qx, qy, kr, start, stop,
             step = np.sqrt((px - lastx) ** 2 + (py - lasty) ** 2)
             # after a jump (a gap in the data) the old radius is only a guess
             rho = (rk + step) * (1.0 + 1e-9) + 1e-6 if step <= 0.5 * rk else rk
-        # ---- gather every location with d < rho into d^2 buckets (equal-area
-        # rings); grow rho until the gathered weight reaches kmax
+        # ---- gather every location with d < rho, then sort the candidates
+        # into d^2 buckets (equal-area rings); grow rho until the gathered
+        # weight reaches kmax
         while True:
             n = 0
-            got = 0.0
             r2 = rho * rho
-            scale = nb / r2
-            bpop[:] = 0.0
-            bval[:, :] = 0.0
             rlo = int(np.floor((py - rho - y0) / h))
             rhi = int(np.floor((py + rho - y0) / h))
             if rlo < 0:
@@ -365,22 +363,28 @@ def _query_range(x, y, pop, val, row_ptr, y0, h, qx, qy, kr, start, stop,
                     ni[:n] = ci[:n]
                     ci = ni
                     sel = np.empty(cap, dtype=np.int64)
+                    cb = np.empty(cap, dtype=np.int64)
+                # branch-free: store every one, keep it when inside the disc
                 for j in range(lo, hi):
                     ddx = x[j] - px
                     ddy = y[j] - py
                     d2 = ddx * ddx + ddy * ddy
-                    if d2 < r2:
-                        cd[n] = d2
-                        ci[n] = j
-                        n += 1
-                        bk = int(d2 * scale)
-                        if bk >= nb:
-                            bk = nb - 1
-                        pj = pop[j]
-                        got += pj
-                        bpop[bk] += pj
-                        for cc in range(c):
-                            bval[bk, cc] += val[j, cc]
+                    cd[n] = d2
+                    ci[n] = j
+                    n += d2 < r2
+            scale = nb / r2
+            bpop[:] = 0.0
+            bval[:, :] = 0.0
+            got = 0.0
+            for t in range(n):
+                bk = min(int(cd[t] * scale), nb - 1)
+                cb[t] = bk
+                j = ci[t]
+                pj = pop[j]
+                got += pj
+                bpop[bk] += pj
+                for cc in range(c):
+                    bval[bk, cc] += val[j, cc]
             if got >= kmax:
                 break
             if rho > _reach(px, py, xmin, xmax, ymin, ymax):
@@ -407,10 +411,7 @@ def _query_range(x, y, pop, val, row_ptr, y0, h, qx, qy, kr, start, stop,
         # members of those buckets only, sorted by d^2
         m = 0
         for t in range(n):
-            bk = int(cd[t] * scale)
-            if bk >= nb:
-                bk = nb - 1
-            if slot[bk] > 0:
+            if slot[cb[t]] > 0:
                 sel[m] = t
                 m += 1
         for ki in range(nk):
@@ -443,8 +444,7 @@ def _query_range(x, y, pop, val, row_ptr, y0, h, qx, qy, kr, start, stop,
                 for cc in range(c):
                     cumv[cc] += bval[bk, cc]
                 bk += 1
-            while u0 < m and int(cd[sel[u0]] * scale) < kb[ki] and \
-                    int(cd[sel[u0]] * scale) < nb - 1:
+            while u0 < m and cb[sel[u0]] < kb[ki]:
                 u0 += 1
             k = kr[ki]
             acc = cum
