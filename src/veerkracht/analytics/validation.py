@@ -173,7 +173,7 @@ def area_scores(areas: pd.DataFrame, proxies: Sequence[Proxy]) -> pd.DataFrame:
     ...                    "p_hh_li": [5.0, 10.0, 20.0]})
     >>> p = [Proxy("need_income", "pressure", 1.0, (Source("p_hh_li"),))]
     >>> area_scores(df, p)["pressure"].round(2).tolist()
-    [0.0, 0.29, 1.0]
+    [0.0, 0.33, 1.0]
     """
     out = pd.DataFrame({"regiocode": areas["regiocode"].to_numpy()}, index=areas.index)
     used: dict[str, list[str]] = {"pressure": [], "resilience": []}
