@@ -175,8 +175,15 @@ def knn_shares(
 
     # (d) collapse coinciding points: every dwelling at one coordinate has the
     # same neighbourhood, so search once per unique location and broadcast.
-    uniq, inverse = np.unique(xy, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    # (a lexsort and a row comparison: several times faster than np.unique
+    # with axis=0, which sorts the rows as opaque byte strings)
+    order = np.lexsort((xy[:, 1], xy[:, 0]))
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    np.any(xy[order[1:]] != xy[order[:-1]], axis=1, out=first[1:])
+    uniq = xy[order[first]]
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
     m = uniq.shape[0]
     upop = np.bincount(inverse, weights=pop, minlength=m)
     uval = np.zeros((m, c))
