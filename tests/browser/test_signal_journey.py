@@ -15,35 +15,24 @@ from tests.web.test_signals_fixtures import *  # noqa: E402,F403 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
-def phone():
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists("/usr/bin/chromium"):
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844},
-            is_mobile=True,
-            has_touch=True,
-            locale="nl-NL",
-        )
-        page = context.new_page()
-        yield page
-        context.close()
-        browser.close()
+def phone(chromium):
+    """A phone-sized page in the session's one Chromium (tests/browser/conftest.py).
+
+    Playwright's sync API allows one instance per thread, so every browser
+    test shares the session browser and opens its own context.
+    """
+    context = chromium.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        locale="nl-NL",
+    )
+    page = context.new_page()
+    yield page
+    context.close()
 
 
 def test_resident_reports_and_follows_on_a_phone(
