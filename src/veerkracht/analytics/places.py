@@ -41,7 +41,10 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 __all__ = [
+    "ADDRESS_COLUMNS",
     "BLOCK_LINK_DISTANCE",
+    "BUILDING_COLUMNS",
+    "BUURT_COLUMNS",
     "BUILDING_LINK_DISTANCE",
     "COINCIDE_TOLERANCE",
     "FOOTPRINT_TOUCH_TOLERANCE",
@@ -410,6 +413,25 @@ def _check_crs(frame: gpd.GeoDataFrame, what: str) -> None:
         raise ValueError(f"{what} must be in EPSG:28992 (RD New), got {frame.crs}")
 
 
+class _LazyPoints:
+    """Shapely points of the input coordinates, made only when indexed.
+
+    For addresses given as ``x``/``y`` columns: the rules work on the
+    coordinates, and a GEOS point per dwelling (about 140 bytes each) is only
+    made for the rows that need one (a spatial join, a single-member place,
+    the ``dwellings`` table), from exactly the coordinates given.
+    """
+
+    def __init__(self, xy: np.ndarray):
+        self.xy = xy
+
+    def __len__(self) -> int:
+        return len(self.xy)
+
+    def __getitem__(self, rows) -> np.ndarray:
+        return shapely.points(self.xy[rows])
+
+
 @dataclass
 class _Frame:
     """The dwellings as plain arrays, with what the rules need."""
@@ -424,7 +446,7 @@ class _Frame:
     xy: np.ndarray
     rank: np.ndarray
     street_code: np.ndarray  # gemeente + woonplaats + straat
-    points: np.ndarray  # shapely points of xy
+    points: np.ndarray | _LazyPoints  # shapely points of the input coordinates
 
     @property
     def n(self) -> int:
@@ -433,6 +455,12 @@ class _Frame:
 
 _USED_COLUMNS = ("address_id", "straat", "huisnummer", "huisletter", "postcode",
                  "woonplaats", "gemeente", "pand_id", "buurtcode")
+#: Every ``addresses`` column :func:`derive_places` reads (besides the points).
+ADDRESS_COLUMNS = (*_USED_COLUMNS, "is_dwelling")
+#: Every ``buildings`` and ``buurten`` column it reads (besides the geometry).
+BUILDING_COLUMNS = ("pand_id", "status")
+BUURT_COLUMNS = ("buurtcode", "buurtnaam", "wijkcode", "wijknaam", "gemeentecode",
+                 "gemeentenaam")
 
 
 def _take(series: pd.Series, idx: np.ndarray) -> pd.Series:
@@ -451,13 +479,24 @@ def _labels(names: tuple[str, ...], codes: np.ndarray) -> np.ndarray:
     return np.asarray(names, dtype=object)[codes]
 
 
-def _prepare(addresses: gpd.GeoDataFrame) -> tuple[pd.DataFrame, _Frame]:
+def _has_xy(addresses: pd.DataFrame) -> bool:
+    """Whether ``addresses`` gives its points as ``x``/``y`` columns."""
+    return (not isinstance(addresses, gpd.GeoDataFrame)
+            and {"x", "y"} <= set(addresses.columns))
+
+
+def _prepare(addresses: pd.DataFrame) -> tuple[pd.DataFrame, _Frame]:
     """The dwellings' columns in address_id order, and the arrays the rules use.
 
     Only the columns the rules read are copied, so that the input frame is
-    not duplicated (it dominates memory at national scale).
+    not duplicated (it dominates memory at national scale). Text columns may
+    be categoricals; they are read as the strings they stand for.
     """
-    _check_crs(addresses, "addresses")
+    xy_form = _has_xy(addresses)
+    if not xy_form:
+        if not isinstance(addresses, gpd.GeoDataFrame):
+            raise ValueError("addresses need a point geometry or x/y columns")
+        _check_crs(addresses, "addresses")
     missing = {"address_id", "straat", "huisnummer"} - set(addresses.columns)
     if missing:
         raise ValueError(f"addresses lack columns {sorted(missing)}")
@@ -478,11 +517,20 @@ def _prepare(addresses: gpd.GeoDataFrame) -> tuple[pd.DataFrame, _Frame]:
         c: (_str(_take(addresses[c], idx)) if c != "huisnummer"
             else _take(addresses[c], idx))
         for c in _USED_COLUMNS if c in addresses.columns})
-    geoms = np.asarray(addresses.geometry.values.take(idx))
-    if len(dw) and (shapely.is_missing(geoms) | shapely.is_empty(geoms)).any():
-        raise ValueError("every dwelling needs a point")
-    if len(dw) and (shapely.get_type_id(geoms) != 0).any():
-        raise ValueError("every dwelling needs a point geometry")
+    if xy_form:
+        xy = np.column_stack([
+            addresses[c].to_numpy(dtype=np.float64, na_value=np.nan)[idx]
+            for c in ("x", "y")]) if len(idx) else np.empty((0, 2))
+        if not np.isfinite(xy).all():
+            raise ValueError("every dwelling needs a point")
+        geoms = _LazyPoints(xy)
+    else:
+        geoms = np.asarray(addresses.geometry.values.take(idx))
+        if len(dw) and (shapely.is_missing(geoms) | shapely.is_empty(geoms)).any():
+            raise ValueError("every dwelling needs a point")
+        if len(dw) and (shapely.get_type_id(geoms) != 0).any():
+            raise ValueError("every dwelling needs a point geometry")
+        xy = shapely.get_coordinates(geoms)
 
     def col(name: str) -> pd.Series:
         if name in dw.columns:
@@ -492,7 +540,6 @@ def _prepare(addresses: gpd.GeoDataFrame) -> tuple[pd.DataFrame, _Frame]:
     gemeente = col("gemeente")
     woonplaats = col("woonplaats").fillna(gemeente)
     straat = col("straat")
-    xy = shapely.get_coordinates(geoms)
     frame = _Frame(
         address_id=dw["address_id"],
         straat=straat,
@@ -810,7 +857,7 @@ def _block_geometry(codes: np.ndarray, nk: int, b_codes: np.ndarray,
 
 
 def derive_places(
-    addresses: gpd.GeoDataFrame,
+    addresses: gpd.GeoDataFrame | pd.DataFrame,
     buildings: gpd.GeoDataFrame | None = None,
     buurten: gpd.GeoDataFrame | None = None,
     overrides: pd.DataFrame | None = None,
@@ -819,10 +866,17 @@ def derive_places(
 
     Parameters
     ----------
-    addresses : geopandas.GeoDataFrame
+    addresses : geopandas.GeoDataFrame or pandas.DataFrame
         The ``addresses`` table (docs/architecture.md), points in EPSG:28992.
         Only rows with ``is_dwelling`` (all rows when the column is absent)
-        become dwellings.
+        become dwellings. Read are ``address_id``, ``straat``, ``huisnummer``
+        and, when present, ``huisletter``, ``postcode``, ``woonplaats``,
+        ``gemeente``, ``pand_id``, ``buurtcode`` and ``is_dwelling``
+        (:data:`ADDRESS_COLUMNS`); text columns may be categoricals. The
+        points are either the geometry of a GeoDataFrame or, in a plain
+        DataFrame, float columns ``x`` and ``y`` in RD New metres (the compact
+        form ``veerkracht.jobs.places`` reads; no point objects per address).
+        Both forms give identical results.
     buildings : geopandas.GeoDataFrame, optional
         BAG panden (``pand_id``, ``status``, footprint). Dwellings without a
         ``pand_id`` are placed in the in-use footprint that contains them.
@@ -954,7 +1008,7 @@ def derive_places(
         "buurtcode": buurtcode.astype("str"),
         "wijkcode": wijkcode.astype("str"),
         "gemeentecode": gemeentecode.astype("str"),
-    }, geometry=gpd.array.from_shapely(pts, crs=_RD))
+    }, geometry=gpd.array.from_shapely(np.asarray(pts[:]), crs=_RD))
     # Each level's pieces are dropped once its table exists: at national
     # scale the names and ids of entrances alone take gigabytes.
     levels = {}
