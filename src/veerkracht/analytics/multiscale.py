@@ -271,11 +271,16 @@ def _query(index: _StripIndex, q: np.ndarray, k_reached: np.ndarray,
     out = np.empty((nq, k_reached.shape[0], index.val.shape[1]))
     old = numba.get_num_threads()
     numba.set_num_threads(max(1, min(workers, numba.config.NUMBA_NUM_THREADS)))
+    # hand the chunks out one at a time (dynamic scheduling): on a shared
+    # machine one thread may be slowed down, and a static split would then
+    # leave the other idle at the end
+    old_chunk = numba.set_parallel_chunksize(1)
     try:
         _query_chunks(index.x, index.y, index.pop, index.val, index.row_ptr,
                       index.y0, index.h, q[:, 0].copy(), q[:, 1].copy(),
                       k_reached, bounds, out)
     finally:
+        numba.set_parallel_chunksize(old_chunk)
         numba.set_num_threads(old)
     return out
 
