@@ -149,8 +149,11 @@ def _compact_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
               and not shapely.has_z(geoms).any())
     if not points:
         return addresses
-    x, y = shapely.get_x(geoms), shapely.get_y(geoms)
-    del geoms
+    has = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    x[has], y[has] = shapely.get_x(geoms[has]), shapely.get_y(geoms[has])
+    del geoms, has
     frame = pd.DataFrame(addresses.drop(columns=addresses.geometry.name))
     frame["x"] = x
     frame["y"] = y
