@@ -123,6 +123,14 @@ class PlaceSet:
 
 def _str(values: pd.Series | np.ndarray | list) -> pd.Series:
     """A pandas ``str`` Series with NA for missing and for blank strings."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        # clean the categories once and take them in Arrow: casting the
+        # categorical itself would make a Python string object per row
+        codes = values.cat.codes.to_numpy()
+        cats = _str(pd.Series(values.cat.categories, dtype="str"))
+        if not len(cats):
+            return pd.Series(pd.NA, index=range(len(codes)), dtype="str")
+        return _take(cats, np.maximum(codes, 0)).mask(codes < 0)
     s = pd.Series(values, dtype="str") if not isinstance(values, pd.Series) else values
     s = s.astype("str").reset_index(drop=True)
     s = s.str.strip()
@@ -949,6 +957,10 @@ def derive_places(
 
     # geometry
     xy = f.xy
+    if isinstance(f.points, _LazyPoints):
+        # from here on every dwelling needs its point (the dwellings table, the
+        # single-member places): make them once, so that all tables share them
+        f.points = f.points[:]
     pts = f.points
     e_geom = _mean_points(xy, e_codes, len(e_ids), pts)
     b_geom = _hulls(xy, b_codes, len(b_ids), pts)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from veerkracht.analytics.places import (
@@ -184,6 +185,9 @@ def read_inputs(ws: Workspace) -> tuple[pd.DataFrame, pd.DataFrame | None,
                if ws.has("buurten") else None)
     overrides = (_read_columns(ws, "stock", _STOCK_COLUMNS)
                  if ws.has("stock") else None)
+    # the whole-column Arrow buffers of the read are gone: give their memory
+    # back instead of keeping it in Arrow's pool through the derivation
+    pa.default_memory_pool().release_unused()
     return addresses, buildings, buurten, overrides
 
 
