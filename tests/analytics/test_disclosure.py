@@ -381,8 +381,6 @@ def test_two_overlapping_hierarchies(cells):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="known limit (docs/privacy.md): a block and a street "
-                   "that partly overlap can still be differenced", strict=False)
 @settings(max_examples=300, deadline=None)
 @given(two_hierarchies())
 def test_two_hierarchies_resist_the_full_linear_attack(cells):
@@ -390,13 +388,11 @@ def test_two_hierarchies_resist_the_full_linear_attack(cells):
     assert _determined_hidden(cells, out["suppressed"].to_numpy(), ("pa", "pb")) == []
 
 
-@pytest.mark.xfail(reason="known limit (docs/privacy.md): partly overlapping block "
-                   "and street", strict=True)
 def test_partly_overlapping_block_and_street_fixed_case():
     # b1 = e1 + e2 and B are published; s0 = e1 and s1 = e0 + e2 are hidden.
     # B = s0 + s1 = e0 + e1 + e2 and b1 = e1 + e2 give e0 = B - b1 = 28
-    # households, although e0 is hidden (the empty block b2 makes the block
-    # side look like two hidden units).
+    # households unless more is hidden (the empty block b2 makes the block
+    # side look like two hidden units to the per-parent rule).
     cells = pd.DataFrame({
         "cell_id": ["e0", "e1", "e2", "b0", "b1", "b2", "s0", "s1", "B"],
         "pa": ["b0", "b1", "b1", "B", "B", "B", None, None, None],
@@ -406,3 +402,36 @@ def test_partly_overlapping_block_and_street_fixed_case():
     })
     out = suppress_hierarchy(cells, parent_columns=("pa", "pb"))
     assert _determined_hidden(cells, out["suppressed"].to_numpy(), ("pa", "pb")) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 400))
+def test_bridge_audit_agrees_with_the_exact_rank_test(seed, size):
+    """The graph audit finds exactly the cells the SVD of the equations fixes."""
+    from veerkracht.analytics.disclosure import _exposed, _memberships
+
+    rng = np.random.default_rng(seed)
+    ne = size
+    nbu, nbl, ns = rng.integers(1, ne + 1), rng.integers(1, ne + 1), rng.integers(1, 9)
+    n = ne + nbu + nbl + ns + 1
+    pa, pb = -np.ones(n, int), -np.ones(n, int)
+    pa[:ne] = ne + rng.integers(0, nbu, ne)
+    pb[:ne] = ne + nbu + nbl + rng.integers(0, ns, ne)
+    pa[ne:ne + nbu] = ne + nbu + rng.integers(0, nbl, nbu)
+    if rng.random() < 0.5:  # a common root above blocks and streets
+        pa[ne + nbu:ne + nbu + nbl] = n - 1
+        pb[ne + nbu + nbl:n - 1] = n - 1
+    real = [(pa, rng.random(n) < 0.15), (pb, rng.random(n) < 0.15)]
+    hidden = rng.random(n) < rng.uniform(0.3, 1.0)
+    rows, cells, coef, res = _memberships(real, n)
+    k = hidden[cells] & ~res
+    expected = np.zeros(n, dtype=bool)
+    if k.any():
+        ur, ri = np.unique(rows[k], return_inverse=True)
+        a = np.zeros((ur.size, n))
+        np.add.at(a, (ri, cells[k]), coef[k])
+        _, s, vt = np.linalg.svd(a)
+        null = vt[int((s > 1e-9).sum()):]
+        expected = np.all(np.abs(null) < 1e-9, axis=0) & np.isin(np.arange(n),
+                                                                  cells[k])
+    assert (_exposed(real, hidden, n) == expected).all()

@@ -212,6 +212,234 @@ def nested_parents(positions: Sequence[np.ndarray], den0: np.ndarray
     return virtual
 
 
+def _parent_rules(structure, hidden, reason, den0, num0, plain: bool, t: int,
+                  n: int) -> None:
+    """Rule 3 per parent (in place): repeat until no parent reveals a hidden part."""
+    changed = True
+    while changed:
+        changed = False
+        for ch, p, rnum, rden, has_res, n_child in structure:
+            hid_ch = hidden[ch]
+            n_hid = np.bincount(p[hid_ch], minlength=n)
+            n_vis = n_child - n_hid
+            h_den = np.bincount(p[hid_ch], weights=den0[ch][hid_ch], minlength=n) + rden
+            h_num = np.bincount(p[hid_ch], weights=num0[ch][hid_ch], minlength=n) + rnum
+            units = n_hid + has_res
+            unsafe = ~primary_safe(None if plain else h_num, h_den, t)
+            single = (n_hid == 1) & ~has_res
+            relevant = (n_child > 0) & (~hidden | (n_vis > 0))
+            bad = relevant & (
+                (hidden & (units == 0)) | ((units >= 1) & (unsafe | single)))
+            if not bad.any():
+                continue
+            changed = True
+            # hide the smallest visible child of every bad parent
+            cand = ~hid_ch & bad[p]
+            c_idx, c_par = ch[cand], p[cand]
+            if c_idx.size:
+                order = np.lexsort((c_idx, den0[c_idx], c_par))
+                c_idx, c_par = c_idx[order], c_par[order]
+                first = np.r_[True, c_par[1:] != c_par[:-1]]
+                pick = c_idx[first]
+                hidden[pick] = True
+                reason[pick] = "secondary"
+            # a published parent whose children are all hidden and that would
+            # reveal one of them is hidden itself (only across hierarchies)
+            no_vis = bad & (n_vis == 0) & ~hidden
+            if no_vis.any():
+                hidden[no_vis] = True
+                reason[no_vis] = "secondary"
+
+
+def _memberships(real, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                         np.ndarray]:
+    """Every (equation, cell, coefficient, equation has residual) of the attack.
+
+    Equation ``h * n + P`` is ``P - sum(children of P in hierarchy h) -
+    residual = 0``. Its coefficients are multiplied by ``(-1) ** h`` so that a
+    cell in two equations of a two-hierarchy tree has one +1 and one -1 (an
+    edge of a directed graph).
+    """
+    rows, cells, coef, res = [], [], [], []
+    for h, (pos, has_res) in enumerate(real):
+        sign = 1.0 if h % 2 == 0 else -1.0
+        ch = np.flatnonzero(pos >= 0)
+        par = np.unique(pos[ch])
+        rows += [h * n + pos[ch], h * n + par]
+        cells += [ch, par]
+        coef += [np.full(ch.size, -sign), np.full(par.size, sign)]
+        res += [has_res[pos[ch]], has_res[par]]
+    if not rows:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, np.zeros(0), np.zeros(0, dtype=bool)
+    return (np.concatenate(rows).astype(np.int64), np.concatenate(cells),
+            np.concatenate(coef), np.concatenate(res))
+
+
+def _exposed(real, hidden: np.ndarray, n: int) -> np.ndarray:
+    """Hidden cells whose value follows exactly from the published cells.
+
+    The attacker knows every published cell, the hierarchies and which
+    parents have a residual, and solves all equations ``parent = sum(children)
+    + residual`` at once. A residual occurs in one equation only, so an
+    equation with a residual can never help to isolate a cell and is left
+    out. Over the hidden cells the remaining equations form a matrix ``A``;
+    hidden cell ``j`` is determined iff the unit vector ``e_j`` lies in the
+    row space of ``A``.
+
+    When every hidden cell occurs in at most two equations with opposite
+    (sign-adjusted) coefficients, ``A`` is the incidence matrix of a graph:
+    equations are vertices, hidden cells edges, and a cell in one equation
+    only is an edge to a *ground* vertex standing for all equations left out.
+    The row space is then the cut space, and ``e_j`` lies in it iff edge
+    ``j`` is a bridge. Bridges are found with a spanning forest: a tree edge
+    is a bridge iff no non-tree edge closes a cycle over it, tested by
+    XOR-ing a random 64-bit label of every non-tree edge into both its ends
+    and summing labels over subtrees (a zero sum by chance can only add
+    suppression). Connected parts that are not a graph (a cell in three
+    equations, such as a buurt under two hierarchies) are tested exactly by
+    the singular value decomposition of their own matrix.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+    out = np.zeros(n, dtype=bool)
+    rows, cells, coef, res = _memberships(real, n)
+    keep = hidden[cells] & ~res
+    rows, cells, coef = rows[keep], cells[keep], coef[keep]
+    if rows.size == 0:
+        return out
+    urow, rid = np.unique(rows, return_inverse=True)
+    ucol, cid = np.unique(cells, return_inverse=True)
+    n_r, n_c = urow.size, ucol.size
+    k = np.bincount(cid, minlength=n_c)
+    plus = np.bincount(cid, weights=coef > 0, minlength=n_c)
+    graphic = (k == 1) | ((k == 2) & (plus == 1))
+    # parts of equations and cells connected without the ground vertex
+    adj = coo_matrix((np.ones(rid.size), (rid, n_r + cid)),
+                     shape=(n_r + n_c, n_r + n_c))
+    _, comp = connected_components(adj, directed=False)
+    dense_comp = np.zeros(comp.max() + 1, dtype=bool)
+    dense_comp[comp[n_r + np.flatnonzero(~graphic)]] = True
+    for c in np.flatnonzero(dense_comp):
+        in_c = dense_comp[comp[n_r + cid]] & (comp[n_r + cid] == c)
+        r_ids, r_loc = np.unique(rid[in_c], return_inverse=True)
+        c_ids, c_loc = np.unique(cid[in_c], return_inverse=True)
+        a = np.zeros((r_ids.size, c_ids.size))
+        np.add.at(a, (r_loc, c_loc), coef[in_c])
+        _, s, vt = np.linalg.svd(a)
+        null = vt[int((s > 1e-9 * max(1.0, s.max(initial=0))).sum()):]
+        det = np.all(np.abs(null) < 1e-9, axis=0) if null.size else np.ones(
+            c_ids.size, dtype=bool)
+        out[ucol[c_ids[det]]] = True
+    # the graph part: vertices 0..n_r-1 equations, n_r ground, n_r + 1 root
+    on = ~dense_comp[comp[n_r + cid]]
+    e_of = np.flatnonzero(graphic & ~dense_comp[comp[n_r + np.arange(n_c)]])
+    if e_of.size == 0:
+        return out
+    first_end = np.full(n_c, -1, dtype=np.int64)
+    second_end = np.full(n_c, n_r, dtype=np.int64)  # ground by default
+    order = np.lexsort((-coef[on], cid[on]))
+    cc, rr = cid[on][order], rid[on][order]
+    head = np.r_[True, cc[1:] != cc[:-1]]
+    first_end[cc[head]] = rr[head]
+    second_end[cc[~head]] = rr[~head]
+    u, v = first_end[e_of], second_end[e_of]
+    n_v, root = n_r + 2, n_r + 1
+    g = coo_matrix((np.ones(u.size), (u, v)), shape=(n_v, n_v)).tocsr()
+    _, gcomp = connected_components(g, directed=False)
+    reps = np.unique(gcomp, return_index=True)[1]
+    g = coo_matrix((np.ones(u.size + reps.size),
+                    (np.r_[u, np.full(reps.size, root)], np.r_[v, reps])),
+                   shape=(n_v, n_v)).tocsr()
+    bfs, pred = breadth_first_order(g, root, directed=False,
+                                    return_predecessors=True)
+    # the tree edge into each vertex: the first cell joining it to its parent
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    key = lo * n_v + hi
+    korder = np.argsort(key, kind="stable")
+    kept = key[korder]
+    child = bfs[1:].astype(np.int64)
+    par = pred[child].astype(np.int64)
+    real_tree = par != root
+    child, par = child[real_tree], par[real_tree]
+    tkey = np.minimum(child, par) * n_v + np.maximum(child, par)
+    tree_edge = korder[np.searchsorted(kept, tkey)]
+    is_tree = np.zeros(u.size, dtype=bool)
+    is_tree[tree_edge] = True
+    labels = np.random.default_rng(20200205).integers(
+        1, np.iinfo(np.int64).max, size=u.size, dtype=np.int64).astype(np.uint64)
+    labels[is_tree | (u == v)] = 0
+    acc = np.zeros(n_v, dtype=np.uint64)
+    np.bitwise_xor.at(acc, u, labels)
+    np.bitwise_xor.at(acc, v, labels)
+    anc = np.where(pred < 0, root, pred)  # pointer doubling: depth below root
+    depth = (np.arange(n_v) != root).astype(np.int64)
+    while (anc != root).any():
+        depth = depth + depth[anc]
+        anc = anc[anc]
+    by_depth = child[np.argsort(-depth[child], kind="stable")]
+    d_sorted = depth[by_depth]
+    cuts = np.flatnonzero(np.r_[True, d_sorted[1:] != d_sorted[:-1], True])
+    for a_, b_ in zip(cuts[:-1], cuts[1:], strict=False):
+        level = by_depth[a_:b_]
+        np.bitwise_xor.at(acc, pred[level], acc[level])
+    bridge = tree_edge[acc[child] == 0]
+    out[ucol[e_of[bridge]]] = True
+    return out
+
+
+def _repair(real, hidden: np.ndarray, exposed: np.ndarray, den0: np.ndarray,
+            n: int) -> np.ndarray:
+    """Cells to hide so that the exposed cells lose their exact value.
+
+    For each exposed cell, the published cell with the fewest households
+    among the members of the equations it is in (parent or siblings); if all
+    of those are hidden, the search widens to the equations of the hidden
+    members, and so on.
+    """
+    rows, cells, _, _ = _memberships(real, n)
+    vis = ~hidden[cells]
+    order = np.lexsort((cells[vis], den0[cells[vis]], rows[vis]))
+    vr, vc = rows[vis][order], cells[vis][order]
+    head = np.r_[True, vr[1:] != vr[:-1]] if vr.size else np.zeros(0, bool)
+    best_row, best_cell = vr[head], vc[head]
+    morder = np.argsort(cells, kind="stable")
+    m_cells, m_rows = cells[morder], rows[morder]
+    rorder = np.argsort(rows, kind="stable")
+    r_rows, r_cells = rows[rorder], cells[rorder]
+
+    def best_of(row_set: np.ndarray) -> int:
+        i = np.searchsorted(best_row, row_set)
+        i = i[(i < best_row.size)]
+        i = i[np.isin(best_row[i], row_set)]
+        if i.size == 0:
+            return -1
+        cand = best_cell[i]
+        return int(cand[np.lexsort((cand, den0[cand]))[0]])
+
+    picks = []
+    for j in np.flatnonzero(exposed):
+        row_set = m_rows[np.searchsorted(m_cells, j, "left"):
+                         np.searchsorted(m_cells, j, "right")]
+        seen_rows = set()
+        pick = best_of(row_set)
+        while pick < 0 and row_set.size:
+            seen_rows.update(row_set.tolist())
+            members = np.concatenate([
+                r_cells[np.searchsorted(r_rows, r, "left"):
+                        np.searchsorted(r_rows, r, "right")] for r in row_set])
+            nxt = np.concatenate([
+                m_rows[np.searchsorted(m_cells, c, "left"):
+                       np.searchsorted(m_cells, c, "right")]
+                for c in np.unique(members)])
+            row_set = np.setdiff1d(nxt, np.fromiter(seen_rows, np.int64))
+            pick = best_of(row_set)
+        if pick >= 0:
+            picks.append(pick)
+    return np.unique(np.asarray(picks, dtype=np.int64))
+
+
 def suppress_hierarchy(
     cells: pd.DataFrame,
     parent_columns: Sequence[str] = ("parent_id",),
@@ -288,40 +516,22 @@ def suppress_hierarchy(
         structure.append((ch, p, res_num * has_res, res_den * has_res, has_res,
                           n_child))
 
-    changed = True
-    while changed:
-        changed = False
-        for ch, p, rnum, rden, has_res, n_child in structure:
-            hid_ch = hidden[ch]
-            n_hid = np.bincount(p[hid_ch], minlength=n)
-            n_vis = n_child - n_hid
-            h_den = np.bincount(p[hid_ch], weights=den0[ch][hid_ch], minlength=n) + rden
-            h_num = np.bincount(p[hid_ch], weights=num0[ch][hid_ch], minlength=n) + rnum
-            units = n_hid + has_res
-            unsafe = ~primary_safe(None if num is None else h_num, h_den, t)
-            single = (n_hid == 1) & ~has_res
-            relevant = (n_child > 0) & (~hidden | (n_vis > 0))
-            bad = relevant & (
-                (hidden & (units == 0)) | ((units >= 1) & (unsafe | single)))
-            if not bad.any():
-                continue
-            changed = True
-            # hide the smallest visible child of every bad parent
-            cand = ~hid_ch & bad[p]
-            c_idx, c_par = ch[cand], p[cand]
-            if c_idx.size:
-                order = np.lexsort((c_idx, den0[c_idx], c_par))
-                c_idx, c_par = c_idx[order], c_par[order]
-                first = np.r_[True, c_par[1:] != c_par[:-1]]
-                pick = c_idx[first]
-                hidden[pick] = True
-                reason[pick] = "secondary"
-            # a published parent whose children are all hidden and that would
-            # reveal one of them is hidden itself (only across hierarchies)
-            no_vis = bad & (n_vis == 0) & ~hidden
-            if no_vis.any():
-                hidden[no_vis] = True
-                reason[no_vis] = "secondary"
+    n_real = min(len(parent_columns), len(positions))
+    real = [(pos, structure[i][4]) for i, pos in enumerate(positions[:n_real])
+            if not parent_columns[i].startswith("nested_")]
+    worth = (den0 > 0) | (num0 > 0)  # a place without households reveals nothing
+    for _ in range(n + 1):
+        _parent_rules(structure, hidden, reason, den0, num0, num is None, t, n)
+        exposed = _exposed(real, hidden, n) & worth
+        if not exposed.any():
+            break
+        pick = _repair(real, hidden, exposed, den0, n)
+        pick = pick[~hidden[pick]]
+        if pick.size == 0:  # cannot happen: a group with exposed cells has a
+            # published member (else its zero right-hand sides fix nothing)
+            raise RuntimeError("disclosure audit made no progress")
+        hidden[pick] = True
+        reason[pick] = "secondary"
     out = cells.copy()
     out["suppressed"] = hidden
     out["suppression"] = pd.Series(reason, index=cells.index, dtype="str")
