@@ -16,7 +16,10 @@ Rules (DESIGN.md section 6, docs/privacy.md):
    hidden part sums below the threshold in numerator, denominator or
    complement, the smallest visible child is hidden as well. A hidden
    parent whose children are all visible (it would be their sum) gets one
-   child hidden too. This repeats until nothing changes.
+   child hidden too. This repeats until nothing changes. Then an audit
+   solves all published equations at once (:func:`_exposed`) and hides
+   more until no suppressed cell is determined by them, partly overlapping
+   blocks and streets included.
 4. **Bands only below 10 dwellings.** A place with fewer than
    ``min_dwellings`` (10) dwellings, or fewer than ``min_count`` households,
    shows only its balance class band, no numbers (``visibility =
