@@ -330,10 +330,15 @@ def _exposed(real, hidden: np.ndarray, n: int) -> np.ndarray:
         c_ids, c_loc = np.unique(cid[in_c], return_inverse=True)
         a = np.zeros((r_ids.size, c_ids.size))
         np.add.at(a, (r_loc, c_loc), coef[in_c])
-        _, s, vt = np.linalg.svd(a)
-        null = vt[int((s > 1e-9 * max(1.0, s.max(initial=0))).sum()):]
-        det = np.all(np.abs(null) < 1e-9, axis=0) if null.size else np.ones(
-            c_ids.size, dtype=bool)
+        # e_j lies in the row space iff its projection onto an orthonormal
+        # basis of that space (the leading right singular vectors) has norm 1.
+        # The economic SVD gives that basis without the full c x c V, which
+        # for a few thousand cells is the difference between seconds and a
+        # fraction of one.
+        _, s, vt = np.linalg.svd(a, full_matrices=False)
+        rank = int((s > 1e-9 * max(1.0, s.max(initial=0))).sum())
+        reach = np.einsum("ij,ij->j", vt[:rank], vt[:rank])
+        det = reach > 1 - 1e-9
         out[ucol[c_ids[det]]] = True
     # the graph part: vertices 0..n_r-1 equations, n_r ground, n_r + 1 root
     on = ~dense_comp[comp[n_r + cid]]

@@ -15,6 +15,7 @@ returns one level.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -345,6 +346,14 @@ def _class_counts(protected: pd.DataFrame, spec: ModelSpec) -> dict:
     return out
 
 
+# Disclosure control protects a whole period at once (secondary suppression
+# and the cross-hierarchy audit look at every level together); the result is
+# the same for every level asked for, so it is kept per results version,
+# period, model and rules instead of being recomputed for each level.
+_PROTECTED: dict[tuple, pd.DataFrame] = {}
+_PROTECTED_LOCK = threading.Lock()
+
+
 def results_for_export(ws: Workspace, level: str, period: str | None = None,
                        model_version: str | None = None,
                        rules: DisclosureRules | None = None) -> pd.DataFrame:
@@ -389,7 +398,15 @@ def results_for_export(ws: Workspace, level: str, period: str | None = None,
     other = [c for c in res.columns if c.startswith(("p_", "ind_", "count_"))
              and res[c].isna().all()]  # columns of other model versions
     res = res.drop(columns=other)
-    protected = protect_place_results(res, rules)
+    key = (str(ws.location), ws.info("results").version, str(period),
+           str(model_version), rules or DisclosureRules())
+    with _PROTECTED_LOCK:
+        protected = _PROTECTED.get(key)
+        if protected is None:
+            protected = protect_place_results(res, rules)
+            _PROTECTED[key] = protected
+            while len(_PROTECTED) > 4:
+                _PROTECTED.pop(next(iter(_PROTECTED)))
     rows = protected[protected["level"] == level]
     p_cols = [c for c in rows.columns if c.startswith("p_")]
     cols = [c for c in EXPORT_COLUMNS if c in rows.columns] + p_cols
