@@ -301,8 +301,9 @@ def _exposed(real, hidden: np.ndarray, n: int) -> np.ndarray:
     and summing labels over subtrees (a zero sum by chance can only add
     suppression). Connected parts that are not a graph (a cell in three
     equations, such as a buurt under two hierarchies) are tested exactly by
-    the singular value decomposition of their own matrix.
+    a rank-revealing QR decomposition of their own matrix.
     """
+    import scipy.linalg
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import breadth_first_order, connected_components
 
@@ -331,13 +332,15 @@ def _exposed(real, hidden: np.ndarray, n: int) -> np.ndarray:
         a = np.zeros((r_ids.size, c_ids.size))
         np.add.at(a, (r_loc, c_loc), coef[in_c])
         # e_j lies in the row space iff its projection onto an orthonormal
-        # basis of that space (the leading right singular vectors) has norm 1.
-        # The economic SVD gives that basis without the full c x c V, which
-        # for a few thousand cells is the difference between seconds and a
-        # fraction of one.
-        _, s, vt = np.linalg.svd(a, full_matrices=False)
-        rank = int((s > 1e-9 * max(1.0, s.max(initial=0))).sum())
-        reach = np.einsum("ij,ij->j", vt[:rank], vt[:rank])
+        # basis of that space has norm 1. A column-pivoted (rank-revealing)
+        # QR of A^T gives that basis: the first `rank` columns of Q. It is
+        # about three times cheaper than an SVD for the few thousand cells of
+        # a city's largest component; the tests check it against an exact
+        # SVD rank test.
+        q, r, _ = scipy.linalg.qr(a.T, mode="economic", pivoting=True)
+        diag = np.abs(np.diag(r))
+        rank = int((diag > 1e-9 * max(1.0, diag.max(initial=0))).sum())
+        reach = np.einsum("ij,ij->j", q[:, :rank].T, q[:, :rank].T)
         det = reach > 1 - 1e-9
         out[ucol[c_ids[det]]] = True
     # the graph part: vertices 0..n_r-1 equations, n_r ground, n_r + 1 root
