@@ -112,3 +112,11 @@ def test_file_workspace_leaves_no_stray_files(tmp_path):
             tx.put("t", pd.DataFrame({"i": [i]}))
     files = sorted(p.name for p in (tmp_path / "ws" / "tables").iterdir())
     assert files == ["t-3.parquet"]
+
+
+def test_columns_lists_a_table_without_reading_it(workspace):
+    with workspace.transaction("test") as tx:
+        tx.put("addresses", _points())
+    assert workspace.columns("addresses") == list(_points().columns)
+    with pytest.raises(WorkspaceError, match="bestaat niet"):
+        workspace.columns("nothing")

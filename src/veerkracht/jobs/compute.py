@@ -93,11 +93,8 @@ def _read(ws: Workspace, name: str, columns=None) -> pd.DataFrame | None:
     """
     if not ws.has(name):
         return None
-    if columns is not None:
-        try:
-            return ws.read(name, columns=list(columns))
-        except Exception:  # noqa: BLE001 - a missing column: read everything
-            pass
+    if columns is not None and set(columns) <= set(ws.columns(name)):
+        return ws.read(name, columns=list(columns))
     return ws.read(name)
 
 

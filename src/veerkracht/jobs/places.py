@@ -116,16 +116,9 @@ def run_places(ws: Workspace, progress: Progress = None) -> PlaceSet:
 
 def _read_columns(ws: Workspace, name: str,
                   wanted: tuple[str, ...]) -> pd.DataFrame:
-    """The columns of ``wanted`` that table ``name`` has (others are not read).
-
-    The workspace has no schema query: ask for all of them, and when one is
-    missing (an older or hand-made table) read the table whole and select.
-    """
-    try:
-        return ws.read(name, columns=list(wanted))
-    except Exception:  # noqa: BLE001 - a missing column; the backends differ
-        frame = ws.read(name)
-        return frame[[c for c in frame.columns if c in wanted]]
+    """The columns of ``wanted`` that table ``name`` has (others are not read)."""
+    present = set(ws.columns(name))
+    return ws.read(name, columns=[c for c in wanted if c in present])
 
 
 def _compact_addresses(addresses: pd.DataFrame) -> pd.DataFrame:

@@ -108,6 +108,10 @@ class Workspace(abc.ABC):
         )
 
     @abc.abstractmethod
+    def columns(self, name: str) -> list[str]:
+        """The column names of a table, in order, without reading its rows."""
+
+    @abc.abstractmethod
     def read(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Read a whole table (a GeoDataFrame when it has geometry)."""
 

@@ -106,6 +106,9 @@ class FileWorkspace(Workspace):
             self.info(name)  # raises the friendly error
         return self.path / "tables" / row[0]
 
+    def columns(self, name: str) -> list[str]:
+        return list(pq.read_schema(self._file_of(name)).names)
+
     def read(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
         file = self._file_of(name)
         meta = pq.read_metadata(file).metadata or {}

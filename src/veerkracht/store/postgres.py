@@ -97,6 +97,15 @@ class PostgresWorkspace(Workspace):
             ).fetchall()
         return [TableInfo(*r) for r in rows]
 
+    def columns(self, name: str) -> list[str]:
+        with self.con.transaction():
+            row = self.con.execute(
+                f"SELECT dtypes FROM {SCHEMA}.vk_tables WHERE name = %s", (name,)
+            ).fetchone()
+        if row is None:
+            self.info(name)  # raises the friendly error
+        return [c for c, _ in row[0]]
+
     def read(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
         with self.con.transaction():
             row = self.con.execute(
