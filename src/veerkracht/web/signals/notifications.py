@@ -27,7 +27,7 @@ def follow_path(signal) -> str:
 def _link(signal, follow_url) -> str:
     if follow_url is not None:
         return follow_url(signal)
-    base = getattr(settings, "VEERKRACHT_SITE_URL", "").rstrip("/")
+    base = settings.VEERKRACHT_SITE_URL.rstrip("/")
     return f"{base}{follow_path(signal)}"
 
 
@@ -53,7 +53,7 @@ def signal_received(signal, follow_url=None) -> None:
             signal.reference,
         )
     if signal.team.email:
-        base = getattr(settings, "VEERKRACHT_SITE_URL", "").rstrip("/")
+        base = settings.VEERKRACHT_SITE_URL.rstrip("/")
         path = reverse("signals:detail", args=[signal.reference])
         _send(
             f"Nieuwe melding {signal.reference}: {signal.category_label}",

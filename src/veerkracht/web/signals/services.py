@@ -48,22 +48,17 @@ log = logging.getLogger("veerkracht.web.signals")
 ANONYMISED = "[geanonimiseerd]"
 
 
-def setting(name: str, default):
-    """A signals setting (``settings.NAME``) with its documented default."""
-    return getattr(settings, name, default)
-
-
 def retention_days() -> int:
     """Days after closing before contact and free text are erased."""
-    return int(setting("VEERKRACHT_SIGNALS_RETENTION_DAYS", 90))
+    return int(settings.VEERKRACHT_SIGNALS_RETENTION_DAYS)
 
 
 def duplicate_metres() -> float:
-    return float(setting("VEERKRACHT_SIGNALS_DUPLICATE_METRES", 50))
+    return float(settings.VEERKRACHT_SIGNALS_DUPLICATE_METRES)
 
 
 def duplicate_days() -> int:
-    return int(setting("VEERKRACHT_SIGNALS_DUPLICATE_DAYS", 14))
+    return int(settings.VEERKRACHT_SIGNALS_DUPLICATE_DAYS)
 
 
 class StaleSignal(ValueError):
@@ -124,7 +119,7 @@ def default_team() -> Team:
     """The team for signals no rule matches (created on first use)."""
     team = Team.objects.filter(is_default=True, active=True).order_by("id").first()
     if team is None:
-        name = setting("VEERKRACHT_SIGNALS_DEFAULT_TEAM", "Centraal meldpunt")
+        name = settings.VEERKRACHT_SIGNALS_DEFAULT_TEAM
         team, _ = Team.objects.get_or_create(name=name, defaults={"is_default": True})
     return team
 
