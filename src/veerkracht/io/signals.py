@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from shapely import points
 
+from veerkracht.analytics.signal_categories import CATEGORIES  # noqa: E402
 from veerkracht.io._common import (
     RD,
     WGS84,
@@ -53,8 +54,6 @@ from veerkracht.io._common import (
 from veerkracht.io.households import check_allowed_columns
 from veerkracht.io.validation import ImportRejected, ImportResult, RejectedRow
 
-CATEGORIES = ("noise", "neighbour_conflict", "unsafety", "neglect", "care_worry",
-              "indifference")
 SOURCES = ("resident", "corporation", "welfare", "area_broker", "police")
 _CATEGORY_ALIASES = {
     "geluid": "noise", "geluidsoverlast": "noise", "overlast": "noise",

@@ -184,6 +184,42 @@ def household_type_codes(ind: Indicator, hh: pd.DataFrame) -> np.ndarray:
     return np.where(code < 0, len(cats) - 1, code).astype(np.int64)
 
 
+def signal_positions(signals: pd.DataFrame, dw: DwellingFrame, snap_distance_m: float,
+                     wanted: np.ndarray | None = None) -> np.ndarray:
+    """The dwelling that carries each signal (-1: none).
+
+    A signal on an address goes to that dwelling; a signal on a point (no
+    known address) to one representative dwelling of the nearest site within
+    ``snap_distance_m``. ``wanted`` limits the snapping to those signals.
+    """
+    pos = np.full(len(signals), -1, dtype=np.int64)
+    if "address_id" in signals.columns:
+        pos = dwelling_positions(dw, signals["address_id"].astype("str"))
+    need_snap = pos < 0
+    if wanted is not None:
+        need_snap &= wanted
+    if need_snap.any() and {"x", "y"} <= set(signals.columns):
+        xy = signals.loc[need_snap, ["x", "y"]].to_numpy(dtype="float64")
+        good = ~np.isnan(xy).any(axis=1)
+        valid_site = ~np.isnan(dw.site_xy).any(axis=1)
+        if good.any() and valid_site.any():
+            site_ids = np.flatnonzero(valid_site)
+            tree = cKDTree(dw.site_xy[valid_site])
+            d, j = tree.query(xy[good], distance_upper_bound=snap_distance_m)
+            hit = np.isfinite(d)
+            # one representative dwelling per site carries the site's signals
+            first = np.full(len(dw.site_n), -1, dtype=np.int64)
+            order = np.argsort(dw.site, kind="stable")
+            s_sorted = dw.site[order]
+            starts = np.r_[True, s_sorted[1:] != s_sorted[:-1]]
+            first[s_sorted[starts]] = order[starts]
+            snapped = np.full(int(good.sum()), -1, dtype=np.int64)
+            snapped[hit] = first[site_ids[j[hit]]]
+            idx = np.flatnonzero(need_snap)[good]
+            pos[idx] = snapped
+    return pos
+
+
 def signal_weights(ind: Indicator, signals: pd.DataFrame, dw: DwellingFrame,
                    period: Period) -> tuple[np.ndarray, float]:
     """Recency-weighted signal count per dwelling and the window in years.
@@ -199,31 +235,7 @@ def signal_weights(ind: Indicator, signals: pd.DataFrame, dw: DwellingFrame,
     age = (np.datetime64(period.end) - t) / np.timedelta64(1, "D")
     ok = (~np.isnat(t)) & (age > 0) & (age <= lookback)
     w = np.where(ok, 0.5 ** (np.nan_to_num(age) / h), 0.0)
-    pos = np.full(len(signals), -1, dtype=np.int64)
-    if "address_id" in signals.columns:
-        addr = signals["address_id"].astype("str")
-        pos = dwelling_positions(dw, addr)
-    need_snap = (pos < 0) & ok
-    if need_snap.any() and {"x", "y"} <= set(signals.columns):
-        xy = signals.loc[need_snap, ["x", "y"]].to_numpy(dtype="float64")
-        good = ~np.isnan(xy).any(axis=1)
-        valid_site = ~np.isnan(dw.site_xy).any(axis=1)
-        if good.any() and valid_site.any():
-            site_ids = np.flatnonzero(valid_site)
-            tree = cKDTree(dw.site_xy[valid_site])
-            d, j = tree.query(xy[good],
-                              distance_upper_bound=ind.params["snap_distance_m"])
-            hit = np.isfinite(d)
-            # one representative dwelling per site carries the site's signals
-            first = np.full(len(dw.site_n), -1, dtype=np.int64)
-            order = np.argsort(dw.site, kind="stable")
-            s_sorted = dw.site[order]
-            starts = np.r_[True, s_sorted[1:] != s_sorted[:-1]]
-            first[s_sorted[starts]] = order[starts]
-            snapped = np.full(int(good.sum()), -1, dtype=np.int64)
-            snapped[hit] = first[site_ids[j[hit]]]
-            idx = np.flatnonzero(need_snap)[good]
-            pos[idx] = snapped
+    pos = signal_positions(signals, dw, ind.params["snap_distance_m"], ok)
     use = pos >= 0
     per_dwelling = np.bincount(pos[use], weights=w[use], minlength=dw.n)
     # effective window: the integral of the weights over the look-back, in years
