@@ -31,8 +31,10 @@ inflow_need          present households with a support need that moved in
                      during the last 12 months
 outflow_need         households with a support need whose tenure at a
                      dwelling of the place ended during the last 12 months
-sig_<cat>_q<k>       signals of category ``cat`` reported ``k`` quarters
-                     (of 730/8 days) before the end of the period, k = 0..7
+sig_<meaning>_q<k>   signals whose category has that meaning (``pressure``,
+                     ``attentiveness``: :mod:`signal_categories`) reported
+                     ``k`` quarters (of 730/8 days) before the end of the
+                     period, k = 0..7
 ===================  ==========================================================
 
 One household changes at most :data:`HOUSEHOLD_CELLS_PER_LEVEL` cells of
@@ -74,7 +76,7 @@ from veerkracht.analytics.model.indicators import (
     signal_positions,
 )
 from veerkracht.analytics.model.periods import Period
-from veerkracht.analytics.signal_categories import CATEGORIES
+from veerkracht.analytics.signal_categories import MEANING, MEANINGS
 
 #: Version of the definitions below; recorded with every protected table.
 STATISTICS_VERSION = "1"
@@ -107,8 +109,8 @@ def type_column(kind: str) -> str:
     return f"type_{kind}"
 
 
-def signal_column(category: str, quarter: int) -> str:
-    return f"sig_{category}_q{quarter}"
+def signal_column(meaning: str, quarter: int) -> str:
+    return f"sig_{meaning}_q{quarter}"
 
 
 HOUSEHOLD_COLUMNS = (
@@ -116,7 +118,7 @@ HOUSEHOLD_COLUMNS = (
     *(type_column(t) for t in HOUSEHOLD_TYPES), *TENURE_BINS, "inflow_need",
     "outflow_need",
 )
-SIGNAL_COLUMNS = tuple(signal_column(c, q) for c in CATEGORIES
+SIGNAL_COLUMNS = tuple(signal_column(m, q) for m in MEANINGS
                        for q in range(SIGNAL_QUARTERS))
 COUNT_COLUMNS = (*HOUSEHOLD_COLUMNS, *SIGNAL_COLUMNS)
 #: Cells of one place one household can change, per level (see module doc).
@@ -142,7 +144,7 @@ def place_statistics(dwellings: pd.DataFrame, households: pd.DataFrame | None,
         The ``households`` contract; missing need columns count as False.
     signals : DataFrame or None
         ``reported_at``, ``category``, ``address_id`` and/or ``x``, ``y``.
-        Unknown categories are ignored.
+        Signals of unknown categories are ignored.
     levels : iterable of str, optional
         Default: every level the dwellings have.
 
@@ -214,12 +216,13 @@ def place_statistics(dwellings: pd.DataFrame, households: pd.DataFrame | None,
         q = np.minimum((np.nan_to_num(age) // QUARTER_DAYS).astype(np.int64),
                        SIGNAL_QUARTERS - 1)
         spos = signal_positions(signals, dw, SNAP_DISTANCE_M)
-        cat = (signals["category"].astype("str").to_numpy()
-               if "category" in signals.columns else np.full(len(signals), ""))
-        for c in CATEGORIES:
+        cat = (signals["category"].astype("str") if "category" in signals.columns
+               else pd.Series([""] * len(signals)))
+        mean = cat.map(MEANING).fillna("").to_numpy(dtype=object)
+        for m in MEANINGS:
             for k in range(SIGNAL_QUARTERS):
-                sel = ok & (spos >= 0) & (cat == c) & (q == k)
-                sig_cells[signal_column(c, k)] = np.bincount(
+                sel = ok & (spos >= 0) & (mean == m) & (q == k)
+                sig_cells[signal_column(m, k)] = np.bincount(
                     spos[sel], minlength=dw.n).astype(np.int64)
     for name in SIGNAL_COLUMNS:
         sig_cells.setdefault(name, zeros)
