@@ -37,6 +37,7 @@ __all__ = [
     "aggregate_profile",
     "knn_shares",
     "place_profiles",
+    "published_place_shares",
 ]
 
 DEFAULT_KS: tuple[int, ...] = (10, 25, 50, 100, 200, 400, 800, 1600)
@@ -609,9 +610,11 @@ def place_profiles(
     DataFrame
         Long format: ``level``, ``place_id``, ``k``, ``share`` (mean over the
         member dwellings of the need share among their k nearest households)
-        and ``n_members`` (the member dwellings behind it). Raw: pass it
-        through :func:`veerkracht.analytics.disclosure.protect_profiles`
-        before it leaves the workspace.
+        and ``n_members`` (the member dwellings behind it). Pass it through
+        :func:`veerkracht.analytics.publication.publish_profiles` before it
+        leaves the workspace. In Veerkracht ``need`` is never a household
+        flag: it is :func:`published_place_shares`, post-processing of
+        protected place statistics (ADR 0006).
 
     Examples
     --------
@@ -636,3 +639,60 @@ def place_profiles(
     out = pd.concat(frames, ignore_index=True)
     out["k"] = out["k"].astype("int64")
     return out
+
+
+def published_place_shares(
+    places: Mapping[str, np.ndarray],
+    shares: Mapping[str, pd.Series],
+    order: Sequence[str] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per dwelling the protected need share of the finest published place.
+
+    The multiscalar profile is post-processing of protected figures
+    (ADR 0006): a dwelling carries no household flag, but the need share of
+    the finest place containing it that is published (public under the
+    door's rules), so the share among its k nearest dwellings is the
+    dwelling-weighted mean of those places' protected need shares.
+
+    Parameters
+    ----------
+    places : mapping of level -> ndarray of place ids, shape (n,)
+        The place of each dwelling per level (``None``/NaN: no place).
+    shares : mapping of level -> Series
+        The protected need share (0..1) of each *published* place, indexed by
+        place id; places left out are not published.
+    order : sequence of str, optional
+        Levels from fine to coarse; default the order of ``places``.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        The share per dwelling (NaN where no level publishes one) and the
+        index in ``order`` of the level it came from (-1 where none).
+
+    Examples
+    --------
+    >>> places = {"entrance": np.array(["e1", "e2", None]),
+    ...           "block": np.array(["b", "b", "b"])}
+    >>> shares = {"entrance": pd.Series({"e1": 0.5}), "block": pd.Series({"b": 0.2})}
+    >>> v, lv = published_place_shares(places, shares)
+    >>> v.tolist(), lv.tolist()
+    ([0.5, 0.2, 0.2], [0, 1, 1])
+    """
+    order = list(order or places)
+    n = len(next(iter(places.values()))) if places else 0
+    value = np.full(n, np.nan)
+    source = np.full(n, -1, dtype=np.int64)
+    for i, level in enumerate(order):
+        if level not in places or level not in shares:
+            continue
+        todo = np.isnan(value)
+        if not todo.any():
+            break
+        ids = pd.Series(np.asarray(places[level], dtype=object)[todo])
+        got = ids.map(shares[level].astype("float64")).to_numpy(dtype="float64")
+        idx = np.flatnonzero(todo)
+        hit = ~np.isnan(got)
+        value[idx[hit]] = np.clip(got[hit], 0.0, 1.0)
+        source[idx[hit]] = i
+    return value, source
