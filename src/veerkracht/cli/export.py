@@ -16,6 +16,7 @@ from veerkracht.jobs.places import (
     PlacesError,
     level_frame,
 )
+from veerkracht.jobs.publish import PublishError
 
 _ALIASES = {nl: en for en, nl in LEVEL_NAMES_NL.items()} | {
     "portieken": "entrance", "woningen": "dwelling", "panden": "building",
@@ -29,14 +30,18 @@ portiek, pand, blok en straat mogen ook). `dwelling` geeft één rij per woning
 met de ids van portiek, pand, blok, straat, buurt, wijk en gemeente; de andere
 niveaus één rij per plaats met het aantal woningen (n_dwellings), de aantallen
 kleinere plaatsen erin (n_entrance, n_building, ...) en bij portieken de
-adressen (members).
+adressen (members). Een plaats met minder woningen dan de banddrempel (5) is
+geen plaats: die komt in geen enkele export voor, en een portiek van één
+woning is geen portiek.
 
 Na `veerkracht compute` krijgt elk plaatsniveau ook de modelcijfers — druk,
 veerkracht, balans met interval, klasse, kansen per klasse, modelversie en
-periode — en alleen na openbaarheidscontrole (docs/privacy.md): getallen waar
-visibility 'public' is; bij plaatsen onder 10 woningen niets, of met --bands
-alleen de klasseband. Het niveau dwelling krijgt nooit modelcijfers: een
-cijfer per adres zou een score per huishouden zijn.
+periode — alleen door de publicatiedeur (docs/privacy.md): getallen en
+klasse waar visibility 'public' is (minstens 10 huishoudens, na ruis); bij
+alle andere plaatsen niets, ook geen adressenlijst, precies zoals bij een
+plaats zonder huishoudens. Een bulkexport bevat nooit klassebanden. Het
+niveau dwelling krijgt nooit modelcijfers: een cijfer per adres zou een score
+per huishouden zijn.
 
 Formaten: csv (punten als x/y, andere vormen als WKT, RD New), geojson
 (WGS84, RFC 7946), gpkg en parquet (GeoParquet, RD New). Het bestand wordt
@@ -70,11 +75,15 @@ def register(app: typer.Typer) -> None:
             help="Periode van de modelcijfers (standaard de laatste berekende).",
         ),
         bands: bool = typer.Option(
-            False, "--bands/--no-bands",
-            help="Neem bij plaatsen onder 10 woningen de klasseband op (alleen voor "
-            "professionals die aan het gebied zijn toegewezen).",
+            False, "--bands/--no-bands", hidden=True,
+            help="Bestaat niet meer: een bulkexport bevat nooit klassebanden.",
         ),
     ) -> None:
+        if bands:
+            raise UserError(
+                "een export bevat nooit klassebanden: banden van kleine plaatsen "
+                "ziet alleen een professional die aan het gebied is toegewezen, "
+                "in de webapplicatie, van een goedgekeurd model")
         name = _ALIASES.get(level.lower(), level.lower())
         if name not in EXPORT_LEVELS:
             raise UserError(
@@ -87,9 +96,9 @@ def register(app: typer.Typer) -> None:
                 raise ExportError(
                     f"onbekend exportformaat {fmt!r}; kies uit {', '.join(FORMATS)}"
                 )
-            frame = level_frame(ws, name, period=period, bands=bands)
+            frame = level_frame(ws, name, period=period)
             written = write_table(frame, out_path, fmt_)
-        except (PlacesError, ExportError, ComputeError) as exc:
+        except (PlacesError, ExportError, ComputeError, PublishError) as exc:
             raise UserError(str(exc)) from exc
         out.print(
             f"{dutch_int(len(frame))} rijen ({LEVEL_NAMES_NL[name]}) geschreven "

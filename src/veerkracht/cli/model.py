@@ -61,11 +61,8 @@ def _class_table(period: str, classes: dict, visibility: dict) -> Table:
     table.add_column("niveau")
     for name in names:
         table.add_column(name, justify="right")
-    table.add_column("alleen band", justify="right")
     for lv in levels:
-        vis = visibility.get(lv, {})
-        table.add_row(LEVELS_NL.get(lv, lv), *[_nl(classes[lv][c]) for c in names],
-                      _nl(vis.get("band_only", 0)))
+        table.add_row(LEVELS_NL.get(lv, lv), *[_nl(classes[lv][c]) for c in names])
     return table
 
 
@@ -111,8 +108,9 @@ def register(app: typer.Typer) -> None:
                       f"{', '.join(summary['skipped'])}", highlight=False)
         for p in summary["periods"]:
             out.print(_class_table(p, summary["classes"][p], summary["visibility"][p]))
-        out.print("Plaatsen met minder dan 10 woningen of huishoudens tonen alleen een "
-                  "band (zichtbaar voor toegewezen professionals).", highlight=False)
+        out.print("Geteld zoals gepubliceerd (de publicatiedeur): 'niet openbaar' zijn "
+                  "plaatsen met minder dan 10 huishoudens; plaatsen met minder dan 5 "
+                  "woningen zijn geen plaats.", highlight=False)
         if sensitivity:
             try:
                 table = run_sensitivity(ws, model_path=model,

@@ -7,15 +7,14 @@ period and model version side by side: rerunning the same period with the
 same model name and version replaces exactly that slice and nothing else
 (docs/method.md, "Resultaten bewaren").
 
-:func:`results_for_export` is the only way results leave the workspace: it
-applies :mod:`veerkracht.analytics.disclosure` to a whole period before it
-returns one level.
+``results`` is confidential: figures leave the workspace only through the
+publication door, :mod:`veerkracht.jobs.publish` (``published_places`` and
+the other entry points there).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -24,11 +23,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from veerkracht.analytics.disclosure import (
-    DisclosureRules,
-    protect_place_results,
-    protect_profiles,
-)
 from veerkracht.analytics.model.compute import (
     HOUSEHOLD_KINDS,
     compute_model,
@@ -41,27 +35,20 @@ from veerkracht.analytics.model.indicators import (
 )
 from veerkracht.analytics.model.periods import Period, PeriodError, parse_period
 from veerkracht.analytics.model.spec import (
-    LEVELS,
     ModelError,
     ModelSpec,
     forbidden_message,
     is_forbidden_field,
 )
-from veerkracht.analytics.multiscale import DEFAULT_KS, place_profiles
 from veerkracht.io.model_file import load_model
+from veerkracht.jobs.publish import (
+    current_rules,
+    profiles_of_workspace,
+    summary_of_rows,
+)
 from veerkracht.store import Workspace
 
 Progress = Callable[..., None] | None
-
-#: Columns of the protected export, in order (plus ``p_<class>`` per class).
-EXPORT_COLUMNS = (
-    "level", "place_id", "period", "model_name", "model_version", "model_hash",
-    "visibility", "n_dwellings", "n_households", "pressure", "pressure_lo",
-    "pressure_hi", "resilience", "resilience_lo", "resilience_hi", "balance",
-    "balance_lo", "balance_hi", "balance_class", "class_lo", "class_hi",
-    "class_band",
-)
-
 
 class ComputeError(Exception):
     """The model cannot be computed; the message is for the user (Dutch)."""
@@ -182,50 +169,6 @@ def default_periods(inputs: ModelInputs) -> list[Period]:
                        "periode op met --period of lees eerst gegevens in")
 
 
-PROFILE_LEVELS = {"entrance": "entrance_id", "building": "building_id",
-                  "block": "block_id", "street": "street_id", "buurt": "buurtcode",
-                  "wijk": "wijkcode", "gemeente": "gemeentecode"}
-
-
-def compute_profiles(inputs: ModelInputs, spec: ModelSpec, period: Period,
-                     ks=DEFAULT_KS) -> pd.DataFrame | None:
-    """Multiscalar profiles of every place for one period (raw, confidential).
-
-    The dwellings with a household at the end of the period, each flagged
-    when that household has any support need of the model
-    (``need_share`` indicators); one k-nearest search for all k; means per
-    place of every level. None when there are no households or needs.
-    """
-    hh = inputs.households
-    needs = [f for i in spec.indicators if i.kind == "need_share"
-             for f in i.household_fields() if f.startswith("need_")]
-    needs = [f for f in dict.fromkeys(needs) if hh is not None and f in hh.columns]
-    if hh is None or not needs:
-        return None
-    end = pd.Timestamp(period.end)
-    start = pd.to_datetime(hh["tenure_start"], errors="coerce")
-    stop = pd.to_datetime(hh["tenure_end"], errors="coerce")
-    current = (start < end) & (stop.isna() | (stop >= end))
-    hh = hh.loc[current.to_numpy()]
-    flag = hh[needs].fillna(False).astype(bool).any(axis=1)
-    per_dwelling = (pd.DataFrame({"address_id": hh["address_id"].astype("str"),
-                                  "need": flag.to_numpy()})
-                    .groupby("address_id", sort=False)["need"].max())
-    dw = inputs.dwellings
-    need = dw["address_id"].astype("str").map(per_dwelling)
-    occupied = need.notna().to_numpy() & dw["x"].notna().to_numpy()
-    if occupied.sum() < 2:
-        return None
-    dw = dw.loc[occupied]
-    xy = np.column_stack([dw["x"].to_numpy(), dw["y"].to_numpy()])
-    places = {lv: dw[col].astype(object).where(dw[col].notna(), None).to_numpy()
-              for lv, col in PROFILE_LEVELS.items() if col in dw.columns}
-    out = place_profiles(xy, need[occupied].astype("float64").to_numpy(), places,
-                         ks=tuple(k for k in ks if k <= len(xy)))
-    out.insert(2, "period", period.label)
-    return out
-
-
 def run_compute(ws: Workspace, model_path=None, period: str | None = None,
                 progress: Progress = None, profiles: bool = True) -> dict:
     """Compute pressure, resilience and balance and append them to ``results``.
@@ -244,15 +187,17 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
         ``2025`` or ``2025-Q3``; default every calendar year with signals.
     profiles : bool
         Also compute the multiscalar profiles (k = 10 … 1600 nearest
-        households, :func:`compute_profiles`) for the latest period computed,
-        stored in ``profiles`` in the same transaction as the results.
+        dwellings, from the protected place statistics:
+        :func:`veerkracht.jobs.publish.compute_profiles`) for the latest
+        period computed, stored in ``profiles`` in the same transaction as
+        the results.
 
     Returns
     -------
     dict
         ``model``, ``periods``, ``rows``, ``skipped`` indicators and, per
-        period and level, the number of places per class after disclosure
-        (``classes``) and per visibility.
+        period and level, the number of places per class as published
+        (``classes``, from public rows only) and per visibility.
 
     Raises
     ------
@@ -289,17 +234,15 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
         res["signals_window_start"] = p.end - pd.Timedelta(days=lookback)
         res["signals_window_end"] = p.end
         frames.append(res)
-        protected = protect_place_results(res)
-        summary["classes"][p.label] = _class_counts(protected, spec)
-        summary["visibility"][p.label] = {
-            lv: {k: int(v) for k, v in g.value_counts().items()}
-            for lv, g in protected.groupby("level", sort=False)["visibility"]}
+        published = summary_of_rows(res, current_rules(ws), spec.class_names)
+        summary["classes"][p.label] = published["classes"]
+        summary["visibility"][p.label] = published["visibility"]
         _tick(progress, 1, f"{p.label}: {len(res)} plaatsen")
     new = pd.concat(frames, ignore_index=True)
     prof = None
     if profiles:
         _tick(progress, 0, f"Multischaalprofielen voor {periods[-1].label}")
-        prof = compute_profiles(inputs, spec, periods[-1])
+        prof = profiles_of_workspace(ws, inputs.dwellings, periods[-1].label)
         if prof is not None:
             prof["model_name"] = spec.name
             prof["model_version"] = spec.version
@@ -328,109 +271,6 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
         summary["rows"] = int(sum(len(f) for f in frames))
         tx.summary.update(summary)
     return summary
-
-
-def _class_counts(protected: pd.DataFrame, spec: ModelSpec) -> dict:
-    """Places per class per level, from the protected rows (bands included)."""
-    out = {}
-    for lv in LEVELS:
-        rows = protected[protected["level"] == lv]
-        if not len(rows):
-            continue
-        counts = rows["balance_class"].value_counts()
-        out[lv] = {c: int(counts.get(c, 0)) for c in spec.class_names}
-        out[lv]["onbekend"] = int(rows["balance_class"].isna().sum())
-    return out
-
-
-# Disclosure control protects a whole period at once (secondary suppression
-# and the cross-hierarchy audit look at every level together); the result is
-# the same for every level asked for, so it is kept per results version,
-# period, model and rules instead of being recomputed for each level.
-_PROTECTED: dict[tuple, pd.DataFrame] = {}
-_PROTECTED_LOCK = threading.Lock()
-
-
-def results_for_export(ws: Workspace, level: str, period: str | None = None,
-                       model_version: str | None = None,
-                       rules: DisclosureRules | None = None) -> pd.DataFrame:
-    """Disclosure-controlled results of one level, for exports and the web.
-
-    Parameters
-    ----------
-    level : str
-        entrance, building, block, street, buurt, wijk or gemeente.
-    period : str, optional
-        Default: the latest period computed.
-    model_version : str, optional
-        Default: the model of the most recent computation of that period.
-
-    Returns
-    -------
-    DataFrame
-        :data:`EXPORT_COLUMNS` plus ``p_<class>``: numbers only where
-        ``visibility == 'public'``, the class band where ``'band_only'``,
-        nothing where ``'suppressed'``; counts rounded to 5. Join on
-        ``place_id``.
-    """
-    if level not in LEVELS:
-        raise ComputeError(f"onbekend niveau {level!r} ({', '.join(LEVELS)})")
-    if not ws.has("results"):
-        raise ComputeError("er zijn nog geen resultaten; voer eerst "
-                           "'veerkracht compute' uit")
-    res = ws.read("results")
-    for col in ("level", "period", "model_name", "model_version", "computed_at"):
-        res[col] = res[col].astype("str")  # categoricals of several runs
-    if period is None:
-        period = str(res.loc[res["period_end"] == res["period_end"].max(),
-                             "period"].iloc[0])
-    res = res[res["period"] == str(period)]
-    if not len(res):
-        raise ComputeError(f"er zijn geen resultaten voor periode {period}")
-    if model_version is None:
-        latest = res.sort_values("computed_at").iloc[-1]
-        model_version = latest["model_version"]
-        res = res[res["model_name"] == latest["model_name"]]
-    res = res[res["model_version"] == model_version]
-    other = [c for c in res.columns if c.startswith(("p_", "ind_", "count_"))
-             and res[c].isna().all()]  # columns of other model versions
-    res = res.drop(columns=other)
-    key = (str(ws.location), ws.info("results").version, str(period),
-           str(model_version), rules or DisclosureRules())
-    with _PROTECTED_LOCK:
-        protected = _PROTECTED.get(key)
-        if protected is None:
-            protected = protect_place_results(res, rules)
-            _PROTECTED[key] = protected
-            while len(_PROTECTED) > 4:
-                _PROTECTED.pop(next(iter(_PROTECTED)))
-    rows = protected[protected["level"] == level]
-    p_cols = [c for c in rows.columns if c.startswith("p_")]
-    cols = [c for c in EXPORT_COLUMNS if c in rows.columns] + p_cols
-    return rows[cols].reset_index(drop=True)
-
-
-def profiles_for_export(ws: Workspace, level: str, period: str | None = None,
-                        rules: DisclosureRules | None = None) -> pd.DataFrame:
-    """Disclosure-controlled multiscalar profiles of one level (long format).
-
-    ``place_id``, ``period``, ``k``, ``share`` (NaN where hidden) and
-    ``suppressed``; see :func:`veerkracht.analytics.disclosure.protect_profiles`.
-    Default period: the latest one with profiles.
-    """
-    if level not in LEVELS:
-        raise ComputeError(f"onbekend niveau {level!r} ({', '.join(LEVELS)})")
-    if not ws.has("profiles"):
-        raise ComputeError("er zijn nog geen multischaalprofielen; voer eerst "
-                           "'veerkracht compute' uit")
-    prof = ws.read("profiles")
-    prof = prof[prof["level"].astype(str) == level]
-    if period is None and len(prof):
-        period = max(prof["period"].astype(str))
-    prof = prof[prof["period"].astype(str) == str(period)]
-    out = protect_profiles(prof, rules)
-    cols = ["place_id", "period", "k", "share", "suppressed"]
-    return out[cols].reset_index(drop=True)
 
 
 def run_synth_households(ws: Workspace, seed: int = 1, signals: bool = False,

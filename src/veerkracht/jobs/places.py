@@ -3,8 +3,9 @@
 :func:`run_places` reads the imported tables, calls
 :func:`veerkracht.analytics.places.derive_places` and writes every place table
 in one transaction. :func:`level_frame` is the single place where the frame
-exported per level is put together; columns computed later (model figures,
-after disclosure control) are to be joined there.
+exported per level is put together; model figures are joined there only as
+the publication door hands them out
+(:func:`veerkracht.jobs.publish.published_places`, audience ``'public'``).
 """
 
 from __future__ import annotations
@@ -203,8 +204,8 @@ def _address_labels(ws: Workspace, address_ids: pd.Series) -> pd.Series:
     return address_ids.map(lookup).astype("str")
 
 
-def level_frame(ws: Workspace, level: str, *, period: str | None = None,
-                bands: bool = False) -> pd.DataFrame:
+def level_frame(ws: Workspace, level: str, *, period: str | None = None
+                ) -> pd.DataFrame:
     """The export frame of one level: places with their members and counts.
 
     Parameters
@@ -214,49 +215,66 @@ def level_frame(ws: Workspace, level: str, *, period: str | None = None,
     level : str
         ``dwelling`` (one row per dwelling with the ids of its places) or a
         level of :data:`veerkracht.analytics.places.LEVELS`.
+    period : str, optional
+        Which computed period's figures to join (default: the latest).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        For ``dwelling``: the ``dwellings`` table plus an ``address`` label.
-        For a place level: the ``place_*`` table plus ``n_<level>`` counts of
-        each smaller level inside it (``n_entrance``, ``n_building``, ...) and,
-        for ``entrance``, ``members``: the address labels, ``; ``-joined.
-
-    period : str, optional
-        Which computed period's figures to join (default: the latest).
-    bands : bool
-        Keep the balance-class band of places below 10 dwellings (for
-        professionals assigned to the area, DESIGN.md §6); without it those
-        rows carry no model figure at all.
+        For ``dwelling``: the ``dwellings`` table plus an ``address`` label;
+        the id of a place with fewer dwellings than the band threshold is
+        left empty (such a place is no place). For a place level: the
+        ``place_*`` rows with at least ``band_min`` dwellings, plus
+        ``n_<level>`` counts of each smaller level inside it (counting only
+        places of that size) and, for ``entrance``, ``members``: the address
+        labels, ``; ``-joined.
 
     Notes
     -----
-    Once ``veerkracht compute`` has run, the model's figures are joined to
-    every place level — and only after they pass
-    ``veerkracht.analytics.disclosure`` (through
-    :func:`veerkracht.jobs.compute.results_for_export`): numbers where
-    ``visibility`` is ``public``, the band where ``band_only``, nothing where
-    ``suppressed``. The ``dwelling`` level never gets model figures: a figure
-    per address would be a score per household. Nothing else assembles
-    exports.
+    No address is a place: a place with fewer than ``band_min`` dwellings
+    (:func:`veerkracht.jobs.publish.current_rules`, at least 5) is never a
+    row, so a single-dwelling entrance is no entrance here. Once ``veerkracht
+    compute`` has run, the model's figures are joined through the
+    publication door (:func:`veerkracht.jobs.publish.published_places`) with
+    audience ``'public'``: a bulk export never carries a band, and a place
+    that is not public carries no figure, class or member list, exactly as a
+    place without households. The ``dwelling`` level never gets model
+    figures: a figure per address would be a score per household. Nothing
+    else assembles exports.
     """
+    from veerkracht.jobs.publish import current_rules
+
     if level not in EXPORT_LEVELS:
         raise PlacesError(
             f"onbekend niveau {level!r}; kies uit {', '.join(EXPORT_LEVELS)}"
         )
     _require(ws, "dwellings")
+    band_min = current_rules(ws).band_min
     dwellings = ws.read("dwellings")
+    small = {}  # per level: ids of places too small to be a place
+    for lv in LEVELS:
+        col = _ID_COLUMN[lv]
+        if col in dwellings.columns:
+            size = dwellings[col].value_counts()
+            small[lv] = set(size.index[size < band_min].astype("str"))
     if level == "dwelling":
         frame = dwellings.copy()
+        for lv, ids in small.items():
+            col = _ID_COLUMN[lv]
+            if ids:
+                frame[col] = frame[col].where(~frame[col].astype("str").isin(ids))
         frame.insert(1, "address", _address_labels(ws, frame["address_id"]).to_numpy())
         return frame
     _require(ws, TABLES[level])
     places = ws.read(TABLES[level])
+    places = places[places["n_dwellings"].to_numpy() >= band_min].reset_index(
+        drop=True)
     key = dwellings[_ID_COLUMN[level]]
     extra = {}
     for smaller in LEVELS[: LEVELS.index(level)]:
-        counts = dwellings[_ID_COLUMN[smaller]].groupby(key.to_numpy()).nunique()
+        ids = dwellings[_ID_COLUMN[smaller]]
+        ids = ids.where(~ids.astype("str").isin(small.get(smaller, set())))
+        counts = ids.groupby(key.to_numpy()).nunique()
         n = places["place_id"].map(counts).fillna(0)
         extra[f"n_{smaller}"] = n.astype(np.int64)
     if level == "entrance":
@@ -270,27 +288,24 @@ def level_frame(ws: Workspace, level: str, *, period: str | None = None,
     for i, (name, values) in enumerate(extra.items()):
         frame.insert(at + i, name, values.to_numpy())
     if ws.has("results"):
-        frame = _join_model(ws, frame, level, period, bands)
+        frame = _join_model(ws, frame, level, period)
     return frame
 
 
-def _join_model(ws: Workspace, frame: pd.DataFrame, level: str, period: str | None,
-                bands: bool) -> pd.DataFrame:
-    """Join the protected model figures of one level (see :func:`level_frame`)."""
-    from veerkracht.jobs.compute import results_for_export
+def _join_model(ws: Workspace, frame: pd.DataFrame, level: str,
+                period: str | None) -> pd.DataFrame:
+    """Join the published model figures of one level (see :func:`level_frame`)."""
+    from veerkracht.jobs.publish import published_places
 
-    model = results_for_export(ws, level, period)
+    model = published_places(ws, level, period, audience="public")
     model = model.drop(columns=["level", "n_dwellings"], errors="ignore")
-    if not bands:
-        band_cols = [c for c in ("balance_class", "class_lo", "class_hi", "class_band")
-                     if c in model.columns]
-        hidden = model["visibility"].astype(str).ne("public").to_numpy()
-        for col in band_cols:
-            model[col] = model[col].astype(object).where(~hidden, None)
-    figures = [c for c in model.columns if c.startswith(("pressure", "resilience",
-                                                          "balance", "p_"))
-               and pd.api.types.is_float_dtype(model[c])]
-    model[figures] = model[figures].round(3)  # no false precision in a file
     merged = frame.merge(model, on="place_id", how="left", validate="one_to_one")
+    # a place without a published row is the same as one without households
+    vis = merged["visibility"].astype(object).where(merged["visibility"].notna(),
+                                                    "suppressed")
+    merged["visibility"] = pd.array(vis.to_numpy(), dtype="str")
+    if "members" in merged.columns:
+        hidden = merged["visibility"].ne("public").to_numpy()
+        merged["members"] = merged["members"].astype(object).where(~hidden, None)
     return type(frame)(merged, geometry="geometry", crs=frame.crs) if hasattr(
         frame, "crs") else merged
