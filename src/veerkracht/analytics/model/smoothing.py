@@ -23,24 +23,46 @@ Examples
 ...                        np.array([0.1, 0.1]), kappa=20.0)
 >>> np.round(post.mean, 3).tolist()  # 1 of 2 moves little, 30 of 100 a lot
 [0.136, 0.267]
+
+Model 2.0 (docs/method-estimation.md, ADR 0005) replaces the moment
+estimators by maximum likelihood with covariates in the prior mean, handles
+differential-privacy noise on the counts and propagates the uncertainty of
+the prior by a parametric bootstrap:
+
+* :func:`fit_beta_binomial`, :func:`shrink_beta`,
+  :func:`bootstrap_beta_binomial`, :func:`posterior_with_prior_uncertainty`;
+* :func:`fit_gamma_poisson`, :func:`shrink_gamma`;
+* :func:`fit_dirichlet_multinomial` for one-hot compositions.
+
+The model-1.0 functions (:func:`estimate_kappa`, :func:`shrink_binomial`,
+:func:`estimate_gamma_shape`, :func:`shrink_poisson`, :func:`shrink_mix`) are
+kept unchanged for the model-1.0 pipeline.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.optimize import minimize
+from scipy.special import betaincinv, betaln, digamma, expit, gammaln, logit
 
 EPS = 1e-4
 
 
 @dataclass(frozen=True)
 class Posterior:
-    """Posterior mean and standard deviation per place, and the prior strength."""
+    """Posterior mean and standard deviation per place, and the prior strength.
+
+    ``a`` and ``b`` are the posterior parameters when the family has them
+    (beta: ``Beta(a, b)``; gamma: shape ``a`` and rate ``b``).
+    """
 
     mean: np.ndarray
     sd: np.ndarray
     strength: float
+    a: np.ndarray | None = None
+    b: np.ndarray | None = None
 
 
 def estimate_kappa(y: np.ndarray, n: np.ndarray, prior_mean: np.ndarray,
@@ -85,7 +107,7 @@ def shrink_binomial(y: np.ndarray, n: np.ndarray, prior_mean: np.ndarray,
     s = a + b
     mean = a / s
     sd = np.sqrt(a * b / (s * s * (s + 1)))
-    return Posterior(mean, sd, float(kappa))
+    return Posterior(mean, sd, float(kappa), a, b)
 
 
 def estimate_gamma_shape(y: np.ndarray, e: np.ndarray, prior_rate: np.ndarray,
@@ -112,7 +134,7 @@ def shrink_poisson(y: np.ndarray, e: np.ndarray, prior_rate: np.ndarray,
     lam = np.maximum(prior_rate, 1e-9)
     a = shape + y
     b = shape / lam + e
-    return Posterior(a / b, np.sqrt(a) / b, float(shape))
+    return Posterior(a / b, np.sqrt(a) / b, float(shape), a, b)
 
 
 def shrink_mix(counts: np.ndarray, prior_comp: np.ndarray, strength: float
@@ -149,3 +171,861 @@ def shrink_mix(counts: np.ndarray, prior_comp: np.ndarray, strength: float
     var = ((comp * logp**2).sum(axis=1) - h**2) / (total[:, 0] + 1)
     norm = np.log(k)
     return comp, h / norm, np.sqrt(np.maximum(var, 0)) / norm
+
+
+# ---------------------------------------------------------------------------
+# Model 2.0: maximum likelihood, covariates, DP noise, prior uncertainty
+# ---------------------------------------------------------------------------
+
+#: Places used to fit one prior at most (a seeded subsample beyond this): the
+#: information about a handful of parameters saturates long before.
+MAX_FIT_PLACES = 20_000
+#: Fewer places with data than this: covariates are dropped ("few_places").
+MIN_PLACES_COVARIATES = 10
+#: Fewer places with data than this: no fit at all ("few_places").
+MIN_PLACES_FIT = 3
+_LOG_KAPPA_GRID = 15
+
+
+@dataclass(frozen=True)
+class BetaBinomialFit:
+    """A fitted beta-binomial prior of one level and one share.
+
+    Attributes
+    ----------
+    kappa : float
+        Prior strength ("prior households"): the prior of place ``i`` is
+        ``Beta(kappa m_i, kappa (1 - m_i))``.
+    coef : ndarray, shape (k,)
+        Covariate coefficients on the logit scale (per unit of each covariate).
+    prior_mean : ndarray
+        ``m_i = expit(logit(prior_mean_i) + (X_i - centre) . coef)`` per place.
+    fallbacks : tuple of str
+        Every bound or fallback that was hit (empty in normal data):
+        ``kappa_upper_bound``, ``kappa_lower_bound``, ``few_places``,
+        ``no_variation``, ``constant_covariate``, ``subsampled``,
+        ``not_converged``.
+    loglik : float
+        Log-likelihood at the estimate (over the fitted places).
+    n_places : int
+        Places the fit used (``n >= 1``; at most :data:`MAX_FIT_PLACES`).
+    base_mean : ndarray
+        The prior mean given (the parent's estimate), clipped.
+    centre : ndarray, shape (k,)
+        Covariate means over the fitted places (NaN covariates take it).
+    covariates : ndarray or None
+        The covariates, NaN filled, *not* centred (for the bootstrap).
+    noise_var : ndarray or None
+        Noise variance on ``y`` per place the fit assumed.
+    cov : ndarray or None
+        Inverse observed information of ``(log kappa, coef)``, if regular.
+    """
+
+    kappa: float
+    coef: np.ndarray
+    prior_mean: np.ndarray
+    fallbacks: tuple[str, ...]
+    loglik: float
+    n_places: int
+    base_mean: np.ndarray = field(repr=False, default=None)
+    centre: np.ndarray = field(repr=False, default=None)
+    covariates: np.ndarray | None = field(repr=False, default=None)
+    noise_var: np.ndarray | None = field(repr=False, default=None)
+    cov: np.ndarray | None = field(repr=False, default=None)
+
+    def prior_mean_for(self, kappa_coef: np.ndarray) -> np.ndarray:
+        """Prior means under other coefficients ``(kappa, *coef)`` (bootstrap)."""
+        coef = np.asarray(kappa_coef, dtype="float64")[1:]
+        if self.covariates is None or len(coef) == 0:
+            return self.base_mean
+        eta = logit(self.base_mean) + (self.covariates - self.centre) @ coef
+        return np.clip(expit(eta), EPS, 1 - EPS)
+
+
+@dataclass(frozen=True)
+class GammaPoissonFit:
+    """A fitted gamma-Poisson (negative-binomial) prior of one level and rate.
+
+    The prior of place ``i`` is ``Gamma(shape, shape / lambda_i)`` with
+    ``lambda_i = prior_rate_i``: mean ``lambda_i``, variance
+    ``lambda_i**2 / shape``. Fields as :class:`BetaBinomialFit`
+    (``kappa`` and ``prior_mean`` are aliases of ``shape`` and
+    ``prior_rate``).
+    """
+
+    shape: float
+    coef: np.ndarray
+    prior_rate: np.ndarray
+    fallbacks: tuple[str, ...]
+    loglik: float
+    n_places: int
+    base_rate: np.ndarray = field(repr=False, default=None)
+    centre: np.ndarray = field(repr=False, default=None)
+    covariates: np.ndarray | None = field(repr=False, default=None)
+    noise_var: np.ndarray | None = field(repr=False, default=None)
+
+    @property
+    def kappa(self) -> float:
+        return self.shape
+
+    @property
+    def prior_mean(self) -> np.ndarray:
+        return self.prior_rate
+
+
+@dataclass(frozen=True)
+class MixturePosterior:
+    """Posterior of each place's share integrated over the prior's uncertainty.
+
+    ``mean`` and ``sd`` are those of the mixture of the beta posteriors over
+    the bootstrap draws of ``(kappa, coef)`` (and, if given, of the parent's
+    estimate); ``a``, ``b`` the beta with the same mean and variance (what
+    :func:`veerkracht.analytics.model.joint.draw_shares` takes); ``lo``,
+    ``hi`` its central interval (NaN when not asked for).
+    """
+
+    mean: np.ndarray
+    sd: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    interval: float | None
+
+
+# -- helpers -----------------------------------------------------------------
+
+def _f64(x) -> np.ndarray:
+    return np.asarray(x, dtype="float64")
+
+
+def _noise(noise_var, size: int) -> np.ndarray | None:
+    if noise_var is None:
+        return None
+    v = np.broadcast_to(_f64(noise_var), (size,)).copy()
+    v[~np.isfinite(v)] = 0.0
+    v = np.maximum(v, 0.0)
+    return v if np.any(v > 0) else None
+
+
+def effective_counts(y, n, noise_var, p) -> tuple[np.ndarray, np.ndarray]:
+    """Counts with additive noise as binomial counts of an effective size.
+
+    A noisy count ``y = Y + e`` with ``Y ~ Binomial(n, p)`` and
+    ``Var(e) = v`` has a share ``y / n`` with variance
+    ``p (1 - p) / n + v / n**2``. The binomial count of size
+
+    ``n_eff = n / (1 + v / (n p (1 - p)))``
+
+    and ``y_eff = clip(y / n, 0, 1) n_eff`` has the same share and variance,
+    so the beta-binomial machinery applies unchanged (non-integer counts are
+    fine for :func:`scipy.special.betaln`). ``p`` is the place's share
+    without the noise taken into account (its posterior mean from the
+    clipped counts): the approximation is exact in the first two moments at
+    that ``p`` and ignores the skewness of the binomial. Without noise
+    (``v = 0``) the counts are returned clipped to ``0..n``.
+
+    Examples
+    --------
+    >>> ne, ye = effective_counts(np.array([6.0]), np.array([12.0]), 9.0,
+    ...                           np.array([0.5]))
+    >>> round(float(ne[0]), 3), round(float(ye[0]), 3)   # 12 / (1 + 9 / 3)
+    (3.0, 1.5)
+    """
+    y, n = _f64(y), _f64(n)
+    nc = np.maximum(n, 0.0)
+    share = np.clip(np.divide(y, nc, out=np.zeros_like(y), where=nc > 0), 0, 1)
+    v = _noise(noise_var, len(y))
+    if v is None:
+        return nc, share * nc
+    pq = np.clip(_f64(p), EPS, 1 - EPS)
+    pq = pq * (1 - pq)
+    n_eff = nc / (1.0 + v / np.maximum(nc * pq, 1e-12))
+    return n_eff, share * n_eff
+
+
+def effective_exposure(y, e, noise_var, rate) -> tuple[np.ndarray, np.ndarray]:
+    """The Poisson analogue of :func:`effective_counts`.
+
+    ``Var(y / e) = lambda / e + v / e**2`` equals ``lambda / e_eff`` with
+    ``e_eff = e / (1 + v / (lambda e))``; ``y_eff = max(y, 0) / e * e_eff``.
+    """
+    y, e = _f64(y), _f64(e)
+    ec = np.maximum(e, 0.0)
+    rate_obs = np.maximum(np.divide(y, ec, out=np.zeros_like(y), where=ec > 0), 0)
+    v = _noise(noise_var, len(y))
+    if v is None:
+        return ec, rate_obs * ec
+    lam = np.maximum(_f64(rate), 1e-12)
+    e_eff = ec / (1.0 + v / np.maximum(lam * ec, 1e-12))
+    return e_eff, rate_obs * e_eff
+
+
+def _prepare_covariates(covariates, fit_rows: np.ndarray, size: int):
+    """Fill NaN with the fitted places' mean; drop constant columns."""
+    if covariates is None:
+        return None, np.zeros(0), np.zeros(0, dtype=bool), ()
+    X = np.array(covariates, dtype="float64", copy=True)
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.shape[0] != size:
+        raise ValueError("covariates moeten een rij per plaats hebben")
+    if X.shape[1] == 0:
+        return None, np.zeros(0), np.zeros(0, dtype=bool), ()
+    sub = X[fit_rows]
+    with np.errstate(invalid="ignore"):
+        centre = np.nanmean(sub, axis=0) if len(sub) else np.zeros(X.shape[1])
+    centre = np.where(np.isfinite(centre), centre, 0.0)
+    bad = ~np.isfinite(X)
+    X[bad] = np.broadcast_to(centre, X.shape)[bad]
+    sd = X[fit_rows].std(axis=0) if len(fit_rows) else np.zeros(X.shape[1])
+    varies = sd > 1e-12
+    flags = () if varies.all() else ("constant_covariate",)
+    return X, centre, varies, flags
+
+
+class _BetaBinomialLik:
+    """Batched beta-binomial log-likelihood in ``theta = (log kappa, beta)``.
+
+    ``y``, ``n`` have shape (B, M) (B independent data sets, e.g. bootstrap
+    replicates), ``eta0`` (M,) the logit prior mean, ``Z`` (M, k) the
+    standardised covariates; ``theta`` has shape (B, 1 + k).
+    """
+
+    def __init__(self, y, n, eta0, Z):
+        self.y, self.n = np.atleast_2d(y), np.atleast_2d(n)
+        self.eta0, self.Z = eta0, Z
+        self.const = (gammaln(self.n + 1) - gammaln(self.y + 1)
+                      - gammaln(self.n - self.y + 1))
+
+    def _ab(self, theta):
+        kappa = np.exp(theta[:, :1])
+        eta = self.eta0[None, :] + (theta[:, 1:] @ self.Z.T if self.Z.shape[1]
+                                    else 0.0)
+        m = np.clip(expit(eta), EPS, 1 - EPS)
+        return kappa, m, kappa * m, kappa * (1 - m)
+
+    def loglik(self, theta) -> np.ndarray:
+        _, _, A, B = self._ab(theta)
+        y, n = self.y, self.n
+        ll = betaln(y + A, n - y + B) - betaln(A, B) + self.const
+        return ll.sum(axis=1)
+
+    def grad(self, theta) -> tuple[np.ndarray, np.ndarray]:
+        kappa, m, A, B = self._ab(theta)
+        y, n = self.y, self.n
+        ll = (betaln(y + A, n - y + B) - betaln(A, B) + self.const).sum(axis=1)
+        d_ab = digamma(A + B) - digamma(n + A + B)
+        gA = digamma(y + A) - digamma(A) + d_ab
+        gB = digamma(n - y + B) - digamma(B) + d_ab
+        g0 = (A * gA + B * gB).sum(axis=1, keepdims=True)
+        c = kappa * m * (1 - m) * (gA - gB)
+        gb = c @ self.Z if self.Z.shape[1] else np.zeros((len(theta), 0))
+        return ll, np.hstack([g0, gb])
+
+
+class _NegBinLik:
+    """Batched negative-binomial log-likelihood in ``theta = (log shape, beta)``."""
+
+    def __init__(self, y, e, eta0, Z):
+        self.y, self.e = np.atleast_2d(y), np.atleast_2d(e)
+        self.eta0, self.Z = eta0, Z
+        self.const = -gammaln(self.y + 1)
+
+    def grad(self, theta) -> tuple[np.ndarray, np.ndarray]:
+        a = np.exp(theta[:, :1])
+        eta = self.eta0[None, :] + (theta[:, 1:] @ self.Z.T if self.Z.shape[1]
+                                    else 0.0)
+        mu = np.exp(eta) * self.e
+        y = self.y
+        ll = (gammaln(y + a) - gammaln(a) + a * np.log(a / (a + mu))
+              + y * np.log(np.maximum(mu, 1e-300) / (a + mu)) + self.const)
+        da = (digamma(y + a) - digamma(a) + np.log(a / (a + mu)) + 1
+              - (a + y) / (a + mu))
+        g0 = (da * a).sum(axis=1, keepdims=True)
+        dmu = a * (y - mu) / (a + mu)   # d ll / d log mu
+        gb = dmu @ self.Z if self.Z.shape[1] else np.zeros((len(theta), 0))
+        return ll.sum(axis=1), np.hstack([g0, gb])
+
+    def loglik(self, theta) -> np.ndarray:
+        return self.grad(theta)[0]
+
+
+def _ml(lik, log_bounds: tuple[float, float], n_coef: int):
+    """Maximise one likelihood: a grid over log kappa, then L-BFGS-B."""
+    lo, hi = log_bounds
+    grid = np.linspace(lo, hi, _LOG_KAPPA_GRID)
+    thetas = np.zeros((len(grid), 1 + n_coef))
+    thetas[:, 0] = grid
+    lls = np.array([lik.loglik(t[None, :])[0] for t in thetas])
+    start = thetas[int(np.nanargmax(np.where(np.isfinite(lls), lls, -np.inf)))]
+
+    def nll(theta):
+        ll, g = lik.grad(theta[None, :])
+        if not np.isfinite(ll[0]):
+            return 1e300, np.zeros_like(theta)
+        return -float(ll[0]), -g[0]
+
+    res = minimize(nll, start, jac=True, method="L-BFGS-B",
+                   bounds=[(lo, hi)] + [(-20.0, 20.0)] * n_coef,
+                   options={"maxiter": 500})
+    return res.x, -float(res.fun), bool(res.success)
+
+
+def _hessian(lik, theta: np.ndarray, h: float = 1e-4) -> np.ndarray:
+    """Central differences of the analytic gradient, batched: (B, d, d)."""
+    B, d = theta.shape
+    H = np.empty((B, d, d))
+    for j in range(d):
+        step = np.zeros(d)
+        step[j] = h
+        gp = lik.grad(theta + step)[1]
+        gm = lik.grad(theta - step)[1]
+        H[:, :, j] = (gp - gm) / (2 * h)
+    return 0.5 * (H + np.transpose(H, (0, 2, 1)))
+
+
+def _newton(lik, theta: np.ndarray, log_bounds, iterations: int = 40,
+            tol: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
+    """Batched damped Newton ascent from ``theta`` (B, d); returns theta, ok."""
+    lo, hi = log_bounds
+    theta = theta.copy()
+    theta[:, 0] = np.clip(theta[:, 0], lo, hi)
+    ll, g = lik.grad(theta)
+    done = np.zeros(len(theta), dtype=bool)
+    for _ in range(iterations):
+        H = _hessian(lik, theta)
+        d = theta.shape[1]
+        step = np.empty_like(theta)
+        for b in range(len(theta)):
+            try:
+                w = np.linalg.eigvalsh(H[b])
+                if w.max() < 0:
+                    step[b] = np.linalg.solve(-H[b], g[b])
+                else:
+                    raise np.linalg.LinAlgError
+            except np.linalg.LinAlgError:
+                step[b] = g[b] / (np.abs(np.diag(H[b])) + 1.0)
+        step[done] = 0.0
+        step = np.clip(step, -2.0, 2.0)
+        t = np.ones(len(theta))
+        new = theta.copy()
+        improved = np.zeros(len(theta), dtype=bool)
+        for _half in range(12):
+            cand = theta + t[:, None] * step
+            cand[:, 0] = np.clip(cand[:, 0], lo, hi)
+            ll_c = lik.loglik(cand)
+            good = (ll_c >= ll - 1e-10) & ~improved
+            new[good] = cand[good]
+            improved |= good
+            if improved.all():
+                break
+            t = np.where(improved, t, t / 2)
+        theta = np.where(improved[:, None], new, theta)
+        ll_new, g = lik.grad(theta)
+        at_bound = ((theta[:, 0] <= lo + 1e-9) & (g[:, 0] < 0)) | (
+            (theta[:, 0] >= hi - 1e-9) & (g[:, 0] > 0))
+        gnorm = np.abs(g).max(axis=1) if d else np.zeros(len(theta))
+        free = np.abs(g[:, 1:]).max(axis=1) if d > 1 else np.zeros(len(theta))
+        done = (np.abs(ll_new - ll) < tol) | (gnorm < tol) | (at_bound & (free < tol))
+        ll = ll_new
+        if done.all():
+            break
+    return theta, done
+
+
+def _subsample(rows: np.ndarray, max_places: int | None, seed: int):
+    if max_places is None or len(rows) <= max_places:
+        return rows, False
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(rows, max_places, replace=False)), True
+
+
+def _bound_fallbacks(log_kappa: float, log_bounds) -> tuple[str, ...]:
+    lo, hi = log_bounds
+    if log_kappa >= hi - 1e-3:
+        return ("kappa_upper_bound",)
+    if log_kappa <= lo + 1e-3:
+        return ("kappa_lower_bound",)
+    return ()
+
+
+def _standardise(X, centre, varies, rows):
+    """Centred covariates of the varying columns, divided by their sd."""
+    if X is None or not varies.any():
+        return np.zeros((len(rows), 0)), np.zeros(0)
+    Xc = X[rows][:, varies] - centre[varies]
+    sd = Xc.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    return Xc / sd, sd
+
+
+# -- beta-binomial -------------------------------------------------------------
+
+def fit_beta_binomial(y, n, prior_mean, covariates=None, noise_var=None,
+                      bounds=(0.5, 1e5), *, max_places: int | None = MAX_FIT_PLACES,
+                      seed: int = 0) -> BetaBinomialFit:
+    """Maximum-likelihood beta-binomial prior of the places of one level.
+
+    Model: ``y_i ~ Binomial(n_i, p_i)``, ``p_i ~ Beta(kappa m_i,
+    kappa (1 - m_i))`` with ``logit m_i = logit(prior_mean_i) +
+    (X_i - centre) . coef``. The marginal likelihood of ``(kappa, coef)`` is
+
+    ``sum_i log C(n_i, y_i) + betaln(y_i + kappa m_i, n_i - y_i +
+    kappa (1 - m_i)) - betaln(kappa m_i, kappa (1 - m_i))``,
+
+    maximised over ``log kappa`` in ``log(bounds)`` (a grid, then L-BFGS-B
+    with the analytic gradient). Non-integer and noisy ``y``, ``n`` are
+    fine: ``y`` is clipped to ``0..n``; with ``noise_var`` (variance of
+    additive noise on ``y``, per place or one value) the counts are replaced
+    by :func:`effective_counts` at each place's noise-free posterior mean,
+    and the fit is repeated once with those.
+
+    Places with ``n < 1`` are left out of the fit but get a prior mean.
+    More than ``max_places`` places: a seeded subsample is fitted
+    (``subsampled``).
+
+    Parameters
+    ----------
+    y, n : array_like
+        Households with the flag and households present, per place.
+    prior_mean : array_like
+        The parent's estimate per place (clipped to ``EPS .. 1 - EPS``).
+    covariates : array_like, shape (places, k), optional
+        Public covariates known for every place (NaN: the mean).
+    noise_var : float or array_like, optional
+        Variance of the (differential-privacy) noise on ``y``.
+    bounds : (float, float)
+        Bounds of ``kappa``; reaching one is recorded in ``fallbacks``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(5)
+    >>> n = rng.integers(1, 40, 5000).astype(float)
+    >>> size = np.log(n)[:, None]
+    >>> m = expit(logit(0.1) + 0.5 * (size[:, 0] - size.mean()))
+    >>> p = rng.beta(10 * m, 10 * (1 - m))
+    >>> y = rng.binomial(n.astype(int), p).astype(float)
+    >>> fit = fit_beta_binomial(y, n, np.full(5000, 0.1), covariates=size)
+    >>> 7 < fit.kappa < 14, bool(0.35 < fit.coef[0] < 0.65), fit.fallbacks
+    (True, True, ())
+    """
+    y, n = _f64(y), _f64(n)
+    size = len(y)
+    base = np.clip(np.broadcast_to(_f64(prior_mean), (size,)), EPS, 1 - EPS).copy()
+    bounds = (float(bounds[0]), float(bounds[1]))
+    log_bounds = (np.log(bounds[0]), np.log(bounds[1]))
+    noise = _noise(noise_var, size)
+    ok = np.flatnonzero(np.isfinite(y) & np.isfinite(n) & (n >= 1))
+    rows, sub = _subsample(ok, max_places, seed)
+    fallbacks: list[str] = ["subsampled"] if sub else []
+    X, centre, varies, cflags = _prepare_covariates(covariates, rows, size)
+    k = 0 if X is None else X.shape[1]
+    fallbacks.extend(cflags)
+    if len(rows) < MIN_PLACES_FIT:
+        kappa = bounds[0]
+        return BetaBinomialFit(kappa, np.zeros(k), base, ("few_places",), np.nan,
+                               len(rows), base, centre, X, noise)
+    if X is not None and len(rows) < max(MIN_PLACES_COVARIATES, 5 * k):
+        varies = np.zeros(k, dtype=bool)
+        fallbacks.append("few_places")
+    Z, sd = _standardise(X, centre, varies, rows)
+    eta0 = logit(base[rows])
+    yc = np.clip(y[rows], 0, n[rows])
+    nn = n[rows]
+    if np.all(yc <= 0) or np.all(yc >= nn):
+        fallbacks.append("no_variation")
+
+    def fit_once(yy, nn_):
+        lik = _BetaBinomialLik(yy, nn_, eta0, Z)
+        theta, ll, conv = _ml(lik, log_bounds, Z.shape[1])
+        return lik, theta, ll, conv
+
+    lik, theta, ll, conv = fit_once(yc, nn)
+    if noise is not None:
+        kap = float(np.exp(theta[0]))
+        m_r = np.clip(expit(eta0 + Z @ theta[1:]), EPS, 1 - EPS)
+        p1 = (kap * m_r + yc) / (kap + nn)
+        n_eff, y_eff = effective_counts(y[rows], nn, noise[rows], p1)
+        lik, theta, ll, conv = fit_once(y_eff, n_eff)
+    if not conv:
+        fallbacks.append("not_converged")
+    fallbacks.extend(_bound_fallbacks(theta[0], log_bounds))
+    coef = np.zeros(k)
+    if k:
+        coef[varies] = theta[1:] / sd
+    cov = None
+    try:
+        H = _hessian(lik, theta[None, :])[0]
+        if np.all(np.linalg.eigvalsh(H) < 0):
+            c = np.linalg.inv(-H)
+            scale = np.r_[1.0, 1.0 / sd]
+            cov_std = c * np.outer(scale, scale)
+            cov = np.zeros((1 + k, 1 + k))
+            idx = np.r_[0, 1 + np.flatnonzero(varies)]
+            cov[np.ix_(idx, idx)] = cov_std
+    except np.linalg.LinAlgError:  # pragma: no cover - degenerate data
+        cov = None
+    fit = BetaBinomialFit(float(np.exp(theta[0])), coef, base, tuple(fallbacks),
+                          float(ll), int(len(rows)), base, centre, X, noise, cov)
+    return dataclass_replace(fit, prior_mean=fit.prior_mean_for(np.r_[fit.kappa, coef]))
+
+
+def dataclass_replace(obj, **changes):
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)
+
+
+def _fit_parts(fit, size: int):
+    """``kappa``, prior mean and noise of any fit-like object (duck typing)."""
+    kappa = float(fit.kappa)
+    m = np.clip(np.broadcast_to(_f64(fit.prior_mean), (size,)),
+                EPS, 1 - EPS)
+    return kappa, m, getattr(fit, "noise_var", None)
+
+
+def _beta_post(y, n, kappa, m, noise):
+    yc = np.clip(y, 0, np.maximum(n, 0))
+    nc = np.maximum(n, 0)
+    if noise is not None:
+        p1 = (kappa * m + yc) / (kappa + nc)
+        nc, yc = effective_counts(y, n, noise, p1)
+    a = kappa * m + yc
+    b = kappa * (1 - m) + nc - yc
+    return a, b
+
+
+def _beta_moments(a, b):
+    s = a + b
+    return a / s, a * b / (s * s * (s + 1))
+
+
+def shrink_beta(y, n, fit, *, noise_var=None) -> Posterior:
+    """Beta posterior of each place's share under a fitted prior.
+
+    ``a = kappa m + y_eff``, ``b = kappa (1 - m) + n_eff - y_eff`` with the
+    effective counts of :func:`effective_counts` (the counts themselves,
+    clipped, without noise). ``fit`` is a :class:`BetaBinomialFit` or any
+    object with ``kappa`` and ``prior_mean``; ``noise_var`` overrides the
+    fit's. Places with ``n < 1`` get the prior.
+
+    Examples
+    --------
+    >>> fit = fit_beta_binomial(np.array([0.0, 1, 2, 6]), np.array([12.0] * 4),
+    ...                         np.full(4, 0.1))
+    >>> post = shrink_beta(np.array([6.0]), np.array([12.0]),
+    ...                    dataclass_replace(fit, prior_mean=np.array([0.02])))
+    >>> bool(post.mean[0] > 0.02), bool(np.isclose(post.a + post.b,
+    ...                                            fit.kappa + 12)[0])
+    (True, True)
+    """
+    y, n = _f64(y), _f64(n)
+    kappa, m, noise = _fit_parts(fit, len(y))
+    if noise_var is not None:
+        noise = noise_var
+    noise = _noise(noise, len(y))
+    a, b = _beta_post(y, n, kappa, m, noise)
+    mean, var = _beta_moments(a, b)
+    return Posterior(mean, np.sqrt(var), kappa, a, b)
+
+
+def bootstrap_beta_binomial(y, n, prior_mean, covariates, fit: BetaBinomialFit,
+                            n_boot: int = 50, seed: int = 0, noise_var=None, *,
+                            max_places: int = 4000,
+                            bounds=(0.5, 1e5)) -> np.ndarray:
+    """Parametric bootstrap of ``(kappa, coef)``: simulate the fitted model, refit.
+
+    Each replicate draws ``p_i ~ Beta(kappa m_i, kappa (1 - m_i))``,
+    ``y*_i ~ Binomial(round(n_i), p_i)`` (plus ``N(0, noise_var)`` noise
+    when given) for the places the fit used, and refits ``(log kappa,
+    coef)`` by a batched damped Newton ascent from the estimate (all
+    replicates at once). To stay cheap, at most ``max_places`` places are
+    simulated; with more, the deviations from the estimate are scaled by
+    ``sqrt(max_places / places)`` (the estimator is root-n regular), which
+    gives the spread the full set of places would have.
+
+    Returns
+    -------
+    ndarray, shape (n_boot, 1 + k)
+        ``kappa`` and the coefficients of every replicate (in the units of
+        ``fit.coef``).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(2)
+    >>> n = rng.integers(5, 50, 400).astype(float)
+    >>> y = rng.binomial(n.astype(int), rng.beta(2, 18, 400)).astype(float)
+    >>> fit = fit_beta_binomial(y, n, np.full(400, 0.1))
+    >>> draws = bootstrap_beta_binomial(y, n, np.full(400, 0.1), None, fit, 20)
+    >>> draws.shape, bool(np.all(draws[:, 0] > 0))
+    ((20, 1), True)
+    """
+    y, n = _f64(y), _f64(n)
+    size = len(y)
+    k = len(fit.coef)
+    theta_hat = np.r_[np.log(fit.kappa), fit.coef]
+    if n_boot <= 0:
+        return np.empty((0, 1 + k))
+    ok = np.flatnonzero(np.isfinite(n) & (n >= 1))
+    if len(ok) < MIN_PLACES_FIT or "few_places" in fit.fallbacks:
+        return np.tile(np.r_[fit.kappa, fit.coef], (n_boot, 1))
+    rng = np.random.default_rng(seed)
+    rows = ok if len(ok) <= max_places else np.sort(
+        rng.choice(ok, max_places, replace=False))
+    scale = np.sqrt(len(rows) / len(ok))
+    m = np.clip(_f64(fit.prior_mean)[rows], EPS, 1 - EPS)
+    base = np.clip(np.broadcast_to(_f64(prior_mean), (size,)), EPS, 1 - EPS)[rows]
+    X = fit.covariates
+    varies = np.zeros(k, dtype=bool) if X is None else np.abs(fit.coef) > 0
+    if X is not None and k:
+        Xc = X[rows][:, varies] - fit.centre[varies]
+        sd = Xc.std(axis=0)
+        sd = np.where(sd > 0, sd, 1.0)
+        Z = Xc / sd
+    else:
+        Z, sd = np.zeros((len(rows), 0)), np.zeros(0)
+    nn = np.round(n[rows])
+    a0, b0 = fit.kappa * m, fit.kappa * (1 - m)
+    p = rng.beta(np.broadcast_to(a0, (n_boot, len(rows))),
+                 np.broadcast_to(b0, (n_boot, len(rows))))
+    ys = rng.binomial(nn.astype(np.int64), p).astype("float64")
+    noise = _noise(noise_var if noise_var is not None else fit.noise_var, size)
+    N = np.broadcast_to(nn, ys.shape)
+    if noise is not None:
+        v = noise[rows]
+        ys = ys + rng.normal(size=ys.shape) * np.sqrt(v)
+        yc = np.clip(ys, 0, nn)
+        p1 = (a0 + yc) / (fit.kappa + nn)
+        N, ys = effective_counts(ys.ravel(), np.broadcast_to(nn, ys.shape).ravel(),
+                                 np.broadcast_to(v, ys.shape).ravel(), p1.ravel())
+        N, ys = N.reshape(n_boot, -1), ys.reshape(n_boot, -1)
+    else:
+        ys = np.clip(ys, 0, nn)
+    lik = _BetaBinomialLik(ys, N, logit(base), Z)
+    start = np.tile(np.r_[theta_hat[0], fit.coef[varies] * sd], (n_boot, 1))
+    log_bounds = (np.log(bounds[0]), np.log(bounds[1]))
+    theta, _ = _newton(lik, start, log_bounds)
+    theta = start + (theta - start) * scale
+    out = np.zeros((n_boot, 1 + k))
+    out[:, 0] = np.exp(np.clip(theta[:, 0], *log_bounds))
+    if k:
+        out[:, 1 + np.flatnonzero(varies)] = theta[:, 1:] / sd
+    return out
+
+
+def posterior_with_prior_uncertainty(y, n, fit: BetaBinomialFit, draws=None,
+                                     prior_sd=None, interval: float | None = 0.9,
+                                     seed: int = 0, noise_var=None
+                                     ) -> MixturePosterior:
+    """Each place's posterior integrated over the uncertainty of its prior.
+
+    For every bootstrap draw ``(kappa_b, coef_b)`` (rows of ``draws``, from
+    :func:`bootstrap_beta_binomial`; the estimate itself when ``None``) the
+    place's beta posterior is formed with the prior mean under ``coef_b``;
+    with ``prior_sd`` (the parent's posterior sd) the parent's estimate is
+    also drawn, on the logit scale with sd ``prior_sd / (m (1 - m))``. The
+    result is the mixture over the draws: mean ``E_b[mean_b]``, variance
+    ``E_b[var_b] + Var_b[mean_b]``, summarised as the beta with that mean
+    and variance (``a``, ``b``) and its central ``interval`` (skipped when
+    ``None``; ``betaincinv`` costs ~3 µs a place).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(4)
+    >>> n = rng.integers(5, 50, 300).astype(float)
+    >>> y = rng.binomial(n.astype(int), rng.beta(2, 18, 300)).astype(float)
+    >>> fit = fit_beta_binomial(y, n, np.full(300, 0.1))
+    >>> d = bootstrap_beta_binomial(y, n, np.full(300, 0.1), None, fit, 20)
+    >>> mix = posterior_with_prior_uncertainty(y, n, fit, d)
+    >>> plain = shrink_beta(y, n, fit)
+    >>> bool(np.allclose(mix.mean, plain.mean, atol=0.01)), bool(np.all(mix.lo < mix.hi))
+    (True, True)
+    """
+    y, n = _f64(y), _f64(n)
+    size = len(y)
+    noise = _noise(noise_var if noise_var is not None else fit.noise_var, size)
+    if draws is None or len(draws) == 0:
+        draws = np.r_[fit.kappa, fit.coef][None, :]
+    draws = np.atleast_2d(_f64(draws))
+    rng = np.random.default_rng(seed)
+    base = fit.base_mean if fit.base_mean is not None else fit.prior_mean
+    if prior_sd is not None:
+        psd = np.nan_to_num(np.broadcast_to(_f64(prior_sd), (size,)))
+        lsd = psd / (base * (1 - base))
+    s1 = np.zeros(size)
+    s2 = np.zeros(size)
+    for d in draws:
+        if prior_sd is not None:
+            eta = logit(base) + rng.normal(size=size) * lsd
+            shifted = dataclass_replace(fit, base_mean=np.clip(expit(eta), EPS,
+                                                               1 - EPS))
+            m = shifted.prior_mean_for(d)
+        else:
+            m = fit.prior_mean_for(d)
+        a, b = _beta_post(y, n, float(d[0]), m, noise)
+        mu, var = _beta_moments(a, b)
+        s1 += mu
+        s2 += var + mu * mu
+    mean = s1 / len(draws)
+    var = np.maximum(s2 / len(draws) - mean * mean, 1e-14)
+    mc = np.clip(mean, EPS, 1 - EPS)
+    var = np.minimum(var, mc * (1 - mc) * 0.999)
+    conc = mc * (1 - mc) / var - 1
+    a, b = mc * conc, (1 - mc) * conc
+    if interval is None:
+        lo = hi = np.full(size, np.nan)
+    else:
+        t = (1 - interval) / 2
+        lo, hi = betaincinv(a, b, t), betaincinv(a, b, 1 - t)
+    return MixturePosterior(mean, np.sqrt(var), a, b, lo, hi, interval)
+
+
+# -- gamma-Poisson ---------------------------------------------------------------
+
+def fit_gamma_poisson(y, e, prior_rate, covariates=None, noise_var=None,
+                      bounds=(0.5, 1e5), *, max_places: int | None = MAX_FIT_PLACES,
+                      seed: int = 0) -> GammaPoissonFit:
+    """Maximum-likelihood gamma-Poisson (negative-binomial) prior of a rate.
+
+    ``y_i ~ Poisson(lambda_i e_i)``, ``lambda_i ~ Gamma(shape, shape /
+    mu_i)``, ``log mu_i = log(prior_rate_i) + (X_i - centre) . coef``; the
+    marginal is negative binomial with mean ``mu_i e_i`` and variance
+    ``mu e + (mu e)**2 / shape``. Noise on ``y`` as in
+    :func:`fit_beta_binomial` (:func:`effective_exposure`). Places with
+    ``e <= 0`` are left out of the fit.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> e = rng.uniform(1, 50, 4000)
+    >>> lam = rng.gamma(8.0, 0.5 / 8.0, 4000)
+    >>> y = rng.poisson(lam * e).astype(float)
+    >>> fit = fit_gamma_poisson(y, e, np.full(4000, 0.5))
+    >>> 5 < fit.shape < 12, fit.fallbacks
+    (True, ())
+    """
+    y, e = _f64(y), _f64(e)
+    size = len(y)
+    base = np.maximum(np.broadcast_to(_f64(prior_rate), (size,)), 1e-9).copy()
+    bounds = (float(bounds[0]), float(bounds[1]))
+    log_bounds = (np.log(bounds[0]), np.log(bounds[1]))
+    noise = _noise(noise_var, size)
+    ok = np.flatnonzero(np.isfinite(y) & np.isfinite(e) & (e > 0))
+    rows, sub = _subsample(ok, max_places, seed)
+    fallbacks: list[str] = ["subsampled"] if sub else []
+    X, centre, varies, cflags = _prepare_covariates(covariates, rows, size)
+    k = 0 if X is None else X.shape[1]
+    fallbacks.extend(cflags)
+    if len(rows) < MIN_PLACES_FIT:
+        return GammaPoissonFit(bounds[0], np.zeros(k), base, ("few_places",), np.nan,
+                               len(rows), base, centre, X, noise)
+    if X is not None and len(rows) < max(MIN_PLACES_COVARIATES, 5 * k):
+        varies = np.zeros(k, dtype=bool)
+        fallbacks.append("few_places")
+    Z, sd = _standardise(X, centre, varies, rows)
+    eta0 = np.log(base[rows])
+    ee = e[rows]
+    yc = np.maximum(y[rows], 0)
+    if np.all(yc <= 0):
+        fallbacks.append("no_variation")
+    lik = _NegBinLik(yc, ee, eta0, Z)
+    theta, ll, conv = _ml(lik, log_bounds, Z.shape[1])
+    if noise is not None:
+        a = float(np.exp(theta[0]))
+        mu = np.exp(eta0 + Z @ theta[1:])
+        lam1 = (a + yc) / (a / mu + ee)
+        e_eff, y_eff = effective_exposure(y[rows], ee, noise[rows], lam1)
+        lik = _NegBinLik(y_eff, e_eff, eta0, Z)
+        theta, ll, conv = _ml(lik, log_bounds, Z.shape[1])
+    if not conv:
+        fallbacks.append("not_converged")
+    fallbacks.extend(_bound_fallbacks(theta[0], log_bounds))
+    coef = np.zeros(k)
+    if k:
+        coef[varies] = theta[1:] / sd
+    rate = base if k == 0 else base * np.exp((X - centre) @ coef)
+    return GammaPoissonFit(float(np.exp(theta[0])), coef, rate, tuple(fallbacks),
+                           float(ll), int(len(rows)), base, centre, X, noise)
+
+
+def shrink_gamma(y, e, fit, *, noise_var=None) -> Posterior:
+    """Gamma posterior of each place's rate: shape ``a + y``, rate ``a / mu + e``.
+
+    With the effective exposure of :func:`effective_exposure` under noise.
+    ``fit`` is a :class:`GammaPoissonFit` or any object with ``kappa`` (the
+    shape) and ``prior_mean`` (the prior rate). ``Posterior.a`` is the
+    posterior shape, ``Posterior.b`` its rate.
+
+    Examples
+    --------
+    >>> fit = GammaPoissonFit(4.0, np.zeros(0), np.array([0.5, 0.5]), (), 0.0, 2)
+    >>> post = shrink_gamma(np.array([0.0, 20.0]), np.array([10.0, 10.0]), fit)
+    >>> np.round(post.mean, 3).tolist()
+    [0.222, 1.333]
+    """
+    y, e = _f64(y), _f64(e)
+    shape = float(getattr(fit, "shape", None) or fit.kappa)
+    mu = np.maximum(np.broadcast_to(_f64(fit.prior_mean), (len(y),)),
+                    1e-9)
+    noise = _noise(noise_var if noise_var is not None
+                   else getattr(fit, "noise_var", None), len(y))
+    ec = np.maximum(e, 0)
+    yc = np.maximum(y, 0)
+    if noise is not None:
+        lam1 = (shape + yc) / (shape / mu + ec)
+        ec, yc = effective_exposure(y, e, noise, lam1)
+    a = shape + yc
+    b = shape / mu + ec
+    return Posterior(a / b, np.sqrt(a) / b, shape, a, b)
+
+
+# -- Dirichlet-multinomial ---------------------------------------------------------
+
+def fit_dirichlet_multinomial(counts, prior_comp, bounds=(0.5, 1e5)
+                              ) -> tuple[float, tuple[str, ...]]:
+    """Maximum-likelihood strength ``A`` of a Dirichlet prior ``A * q_i``.
+
+    For one-hot counts (stacked needs, tenure bins, household types) of
+    places around their parents' compositions ``q_i``: the
+    Dirichlet-multinomial log-likelihood ``sum_i [lgamma(A) - lgamma(A +
+    n_i) + sum_k lgamma(c_ik + A q_ik) - lgamma(A q_ik)]`` maximised over
+    ``log A`` (bounded; negative noisy counts are clipped to 0).
+
+    Returns
+    -------
+    strength, fallbacks
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> q = np.array([0.6, 0.3, 0.1])
+    >>> p = rng.dirichlet(20 * q, 3000)
+    >>> c = np.array([rng.multinomial(30, pi) for pi in p], dtype=float)
+    >>> A, fb = fit_dirichlet_multinomial(c, np.tile(q, (3000, 1)))
+    >>> 15 < A < 27, fb
+    (True, ())
+    """
+    from scipy.optimize import minimize_scalar
+
+    c = np.maximum(_f64(counts), 0)
+    q = np.clip(_f64(prior_comp), EPS, None)
+    q = q / q.sum(axis=1, keepdims=True)
+    tot = c.sum(axis=1)
+    ok = tot >= 1
+    if ok.sum() < MIN_PLACES_FIT:
+        return float(bounds[0]), ("few_places",)
+    c, q, tot = c[ok], q[ok], tot[ok]
+
+    def nll(log_a):
+        A = np.exp(log_a)
+        aq = A * q
+        return -float(np.sum(gammaln(A) - gammaln(A + tot))
+                      + np.sum(gammaln(c + aq) - gammaln(aq)))
+
+    lo, hi = np.log(bounds[0]), np.log(bounds[1])
+    grid = np.linspace(lo, hi, _LOG_KAPPA_GRID)
+    best = int(np.argmin([nll(g) for g in grid]))
+    a_lo, a_hi = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
+    res = minimize_scalar(nll, bounds=(a_lo, a_hi), method="bounded")
+    return float(np.exp(res.x)), _bound_fallbacks(float(res.x), (lo, hi))
