@@ -5,7 +5,7 @@ dwellings): places from `veerkracht.analytics.places.derive_places`,
 synthetic households and signals from
 `veerkracht.synth.households_for_dwellings`, then
 `veerkracht.analytics.model.compute.compute_model` for one period and
-`veerkracht.analytics.disclosure.protect_place_results`. There are no
+the publication door `veerkracht.analytics.publication.publish_places`. There are no
 amenities, initiatives or professionals in the real data, so those
 indicators are left out.
 
@@ -25,14 +25,14 @@ from bench._measure import in_subprocess
 _COMPUTE = """
 from veerkracht.analytics.model.compute import compute_model
 from veerkracht.analytics.model.periods import parse_period
-from veerkracht.analytics.disclosure import protect_place_results
+from veerkracht.analytics.publication import publish_places
 from veerkracht.io.model_file import load_model
 spec = load_model()
 t0 = time.perf_counter()
 res = compute_model(spec, inputs, parse_period("2025"))
 t_model = time.perf_counter() - t0
 t0 = time.perf_counter()
-prot = protect_place_results(res)
+prot = publish_places(res)
 t_disc = time.perf_counter() - t0
 """
 

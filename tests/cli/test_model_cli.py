@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from veerkracht.cli.main import main
-from veerkracht.jobs.compute import results_for_export
+from veerkracht.jobs.publish import published_places
 from veerkracht.store.files import FileWorkspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analytics"))
@@ -88,7 +88,7 @@ def test_import_compute_and_rerun_replaces_only_its_slice(ws_path, city, tmp_pat
     code, out, err = run([*w, "compute", "--period", "2024"], capsys)
     assert code == 0, err
     assert "veerkracht-basismodel 1.0" in out and "balansklasse" in out
-    assert "portiek" in out and "alleen een band" in out
+    assert "blok" in out and "niet openbaar" in out  # counted as published
     ws = FileWorkspace(ws_path)
     n1 = len(ws.read("results"))
     assert n1 == 80
@@ -102,14 +102,14 @@ def test_import_compute_and_rerun_replaces_only_its_slice(ws_path, city, tmp_pat
     res = ws.read("results")
     assert sorted(res["period"].unique()) == ["2024", "2024-Q2"]
     assert len(res) == 2 * n1
-    # the protected export of one level
-    blocks = results_for_export(ws, "block", period="2024")
+    # the published figures of one level (the publication door)
+    blocks = published_places(ws, "block", period="2024")
     assert len(blocks) == 12 and (blocks["visibility"] == "public").all()
     assert (blocks["n_households"] % 5 == 0).all()
-    entrances = results_for_export(ws, "entrance", period="2024")
-    assert (entrances["visibility"] == "band_only").all()
+    entrances = published_places(ws, "entrance", period="2024")
+    assert (entrances["visibility"] == "suppressed").all()  # public: no bands
     assert entrances["pressure"].isna().all()
-    assert entrances["class_band"].notna().all()
+    assert entrances["class_band"].isna().all()
 
 
 def test_forbidden_household_field_writes_nothing(ws_path, city, tmp_path, capsys):
@@ -204,7 +204,7 @@ def test_real_addresses_synthetic_households_end_to_end(shared_data, tmp_path, c
     assert top["n_dwellings"].sum() == n_dw
     assert res["balance_class"].notna().mean() > 0.9
     for level in ("entrance", "street"):
-        exp = results_for_export(ws, level, "2025")
+        exp = published_places(ws, level, "2025")
         small = exp["visibility"] != "public"
         assert exp.loc[small, "pressure"].isna().all()
         assert (exp.loc[~small, "n_households"] >= 10).all()
