@@ -29,7 +29,8 @@ app = typer.Typer(
 )
 
 # One module per command group; each exposes ``register(app)``.
-COMMAND_MODULES = ("imports", "places", "export", "demo", "serve", "model", "validate")
+COMMAND_MODULES = ("imports", "places", "export", "demo", "serve", "model", "validate",
+                   "privacy")
 
 
 def _show_version(value: bool) -> None:
