@@ -240,3 +240,58 @@ def place_statistics(dwellings: pd.DataFrame, households: pd.DataFrame | None,
                                      minlength=n).astype(np.int64)
         out[lv] = pd.DataFrame(cols)
     return out
+
+
+#: 0/1 items whose pairwise joint counts :func:`pair_statistics` gives.
+PAIR_ITEMS = (*NEED_FLAGS, "tenure_lt1", "tenure_ge10")
+
+
+def pair_column(a: str, b: str) -> str:
+    return f"pair_{a}__{b}"
+
+
+def pair_statistics(households: pd.DataFrame | None, period: Period) -> pd.DataFrame:
+    """City-level counts of households with both of two flags (one row).
+
+    For the dependence between flags in the joint uncertainty
+    (:func:`veerkracht.analytics.model.joint.flag_correlation`): columns
+    ``n_households``, one per item of :data:`PAIR_ITEMS` and
+    ``pair_<a>__<b>`` for every pair (in the order of :data:`PAIR_ITEMS`).
+    City level only: never per place. One household changes
+    ``len(PAIR_ITEMS) * (len(PAIR_ITEMS) + 1) / 2 + 1`` cells at most, which
+    the privacy mechanism must account for when it protects this row.
+
+    Examples
+    --------
+    >>> from veerkracht.analytics.model.periods import parse_period
+    >>> hh = pd.DataFrame({"address_id": ["a1", "a2", "a3"],
+    ...     "tenure_start": ["2010-01-01", "2025-06-01", "2020-01-01"],
+    ...     "tenure_end": [None, None, None], "need_care": [True, True, False],
+    ...     "urgency": [True, False, False]})
+    >>> row = pair_statistics(hh, parse_period("2025")).iloc[0]
+    >>> int(row["pair_need_care__urgency"]), int(row["pair_need_care__tenure_lt1"])
+    (1, 1)
+    """
+    end = np.datetime64(pd.Timestamp(period.end))
+    cols: dict[str, int] = {"n_households": 0}
+    items: dict[str, np.ndarray] = {}
+    if households is not None and len(households):
+        start = _dates(households["tenure_start"])
+        stop = _dates(households["tenure_end"])
+        live = (start < end) & (np.isnat(stop) | (stop >= end))
+        cols["n_households"] = int(live.sum())
+        for f in NEED_FLAGS:
+            items[f] = (_bool(households[f])[live] if f in households.columns
+                        else np.zeros(int(live.sum()), dtype=bool))
+        years = _tenure_years(start[live], end)
+        for name in ("tenure_lt1", "tenure_ge10"):
+            lo, hi = TENURE_BINS[name]
+            items[name] = (years >= lo) & ((years < hi) if hi is not None else True)
+    else:
+        items = {name: np.zeros(0, dtype=bool) for name in PAIR_ITEMS}
+    for name in PAIR_ITEMS:
+        cols[name] = int(items[name].sum())
+    for i, a in enumerate(PAIR_ITEMS):
+        for b in PAIR_ITEMS[i + 1:]:
+            cols[pair_column(a, b)] = int((items[a] & items[b]).sum())
+    return pd.DataFrame([cols], dtype="int64")
