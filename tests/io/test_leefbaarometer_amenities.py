@@ -34,7 +34,12 @@ def test_scores_with_classes_of_their_own_year(tmp_path):
         "vei",
         "fys",
         "klasse",
+        "onv",
+        "soc",
+        "versie",
     ]
+    assert frame["versie"].tolist() == ["2.0", "2.0"]
+    assert frame["onv"].isna().all() and frame["soc"].isna().all()
     assert frame["klasse"].tolist() == [8, 9]
     assert str(frame["klasse"].dtype) == "Int64" and str(frame["jaar"].dtype) == "Int64"
     assert frame["lbm"].tolist() == [0.19, 0.15]
@@ -94,6 +99,98 @@ def test_real_leefbaarometer(shared_data):
         read_leefbaarometer(
             shared_data / "leefbaarometer2_wijk_ontwikkeling_koenkoen1.xlsx"
         )
+
+
+LBM3 = (
+    "bu_code,bu_naam,jaar,lbm,afw,fys,onv,soc,vrz,won\n"
+    "BU00140000,Binnenstad-Noord,2018,4.30,0.20,0.04,-0.10,-0.03,0.27,0.01\n"
+    "BU00140000,Binnenstad-Noord,2024,4.29,0.19,0.03,-0.11,-0.03,0.31,-0.01\n"
+    '"BU00140001","Zuid, oud",2018,4.00,-0.10,0.01,0.02,0.01,0.05,-0.02\n'
+    "BU00140001,\"Zuid, oud\",2024,4.10,0.00,0.02,0.03,0.01,0.04,-0.01\n"
+)
+
+
+def test_leefbaarometer3_per_buurt(tmp_path):
+    path = tmp_path / "lbm3.csv"
+    path.write_text(LBM3, encoding="utf-8")
+    result = read_leefbaarometer(path)
+    frame = result.frame
+    assert result.summary["format"] == "lbm3"
+    assert result.summary["years"] == [2018, 2024]
+    assert frame["regiocode"].tolist() == ["BU00140000"] * 2 + ["BU00140001"] * 2
+    # lbm is the deviation from the national mean (afw), as in 2.0
+    assert frame["lbm"].tolist() == [0.20, 0.19, -0.10, 0.00]
+    assert frame["onv"].tolist() == [-0.10, -0.11, 0.02, 0.03]
+    assert frame["soc"].tolist() == [-0.03, -0.03, 0.01, 0.01]
+    assert frame["versie"].unique().tolist() == ["3.0"]
+    assert frame["bev"].isna().all() and frame["klasse"].isna().all()
+    # a wijk file with wk_code reads the same way
+    path.write_text(LBM3.replace("bu_code,bu_naam", "wk_code,wk_naam")
+                    .replace("BU00140000", "WK001400").replace("BU00140001",
+                                                               "WK001401"),
+                    encoding="utf-8")
+    assert read_leefbaarometer(path).frame["regiocode"].iloc[0] == "WK001400"
+
+
+def test_leefbaarometer3_bad_rows_are_all_reported_and_nothing_is_kept(tmp_path):
+    lines = LBM3.splitlines()
+    bad = "\n".join([
+        lines[0],
+        lines[1].replace("-0.10", "laag"),              # line 2: no number
+        lines[2].replace(",0.31,", ",,"),               # line 3: missing vrz
+        lines[3].replace("BU00140001", "BU14"),          # line 4: bad code
+        lines[4].replace("4.10", "4.50"),                # line 5: lbm - afw off
+        "BU00140009,Nieuw,2018,4.1,0.0,0,0,0,0,0",       # line 6: fine
+        "BU00140009,Nieuw,2018,4.1,0.0,0,0,0,0,0",       # line 7: duplicate
+    ]) + "\n"
+    path = tmp_path / "lbm3.csv"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(ImportRejected) as info:
+        read_leefbaarometer(path)
+    # codes are checked first (as for 2.0), then values, then consistency
+    assert [(r.line, r.reason) for r in info.value.rows] == [
+        (4, "geen CBS-wijk- of buurtcode")]
+    path.write_text(bad.replace("BU14", "BU00140001"), encoding="utf-8")
+    with pytest.raises(ImportRejected) as info:
+        read_leefbaarometer(path)
+    assert [(r.line, r.reason) for r in info.value.rows] == [
+        (2, "kolom onv: geen getal"), (3, "kolom vrz: ontbreekt")]
+    fixed = bad.replace("BU14", "BU00140001").replace("laag", "-0.10").replace(
+        ",,", ",0.31,")
+    path.write_text(fixed, encoding="utf-8")
+    with pytest.raises(ImportRejected) as info:
+        read_leefbaarometer(path)
+    assert [r.line for r in info.value.rows] == [5]
+    assert "landelijk gemiddelde" in info.value.rows[0].reason
+    path.write_text(fixed.replace("4.50", "4.10"), encoding="utf-8")
+    with pytest.raises(ImportRejected) as info:
+        read_leefbaarometer(path)
+    assert [(r.line, r.reason) for r in info.value.rows] == [
+        (6, "wijk en jaar komen meer dan eens voor"),
+        (7, "wijk en jaar komen meer dan eens voor")]
+
+
+def test_combine_keeps_versions_apart(tmp_path):
+    a, b = tmp_path / "lbm2.csv", tmp_path / "lbm3.csv"
+    a.write_text(LBM, encoding="utf-8")
+    b.write_text(LBM3, encoding="utf-8")
+    both = combine([read_leefbaarometer(a), read_leefbaarometer(b)])
+    assert both.groupby("versie").size().to_dict() == {"2.0": 2, "3.0": 4}
+
+
+@pytest.mark.slow
+def test_real_leefbaarometer3_groningen(shared_data):
+    result = read_leefbaarometer(
+        shared_data / "leefbaarometer3_buurt_groningen_2018_2024.csv")
+    frame = result.frame
+    assert len(frame) == 526 and result.summary["regions"] == 133
+    assert result.summary["years"] == [2018, 2020, 2022, 2024]
+    per_year = frame.groupby("jaar")["regiocode"].nunique().to_dict()
+    assert per_year == {2018: 130, 2020: 130, 2022: 133, 2024: 133}
+    row = frame.set_index(["regiocode", "jaar"]).loc[("BU00140000", 2018)]
+    assert row["lbm"] == pytest.approx(0.193747959005484, abs=1e-12)
+    assert row["onv"] == pytest.approx(-0.101281996566179, abs=1e-12)
+    assert frame["regiocode"].str.startswith("BU0014").all()
 
 
 def test_generic_amenities_csv_in_rd(tmp_path):

@@ -1,9 +1,13 @@
-"""Read Leefbaarometer 2.0 scores into the ``leefbaarometer`` contract.
+"""Read Leefbaarometer 2.0 and 3.0 scores into the ``leefbaarometer`` contract.
 
 Columns: ``regiocode`` (``WK…``/``BU…``/``GM…``), ``jaar`` (Int64), ``lbm``
-(total score, deviation from the national mean), ``won`` (dwellings),
-``bev`` (residents), ``vrz`` (amenities), ``vei`` (safety), ``fys``
-(physical environment), ``klasse`` (Int64, 1-9).
+(total score as a deviation from the national mean of its year), ``won``
+(dwellings), ``bev`` (residents, 2.0 only), ``vrz`` (amenities), ``vei``
+(safety, 2.0 only), ``fys`` (physical environment), ``klasse`` (Int64, 1-9),
+``onv`` (safety — *onveiligheid*, higher is safer — 3.0 only), ``soc``
+(social cohesion, 3.0 only) and ``versie`` (``"2.0"`` or ``"3.0"``: the two
+instruments are different models, so a change over time is only computed
+within one version).
 
 Layouts (``docs/data.md``):
 
@@ -17,6 +21,16 @@ Layouts (``docs/data.md``):
 ``klassen``
     ``WK_CODE, KL02, KL08, KL12, KL14, KL16`` (+ ``VKL…`` changes, ignored):
     one row per wijk and year with only ``klasse``.
+
+``lbm3``
+    Leefbaarometer 3.0 open data per buurt or wijk:
+    ``bu_code`` (or ``wk_code``), a name column, ``jaar``, ``lbm`` (absolute
+    score), ``afw`` (its deviation from the national mean), ``fys``, ``onv``,
+    ``soc``, ``vrz``, ``won``. ``lbm`` of the contract is taken from ``afw``,
+    so it means the same as 2.0's ``RLBRMTR``; the absolute score is ``afw``
+    plus the national mean of the year, and every row must agree with that
+    (``lbm - afw`` is one constant per year, else the row is refused). Ranks
+    and rank changes within one gemeente are the same on either scale.
 
 The "ontwikkeling" workbook holds *changes* between years (``DLB…``), not
 scores, and is refused with an explanation.
@@ -46,7 +60,10 @@ from veerkracht.io.validation import (
     file_error,
 )
 
-COLUMNS = ("regiocode", "jaar", "lbm", "won", "bev", "vrz", "vei", "fys", "klasse")
+COLUMNS = ("regiocode", "jaar", "lbm", "won", "bev", "vrz", "vei", "fys", "klasse",
+           "onv", "soc", "versie")
+#: Leefbaarometer 3.0 score columns (besides the code, name and year).
+LBM3 = ("lbm", "afw", "fys", "onv", "soc", "vrz", "won")
 SCORES = {"RLBRMTR": "lbm", "RLBWON": "won", "RLBBEV": "bev", "RLBVRZ": "vrz",
           "RLBVEI": "vei", "RLBFYS": "fys"}
 _KL = re.compile(r"^KL(\d\d)$")
@@ -74,7 +91,13 @@ def read_leefbaarometer(path: str | os.PathLike[str], progress=None) -> ImportRe
         progress(0, description=f"{name}: lezen")
     raw, lines = _read(p, name)
     cols = list(raw.columns)
-    if {"GBD", "JAAR", *SCORES} <= set(cols):
+    lower = {c.strip().lower(): c for c in cols}
+    if ({"bu_code"} & set(lower) or {"wk_code"} & set(lower)) and {
+            "jaar", *LBM3} <= set(lower):
+        layout = "lbm3"
+        frame = _lbm3(raw.rename(columns={v: k for k, v in lower.items()}), lines,
+                      name)
+    elif {"GBD", "JAAR", *SCORES} <= set(cols):
         layout = "scores+klassen" if any(_KL.match(c) for c in cols) else "scores"
         frame = _scores(raw, lines, name)
     elif "WK_CODE" in cols and any(_KL.match(c) for c in cols):
@@ -88,8 +111,9 @@ def read_leefbaarometer(path: str | os.PathLike[str], progress=None) -> ImportRe
     else:
         raise file_error(
             "onbekende indeling voor de Leefbaarometer: verwacht GBD, JAAR, "
-            "RLBRMTR, RLBWON, RLBBEV, RLBVRZ, RLBVEI, RLBFYS (scores) of WK_CODE, "
-            f"KL02, … (klassen); gevonden: {', '.join(cols[:12])}",
+            "RLBRMTR, RLBWON, RLBBEV, RLBVRZ, RLBVEI, RLBFYS (scores), WK_CODE, "
+            "KL02, … (klassen) of bu_code/wk_code, jaar, lbm, afw, fys, onv, soc, "
+            f"vrz, won (Leefbaarometer 3.0); gevonden: {', '.join(cols[:12])}",
             source=name, line=1)
     dup = frame[["regiocode", "jaar"]].duplicated(keep=False).to_numpy()
     if dup.any():
@@ -123,8 +147,11 @@ def combine(results: list[ImportResult]) -> pd.DataFrame:
         bad = []
         for c in COLUMNS[2:]:
             a, b = merged[c], merged[f"{c}_b"]
-            clash = a.notna() & b.notna() & ~np.isclose(
-                a.astype("float64"), b.astype("float64"), equal_nan=True)
+            if c == "versie":
+                clash = a.notna() & b.notna() & (a != b)
+            else:
+                clash = a.notna() & b.notna() & ~np.isclose(
+                    a.astype("float64"), b.astype("float64"), equal_nan=True)
             for code, year in merged.loc[clash, ["regiocode", "jaar"]].itertuples(
                     index=False):
                 bad.append(RejectedRow(0, f"{c} verschilt tussen de bestanden "
@@ -203,6 +230,9 @@ def _scores(raw, lines, name):
             klasse = klasse.where(~own, k)
     raise_if(bad, name)
     out["klasse"] = klasse.astype("Int64")
+    out["onv"] = np.nan
+    out["soc"] = np.nan
+    out["versie"] = "2.0"
     out["_line"] = lines
     return out
 
@@ -223,6 +253,38 @@ def _klassen(raw, lines, name):
         parts.append(part.loc[k.notna().to_numpy()])
     raise_if(bad, name)
     out = pd.concat(parts, ignore_index=True)
-    for dst in SCORES.values():
+    for dst in (*SCORES.values(), "onv", "soc"):
         out[dst] = np.nan
+    out["versie"] = "2.0"
+    return out
+
+
+def _lbm3(raw, lines, name):
+    """Leefbaarometer 3.0 (columns already lower-cased)."""
+    code_col = "bu_code" if "bu_code" in raw.columns else "wk_code"
+    code = _codes(raw[code_col], lines, name)
+    bad: list[RejectedRow] = []
+    jaar = _ints(raw, "jaar", lines, name, bad, 1990, 2100, "jaar")
+    values = {c: _floats(raw, c, lines, name, bad) for c in LBM3}
+    for c in values:
+        bad += rejected(raw[c].isna().to_numpy(), lines, f"kolom {c}: ontbreekt")
+    if not bad:
+        # lbm - afw is the national mean of the year: one value per year
+        offset = (values["lbm"] - values["afw"]).round(6)
+        mode = offset.groupby(jaar.to_numpy()).transform(
+            lambda s: s.mode().iloc[0])
+        off = (offset - mode).abs().to_numpy() > 1e-4
+        bad += rejected(off, lines, "lbm min afw wijkt af van het landelijk "
+                        "gemiddelde van dat jaar (lbm of afw klopt niet)",
+                        raw["lbm"])
+    raise_if(bad, name)
+    out = pd.DataFrame({"regiocode": code.astype("str"), "jaar": jaar,
+                        "lbm": values["afw"]})
+    for c in ("won", "vrz", "fys", "onv", "soc"):
+        out[c] = values[c]
+    out["bev"] = np.nan
+    out["vei"] = np.nan
+    out["klasse"] = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+    out["versie"] = "3.0"
+    out["_line"] = lines
     return out
