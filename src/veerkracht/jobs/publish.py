@@ -502,13 +502,19 @@ def compute_profiles(dwellings: pd.DataFrame,
 
 def profiles_of_workspace(ws: Workspace, dwellings: pd.DataFrame, period: str,
                           ks=DEFAULT_KS) -> pd.DataFrame | None:
-    """:func:`compute_profiles` from the stored ``protected_statistics``.
+    """:func:`compute_profiles` from the period's protected statistics.
 
-    None when the period has no protected statistics (then no profile is
-    stored: nothing is computed from household rows).
+    Reads the stored draw (:func:`veerkracht.jobs.protect.protected_statistics`
+    makes the first one, recorded in the privacy ledger). None when the
+    period cannot be protected (no households): then no profile is stored,
+    because nothing is computed from household rows.
     """
-    got = _statistics(ws, str(period))
-    if got is None or not len(got[1]):
-        return None
-    return compute_profiles(dwellings, got[1], str(period), current_rules(ws), ks)
+    from veerkracht.jobs.protect import ProtectError, protected_statistics
 
+    try:
+        stats, _, _ = protected_statistics(ws, str(period))
+    except ProtectError:
+        return None
+    if not stats:
+        return None
+    return compute_profiles(dwellings, stats, str(period), current_rules(ws), ks)
