@@ -181,4 +181,42 @@ def register(app: typer.Typer) -> None:
             out.print(_sigma_table(row))
         out.print(_totals_line(privacy_budget(ws)), highlight=False)
 
+    @privacy_app.command(
+        "settings",
+        help="Toon of wijzig de publicatieregels van de privacy officer: het "
+             "minimum aantal huishoudens achter elk gepubliceerd getal (nooit "
+             "onder 10) en de banddrempel (nooit onder 5). Verhogen werkt meteen "
+             "in elke uitvoer (exports, kaart, profielen, API). Zonder opties: de "
+             "huidige instelling.\n\nVoorbeelden:\n\n"
+             "  veerkracht privacy settings\n\n"
+             "  veerkracht privacy settings --min-count 15 --band-min 5")
+    def settings_command(
+        ctx: typer.Context,
+        min_count: int = typer.Option(
+            None, "--min-count", help="Minimum aantal huishoudens (na ruis) achter "
+            "teller, noemer en complement; minimaal 10. Voorbeeld: --min-count 15"),
+        band_min: int = typer.Option(
+            None, "--band-min", help="Banddrempel in woningen en huishoudens; "
+            "minimaal 5. Voorbeeld: --band-min 5"),
+    ) -> None:
+        from veerkracht.analytics.publication import (
+            PublicationConfigError,
+            PublicationRules,
+        )
+        from veerkracht.jobs.publish import PublishError, current_rules, set_rules
+
+        ws = workspace_of(ctx)
+        try:
+            rules = current_rules(ws)
+            if min_count is not None or band_min is not None:
+                rules = PublicationRules(
+                    min_count=rules.min_count if min_count is None else min_count,
+                    band_min=rules.band_min if band_min is None else band_min)
+                set_rules(ws, rules, "privacy_officer")
+        except (PublicationConfigError, PublishError) as exc:
+            raise UserError(str(exc)) from exc
+        out.print(f"Publicatieregels: minimaal {rules.min_count} huishoudens achter "
+                  f"elk getal, banddrempel {rules.band_min}, afronding op "
+                  f"{rules.rounding_base}.", highlight=False)
+
     app.add_typer(privacy_app, name="privacy")

@@ -1,11 +1,13 @@
 """The audit trail and the privacy thresholds.
 
 :class:`AuditEntry` rows are append-only: the model refuses updates and
-deletes, and each row carries the SHA-256 of its content and of the previous
-row, so a changed, removed or inserted row breaks the chain
-(:func:`veerkracht.web.audit.services.verify`). Rows hold no personal data:
-the actor is a pseudonym, the object a place level and id, the origin a
-truncated address.
+deletes, and each row carries an HMAC-SHA256 (key outside the database, its
+id in ``key_id``) of its content and of the previous row's hash, so a
+changed, removed or inserted row breaks the chain, and signed checkpoints
+outside the database catch removed newest rows
+(:func:`veerkracht.web.audit.services.verify`). Rows hold no personal data
+and no free text: the actor is a pseudonym, the object a code, a CBS area
+code or an opaque place key, the origin a truncated address.
 """
 
 from __future__ import annotations
@@ -48,6 +50,19 @@ class AuditEntry(models.Model):
         ("threshold_change", _("drempel gewijzigd")),
         ("role_change", _("rol gewijzigd")),
         ("area_change", _("gebied gewijzigd")),
+        ("signal_create", _("melding gedaan")),
+        ("signal_view", _("melding bekeken")),
+        ("signal_list", _("meldingen bekeken")),
+        ("signal_transition", _("status melding gewijzigd")),
+        ("signal_anonymise", _("meldingen geanonimiseerd")),
+        ("story_create", _("verhaal vastgelegd")),
+        ("intervention_create", _("interventie vastgelegd")),
+        ("admin_view", _("beheer: bekeken")),
+        ("admin_change", _("beheer: gewijzigd")),
+        ("role_grant_request", _("rol aangevraagd")),
+        ("role_grant_approve", _("rol goedgekeurd")),
+        ("role_grant_reject", _("rol afgewezen")),
+        ("key_rotate", _("auditsleutel gewisseld")),
     ]
     RESULTS = [
         ("ok", _("toegestaan")),
@@ -64,7 +79,10 @@ class AuditEntry(models.Model):
         max_length=20,
         blank=True,
         choices=[(lvl, lvl) for lvl in LEVELS]
-        + [("account", "account"), ("setting", "setting")],
+        + [
+            (kind, kind)
+            for kind in ("account", "setting", "signal", "story", "admin", "cli")
+        ],
     )
     object_id = models.CharField(_("object"), max_length=120, blank=True)
     result = models.CharField(_("resultaat"), max_length=10, choices=RESULTS)
@@ -72,6 +90,13 @@ class AuditEntry(models.Model):
     purpose = models.CharField(_("doel"), max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64, unique=True)
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(
+        _("sleutel"),
+        max_length=16,
+        blank=True,
+        default="",
+        help_text=_("Id van de auditsleutel (buiten de database) die deze regel tekent."),
+    )
 
     objects = _AppendOnlyQuerySet.as_manager()
 
