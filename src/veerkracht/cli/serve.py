@@ -43,7 +43,7 @@ def audit_verify(
     ctx: typer.Context,
     settings: str = typer.Option(None, "--settings", help="Django-instellingen."),
 ) -> None:
-    """Controleer de hashketen van het auditspoor; meldt elke manipulatie.
+    """Controleer de HMAC-keten tegen de checkpoints; meldt elke manipulatie.
 
     Voorbeeld:
 
@@ -52,15 +52,20 @@ def audit_verify(
     _setup_django(ctx, settings)
     from django.db.utils import OperationalError
 
+    from veerkracht.web.audit.keys import AuditKeyError
     from veerkracht.web.audit.services import verify
 
     try:
         result = verify()
+    except AuditKeyError as exc:
+        raise UserError(str(exc)) from exc
     except OperationalError as exc:
         raise UserError(
             "de database van de webapplicatie is nog niet ingericht; start eerst "
             f"`veerkracht serve` ({exc})"
         ) from exc
+    for warning in result.warnings:
+        console.print(f"let op: {warning}", highlight=False)
     if not result.ok:
         for problem in result.problems:
             console.print(problem, highlight=False)
@@ -68,7 +73,55 @@ def audit_verify(
             f"auditspoor GEMANIPULEERD: {len(result.problems)} probleem/problemen in "
             f"{result.entries} regels"
         )
-    console.print(f"Auditspoor in orde: {result.entries} regels, keten klopt.")
+    console.print(
+        f"Auditspoor in orde: {result.entries} regels, keten klopt "
+        f"({result.checkpoints} checkpoint(s))."
+    )
+
+
+def _audit_command(ctx: typer.Context, settings: str | None, name: str, *args) -> None:
+    """Run one of the audit app's management commands, errors as user errors."""
+    _setup_django(ctx, settings)
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command(name, *args)
+    except CommandError as exc:
+        raise UserError(str(exc)) from exc
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    ctx: typer.Context,
+    settings: str = typer.Option(None, "--settings", help="Django-instellingen."),
+) -> None:
+    """Schrijf een getekend checkpoint van de keten buiten de database.
+
+    Elke 15 minuten vanuit cron; `audit verify` ziet dan afkappen en herketenen.
+
+    Voorbeeld:
+
+      veerkracht audit checkpoint
+    """
+    _audit_command(ctx, settings, "audit_checkpoint")
+
+
+@audit_app.command("rotate-key")
+def audit_rotate_key(
+    ctx: typer.Context,
+    create: bool = typer.Option(
+        False, "--create", help="Maak het sleutelbestand als het nog niet bestaat."
+    ),
+    settings: str = typer.Option(None, "--settings", help="Django-instellingen."),
+) -> None:
+    """Voeg een nieuwe auditsleutel toe; oude sleutels blijven controleerbaar.
+
+    Voorbeeld:
+
+      veerkracht audit rotate-key
+    """
+    _audit_command(ctx, settings, "audit_rotate_key", *(["--create"] if create else []))
 
 
 def _quietly(func) -> None:

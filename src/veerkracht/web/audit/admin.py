@@ -1,35 +1,14 @@
-"""Admin: the audit trail read-only, the threshold editable (and audited)."""
+"""Admin: the threshold editable (and audited).
+
+The audit trail itself is not in the admin: it is the privacy officer's
+(``/privacy/``), and who looked at what is data the administrator does not see.
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from veerkracht.web.audit.models import AuditEntry, PrivacySetting
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = [
-        "seq",
-        "at",
-        "actor",
-        "action",
-        "object_level",
-        "object_id",
-        "result",
-        "origin",
-        "purpose",
-    ]
-    list_filter = ["action", "result"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from veerkracht.web.audit.models import PrivacySetting
 
 
 @admin.register(PrivacySetting)

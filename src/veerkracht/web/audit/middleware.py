@@ -43,3 +43,51 @@ class RefusalAuditMiddleware:
             or (request.resolver_match.url_name if request.resolver_match else "")
             or "",
         )
+
+
+class AdminAuditMiddleware:
+    """Audit every admin page about a record: lists, forms, history, deletes.
+
+    The admin holds accounts, roles and settings only (no signals, stories or
+    audit rows), but those are records too: each view is one ``admin_view``
+    row, each accepted change (a POST answered with a redirect) one
+    ``admin_change`` row, naming the model and the record's number — never a
+    name, a search term or a filter value.
+    """
+
+    VIEWS = ("changelist", "change", "add", "delete", "history", "password_change")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is None or match.namespace != "admin" or response.status_code >= 400:
+            return response
+        target = self._target(match)
+        if target is None:
+            return response
+        from veerkracht.web.audit.services import record
+
+        changed = request.method == "POST" and response.status_code in (301, 302)
+        record(
+            "admin_change" if changed else "admin_view",
+            request=request,
+            level="admin",
+            object_id=target,
+            purpose="admin",
+        )
+        return response
+
+    def _target(self, match) -> str | None:
+        from django.contrib import admin
+
+        name = match.url_name or ""
+        for model in admin.site._registry:
+            prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
+            if name.startswith(prefix) and name[len(prefix):] in self.VIEWS:
+                label = f"{model._meta.app_label}.{model._meta.model_name}"
+                pk = str(match.kwargs.get("object_id") or match.kwargs.get("id") or "")
+                return f"{label}:{pk}" if pk.isdigit() else label
+        return None

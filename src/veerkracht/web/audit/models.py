@@ -95,7 +95,7 @@ class AuditEntry(models.Model):
         max_length=16,
         blank=True,
         default="",
-        help_text=_("Id van de auditsleutel (buiten de database) die deze regel tekent."),
+        help_text=_("Id van de auditsleutel (buiten de database) van deze regel."),
     )
 
     objects = _AppendOnlyQuerySet.as_manager()

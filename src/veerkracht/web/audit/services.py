@@ -1,9 +1,21 @@
-"""Writing and verifying the audit trail.
+"""Writing and verifying the audit trail (docs/privacy.md, "Audittrail").
 
-Every entry's ``hash`` is the SHA-256 of its own fields and the previous
-entry's hash (``prev_hash``; the first entry links to :data:`GENESIS`).
-``prev_hash`` is unique, so two writers can never fork the chain: the loser
-of a race retries on the new head.
+Every entry's ``hash`` is an HMAC-SHA256, with a key kept outside the
+database (:mod:`veerkracht.web.audit.keys`), of its own fields, the id of the
+key used (``key_id``) and the previous entry's hash (``prev_hash``; the first
+entry links to :data:`GENESIS`). Without the key nobody can rewrite a row and
+re-hash the rows after it. ``prev_hash`` is unique, so two writers can never
+fork the chain: the loser of a race retries on the new head.
+
+The chain alone cannot show that its newest rows were removed; signed
+checkpoints written to a file outside the database
+(:mod:`veerkracht.web.audit.checkpoints`) can, and :func:`verify` checks the
+chain against them.
+
+Nothing free enters a row: :func:`record` reduces actor, object, purpose and
+level to known codes and patterns, and stores places below the buurt by an
+opaque key (:func:`place_key`), never by their id (entrance ids are
+postcode + house number).
 """
 
 from __future__ import annotations
@@ -13,14 +25,17 @@ import hmac
 import ipaddress
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from veerkracht.web.audit import keys
 from veerkracht.web.audit.models import AuditEntry
 
 log = logging.getLogger("veerkracht.web.audit")
@@ -38,6 +53,177 @@ _FIELDS = (
     "purpose",
     "prev_hash",
 )
+#: Rows written before the chain was keyed carry no key id (plain SHA-256).
+LEGACY = ""
+
+# -- the vocabulary of the trail ------------------------------------------------
+_CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_CBS = re.compile(r"^(GM\d{4}|WK\d{6}|BU\d{8})$")
+_PSEUDONYM = r"(?:user|login):[0-9a-f]{16}"
+_ACTOR = re.compile(rf"^(?:anonymous|cli|system:[a-z_]{{1,32}}|{_PSEUDONYM})$")
+_GENERIC_OBJECT = re.compile(r"^[A-Za-z0-9_.:\->]{1,120}$")
+
+#: Place levels whose ids are stored as they are: CBS area codes (public).
+CLEAR_LEVELS = frozenset({"gemeente", "wijk", "buurt"})
+#: Place levels stored only by their opaque key (ids derived from addresses).
+OPAQUE_LEVELS = frozenset({"street", "block", "building", "entrance"})
+PLACE_LEVELS = CLEAR_LEVELS | OPAQUE_LEVELS
+
+#: Object kinds other than places, and the pattern their ids must match.
+OBJECT_RULES: dict[str, re.Pattern] = {
+    "account": re.compile(
+        rf"^{_PSEUDONYM}(?::[a-z_-]{{1,20}}->[a-z_]{{1,20}})?$|^grant:\d{{1,12}}$"
+    ),
+    "setting": re.compile(r"^[a-z_]{1,40}(?::[A-Za-z0-9_.\->]{0,60})?$"),
+    "signal": re.compile(
+        r"^(?:VK-\d{4}-[A-Z2-9]{8}|werkbak|api|open311|\d{1,9} meldingen)$"
+    ),
+    "admin": re.compile(r"^[a-z_]{1,40}\.[a-z_]{1,40}(?::\d{1,12})?$"),
+    "cli": re.compile(r"^[a-z_]{1,40}$"),
+}
+
+#: Purposes besides the role permissions, signal statuses and URL names.
+PURPOSES = {
+    "accounts",
+    "admin",
+    "api",
+    "audit",
+    "checkpoint",
+    "cli",
+    "login",
+    "map",
+    "model_approval",
+    "open",
+    "open311",
+    "other",
+    "pdf",
+    "privacy",
+    "profile",
+    "threshold",
+    "web",
+}
+_PURPOSE_PATTERN = re.compile(r"^(?:\d{1,4}d|org\d{1,9})$")
+
+
+def register_vocabulary(
+    *, purposes: tuple[str, ...] = (), kinds: dict[str, str] | None = None
+) -> None:
+    """Let another app add purpose codes and object kinds (with an id pattern).
+
+    Examples
+    --------
+    >>> register_vocabulary(purposes=("model",), kinds={"model": r"^[0-9a-f]{8,64}$"})
+    >>> "model" in PURPOSES and "model" in OBJECT_RULES
+    True
+    """
+    for p in purposes:
+        if not _CODE.match(p):
+            raise ValueError(f"geen doelcode: {p!r}")
+        PURPOSES.add(p)
+    for kind, pattern in (kinds or {}).items():
+        if not _CODE.match(kind) or kind in PLACE_LEVELS:
+            raise ValueError(f"geen objectsoort: {kind!r}")
+        OBJECT_RULES[kind] = re.compile(pattern)
+
+
+_url_names: frozenset[str] | None = None
+
+
+def _known_url_names() -> frozenset[str]:
+    """Names in the URL conf (the refusal middleware logs them as purpose)."""
+    global _url_names
+    if _url_names is None:
+        from django.urls import URLPattern, URLResolver, get_resolver
+
+        names: set[str] = set()
+
+        def walk(patterns):
+            for p in patterns:
+                if isinstance(p, URLResolver):
+                    walk(p.url_patterns)
+                elif isinstance(p, URLPattern) and p.name:
+                    names.add(p.name)
+
+        walk(get_resolver().url_patterns)
+        _url_names = frozenset(n for n in names if _CODE.match(n))
+    return _url_names
+
+
+def clean_purpose(purpose: str) -> str:
+    """A purpose code, or ``other`` for anything not in the vocabulary.
+
+    Examples
+    --------
+    >>> clean_purpose("pdf"), clean_purpose("90d"), clean_purpose("Jan Jansen")
+    ('pdf', '90d', 'other')
+    """
+    from veerkracht.web.accounts.roles import PERMISSIONS
+    from veerkracht.web.signals.workflow import STATUSES
+
+    p = str(purpose or "")
+    if not p:
+        return ""
+    if p in PURPOSES or p in PERMISSIONS or p in STATUSES or _PURPOSE_PATTERN.match(p):
+        return p
+    if _CODE.match(p) and p in _known_url_names():
+        return p
+    return "other"
+
+
+def place_key(level: str, place_id: object, *, key_id: str | None = None) -> str:
+    """The opaque key the trail stores for a place: ``p:`` + HMAC of level and id.
+
+    Keyed with the audit key (sub-key ``place``) of ``key_id`` (default: the
+    current key), so the trail shows which rows concern the same place
+    without saying which place; with the key an auditor finds the rows of a
+    known place (:func:`rows_for_place`). The one function that makes it.
+    """
+    ring = keys.ring()
+    key = keys.subkey(ring.key(key_id or ring.current), "place")
+    mac = hmac.new(key, f"{level}:{place_id}".encode(), hashlib.sha256).hexdigest()
+    return f"p:{mac[:24]}"
+
+
+def audit_place_id(level: str, place_id: object, *, key_id: str | None = None) -> str:
+    """What the trail stores for a place: a CBS area code as is, else its key."""
+    text = str(place_id or "")
+    if not text:
+        return ""
+    if level in CLEAR_LEVELS and _CBS.match(text):
+        return text
+    return place_key(level, text, key_id=key_id)
+
+
+def rows_for_place(level: str, place_id: object):
+    """Audit rows about one place, over every key of the ring (for the auditor)."""
+    ring = keys.ring()
+    cond = Q(object_level=level, object_id=str(place_id))
+    for key_id in ring.keys:
+        stored = audit_place_id(level, place_id, key_id=key_id)
+        cond |= Q(key_id=key_id, object_id=stored)
+        cond |= Q(key_id=key_id, object_id__endswith=":" + stored)
+    return AuditEntry.objects.filter(cond).order_by("seq")
+
+
+def clean_object(level: str, object_id: object, *, key_id: str | None = None) -> str:
+    """Reduce an object id to what the trail may hold (never an address or text).
+
+    Places: see :func:`audit_place_id`. Stories: ``level:place`` with the
+    place reduced the same way. Other kinds must match their pattern in
+    :data:`OBJECT_RULES`; anything else is stored as ``?``.
+    """
+    text = str(object_id or "")
+    if not text:
+        return ""
+    if level in PLACE_LEVELS:
+        return audit_place_id(level, text, key_id=key_id)
+    if level == "story":
+        place_level, _, pid = text.partition(":")
+        if place_level in PLACE_LEVELS and pid:
+            return f"{place_level}:{audit_place_id(place_level, pid, key_id=key_id)}"
+        return "?"
+    rule = OBJECT_RULES.get(level, _GENERIC_OBJECT)
+    return text if rule.match(text) else "?"
 
 
 def pseudonym(kind: str, value: object) -> str:
@@ -77,15 +263,26 @@ def origin_of(request) -> str:
     return truncate_ip(request.META.get("REMOTE_ADDR"))
 
 
-def entry_hash(values: dict) -> str:
-    """SHA-256 over the canonical JSON of an entry's fields."""
-    payload = json.dumps(
-        {k: values[k] for k in _FIELDS},
+def _canonical(values: dict, fields: tuple[str, ...]) -> bytes:
+    return json.dumps(
+        {k: values[k] for k in fields},
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    ).encode()
+
+
+def entry_hash(values: dict) -> str:
+    """SHA-256 over the canonical JSON of an entry's fields (rows before keying)."""
+    return hashlib.sha256(_canonical(values, _FIELDS)).hexdigest()
+
+
+def entry_mac(values: dict, key_id: str, ring: keys.KeyRing | None = None) -> str:
+    """HMAC-SHA256 (sub-key ``chain`` of key ``key_id``) over the entry and key id."""
+    ring = ring or keys.ring()
+    key = keys.subkey(ring.key(key_id), "chain")
+    payload = _canonical({**values, "key_id": key_id}, (*_FIELDS, "key_id"))
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
 def _values(entry: AuditEntry) -> dict:
@@ -101,6 +298,12 @@ def _values(entry: AuditEntry) -> dict:
         "purpose": entry.purpose,
         "prev_hash": entry.prev_hash,
     }
+
+
+def _check_code(name: str, value: str, limit: int) -> str:
+    if value and not re.fullmatch(rf"[a-z][a-z0-9_]{{0,{limit - 1}}}", value):
+        raise ValueError(f"audit: {name} moet een code zijn, niet {value!r}")
+    return value
 
 
 def record(
@@ -119,21 +322,38 @@ def record(
     Parameters
     ----------
     action : str
-        One of :attr:`AuditEntry.ACTIONS`.
+        A code (``view``, ``export``, ``signal_view``…; see
+        :attr:`AuditEntry.ACTIONS`); anything but a code is refused.
     request, user : optional
         Where the actor and origin come from (``user`` defaults to
         ``request.user``); ``actor`` overrides both.
     level, object_id : str
-        The place (or ``account``/``setting``) concerned: a level and an id,
-        never an address, a name or free text.
+        The place (or ``account``, ``setting``, ``signal``, ``admin``…)
+        concerned. Reduced by :func:`clean_object`: places below the buurt by
+        their opaque key, other ids only when they match their pattern.
     result : str
         ``ok``, ``refused`` or ``failed``.
     purpose : str
-        A short code for why (``map``, ``profile``, ``pdf``...).
+        A code for why (``map``, ``profile``, ``pdf``…); anything not in the
+        vocabulary is stored as ``other`` (:func:`clean_purpose`).
+
+    Raises
+    ------
+    veerkracht.web.audit.keys.AuditKeyError
+        Without an audit key nothing is written (and the request fails).
     """
+    _check_code("action", action, 32)
+    _check_code("level", level, 20)
+    if result not in {"ok", "refused", "failed"}:
+        raise ValueError(f"audit: onbekend resultaat {result!r}")
+    ring = keys.ring()
     if user is None and request is not None:
         user = getattr(request, "user", None)
     who = actor or actor_of(user)
+    if not _ACTOR.match(who):
+        who = "?"
+    stored_object = clean_object(level, object_id, key_id=ring.current)
+    stored_purpose = clean_purpose(purpose)
     for attempt in range(20):
         try:
             with transaction.atomic():
@@ -144,15 +364,17 @@ def record(
                     at=timezone.now(),
                     actor=who[:64],
                     action=action,
-                    object_level=level[:20],
-                    object_id=str(object_id)[:120],
+                    object_level=level,
+                    object_id=stored_object[:120],
                     result=result,
                     origin=origin_of(request)[:48],
-                    purpose=purpose[:64],
+                    purpose=stored_purpose[:64],
                     prev_hash=prev,
+                    key_id=ring.current,
                 )
-                entry.hash = entry_hash(_values(entry))
+                entry.hash = entry_mac(_values(entry), ring.current, ring)
                 entry.save()
+                _maybe_checkpoint(entry.seq)
                 return entry
         except (IntegrityError, OperationalError) as exc:
             # a concurrent writer took the head (IntegrityError on prev_hash) or
@@ -166,6 +388,20 @@ def record(
     raise AssertionError("unreachable")
 
 
+def _maybe_checkpoint(seq: int) -> None:
+    every = int(getattr(settings, "VEERKRACHT_AUDIT_CHECKPOINT_EVERY", 0) or 0)
+    if every > 0 and seq % every == 0:
+        from veerkracht.web.audit import checkpoints
+
+        def write():
+            try:
+                checkpoints.write_checkpoint()
+            except Exception:  # noqa: BLE001 - a checkpoint must not fail a page
+                log.exception("auditcheckpoint schrijven mislukt")
+
+        transaction.on_commit(write)
+
+
 @dataclass(frozen=True)
 class Verification:
     """Outcome of :func:`verify`."""
@@ -173,14 +409,34 @@ class Verification:
     ok: bool
     entries: int
     problems: tuple[str, ...]
+    checkpoints: int = 0
+    warnings: tuple[str, ...] = ()
 
 
-def verify() -> Verification:
-    """Recompute the chain; report every broken link or changed row."""
+def verify(*, with_checkpoints: bool = True) -> Verification:
+    """Recompute the chain with the key ring and check it against the checkpoints.
+
+    Reports every changed, inserted or removed row (a wrong MAC or link, a
+    gap in the numbering), rows signed with an unknown key, rows without a
+    key after the chain was keyed, and — against every valid checkpoint —
+    rows missing at the end (truncation) or a head that differs from the
+    signed one (re-chaining).
+    """
+    from veerkracht.web.audit import checkpoints
+
     problems: list[str] = []
+    warnings: list[str] = []
+    ring = keys.ring()
+    cps: list[checkpoints.Checkpoint] = []
+    if with_checkpoints:
+        cps, cp_problems = checkpoints.read_checkpoints(ring)
+        problems += cp_problems
+    legacy_allowed = max((c.seq for c in cps), default=0)
+    at_seq = {c.seq: c for c in cps}
     prev = GENESIS
     expected_seq = 1
     count = 0
+    keyed_seen = False
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
         count += 1
         if entry.seq != expected_seq:
@@ -189,8 +445,62 @@ def verify() -> Verification:
             problems.append(
                 f"regel {entry.seq}: schakel naar de vorige regel klopt niet"
             )
-        if entry_hash(_values(entry)) != entry.hash:
-            problems.append(f"regel {entry.seq}: inhoud gewijzigd (hash klopt niet)")
+        if entry.key_id == LEGACY:
+            if keyed_seen or entry.seq > legacy_allowed:
+                problems.append(
+                    f"regel {entry.seq}: zonder sleutel, en niet gedekt door een "
+                    "checkpoint van vóór de sleutel"
+                )
+            elif entry_hash(_values(entry)) != entry.hash:
+                problems.append(f"regel {entry.seq}: inhoud gewijzigd (hash fout)")
+        else:
+            keyed_seen = True
+            if entry.key_id not in ring.keys:
+                problems.append(
+                    f"regel {entry.seq}: onbekende sleutel {entry.key_id!r}"
+                )
+            elif not hmac.compare_digest(
+                entry_mac(_values(entry), entry.key_id, ring), entry.hash
+            ):
+                problems.append(f"regel {entry.seq}: inhoud gewijzigd (HMAC fout)")
+        cp = at_seq.get(entry.seq)
+        if cp is not None:
+            if entry.hash != cp.last_hash:
+                problems.append(
+                    f"regel {entry.seq}: verschilt van het checkpoint van "
+                    f"{cp.at} (keten herschreven)"
+                )
+            if count != cp.rows:
+                problems.append(
+                    f"checkpoint van {cp.at}: {cp.rows} regels tot regel {cp.seq}, "
+                    f"de database heeft er {count}"
+                )
         prev = entry.hash
         expected_seq = entry.seq + 1
-    return Verification(ok=not problems, entries=count, problems=tuple(problems))
+    last_seq = expected_seq - 1
+    for cp in cps:
+        if cp.seq > last_seq:
+            problems.append(
+                f"afgekapt: het checkpoint van {cp.at} telde {cp.rows} regels tot "
+                f"regel {cp.seq}; de database eindigt bij regel {last_seq}"
+            )
+    if with_checkpoints:
+        if not cps:
+            warnings.append(
+                "nog geen checkpoint: het weghalen van de nieuwste regels is niet "
+                "aantoonbaar (`veerkracht audit checkpoint`)"
+            )
+        else:
+            newest = max(cps, key=lambda c: c.seq)
+            if last_seq > newest.seq:
+                warnings.append(
+                    f"{last_seq - newest.seq} regel(s) na het laatste checkpoint "
+                    f"({newest.at}) zijn nog niet verankerd"
+                )
+    return Verification(
+        ok=not problems,
+        entries=count,
+        problems=tuple(problems),
+        checkpoints=len(cps),
+        warnings=tuple(warnings),
+    )

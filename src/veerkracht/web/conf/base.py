@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "veerkracht.web.audit.middleware.RefusalAuditMiddleware",
+    "veerkracht.web.audit.middleware.AdminAuditMiddleware",
     # axes last, as its documentation asks
     "axes.middleware.AxesMiddleware",
 ]
@@ -304,6 +305,47 @@ DEFAULT_FROM_EMAIL = config(
     "meldpunt@veerkracht.invalid",
     help_text="Sender address of status e-mails.",
     group="Meldingen",
+)
+
+# --- Audit trail (docs/privacy.md, "Audittrail") ------------------------------
+VEERKRACHT_AUDIT_KEY = config(
+    "VEERKRACHT_AUDIT_KEY",
+    "",
+    help_text="The audit key ring itself, `id:hex,id:hex` (last = current; 32+ random "
+    "bytes each), for secret stores that hand out environment variables. Wins over "
+    "VEERKRACHT_AUDIT_KEY_FILE. Never in the database, never committed.",
+    group="Auditspoor",
+)
+VEERKRACHT_AUDIT_KEY_FILE = config(
+    "VEERKRACHT_AUDIT_KEY_FILE",
+    "",
+    help_text="File with the audit key ring (one `id hex` per line, last = current) "
+    "that keys the hash chain, the checkpoints and the opaque place keys. Keep it "
+    "outside the database and its backups; `veerkracht audit rotate-key` adds a key. "
+    "Without a key the trail refuses to write.",
+    group="Auditspoor",
+)
+VEERKRACHT_AUDIT_KEY_CREATE = config(
+    "VEERKRACHT_AUDIT_KEY_CREATE",
+    False,
+    help_text="Create a missing key file with a fresh key (demo and tests only; "
+    "refused in production settings).",
+    group="Auditspoor",
+)
+VEERKRACHT_AUDIT_CHECKPOINT_DIR = config(
+    "VEERKRACHT_AUDIT_CHECKPOINT_DIR",
+    "",
+    help_text="Folder (outside the database, ideally write-once or on another host) "
+    "where signed checkpoints of the chain are appended to `checkpoints.jsonl`; "
+    "`veerkracht audit verify` checks the chain against them.",
+    group="Auditspoor",
+)
+VEERKRACHT_AUDIT_CHECKPOINT_EVERY = config(
+    "VEERKRACHT_AUDIT_CHECKPOINT_EVERY",
+    100,
+    help_text="Write a checkpoint automatically after every this many audit rows "
+    "(0: only `veerkracht audit checkpoint`, e.g. from cron every 15 minutes).",
+    group="Auditspoor",
 )
 
 LOGGING = {

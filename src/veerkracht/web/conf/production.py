@@ -24,6 +24,12 @@ if VEERKRACHT_DEMO_ACCOUNTS and not _config_module._DOCUMENTING:  # noqa: F405
     raise ImproperlyConfigured(
         "VEERKRACHT_DEMO_ACCOUNTS mag in productie niet aan staan"
     )
+if VEERKRACHT_AUDIT_KEY_CREATE and not _config_module._DOCUMENTING:  # noqa: F405
+    raise ImproperlyConfigured(
+        "VEERKRACHT_AUDIT_KEY_CREATE mag in productie niet aan staan: maak de "
+        "auditsleutel zelf (`veerkracht audit rotate-key --create`) en bewaar hem "
+        "buiten de database"
+    )
 SECURE_SSL_REDIRECT = config(
     "SECURE_SSL_REDIRECT",
     True,
