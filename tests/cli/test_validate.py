@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -15,6 +17,89 @@ def test_validate_without_kerncijfers_is_a_clear_error(tmp_path):
     result = runner.invoke(app, ["-w", str(tmp_path / "ws"), "validate"])
     assert result.exit_code != 0
     assert "kerncijfers" in str(result.exception or result.output)
+
+
+def _synthetic_files(tmp_path, n=40, seed=4):
+    """Two kwb years and a Leefbaarometer 3.0 file for one synthetic gemeente.
+
+    Crime and the Leefbaarometer follow the single-family share and income,
+    so the composite must be reported next to those single figures.
+    """
+    rng = np.random.default_rng(seed)
+    codes = [f"BU0999{i:04d}" for i in range(n)]
+    single = rng.uniform(0, 90, n)
+    income = rng.uniform(15, 45, n)
+    files = []
+    for year, drift in ((2022, 0.0), (2024, 1.0)):
+        kwb = pd.DataFrame({
+            "regiocode": codes,
+            "regionaam": [f"Buurt {i}" for i in range(n)],
+            "a_inw": rng.integers(300, 4000, n),
+            "g_ink_pi": income + drift * rng.normal(size=n),
+            "p_koopw": single * 0.8 + rng.uniform(0, 10, n),
+            "p_1gezw": single,
+            "ste_oad": 4000 - 40 * single + rng.normal(0, 100, n),
+            "g_afs_gs": 0.3 + single / 60 + rng.uniform(0, 0.3, n),
+            "misdrijven_per_1000": 90 - single / 2 - income + rng.normal(0, 5, n),
+        })
+        path = tmp_path / f"kwb{year}.csv"
+        kwb.to_csv(path, index=False, sep=";")
+        files.append(path)
+    rows = []
+    for year, shift in ((2018, 0.0), (2024, 0.05)):
+        afw = income / 100 - 0.3 + shift * rng.normal(size=n)
+        for i, code in enumerate(codes):
+            rows.append([code, f"Buurt {i}", year, 4.1 + afw[i], afw[i],
+                         0.01, afw[i] / 2, afw[i] / 3, 0.1, single[i] / 900])
+    lbm = pd.DataFrame(rows, columns=["bu_code", "bu_naam", "jaar", "lbm", "afw",
+                                      "fys", "onv", "soc", "vrz", "won"])
+    lbm["lbm"] = lbm["afw"] + 4.1  # one national mean per year
+    lbm_path = tmp_path / "lbm3.csv"
+    lbm.to_csv(lbm_path, index=False)
+    return files, lbm_path
+
+
+def test_validate_reports_partial_best_single_and_change(tmp_path):
+    ws = str(tmp_path / "ws")
+    kwb, lbm = _synthetic_files(tmp_path)
+    r = runner.invoke(app, ["-w", ws, "import", "kerncijfers", *map(str, kwb)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["-w", ws, "import", "leefbaarometer", str(lbm)])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "validatie.md"
+    r = runner.invoke(app, ["-w", ws, "validate", "--out", str(out),
+                            "--bootstrap", "200"])
+    assert r.exit_code == 0, r.output
+    text = out.read_text(encoding="utf-8")
+    assert "ρ gegeven controles" in text and "beste enkele cijfer" in text
+    assert "address_density: ste_oad; single_family: p_1gezw of -p_mgezw" in text
+    rows = open_workspace(ws).read("validation")
+    crime = rows[(rows["dataset"] == "GM0999 buurt 2024")
+                 & (rows["outcome"] == "misdrijven_per_1000")]
+    # plain, given the controls, given the best single figure; and that figure
+    assert set(crime["given"]) == {
+        "", "address_density=ste_oad+single_family=p_1gezw",
+        *{g for g in crime["given"] if g.startswith("single: ")}}
+    single = crime[crime["score"].str.startswith("single: ")]
+    assert len(single) == 1
+    # the strongest single figure really is the strongest of the candidates
+    kwb24 = pd.read_csv(kwb[1], sep=";")
+    direct = abs(kwb24[["p_1gezw", "g_ink_pi", "p_koopw", "ste_oad", "g_afs_gs"]]
+                 .corrwith(kwb24["misdrijven_per_1000"], method="spearman")).max()
+    assert abs(single["rho"].iloc[0]) == pytest.approx(direct, abs=1e-9)
+    row = crime[(crime["score"] == "balance") & (crime["given"] == "")].iloc[0]
+    assert row["n"] == 40 and row["lo"] < row["rho"] < row["hi"]
+    # Leefbaarometer 3.0: level of the same year, other years, and the change
+    # against the model's change (two CBS years with the same proxies)
+    outcomes = set(rows.loc[rows["dataset"] == "GM0999 buurt 2024", "outcome"])
+    assert {"LBM3 lbm 2024", "LBM3 onv 2024", "LBM3 soc 2024", "LBM3 won 2024",
+            "LBM3 lbm 2018", "LBM3 Δlbm 2018→2024"} <= outcomes
+    change = rows[rows["outcome"] == "LBM3 Δonv 2018→2024"]
+    assert "Δbalance 2022→2024" in set(change["score"])
+    assert "balance (niveau 2022)" in set(change["score"])  # 2022 has no earlier
+    assert "Leefbaarometer 3.0, GM0999 buurt: 40 codes in 2018–2024" in text
+    assert "gegeven het beste enkele cijfer:" in r.output
+    assert set(rows["n_boot"]) == {200}
 
 
 @pytest.mark.slow
@@ -47,8 +132,9 @@ def test_validate_on_real_figures(tmp_path, shared_data):
     crime = rows[
         (rows["dataset"] == "GM0014 buurt 2024") & (rows["score"] == "pressure")
     ]
-    assert len(crime) == 1 and crime["n"].iloc[0] > 100
-    assert "| GM0014 buurt 2024 | pressure | misdrijven_per_1000 |" in out.read_text()
+    assert len(crime[crime["given"] == "" ]) == 1 and crime["n"].iloc[0] > 100
+    assert len(crime) == 3  # plain, given the controls, given the best figure
+    assert "| GM0014 buurt 2024 | misdrijven_per_1000 | pressure |" in out.read_text()
     # a second run appends instead of overwriting
     runner.invoke(app, ["-w", ws, "validate"])
     assert len(open_workspace(ws).read("validation")) == 2 * len(rows)

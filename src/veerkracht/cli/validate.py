@@ -27,37 +27,58 @@ def validate(
     seed: int = typer.Option(
         12345, "--seed", help="Zaad voor de bootstrap-intervallen."
     ),
+    n_boot: int = typer.Option(
+        2000, "--bootstrap", min=100,
+        help="Aantal bootstrap-trekkingen per verband (2000 voor gepubliceerde "
+        "cijfers; minder alleen om snel iets te proberen).",
+    ),
 ) -> None:
     """Toets het model op buurt- en wijkniveau aan uitkomsten die het niet gebruikt.
 
     Berekent de gebiedsversie van het model uit de CBS-kerncijfers in de werkmap en
     vergelijkt die (Spearman, met bootstrap-interval) met criminaliteit per 1.000
-    inwoners en de Leefbaarometer-scores. Niets wordt op die uitkomsten afgesteld.
+    inwoners en de Leefbaarometer-scores (2.0 en 3.0, niveau en verandering),
+    ook partieel: gegeven adresdichtheid en eengezinsaandeel, en gegeven het
+    beste enkele CBS-cijfer. Niets wordt op die uitkomsten afgesteld.
 
     Voorbeeld:
 
       veerkracht import kerncijfers cbs_kwb2024.xlsx woonikveilig_GM0014.csv
 
-      veerkracht import leefbaarometer leefbaarometer_dimensiescores.xlsx
+      veerkracht import leefbaarometer leefbaarometer3_buurt_groningen.csv
 
       veerkracht validate --out validatie.md
     """
     ws = workspace_of(ctx)
     try:
         with progress("Validatie per gemeente, niveau en jaar") as advance:
-            run = run_validate(ws, model, seed=seed, progress=advance)
+            run = run_validate(ws, model, seed=seed, progress=advance,
+                               n_boot=n_boot)
     except (ValidationError, ModelError) as exc:
         raise UserError(str(exc)) from exc
     finally:
         ws.close()
     table = run.rows
-    agree = table["agrees"].fillna(False).sum()
-    against = (table["agrees"] == False).sum()  # noqa: E712 - pandas boolean NA
     out.print(report_markdown(run), markup=False, highlight=False)
+    composite = ~table["score"].str.startswith("single: ")
+    given = table["given"].fillna("")
+    kinds = (
+        ("zonder controles", composite & (given == "")),
+        ("gegeven adresdichtheid en eengezinsaandeel",
+         composite & (given != "") & ~given.str.startswith("single: ")),
+        ("gegeven het beste enkele cijfer",
+         composite & given.str.startswith("single: ")),
+    )
+    parts = []
+    for label, mask in kinds:
+        agrees = table.loc[mask, "agrees"]
+        parts.append(
+            f"{label}: {int(mask.sum())} verbanden, {int((agrees == True).sum())} "  # noqa: E712
+            f"in de verwachte richting, {int((agrees == False).sum())} ertegen"  # noqa: E712
+        )
     console.print(
-        f"{len(table)} verbanden in {len(run.report.datasets)} datasets: "
-        f"{agree} in de verwachte richting (interval geheel aan die kant van 0), "
-        f"{against} niet; de rest onbeslist.",
+        f"{len(run.report.datasets)} datasets (verwacht = interval geheel aan die "
+        "kant van 0; de rest onbeslist). " + "; ".join(parts) + ".",
         highlight=False,
     )
     if out_file:
