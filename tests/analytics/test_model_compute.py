@@ -98,7 +98,14 @@ def test_one_row_per_place_and_level(result):
 
 
 def test_provenance_is_recorded(result, spec):
-    assert (result["model_version"] == "1.0").all()
+    import json
+
+    assert (result["model_version"] == "2.0").all()
+    settings = json.loads(result["estimation"].iloc[0])
+    assert settings["draws"] == 200 and settings["kappa_bounds"] == [0.5, 1e5]
+    assert set(settings["kappa"]) >= {
+        "stacked_needs", "signals", "reporting"}
+    assert "fallbacks" in result.columns
     assert (result["model_hash"] == spec.hash).all() and len(spec.hash) == 16
     assert (result["period"] == "2024").all()
     assert (result["period_end"] == pd.Timestamp("2025-01-01")).all()
@@ -141,9 +148,9 @@ def test_shrinkage_pulls_small_places_to_their_parent(spec):
     res = compute_model(spec, city, parse_period("2024"))
     ent = res[(res.level == "entrance")].set_index("place_id")
     block = res[(res.level == "block")].set_index("place_id")
-    raw = 1.0
-    est = ent.loc["E051", "ind_need_care"]
-    assert block.loc["B05", "ind_need_care"] < est < raw
+    raw = 1.0  # two of two households with a need: stacked score 0.5 .. 1
+    est = ent.loc["E051", "ind_stacked_needs"]
+    assert block.loc["B05", "ind_stacked_needs"] < est < raw
     assert ent.loc["E051", "n_households"] == 2
 
 
@@ -153,7 +160,7 @@ def test_missing_tables_skip_their_indicators(spec):
     city.shared_space_links = None
     res = compute_model(spec, city, parse_period("2024"))
     used = res["indicators_used"].iloc[0].split(",")
-    assert "facilities" not in used and "need_care" in used
+    assert "facilities" not in used and "stacked_needs" in used
     assert res["ind_facilities"].isna().all()
     assert res["pressure"].notna().all()
 
@@ -173,3 +180,14 @@ def test_deterministic(spec):
     a = compute_model(spec, make_city(), parse_period("2024"))
     b = compute_model(spec, make_city(), parse_period("2024"))
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_model_1_file_is_still_computable():
+    from veerkracht.io.model_file import MODEL_1, shipped_model_path
+
+    spec1 = load_model(shipped_model_path(MODEL_1))
+    res = compute_model(spec1, make_city(), parse_period("2024"))
+    assert (res["model_version"] == "1.0").all()
+    blocks = res[res.level == "block"].set_index("place_id")
+    assert blocks["pressure"].idxmax() == "B00"
+    assert blocks["ind_need_care"].notna().all()

@@ -3,7 +3,9 @@
 * ``veerkracht import households FILE`` / ``veerkracht import signals FILE``
   (added to the shared ``import`` group);
 * ``veerkracht synth households [--seed N] [--signals]``;
-* ``veerkracht compute [--model FILE] [--period P] [--sensitivity]``.
+* ``veerkracht compute [--model FILE] [--period P] [--sensitivity]``;
+  ``veerkracht compute --set-reference PERIOD --out NIEUW.toml`` writes a
+  model file with the fixed reference of that period.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from veerkracht.jobs.compute import (
     ComputeError,
     run_compute,
     run_sensitivity,
+    run_set_reference,
     run_synth_households,
 )
 
@@ -47,6 +50,8 @@ Voorbeelden:
   veerkracht compute --period 2025-Q3
 
   veerkracht compute --model mijn-model.toml --period 2025 --sensitivity
+
+  veerkracht compute --set-reference 2025 --out mijn-model-ref2025.toml
 """
 
 
@@ -73,7 +78,7 @@ def register(app: typer.Typer) -> None:
     def compute_command(
         ctx: typer.Context,
         model: Path = typer.Option(None, "--model", help="Modelbestand (TOML); "
-                                   "standaard het meegeleverde model 1.0."),
+                                   "standaard het meegeleverde model 2.0."),
         period: str = typer.Option(None, "--period", help="Jaar (2025) of kwartaal "
                                    "(2025-Q3); standaard elk kalenderjaar met "
                                    "meldingen."),
@@ -84,8 +89,30 @@ def register(app: typer.Typer) -> None:
                                       help="Ook de multischaalprofielen (k = 10 … "
                                       "1600 dichtstbijzijnde huishoudens) voor de "
                                       "laatste periode berekenen."),
+        set_reference: str = typer.Option(
+            None, "--set-reference", metavar="PERIODE",
+            help="Schrijf een modelbestand (--out) met de vaste referentie "
+            "(q05 en q95 per indicator) uit deze periode; er wordt niets in de "
+            "werkmap bewaard."),
+        out_file: Path = typer.Option(None, "--out", help="Het nieuwe "
+                                      "modelbestand bij --set-reference."),
     ) -> None:
         ws = workspace_of(ctx)
+        if set_reference is not None:
+            if out_file is None:
+                raise UserError("--set-reference vraagt --out NIEUW_MODEL.toml")
+            try:
+                with progress("Referentie bepalen") as advance:
+                    r = run_set_reference(ws, set_reference, out_file,
+                                          model_path=model, progress=advance)
+            except ComputeError as exc:
+                raise UserError(str(exc)) from exc
+            out.print(f"Modelbestand {r['out']} geschreven met de referentie uit "
+                      f"periode {r['period']} (niveau {r['level']}, "
+                      f"{_nl(len(r['quantiles']))} indicatoren, "
+                      f"{r['statistics']} statistieken). Gebruik het met "
+                      f"--model {r['out']}.", highlight=False)
+            return
         try:
             with progress("Model berekenen") as advance:
                 summary = run_compute(ws, model_path=model, period=period,

@@ -98,10 +98,14 @@ def load_inputs(ws: Workspace, spec: ModelSpec) -> tuple[ModelInputs, dict[str, 
                   "wijkcode", "gemeentecode"]
     dwellings = _read(ws, "dwellings", ["address_id", *level_cols, "geometry"])
     dwellings = _xy(dwellings)
+    dwellings = _with_covariates(ws, dwellings)
     needs_households = any(i.kind in HOUSEHOLD_KINDS for i in spec.indicators)
     wanted = {f for i in spec.indicators for f in i.household_fields()}
     wanted |= {"address_id", "tenure_start", "tenure_end"}
-    households = _read(ws, "households", sorted(wanted))
+    # the statistics count every allowed field the table has (model 2.0)
+    allowed = set(spec.household_fields) | wanted
+    have = set(ws.columns("households")) if ws.has("households") else set()
+    households = _read(ws, "households", sorted(wanted | (allowed & have)))
     if needs_households and households is None:
         raise ComputeError(
             "er zijn geen huishoudens; lees ze in met 'veerkracht import households "
@@ -115,9 +119,10 @@ def load_inputs(ws: Workspace, spec: ModelSpec) -> tuple[ModelInputs, dict[str, 
             problems.append(f"het veld {f!r} is nooit geïmporteerd (tabel "
                             "households); lees het opnieuw in of haal de indicator "
                             "uit het model")
-    signals = _read(ws, "signals", ["reported_at", "address_id", "geometry"])
+    signals = _read(ws, "signals", ["reported_at", "category", "address_id",
+                                    "geometry"])
     if signals is not None:
-        for f in sorted({"reported_at"} - set(signals.columns)):
+        for f in sorted({"reported_at", "category"} - set(signals.columns)):
             problems.append(f"het veld {f!r} is nooit geïmporteerd (tabel signals)")
     for ind in spec.indicators:
         if ind.kind == "reach" and ind.params["amount"] != "count":
@@ -153,6 +158,37 @@ def load_inputs(ws: Workspace, spec: ModelSpec) -> tuple[ModelInputs, dict[str, 
     return inputs, provenance
 
 
+def _with_covariates(ws: Workspace, dwellings: pd.DataFrame) -> pd.DataFrame:
+    """Public covariates of the prior mean on the dwellings, where imported.
+
+    ``corporation``: the address is in the corporation's ``stock`` (with a
+    ``corporatie`` when that column exists); ``bouwjaar``: the building year
+    of its pand (``addresses.pand_id`` -> ``buildings.bouwjaar``).
+    """
+    ids = dwellings["address_id"].astype("str")
+    if ws.has("stock") and "address_id" in ws.columns("stock"):
+        cols = [c for c in ("address_id", "corporatie") if c in ws.columns("stock")]
+        stock = ws.read("stock", columns=cols)
+        if "corporatie" in stock.columns:
+            stock = stock[stock["corporatie"].notna()]
+        dwellings["corporation"] = ids.isin(set(stock["address_id"].astype("str"))
+                                            ).to_numpy()
+    if (ws.has("buildings") and ws.has("addresses")
+            and "bouwjaar" in ws.columns("buildings")
+            and "pand_id" in ws.columns("addresses")):
+        adr = ws.read("addresses", columns=["address_id", "pand_id"])
+        bld = ws.read("buildings", columns=["pand_id", "bouwjaar"])
+        year = pd.to_numeric(bld["bouwjaar"], errors="coerce")
+        by_pand = pd.Series(year.to_numpy(), index=bld["pand_id"].astype("str")
+                            ).groupby(level=0).first()
+        by_addr = pd.Series(adr["pand_id"].astype("str").map(by_pand).to_numpy(),
+                            index=adr["address_id"].astype("str"))
+        by_addr = by_addr[~by_addr.index.duplicated()]
+        dwellings["bouwjaar"] = ids.map(by_addr).to_numpy(dtype="float64",
+                                                          na_value=np.nan)
+    return dwellings
+
+
 def default_periods(inputs: ModelInputs) -> list[Period]:
     """Calendar years with signals; else the year of the latest tenure change."""
     if inputs.signals is not None and len(inputs.signals):
@@ -169,8 +205,81 @@ def default_periods(inputs: ModelInputs) -> list[Period]:
                        "periode op met --period of lees eerst gegevens in")
 
 
+def _statistics_for(ws: Workspace, period: Period, protected: bool | None):
+    """The statistics the model reads for a period, and which kind they are.
+
+    ``protected`` None: the stored protected draw when the period has one
+    (``veerkracht privacy protect``), else the exact statistics (results
+    stay confidential); True: the protected ones (a first draw costs budget
+    and is recorded in the ledger); False: exact.
+    """
+    if protected is False:
+        return None, None, "exact"
+    from veerkracht.jobs.protect import ProtectError, ledger, protected_statistics
+
+    if protected is None:
+        if not len(ledger(ws).for_period(period.label)):
+            return None, None, "exact"
+    try:
+        stats, sd, _row = protected_statistics(ws, period)
+    except ProtectError as exc:
+        raise ComputeError(str(exc)) from None
+    return stats, sd, "protected"
+
+
+def run_set_reference(ws: Workspace, period: str, out, model_path=None,
+                      progress: Progress = None, protected: bool | None = None
+                      ) -> dict:
+    """Write a model file whose ``[reference]`` is taken from ``period``.
+
+    Computes the indicators of the period (nothing is stored in the
+    workspace), takes the dwelling-weighted q05 and q95 of every
+    ``robust_minmax`` indicator over the places of the model's
+    ``reference_level``
+    (:func:`veerkracht.analytics.model.compute.reference_quantiles`) and
+    writes the model file's text with that ``[reference]`` to ``out``.
+    """
+    from pathlib import Path
+
+    from veerkracht.analytics.model.compute import (
+        compute_indicators,
+        reference_quantiles,
+    )
+    from veerkracht.io.model_file import model_bytes, with_reference
+
+    try:
+        spec = load_model(model_path)
+        raw = model_bytes(model_path).decode("utf-8-sig")
+        p = parse_period(period)
+    except (ModelError, PeriodError) as exc:
+        raise ComputeError(str(exc)) from None
+    _tick(progress, 0, "Gegevens lezen")
+    inputs, _ = load_inputs(ws, spec)
+    stats, sd, kind = _statistics_for(ws, p, protected)
+    _tick(progress, 0, f"Referentie uit {p.label}")
+    try:
+        values = compute_indicators(spec, inputs, p, progress, stats, sd)
+    except ModelDataError as exc:
+        raise ComputeError(str(exc)) from None
+    q = reference_quantiles(spec, values)
+    level = (spec.reference_level if spec.reference_level in values.levels
+             else next(iter(values.levels)))
+    source = (f"{spec.name} {spec.version}, periode {p.label}, niveau {level}, "
+              f"{kind} statistieken, werkmap {ws.location}")
+    text = with_reference(raw, p.label, level, source, q)
+    load_check = Path(out)
+    load_check.write_text(text, encoding="utf-8")
+    try:
+        load_model(load_check)
+    except ModelError as exc:  # pragma: no cover - with_reference writes valid TOML
+        raise ComputeError(str(exc)) from None
+    return {"out": str(load_check), "period": p.label, "level": level,
+            "statistics": kind, "quantiles": q}
+
+
 def run_compute(ws: Workspace, model_path=None, period: str | None = None,
-                progress: Progress = None, profiles: bool = True) -> dict:
+                progress: Progress = None, profiles: bool = True,
+                protected: bool | None = None) -> dict:
     """Compute pressure, resilience and balance and append them to ``results``.
 
     Parameters
@@ -191,6 +300,11 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
         :func:`veerkracht.jobs.publish.compute_profiles`) for the latest
         period computed, stored in ``profiles`` in the same transaction as
         the results.
+    protected : bool, optional
+        Which place statistics the model reads (:func:`_statistics_for`):
+        None (default) the stored protected draw of a period when there is
+        one, else the exact statistics; every row records which in
+        ``statistics``.
 
     Returns
     -------
@@ -222,15 +336,19 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
     computed_at = datetime.now(UTC).isoformat(timespec="seconds")
     for p in periods:
         _tick(progress, 0, f"Model berekenen voor {p.label}")
+        stats, noise_sd, kind = _statistics_for(ws, p, protected)
         try:
-            res = compute_model(spec, inputs, p, progress)
+            res = compute_model(spec, inputs, p, progress, statistics=stats,
+                                noise_sd=noise_sd)
         except ModelDataError as exc:
             raise ComputeError(str(exc)) from None
+        res["statistics"] = constant_column(kind, len(res))
         res["computed_at"] = constant_column(computed_at, len(res))
         res["inputs"] = constant_column(json.dumps(provenance, sort_keys=True),
                                         len(res))
-        lookback = max((i.params["lookback_days"] for i in spec.indicators
-                        if i.kind == "signal_rate"), default=0)
+        lookback = max((i.params.get("lookback_days") or 730.0
+                        for i in spec.indicators
+                        if i.kind in ("signal_rate", "reporting_index")), default=0)
         res["signals_window_start"] = p.end - pd.Timedelta(days=lookback)
         res["signals_window_end"] = p.end
         frames.append(res)

@@ -1,50 +1,64 @@
-"""Pressure, resilience and balance for every place and one period.
+"""Pressure, resilience and balance for every place and one period (model 2.0).
 
-Three steps, each vectorised over all places of a level:
+The model reads **per-place statistics**
+(:func:`veerkracht.analytics.statistics.place_statistics`, or their protected
+version, ADR 0006) — never a household or signal row. Four steps, each
+vectorised over the places of a level:
 
-1. :func:`compute_indicators` — raw indicator values per place, shrunk
-   toward the enclosing place (empirical Bayes, top-down: gemeente first,
-   entrance last), with posterior standard deviations;
-2. :func:`score_indicators` — each indicator transformed and scaled to a
-   0..1 score against the distribution of all places of the same level;
-3. :func:`combine` — weighted means into pressure and resilience, balance =
-   resilience - pressure, intervals by the delta method and the named
-   classes with their probabilities.
+1. :func:`compute_indicators` — per level and indicator the posterior of
+   every place: shares and rates shrunk toward the enclosing place (parents
+   first) with a prior mean adjusted by public covariates and a prior
+   strength fitted by maximum likelihood (:mod:`.estimate`); context
+   indicators (reach, facilities, shared spaces, entrance and block size)
+   from the public dwellings; the reporting index against the rate the
+   place's composition predicts; going quiet and the net inflow;
+2. :func:`score_indicators` — each indicator transformed and scaled to 0..1
+   on the **fixed reference** of the model file (``[reference]``), the same
+   for every period;
+3. :func:`combine` — pressure, resilience and balance with intervals and
+   class probabilities from seeded Monte Carlo draws of the indicators'
+   joint posterior (correlated share draws -> score draws -> composites);
+4. the class rules of the model file, with the inflow rule of "kraan open".
 
-The result has one row per *place* — never per household or address.
+The result has one row per *place* present in the statistics — never per
+household or address (docs/method-pipeline.md).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
-from veerkracht.analytics.model.classes import classify_balance, z_of
+from veerkracht.analytics.model import estimate
+from veerkracht.analytics.model.classes import class_slug, z_of
 from veerkracht.analytics.model.indicators import (
     DwellingFrame,
     ModelDataError,
     ModelInputs,
     facilities_per_site,
-    household_type_codes,
-    household_weights,
     prepare_dwellings,
-    present_households,
     reach_per_site,
     shared_space_per_dwelling,
-    signal_weights,
 )
 from veerkracht.analytics.model.periods import Period
-from veerkracht.analytics.model.smoothing import (
-    estimate_gamma_shape,
-    estimate_kappa,
-    shrink_binomial,
-    shrink_mix,
-    shrink_poisson,
-)
 from veerkracht.analytics.model.spec import LEVELS, Indicator, ModelSpec
+from veerkracht.analytics.statistics import (
+    HOUSEHOLD_TYPES,
+    QUARTER_DAYS,
+    SIGNAL_QUARTERS,
+    STATISTICS_VERSION,
+    SUPPORT_NEEDS,
+    TENURE_BINS,
+    flag_column,
+    place_statistics,
+    signal_column,
+    type_column,
+)
 
 #: The hierarchy used for published parent ids and secondary suppression.
 DISCLOSURE_CHAIN = {
@@ -53,12 +67,23 @@ DISCLOSURE_CHAIN = {
     "wijk": ("gemeente",), "gemeente": (),
 }
 SHARE_KINDS = ("need_share", "turnover", "long_tenure")
-HOUSEHOLD_KINDS = (*SHARE_KINDS, "household_mix")
+HOUSEHOLD_KINDS = (*SHARE_KINDS, "stacked_needs", "household_mix")
+SIGNAL_KINDS = ("signal_rate", "reporting_index")
+STAT_KINDS = (*HOUSEHOLD_KINDS, *SIGNAL_KINDS)
+#: Indicator kinds with a share-like posterior (drawn on the logit scale).
+_LOGIT_KINDS = (*SHARE_KINDS, "stacked_needs")
+#: Need-type shares: their household flags correlate (``rho_need``).
+_NEED_LIKE = ("need_share", "stacked_needs")
+#: Places per Monte Carlo chunk (bounds memory: draws x chunk x indicators).
+MC_CHUNK = 4096
+#: Recent and previous halves of the signal quarters for going quiet.
+RECENT_QUARTERS = tuple(range(SIGNAL_QUARTERS // 2))
+PREVIOUS_QUARTERS = tuple(range(SIGNAL_QUARTERS // 2, SIGNAL_QUARTERS))
 
 
 @dataclass
 class LevelValues:
-    """Indicator values of all places of one level."""
+    """Indicator values of the places of one level present in the statistics."""
 
     level: str
     ids: np.ndarray
@@ -72,6 +97,12 @@ class LevelValues:
     counts: dict[str, np.ndarray] = field(default_factory=dict)
     score: dict[str, np.ndarray] = field(default_factory=dict)
     score_sd: dict[str, np.ndarray] = field(default_factory=dict)
+    #: posterior on the draw scale: (link, loc, scale, multiplier)
+    draw: dict[str, tuple[str, np.ndarray, np.ndarray, float]] = field(
+        default_factory=dict)
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+    fallbacks: list[str] = field(default_factory=list)
+    rho: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -81,7 +112,8 @@ class IndicatorValues:
     period: Period
     levels: dict[str, LevelValues]
     skipped: dict[str, str]
-    strength: dict[str, dict[str, float]]      # indicator -> level -> kappa/shape
+    strength: dict[str, dict[str, float]]      # indicator -> level -> kappa
+    settings: dict = field(default_factory=dict)
 
 
 def _mode_parent(child: np.ndarray, parent: np.ndarray, n_child: int, n_parent: int
@@ -132,9 +164,143 @@ def _shrink_order(spec: ModelSpec, present: list[str]) -> list[tuple[str, str]]:
     return order
 
 
+# -- signals -------------------------------------------------------------------
+def quarter_weights(half_life_days: float, lookback_days: float = 730.0
+                    ) -> tuple[np.ndarray, float]:
+    """Recency weights of the eight signal quarters and the exposure in years.
+
+    Quarter ``k`` (its signals ``k`` quarters of 730/8 days old) weighs
+    ``0.5 ** (t_k / h)`` at its mid-point ``t_k = (k + 1/2) * 730/8`` days;
+    quarters beyond ``lookback_days`` weigh 0. The exposure per dwelling is
+    the sum of the weights times the quarter length, in years, so a constant
+    stream of ``r`` signals per dwelling per year gives rate ``r``.
+
+    Examples
+    --------
+    >>> w, years = quarter_weights(180)
+    >>> round(float(w[0]), 3), round(float(years), 3)
+    (0.839, 0.987)
+    """
+    k = np.arange(SIGNAL_QUARTERS)
+    mid = (k + 0.5) * QUARTER_DAYS
+    w = np.where((k + 1) * QUARTER_DAYS <= lookback_days + 1e-9,
+                 0.5 ** (mid / half_life_days), 0.0)
+    return w, float(w.sum() * QUARTER_DAYS / 365.25)
+
+
+def _meanings(meaning: str) -> tuple[str, ...]:
+    return ("pressure", "attentiveness") if meaning == "all" else (meaning,)
+
+
+def _col(st: pd.DataFrame, name: str) -> np.ndarray:
+    if name in st.columns:
+        return st[name].to_numpy(dtype="float64")
+    return np.zeros(len(st))
+
+
+def _noise(noise_sd: dict | None, level: str, columns, weights=None
+           ) -> np.ndarray | float:
+    """Variance of a weighted sum of statistics columns under the DP noise."""
+    if not noise_sd or level not in noise_sd:
+        return 0.0
+    sd = noise_sd[level]
+    w = np.ones(len(columns)) if weights is None else np.asarray(weights)
+    v = 0.0
+    for c, wi in zip(columns, w, strict=True):
+        s = sd.get(c, 0.0) if isinstance(sd, dict) else 0.0
+        v = v + (wi * np.asarray(s, dtype="float64")) ** 2
+    return v
+
+
+def _signal_sum(st: pd.DataFrame, meaning: str, weights: np.ndarray) -> tuple[
+        np.ndarray, list[str], list[float]]:
+    cols, ws = [], []
+    total = np.zeros(len(st))
+    for m in _meanings(meaning):
+        for k in range(SIGNAL_QUARTERS):
+            if weights[k] > 0:
+                c = signal_column(m, k)
+                total += weights[k] * _col(st, c)
+                cols.append(c)
+                ws.append(float(weights[k]))
+    return total, cols, ws
+
+
+def _tenure_columns(min_years: float) -> list[str]:
+    return [name for name, (lo, _hi) in TENURE_BINS.items() if lo >= min_years]
+
+
+# -- covariates -------------------------------------------------------------------
+def _covariates(inputs: ModelInputs, dw: DwellingFrame, period: Period
+                ) -> dict[str, np.ndarray]:
+    """Public covariates per dwelling: what the prior mean may depend on."""
+    out = {"log_entrance_size": np.log(np.maximum(dw.site_n[dw.site], 1.0)),
+           "multi_entrance": (dw.site_n[dw.site] >= 2).astype("float64")}
+    d = inputs.dwellings
+    if "corporation" in d.columns:
+        out["corporation"] = d["corporation"].astype("boolean").fillna(False
+                                                                      ).to_numpy(
+            dtype="float64")
+    if "bouwjaar" in d.columns:
+        year = pd.to_numeric(d["bouwjaar"], errors="coerce").to_numpy(dtype="float64")
+        year = np.where((year > 1000) & (year <= period.end.year), year, np.nan)
+        out["building_age"] = (period.end.year - year) / 10.0
+    return out
+
+
+def _level_covariates(per_dw: dict[str, np.ndarray], code: np.ndarray, n: int,
+                      rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Dwelling means per place, standardised; constant columns dropped."""
+    cols, names = [], []
+    for name, v in per_dw.items():
+        ok = (code >= 0) & ~np.isnan(v)
+        s = np.bincount(code[ok], weights=v[ok], minlength=n)
+        c = np.bincount(code[ok], minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x = np.where(c > 0, s / np.maximum(c, 1), np.nan)[rows]
+        if np.isnan(x).all():
+            continue
+        x = np.where(np.isnan(x), np.nanmean(x), x)
+        sd = x.std()
+        if sd < 1e-9:
+            continue
+        cols.append((x - x.mean()) / sd)
+        names.append(name)
+    if not cols:
+        return np.zeros((len(rows), 0)), []
+    return np.column_stack(cols), names
+
+
+# -- the indicators ----------------------------------------------------------------
+def _align(stats: dict[str, pd.DataFrame], dw: DwellingFrame, present: list[str]
+           ) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
+    """Each level's statistics with the dwelling code of every place."""
+    out = {}
+    for lv in present:
+        st = stats.get(lv)
+        if st is None or not len(st):
+            continue
+        st = st.reset_index(drop=True)
+        ids = pd.Index(pd.array(dw.ids[lv].astype(str), dtype="str"))
+        pos = ids.get_indexer(st["place_id"].astype("str"))
+        keep = pos >= 0
+        out[lv] = (st.loc[keep].reset_index(drop=True), pos[keep])
+    return out
+
+
 def compute_indicators(spec: ModelSpec, inputs: ModelInputs, period: Period,
-                       progress: Callable | None = None) -> IndicatorValues:
-    """Shrunk indicator values with standard deviations for every level.
+                       progress: Callable | None = None, statistics=None,
+                       noise_sd=None) -> IndicatorValues:
+    """Posterior indicator values with standard deviations for every level.
+
+    Parameters
+    ----------
+    statistics : dict, optional
+        level -> per-place statistics (exact from :func:`place_statistics`,
+        or protected: noisy, possibly non-integer, only some places). None:
+        computed exactly from ``inputs``.
+    noise_sd : dict, optional
+        level -> {column: sd} of the noise on ``statistics`` (0 when exact).
 
     Raises
     ------
@@ -147,31 +313,40 @@ def compute_indicators(spec: ModelSpec, inputs: ModelInputs, period: Period,
     if not present:
         raise ModelDataError("de woningen hebben geen plaatsen; voer eerst "
                              "'veerkracht places' uit")
+    if statistics is None:
+        statistics = place_statistics(inputs.dwellings, inputs.households,
+                                      inputs.signals, period, levels=present)
+    aligned = _align(statistics, dw, present)
+    present = [lv for lv in present if lv in aligned]
+    if not present:
+        raise ModelDataError(f"de periode {period.label} heeft geen "
+                             "plaatsstatistieken")
     n_places = {lv: len(dw.ids[lv]) for lv in present}
     skipped: dict[str, str] = {}
 
-    # -- households present at the end of the period -----------------------
-    hh, hh_rows, hh_pos = None, None, None
-    if inputs.households is not None and len(inputs.households):
-        hh = inputs.households
-        hh_rows, hh_pos = present_households(hh, dw, period)
-    n_hh_total = 0 if hh is None else len(hh_rows)
+    top = aligned[present[-1]][0]
+    n_hh_total = float(top["n_households"].clip(lower=0).sum())
+    sig_cols = [c for c in top.columns if c.startswith("sig_")]
+    n_sig_total = float(top[sig_cols].clip(lower=0).to_numpy().sum()) if sig_cols else 0
+    if n_hh_total <= 0 and n_sig_total <= 0:
+        raise ModelDataError(
+            f"de periode {period.label} heeft geen gegevens: er woont aan het eind "
+            "ervan geen bekend huishouden in de woningen en er zijn geen meldingen "
+            "in het venster")
 
-    # -- per-dwelling context values ----------------------------------------
+    # -- per-dwelling context values (public) ---------------------------------
     per_dwelling: dict[str, np.ndarray] = {}
-    signal_dw, signal_years = None, 1.0
     for ind in spec.indicators:
         kind = ind.kind
         if kind in HOUSEHOLD_KINDS:
-            if hh is None:
+            if inputs.households is None and n_hh_total <= 0:
                 skipped[ind.name] = "geen huishoudens in deze periode"
             continue
-        if kind == "signal_rate":
-            if inputs.signals is None:
+        if kind in SIGNAL_KINDS:
+            if inputs.signals is None and n_sig_total <= 0:
                 skipped[ind.name] = "tabel signals ontbreekt"
-                continue
-            signal_dw, signal_years = signal_weights(ind, inputs.signals, dw, period)
-        elif kind == "reach":
+            continue
+        if kind == "reach":
             table = getattr(inputs, ind.params["table"])
             if table is None:
                 skipped[ind.name] = f"tabel {ind.params['table']} ontbreekt"
@@ -196,44 +371,43 @@ def compute_indicators(spec: ModelSpec, inputs: ModelInputs, period: Period,
                 skipped[ind.name] = "de woningen hebben geen blokken"
                 continue
             code = dw.codes["block"]
-            size = np.bincount(code[code >= 0], minlength=n_places["block"])
+            size = np.bincount(code[code >= 0], minlength=len(dw.ids["block"]))
             per_dwelling[ind.name] = np.where(code >= 0, size[np.maximum(code, 0)],
                                               np.nan).astype("float64")
         if progress:
             progress(0, description=f"indicator {ind.name}")
-    n_signals = 0.0 if signal_dw is None else float(signal_dw.sum())
-    if n_hh_total == 0 and n_signals == 0:
-        raise ModelDataError(
-            f"de periode {period.label} heeft geen gegevens: er woont aan het eind "
-            "ervan geen bekend huishouden in de woningen en er zijn geen meldingen "
-            "in het venster")
 
-    # -- per-level sums ------------------------------------------------------
+    # -- levels: public counts, parents ------------------------------------------
     levels: dict[str, LevelValues] = {}
+    stat_of: dict[str, pd.DataFrame] = {}
+    row_of: dict[str, np.ndarray] = {}       # dwelling code -> row (-1: absent)
     for lv in present:
+        st, pos = aligned[lv]
+        stat_of[lv] = st
         code = dw.codes[lv]
         n_dw = np.bincount(code[code >= 0], minlength=n_places[lv]).astype("float64")
-        if hh is not None:
-            hc = code[hh_pos]
-            n_hh = np.bincount(hc[hc >= 0], minlength=n_places[lv]).astype("float64")
-        else:
-            n_hh = np.zeros(n_places[lv])
-        par_level, par_ids = None, np.full(n_places[lv], None, dtype=object)
+        inv = np.full(n_places[lv], -1, dtype=np.int64)
+        inv[pos] = np.arange(len(pos))
+        row_of[lv] = inv
+        par_level, par_ids = None, np.full(len(pos), None, dtype=object)
         for cand in DISCLOSURE_CHAIN[lv]:
             if cand in dw.codes:
                 mode, unique = _mode_parent(code, dw.codes[cand], n_places[lv],
-                                            n_places[cand])
+                                            len(dw.ids[cand]))
                 par_level = cand
-                par_ids = np.where(unique, dw.ids[cand][np.maximum(mode, 0)], None)
+                par_ids = np.where(unique, dw.ids[cand][np.maximum(mode, 0)],
+                                   None)[pos]
                 break
-        levels[lv] = LevelValues(lv, dw.ids[lv], n_dw, n_hh, par_level, par_ids)
+        n_hh = np.maximum(st["n_households"].to_numpy(dtype="float64"), 0)
+        lvv = LevelValues(lv, dw.ids[lv][pos], n_dw[pos], n_hh, par_level, par_ids)
         if lv == "entrance" and "street" in dw.codes:
             mode, unique = _mode_parent(code, dw.codes["street"], n_places[lv],
-                                        n_places["street"])
+                                        len(dw.ids["street"]))
             streets = dw.ids["street"][np.maximum(mode, 0)]
-            levels[lv].street_ids = np.where(unique, streets, None)
+            lvv.street_ids = np.where(unique, streets, None)[pos]
+        levels[lv] = lvv
 
-    # -- context indicators: dwelling-weighted means, known exactly ---------
+    # -- context indicators: dwelling-weighted means, known exactly -------------
     for name, v in per_dwelling.items():
         valid = ~np.isnan(v)
         for lv in present:
@@ -241,105 +415,370 @@ def compute_indicators(spec: ModelSpec, inputs: ModelInputs, period: Period,
             use = valid & (code >= 0)
             s = np.bincount(code[use], weights=v[use], minlength=n_places[lv])
             c = np.bincount(code[use], minlength=n_places[lv])
+            pos = aligned[lv][1]
             with np.errstate(invalid="ignore", divide="ignore"):
-                levels[lv].mean[name] = np.where(c > 0, s / np.maximum(c, 1), np.nan)
-            levels[lv].sd[name] = np.zeros(n_places[lv])
+                levels[lv].mean[name] = np.where(c > 0, s / np.maximum(c, 1),
+                                                 np.nan)[pos]
+            levels[lv].sd[name] = np.zeros(len(pos))
 
-    # -- noisy indicators: empirical Bayes, parents first -------------------
+    # -- covariates of the prior mean --------------------------------------------
+    cov_dw = _covariates(inputs, dw, period) if spec.estimation.covariates else {}
+    cov_of: dict[str, tuple[np.ndarray, list[str]]] = {}
+    for lv in present:
+        cov_of[lv] = _level_covariates(cov_dw, dw.codes[lv], n_places[lv],
+                                       aligned[lv][1])
+
+    # -- statistics indicators: shrinkage, parents first -------------------------
     order = _shrink_order(spec, present)
-    mode_of: dict[tuple[str, str], np.ndarray] = {}
+    parent_row: dict[str, np.ndarray] = {}
     for lv, par in order:
-        if par != "all":
-            mode_of[(lv, par)] = _mode_parent(dw.codes[lv], dw.codes[par],
-                                              n_places[lv], n_places[par])[0]
-    strength: dict[str, dict[str, float]] = {}
-    for ind in spec.indicators:
-        if ind.name in skipped or ind.kind not in (*HOUSEHOLD_KINDS, "signal_rate"):
+        if par == "all":
+            parent_row[lv] = np.full(len(levels[lv].ids), -1, dtype=np.int64)
             continue
-        strength[ind.name] = _shrink_indicator(spec, ind, dw, levels, order, mode_of,
-                                               hh, hh_rows, hh_pos, signal_dw,
-                                               signal_years,
-                                               period)
+        mode = _mode_parent(dw.codes[lv], dw.codes[par], n_places[lv],
+                            n_places[par])[0][aligned[lv][1]]
+        parent_row[lv] = np.where(mode >= 0, row_of[par][np.maximum(mode, 0)], -1)
+    ctx = _Context(spec, levels, stat_of, order, parent_row, cov_of, noise_sd)
+    strength: dict[str, dict[str, float]] = {}
+    settings: dict = {"engine": estimate.ENGINE, "coef": {}, "covariates": {}}
+    for lv in present:
+        settings["covariates"][lv] = cov_of[lv][1]
+    for ind in spec.indicators:
+        if ind.name in skipped or ind.kind not in STAT_KINDS:
+            continue
+        strength[ind.name], settings["coef"][ind.name] = ctx.shrink(ind, period)
         if progress:
             progress(0, description=f"indicator {ind.name}")
-    return IndicatorValues(period, levels, skipped, strength)
+    for lv in present:
+        _trends(levels[lv], stat_of[lv], noise_sd, lv, spec.interval)
+        _need_correlation(levels[lv], stat_of[lv])
+    settings["reporting_coef"] = ctx.reporting_coef
+    return IndicatorValues(period, levels, skipped, strength, settings)
 
 
-def _shrink_indicator(spec, ind: Indicator, dw: DwellingFrame, levels, order,
-                      mode_of, hh, hh_rows, hh_pos, signal_dw, signal_years,
-                      period
-                      ) -> dict[str, float]:
-    full: dict[str, np.ndarray] = {}
-    strength: dict[str, float] = {}
-    kind = ind.kind
-    if kind in SHARE_KINDS:
-        w = household_weights(ind, hh, period)[hh_rows]
-    elif kind == "household_mix":
-        k = len(ind.params["categories"])
-        t_code = household_type_codes(ind, hh)[hh_rows]
-    for lv, par in order:
-        code = dw.codes[lv]
-        lvv = levels[lv]
-        n = len(lvv.ids)
+class _Context:
+    """What the shrinkage of one indicator reads: levels, statistics, parents."""
+
+    def __init__(self, spec, levels, stat_of, order, parent_row, cov_of, noise_sd):
+        self.spec = spec
+        self.levels = levels
+        self.stat_of = stat_of
+        self.order = order
+        self.parent_row = parent_row
+        self.cov_of = cov_of
+        self.noise_sd = noise_sd
+        self.reporting_coef: dict = {}
+
+    def _prior(self, full: dict, lv: str, par: str, overall, y=None, n=None):
+        """The parent's posterior mean *without the place's own data*.
+
+        ``full[par]`` holds the parent's posterior ``(a, b)`` (beta: shares;
+        gamma: shape and rate, with ``n`` the exposure). Subtracting the
+        place's own counts (``a - y``, ``b - (n - y)`` for a share,
+        ``b - e`` for a rate) gives the parent's estimate from the rest of
+        it, so a stairwell that is most of its block is not shrunk toward
+        itself; where that leaves too little (noisy counts, a place not
+        wholly inside its parent) the parent's own mean is used.
+        """
+        rows = self.parent_row[lv]
+        m = len(rows)
         if par == "all":
-            parent_pos = np.full(n, -1, dtype=np.int64)
-        else:
-            parent_pos = mode_of[(lv, par)]
-        if kind in SHARE_KINDS:
-            hc = code[hh_pos]
-            use = hc >= 0
-            y = np.bincount(hc[use], weights=w[use], minlength=n)
-            nn = lvv.n_households
-            overall = w.sum() / max(len(w), 1)
-            prior = _prior(full, par, parent_pos, overall, n)
-            kappa = estimate_kappa(y, nn, prior, spec.kappa_min, spec.kappa_max)
-            post = shrink_binomial(y, nn, prior, kappa)
-            full[lv] = post.mean
-            has = nn > 0
-            lvv.mean[ind.name] = np.where(has, post.mean, np.nan)
-            lvv.sd[ind.name] = np.where(has, post.sd, np.nan)
-            lvv.counts[ind.name] = y
-            strength[lv] = kappa
-        elif kind == "signal_rate":
-            use = code >= 0
-            y = np.bincount(code[use], weights=signal_dw[use], minlength=n)
-            e = lvv.n_dwellings * signal_years
-            overall = signal_dw.sum() / max(dw.n * signal_years, 1e-9)
-            prior = _prior(full, par, parent_pos, overall, n)
-            shape = estimate_gamma_shape(y, e, prior, spec.kappa_min, spec.kappa_max)
-            post = shrink_poisson(y, e, prior, shape)
-            full[lv] = post.mean
-            has = e > 0
-            # reported per 100 dwellings per year
-            lvv.mean[ind.name] = np.where(has, 100 * post.mean, np.nan)
-            lvv.sd[ind.name] = np.where(has, 100 * post.sd, np.nan)
-            strength[lv] = shape
-        else:  # household_mix
-            hc = code[hh_pos]
-            use = hc >= 0
-            counts = np.bincount(hc[use] * k + t_code[use], minlength=n * k
-                                 ).reshape(n, k).astype("float64")
-            overall = np.bincount(t_code, minlength=k) / max(len(t_code), 1)
-            if par == "all":
-                prior = np.tile(overall, (n, 1))
-            else:
-                prior = full[par][np.maximum(parent_pos, 0)]
-                prior[parent_pos < 0] = overall
-            comp, h, h_sd = shrink_mix(counts, prior, spec.mix_prior_strength)
-            full[lv] = comp
-            has = lvv.n_households > 0
-            lvv.mean[ind.name] = np.where(has, h, np.nan)
-            lvv.sd[ind.name] = np.where(has, h_sd, np.nan)
-            strength[lv] = spec.mix_prior_strength
-    return strength
+            return np.full(m, overall, dtype="float64")
+        a, b, rate_kind = full[par]
+        pa, pb = a[np.maximum(rows, 0)], b[np.maximum(rows, 0)]
+        mean = pa / pb if rate_kind else pa / (pa + pb)
+        if y is not None:
+            yc = np.clip(np.nan_to_num(y), 0, None)
+            nc = np.clip(np.nan_to_num(n), 0, None)
+            a2 = pa - yc
+            b2 = pb - nc if rate_kind else pb - np.clip(nc - yc, 0, None)
+            ok = (a2 > 0.25 * pa) & (b2 > 0.25 * pb)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                loo = a2 / b2 if rate_kind else a2 / (a2 + b2)
+            mean = np.where(ok, loo, mean)
+        return np.where(rows >= 0, mean, overall)
+
+    def _prior_comp(self, full: dict, lv: str, par: str, overall, counts):
+        """The parent's Dirichlet posterior without the place's own counts."""
+        rows = self.parent_row[lv]
+        if par == "all":
+            return np.tile(overall, (len(rows), 1))
+        alpha = full[par][np.maximum(rows, 0)]
+        rest = alpha - counts
+        ok = (rest > 0.25 * alpha).all(axis=1)
+        comp = np.where(ok[:, None], rest, alpha)
+        comp = comp / comp.sum(axis=1, keepdims=True)
+        return np.where(rows[:, None] >= 0, comp, overall)
+
+    def shrink(self, ind: Indicator, period: Period) -> tuple[dict, dict]:
+        kind = ind.kind
+        bounds = self.spec.estimation.kappa_bounds
+        seed = self.spec.estimation.seed
+        full: dict[str, np.ndarray] = {}
+        strength, coefs = {}, {}
+        top_level = self.order[0][0]
+        for lv, par in self.order:
+            lvv = self.levels[lv]
+            st = self.stat_of[lv]
+            n = lvv.n_households
+            X, xnames = self.cov_of[lv]
+            if kind in SHARE_KINDS:
+                cols = self._share_columns(ind)
+                y = sum(_col(st, c) for c in cols)
+                nv = _noise(self.noise_sd, lv, cols) + 0 * y
+                top = self.stat_of[top_level]
+                overall = (sum(_col(top, c) for c in cols).sum()
+                           / max(top["n_households"].clip(lower=0).sum(), 1))
+                prior = np.clip(self._prior(full, lv, par, overall, y, n), 1e-4,
+                                1 - 1e-4)
+                fit = estimate.fit_share(y, n, prior, X, nv, bounds, seed)
+                post = estimate.posterior_share(y, n, fit, nv)
+                full[lv] = (post.a, post.b, False)
+                has = n > 0
+                lvv.mean[ind.name] = np.where(has, post.mean, np.nan)
+                lvv.sd[ind.name] = np.where(has, post.sd, np.nan)
+                lvv.counts[ind.name] = np.clip(np.round(y), 0, None)
+                loc, scale = post.logit_moments()
+                lvv.draw[ind.name] = ("logit", loc, scale, 1.0)
+            elif kind == "stacked_needs":
+                fit, post = self._stacked(ind, lv, par, full, st, n, X, bounds, seed)
+                has = n > 0
+                lvv.mean[ind.name] = np.where(has, post.mean, np.nan)
+                lvv.sd[ind.name] = np.where(has, post.sd, np.nan)
+                loc, scale = post.logit_moments()
+                lvv.draw[ind.name] = ("logit", loc, scale, 1.0)
+            elif kind == "household_mix":
+                fit = self._mix(ind, lv, par, full, st, n)
+            elif kind == "signal_rate":
+                w, years = quarter_weights(ind.params["half_life_days"],
+                                           ind.params.get("lookback_days") or 730.0)
+                y, cols, ws = _signal_sum(st, ind.meaning, w)
+                nv = _noise(self.noise_sd, lv, cols, ws) + 0 * y
+                e = lvv.n_dwellings * years
+                top = self.stat_of[top_level]
+                overall = (_signal_sum(top, ind.meaning, w)[0].clip(0).sum()
+                           / max(self.levels[top_level].n_dwellings.sum() * years,
+                                 1e-9))
+                prior = np.maximum(self._prior(full, lv, par, max(overall, 1e-6),
+                                               y, e), 1e-9)
+                fit = estimate.fit_rate(y, e, prior, X, nv, bounds, seed)
+                post = estimate.posterior_rate(y, e, fit, nv)
+                full[lv] = (post.shape, post.rate, True)
+                has = e > 0
+                # reported per 100 dwellings per year
+                lvv.mean[ind.name] = np.where(has, 100 * post.mean, np.nan)
+                lvv.sd[ind.name] = np.where(has, 100 * post.sd, np.nan)
+                loc, scale = post.log_moments()
+                lvv.draw[ind.name] = ("log", loc, scale, 100.0)
+            elif kind == "reporting_index":
+                fit = self._reporting(ind, lv, par, full, st, X, bounds, seed, period)
+            else:  # pragma: no cover - guarded by STAT_KINDS
+                raise ValueError(kind)
+            strength[lv] = float(fit.kappa)
+            coefs[lv] = dict(zip(xnames, fit.coef, strict=False)) if fit.coef else {}
+            for f in fit.fallbacks:
+                lvv.fallbacks.append(f"{ind.name}:{f}")
+        return strength, coefs
+
+    def _share_columns(self, ind: Indicator) -> list[str]:
+        if ind.kind == "need_share":
+            return [flag_column(ind.field)]
+        if ind.kind == "turnover":
+            return ["tenure_lt1"]
+        return _tenure_columns(ind.params["min_years"])
+
+    def _stacked(self, ind, lv, par, full, st, n, X, bounds, seed):
+        """Stacked needs: a Dirichlet posterior of none / one / two or more.
+
+        The value is ``(w1 * share_one + w2 * share_2p) / w2`` (0..1; default
+        ``w1 = 0.5``, ``w2 = 1``): a household counts once, however many needs
+        it has, and a household with two or more counts fully. The prior
+        mean of "any need" is the parent's, adjusted by the covariates (ML
+        beta-binomial); the prior splits it into one and 2+ as the parent
+        does; the Dirichlet strength is fitted by maximum likelihood.
+        """
+        w1 = ind.params.get("one_weight", 0.5)
+        w2 = ind.params.get("two_plus_weight", 1.0)
+        counts = np.column_stack([_col(st, "needs_0"), _col(st, "needs_1"),
+                                  _col(st, "needs_2p")]).clip(0)
+        nv = _noise(self.noise_sd, lv, ["needs_1", "needs_2p"]) + 0 * n
+        top = self.stat_of[self.order[0][0]]
+        tot = np.array([_col(top, c).clip(0).sum() for c in
+                        ("needs_0", "needs_1", "needs_2p")])
+        overall = tot / max(tot.sum(), 1)
+        comp0 = self._prior_comp(full, lv, par, overall, counts)
+        any_prior = np.clip(comp0[:, 1] + comp0[:, 2], 1e-4, 1 - 1e-4)
+        split = comp0[:, 2] / np.maximum(comp0[:, 1] + comp0[:, 2], 1e-12)
+        y_any = counts[:, 1] + counts[:, 2]
+        fit = estimate.fit_share(y_any, n, any_prior, X, nv, bounds, seed)
+        m_any = fit.prior_mean
+        prior = np.column_stack([1 - m_any, m_any * (1 - split), m_any * split])
+        strength, fb = estimate.fit_composition(counts, prior, bounds)
+        fit = estimate.PriorFit(strength, tuple(np.ravel(fit.coef).tolist()), m_any,
+                                tuple(fit.fallbacks) + tuple(f"dirichlet_{f}"
+                                                             for f in fb))
+        alpha = strength * prior + counts
+        a_sum = alpha.sum(axis=1)
+        comp = alpha / a_sum[:, None]
+        full[lv] = alpha
+        wv = np.array([0.0, w1 / w2, 1.0])
+        mean = comp @ wv
+        var = (comp @ wv**2 - mean**2) / (a_sum + 1)
+        wgt = n / (n + strength)
+        var = var + np.where(n > 0, (wgt / np.maximum(n, 1)) ** 2 * nv, 0)
+        return fit, estimate.beta_from_moments(mean, var)
+
+    def _mix(self, ind, lv, par, full, st, n):
+        """Household mix: Dirichlet posterior, normalised entropy (as model 1.0)."""
+        from veerkracht.analytics.model.smoothing import shrink_mix
+
+        cats = list(ind.params["categories"])
+        cols = [type_column(c) if c in HOUSEHOLD_TYPES else None for c in cats]
+        counts = np.column_stack([_col(st, c) if c else np.zeros(len(st))
+                                  for c in cols]).clip(0)
+        top = self.stat_of[self.order[0][0]]
+        tot = np.array([_col(top, c).clip(0).sum() if c else 0.0 for c in cols])
+        overall = (tot + 1e-9) / max(tot.sum() + 1e-9 * len(tot), 1e-9)
+        prior = self._prior_comp(full, lv, par, overall, counts)
+        strength, fb = estimate.fit_composition(counts, prior,
+                                                self.spec.estimation.kappa_bounds,
+                                                self.spec.mix_prior_strength)
+        comp, h, h_sd = shrink_mix(counts, prior, strength)
+        full[lv] = counts + strength * prior
+        lvv = self.levels[lv]
+        has = n > 0
+        lvv.mean[ind.name] = np.where(has, h, np.nan)
+        lvv.sd[ind.name] = np.where(has, h_sd, np.nan)
+        lvv.draw[ind.name] = ("identity01", h, h_sd, 1.0)
+        return estimate.PriorFit(strength, (), prior[:, 0], fb)
+
+    def _reporting(self, ind, lv, par, full, st, X, bounds, seed, period):
+        """Reporting index: observed signals (all meanings) over the expected.
+
+        The expected count comes from a Poisson regression over the places
+        of the reference level, ``log E[y] = log e + b0 + x b`` with ``x`` the
+        place's composition (any-need share, 2+-needs share, moved in < 1
+        year, living there >= 10 years; from the statistics) and the log
+        dwelling-weighted entrance size (public). The ratio ``y / E`` is then
+        shrunk by the gamma-Poisson model toward the parent's ratio (1 at the
+        top): 1 is "reports as its composition predicts", 0.5 half of that.
+        """
+        w, years = quarter_weights(ind.params["half_life_days"])
+        lvv = self.levels[lv]
+        if "reporting_beta" not in self.reporting_coef:
+            ref = (self.spec.reference_level if self.spec.reference_level in
+                   self.levels else lv)
+            rst, rl = self.stat_of[ref], self.levels[ref]
+            ry = _signal_sum(rst, "all", w)[0]
+            ok = (rl.n_households > 0) & (rl.n_dwellings > 0)
+            Z = _composition(rst, rl, self.cov_of[ref])
+            beta = estimate.poisson_glm(ry[ok], (rl.n_dwellings * years)[ok], Z[ok])
+            self.reporting_coef["reporting_beta"] = [float(b) for b in beta]
+            self.reporting_coef["reporting_level"] = ref
+            self.reporting_coef["reporting_covariates"] = [
+                "any_need", "needs_2p", "tenure_lt1", "tenure_ge10",
+                "log_entrance_size"]
+        beta = np.asarray(self.reporting_coef["reporting_beta"])
+        y, cols, ws = _signal_sum(st, "all", w)
+        nv = _noise(self.noise_sd, lv, cols, ws) + 0 * y
+        Z = _composition(st, lvv, self.cov_of[lv])
+        expected = lvv.n_dwellings * years * np.exp(beta[0] + Z @ beta[1:])
+        prior = np.maximum(self._prior(full, lv, par, 1.0, y, expected), 1e-6)
+        fit = estimate.fit_rate(y, expected, prior, None, nv, bounds, seed)
+        post = estimate.posterior_rate(y, expected, fit, nv)
+        full[lv] = (post.shape, post.rate, True)
+        has = expected > 0
+        lvv.mean[ind.name] = np.where(has, post.mean, np.nan)
+        lvv.sd[ind.name] = np.where(has, post.sd, np.nan)
+        lvv.extra["reporting_expected"] = expected
+        loc, scale = post.log_moments()
+        lvv.draw[ind.name] = ("log", loc, scale, 1.0)
+        return fit
 
 
-def _prior(full: dict, par: str, parent_pos: np.ndarray, overall: float, n: int
-           ) -> np.ndarray:
-    """The parent's posterior mean per place (the overall value without parent)."""
-    if par == "all":
-        return np.full(n, overall)
-    return np.where(parent_pos >= 0, full[par][np.maximum(parent_pos, 0)], overall)
+def _composition(st: pd.DataFrame, lvv: LevelValues, cov) -> np.ndarray:
+    """Covariates of the expected reporting rate (unstandardised shares)."""
+    n = np.maximum(lvv.n_households, 1)
+    any_need = (_col(st, "needs_1") + _col(st, "needs_2p")) / n
+    two = _col(st, "needs_2p") / n
+    lt1 = _col(st, "tenure_lt1") / n
+    ge10 = _col(st, "tenure_ge10") / n
+    X, names = cov
+    ent = (X[:, names.index("log_entrance_size")] if "log_entrance_size" in names
+           else np.zeros(len(st)))
+    return np.clip(np.column_stack([any_need, two, lt1, ge10, ent]), -10, 10)
+
+
+def _trends(lvv: LevelValues, st: pd.DataFrame, noise_sd, level: str,
+            interval: float) -> None:
+    """Going quiet and the net inflow of households with a support need.
+
+    ``reporting_trend = log((R + 1/2) / (P + 1/2))`` with ``R`` the signals
+    (all meanings) of the last four quarters and ``P`` of the four before;
+    its sd is ``sqrt(1/(R + 1/2) + 1/(P + 1/2))`` (Poisson, delta method)
+    widened by the DP noise; ``going_quiet`` when the upper bound of its
+    interval is below zero. ``inflow_net = 100 (I - O) / n`` with
+    ``sd = 100 sqrt(I + O + 1 + noise) / n``.
+    """
+    z = z_of(interval)
+    rc = [signal_column(m, k) for m in ("pressure", "attentiveness")
+          for k in RECENT_QUARTERS]
+    pc = [signal_column(m, k) for m in ("pressure", "attentiveness")
+          for k in PREVIOUS_QUARTERS]
+    r = np.clip(sum(_col(st, c) for c in rc), 0, None)
+    p = np.clip(sum(_col(st, c) for c in pc), 0, None)
+    nr, npv = _noise(noise_sd, level, rc), _noise(noise_sd, level, pc)
+    trend = np.log((r + 0.5) / (p + 0.5))
+    sd = np.sqrt((r + 0.5 + nr) / (r + 0.5) ** 2 + (p + 0.5 + npv) / (p + 0.5) ** 2)
+    lvv.extra["signals_recent"] = r
+    lvv.extra["signals_previous"] = p
+    lvv.extra["reporting_trend"] = trend
+    lvv.extra["reporting_trend_lo"] = trend - z * sd
+    lvv.extra["reporting_trend_hi"] = trend + z * sd
+    lvv.extra["going_quiet"] = (trend + z * sd) < 0
+    inflow, outflow = _col(st, "inflow_need"), _col(st, "outflow_need")
+    nv = _noise(noise_sd, level, ["inflow_need", "outflow_need"])
+    n = lvv.n_households
+    with np.errstate(invalid="ignore", divide="ignore"):
+        net = np.where(n > 0, 100 * (inflow - outflow) / n, np.nan)
+        sdn = np.where(n > 0, 100 * np.sqrt(np.clip(inflow, 0, None)
+                                            + np.clip(outflow, 0, None) + 1 + nv) / n,
+                       np.nan)
+    lvv.extra["inflow_net"] = net
+    lvv.extra["inflow_net_lo"] = net - z * sdn
+    lvv.extra["inflow_net_hi"] = net + z * sdn
+
+
+def _need_correlation(lvv: LevelValues, st: pd.DataFrame) -> None:
+    """Household-level correlations of the flags, from the level's totals.
+
+    * ``need``: the common (exchangeable) correlation of the support-need
+      flags, from the stacked needs: with ``S`` the number of needs of a
+      household, ``E[S(S-1)] = 2 P2 + 4 X3`` (``P2`` two or more,
+      ``X3 = sum p_i - P1 - 2 P2`` the excess of three needs; four needs
+      neglected), and ``sum_{i!=j} cov_ij = E[S(S-1)] - sum_{i!=j} p_i p_j``;
+    * ``inflow``: moved in < 1 year with any need, from ``inflow_need``.
+    """
+    n = max(float(np.clip(lvv.n_households, 0, None).sum()), 1.0)
+    p = np.array([_col(st, flag_column(f)).clip(0).sum() / n for f in SUPPORT_NEEDS])
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    p1 = _col(st, "needs_1").clip(0).sum() / n
+    p2 = _col(st, "needs_2p").clip(0).sum() / n
+    x3 = max(p.sum() - p1 - 2 * p2, 0.0)
+    pairs = np.outer(p, p)
+    sig = np.sqrt(p * (1 - p))
+    sig_pairs = np.outer(sig, sig)
+    off = ~np.eye(len(p), dtype=bool)
+    cov = 2 * p2 + 4 * x3 - pairs[off].sum()
+    rho = float(np.clip(cov / max(sig_pairs[off].sum(), 1e-12), -0.2, 0.95))
+    lvv.rho["need"] = rho
+    pa = np.clip(p1 + p2, 1e-6, 1 - 1e-6)
+    pl = np.clip(_col(st, "tenure_lt1").clip(0).sum() / n, 1e-6, 1 - 1e-6)
+    both = min(_col(st, "inflow_need").clip(0).sum() / n, pa, pl)
+    lvv.rho["inflow"] = float(np.clip((both - pa * pl) / np.sqrt(
+        pa * (1 - pa) * pl * (1 - pl)), -0.95, 0.95))
+    lt1, ge10 = pl, np.clip(_col(st, "tenure_ge10").clip(0).sum() / n, 1e-6, 1 - 1e-6)
+    lvv.rho["tenure"] = float(-np.sqrt(lt1 * ge10 / ((1 - lt1) * (1 - ge10))))
 
 
 # -- scores -------------------------------------------------------------------
@@ -369,11 +808,16 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q) -> np.ndarray:
     return np.interp(q, cum, xs)
 
 
-def _scaler(ind: Indicator, ref: np.ndarray, ref_w: np.ndarray
+def _scaler(ind: Indicator, ref: np.ndarray, ref_w: np.ndarray,
+            fixed: tuple[float, float] | None = None
             ) -> Callable[[np.ndarray], np.ndarray]:
-    """Map values (untransformed) to 0..1 scores, higher = more of the group."""
-    r = _transform(ind.transform, ref)
+    """Map values (untransformed) to 0..1 scores, higher = more of the group.
+
+    ``fixed``: the (q05, q95) of the model file's reference, in the
+    indicator's units; then ``ref`` is not used for robust_minmax.
+    """
     if ind.normalise == "rank":
+        r = _transform(ind.transform, ref)
         order = np.argsort(r, kind="stable")
         rs = r[order]
         cw = np.r_[0.0, np.cumsum(ref_w[order])]
@@ -387,11 +831,15 @@ def _scaler(ind: Indicator, ref: np.ndarray, ref_w: np.ndarray
     else:
         if ind.normalise == "fixed":
             lo, hi = _transform(ind.transform, np.array(ind.bounds, dtype="float64"))
-        elif len(r):
-            lo, hi = weighted_quantile(r, ref_w, [0.05, 0.95])
+        elif fixed is not None:
+            lo, hi = _transform(ind.transform, np.array(fixed, dtype="float64"))
+        elif len(ref):
+            lo, hi = _transform(ind.transform, weighted_quantile(ref, ref_w,
+                                                                 [0.05, 0.95]))
         else:
             lo, hi = 0.0, 1.0
-        span = hi - lo
+        span = float(hi - lo)
+        lo = float(lo)
 
         def scale(x):
             g = _transform(ind.transform, x)
@@ -404,25 +852,59 @@ def _scaler(ind: Indicator, ref: np.ndarray, ref_w: np.ndarray
     return scale
 
 
+def reference_quantiles(spec: ModelSpec, values: IndicatorValues
+                        ) -> dict[str, tuple[float, float]]:
+    """q05 and q95 of every robust_minmax indicator on the reference level.
+
+    Dwelling-weighted over the places of ``spec.reference_level`` (the finest
+    level present when that one is missing), in the indicator's units: what
+    ``veerkracht compute --set-reference`` writes into ``[reference]``.
+    """
+    ref_level = (spec.reference_level if spec.reference_level in values.levels
+                 else next(iter(values.levels)))
+    lvv = values.levels[ref_level]
+    out = {}
+    for ind in spec.indicators:
+        if ind.normalise != "robust_minmax" or ind.name not in lvv.mean:
+            continue
+        x = lvv.mean[ind.name]
+        ok = ~np.isnan(x) & (lvv.n_dwellings > 0)
+        if ok.sum() == 0:
+            continue
+        q = weighted_quantile(x[ok], lvv.n_dwellings[ok], [0.05, 0.95])
+        out[ind.name] = (float(q[0]), float(q[1]))
+    return out
+
+
 def score_indicators(spec: ModelSpec, values: IndicatorValues) -> IndicatorValues:
     """Scores (0..1) and their standard deviations, per level, in place.
 
-    Every level is scaled against one yardstick: the dwelling-weighted
-    distribution of the indicator over the places of ``spec.reference_level``
-    (the finest level present when that one is missing). The standard
-    deviation of a score is the finite-difference delta method
-    ``|S(x + sd) - S(x - sd)| / 2`` with ``S`` the transform-and-scale map,
-    so clipping and flat stretches of the reference distribution shrink it.
+    ``robust_minmax`` maps the reference's q05 to 0 and q95 to 1, clipped;
+    the reference is the model file's ``[reference]`` (fixed, the same for
+    every period). An indicator without a reference there is scaled on the
+    dwelling-weighted distribution of the period itself at
+    ``spec.reference_level`` and every row records the fallback
+    ``<name>:reference_from_period``. The standard deviation of a score is
+    the finite-difference delta method ``|S(x + sd) - S(x - sd)| / 2``
+    (used by the sensitivity analysis; the published intervals come from
+    the Monte Carlo draws of :func:`combine`).
     """
     ref_level = (spec.reference_level if spec.reference_level in values.levels
                  else next(iter(values.levels)))
     ref_lv = values.levels[ref_level]
+    fixed_q = spec.reference.quantiles if spec.reference is not None else {}
+    values.settings["scalers"] = {}
     for ind in spec.indicators:
         if ind.name not in ref_lv.mean:
             continue
         x_ref = ref_lv.mean[ind.name]
         ok = ~np.isnan(x_ref) & (ref_lv.n_dwellings > 0)
-        scale = _scaler(ind, x_ref[ok], ref_lv.n_dwellings[ok])
+        fixed = fixed_q.get(ind.name)
+        if ind.normalise == "robust_minmax" and fixed is None:
+            for lvv in values.levels.values():
+                lvv.fallbacks.append(f"{ind.name}:reference_from_period")
+        scale = _scaler(ind, x_ref[ok], ref_lv.n_dwellings[ok], fixed)
+        values.settings["scalers"][ind.name] = scale
         low = -np.inf if ind.transform == "identity" else 0.0
         for lvv in values.levels.values():
             x, sd = lvv.mean[ind.name], lvv.sd[ind.name]
@@ -434,6 +916,7 @@ def score_indicators(spec: ModelSpec, values: IndicatorValues) -> IndicatorValue
 
 def _composite(spec: ModelSpec, lvv: LevelValues, group: str
                ) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean of a group's scores and its delta-method sd (independent)."""
     n = len(lvv.ids)
     num, wsum, var = np.zeros(n), np.zeros(n), np.zeros(n)
     for ind in spec.group(group):
@@ -450,26 +933,153 @@ def _composite(spec: ModelSpec, lvv: LevelValues, group: str
     return mean, sd
 
 
+# -- joint uncertainty --------------------------------------------------------
+def indicator_correlation(spec: ModelSpec, lvv: LevelValues, names: list[str]
+                          ) -> np.ndarray:
+    """Correlation of the posterior errors of the drawn indicators of a level.
+
+    Within a place, the sampling errors of two shares correlate as the
+    household flags do (the phi coefficient): need-type shares with
+    ``rho['need']``, turnover with need-type shares with ``rho['inflow']``,
+    turnover with long tenure as disjoint tenure bins (``rho['tenure']``);
+    the reporting index shares its counts with the signal rates
+    (``sqrt`` of the rate's share of all signals, here 0.8 for pressure and
+    0.4 for attentiveness). Other pairs are 0. The matrix is made positive
+    definite by clipping its eigenvalues.
+    """
+    inds = {i.name: i for i in spec.indicators}
+    k = len(names)
+    c = np.eye(k)
+    for a in range(k):
+        for b in range(a + 1, k):
+            ia, ib = inds[names[a]], inds[names[b]]
+            kinds = {ia.kind, ib.kind}
+            r = 0.0
+            if ia.kind in _NEED_LIKE and ib.kind in _NEED_LIKE:
+                r = lvv.rho.get("need", 0.0)
+            elif "turnover" in kinds and kinds & set(_NEED_LIKE):
+                r = lvv.rho.get("inflow", 0.0)
+            elif kinds == {"turnover", "long_tenure"}:
+                r = lvv.rho.get("tenure", 0.0)
+            elif kinds == {"signal_rate", "reporting_index"}:
+                sig = ia if ia.kind == "signal_rate" else ib
+                r = {"pressure": 0.8, "attentiveness": 0.4, "all": 1.0}[sig.meaning]
+            elif kinds == {"signal_rate"} and ia.meaning == ib.meaning:
+                r = 1.0
+            c[a, b] = c[b, a] = r
+    w, v = np.linalg.eigh(c)
+    c = (v * np.maximum(w, 1e-6)) @ v.T
+    d = np.sqrt(np.diag(c))
+    return c / np.outer(d, d)
+
+
+def _inverse_link(link: str, z: np.ndarray) -> np.ndarray:
+    if link == "logit":
+        return expit(z)
+    if link == "log":
+        return np.exp(np.minimum(z, 50))
+    return np.clip(z, 0, 1)
+
+
+def joint_draws(spec: ModelSpec, lvv: LevelValues, scalers: dict, n_draws: int,
+                seed: int, interval: float) -> dict[str, np.ndarray]:
+    """Monte Carlo pressure, resilience and balance of every place of a level.
+
+    Per place and draw, the drawn indicators (posteriors on the logit or log
+    scale, joined by :func:`indicator_correlation`) are mapped to scores by
+    the same scalers as the point estimate, averaged with the weights into
+    pressure and resilience (context indicators enter at their known score),
+    and ``balance = resilience - pressure``. Float32 draws in chunks of
+    :data:`MC_CHUNK` places; the generator is seeded per level.
+
+    Returns lo/hi/sd of the three composites and the balance draws' class
+    shares per class (before the inflow rule).
+    """
+    n = len(lvv.ids)
+    z = 0.5 - interval / 2
+    drawn = [i.name for i in spec.indicators if i.name in lvv.draw
+             and i.name in scalers]
+    corr = indicator_correlation(spec, lvv, drawn) if drawn else np.eye(0)
+    chol = np.linalg.cholesky(corr).astype(np.float32) if drawn else None
+    edges = spec.class_edges()
+    k = len(edges)
+    out = {f"{g}_{s}": np.full(n, np.nan) for g in ("pressure", "resilience",
+                                                    "balance") for s in ("lo", "hi")}
+    out["balance_sd"] = np.full(n, np.nan)
+    out["class_share"] = np.full((n, k), np.nan)
+    level_seed = seed + LEVELS.index(lvv.level) if lvv.level in LEVELS else seed
+    rng = np.random.default_rng(level_seed)
+    groups = {g: [i for i in spec.group(g) if i.name in lvv.score]
+              for g in ("pressure", "resilience")}
+    for lo in range(0, n, MC_CHUNK):
+        hi = min(lo + MC_CHUNK, n)
+        m = hi - lo
+        zs = None
+        if drawn:
+            zs = rng.standard_normal((n_draws, m, len(drawn)), dtype=np.float32)
+            zs = zs @ chol.T
+        comp = {}
+        for g, inds in groups.items():
+            num = np.zeros((n_draws, m), dtype=np.float32)
+            wsum = np.zeros(m, dtype=np.float32)
+            for ind in inds:
+                if ind.name in drawn:
+                    j = drawn.index(ind.name)
+                    link, loc, scale, mult = lvv.draw[ind.name]
+                    v = mult * _inverse_link(
+                        link, loc[lo:hi].astype(np.float32)
+                        + scale[lo:hi].astype(np.float32) * zs[:, :, j])
+                    s = scalers[ind.name](v).astype(np.float32)
+                    ok = ~np.isnan(lvv.score[ind.name][lo:hi])
+                else:
+                    s0 = lvv.score[ind.name][lo:hi].astype(np.float32)
+                    ok = ~np.isnan(s0)
+                    s = np.broadcast_to(s0, (n_draws, m))
+                num += np.where(ok, ind.weight * np.nan_to_num(s), 0).astype(np.float32)
+                wsum += np.where(ok, ind.weight, 0).astype(np.float32)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                comp[g] = np.where(wsum > 0, num / wsum, np.nan)
+        comp["balance"] = comp["resilience"] - comp["pressure"]
+        for g, d in comp.items():
+            q = np.quantile(d, [z, 1 - z], axis=0)
+            out[f"{g}_lo"][lo:hi] = q[0]
+            out[f"{g}_hi"][lo:hi] = q[1]
+        b = comp["balance"]
+        out["balance_sd"][lo:hi] = b.std(axis=0)
+        idx = np.searchsorted(-edges, -b, side="left").clip(max=k - 1)
+        share = np.stack([(idx == c).mean(axis=0) for c in range(k)], axis=1)
+        out["class_share"][lo:hi] = np.where(np.isnan(b[0])[:, None], np.nan, share)
+    return out
+
+
 def combine(spec: ModelSpec, values: IndicatorValues) -> pd.DataFrame:
     """One row per place: pressure, resilience, balance, intervals and class.
 
-    Pressure and resilience are weighted means of the available scores
-    (weights renormalised over the indicators a place has). Their standard
-    deviations assume independent indicators; balance = resilience -
-    pressure with ``sd = sqrt(sd_R**2 + sd_P**2)``. Intervals are
-    ``estimate ± z * sd`` (z for ``spec.interval``), clipped to the scale.
+    Point estimates are the weighted means of the scores at the posterior
+    means (weights renormalised over the indicators a place has); balance =
+    resilience - pressure. Intervals, ``balance_sd`` and the class
+    probabilities come from :func:`joint_draws`; the interval is widened to
+    contain the point estimate where the draws are skewed by clipping. The
+    class is that of the balance, with the inflow rule: a class that
+    requires inflow (model 2.0: "kraan open") holds only where
+    ``inflow_net_lo > 0``, else the place gets the class before it; its
+    probability moves with it.
     """
-    z = z_of(spec.interval)
     frames = []
+    scalers = values.settings.get("scalers", {})
+    names = np.array([*spec.class_names, None], dtype=object)
+    settings = _settings_json(spec, values)
     for lv in LEVELS:
         if lv not in values.levels:
             continue
         lvv = values.levels[lv]
-        p, p_sd = _composite(spec, lvv, "pressure")
-        r, r_sd = _composite(spec, lvv, "resilience")
-        b = r - p
-        b_sd = np.sqrt(p_sd**2 + r_sd**2)
         n = len(lvv.ids)
+        p, _ = _composite(spec, lvv, "pressure")
+        r, _ = _composite(spec, lvv, "resilience")
+        b = r - p
+        mc = joint_draws(spec, lvv, scalers, spec.estimation.n_draws,
+                         spec.estimation.seed, spec.interval)
+        inflow_lo = lvv.extra.get("inflow_net_lo", np.full(n, np.nan))
         frame = pd.DataFrame({
             "level": constant_column(lv, n),
             "place_id": pd.array(lvv.ids.astype(str), dtype="str"),
@@ -477,25 +1087,47 @@ def combine(spec: ModelSpec, values: IndicatorValues) -> pd.DataFrame:
                              else pd.array([None] * n, dtype="str")),
             "parent_id": pd.array(lvv.parent_ids, dtype="str"),
             "street_id": pd.array(lvv.street_ids if lvv.street_ids is not None
-                                  else [None] * len(lvv.ids), dtype="str"),
+                                  else [None] * n, dtype="str"),
             "n_dwellings": lvv.n_dwellings.astype("int64"),
-            "n_households": lvv.n_households.astype("int64"),
-            "pressure": p, "pressure_lo": np.clip(p - z * p_sd, 0, 1),
-            "pressure_hi": np.clip(p + z * p_sd, 0, 1),
-            "resilience": r, "resilience_lo": np.clip(r - z * r_sd, 0, 1),
-            "resilience_hi": np.clip(r + z * r_sd, 0, 1),
-            "balance": b, "balance_lo": np.clip(b - z * b_sd, -1, 1),
-            "balance_hi": np.clip(b + z * b_sd, -1, 1),
-            "balance_sd": b_sd,
+            "n_households": np.round(lvv.n_households).astype("int64"),
         })
-        classes = classify_balance(spec, b, b_sd, spec.interval)
-        frame = pd.concat([frame, classes], axis=1)
+        for g, est, lo_, hi_ in (("pressure", p, 0, 1), ("resilience", r, 0, 1),
+                                 ("balance", b, -1, 1)):
+            frame[g] = est
+            frame[f"{g}_lo"] = np.clip(np.fmin(mc[f"{g}_lo"], est), lo_, hi_)
+            frame[f"{g}_hi"] = np.clip(np.fmax(mc[f"{g}_hi"], est), lo_, hi_)
+        frame["balance_sd"] = mc["balance_sd"]
+        c_mid = spec.classify_with_inflow(b, inflow_lo)
+        c_lo = spec.classify_with_inflow(frame["balance_lo"].to_numpy(), inflow_lo)
+        c_hi = spec.classify_with_inflow(frame["balance_hi"].to_numpy(), inflow_lo)
+        frame["balance_class"] = pd.array(names[c_mid], dtype="str")
+        frame["class_lo"] = pd.array(names[c_lo], dtype="str")
+        frame["class_hi"] = pd.array(names[c_hi], dtype="str")
+        band = np.where(c_lo == c_hi, names[c_mid],
+                        np.char.add(np.char.add(names[c_hi].astype(str), " – "),
+                                    names[c_lo].astype(str)))
+        frame["class_band"] = pd.array(np.where(c_mid < 0, None, band), dtype="str")
+        share = mc["class_share"].copy()
+        open_tap = np.nan_to_num(inflow_lo, nan=-np.inf) > 0
+        for kk, c in enumerate(spec.classes):
+            if c.requires_inflow and kk > 0:
+                share[:, kk - 1] += np.where(open_tap, 0, share[:, kk])
+                share[:, kk] = np.where(open_tap, share[:, kk], 0)
+        for kk, c in enumerate(spec.classes):
+            frame[f"p_{class_slug(c.name)}"] = share[:, kk]
+        for col in ("inflow_net", "inflow_net_lo", "inflow_net_hi", "reporting_trend",
+                    "reporting_trend_lo", "reporting_trend_hi"):
+            frame[col] = lvv.extra.get(col, np.full(n, np.nan))
+        frame["going_quiet"] = lvv.extra.get("going_quiet", np.zeros(n, dtype=bool))
+        frame["reporting_expected"] = lvv.extra.get("reporting_expected",
+                                                    np.full(n, np.nan))
         for ind in spec.indicators:
-            frame[f"ind_{ind.name}"] = lvv.mean.get(ind.name, np.full(len(lvv.ids),
-                                                                      np.nan))
+            frame[f"ind_{ind.name}"] = lvv.mean.get(ind.name, np.full(n, np.nan))
         for ind in spec.indicators:
             if ind.kind in SHARE_KINDS and ind.name in lvv.counts:
                 frame[f"count_{ind.name}"] = lvv.counts[ind.name].astype("int64")
+        fb = ",".join(dict.fromkeys(lvv.fallbacks))
+        frame["fallbacks"] = constant_column(fb, n)
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
     used = [i.name for i in spec.indicators if i.name not in values.skipped]
@@ -508,7 +1140,32 @@ def combine(spec: ModelSpec, values: IndicatorValues) -> pd.DataFrame:
     out["model_name"] = constant_column(spec.name, n)
     out["model_version"] = constant_column(spec.version, n)
     out["model_hash"] = constant_column(spec.hash, n)
+    out["estimation"] = constant_column(settings, n)
     return out
+
+
+def _settings_json(spec: ModelSpec, values: IndicatorValues) -> str:
+    """The estimation settings and fitted priors, recorded on every row."""
+    est = spec.estimation
+    ref = spec.reference
+    doc = {
+        "statistics_version": STATISTICS_VERSION,
+        "engine": values.settings.get("engine"),
+        "kappa_bounds": list(est.kappa_bounds), "draws": est.n_draws,
+        "seed": est.seed, "bootstrap": est.bootstrap, "interval": spec.interval,
+        "covariates": values.settings.get("covariates", {}),
+        "kappa": {k: {lv: round(v, 4) for lv, v in d.items()}
+                  for k, d in values.strength.items()},
+        "coef": {k: {lv: {c: round(x, 4) for c, x in d.items()}
+                     for lv, d in v.items()}
+                 for k, v in values.settings.get("coef", {}).items()},
+        "rho": {lv: {k: round(x, 4) for k, x in lvv.rho.items()}
+                for lv, lvv in values.levels.items()},
+        "reporting": values.settings.get("reporting_coef", {}),
+        "reference": None if ref is None else {"period": ref.period,
+                                               "level": ref.level},
+    }
+    return json.dumps(doc, sort_keys=True)
 
 
 def constant_column(value: str, n: int) -> pd.Categorical:
@@ -518,8 +1175,14 @@ def constant_column(value: str, n: int) -> pd.Categorical:
 
 
 def compute_model(spec: ModelSpec, inputs: ModelInputs, period: Period,
-                  progress: Callable | None = None) -> pd.DataFrame:
-    """The whole model for one period: indicators, scores, composites, classes."""
-    values = compute_indicators(spec, inputs, period, progress)
+                  progress: Callable | None = None, statistics=None,
+                  noise_sd=None) -> pd.DataFrame:
+    """The whole model for one period: indicators, scores, composites, classes.
+
+    ``statistics`` (level -> per-place statistics, exact or protected) and
+    ``noise_sd`` (level -> {column: sd}) as in :func:`compute_indicators`.
+    """
+    values = compute_indicators(spec, inputs, period, progress, statistics,
+                                noise_sd)
     score_indicators(spec, values)
     return combine(spec, values)

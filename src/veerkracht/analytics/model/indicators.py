@@ -1,10 +1,12 @@
-"""Raw inputs of the indicators, per dwelling, before places are formed.
+"""Inputs of the model and its context indicators, per dwelling.
 
-Every household-based quantity is first summed per dwelling (with
-``numpy.bincount``), so that any level of the place hierarchy is one more
-``bincount`` away. Context indicators (walking distance, entrance and block
-size, shared spaces) are computed per *site* — an entrance, or a dwelling
-without one — and handed to each of its dwellings.
+Model 2.0 reads households and signals only through the per-place
+statistics (:mod:`veerkracht.analytics.statistics`, which uses the helpers
+here to place households and signals on dwellings). What this module
+computes itself are the *context* indicators, from public data: walking
+distance to initiatives, professionals and facilities, entrance and block
+size and the condition of shared spaces, per *site* — an entrance, or a
+dwelling without one — and handed to each of its dwellings.
 
 Nothing here returns a value per household or address to the outside: the
 per-dwelling arrays are internal and are only ever summed into places by
@@ -39,7 +41,9 @@ class ModelInputs:
     ----------
     dwellings : DataFrame
         ``address_id``, the level columns of :data:`LEVEL_COLUMNS` (missing
-        ones are skipped) and ``x``, ``y`` in RD New.
+        ones are skipped) and ``x``, ``y`` in RD New; optionally the public
+        covariates of the prior mean: ``corporation`` (the address is in a
+        corporation's imported ``stock``) and ``bouwjaar`` (of its pand).
     households : DataFrame or None
         The ``households`` contract.
     signals : DataFrame or None
@@ -139,51 +143,6 @@ def dwelling_positions(dw: DwellingFrame, address_ids: pd.Series) -> np.ndarray:
     return np.where(theirs >= 0, first[np.maximum(theirs, 0)], -1)
 
 
-def present_households(households: pd.DataFrame, dw: DwellingFrame, period: Period,
-                       positions: np.ndarray | None = None
-                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Households living in a known dwelling at the end of ``period``.
-
-    Returns the row numbers of those households in ``households`` and each
-    one's dwelling position. ``positions`` (from :func:`dwelling_positions`)
-    may be passed when several periods are computed on the same frames.
-    """
-    start = _dates(households["tenure_start"])
-    end = _dates(households["tenure_end"])
-    t = np.datetime64(period.end)
-    live = (start < t) & (np.isnat(end) | (end >= t))
-    pos = (dwelling_positions(dw, households["address_id"]) if positions is None
-           else positions)
-    rows = np.flatnonzero(live & (pos >= 0))
-    return rows, pos[rows]
-
-
-def household_weights(ind: Indicator, hh: pd.DataFrame, period: Period
-                      ) -> np.ndarray:
-    """1.0 for each present household that counts in a share indicator, else 0.0.
-
-    These weights never leave the core: they are summed per place at once.
-    """
-    if ind.kind == "need_share":
-        return _bool(hh[ind.field]).astype("float64")
-    if ind.kind == "turnover":
-        months = int(round(ind.params["window_months"]))
-        since = np.datetime64(period.end - pd.DateOffset(months=months))
-        return (_dates(hh["tenure_start"]) >= since).astype("float64")
-    if ind.kind == "long_tenure":
-        days = int(round(ind.params["min_years"] * 365.25))
-        before = np.datetime64(period.end - pd.DateOffset(days=days))
-        return (_dates(hh["tenure_start"]) <= before).astype("float64")
-    raise ValueError(ind.kind)  # pragma: no cover - guarded by the caller
-
-
-def household_type_codes(ind: Indicator, hh: pd.DataFrame) -> np.ndarray:
-    """Category index of each present household's type (unknown: the last)."""
-    cats = list(ind.params["categories"])
-    code = pd.Categorical(hh[ind.field].astype("str"), categories=cats).codes
-    return np.where(code < 0, len(cats) - 1, code).astype(np.int64)
-
-
 def signal_positions(signals: pd.DataFrame, dw: DwellingFrame, snap_distance_m: float,
                      wanted: np.ndarray | None = None) -> np.ndarray:
     """The dwelling that carries each signal (-1: none).
@@ -218,29 +177,6 @@ def signal_positions(signals: pd.DataFrame, dw: DwellingFrame, snap_distance_m: 
             idx = np.flatnonzero(need_snap)[good]
             pos[idx] = snapped
     return pos
-
-
-def signal_weights(ind: Indicator, signals: pd.DataFrame, dw: DwellingFrame,
-                   period: Period) -> tuple[np.ndarray, float]:
-    """Recency-weighted signal count per dwelling and the window in years.
-
-    A signal of age ``t`` days at the end of the period weighs
-    ``0.5 ** (t / half_life_days)``; signals older than ``lookback_days`` or
-    after the period are ignored. Signals on a point (no address) go to the
-    nearest site within ``snap_distance_m``.
-    """
-    h = ind.params["half_life_days"]
-    lookback = ind.params["lookback_days"]
-    t = _dates(signals["reported_at"])
-    age = (np.datetime64(period.end) - t) / np.timedelta64(1, "D")
-    ok = (~np.isnat(t)) & (age > 0) & (age <= lookback)
-    w = np.where(ok, 0.5 ** (np.nan_to_num(age) / h), 0.0)
-    pos = signal_positions(signals, dw, ind.params["snap_distance_m"], ok)
-    use = pos >= 0
-    per_dwelling = np.bincount(pos[use], weights=w[use], minlength=dw.n)
-    # effective window: the integral of the weights over the look-back, in years
-    window_years = h / np.log(2) * (1 - 0.5 ** (lookback / h)) / 365.25
-    return per_dwelling, float(window_years)
 
 
 def _active(frame: pd.DataFrame, period: Period) -> np.ndarray:

@@ -59,12 +59,17 @@ _FORBIDDEN_STEMS = (
 )
 
 KINDS: dict[str, dict[str, Any]] = {
-    # kind: required parameters (name -> type) and the household fields read
+    # kind: required parameters (name -> type), optional ones with defaults
+    # and whether a household field is named
     "need_share": {"params": {}, "needs_field": True},
     "turnover": {"params": {"window_months": float}},
-    "signal_rate": {"params": {"half_life_days": float, "lookback_days": float,
-                               "snap_distance_m": float}},
+    "signal_rate": {"params": {"half_life_days": float},
+                    "optional": {"lookback_days": 730.0, "snap_distance_m": 75.0,
+                                 "meaning": None}},
     "long_tenure": {"params": {"min_years": float}},
+    "stacked_needs": {"params": {}, "optional": {"one_weight": 0.5,
+                                                 "two_plus_weight": 1.0}},
+    "reporting_index": {"params": {"half_life_days": float}},
     "reach": {"params": {"table": str, "amount": str, "distance_m": float}},
     "facilities": {"params": {"distance_m": float, "kinds": dict}},
     "shared_space_condition": {"params": {}},
@@ -72,6 +77,16 @@ KINDS: dict[str, dict[str, Any]] = {
     "block_size": {"params": {}},
     "household_mix": {"params": {"categories": list}, "needs_field": True},
 }
+#: The statistics are fixed (veerkracht.analytics.statistics): a model file can
+#: only choose among them. Turnover is "moved in during the last 12 months";
+#: long tenure starts at an edge of the tenure bins; signals are counted in
+#: eight quarters back from the end of the period (730 days) and points snap
+#: to the nearest entrance within 75 m.
+TURNOVER_MONTHS = 12.0
+TENURE_EDGES = (1.0, 2.0, 5.0, 10.0)
+SIGNAL_LOOKBACK_DAYS = 730.0
+SIGNAL_SNAP_M = 75.0
+SIGNAL_MEANINGS = ("pressure", "attentiveness", "all")
 TRANSFORMS = ("identity", "log", "log1p", "sqrt")
 NORMALISATIONS = ("robust_minmax", "rank", "fixed")
 REACH_TABLES = {"initiatives": ("count", "size"),
@@ -154,23 +169,69 @@ class Indicator:
             return (self.field,)
         if self.kind in ("turnover", "long_tenure"):
             return ("tenure_start", "tenure_end")
+        if self.kind == "stacked_needs":
+            return ("need_care", "need_income", "need_outflow", "need_frail_elderly")
         return ()
+
+    @property
+    def meaning(self) -> str | None:
+        """For signal rates: which signals count (``pressure``, ``attentiveness``
+        or ``all``); by default the meaning of the group the indicator is in."""
+        if self.kind != "signal_rate":
+            return None
+        m = self.params.get("meaning")
+        if m:
+            return str(m)
+        return "pressure" if self.group == "pressure" else "attentiveness"
 
     def table(self) -> str | None:
         """The workspace table it needs besides households and places."""
         return {
             "signal_rate": "signals", "reach": self.params.get("table"),
             "facilities": "amenities", "shared_space_condition": "shared_spaces",
+            "reporting_index": "signals",
         }.get(self.kind)
 
 
 @dataclass(frozen=True)
 class BalanceClass:
-    """A named balance class: balance >= ``min`` (None: no lower bound)."""
+    """A named balance class: balance >= ``min`` (None: no lower bound).
+
+    ``requires_inflow``: the class holds only where the net inflow of
+    households with a support need is above zero beyond its interval
+    (``inflow_net_lo > 0``); elsewhere the place keeps the class before it
+    (model 2.0: "kraan open" needs a low balance *and* an open tap).
+    """
 
     name: str
     min: float | None
     meaning: str = ""
+    requires_inflow: bool = False
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The fixed yardstick of the scores (``[reference]`` of the model file).
+
+    ``quantiles`` maps an indicator to its (q05, q95), in the indicator's own
+    units, over the dwelling-weighted places of ``level`` in ``period``.
+    """
+
+    period: str
+    level: str
+    source: str
+    quantiles: Mapping[str, tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class Estimation:
+    """Settings of the estimation recorded with every result row (model 2.0)."""
+
+    kappa_bounds: tuple[float, float] = (0.5, 1e5)
+    n_draws: int = 200
+    seed: int = 20261201
+    bootstrap: int = 0
+    covariates: bool = True
 
 
 @dataclass(frozen=True)
@@ -191,6 +252,8 @@ class ModelSpec:
     kappa_max: float = 500.0
     mix_prior_strength: float = 10.0
     reference_level: str = "block"
+    reference: Reference | None = None
+    estimation: Estimation = dc_field(default_factory=Estimation)
 
     def group(self, name: str) -> tuple[Indicator, ...]:
         """The indicators of 'pressure' or 'resilience'."""
@@ -212,6 +275,22 @@ class ModelSpec:
         idx = np.searchsorted(-edges, -b, side="left")
         idx = np.minimum(idx, len(edges) - 1)
         return np.where(np.isnan(b), -1, idx)
+
+    def classify_with_inflow(self, balance: np.ndarray, inflow_lo: np.ndarray
+                             ) -> np.ndarray:
+        """Class index per place, with the inflow rule of ``requires_inflow``.
+
+        A place whose balance falls in a class that requires inflow, while
+        its ``inflow_net_lo`` is not above zero (or unknown), gets the class
+        before it instead.
+
+        """
+        idx = self.classify(balance)
+        lo = np.nan_to_num(np.asarray(inflow_lo, dtype="float64"), nan=-np.inf)
+        for k, c in enumerate(self.classes):
+            if c.requires_inflow and k > 0:
+                idx = np.where((idx == k) & ~(lo > 0), k - 1, idx)
+        return idx
 
     def classify_names(self, balance) -> list[str | None]:
         names = self.class_names
@@ -273,7 +352,7 @@ def parse_model(data: Mapping[str, Any], model_hash: str = "",
 
     # [validation] holds the public proxies of `veerkracht validate` (jobs/validate.py).
     known_top = {"model", "inputs", "estimation", "pressure", "resilience", "classes",
-                 "validation"}
+                 "validation", "reference"}
     for key in data:
         if key not in known_top:
             problems.append(f"onbekende sectie [{key}] (toegestaan: "
@@ -323,6 +402,7 @@ def parse_model(data: Mapping[str, Any], model_hash: str = "",
         problems.append(f"estimation.reference_level {ref_level!r} is geen niveau "
                         f"({', '.join(LEVELS)})")
         ref_level = "block"
+    estimation = _parse_estimation(est, kmin, kmax, problems)
 
     indicators: list[Indicator] = []
     for group in ("pressure", "resilience"):
@@ -339,6 +419,7 @@ def parse_model(data: Mapping[str, Any], model_hash: str = "",
         problems.append(f"indicator {dup!r} staat zowel onder druk als veerkracht")
 
     classes = _parse_classes(data.get("classes"), problems)
+    reference = _parse_reference(data.get("reference"), names, problems)
     if problems:
         raise ModelError(problems, source)
     return ModelSpec(
@@ -348,8 +429,83 @@ def parse_model(data: Mapping[str, Any], model_hash: str = "",
         indicators=tuple(indicators), classes=tuple(classes),
         interval=float(interval), parents=parents, kappa_min=float(kmin),
         kappa_max=float(kmax), mix_prior_strength=float(mix_k),
-        reference_level=str(ref_level),
+        reference_level=str(ref_level), reference=reference, estimation=estimation,
     )
+
+
+def _parse_estimation(est: Mapping[str, Any], kmin: float, kmax: float,
+                      problems: list[str]) -> Estimation:
+    """The model 2.0 estimation settings (defaults for a 1.0 file).
+
+    The prior strength bounds of 2.0 are ``kappa_min`` .. ``kappa_max`` as
+    given; a 1.0 file's narrow cap (200) is replaced by the wide bounds
+    (0.5 .. 1e5), since the maximum-likelihood fit needs no cap that binds.
+    """
+    n_draws = est.get("draws", 200)
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int) or not (
+            20 <= n_draws <= 5000):
+        problems.append("estimation.draws moet een geheel getal tussen 20 en 5000 "
+                        "zijn")
+        n_draws = 200
+    seed = est.get("seed", 20261201)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        problems.append("estimation.seed moet een geheel getal >= 0 zijn")
+        seed = 20261201
+    boot = est.get("bootstrap", 0)
+    if isinstance(boot, bool) or not isinstance(boot, int) or not 0 <= boot <= 1000:
+        problems.append("estimation.bootstrap moet een geheel getal tussen 0 en 1000 "
+                        "zijn (0: geen parametrische bootstrap)")
+        boot = 0
+    cov = est.get("covariates", True)
+    if not isinstance(cov, bool):
+        problems.append("estimation.covariates moet true of false zijn")
+        cov = True
+    # kappa_min / kappa_max of a 1.0 file were a cap of the moment estimator
+    # that bound almost everywhere; the ML fit uses these wide bounds instead.
+    bounds = (0.5, 1e5)
+    if "kappa_bounds" in est:
+        kb = est["kappa_bounds"]
+        if (not isinstance(kb, list) or len(kb) != 2 or _num(kb[0]) is None
+                or _num(kb[1]) is None or not 0 < _num(kb[0]) < _num(kb[1])):
+            problems.append("estimation.kappa_bounds vraagt [laag, hoog] met "
+                            "0 < laag < hoog")
+        else:
+            bounds = (float(kb[0]), float(kb[1]))
+    return Estimation(kappa_bounds=bounds, n_draws=int(n_draws), seed=int(seed),
+                      bootstrap=int(boot), covariates=bool(cov))
+
+
+def _parse_reference(raw: Any, names: Sequence[str], problems: list[str]
+                     ) -> Reference | None:
+    """``[reference]``: period, level, source and q05/q95 per indicator."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        problems.append("[reference] moet een tabel zijn")
+        return None
+    period = raw.get("period")
+    level = raw.get("level", "block")
+    if not isinstance(period, str | int) or isinstance(period, bool):
+        problems.append('reference.period ontbreekt (bijv. "2025")')
+    if level not in LEVELS:
+        problems.append(f"reference.level {level!r} is geen niveau")
+    quantiles: dict[str, tuple[float, float]] = {}
+    table = raw.get("indicators", {})
+    if not isinstance(table, Mapping):
+        problems.append("[reference.indicators] moet een tabel zijn")
+        table = {}
+    for key, q in table.items():
+        if key not in names:
+            problems.append(f"reference.indicators.{key}: geen indicator van dit model")
+            continue
+        lo = _num(q.get("q05")) if isinstance(q, Mapping) else None
+        hi = _num(q.get("q95")) if isinstance(q, Mapping) else None
+        if lo is None or hi is None or lo > hi:
+            problems.append(f"reference.indicators.{key}: geef q05 en q95 als "
+                            "getallen met q05 <= q95")
+            continue
+        quantiles[key] = (lo, hi)
+    return Reference(str(period), str(level), str(raw.get("source", "")), quantiles)
 
 
 def _parse_indicator(group: str, key: str, raw: Any, hh_fields: Sequence[str],
@@ -419,6 +575,25 @@ def _parse_indicator(group: str, key: str, raw: Any, hh_fields: Sequence[str],
             problems.append(f"{where}: {pname} ontbreekt of heeft het verkeerde type")
         else:
             params[pname] = value
+    for pname, default in spec.get("optional", {}).items():
+        value = raw.get(pname, default)
+        if pname == "meaning":
+            if value is not None and value not in SIGNAL_MEANINGS:
+                problems.append(f"{where}: meaning moet een van "
+                                f"{', '.join(SIGNAL_MEANINGS)} zijn ({value!r})")
+            params[pname] = value
+            continue
+        v = _num(value)
+        if v is None or v < 0:
+            problems.append(f"{where}: {pname} moet een getal >= 0 zijn ({value!r})")
+        params[pname] = v
+    _check_fixed_statistics(where, kind, group, params, problems)
+    if kind == "stacked_needs":
+        for f in ("need_care", "need_income", "need_outflow", "need_frail_elderly"):
+            if f not in hh_fields:
+                problems.append(f"{where}: het veld {f!r} staat niet op de lijst van "
+                                "toegestane velden (gestapelde behoeften tellen alle "
+                                "vier de ondersteuningsbehoeften)")
     if kind in ("turnover", "long_tenure"):
         for f in ("tenure_start", "tenure_end"):
             if f not in hh_fields:
@@ -448,6 +623,44 @@ def _parse_indicator(group: str, key: str, raw: Any, hh_fields: Sequence[str],
     )
 
 
+def _check_fixed_statistics(where: str, kind: str, group: str,
+                            params: Mapping[str, Any], problems: list[str]) -> None:
+    """Parameters must map onto the fixed statistics (ADR 0005)."""
+    if kind == "turnover" and params.get("window_months") not in (None,
+                                                                  TURNOVER_MONTHS):
+        problems.append(f"{where}: window_months moet 12 zijn: de plaatsstatistieken "
+                        "tellen verhuizingen over de laatste 12 maanden "
+                        f"({params['window_months']:g} gevraagd)")
+    if kind == "long_tenure" and params.get("min_years") is not None and (
+            params["min_years"] not in TENURE_EDGES):
+        problems.append(f"{where}: min_years moet een grens van de woonduurklassen "
+                        f"zijn ({', '.join(f'{e:g}' for e in TENURE_EDGES)}); "
+                        f"{params['min_years']:g} gevraagd")
+    if kind == "signal_rate":
+        lb = params.get("lookback_days")
+        if lb is not None and not 0 < lb <= SIGNAL_LOOKBACK_DAYS:
+            problems.append(f"{where}: lookback_days mag hoogstens 730 zijn (acht "
+                            "kwartalen in de plaatsstatistieken)")
+        snap = params.get("snap_distance_m")
+        if snap is not None and snap != SIGNAL_SNAP_M:
+            problems.append(f"{where}: snap_distance_m moet 75 zijn (vast in de "
+                            "plaatsstatistieken)")
+        meaning = params.get("meaning") or (
+            "pressure" if group == "pressure" else "attentiveness")
+        if group == "pressure" and meaning != "pressure":
+            problems.append(f"{where}: onder druk tellen alleen meldingen met "
+                            "betekenis 'pressure'; zorgen om een buur "
+                            "(attentiveness) zijn veerkracht, nooit druk")
+        if group == "resilience" and meaning == "pressure":
+            problems.append(f"{where}: meldingen van overlast, conflict en "
+                            "onveiligheid zijn druk, geen veerkracht")
+    if kind == "stacked_needs":
+        w1, w2 = params.get("one_weight"), params.get("two_plus_weight")
+        if w1 is not None and w2 is not None and not (0 <= w1 <= w2 and w2 > 0):
+            problems.append(f"{where}: vraagt 0 <= one_weight <= two_plus_weight "
+                            "en two_plus_weight > 0")
+
+
 def _parse_classes(raw: Any, problems: list[str]) -> list[BalanceClass]:
     if not isinstance(raw, list) or len(raw) < 2:
         problems.append("[[classes]]: geef minstens twee balansklassen, van best "
@@ -467,8 +680,17 @@ def _parse_classes(raw: Any, problems: list[str]) -> list[BalanceClass]:
         elif _num(lo) is None:
             problems.append(f"klasse {c['name']!r}: min is geen getal ({lo!r})")
             lo = None
+        req = c.get("requires_inflow", False)
+        if not isinstance(req, bool):
+            problems.append(f"klasse {c['name']!r}: requires_inflow moet true of "
+                            "false zijn")
+            req = False
+        if req and i == 0:
+            problems.append(f"klasse {c['name']!r}: de beste klasse kan geen "
+                            "instroom vragen")
+            req = False
         classes.append(BalanceClass(c["name"], None if last else _num(lo),
-                                    str(c.get("meaning", ""))))
+                                    str(c.get("meaning", "")), req))
     mins = [c.min for c in classes[:-1] if c.min is not None]
     if len(mins) == len(classes) - 1 and any(b >= a for a, b in zip(mins, mins[1:],
                                                                      strict=False)):
