@@ -1,18 +1,21 @@
-"""Profiles per place: one search, means per level, and their disclosure rule."""
+"""Profiles per place: one search, means per level, the door's rule, and the
+per-dwelling input taken from published places only (ADR 0006)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from veerkracht.analytics.disclosure import MIN_COUNT, protect_profiles
 from veerkracht.analytics.multiscale import (
     aggregate_profile,
     knn_shares,
     place_profiles,
+    published_place_shares,
 )
+from veerkracht.analytics.publication import BAND_FLOOR, MIN_COUNT, publish_profiles
 
 
 def test_place_profiles_are_the_member_means_of_the_dwelling_shares():
@@ -46,20 +49,57 @@ def test_place_profiles_are_the_member_means_of_the_dwelling_shares():
     k=st.sampled_from([10, 25, 50, 100, 200, 400, 800, 1600]),
     share=st.floats(0, 1),
     members=st.integers(1, 500),
+    households=st.floats(-3, 600),
 )
-def test_a_shown_profile_share_always_has_ten_with_and_ten_without(k, share, members):
-    out = protect_profiles(pd.DataFrame({"k": [k], "share": [share],
-                                         "n_members": [members]}))
+def test_a_shown_profile_share_always_has_ten_with_and_ten_without(
+        k, share, members, households):
+    out = publish_profiles(pd.DataFrame({"place_id": ["p"], "k": [k],
+                                         "share": [share], "n_members": [members],
+                                         "n_households": [households]}))
+    if members < BAND_FLOOR:
+        assert out.empty  # no address is a place
+        return
     row = out.iloc[0]
     if not row["suppressed"]:
-        assert members >= MIN_COUNT
+        assert households >= MIN_COUNT
         assert share * k >= MIN_COUNT and (1 - share) * k >= MIN_COUNT
-        assert row["share"] == round(share, 2)
+        assert row["share"] == round(share, 3)
     else:
         assert np.isnan(row["share"])
 
 
 def test_k10_is_never_shown_and_small_places_show_no_profile():
-    frame = pd.DataFrame({"k": [10, 100, 100], "share": [0.5, 0.5, 0.5],
-                          "n_members": [1000, 9, 10]})
-    assert protect_profiles(frame)["suppressed"].tolist() == [True, True, False]
+    frame = pd.DataFrame({"place_id": ["a", "b", "c", "d"], "k": [10, 100, 100, 100],
+                          "share": [0.5, 0.5, 0.5, 0.5],
+                          "n_members": [1000, 9, 10, 4],
+                          "n_households": [900, 9, 10, 4]})
+    out = publish_profiles(frame)
+    assert out["place_id"].tolist() == ["a", "b", "c"]
+    assert out["suppressed"].tolist() == [True, True, False]
+
+
+def test_each_dwelling_takes_the_finest_published_place():
+    places = {"entrance": np.array(["e1", "e1", "e2", None, "e3"], dtype=object),
+              "block": np.array(["b1", "b1", "b1", "b1", "b2"], dtype=object),
+              "buurt": np.array(["u", "u", "u", "u", "u"], dtype=object)}
+    shares = {"entrance": pd.Series({"e1": 0.6}),  # e2, e3 not published
+              "block": pd.Series({"b1": 0.3}),     # b2 not published
+              "buurt": pd.Series({"u": 1.7})}      # clipped to a share
+    value, level = published_place_shares(places, shares,
+                                          ["entrance", "block", "buurt"])
+    assert value.tolist() == [0.6, 0.6, 0.3, 0.3, 1.0]
+    assert level.tolist() == [0, 0, 1, 1, 2]
+    none, lv = published_place_shares(places, {}, ["entrance"])
+    assert np.isnan(none).all() and (lv == -1).all()
+
+
+def test_profiles_from_place_shares_are_dwelling_weighted_means():
+    # two published places of 3 and 1 dwellings at one point: every dwelling's
+    # neighbourhood of 4 is the dwelling-weighted mean of the two shares
+    xy = np.zeros((4, 2))
+    value, _ = published_place_shares(
+        {"block": np.array(["a", "a", "a", "b"], dtype=object)},
+        {"block": pd.Series({"a": 0.2, "b": 0.6})})
+    out = place_profiles(xy, value, {"street": np.array(["s"] * 4, dtype=object)},
+                         ks=(4,))
+    assert out["share"].iloc[0] == pytest.approx((3 * 0.2 + 0.6) / 4)
