@@ -75,7 +75,8 @@ def _fmt(x: float) -> str:
 
 
 def with_reference(text: str, period: str, level: str, source: str,
-                   quantiles: dict[str, tuple[float, float]]) -> str:
+                   quantiles: dict[str, tuple[float, float]],
+                   reporting_beta=None) -> str:
     """A model file's text with ``[reference]`` set to these quantiles.
 
     Any existing ``[reference]`` is replaced; everything else (comments
@@ -106,6 +107,12 @@ def with_reference(text: str, period: str, level: str, source: str,
         f"source = {_toml_string(source)}",
         "",
     ]
+    if reporting_beta is not None:
+        lines += ["# expected reporting rate: log E[signals] = log(dwelling-years)",
+                  "# + b0 + b . (any need, 2+ needs, moved in < 1 year, >= 10 years,",
+                  "# log entrance size), fitted on the reference period",
+                  "[reference.reporting]",
+                  "beta = [" + ", ".join(_fmt(b) for b in reporting_beta) + "]", ""]
     for name, (lo, hi) in quantiles.items():
         lines += [f"[reference.indicators.{name}]", f"q05 = {_fmt(lo)}",
                   f"q95 = {_fmt(hi)}", ""]

@@ -217,9 +217,8 @@ def _statistics_for(ws: Workspace, period: Period, protected: bool | None):
         return None, None, "exact"
     from veerkracht.jobs.protect import ProtectError, ledger, protected_statistics
 
-    if protected is None:
-        if not len(ledger(ws).for_period(period.label)):
-            return None, None, "exact"
+    if protected is None and not len(ledger(ws).for_period(period.label)):
+        return None, None, "exact"
     try:
         stats, sd, _row = protected_statistics(ws, period)
     except ProtectError as exc:
@@ -244,6 +243,7 @@ def run_set_reference(ws: Workspace, period: str, out, model_path=None,
     from veerkracht.analytics.model.compute import (
         compute_indicators,
         reference_quantiles,
+        reference_reporting,
     )
     from veerkracht.io.model_file import model_bytes, with_reference
 
@@ -266,7 +266,13 @@ def run_set_reference(ws: Workspace, period: str, out, model_path=None,
              else next(iter(values.levels)))
     source = (f"{spec.name} {spec.version}, periode {p.label}, niveau {level}, "
               f"{kind} statistieken, werkmap {ws.location}")
-    text = with_reference(raw, p.label, level, source, q)
+    # a fresh fit of the reporting regression on this period, not the old one
+    import dataclasses
+
+    values_fresh = compute_indicators(dataclasses.replace(spec, reference=None),
+                                      inputs, p, None, stats, sd)
+    text = with_reference(raw, p.label, level, source, q,
+                          reference_reporting(values_fresh))
     load_check = Path(out)
     load_check.write_text(text, encoding="utf-8")
     try:
@@ -440,27 +446,79 @@ def run_synth_households(ws: Workspace, seed: int = 1, signals: bool = False,
 
 
 def run_sensitivity(ws: Workspace, model_path=None, period: str | None = None,
-                    change: float = 0.25, progress: Progress = None) -> pd.DataFrame:
-    """Class stability and Spearman's rho per indicator variant (nothing is stored).
+                    runs: int = 8, seed: int = 1, progress: Progress = None,
+                    store: bool = True):
+    """Global uncertainty and sensitivity analysis of one period (JRC/OECD).
 
-    Uses the same inputs as :func:`run_compute` and the given period (default
-    the latest default period); see
-    :func:`veerkracht.analytics.model.sensitivity.sensitivity`.
+    A seeded quasi-Monte Carlo over weights, class thresholds, normalisation,
+    prior settings and the signal half-life together
+    (:func:`veerkracht.analytics.model.sensitivity.global_sensitivity`). The
+    model is run as a black box on the same inputs (and, for a pipeline that
+    reads per-place statistics, on statistics computed once), ``1 + runs (G +
+    2)`` times for ``G`` groups of choices.
+
+    With ``store`` the per-place class stability and rank range are kept in
+    the table ``sensitivity`` (confidential, like ``results``), keyed by
+    ``level``, ``place_id``, ``period``, ``model_name`` and
+    ``model_version``; rerunning replaces that slice.
+
+    Returns
+    -------
+    SensitivityResult
+        With ``period`` and ``seconds`` set as attributes.
     """
-    from veerkracht.analytics.model.compute import (
-        compute_indicators,
-        score_indicators,
-    )
-    from veerkracht.analytics.model.sensitivity import sensitivity
+    import inspect
+    import time
 
+    from veerkracht.analytics.model.sensitivity import global_sensitivity
+
+    t0 = time.perf_counter()
     try:
         spec = load_model(model_path)
+        _tick(progress, 0, "Gegevens lezen")
         inputs, _ = load_inputs(ws, spec)
         p = parse_period(period) if period else default_periods(inputs)[-1]
-        _tick(progress, 0, f"Gevoeligheid voor {p.label}")
-        values = score_indicators(spec, compute_indicators(spec, inputs, p))
-    except (ModelError, PeriodError, ModelDataError) as exc:
+    except (ModelError, PeriodError) as exc:
         raise ComputeError(str(exc)) from None
-    table = sensitivity(spec, values, change=change)
-    table.insert(0, "period", p.label)
-    return table
+    kwargs: dict[str, Any] = {}
+    if "statistics" in inspect.signature(compute_model).parameters:
+        # the statistics once for every variant; no variant re-reads households
+        from veerkracht.analytics.statistics import place_statistics
+
+        _tick(progress, 0, f"Plaatsstatistieken voor {p.label}")
+        kwargs["statistics"] = place_statistics(inputs.dwellings, inputs.households,
+                                                inputs.signals, p)
+
+    def compute(variant: ModelSpec) -> pd.DataFrame:
+        return compute_model(variant, inputs, p, **kwargs)
+
+    _tick(progress, 0, f"Gevoeligheid voor {p.label}")
+    try:
+        result = global_sensitivity(spec, compute, n=runs, seed=seed,
+                                    progress=progress)
+    except ModelDataError as exc:
+        raise ComputeError(str(exc)) from None
+    result.period = p.label
+    result.seconds = time.perf_counter() - t0
+    if store:
+        _tick(progress, 0, "Stabiliteit opslaan")
+        new = result.places.copy()
+        new.insert(2, "period", p.label)
+        new.insert(3, "model_name", spec.name)
+        new.insert(4, "model_version", spec.version)
+        new.insert(5, "model_hash", spec.hash)
+        new["n_runs"] = result.n_runs
+        new["seed"] = seed
+        new["computed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        with ws.transaction("sensitivity", source=f"{spec.name} {spec.version} "
+                            f"seed={seed} runs={runs}") as tx:
+            if ws.has("sensitivity"):
+                old = ws.read("sensitivity")
+                same = (old["model_name"].astype(str).eq(spec.name)
+                        & old["model_version"].astype(str).eq(spec.version)
+                        & old["period"].astype(str).eq(p.label))
+                new = pd.concat([old.loc[~same.to_numpy()], new], ignore_index=True)
+            tx.put("sensitivity", new)
+            tx.summary.update({"period": p.label, "runs": result.n_runs,
+                               "seed": seed, "places": len(result.places)})
+    return result

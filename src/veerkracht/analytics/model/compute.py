@@ -438,6 +438,14 @@ def compute_indicators(spec: ModelSpec, inputs: ModelInputs, period: Period,
         mode = _mode_parent(dw.codes[lv], dw.codes[par], n_places[lv],
                             n_places[par])[0][aligned[lv][1]]
         parent_row[lv] = np.where(mode >= 0, row_of[par][np.maximum(mode, 0)], -1)
+    log_ent = np.log(np.maximum(dw.site_n[dw.site], 1.0))
+    for lv in present:
+        code = dw.codes[lv]
+        ok = code >= 0
+        s_ = np.bincount(code[ok], weights=log_ent[ok], minlength=n_places[lv])
+        c_ = np.bincount(code[ok], minlength=n_places[lv])
+        levels[lv].extra["log_entrance_size"] = (s_ / np.maximum(c_, 1))[
+            aligned[lv][1]]
     ctx = _Context(spec, levels, stat_of, order, parent_row, cov_of, noise_sd)
     strength: dict[str, dict[str, float]] = {}
     settings: dict = {"engine": estimate.ENGINE, "coef": {}, "covariates": {}}
@@ -656,7 +664,10 @@ class _Context:
         """Reporting index: observed signals (all meanings) over the expected.
 
         The expected count comes from a Poisson regression over the places
-        of the reference level, ``log E[y] = log e + b0 + x b`` with ``x`` the
+        of the reference level, fitted on the reference period (its
+        coefficients are in ``[reference.reporting]``; without them, on the
+        period itself, recorded as ``expected_from_period``),
+        ``log E[y] = log e + b0 + x b`` with ``x`` the
         place's composition (any-need share, 2+-needs share, moved in < 1
         year, living there >= 10 years; from the statistics) and the log
         dwelling-weighted entrance size (public). The ratio ``y / E`` is then
@@ -665,13 +676,19 @@ class _Context:
         """
         w, years = quarter_weights(ind.params["half_life_days"])
         lvv = self.levels[lv]
+        fixed = (self.spec.reference.reporting_beta if self.spec.reference
+                 is not None else None)
+        if fixed is not None and "reporting_beta" not in self.reporting_coef:
+            self.reporting_coef["reporting_beta"] = list(fixed)
+            self.reporting_coef["reporting_from"] = "reference"
         if "reporting_beta" not in self.reporting_coef:
+            self.reporting_coef["reporting_from"] = "period"
             ref = (self.spec.reference_level if self.spec.reference_level in
                    self.levels else lv)
             rst, rl = self.stat_of[ref], self.levels[ref]
             ry = _signal_sum(rst, "all", w)[0]
             ok = (rl.n_households > 0) & (rl.n_dwellings > 0)
-            Z = _composition(rst, rl, self.cov_of[ref])
+            Z = _composition(rst, rl)
             beta = estimate.poisson_glm(ry[ok], (rl.n_dwellings * years)[ok], Z[ok])
             self.reporting_coef["reporting_beta"] = [float(b) for b in beta]
             self.reporting_coef["reporting_level"] = ref
@@ -679,9 +696,11 @@ class _Context:
                 "any_need", "needs_2p", "tenure_lt1", "tenure_ge10",
                 "log_entrance_size"]
         beta = np.asarray(self.reporting_coef["reporting_beta"])
+        if self.reporting_coef["reporting_from"] == "period":
+            lvv.fallbacks.append(f"{ind.name}:expected_from_period")
         y, cols, ws = _signal_sum(st, "all", w)
         nv = _noise(self.noise_sd, lv, cols, ws) + 0 * y
-        Z = _composition(st, lvv, self.cov_of[lv])
+        Z = _composition(st, lvv)
         expected = lvv.n_dwellings * years * np.exp(beta[0] + Z @ beta[1:])
         prior = np.maximum(self._prior(full, lv, par, 1.0, y, expected), 1e-6)
         fit = estimate.fit_rate(y, expected, prior, None, nv, bounds, seed)
@@ -696,16 +715,18 @@ class _Context:
         return fit
 
 
-def _composition(st: pd.DataFrame, lvv: LevelValues, cov) -> np.ndarray:
-    """Covariates of the expected reporting rate (unstandardised shares)."""
+def _composition(st: pd.DataFrame, lvv: LevelValues) -> np.ndarray:
+    """Covariates of the expected reporting rate (shares, log entrance size).
+
+    Unstandardised, so coefficients fitted on one level and period apply to
+    every level and period.
+    """
     n = np.maximum(lvv.n_households, 1)
     any_need = (_col(st, "needs_1") + _col(st, "needs_2p")) / n
     two = _col(st, "needs_2p") / n
     lt1 = _col(st, "tenure_lt1") / n
     ge10 = _col(st, "tenure_ge10") / n
-    X, names = cov
-    ent = (X[:, names.index("log_entrance_size")] if "log_entrance_size" in names
-           else np.zeros(len(st)))
+    ent = lvv.extra.get("log_entrance_size", np.zeros(len(st)))
     return np.clip(np.column_stack([any_need, two, lt1, ge10, ent]), -10, 10)
 
 
@@ -874,6 +895,12 @@ def reference_quantiles(spec: ModelSpec, values: IndicatorValues
         q = weighted_quantile(x[ok], lvv.n_dwellings[ok], [0.05, 0.95])
         out[ind.name] = (float(q[0]), float(q[1]))
     return out
+
+
+def reference_reporting(values: IndicatorValues) -> list[float] | None:
+    """The reporting regression's coefficients of this computation (or None)."""
+    beta = values.settings.get("reporting_coef", {}).get("reporting_beta")
+    return None if beta is None else [float(b) for b in beta]
 
 
 def score_indicators(spec: ModelSpec, values: IndicatorValues) -> IndicatorValues:

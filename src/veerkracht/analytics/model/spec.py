@@ -221,6 +221,9 @@ class Reference:
     level: str
     source: str
     quantiles: Mapping[str, tuple[float, float]]
+    #: coefficients of the expected reporting rate (intercept first), fitted
+    #: on the reference period, so the reporting index is comparable too
+    reporting_beta: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -505,7 +508,18 @@ def _parse_reference(raw: Any, names: Sequence[str], problems: list[str]
                             "getallen met q05 <= q95")
             continue
         quantiles[key] = (lo, hi)
-    return Reference(str(period), str(level), str(raw.get("source", "")), quantiles)
+    beta = None
+    rep = raw.get("reporting")
+    if rep is not None:
+        b = rep.get("beta") if isinstance(rep, Mapping) else None
+        if (not isinstance(b, list) or len(b) != 6
+                or any(_num(x) is None for x in b)):
+            problems.append("reference.reporting.beta: geef zes getallen (constante "
+                            "en vijf coëfficiënten van de verwachte meldingsgraad)")
+        else:
+            beta = tuple(float(x) for x in b)
+    return Reference(str(period), str(level), str(raw.get("source", "")), quantiles,
+                     beta)
 
 
 def _parse_indicator(group: str, key: str, raw: Any, hh_fields: Sequence[str],
