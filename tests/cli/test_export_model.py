@@ -1,7 +1,8 @@
-"""export joins the model's figures to place levels, only after disclosure."""
+"""export joins the model's figures to place levels, only through the door."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -47,17 +48,47 @@ def test_place_levels_carry_protected_model_columns(ws_dir, tmp_path):
     assert (public["balance"] <= public["balance_hi"]).all()
 
 
-def test_small_places_show_nothing_without_bands_and_only_a_band_with(ws_dir, tmp_path):
-    plain = _export(ws_dir, tmp_path, "entrance")
-    small = plain[plain["visibility"] != "public"]
-    assert len(small) and (small["n_dwellings"] < 10).any()
-    assert (
-        small[["pressure", "balance", "balance_class", "class_band"]].isna().all().all()
-    )
-    banded = _export(ws_dir, tmp_path, "entrance", "--bands")
-    band_rows = banded[banded["visibility"] == "band_only"]
-    assert band_rows["class_band"].notna().any()
-    assert band_rows[["pressure", "resilience", "balance"]].isna().all().all()
+def test_bulk_exports_have_no_small_place_and_no_band(ws_dir, tmp_path):
+    for level in ("entrance", "building", "block", "street"):
+        frame = _export(ws_dir, tmp_path, level)
+        assert (frame["n_dwellings"] >= 5).all()  # no address is a place
+        assert set(frame["visibility"]) <= {"public", "suppressed"}
+        hidden = frame[frame["visibility"] != "public"]
+        assert len(hidden) or level != "entrance"
+        cols = ["n_households", "pressure", "balance", "balance_class", "class_band",
+                "class_lo", "class_hi", *[c for c in frame if c.startswith("p_")]]
+        assert hidden[cols].isna().all().all()
+        if "members" in frame:
+            assert hidden["members"].isna().all()
+        public = frame[frame["visibility"] == "public"]
+        assert (public["n_households"] >= 10).all()
+        assert (public["n_households"] % 5 == 0).all()
+        for c in ("pressure", "balance", "p_in_balans"):
+            assert np.allclose(public[c], public[c].round(3))
+
+
+def test_bands_are_refused_in_an_export(ws_dir, tmp_path):
+    out = tmp_path / "x.csv"
+    r = runner.invoke(app, ["-w", ws_dir, "export", "entrance", "--bands", "--out",
+                            str(out)])
+    assert r.exit_code != 0
+    assert "nooit klassebanden" in str(r.exception or r.output)
+    assert not out.exists()
+
+
+def test_raising_the_threshold_reaches_the_export(ws_dir, tmp_path):
+    before = _export(ws_dir, tmp_path, "block")
+    r = runner.invoke(app, ["-w", ws_dir, "privacy", "settings", "--min-count", "40"])
+    assert r.exit_code == 0, r.output
+    try:
+        after = _export(ws_dir, tmp_path, "block")
+        assert (after["visibility"] == "public").sum() < (
+            before["visibility"] == "public").sum()
+        assert (after.loc[after["visibility"] == "public", "n_households"] >= 40).all()
+    finally:
+        runner.invoke(app, ["-w", ws_dir, "privacy", "settings", "--min-count", "10"])
+    low = runner.invoke(app, ["-w", ws_dir, "privacy", "settings", "--min-count", "9"])
+    assert low.exit_code != 0
 
 
 def test_dwelling_export_never_has_a_model_figure(ws_dir, tmp_path):

@@ -1,4 +1,8 @@
-"""``veerkracht places`` and ``veerkracht export``, and the writers behind them."""
+"""``veerkracht places`` and ``veerkracht export``, and the writers behind them.
+
+No address is a place: exports leave out every place with fewer dwellings
+than the band threshold (5), so a single-dwelling entrance is no entrance.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ X0, Y0 = 233_000.0, 582_000.0  # Groningen, in RD New
 def addresses() -> gpd.GeoDataFrame:
     rows = [  # straat, nummer, letter, toevoeging, dx, dy
         ("Bosweg", 12, None, "1", 0, 0), ("Bosweg", 12, None, "2", 0, 3),
+        ("Bosweg", 12, None, "3", 0, 1), ("Bosweg", 12, None, "4", 0, 2),
+        ("Bosweg", 12, None, "5", 2, 2),
         ("Bosweg", 12, None, "H", 1, 1), ("Bosweg", 14, "A", None, 6, 0),
         ("Bosweg", 14, "B", None, 12, 0), ("Kade", 1, None, None, 200, 0),
     ]
@@ -95,13 +101,15 @@ def test_export_entrance_csv_has_members_and_points_as_xy(ws, tmp_path, capsys):
     code, out, _ = run(["-w", ws.location, "export", "entrance", "--format", "csv",
                         "--out", str(target)], capsys)
     assert code == 0, out
-    assert "4 rijen" in out
+    assert "1 rijen" in out  # 14A, 14B and Kade 1 are single addresses: no place
     frame = pd.read_csv(target, dtype=str)
     assert {"place_id", "name", "n_dwellings", "members", "x", "y"} <= set(frame)
+    assert frame["place_id"].tolist() == ["E-9711AA-12-1"]
     row = frame.set_index("place_id").loc["E-9711AA-12-1"]
-    assert row["members"] == "Bosweg 12-1; Bosweg 12-2; Bosweg 12-H"
-    assert row["n_dwellings"] == "3"
-    assert float(row["x"]) == pytest.approx(X0 + 1 / 3, abs=1e-3)
+    assert row["members"] == ("Bosweg 12-1; Bosweg 12-2; Bosweg 12-3; Bosweg 12-4; "
+                              "Bosweg 12-5; Bosweg 12-H")
+    assert row["n_dwellings"] == "6"
+    assert float(row["x"]) == pytest.approx(X0 + 3 / 6, abs=1e-3)
 
 
 def test_export_dwelling_geojson_is_wgs84(ws, tmp_path, capsys):
@@ -112,10 +120,15 @@ def test_export_dwelling_geojson_is_wgs84(ws, tmp_path, capsys):
     assert code == 0
     doc = json.loads(target.read_text())
     assert "crs" not in doc  # RFC 7946: WGS84, no crs member
-    assert len(doc["features"]) == 6
+    assert len(doc["features"]) == 9
     props = doc["features"][0]["properties"]
     assert {"address_id", "entrance_id", "building_id", "block_id", "street_id",
             "buurtcode"} <= set(props)
+    entrance = {f["properties"]["address_id"]: f["properties"]["entrance_id"]
+                for f in doc["features"]}
+    assert entrance["9711AA-12-1"] == "E-9711AA-12-1"
+    # a single-dwelling entrance is no entrance, in this export too
+    assert entrance["9711AA-14A"] is None and entrance["9711AA-1"] is None
     lon, lat = doc["features"][0]["geometry"]["coordinates"]
     assert 6.4 < lon < 6.7 and 53.1 < lat < 53.3
     assert not list(tmp_path.glob(".woningen*"))  # no temp file left
@@ -129,21 +142,26 @@ def test_export_block_gpkg_and_street_parquet(ws, tmp_path, capsys):
     back = pyogrio.read_dataframe(gpkg)
     assert back.crs.to_epsg() == 28992
     assert {"n_dwellings", "n_entrance", "n_building"} <= set(back.columns)
-    assert back["n_dwellings"].sum() == 6
+    blocks = ws.read("place_block")
+    assert back["n_dwellings"].sum() == blocks.loc[blocks["n_dwellings"] >= 5,
+                                                   "n_dwellings"].sum()
+    assert (back["n_dwellings"] >= 5).all()
+    assert (back["n_entrance"] <= 1).all()  # only the entrance of 6 counts
     parquet = tmp_path / "straten.parquet"
     assert run(["-w", ws.location, "export", "straat", "-o", str(parquet)],
                capsys)[0] == 0
     streets = gpd.read_parquet(parquet)
     assert streets.crs.to_epsg() == 28992
-    assert set(streets["place_id"]) == {"S-BU00140000-bosweg", "S-groningen-kade"}
+    assert set(streets["place_id"]) == {"S-BU00140000-bosweg"}  # Kade: 1 dwelling
 
 
 @pytest.mark.parametrize("level", ["buurt", "wijk", "gemeente"])
 def test_export_area_levels(ws, tmp_path, level):
     run_places(ws)
     frame = level_frame(ws, level)
-    assert frame["n_dwellings"].sum() == 6
-    assert "onbekend" in set(frame["place_id"])
+    assert frame["n_dwellings"].sum() == 8
+    assert "onbekend" not in set(frame["place_id"])  # one dwelling: no place
+    assert set(ws.read(f"place_{level}")["place_id"]) >= {"onbekend"}
     write_table(frame, tmp_path / f"{level}.gpkg")
 
 
