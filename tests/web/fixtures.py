@@ -7,16 +7,17 @@ from tests.web.cityfixture import BUURTEN, GEMEENTE, build_city
 
 
 def _reset_caches() -> None:
+    from veerkracht.jobs import publish
     from veerkracht.web import workspace
     from veerkracht.web.accounts import scoping
     from veerkracht.web.maps import services as map_services
-    from veerkracht.web.places import figures, services
+    from veerkracht.web.places import figures
 
     workspace.reset()
     scoping.clear_cache()
     figures.clear_cache()
     map_services.clear_cache()
-    services._profiles.cache_clear()
+    publish._clear_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -6,36 +6,28 @@ import pytest
 
 
 @pytest.mark.django_db
-def test_buurt_profile_shows_rounded_counts_and_signals(client, users, place_ids):
+def test_buurt_profile_shows_rounded_counts_before_results(client, users, place_ids):
     client.force_login(users["frontline"])
     response = client.get(f"/plaatsen/buurt/{place_ids['buurt1']}/")
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Meldingen per maand" in body
-    assert "< 10" in body or "geluidsoverlast" in body
+    assert "Meldingen per kwartaal" in body
+    # no protected statistics yet: the door publishes no signal counts
+    assert "Geen meldingen te tonen" in body
     assert "nog geen modelresultaten" in body.lower()
-    # counts are rounded to 5
+    # dwellings (published_place_sizes) rounded to 5
     assert ">165<" in body
 
 
 @pytest.mark.django_db
-def test_small_entrance_shows_only_a_band(client, users, place_ids):
+def test_small_entrance_is_no_place_before_results(client, users, place_ids):
+    """Below 10 dwellings the door publishes no size: no profile at all, the
+    same answer as an unknown place."""
     client.force_login(users["frontline"])
     response = client.get(f"/api/places/entrance/{place_ids['small_entrance1']}")
-    body = response.json()
-    assert body["visibility"] == "band_only"
-    assert body["current"].get("n_dwellings") is None
-    assert body["current"]["band"] == "minder dan 10 woningen"
-    assert body["multiscale"]["available"] is False
-
-
-@pytest.mark.django_db
-def test_signal_counts_below_ten_are_hidden(client, users, place_ids):
-    client.force_login(users["frontline"])
-    body = client.get(f"/api/places/entrance/{place_ids['big_entrance1']}").json()
-    for row in body["signals"]["rows"]:
-        for cell in [*row["cells"], row["total"]]:
-            assert cell == "< 10" or (int(cell) >= 10 and int(cell) % 5 == 0)
+    assert response.status_code == 404
+    assert client.get(f"/api/places/entrance/{place_ids['big_entrance1']}").json()[
+        "visibility"] == "public"
 
 
 @pytest.mark.django_db
@@ -70,53 +62,24 @@ def test_profile_svg_is_accessible():
 
 
 @pytest.mark.django_db
-def test_multiscale_profile_with_households(city, users, client, place_ids, tmp_path,
-                                            settings):
-    """Profiles stored by compute are shown, only at safe scales."""
-    import numpy as np
-    import pandas as pd
-    from tests.web.cityfixture import build_city
+def test_multiscale_profile_is_the_doors(users, client, tmp_path, settings):
+    """Profiles stored by compute are shown through ``published_profiles``."""
+    from tests.web.fixtures import _reset_caches
+    from tests.web.publishedcity import build_published_city
 
+    from veerkracht.jobs import publish
     from veerkracht.store import open_workspace
 
-    folder = build_city(tmp_path / "ws")
-    ws = open_workspace(folder)
-    dw = ws.read("dwellings")
-    rng = np.random.default_rng(7)
-    from veerkracht.analytics.model.periods import parse_period
-    from veerkracht.io.model_file import load_model
-    from veerkracht.jobs.compute import compute_profiles, load_inputs
-
-    hh = pd.DataFrame({
-        "household_key": pd.Series([f"H{i}" for i in range(len(dw))], dtype="str"),
-        "address_id": dw["address_id"].astype("str"),
-        "household_type": "single",
-        "tenure_start": pd.Timestamp("2010-01-01"),
-        "tenure_end": pd.Series([pd.NaT] * len(dw)),
-        "need_care": rng.random(len(dw)) < 0.5,
-        "need_income": False,
-        "need_outflow": False,
-        "need_frail_elderly": False,
-        "urgency": False,
-    })
-    with ws.transaction("import") as tx:
-        tx.put("households", hh)
-    spec = load_model()
-    inputs, _ = load_inputs(ws, spec)
-    with ws.transaction("compute") as tx:
-        tx.put("profiles", compute_profiles(inputs, spec, parse_period(2026)))
-    ws.close()
+    folder, ids = build_published_city(tmp_path / "ws")
     settings.VEERKRACHT_WORKSPACE = folder
-    from tests.web.fixtures import _reset_caches
-
     _reset_caches()
     client.force_login(users["frontline"])
-    body = client.get(f"/api/places/buurt/{place_ids['buurt1']}").json()
+    body = client.get(f"/api/places/buurt/{ids['buurt1']}").json()
     ms = body["multiscale"]
     assert ms["available"]
+    door = publish.published_profiles(open_workspace(folder), "buurt")
+    door = door[door["place_id"] == ids["buurt1"]]
     shares = {p["k"]: p["share"] for p in ms["points"]}
-    assert shares[50] is not None and 0.3 < shares[50] < 0.7
-    # a scale is shown only when >= 10 with and >= 10 without a need stand behind it
-    for k, share in shares.items():
-        if share is not None:
-            assert share * k >= 9.5 and (1 - share) * k >= 9.5
+    assert shares == {int(r.k): (None if r.suppressed else float(r.share))
+                      for r in door.itertuples()}
+    assert shares[50] == 0.4

@@ -50,6 +50,52 @@ def table(name: str) -> pd.DataFrame | None:
     return _read(str(settings.VEERKRACHT_WORKSPACE), name, version)
 
 
+#: the web's roles as the publication door names them (``jobs.publish``): only
+#: the privacy officer may change its rules or approve a model file
+DOOR_ROLES = {"privacy": "privacy_officer"}
+
+
+def door_role(role: str | None) -> str:
+    """The door's name for a web role (any other role is refused by the door).
+
+    >>> door_role("privacy"), door_role("administrator")
+    ('privacy_officer', 'administrator')
+    """
+    return DOOR_ROLES.get(role or "", role or "none")
+
+
+def result_models() -> list[dict]:
+    """The model files behind the workspace's ``results``: one dict per
+    (``name``, ``version``, ``hash``), with ``approved``
+    (``jobs.publish.is_approved``) and the ``periods`` computed with it.
+
+    These are the models the privacy officer approves; only approved models
+    give bands for small places.
+    """
+    from veerkracht.jobs import publish
+
+    results = table("results")
+    if results is None or not {"model_name", "model_version", "model_hash"} <= set(
+        results.columns
+    ):
+        return []
+    keys = results[["model_name", "model_version", "model_hash", "period"]].astype(
+        "str"
+    )
+    out = []
+    for (name, version, digest), part in keys.groupby(
+        ["model_name", "model_version", "model_hash"], sort=True
+    ):
+        out.append({
+            "name": name,
+            "version": version,
+            "hash": digest,
+            "periods": sorted(part["period"].unique()),
+            "approved": bool(publish.is_approved(workspace(), name, version, digest)),
+        })
+    return out
+
+
 def reset() -> None:
     """Forget opened workspaces and cached tables (tests, after a new demo)."""
     with _lock:

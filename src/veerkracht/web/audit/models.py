@@ -141,9 +141,39 @@ class PrivacySetting(models.Model):
             raise ValidationError({"min_cell": _("De drempel kan niet lager dan 10.")})
 
     def save(self, *args, **kwargs):
+        """Store the setting and write it into the workspace, where the
+        publication door reads it for every output (``jobs.publish.set_rules``).
+
+        Both happen or neither: a workspace that refuses the rules rolls the
+        row back. The default row appearing (:meth:`current`) writes nothing.
+        """
+        from django.db import transaction
+
         self.full_clean()
         self.pk = 1
-        super().save(*args, **kwargs)
+        old = PrivacySetting.objects.filter(pk=1).values_list(
+            "min_cell", flat=True).first()
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if old is not None or self.min_cell != MIN_CELL:
+                self.publish()
+
+    def publish(self, actor_role: str | None = None) -> None:
+        """Write ``min_cell`` as the door's ``min_count`` into the workspace."""
+        from dataclasses import replace
+
+        from veerkracht.jobs import publish
+        from veerkracht.web import workspace
+        from veerkracht.web.accounts import roles
+
+        if actor_role is None:
+            request = getattr(self, "_audit_request", None)
+            # a change from a shell (no request) is the operator's, on the
+            # privacy officer's behalf
+            actor_role = roles.role_of(request.user) if request else roles.PRIVACY
+        ws = workspace.workspace()
+        rules = replace(publish.current_rules(ws), min_count=self.min_cell)
+        publish.set_rules(ws, rules, actor_role=workspace.door_role(actor_role))
 
     @classmethod
     def current(cls) -> PrivacySetting:

@@ -11,6 +11,7 @@ from veerkracht.web.accounts import roles, scoping
 from veerkracht.web.audit.services import record
 from veerkracht.web.levels import LEVELS
 from veerkracht.web.maps import services
+from veerkracht.web.places import figures
 
 router = Router(tags=["kaart"])
 
@@ -61,7 +62,13 @@ def layer(request: HttpRequest, level: str, q: Query[LayerQuery]):
     bbox = tuple(float(v) for v in q.bbox.split(",")) if q.bbox else None
     try:
         collection = services.layer(
-            level, visible, bbox=bbox, zoom=q.zoom, parent=parent, period=q.period
+            level,
+            visible,
+            bbox=bbox,
+            zoom=q.zoom,
+            parent=parent,
+            period=q.period,
+            audience=figures.audience_for(request.user, level),
         )
     except LookupError as exc:
         from django.http import Http404

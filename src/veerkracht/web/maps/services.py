@@ -122,6 +122,7 @@ def layer(
     zoom: int = 14,
     parent: tuple[str, str] | None = None,
     period: str | None = None,
+    audience: str = "public",
 ) -> dict:
     """A GeoJSON FeatureCollection of ``level`` for the map.
 
@@ -138,6 +139,11 @@ def layer(
         Map zoom; sets the simplification and the minimum zoom of fine levels.
     parent : (level, id), optional
         Only the places inside this place (drill-down), by their dwellings.
+    audience : {"public", "assigned"}
+        Who the publication door publishes for
+        (:func:`veerkracht.web.places.figures.audience_for`). Only places the
+        door returns for that audience are drawn; band-only places carry
+        their band and a neutral hatched style, never their class.
     """
     check_level(level)
     if workspace.version_of(f"place_{level}") is None:
@@ -177,7 +183,12 @@ def layer(
         (lay.ids[i] in visible for i in rows), dtype=bool, count=len(rows)
     )
     rows = rows[keep]
-    fig = figures(level, period)
+    fig = figures(level, period, audience)
+    published = set(fig.frame.index)  # not published: not drawn, not listed
+    rows = rows[
+        np.fromiter((lay.ids[i] in published for i in rows), dtype=bool,
+                    count=len(rows))
+    ]
     if len(rows) > limit:
         return _collection(
             level,
@@ -200,15 +211,14 @@ def layer(
 
 
 def _properties(frame, pid: str, level: str) -> dict:
+    """What a feature carries: the door's published figures and how to draw them."""
     props = {"id": pid, "level": level}
-    if pid not in frame.index:
-        props.update(visibility="suppressed", colour="#bdbdbd", band="geen gegevens")
-        return props
     row = frame.loc[pid]
     for key in (
         "name",
         "visibility",
         "colour",
+        "pattern",
         "band",
         "n_dwellings",
         "balance_class",

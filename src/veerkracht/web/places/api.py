@@ -8,7 +8,7 @@ from ninja import Router
 from veerkracht.web.accounts import scoping
 from veerkracht.web.audit.services import record
 from veerkracht.web.levels import LEVELS
-from veerkracht.web.places import services
+from veerkracht.web.places import figures, services
 
 router = Router(tags=["plaatsen"])
 
@@ -20,8 +20,10 @@ def place_profile(request: HttpRequest, level: str, place_id: str):
     if services.place_row(level, place_id) is None:
         raise Http404("Deze plaats bestaat niet (meer).")
     scoping.require(request, level, place_id, purpose="profile")
-    prof = services.profile(level, place_id)
-    if prof is None:
+    prof = services.profile(
+        level, place_id, audience=figures.audience_for(request.user, level, place_id)
+    )
+    if prof is None:  # not published for this audience: as an unknown place
         raise Http404("Deze plaats bestaat niet (meer).")
     record("view", request=request, level=level, object_id=place_id, purpose="api")
     return {
@@ -29,6 +31,7 @@ def place_profile(request: HttpRequest, level: str, place_id: str):
         "place_id": prof.place_id,
         "name": prof.name,
         "visibility": prof.visibility,
+        "audience": prof.audience,
         "mode": prof.mode,
         "current": prof.current,
         "history": prof.history,

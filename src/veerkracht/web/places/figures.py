@@ -1,23 +1,25 @@
-"""The figures the site shows per place, always through disclosure control.
+"""The figures the site shows per place: only what the publication door lets out.
 
-Two sources, in order:
+Every place figure of the web application — map layers, place profiles
+(page, API, PDF), multiscalar profiles, signal counts — comes from
+:mod:`veerkracht.jobs.publish` (ADR 0006, "one door"), which applies the
+rules and the privacy officer's current setting. This module does no
+disclosure arithmetic: no threshold, no rounding, no suppression. It only
 
-1. the model results: ``veerkracht.jobs.compute.results_for_export(ws,
-   level, period)`` (already protected by
-   :func:`veerkracht.analytics.disclosure.protect_results`);
-2. until those exist, the number of dwellings per place (public BAG data),
-   still rounded and banded by :mod:`veerkracht.analytics.disclosure` — the
-   map's legend then says it is coloured by dwellings, not by balance.
+* chooses the *audience* of a request (:func:`audience_for`): ``"assigned"``
+  for a professional (frontline or corporation) whose organisation is
+  assigned to the area holding the place, ``"public"`` for everyone else;
+* turns the door's rows into what a page draws (a colour per class, a
+  neutral hatched style and the band text for band-only places), and never
+  shows the exact class of a band-only place.
 
-Every number leaving this module has passed the disclosure functions; places
-below the dwelling threshold carry only a band (``visibility =
-'band_only'``).
+A place the door does not return for the audience is not a place for that
+request: it is not drawn, not listed, and its profile answers 404 like an
+unknown place (so "no households" and "a few" look the same).
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,11 +28,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from veerkracht.analytics import disclosure
+from veerkracht.jobs import publish
 from veerkracht.web import workspace
+from veerkracht.web.accounts import roles
 from veerkracht.web.levels import check_level
-
-log = logging.getLogger("veerkracht.web.figures")
 
 MODEL_FILE = (
     Path(__file__).resolve().parents[2] / "models" / "veerkracht-model-1.0.toml"
@@ -38,10 +39,27 @@ MODEL_FILE = (
 
 # colours per class, best to worst (colour-blind safe, from ColorBrewer RdYlBu)
 CLASS_COLOURS = ["#4575b4", "#91bfdb", "#fee090", "#fc8d59", "#d73027"]
-# bins and colours for the fallback: dwellings per place
-DWELLING_BINS = [10, 50, 200, 1000]
-DWELLING_COLOURS = ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"]
-BAND_LABELS = ["minder dan 10 woningen", "10–49", "50–199", "200–999", "1000 of meer"]
+#: band-only places: one neutral colour, drawn hatched, never a class colour
+BAND_COLOUR = "#d9d9d9"
+# bins and colours while there are no results: published dwellings per place
+DWELLING_BINS = [50, 200, 1000]
+DWELLING_COLOURS = ["#bae4b3", "#74c476", "#31a354", "#006d2c"]
+DWELLING_LABELS = ["10–49 woningen", "50–199", "200–999", "1000 of meer"]
+
+#: roles that may receive bands of small places, for the areas of their
+#: organisation only (ADR 0006 §5)
+ASSIGNED_ROLES = frozenset({roles.FRONTLINE, roles.CORPORATION})
+
+#: what the door publishes per place that a page may show (nothing else leaves)
+SHOWN = (
+    "name", "visibility", "n_dwellings", "n_households", "pressure",
+    "pressure_lo", "pressure_hi", "resilience", "resilience_lo", "resilience_hi",
+    "balance", "balance_lo", "balance_hi", "balance_class", "class_lo", "class_hi",
+    "class_band", "model_name", "model_version", "period",
+)
+#: never shown for a band-only place (nor its ``p_<class>``): the band is all
+#: it has
+EXACT = ("balance_class", "class_lo", "class_hi")
 
 
 @dataclass(frozen=True)
@@ -84,50 +102,67 @@ def balance_classes() -> tuple[BalanceClass, ...]:
     )
 
 
+def audience_for(user, level: str, place_id: str | None = None) -> str:
+    """``"assigned"`` or ``"public"``: who the door publishes for.
+
+    ``"assigned"`` only for a frontline professional or a corporation's
+    social manager whose organisation is assigned to an area holding all of
+    the place's dwellings (:func:`veerkracht.web.accounts.scoping.can_see`);
+    with ``place_id=None`` the caller has already limited the places to
+    :func:`~veerkracht.web.accounts.scoping.visible_ids`.
+    """
+    from veerkracht.web.accounts import scoping
+
+    if roles.role_of(user) not in ASSIGNED_ROLES:
+        return "public"
+    if not scoping.assignments_of(user):
+        return "public"
+    if place_id is not None and not scoping.can_see(user, level, place_id):
+        return "public"
+    return "assigned"
+
+
 @dataclass(frozen=True)
 class Figures:
-    """Disclosed figures of one level.
+    """Published figures of one level for one audience.
 
-    ``frame`` is indexed by ``place_id`` with at least ``n_dwellings``
-    (rounded, NA when not public), ``visibility``, ``colour`` and ``band``
-    (a label shown when numbers are not). With results also
-    ``balance_class``, ``class_lo``, ``class_hi`` and, when public, the
-    balance and its interval.
+    ``frame`` is indexed by ``place_id`` and holds only places the door
+    published for the audience, with the door's columns (:data:`SHOWN`) plus
+    what a page draws: ``colour``, ``pattern`` (``"hatched"`` for a band) and
+    ``band`` (the text shown next to the colour).
     """
 
     mode: str  # "results" or "dwellings"
     level: str
     period: str | None
+    audience: str
     frame: pd.DataFrame
     periods: tuple[str, ...] = field(default_factory=tuple)
 
     def legend(self) -> dict:
+        band = {"label": "alleen een band (kleine plaats)", "colour": BAND_COLOUR,
+                "pattern": "hatched"}
         if self.mode == "results":
+            items = [
+                {"label": c.name, "colour": c.colour, "meaning": c.meaning}
+                for c in balance_classes()
+            ]
+            if self.audience == "assigned":
+                items.append(band)
             return {
                 "title": "Balans (klasse)",
-                "items": [
-                    {"label": c.name, "colour": c.colour, "meaning": c.meaning}
-                    for c in balance_classes()
-                ],
+                "items": items,
                 "note": f"Periode {self.period}." if self.period else "",
             }
         return {
             "title": "Aantal woningen",
             "items": [
                 {"label": lbl, "colour": col}
-                for lbl, col in zip(BAND_LABELS, DWELLING_COLOURS, strict=True)
+                for lbl, col in zip(DWELLING_LABELS, DWELLING_COLOURS, strict=True)
             ],
             "note": "Nog geen modelresultaten in de werkmap: de kaart is gekleurd "
             "naar het aantal woningen, niet naar de balans.",
         }
-
-
-def _results_function():
-    try:
-        module = importlib.import_module("veerkracht.jobs.compute")
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, "results_for_export", None)
 
 
 def available_periods() -> tuple[str, ...]:
@@ -138,81 +173,91 @@ def available_periods() -> tuple[str, ...]:
     return tuple(sorted(results["period"].dropna().astype("str").unique()))
 
 
-@lru_cache(maxsize=64)
-def _figures_cached(level: str, period: str | None, versions: tuple) -> Figures:
-    places = workspace.table(f"place_{level}")
-    if places is None:
-        raise LookupError(
-            f"geen plaatsen op niveau {level}; voer eerst `veerkracht places` uit"
-        )
-    func = _results_function()
-    periods = available_periods()
-    if func is not None and periods:
-        chosen = period if period in periods else periods[-1]
-        try:
-            frame = func(workspace.workspace(), level, chosen)
-        except Exception:  # noqa: BLE001 - show the dwellings view rather than fail
-            log.exception("results_for_export failed for %s %s", level, chosen)
-        else:
-            out = _from_results(frame)
-            names = pd.Series(places["name"].astype("str").to_numpy(),
-                              index=places["place_id"].astype("str").to_numpy())
-            out["name"] = out.index.map(names)
-            return Figures("results", level, chosen, out, periods)
-    return Figures("dwellings", level, None, _from_dwellings(places), periods)
+def figures(level: str, period: str | None = None, audience: str = "public", *,
+            indicators: bool = False) -> Figures:
+    """What the door publishes of every place at ``level`` for ``audience``.
 
-
-def figures(level: str, period: str | None = None) -> Figures:
-    """Disclosed figures of every place at ``level`` (cached per table version)."""
+    With model results: ``publish.published_places``; before any model was
+    computed: ``publish.published_place_sizes`` (dwellings, public BAG data,
+    under the same rules). Raises ``LookupError`` when the door has nothing
+    to publish (no places derived yet).
+    """
     check_level(level)
-    v = workspace.versions()
-    key = tuple(
-        sorted((k, val) for k, val in v.items() if k in ("results", f"place_{level}"))
-    )
-    return _figures_cached(level, period, key)
+    ws = workspace.workspace()
+    periods = available_periods()
+    try:
+        if periods:
+            chosen = period if period in periods else periods[-1]
+            frame = publish.published_places(
+                ws, level, period=chosen, audience=audience, indicators=indicators
+            )
+            mode = "results"
+        else:
+            chosen, mode = None, "dwellings"
+            frame = publish.published_place_sizes(ws, level)
+    except publish.PublishError as exc:
+        raise LookupError(str(exc)) from exc
+    return Figures(mode, level, chosen, audience, _drawn(frame, mode, level), periods)
 
 
-def _from_dwellings(places: pd.DataFrame) -> pd.DataFrame:
-    n = places["n_dwellings"].to_numpy(dtype="float64")
-    # dwellings are public BAG data; they still get the same rules as every count
-    vis = disclosure.visibility(n, n)
-    rounded = disclosure.round_counts(n)
-    out = pd.DataFrame(
-        index=pd.Index(places["place_id"].astype("str"), name="place_id")
-    )
-    out["name"] = places["name"].astype("str").to_numpy()
-    out["visibility"] = vis
-    out["n_dwellings"] = np.where(vis == "public", rounded, np.nan)
-    band_idx = np.searchsorted(DWELLING_BINS, n, side="right")
-    out["band"] = np.array(BAND_LABELS, dtype=object)[band_idx]
-    out["colour"] = np.array(DWELLING_COLOURS, dtype=object)[band_idx]
-    return out
-
-
-def _from_results(frame: pd.DataFrame) -> pd.DataFrame:
+def _drawn(frame: pd.DataFrame, mode: str, level: str) -> pd.DataFrame:
+    """The door's rows with colour, pattern and band text (no arithmetic)."""
     out = frame.copy()
     if "place_id" in out.columns:
         out = out.set_index(out["place_id"].astype("str"))
-        out.index.name = "place_id"
-    names = [c.name for c in balance_classes()]
-    colours = {c.name: c.colour for c in balance_classes()}
-    cls = out.get("balance_class", pd.Series(pd.NA, index=out.index)).astype("str")
-    out["colour"] = cls.map(colours).fillna("#bdbdbd").astype(object)
-    lo = out.get("class_lo", cls).astype("str")
-    hi = out.get("class_hi", cls).astype("str")
-    band = cls.fillna("geen gegevens").astype(object)
-    spread = (lo != hi).fillna(False)
-    band[spread] = (lo + " – " + hi)[spread].astype(object)
-    out["band"] = band
+    out.index.name = "place_id"
     if "visibility" not in out.columns:
         out["visibility"] = "public"
-    out["class_index"] = cls.map({n: i for i, n in enumerate(names)})
+    out = out[out["visibility"].isin(["public", "band_only"]).to_numpy()]
+    keep = [c for c in out.columns
+            if c in SHOWN or c.startswith(("ind_", "p_"))]
+    out = out[keep].copy()
+    if "name" not in out.columns:
+        places = workspace.table(f"place_{level}")
+        names = pd.Series(places["name"].astype("str").to_numpy(),
+                          index=places["place_id"].astype("str").to_numpy())
+        out["name"] = out.index.map(names)
+    band_only = (out["visibility"] == "band_only").to_numpy()
+    if mode == "results":
+        colours = {c.name: c.colour for c in balance_classes()}
+        cls = out.get("balance_class", pd.Series(None, index=out.index)).astype(
+            "object")
+        out["colour"] = cls.map(colours).fillna("#bdbdbd").astype(object)
+        band = _band_text(out).astype(object)
+        out["band"] = np.where(band_only, band, cls.fillna("geen gegevens"))
+        order = {c.name: i for i, c in enumerate(balance_classes())}
+        out["class_index"] = cls.map(order)
+    else:
+        n = pd.to_numeric(out.get("n_dwellings"), errors="coerce")
+        idx = np.searchsorted(DWELLING_BINS, n.fillna(0).to_numpy(), side="right")
+        out["colour"] = np.array(DWELLING_COLOURS, dtype=object)[idx]
+        out["band"] = np.array(DWELLING_LABELS, dtype=object)[idx]
+        out.loc[band_only, "band"] = "kleine plaats"
+    out["pattern"] = np.where(band_only, "hatched", "solid").astype(object)
+    out.loc[band_only, "colour"] = BAND_COLOUR
+    for col in [*EXACT, *(c for c in out.columns if c.startswith("p_"))]:
+        if col in out.columns:
+            out[col] = out[col].astype(object).where(~band_only, None)
+    if "class_index" in out.columns:
+        out["class_index"] = out["class_index"].astype(object).where(~band_only, None)
     return out
 
 
-def figure_of(level: str, place_id: str, period: str | None = None) -> dict | None:
-    """One place's disclosed figures as a dict (``None`` when unknown)."""
-    fig = figures(level, period)
+def _band_text(out: pd.DataFrame) -> pd.Series:
+    """The published band of each row as text ("onder druk – overbelast")."""
+    if "class_band" in out.columns:
+        return out["class_band"].astype(object).fillna("band onbekend")
+    lo = out.get("class_lo", pd.Series(None, index=out.index)).astype(object)
+    hi = out.get("class_hi", pd.Series(None, index=out.index)).astype(object)
+    same = lo.eq(hi)
+    text = lo.astype(str) + " – " + hi.astype(str)
+    return text.where(~same, lo).where(lo.notna(), "band onbekend")
+
+
+def figure_of(level: str, place_id: str, period: str | None = None,
+              audience: str = "public", *, indicators: bool = False) -> dict | None:
+    """One place's published figures as a dict (``None`` when not published)."""
+    fig = figures(level, period, audience, indicators=indicators)
     if place_id not in fig.frame.index:
         return None
     row = fig.frame.loc[place_id]
@@ -234,4 +279,5 @@ def _isna(value) -> bool:
 
 
 def clear_cache() -> None:
-    _figures_cached.cache_clear()
+    """Nothing is cached here (the door decides); kept for the test fixtures."""
+    balance_classes.cache_clear()

@@ -103,9 +103,9 @@ def render_profile(prof: Profile) -> bytes:
             styles["Normal"],
         ),
         Paragraph(
-            f"Gemaakt op {date.today():%d-%m-%Y}. Plaatsgebonden cijfers; "
-            "aantallen afgerond op 5, cellen onder 10 niet getoond; onder 10 "
-            "woningen alleen een band.",
+            f"Gemaakt op {date.today():%d-%m-%Y}. Plaatsgebonden cijfers, "
+            "zoals de publicatiedeur ze vrijgeeft (beschermde aantallen, "
+            "afgerond; kleine plaatsen alleen een band of niets).",
             styles["Italic"],
         ),
         Spacer(1, 4 * mm),
@@ -127,8 +127,10 @@ def render_profile(prof: Profile) -> bytes:
                     f"{_fmt(cur.get('balance_lo'))} tot {_fmt(cur.get('balance_hi'))})",
                 ]
             )
+    elif prof.visibility == "band_only":
+        rows = [["Band (kleine plaats)", cur.get("band", "geen gegevens")]]
     else:
-        rows = [["Band", cur.get("band", "geen gegevens")]]
+        rows = [["Weergave", cur.get("band", "geen gegevens")]]
     if cur.get("n_dwellings") is not None:
         rows.append(["Woningen (afgerond)", _fmt(cur["n_dwellings"], 0)])
     story.append(Table(rows, colWidths=[50 * mm, 110 * mm], style=_GRID))
@@ -138,7 +140,7 @@ def render_profile(prof: Profile) -> bytes:
             [
                 h["period"],
                 h.get("balance_class") or h.get("band", ""),
-                f"{h.get('class_lo') or ''} – {h.get('class_hi') or ''}",
+                f"{h['class_lo']} – {h['class_hi']}" if h.get("class_lo") else "",
             ]
             for h in prof.history
         ]
@@ -170,16 +172,15 @@ def render_profile(prof: Profile) -> bytes:
         story.append(
             Paragraph(_esc(prof.multiscale.get("reason", "")), styles["Normal"])
         )
-    story.append(Paragraph("Meldingen per maand", styles["Heading2"]))
+    story.append(Paragraph("Meldingen per kwartaal", styles["Heading2"]))
     sig = prof.signals
     if sig.get("available"):
-        months = sig["months"]
-        table = [["Soort", *[m[2:] for m in months], "Totaal"]] + [
-            [r["category"], *r["cells"], r["total"]] for r in sig["rows"]
+        table = [["Soort", *sig["quarters"]]] + [
+            [r["category"], *r["cells"]] for r in sig["rows"]
         ]
         story.append(Table(table, style=_GRID, repeatRows=1))
     else:
-        story.append(Paragraph("Geen meldingen bekend.", styles["Normal"]))
+        story.append(Paragraph("Geen meldingen te tonen.", styles["Normal"]))
     doc.build(story)
     return buf.getvalue()
 

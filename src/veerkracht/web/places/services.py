@@ -1,37 +1,36 @@
-"""Everything a place profile shows, assembled from the workspace.
+"""Everything a place profile shows, assembled from what the door publishes.
 
-Views stay thin: they call :func:`profile` and render. Every number here
-comes through :mod:`veerkracht.web.places.figures` (model results, already
-protected) or through :mod:`veerkracht.analytics.disclosure` directly
-(signal counts, multiscalar shares).
+Views stay thin: they call :func:`profile` and render. Every figure here
+comes from :mod:`veerkracht.jobs.publish` through
+:mod:`veerkracht.web.places.figures` (places), :func:`multiscale_profile`
+(``published_profiles``) and :func:`signal_counts`
+(``published_signal_counts``); this module does no disclosure arithmetic.
+A place the door does not publish for the audience has no profile
+(:func:`profile` returns ``None``, the views answer 404).
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from veerkracht.analytics import disclosure
+from veerkracht.jobs import publish
 from veerkracht.web import workspace
-from veerkracht.web.levels import DWELLING_COLUMN, LABELS, LEVELS, check_level
+from veerkracht.web.levels import LABELS, check_level
 from veerkracht.web.places import figures as fig
 
-log = logging.getLogger("veerkracht.web.places")
-
-SIGNAL_CATEGORIES = {
+SIGNAL_LABELS = {
     "noise": "geluidsoverlast",
     "neighbour_conflict": "burenruzie",
     "unsafety": "onveiligheid",
     "neglect": "verwaarlozing gedeelde ruimte",
     "care_worry": "zorgsignaal",
     "indifference": "onverschilligheid",
+    "pressure": "meldingen van druk",
+    "attentiveness": "meldingen van betrokkenheid",
 }
-SIGNAL_MONTHS = 12
 _LABELS = {"pressure": "druk", "resilience": "veerkracht", "balance": "balans"}
 
 
@@ -53,11 +52,12 @@ class Profile:
     class_probabilities: list[dict]
     n_dwellings_shown: float | None
     visibility: str
+    audience: str = "public"
     notes: list[str] = field(default_factory=list)
 
 
 def place_row(level: str, place_id: str) -> pd.Series | None:
-    """The ``place_<level>`` row of a place, or ``None``."""
+    """The ``place_<level>`` row of a place (public BAG geometry), or ``None``."""
     check_level(level)
     places = workspace.table(f"place_{level}")
     if places is None:
@@ -68,52 +68,61 @@ def place_row(level: str, place_id: str) -> pd.Series | None:
     return places.loc[match[0]]
 
 
-def _members(level: str, place_id: str) -> pd.DataFrame:
-    dwellings = workspace.table("dwellings")
-    if dwellings is None:
-        return pd.DataFrame()
-    mask = dwellings[DWELLING_COLUMN[level]].astype("str").eq(place_id).fillna(False)
-    return dwellings.loc[mask.to_numpy()]
+#: the parent level of each level in ``place_<level>.parent_id``
+PARENT_LEVEL = {"entrance": "building", "building": "block", "block": "street",
+                "street": "buurt", "buurt": "wijk", "wijk": "gemeente"}
 
 
-def _parents(level: str, members: pd.DataFrame) -> list[dict]:
+def _parents(level: str, row: pd.Series, audience: str) -> list[dict]:
+    """The enclosing places the door publishes for the audience, coarse first.
+
+    Followed through ``parent_id`` (never through the place's addresses); a
+    parent that is not published is left out, as it is everywhere else.
+    """
     out = []
-    for lvl in LEVELS[: LEVELS.index(level)]:
-        col = DWELLING_COLUMN[lvl]
-        if members.empty or col not in members.columns:
-            continue
-        values = members[col].dropna().astype("str").unique()
-        if len(values) == 1:
-            row = place_row(lvl, values[0])
-            out.append(
-                {
-                    "level": lvl,
-                    "label": str(LABELS[lvl]),
-                    "id": values[0],
-                    "name": str(row["name"]) if row is not None else values[0],
-                }
-            )
-    return out
+    lvl, pid = level, row.get("parent_id")
+    while lvl in PARENT_LEVEL and pid is not None and not pd.isna(pid):
+        lvl, pid = PARENT_LEVEL[lvl], str(pid)
+        parent = place_row(lvl, pid)
+        if parent is None:
+            break
+        if pid in fig.figures(lvl, audience=audience).frame.index:
+            out.append({"level": lvl, "label": str(LABELS[lvl]), "id": pid,
+                        "name": str(parent.get("name", pid))})
+        pid = parent.get("parent_id")
+    return out[::-1]
 
 
-def profile(level: str, place_id: str, *, can_see_parent=None) -> Profile | None:
-    """Assemble the profile of one place (``None`` when it does not exist)."""
+def profile(level: str, place_id: str, *, audience: str = "public",
+            can_see_parent=None) -> Profile | None:
+    """The profile of one place, or ``None`` when the door does not publish it.
+
+    Parameters
+    ----------
+    audience : {"public", "assigned"}
+        From :func:`veerkracht.web.places.figures.audience_for`.
+    """
     row = place_row(level, place_id)
     if row is None:
         return None
-    members = _members(level, place_id)
-    parents = _parents(level, members)
+    try:
+        current_fig = fig.figures(level, audience=audience, indicators=True)
+    except LookupError:
+        return None
+    if place_id not in current_fig.frame.index:
+        return None
+    current = {k: fig._plain(v) for k, v in current_fig.frame.loc[place_id].items()}
+    parents = _parents(level, row, audience)
     if can_see_parent is not None:
         for p in parents:
             p["visible"] = bool(can_see_parent(p["level"], p["id"]))
-    current_fig = fig.figures(level)
-    current = fig.figure_of(level, place_id)
     history = []
     for period in current_fig.periods:
-        f = fig.figure_of(level, place_id, period)
+        f = fig.figure_of(level, place_id, period, audience)
         if f is not None:
             history.append({"period": period, **f})
-    visibility = (current or {}).get("visibility", "suppressed")
+    visibility = current["visibility"]
+    public = visibility == "public"
     prof = Profile(
         level=level,
         place_id=place_id,
@@ -123,14 +132,17 @@ def profile(level: str, place_id: str, *, can_see_parent=None) -> Profile | None
         current=current,
         mode=current_fig.mode,
         history=history,
-        indicators=_indicators(level, place_id, current, visibility),
-        signals=signal_counts(members),
-        multiscale=multiscale_profile(level, place_id)
-        if visibility == "public"
-        else {"available": False, "reason": "Onder de drempel: alleen een band."},
-        class_probabilities=_probabilities(current),
-        n_dwellings_shown=(current or {}).get("n_dwellings"),
+        indicators=_indicators(current) if public else [],
+        signals=signal_counts(level, place_id, audience=audience)
+        if public
+        else {"available": False, "reason": "Alleen een band: geen meldingen."},
+        multiscale=multiscale_profile(level, place_id, audience=audience)
+        if public
+        else {"available": False, "reason": "Alleen een band: geen profiel."},
+        class_probabilities=_probabilities(current) if public else [],
+        n_dwellings_shown=current.get("n_dwellings") if public else None,
         visibility=visibility,
+        audience=audience,
     )
     if current_fig.mode == "dwellings":
         prof.notes.append(
@@ -139,8 +151,9 @@ def profile(level: str, place_id: str, *, can_see_parent=None) -> Profile | None
         )
     if visibility == "band_only":
         prof.notes.append(
-            "Minder dan 10 woningen of huishoudens: alleen een band, geen "
-            "getallen (openbaarheidsregels)."
+            "Een kleine plaats: alleen een band uit een goedgekeurd model, geen "
+            "getallen en geen klasse (openbaarheidsregels). U ziet deze band "
+            "omdat uw organisatie aan dit gebied is toegewezen."
         )
     return prof
 
@@ -154,20 +167,17 @@ def _probabilities(current: dict | None) -> list[dict]:
         key = "p_" + cls.name.replace(" ", "_")
         if current.get(key) is not None:
             out.append({"name": cls.name, "colour": cls.colour,
-                        "percent": round(100 * float(current[key]))})
+                        "percent": f"{100 * float(current[key]):.0f}"})
     return out
 
 
-def _indicators(
-    level: str, place_id: str, current: dict | None, visibility: str
-) -> list[dict]:
+def _indicators(current: dict) -> list[dict]:
     """Indicator values of the place next to the whole municipality."""
-    if not current or visibility != "public":
-        return []
     city = None
     gemeente = workspace.table("place_gemeente")
     if gemeente is not None and len(gemeente):
-        city = fig.figure_of("gemeente", str(gemeente["place_id"].iloc[0]))
+        city = fig.figure_of("gemeente", str(gemeente["place_id"].iloc[0]),
+                             indicators=True)
     rows = []
     for key, value in current.items():
         if not (key.startswith("ind_") or key in ("pressure", "resilience", "balance")):
@@ -187,112 +197,70 @@ def _indicators(
     return rows
 
 
-def signal_counts(members: pd.DataFrame, months: int = SIGNAL_MONTHS) -> dict:
-    """Signals per category and month at the place's addresses, disclosed.
+def signal_counts(level: str, place_id: str, *, audience: str = "public",
+                  period: str | None = None) -> dict:
+    """The signals panel: ``published_signal_counts`` of one place, as a table.
 
-    Counts below the threshold are shown as ``"< 10"``; the rest rounded to 5.
-    Includes the web signals app's own counts when it offers
-    ``veerkracht.web.signals.services.place_signal_counts(address_ids)``.
+    Rows are the door's meanings (``pressure``, ``attentiveness``), columns
+    its calendar quarters; a count the door holds back (``below_min``) is
+    shown as "te weinig". Nothing is counted, rounded or hidden here, and a
+    place the door gives no counts for (band-only, suppressed) has no panel.
     """
-    frames = []
-    table = workspace.table("signals")
-    ids = set(members["address_id"].astype("str")) if not members.empty else set()
-    if table is not None and ids:
-        mine = table[table["address_id"].astype("str").isin(ids).fillna(False)]
-        if len(mine):
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "month": pd.to_datetime(mine["reported_at"], utc=True)
-                        .dt.strftime("%Y-%m")
-                        .to_numpy(),
-                        "category": mine["category"].astype("str").to_numpy(),
-                    }
-                )
-            )
-    hook = _signals_hook()
-    if hook is not None and ids:
-        try:
-            extra = hook(sorted(ids))
-            if extra is not None and len(extra):
-                frames.append(extra[["month", "category"]].astype({"month": "str"}))
-        except Exception:  # noqa: BLE001 - the page still works without them
-            log.exception("signals hook failed")
-    if not frames:
-        return {"months": [], "rows": [], "available": False}
-    allsig = pd.concat(frames, ignore_index=True)
-    last = sorted(allsig["month"].unique())[-months:]
-    allsig = allsig[allsig["month"].isin(last)]
-    table_ = allsig.groupby(["category", "month"]).size().unstack(fill_value=0)
-    table_ = table_.reindex(columns=last, fill_value=0)
+    frame = publish.published_signal_counts(
+        workspace.workspace(), level, [place_id], period=period, audience=audience
+    )
+    if frame is None or not len(frame):
+        return {"quarters": [], "rows": [], "available": False}
+    frame = frame[frame["place_id"].astype("str") == place_id]
+    if not len(frame):
+        return {"quarters": [], "rows": [], "available": False}
+    quarters = sorted(frame["window"].astype("str").unique())
     rows = []
-    for category, counts in table_.iterrows():
-        values = counts.to_numpy(dtype="float64")
-        safe = disclosure.primary_safe(None, values)
-        rounded = disclosure.round_counts(values)
-        total = float(values.sum())
-        rows.append(
-            {
-                "category": SIGNAL_CATEGORIES.get(category, category),
-                "cells": [
-                    (f"{int(r)}" if s else "< 10")
-                    for r, s in zip(rounded, safe, strict=True)
-                ],
-                "total": (
-                    f"{int(disclosure.round_counts([total])[0])}"
-                    if disclosure.primary_safe(None, [total])[0]
-                    else "< 10"
-                ),
-            }
-        )
-    return {"months": last, "rows": rows, "available": True}
+    for key, part in frame.groupby(frame["meaning"].astype("str"), sort=True):
+        by_q = dict(zip(part["window"].astype("str"), part["count"], strict=True))
+        rows.append({
+            "category": SIGNAL_LABELS.get(key, key.replace("_", " ")),
+            "cells": [_count_text(by_q.get(q)) for q in quarters],
+        })
+    return {"quarters": quarters, "rows": rows, "available": True}
 
 
-def _signals_hook():
-    try:
-        module = importlib.import_module("veerkracht.web.signals.services")
-    except ImportError:
-        return None
-    return getattr(module, "place_signal_counts", None)
+def _count_text(value) -> str:
+    if value is None or fig._isna(value):
+        return "te weinig"
+    return f"{int(value)}"
 
 
-@lru_cache(maxsize=8)
-def _profiles(level: str, version: int) -> pd.DataFrame:
-    """Protected profiles of one level (``veerkracht compute`` stores them)."""
-    from veerkracht.jobs.compute import profiles_for_export
-
-    return profiles_for_export(workspace.workspace(), level).set_index("place_id")
-
-
-def multiscale_profile(level: str, place_id: str) -> dict:
+def multiscale_profile(level: str, place_id: str, *, audience: str = "public"
+                       ) -> dict:
     """Share of households with a support need among the k nearest households,
-    averaged over the place's dwellings, for growing k.
-
-    Computed for every place by ``veerkracht compute``
-    (:func:`veerkracht.jobs.compute.compute_profiles`) and read here through
-    :func:`veerkracht.analytics.disclosure.protect_profiles`: a scale is shown
-    only when at least 10 households with and 10 without a need stand behind
-    it; the web computes nothing itself.
+    averaged over the place's dwellings, for growing k: ``published_profiles``.
     """
-    version = workspace.version_of("profiles")
-    if version is None:
+    try:
+        frame = publish.published_profiles(
+            workspace.workspace(), level, audience=audience
+        )
+    except publish.PublishError:
+        frame = None
+    if frame is None or not len(frame):
         return {
             "available": False,
             "reason": "Nog geen multischaalprofielen: voer 'veerkracht compute' uit.",
         }
-    frame = _profiles(level, version)
-    if place_id not in frame.index:
+    rows = frame[frame["place_id"].astype("str") == place_id]
+    if not len(rows):
         return {"available": False, "reason": "Geen profiel voor deze plaats."}
-    rows = frame.loc[[place_id]].sort_values("k")
+    rows = rows.sort_values("k")
     points = [
-        {"k": int(r.k), "share": None if r.suppressed else float(r.share)}
+        {"k": int(r.k), "share": None if bool(r.suppressed) or pd.isna(r.share)
+         else float(r.share)}
         for r in rows.itertuples()
     ]
     shown = any(p["share"] is not None for p in points)
     return {
         "available": shown,
         "points": points,
-        "period": str(rows["period"].iloc[0]),
+        "period": str(rows["period"].iloc[0]) if "period" in rows.columns else "",
         "reason": "" if shown else "Geen schaal met genoeg huishoudens om te tonen.",
     }
 

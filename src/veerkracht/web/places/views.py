@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from veerkracht.web.accounts import roles, scoping
 from veerkracht.web.audit.services import record
 from veerkracht.web.levels import LEVELS
-from veerkracht.web.places import pdf, services
+from veerkracht.web.places import figures, pdf, services
 
 
 def _load(request, level: str, place_id: str, *, action: str, purpose: str):
@@ -25,9 +25,11 @@ def _load(request, level: str, place_id: str, *, action: str, purpose: str):
     prof = services.profile(
         level,
         place_id,
+        audience=figures.audience_for(request.user, level, place_id),
         can_see_parent=lambda lvl, pid: scoping.can_see(request.user, lvl, pid),
     )
     if prof is None:
+        # not published for this audience: the same answer as an unknown place
         raise Http404("Deze plaats bestaat niet (meer).")
     return prof
 

@@ -30,11 +30,27 @@
     return next || null;
   }
 
+  // band-only places (small places, assigned professionals only): a neutral
+  // hatched fill, never the colour of a class
+  var hatch = (function () {
+    var c = document.createElement("canvas");
+    c.width = 8; c.height = 8;
+    var g = c.getContext("2d");
+    if (!g) { return null; }
+    g.fillStyle = "#f0f0f0"; g.fillRect(0, 0, 8, 8);
+    g.strokeStyle = "#8c8c8c"; g.lineWidth = 1.5;
+    g.beginPath(); g.moveTo(0, 8); g.lineTo(8, 0); g.moveTo(-2, 2); g.lineTo(2, -2);
+    g.moveTo(6, 10); g.lineTo(10, 6); g.stroke();
+    return g.createPattern(c, "repeat");
+  })();
+
   function styleFor(feature) {
     var p = feature.properties;
+    var hatched = p.pattern === "hatched";
     return {color: "#333", weight: feature.geometry.type.indexOf("Line") >= 0 ? 6 : 1,
-            fillColor: p.colour || "#bdbdbd", fillOpacity: 0.8, opacity: 0.9,
-            renderer: renderer};
+            fillColor: hatched && hatch ? hatch : (p.colour || "#bdbdbd"),
+            fillOpacity: hatched ? 1 : 0.8, opacity: 0.9,
+            dashArray: hatched ? "4 3" : null, renderer: renderer};
   }
 
   function lineColour(layerObj, feature) {
@@ -71,8 +87,8 @@
       }
     }
     if (p.n_dwellings !== undefined) { html += row("Woningen (afgerond)", fmt(p.n_dwellings)); }
-    if (p.visibility !== "public") { html += row("Weergave", "alleen een band: " + (p.band || "")); }
-    else if (!p.balance_class && p.band) { html += row("Klasse", p.band); }
+    if (p.visibility === "band_only") { html += row("Band (kleine plaats)", p.band || ""); }
+    else if (!p.balance_class && p.band) { html += row("Weergave", p.band); }
     html += "</dl>";
     var url = el.dataset.profileUrl.replace("LEVEL", encodeURIComponent(p.level))
                                      .replace("ID", encodeURIComponent(p.id));
@@ -131,7 +147,8 @@
     if (!legend) { return; }
     var html = "<p><strong>" + escapeHtml(legend.title) + "</strong></p><ul class='legend'>";
     legend.items.forEach(function (it) {
-      html += "<li><span class='swatch' style='background:" + it.colour + "'></span>" +
+      html += "<li><span class='swatch" + (it.pattern === "hatched" ? " hatched" : "") +
+              "' style='background-color:" + it.colour + "'></span>" +
               escapeHtml(it.label) + "</li>";
     });
     html += "<li><span class='swatch' style='background:#bdbdbd'></span>geen gegevens</li></ul>";
@@ -146,7 +163,8 @@
       var b = document.createElement("button");
       b.type = "button";
       b.textContent = (f.properties.name || f.properties.id) + " — " +
-        (f.properties.balance_class || f.properties.band || "");
+        (f.properties.visibility === "band_only" ? "band: " + (f.properties.band || "") :
+         (f.properties.balance_class || f.properties.band || ""));
       b.addEventListener("click", function () {
         layer.eachLayer(function (l) { if (l.feature === f) { select_(f, l); } });
       });
