@@ -173,11 +173,19 @@ def test_kraan_open_needs_inflow_beyond_its_interval(spec):
     b00 = res[(res.level == "block") & (res.place_id == "B00")].iloc[0]
     assert b00["inflow_net_lo"] > 0 and b00["balance"] < -0.40
     assert b00["balance_class"] == "kraan open"
-    # the same needs, but everybody moved in long ago: no inflow, no open tap
+    # the same place, but as many households with a need left in the year as
+    # came: the net inflow is not above zero, so the tap is not open
     old = make_city()
-    hh = old.households.copy()
-    hh["tenure_start"] = pd.Timestamp("2015-01-01")
-    old.households = hh
+    hh = old.households
+    since = pd.Timestamp("2024-01-01")
+    need = hh[["need_care", "need_income", "need_outflow",
+               "need_frail_elderly"]].any(axis=1)
+    came = hh[need & (hh["tenure_start"] >= since)]
+    left = came.assign(household_key=came["household_key"] + "-weg",
+                       tenure_start=pd.Timestamp("2019-01-01"),
+                       tenure_end=pd.Timestamp("2024-03-01"))
+    old.households = pd.concat([hh, left, left.assign(
+        household_key=left["household_key"] + "2")], ignore_index=True)
     res2 = compute_model(spec, old, PERIOD)
     rows = res2[res2["balance"] < -0.40]
     assert len(rows) and (rows["inflow_net_lo"] <= 0).all()
@@ -248,7 +256,15 @@ def test_reference_is_written_and_used(spec, tmp_path):
     assert 0 <= lo < hi <= 1
     res = compute_model(spec_ref, city, PERIOD)
     assert "reference_from_period" not in str(res["fallbacks"].iloc[0])
-    plain = compute_model(spec, city, PERIOD)
+    plain = compute_model(dataclasses.replace(spec, reference=None), city, PERIOD)
     assert "stacked_needs:reference_from_period" in str(plain["fallbacks"].iloc[0])
     # same period as the reference: the same scores
     np.testing.assert_allclose(res["pressure"], plain["pressure"], atol=1e-6)
+
+
+def test_shipped_reference_is_from_the_demo_city(spec):
+    assert spec.reference is not None and spec.reference.period == "2025"
+    assert "Voorbeeldstad" in spec.reference.source
+    assert spec.reference.reporting_beta is not None
+    scored = {i.name for i in spec.indicators if i.normalise == "robust_minmax"}
+    assert scored == set(spec.reference.quantiles)

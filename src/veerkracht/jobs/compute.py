@@ -190,11 +190,20 @@ def _with_covariates(ws: Workspace, dwellings: pd.DataFrame) -> pd.DataFrame:
 
 
 def default_periods(inputs: ModelInputs) -> list[Period]:
-    """Calendar years with signals; else the year of the latest tenure change."""
+    """Complete calendar years with signals; else the latest tenure change's year.
+
+    A year counts as complete when the signals reach to within a month of
+    its end: a year whose last quarter has no data yet would look as if
+    every place went quiet (``going_quiet``). When no year is complete, the
+    latest year with signals.
+    """
     if inputs.signals is not None and len(inputs.signals):
         t = pd.to_datetime(inputs.signals["reported_at"], utc=True, errors="coerce")
         if t.notna().any():
-            return [parse_period(y) for y in range(t.min().year, t.max().year + 1)]
+            last = t.max().tz_localize(None)
+            years = [parse_period(y) for y in range(t.min().year, t.max().year + 1)]
+            done = [p for p in years if p.end <= last + pd.Timedelta(days=31)]
+            return done or years[-1:]
     if inputs.households is not None and len(inputs.households):
         dates = pd.concat([
             pd.to_datetime(inputs.households["tenure_start"], errors="coerce"),
@@ -447,7 +456,7 @@ def run_synth_households(ws: Workspace, seed: int = 1, signals: bool = False,
 
 def run_sensitivity(ws: Workspace, model_path=None, period: str | None = None,
                     runs: int = 8, seed: int = 1, progress: Progress = None,
-                    store: bool = True):
+                    store: bool = True, protected: bool | None = None):
     """Global uncertainty and sensitivity analysis of one period (JRC/OECD).
 
     A seeded quasi-Monte Carlo over weights, class thresholds, normalisation,
@@ -455,7 +464,8 @@ def run_sensitivity(ws: Workspace, model_path=None, period: str | None = None,
     (:func:`veerkracht.analytics.model.sensitivity.global_sensitivity`). The
     model is run as a black box on the same inputs (and, for a pipeline that
     reads per-place statistics, on statistics computed once), ``1 + runs (G +
-    2)`` times for ``G`` groups of choices.
+    2)`` times for ``G`` groups of choices. The statistics are those
+    :func:`run_compute` reads (``protected`` as there).
 
     With ``store`` the per-place class stability and rank range are kept in
     the table ``sensitivity`` (confidential, like ``results``), keyed by
@@ -467,7 +477,6 @@ def run_sensitivity(ws: Workspace, model_path=None, period: str | None = None,
     SensitivityResult
         With ``period`` and ``seconds`` set as attributes.
     """
-    import inspect
     import time
 
     from veerkracht.analytics.model.sensitivity import global_sensitivity
@@ -480,14 +489,16 @@ def run_sensitivity(ws: Workspace, model_path=None, period: str | None = None,
         p = parse_period(period) if period else default_periods(inputs)[-1]
     except (ModelError, PeriodError) as exc:
         raise ComputeError(str(exc)) from None
-    kwargs: dict[str, Any] = {}
-    if "statistics" in inspect.signature(compute_model).parameters:
-        # the statistics once for every variant; no variant re-reads households
+    # the same statistics as run_compute (the protected draw where the period
+    # has one), computed once: no variant re-reads a household row
+    _tick(progress, 0, f"Plaatsstatistieken voor {p.label}")
+    stats, noise_sd, kind = _statistics_for(ws, p, protected)
+    if stats is None:
         from veerkracht.analytics.statistics import place_statistics
 
-        _tick(progress, 0, f"Plaatsstatistieken voor {p.label}")
-        kwargs["statistics"] = place_statistics(inputs.dwellings, inputs.households,
-                                                inputs.signals, p)
+        stats = place_statistics(inputs.dwellings, inputs.households, inputs.signals,
+                                 p)
+    kwargs: dict[str, Any] = {"statistics": stats, "noise_sd": noise_sd}
 
     def compute(variant: ModelSpec) -> pd.DataFrame:
         return compute_model(variant, inputs, p, **kwargs)
@@ -499,6 +510,7 @@ def run_sensitivity(ws: Workspace, model_path=None, period: str | None = None,
     except ModelDataError as exc:
         raise ComputeError(str(exc)) from None
     result.period = p.label
+    result.statistics = kind
     result.seconds = time.perf_counter() - t0
     if store:
         _tick(progress, 0, "Stabiliteit opslaan")
