@@ -115,14 +115,18 @@ def test_validate_on_real_figures(tmp_path, shared_data):
     ]
     r = runner.invoke(app, ["-w", ws, "import", "kerncijfers", *map(str, files)])
     assert r.exit_code == 0, r.output
-    lbm = (
+    lbm = [
         shared_data
-        / "leefbaarometer2_wijk_dimensiescores_2012_2014_2016_koenkoen1.xlsx"
-    )
-    r = runner.invoke(app, ["-w", ws, "import", "leefbaarometer", str(lbm)])
+        / "leefbaarometer2_wijk_dimensiescores_2012_2014_2016_koenkoen1.xlsx",
+        shared_data / "leefbaarometer3_buurt_groningen_2018_2024.csv",
+    ]
+    r = runner.invoke(app, ["-w", ws, "import", "leefbaarometer", *map(str, lbm)])
     assert r.exit_code == 0, r.output
     out = tmp_path / "validatie.md"
-    r = runner.invoke(app, ["-w", ws, "validate", "--out", str(out)])
+    # fewer resamples than the published run: this checks the structure and the
+    # point estimates, which do not depend on the bootstrap
+    r = runner.invoke(app, ["-w", ws, "validate", "--out", str(out),
+                            "--bootstrap", "200"])
     assert r.exit_code == 0, r.output
     rows = open_workspace(ws).read("validation")
     # every dataset that has both proxies and an outcome is there
@@ -131,10 +135,24 @@ def test_validate_on_real_figures(tmp_path, shared_data):
     assert rows["n"].min() >= 5
     crime = rows[
         (rows["dataset"] == "GM0014 buurt 2024") & (rows["score"] == "pressure")
+        & (rows["outcome"] == "misdrijven_per_1000")
     ]
-    assert len(crime[crime["given"] == "" ]) == 1 and crime["n"].iloc[0] > 100
+    assert len(crime[crime["given"] == ""]) == 1 and crime["n"].iloc[0] > 100
     assert len(crime) == 3  # plain, given the controls, given the best figure
     assert "| GM0014 buurt 2024 | misdrijven_per_1000 | pressure |" in out.read_text()
+    # the figures of docs/method-validation.md (point estimates)
+    res = rows[(rows["dataset"] == "GM0014 buurt 2024 (≥200 inw.)")
+               & (rows["score"] == "balance")]
+    assert res.loc[res["given"] == "", "rho"].iloc[0] == pytest.approx(-0.77, abs=0.005)
+    given_best = res[res["given"].str.startswith("single: ")]
+    assert given_best["given"].iloc[0] == "single: scale (p_1gezw)"
+    assert given_best["rho"].iloc[0] == pytest.approx(-0.30, abs=0.005)
+    onv = rows[(rows["dataset"] == "GM0014 buurt 2024")
+               & (rows["outcome"] == "LBM3 onv 2024") & (rows["given"] == "")]
+    balance = onv.set_index("score").loc["balance"]
+    assert balance["n"] == 125 and balance["rho"] == pytest.approx(0.62, abs=0.005)
+    assert "Leefbaarometer 3.0, GM0014 buurt: 133 codes in 2018–2024, 130 in elk jaar" \
+        in out.read_text()
     # a second run appends instead of overwriting
-    runner.invoke(app, ["-w", ws, "validate"])
+    runner.invoke(app, ["-w", ws, "validate", "--bootstrap", "200"])
     assert len(open_workspace(ws).read("validation")) == 2 * len(rows)
