@@ -76,7 +76,7 @@ def test_login_map_drill_down_profile_pdf(page, live_server, city, users, tmp_pa
     page.locator("#place-list button").first.click()
     page.get_by_role("link", name="Plaatsprofiel").click()
     page.wait_for_selector("h1")
-    assert "Meldingen per maand" in page.content()
+    assert "Meldingen per kwartaal" in page.content()
 
     # download the PDF
     with page.expect_download() as info:

@@ -239,6 +239,11 @@ def test_privacy_officer_lists_and_approves_the_model_audited(client, users, pub
     page = client.get("/privacy/").content.decode()
     assert "Modelbestanden" in page and MODEL["model_version"] in page
     assert "Goedkeuren" in page
+    # the compute summary shown is the door's (published_summary)
+    summary = publish.published_summary(ws, "2025", MODEL["model_version"])
+    block = summary["visibility"]["block"]
+    hidden = sum(n for k, n in block.items() if k != "public")
+    assert f"block: {block['public']} / {hidden}" in page
     assert not publish.is_approved(ws, MODEL["model_name"], MODEL["model_version"],
                                    MODEL["model_hash"])
     form = {"name": MODEL["model_name"], "version": MODEL["model_version"],
@@ -328,8 +333,10 @@ def test_api_sends_the_rounded_figures_of_the_door(client, users, pub):
     assert all(round(v, 3) == v for p in props for v in _floats(p))
 
 
-#: every URL that emits place figures, with a user who may see it
+#: every URL that emits place figures (or figures about places), with a user
+#: who may see it; /privacy/ is checked as the privacy officer
 FIGURE_URLS = [
+    "/privacy/",
     "/api/maps/layers/block?bbox=3,50,9,54&zoom=17",
     "/api/maps/layers/entrance?parent={buurt1}&parent_level=buurt",
     "/plaatsen/block/{ten_block}/",
@@ -351,7 +358,8 @@ def test_every_figure_view_in_the_url_conf_calls_the_door(client, users, pub):
             elif isinstance(p, URLPattern):
                 yield prefix + str(p.pattern), p.callback
 
-    figure_modules = ("veerkracht.web.maps", "veerkracht.web.places")
+    figure_modules = ("veerkracht.web.maps", "veerkracht.web.places",
+                      "veerkracht.web.audit.views")
     emitting = set()
     for route, cb in walk(get_resolver().url_patterns):
         target = getattr(cb, "__wrapped__", cb)
@@ -367,7 +375,8 @@ def test_every_figure_view_in_the_url_conf_calls_the_door(client, users, pub):
         return any(re.fullmatch(pattern, t.lstrip("/").split("?")[0])
                    for t in FIGURE_URLS)
 
-    without_figures = {"kaart/", "/api/maps/extent"}  # page shell; area bounds
+    # the map page shell, the area bounds, and the approval POST (no figures)
+    without_figures = {"kaart/", "/api/maps/extent", "privacy/modellen/goedkeuren"}
     for route in emitting | api_paths:
         assert route in without_figures or covered(route), (
             f"{route} is a place view not checked against the door")
@@ -375,6 +384,7 @@ def test_every_figure_view_in_the_url_conf_calls_the_door(client, users, pub):
     client.force_login(users["frontline"])
     for template in FIGURE_URLS:
         url = template.format(**ids)
+        client.force_login(users["privacy" if url == "/privacy/" else "frontline"])
         with publication.recording() as calls:
             response = client.get(url)
         assert response.status_code == 200, url

@@ -67,7 +67,9 @@ def door_role(role: str | None) -> str:
 def result_models() -> list[dict]:
     """The model files behind the workspace's ``results``: one dict per
     (``name``, ``version``, ``hash``), with ``approved``
-    (``jobs.publish.is_approved``) and the ``periods`` computed with it.
+    (``jobs.publish.is_approved``), the ``periods`` computed with it and the
+    door's ``summary`` of its latest period (``jobs.publish.published_summary``:
+    public and hidden places per level, nothing more).
 
     These are the models the privacy officer approves; only approved models
     give bands for small places.
@@ -86,12 +88,25 @@ def result_models() -> list[dict]:
     for (name, version, digest), part in keys.groupby(
         ["model_name", "model_version", "model_hash"], sort=True
     ):
+        periods = sorted(part["period"].unique())
+        try:
+            summary = publish.published_summary(
+                workspace(), periods[-1], model_version=version
+            )
+        except publish.PublishError:
+            summary = {}
         out.append({
             "name": name,
             "version": version,
             "hash": digest,
-            "periods": sorted(part["period"].unique()),
+            "periods": periods,
             "approved": bool(publish.is_approved(workspace(), name, version, digest)),
+            # the door's compute summary: places per visibility per level
+            "summary": [
+                {"level": lv, "public": v.get("public", 0),
+                 "hidden": sum(n for k, n in v.items() if k != "public")}
+                for lv, v in summary.get("visibility", {}).items()
+            ],
         })
     return out
 
