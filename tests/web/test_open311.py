@@ -73,7 +73,8 @@ def test_post_with_address_string_then_get(client, city, key):
     )
     assert r.status_code == 200, r.content
     body = r.json()
-    assert set(body[0]) == {"service_request_id", "service_notice", "account_id"}
+    assert set(body[0]) == {"service_request_id", "service_notice", "account_id",
+                            "follow_token"}
     ref = body[0]["service_request_id"]
     s = Signal.objects.get(reference=ref)
     assert s.address_id == "9900AA-1-2" and s.channel == "open311"

@@ -237,16 +237,21 @@ def test_bad_input_is_a_clear_form_error_and_nothing_is_lost(
         assert data["description"] in html  # what was typed comes back
 
 
-def test_duplicate_suggestion_then_confirm(client, city):
+def test_duplicate_suggestion_then_confirm(client, city, professional):
+    """Only the area's professional is told of a similar report; a resident never."""
     _create("noise", postcode="9900AA", huisnummer=3)
-    r = client.post(reverse("signals:report"), report_data(form_token="d1"))
+    r = client.post(reverse("signals:report"), report_data(form_token="d0"))
+    assert r.status_code == 302 and Signal.objects.count() == 2  # resident: no hint
+    client.force_login(professional)
+    r = client.post(reverse("signals:report"),
+                    report_data(form_token="d1", source="welfare"))
     assert r.status_code == 200 and "vergelijkbare melding" in r.content.decode()
-    assert Signal.objects.count() == 1
+    assert Signal.objects.count() == 2
     r = client.post(
         reverse("signals:report"),
-        report_data(form_token="d1", confirm_duplicate="True"),
+        report_data(form_token="d1", source="welfare", confirm_duplicate="True"),
     )
-    assert r.status_code == 302 and Signal.objects.count() == 2
+    assert r.status_code == 302 and Signal.objects.count() == 3
 
 
 def test_street_report(client, city):

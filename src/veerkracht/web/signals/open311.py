@@ -10,9 +10,14 @@ Privacy choices (DESIGN.md §6), documented in docs/open311.md:
 * POST needs an ``api_key`` (one per connected app, see ``Open311Client``);
   ``first_name``, ``last_name``, ``phone``, ``device_id``, ``account_id`` and
   ``media_url`` are accepted but never stored;
-* GET answers never carry the description, an address, coordinates or a
-  postcode: ``address`` is the buurt code and woonplaats only, and
-  ``care_worry`` signals are never listed (only fetched by their reference).
+* GET answers about other people's reports never carry the description, an
+  address, coordinates, a postcode or the buurt: ``address`` is the woonplaats
+  and the times are the day only;
+* ``care_worry`` signals (a worry about a neighbour) are never listed and are
+  shown by their reference only to their reporter (``token``, the follow
+  token from the POST answer or the confirmation e-mail) and to the
+  responsible team's professionals (logged in, signal in their areas);
+  anyone else gets the same 404 as for a reference that does not exist.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from veerkracht.web.signals import access
 from veerkracht.web.signals import services as signal_services
 from veerkracht.web.signals.geo import OutsideNetherlands, wgs84_to_rd
 from veerkracht.web.signals.locations import LocationError
@@ -144,9 +150,32 @@ def service_row(code: str) -> dict:
     }
 
 
-def request_row(signal: Signal) -> dict:
-    """One GeoReport service request, without text, address or coordinates."""
-    where = ", ".join(p for p in (signal.buurtcode, signal.woonplaats) if p) or None
+def _day(dt) -> str | None:
+    if dt is None:
+        return None
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT00:00:00Z")
+
+
+def may_see(request, signal: Signal) -> bool:
+    """Reporter (valid follow ``token``) or the responsible team's professional."""
+    token = request.GET.get("token", "")
+    if token and signal.check_follow_token(token):
+        return True
+    return access.can_handle(request.user) and access.in_area(request.user, signal)
+
+
+def request_row(signal: Signal, *, own: bool = False) -> dict:
+    """One GeoReport service request, never with text, address or coordinates.
+
+    ``own`` (the reporter or the team) adds the buurt code and exact times;
+    for everyone else ``address`` is the woonplaats and times are the day.
+    """
+    if own:
+        where = ", ".join(p for p in (signal.buurtcode, signal.woonplaats) if p)
+        stamp = _w3
+    else:
+        where = signal.woonplaats
+        stamp = _day
     return {
         "service_request_id": signal.reference,
         "status": open311_status(signal.status),
@@ -156,10 +185,10 @@ def request_row(signal: Signal) -> dict:
         "description": None,
         "agency_responsible": signal.team.name,
         "service_notice": STATUS_EXPLANATION.get(signal.status),
-        "requested_datetime": _w3(signal.created_at),
-        "updated_datetime": _w3(signal.closed_at or signal.updated_at),
+        "requested_datetime": stamp(signal.created_at),
+        "updated_datetime": stamp(signal.closed_at or signal.updated_at),
         "expected_datetime": None,
-        "address": where,
+        "address": where or None,
         "address_id": None,
         "zipcode": None,
         "lat": None,
@@ -263,13 +292,13 @@ def _list(request, fmt):
     qs = Signal.objects.select_related("team")
     ids = _split(q.get("service_request_id", ""))
     if ids:
-        qs = qs.filter(reference__in=ids).exclude(category__in=UNLISTED)
-        return render(
-            [request_row(s) for s in qs[:MAX_RESULTS]],
-            fmt,
-            "service_requests",
-            "request",
-        )
+        rows = []
+        for s in qs.filter(reference__in=ids[:MAX_RESULTS]):
+            own = may_see(request, s)
+            if s.category in UNLISTED and not own:
+                continue  # as if it did not exist
+            rows.append(request_row(s, own=own))
+        return render(rows, fmt, "service_requests", "request")
     codes = _split(q.get("service_code", ""))
     unknown = [c for c in codes if c not in CATEGORIES]
     if unknown:
@@ -297,7 +326,11 @@ def _list(request, fmt):
         qs = qs.exclude(status__in=["afgehandeld", "geannuleerd"])
     elif statuses == ["closed"]:
         qs = qs.filter(status__in=["afgehandeld", "geannuleerd"])
-    rows = [request_row(s) for s in qs.order_by("-created_at")[:MAX_RESULTS]]
+    team = access.can_handle(request.user)
+    rows = [
+        request_row(s, own=team and access.in_area(request.user, s))
+        for s in qs.order_by("-created_at")[:MAX_RESULTS]
+    ]
     return render(rows, fmt, "service_requests", "request")
 
 
@@ -404,6 +437,9 @@ def _create(request, fmt):
             "service_request_id": signal.reference,
             "service_notice": STATUS_EXPLANATION[signal.status],
             "account_id": None,
+            # not in GeoReport v2: the reporter's key to their own request
+            # (GET .../requests/{id}.json?token=...), as in the follow link
+            "follow_token": signal.follow_token,
         }
     ]
     return render(rows, fmt, "service_requests", "request")
@@ -414,9 +450,12 @@ def _create(request, fmt):
 def request_detail(request, request_id: str, fmt="json"):
     """GET Service Request: one signal by its reference (a list of one)."""
     signal = Signal.objects.select_related("team").filter(reference=request_id).first()
-    if signal is None:
+    own = signal is not None and may_see(request, signal)
+    if signal is None or (signal.category in UNLISTED and not own):
+        # a worry about a neighbour answers exactly like a reference that does
+        # not exist, to anyone but its reporter and the team
         raise Open311Error(404, f"service_request_id '{request_id}' bestaat niet.")
-    return render([request_row(signal)], fmt, "service_requests", "request")
+    return render([request_row(signal, own=own)], fmt, "service_requests", "request")
 
 
 __all__ = ["discovery", "request_detail", "requests", "service_definition", "services"]

@@ -344,6 +344,35 @@ def nearby_open_signals(
     return [s for _, s in found[:limit]]
 
 
+def duplicate_suggestions(
+    user,
+    category: str,
+    x: float,
+    y: float,
+    *,
+    entrance_id: str = "",
+    exclude: Signal | None = None,
+) -> list[Signal]:
+    """Possible duplicates, for the responsible team's professionals only.
+
+    A resident or anyone without an account never gets a suggestion: it would
+    tell them that a neighbour's address had a report, of which kind and
+    when (issue 8). A professional gets only signals in their own areas
+    (:func:`visible_signals`), so one team never learns of another's.
+    """
+    if not access.can_handle(user):
+        return []
+    near = nearby_open_signals(
+        category, x, y, entrance_id=entrance_id, exclude=exclude, limit=200
+    )
+    mine = set(
+        visible_signals(user)
+        .filter(pk__in=[s.pk for s in near])
+        .values_list("pk", flat=True)
+    )
+    return [s for s in near if s.pk in mine][:5]
+
+
 # -- what a user may see -----------------------------------------------------------
 def visible_signals(user) -> QuerySet[Signal]:
     """Signals in the areas of the user's organisation (none for others)."""
@@ -448,6 +477,7 @@ __all__ = [
     "anonymise_expired",
     "create_signal",
     "default_team",
+    "duplicate_suggestions",
     "nearby_open_signals",
     "resolve_location",
     "route",

@@ -64,8 +64,14 @@ def report(request):
         if form.is_valid():
             loc = form.location
             data = form.cleaned_data
-            duplicates = services.nearby_open_signals(
-                data["category"], loc.x, loc.y, entrance_id=loc.entrance_id
+            # only the responsible team's professionals are told of other
+            # reports; a resident's form never reveals one (docs/signals.md)
+            duplicates = services.duplicate_suggestions(
+                request.user,
+                data["category"],
+                loc.x,
+                loc.y,
+                entrance_id=loc.entrance_id,
             )
             if duplicates and not data.get("confirm_duplicate"):
                 form.data = form.data.copy()
@@ -177,11 +183,17 @@ def worklist(request):
     page = Paginator(qs.order_by("-created_at"), 25).get_page(request.GET.get("page"))
     rows = []
     for s in page:
-        dups = services.nearby_open_signals(
-            s.category, s.x, s.y, entrance_id=s.entrance_id, exclude=s
+        dups = services.duplicate_suggestions(
+            request.user, s.category, s.x, s.y, entrance_id=s.entrance_id, exclude=s
         )
         rows.append({"signal": s, "duplicates": dups})
-    access.audit("signal_list", request=request, object_id="werkbak", purpose=status)
+    # the purpose is a status code, never what was typed into the query string
+    access.audit(
+        "signal_list",
+        request=request,
+        object_id="werkbak",
+        purpose=status if status == "open" or status in STATUSES else "other",
+    )
     return render(
         request,
         "signals/worklist.html",
@@ -256,7 +268,8 @@ def detail(request, reference: str):
             "form": form,
             "history": signal.history.all(),
             "targets": targets,
-            "duplicates": services.nearby_open_signals(
+            "duplicates": services.duplicate_suggestions(
+                request.user,
                 signal.category,
                 signal.x,
                 signal.y,
