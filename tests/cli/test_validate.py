@@ -97,6 +97,10 @@ def test_validate_reports_partial_best_single_and_change(tmp_path):
     change = rows[rows["outcome"] == "LBM3 Δonv 2018→2024"]
     assert "Δbalance 2022→2024" in set(change["score"])
     assert "balance (niveau 2022)" in set(change["score"])  # 2022 has no earlier
+    # against a change, the single figures are changes of one proxy too
+    best = change[(change["score"] == "Δbalance 2022→2024")
+                  & change["given"].str.startswith("single: ")]
+    assert len(best) == 1
     assert "Leefbaarometer 3.0, GM0999 buurt: 40 codes in 2018–2024" in text
     assert "gegeven het beste enkele cijfer:" in r.output
     assert set(rows["n_boot"]) == {200}

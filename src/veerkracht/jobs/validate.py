@@ -184,7 +184,9 @@ def _compare(ds: _Dataset, outcome_name: str, values: pd.Series, worse: str,
         values = values.where(keep)
     if values.notna().sum() < MIN_N:
         return
-    cand, side = _candidates(ds.scores, ds.controls)
+    # candidates come from the same frame as the scores: levels, or changes of
+    # each proxy when the scores are changes
+    cand, side = _candidates(scores, ds.controls)
     best = best_single(cand, values) if full else None
     if full and singles is not None:
         singles[(label, outcome_name)] = {
@@ -396,7 +398,9 @@ def _leefbaarometer(ds: _Dataset, lbm: pd.DataFrame, datasets, associations,
         y0 = max(earlier)
         old = datasets[(ds.gm, ds.level, y0)].scores.set_index("regiocode")
         score_frame = ds.scores.copy()
-        for s in SCORES:
+        changing = [*SCORES, *(c for c in ds.scores.columns
+                               if c.startswith("proxy_") and c in old)]
+        for s in changing:
             score_frame[s] = ds.scores[s].to_numpy() - areas["regiocode"].map(
                 old[s]).to_numpy()
         label = f"Δ{{}} {y0}→{ds.year}"
