@@ -509,8 +509,9 @@ def report_markdown(run: ValidationRun) -> str:
     if run.singles:
         lines += ["", "Elk enkel cijfer apart (Spearman's ρ, zonder interval):", ""]
         for (label, outcome), rhos in run.singles.items():
+            finite = {k: v for k, v in rhos.items() if pd.notna(v)}
             shown = ", ".join(f"{k} {v:+.2f}" for k, v in sorted(
-                rhos.items(), key=lambda kv: -abs(kv[1]) if pd.notna(kv[1]) else 0))
+                finite.items(), key=lambda kv: -abs(kv[1])))
             lines.append(f"- {label} · {outcome}: {shown}")
     if run.notes:
         lines += ["", "Leefbaarometer-codes:", ""]
