@@ -282,11 +282,13 @@ def import_kerncijfers(
 @import_app.command(
     "leefbaarometer",
     help=(
-        "Leefbaarometer-scores (dimensiescores) en/of klassen per wijk inlezen; "
-        "meerdere bestanden worden per wijk en jaar samengevoegd.\n\n"
+        "Leefbaarometer-scores (dimensiescores 2.0 of 3.0) en/of klassen per wijk "
+        "of buurt inlezen; meerdere bestanden worden per gebied en jaar "
+        "samengevoegd.\n\n"
         "Voorbeelden:\n\n"
         "  veerkracht import leefbaarometer dimensiescores.xlsx klassen.xlsx\n\n"
-        "  veerkracht import leefbaarometer leefbaarometer_wijk.csv"
+        "  veerkracht import leefbaarometer leefbaarometer_wijk.csv\n\n"
+        "  veerkracht import leefbaarometer leefbaarometer3_buurt_groningen.csv"
     ),
 )
 def import_leefbaarometer(ctx: typer.Context, files: list[Path] = FILES) -> None:
