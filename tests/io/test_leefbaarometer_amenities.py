@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import geopandas as gpd
+import numpy as np
 import pytest
 from shapely.geometry import Point
 
@@ -137,7 +138,7 @@ def test_leefbaarometer3_bad_rows_are_all_reported_and_nothing_is_kept(tmp_path)
     bad = "\n".join([
         lines[0],
         lines[1].replace("-0.10", "laag"),              # line 2: no number
-        lines[2].replace(",0.31,", ",,"),               # line 3: missing vrz
+        "BU00140000,Binnenstad-Noord,2024,,,,,,,",       # line 3: no score
         lines[3].replace("BU00140001", "BU14"),          # line 4: bad code
         lines[4].replace("4.10", "4.50"),                # line 5: lbm - afw off
         "BU00140009,Nieuw,2018,4.1,0.0,0,0,0,0,0",       # line 6: fine
@@ -153,15 +154,20 @@ def test_leefbaarometer3_bad_rows_are_all_reported_and_nothing_is_kept(tmp_path)
     path.write_text(bad.replace("BU14", "BU00140001"), encoding="utf-8")
     with pytest.raises(ImportRejected) as info:
         read_leefbaarometer(path)
-    assert [(r.line, r.reason) for r in info.value.rows] == [
-        (2, "kolom onv: geen getal"), (3, "kolom vrz: ontbreekt")]
+    assert [(r.line, r.reason[:24]) for r in info.value.rows] == [
+        (2, "kolom onv: geen getal"), (3, "geen enkele score (lbm, ")]
     fixed = bad.replace("BU14", "BU00140001").replace("laag", "-0.10").replace(
-        ",,", ",0.31,")
+        ",,,,,,,", ",4.29,0.19,0.03,,-0.03,,-0.01")  # empty dimensions stay NA
     path.write_text(fixed, encoding="utf-8")
     with pytest.raises(ImportRejected) as info:
         read_leefbaarometer(path)
     assert [r.line for r in info.value.rows] == [5]
     assert "landelijk gemiddelde" in info.value.rows[0].reason
+    path.write_text(fixed.replace("4.50", "4.10").replace(
+        "BU00140009,Nieuw,2018,4.1,0.0,0,0,0,0,0\n", "", 1), encoding="utf-8")
+    kept = read_leefbaarometer(path).frame.set_index(["regiocode", "jaar"])
+    assert np.isnan(kept.loc[("BU00140000", 2024), "onv"])
+    assert kept.loc[("BU00140000", 2024), "soc"] == -0.03
     path.write_text(fixed.replace("4.50", "4.10"), encoding="utf-8")
     with pytest.raises(ImportRejected) as info:
         read_leefbaarometer(path)

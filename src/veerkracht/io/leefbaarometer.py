@@ -30,7 +30,9 @@ Layouts (``docs/data.md``):
     so it means the same as 2.0's ``RLBRMTR``; the absolute score is ``afw``
     plus the national mean of the year, and every row must agree with that
     (``lbm - afw`` is one constant per year, else the row is refused). Ranks
-    and rank changes within one gemeente are the same on either scale.
+    and rank changes within one gemeente are the same on either scale. Empty
+    scores stay NA (years with the total only); a row with no score at all
+    is refused.
 
 The "ontwikkeling" workbook holds *changes* between years (``DLB…``), not
 scores, and is refused with an explanation.
@@ -266,8 +268,11 @@ def _lbm3(raw, lines, name):
     bad: list[RejectedRow] = []
     jaar = _ints(raw, "jaar", lines, name, bad, 1990, 2100, "jaar")
     values = {c: _floats(raw, c, lines, name, bad) for c in LBM3}
-    for c in values:
-        bad += rejected(raw[c].isna().to_numpy(), lines, f"kolom {c}: ontbreekt")
+    # the national file has years with the total only: empty dimensions are
+    # kept as NA; a row without any score is refused
+    empty = np.logical_and.reduce([raw[c].isna().to_numpy() for c in LBM3])
+    bad += rejected(empty, lines, "geen enkele score (lbm, afw, fys, onv, soc, vrz, "
+                    "won zijn leeg)")
     if not bad:
         # lbm - afw is the national mean of the year: one value per year
         offset = (values["lbm"] - values["afw"]).round(6)
