@@ -94,3 +94,65 @@ class UserProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.role}"
+
+
+class RoleGrant(models.Model):
+    """A request for a data role: applied only after a second person approves it.
+
+    Filed by an administrator in the admin; approved or rejected by a privacy
+    officer who is neither the one who asked nor the one who gets the role
+    (:mod:`veerkracht.web.accounts.grants`). Every step is audited.
+    """
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    STATUSES = [
+        (PENDING, _("wacht op goedkeuring")),
+        (APPROVED, _("goedgekeurd")),
+        (REJECTED, _("afgewezen")),
+    ]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_grants",
+        verbose_name=_("voor"),
+    )
+    role = models.CharField(_("rol"), max_length=20, choices=ROLE_CHOICES)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisatie"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=STATUSES, default=PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("aangevraagd door"),
+    )
+    requested_at = models.DateTimeField(_("aangevraagd op"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("besloten door"),
+    )
+    decided_at = models.DateTimeField(_("besloten op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("aanvraag datarol")
+        verbose_name_plural = _("aanvragen datarol")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.role} ({self.get_status_display()})"

@@ -18,13 +18,35 @@ def _groups_after_migrate(sender, **kwargs):
 
 @receiver(pre_save, sender=UserProfile)
 def _remember_old_role(sender, instance, **kwargs):
-    instance._old_role = (
+    from django.core.exceptions import PermissionDenied
+
+    from veerkracht.web.accounts import grants
+
+    old = (
         UserProfile.objects.filter(pk=instance.pk)
-        .values_list("role", flat=True)
+        .values("role", "organisation_id")
         .first()
         if instance.pk
         else None
     )
+    instance._old_role = old["role"] if old else None
+    # a change made in the web (a request is attached) that opens data must come
+    # through an approved grant: the four-eyes rule holds for every web path
+    from_web = getattr(instance, "_audit_request", None) is not None
+    approved = getattr(instance, "_grant_approved", False)
+    if (
+        from_web
+        and not approved
+        and grants.needs_grant(
+            instance,
+            old_role=instance._old_role,
+            old_org_id=old["organisation_id"] if old else None,
+        )
+    ):
+        raise PermissionDenied(
+            "Een rol met toegang tot gegevens vraagt goedkeuring van een tweede "
+            "persoon."
+        )
 
 
 @receiver(post_save, sender=UserProfile)
@@ -56,10 +78,11 @@ def _area_changed(sender, instance, **kwargs):
     from veerkracht.web.audit.services import record
 
     scoping.clear_cache()
+    # the area by its audit id (opaque below the buurt), the organisation as purpose
     record(
         "area_change",
         request=getattr(instance, "_audit_request", None),
         level=instance.level,
-        object_id=f"org{instance.organisation_id}:{instance.code}",
-        purpose="accounts",
+        object_id=instance.code,
+        purpose=f"org{instance.organisation_id}",
     )

@@ -6,7 +6,11 @@ Django group of the same name carrying those permissions (kept in sync by
 (the user's profile); the user is then put in that role's group.
 
 Data access is decided from the role only: being a Django superuser grants
-no data (an administrator manages accounts, never sees figures).
+no data (an administrator manages accounts, never sees figures). A role that
+opens data (:data:`DATA_ROLES`) is never given in one step: the admin files a
+:class:`~veerkracht.web.accounts.models.RoleGrant` and a privacy officer —
+another person than the one who asked and than the one who gets it —
+approves it (:mod:`veerkracht.web.accounts.grants`).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ PERMISSIONS = {
     "manage_thresholds": "Drempels voor openbaarheid beheren",
     "view_audit": "Het auditspoor inzien en controleren",
     "manage_accounts": "Accounts, organisaties en gebieden beheren",
+    "approve_roles": "Aanvragen voor een datarol goedkeuren (vier ogen)",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -66,9 +71,40 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     POLICY: frozenset({"view_map", "view_streets", "export_profiles"}),
-    PRIVACY: frozenset({"manage_thresholds", "view_audit"}),
+    PRIVACY: frozenset({"manage_thresholds", "view_audit", "approve_roles"}),
     ADMINISTRATOR: frozenset({"manage_accounts"}),
 }
+
+#: Permissions that open data (figures, places, the audit trail).
+DATA_PERMISSIONS = frozenset(
+    {
+        "view_map",
+        "view_entrances",
+        "view_blocks",
+        "view_streets",
+        "export_profiles",
+        "view_audit",
+        "manage_thresholds",
+        "approve_roles",
+    }
+)
+
+#: Roles that carry data: granting one needs a second person (four eyes).
+DATA_ROLES = frozenset(
+    role for role, perms in ROLE_PERMISSIONS.items() if perms & DATA_PERMISSIONS
+)
+
+
+def is_data_role(role: str | None) -> bool:
+    """Whether ``role`` opens data (granting it needs an approval).
+
+    Examples
+    --------
+    >>> is_data_role("frontline"), is_data_role("administrator"), is_data_role(None)
+    (True, False, False)
+    """
+    return role in DATA_ROLES
+
 
 # which permission a level needs
 LEVEL_PERMISSION = {

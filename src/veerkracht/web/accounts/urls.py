@@ -11,4 +11,5 @@ urlpatterns = [
         name="login",
     ),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
+    path("rollen/", views.grants, name="grants"),
 ]

@@ -64,3 +64,46 @@ def server_error(request):
         "Er ging iets mis",
         "De fout is vastgelegd. Probeer het later opnieuw.",
     )
+
+
+@login_required
+def grants(request):
+    """Pending data-role grants for the privacy officer: approve or reject (POST).
+
+    The four-eyes step of :mod:`veerkracht.web.accounts.grants`; the page shows
+    who is asked for, which role and organisation, and who asked — by user
+    name, as the admin does, because the officer must know whom they approve.
+    """
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404
+
+    from veerkracht.web.accounts import grants as four_eyes
+    from veerkracht.web.accounts.models import RoleGrant
+
+    request.audit_purpose = "approve_roles"
+    if not roles.has(request.user, "approve_roles"):
+        raise PermissionDenied("Alleen een privacyfunctionaris keurt rollen goed.")
+    if request.method == "POST":
+        grant = get_object_or_404(RoleGrant, pk=request.POST.get("grant", "0") or 0)
+        try:
+            if request.POST.get("decision") == "approve":
+                four_eyes.approve(grant, request.user, request=request)
+                messages.success(request, "De rol is toegekend.")
+            else:
+                four_eyes.reject(grant, request.user, request=request)
+                messages.info(request, "De aanvraag is afgewezen.")
+        except four_eyes.GrantRefused as exc:
+            messages.error(request, str(exc))
+        return redirect("grants")
+    pending = RoleGrant.objects.filter(status=RoleGrant.PENDING).select_related(
+        "user", "organisation", "requested_by"
+    )
+    recent = RoleGrant.objects.exclude(status=RoleGrant.PENDING).select_related(
+        "user", "organisation", "requested_by", "decided_by"
+    )[:20]
+    return render(
+        request,
+        "accounts/grants.html",
+        {"pending": pending, "recent": recent, "labels": dict(roles.ROLE_CHOICES)},
+    )

@@ -1,14 +1,14 @@
-"""Admin: teams and routing rules are edited here; signals are read-only."""
+"""Admin: teams, routing rules and Open311 keys — settings, never signals.
+
+The administrator has no data (docs/web.md): signals (their addresses,
+categories, descriptions and history) are not in the admin at all. The team
+handles them in the work list (``/meldingen/werkbak/``), scoped to its areas
+and audited.
+"""
 
 from django.contrib import admin
 
-from veerkracht.web.signals.models import (
-    Open311Client,
-    RoutingRule,
-    Signal,
-    StatusChange,
-    Team,
-)
+from veerkracht.web.signals.models import Open311Client, RoutingRule, Team
 
 
 @admin.register(Team)
@@ -16,50 +16,17 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "email", "is_default", "active")
     list_filter = ("is_default", "active")
 
+    def has_delete_permission(self, request, obj=None):
+        # a team keeps its signals: switch it off ("actief") instead; the delete
+        # page would otherwise list the signals it handled
+        return False
+
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
     list_display = ("__str__", "category", "area_code", "priority", "team", "active")
     list_filter = ("category", "active", "team")
     search_fields = ("area_code", "note")
-
-
-class StatusChangeInline(admin.TabularInline):
-    model = StatusChange
-    extra = 0
-    can_delete = False
-    fields = ("at", "from_status", "to_status", "actor_role", "actor")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Signal)
-class SignalAdmin(admin.ModelAdmin):
-    """Read-only: status changes go through the work list (one service function)."""
-
-    list_display = (
-        "reference",
-        "category",
-        "status",
-        "team",
-        "buurtcode",
-        "created_at",
-    )
-    list_filter = ("status", "category", "channel", "team")
-    search_fields = ("reference",)
-    exclude = ("description", "contact_email")
-    inlines = [StatusChangeInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Open311Client)

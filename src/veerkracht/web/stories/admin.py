@@ -1,15 +1,5 @@
-from django.contrib import admin
+"""Stories and interventions are not in the admin: the administrator has no data.
 
-from veerkracht.web.stories.models import Intervention, Story
-
-
-@admin.register(Story)
-class StoryAdmin(admin.ModelAdmin):
-    list_display = ("title", "level", "place_id", "kind", "observed_on")
-    list_filter = ("level", "kind")
-
-
-@admin.register(Intervention)
-class InterventionAdmin(admin.ModelAdmin):
-    list_display = ("title", "domain", "level", "place_id", "start", "end")
-    list_filter = ("domain", "level")
+Their texts and places are written and read by the professionals of the area
+(``/verhalen/``), scoped and audited; docs/web.md, "Administration".
+"""
