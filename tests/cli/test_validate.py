@@ -51,6 +51,10 @@ def _synthetic_files(tmp_path, n=40, seed=4):
         for i, code in enumerate(codes):
             rows.append([code, f"Buurt {i}", year, 4.1 + afw[i], afw[i],
                          0.01, afw[i] / 2, afw[i] / 3, 0.1, single[i] / 900])
+    # an early year with the total only, as in the national file
+    early = income / 100 - 0.3 + 0.1 * rng.normal(size=n)
+    rows += [[code, f"Buurt {i}", 2012, np.nan, early[i]] + [np.nan] * 5
+             for i, code in enumerate(codes)]
     lbm = pd.DataFrame(rows, columns=["bu_code", "bu_naam", "jaar", "lbm", "afw",
                                       "fys", "onv", "soc", "vrz", "won"])
     lbm["lbm"] = lbm["afw"] + 4.1  # one national mean per year
@@ -93,7 +97,10 @@ def test_validate_reports_partial_best_single_and_change(tmp_path):
     # against the model's change (two CBS years with the same proxies)
     outcomes = set(rows.loc[rows["dataset"] == "GM0999 buurt 2024", "outcome"])
     assert {"LBM3 lbm 2024", "LBM3 onv 2024", "LBM3 soc 2024", "LBM3 won 2024",
-            "LBM3 lbm 2018", "LBM3 Δlbm 2018→2024"} <= outcomes
+            "LBM3 lbm 2018", "LBM3 lbm 2012"} <= outcomes
+    # each column changes from its own first year: the total from 2012, the
+    # dimensions (empty in 2012) from 2018
+    assert "LBM3 Δlbm 2012→2024" in outcomes and "LBM3 Δlbm 2018→2024" not in outcomes
     change = rows[rows["outcome"] == "LBM3 Δonv 2018→2024"]
     assert "Δbalance 2022→2024" in set(change["score"])
     assert "balance (niveau 2022)" in set(change["score"])  # 2022 has no earlier
@@ -101,7 +108,7 @@ def test_validate_reports_partial_best_single_and_change(tmp_path):
     best = change[(change["score"] == "Δbalance 2022→2024")
                   & change["given"].str.startswith("single: ")]
     assert len(best) == 1
-    assert "Leefbaarometer 3.0, GM0999 buurt: 40 codes in 2018–2024" in text
+    assert "Leefbaarometer 3.0, GM0999 buurt: 40 codes in 2012–2024" in text
     assert "gegeven het beste enkele cijfer:" in r.output
     assert set(rows["n_boot"]) == {200}
 

@@ -377,7 +377,7 @@ def _leefbaarometer(ds: _Dataset, lbm: pd.DataFrame, datasets, associations,
         values = areas["regiocode"].map(t["lbm"])
         _compare(ds, f"{tag} lbm {y}", values, "low", associations, seed=seed,
                  full=False, n_boot=n_boot)
-    # change between the first and last year of this version
+    # change between the first and last year of this version (per column)
     if len(years) < 2:
         return
     first, last = years[0], years[-1]
@@ -407,10 +407,18 @@ def _leefbaarometer(ds: _Dataset, lbm: pd.DataFrame, datasets, associations,
         info[f"modelverandering {y0}→{ds.year}"] = int(
             score_frame["balance"].notna().sum())
     for col in LBM_OUTCOMES.get(version, ()):
-        delta = areas["regiocode"].map(b[col] - a[col])
+        # per column: a year may carry the total but no dimensions
+        filled = same.dropna(subset=[col]).groupby("jaar")["regiocode"].nunique()
+        col_years = sorted(int(y) for y, n in filled.items() if n >= MIN_N)
+        if len(col_years) < 2:
+            continue
+        c0, c1 = col_years[0], col_years[-1]
+        start = same[same["jaar"] == c0].set_index("regiocode")[col]
+        end = same[same["jaar"] == c1].set_index("regiocode")[col]
+        delta = areas["regiocode"].map(end - start)
         if delta.notna().sum() < MIN_N:
             continue
-        _compare(ds, f"{tag} Δ{col} {first}→{last}", delta, "low", associations,
+        _compare(ds, f"{tag} Δ{col} {c0}→{c1}", delta, "low", associations,
                  seed=seed, score_frame=score_frame, score_label=label,
                  singles=singles, n_boot=n_boot)
 
