@@ -121,6 +121,12 @@ def test_threshold_of_the_privacy_officer_acts_on_map_profile_api_and_pdf(
     # a buurt of 165 households is still public: the setting hides, not breaks
     assert client.get(f"/api/places/buurt/{ids['buurt1']}").json()[
         "visibility"] == "public"
+    # with an approved model the assigned professional keeps only a band
+    _approve(ws)
+    props = _layer(client, "block")[block]
+    assert props["visibility"] == "band_only" and "n_households" not in props
+    api = client.get(f"/api/places/block/{block}").json()
+    assert api["visibility"] == "band_only" and api["current"].get("balance") is None
 
 
 @pytest.mark.django_db
