@@ -306,13 +306,13 @@ def test_any_model_file_is_post_processing_of_the_protected_statistics(city, tmp
 @pytest.fixture(scope="module")
 def groningen(shared_data):
     from veerkracht.analytics.places import derive_places
-    from veerkracht.io.addresses import read_addresses
+    from veerkracht.io.addresses import combine_results, read_addresses
     from veerkracht.synth.households_for_dwellings import households_for_dwellings
 
     path = shared_data / "ljpc_adressen_Groningen.csv.zst"
     if not path.exists():
         pytest.skip("ljpc_adressen_Groningen.csv.zst is not available here")
-    places = derive_places(read_addresses(path))
+    places = derive_places(combine_results([read_addresses(path)]))
     dw = _xy(places.dwellings)
     # a region of about 2 × 2 km in the city; the areas stand in as a grid
     # (the LJPc file has no buurt codes): buurt 500 m, wijk 1 km, one gemeente

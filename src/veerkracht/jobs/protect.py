@@ -51,6 +51,9 @@ SOURCE_TABLES = ("dwellings", "households", "signals")
 _HOUSEHOLD_FIELDS = ("address_id", "tenure_start", "tenure_end", "household_type",
                      "need_care", "need_income", "need_outflow",
                      "need_frail_elderly", "urgency")
+#: Processes that sample noise for large levels (OpenDP holds the GIL; about
+#: 1.5x faster with two on the benchmark machine, see docs/benchmarks.md).
+NOISE_WORKERS = 2
 #: Progress steps besides one per level.
 STEPS = 3
 
@@ -222,7 +225,8 @@ def protected_statistics(ws: Workspace, period, plan: NoisePlan | None = None,
     exact = {lv: f for lv, f in exact.items() if lv in plan.levels}
     _tick(progress, 1, "Ruis toevoegen")
     try:
-        stats, sd = protect_statistics(exact, plan, progress=progress)
+        stats, sd = protect_statistics(exact, plan, progress=progress,
+                                       workers=NOISE_WORKERS)
     except PrivacyError as exc:
         raise ProtectError(str(exc)) from exc
     _tick(progress, len(LEVELS) - len(stats), "Beschermde statistieken opslaan")
