@@ -325,11 +325,15 @@ class Association:
 
 def _residuals(r: np.ndarray, z: np.ndarray | None) -> np.ndarray:
     """Residuals of ``r`` (..., n) after OLS on an intercept and ``z`` (..., n, k)."""
+    rc = r - r.mean(axis=-1, keepdims=True)
     if z is None or z.shape[-1] == 0:
-        return r - r.mean(axis=-1, keepdims=True)
-    design = np.concatenate([np.ones(z.shape[:-1] + (1,)), z], axis=-1)
-    beta = np.linalg.pinv(design) @ r[..., None]
-    return r - (design @ beta)[..., 0]
+        return rc
+    # centred normal equations: k x k per resample (k is 1 or 2), pseudo-inverse
+    # so that a control that is constant in a resample drops out
+    zc = z - z.mean(axis=-2, keepdims=True)
+    gram = np.swapaxes(zc, -1, -2) @ zc
+    beta = np.linalg.pinv(gram) @ (np.swapaxes(zc, -1, -2) @ rc[..., None])
+    return rc - (zc @ beta)[..., 0]
 
 
 def _corr_of_residuals(
