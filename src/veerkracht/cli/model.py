@@ -82,9 +82,18 @@ def register(app: typer.Typer) -> None:
         period: str = typer.Option(None, "--period", help="Jaar (2025) of kwartaal "
                                    "(2025-Q3); standaard elk kalenderjaar met "
                                    "meldingen."),
-        sensitivity: bool = typer.Option(False, "--sensitivity", help="Toon ook hoe "
-                                         "gevoelig de klassen zijn voor de gewichten "
-                                         "(±25 % en één indicator weg)."),
+        sensitivity: bool = typer.Option(False, "--sensitivity", help="Daarna een "
+                                         "globale onzekerheids- en gevoeligheids"
+                                         "analyse (gewichten, klassegrenzen, "
+                                         "normalisatie, prior en halfwaardetijd "
+                                         "samen); klassestabiliteit per plaats in "
+                                         "de tabel sensitivity."),
+        runs: int = typer.Option(8, "--runs", min=2, help="Met --sensitivity: "
+                                 "grootte N van de basissteekproef (een macht van "
+                                 "2); het model wordt 1 + N × (groepen + 2) keer "
+                                 "berekend."),
+        seed: int = typer.Option(1, "--seed", help="Met --sensitivity: zelfde seed, "
+                                 "zelfde uitkomst."),
         profiles: bool = typer.Option(True, "--profiles/--no-profiles",
                                       help="Ook de multischaalprofielen (k = 10 … "
                                       "1600 dichtstbijzijnde huishoudens) voor de "
@@ -140,11 +149,13 @@ def register(app: typer.Typer) -> None:
                   "woningen zijn geen plaats.", highlight=False)
         if sensitivity:
             try:
-                table = run_sensitivity(ws, model_path=model,
-                                        period=period or summary["periods"][-1])
+                with progress("Gevoeligheidsanalyse") as advance:
+                    result = run_sensitivity(ws, model_path=model,
+                                             period=period or summary["periods"][-1],
+                                             runs=runs, seed=seed, progress=advance)
             except ComputeError as exc:
                 raise UserError(str(exc)) from exc
-            out.print(_sensitivity_table(table))
+            _print_sensitivity(result)
 
     @synth_app.command(
         "households",
@@ -217,18 +228,54 @@ def register(app: typer.Typer) -> None:
                 append)
 
 
-def _sensitivity_table(table) -> Table:
-    """Per indicator and variant: mean stability and rho over the levels."""
-    agg = (table.groupby(["indicator", "variant"], sort=False)
-           [["class_stability", "spearman"]].mean().reset_index())
-    t = Table(title=f"Gevoeligheid voor de gewichten, periode {table['period'].iloc[0]}"
-              " (gemiddeld over de niveaus)")
-    t.add_column("indicator")
-    t.add_column("variant")
-    t.add_column("zelfde klasse", justify="right")
-    t.add_column("Spearman", justify="right")
-    for row in agg.itertuples(index=False):
-        t.add_row(row.indicator, row.variant,
-                  f"{row.class_stability:.0%}".replace(".", ","),
-                  f"{row.spearman:.3f}".replace(".", ","))
-    return t
+def _pct(x) -> str:
+    return "–" if x != x else f"{x:.0%}".replace(".", ",")
+
+
+def _idx(x) -> str:
+    return "–" if x != x else f"{x:.2f}".replace(".", ",")
+
+
+def _print_sensitivity(result) -> None:
+    """Stability per level, then the Sobol' indices per level (Dutch tables)."""
+    best = result.best_class
+    worst = " of ".join(result.worst_classes)
+    out.print(f"Globale gevoeligheidsanalyse, periode {result.period}: "
+              f"{_nl(result.n_runs)} modelberekeningen (N = {result.n_base}, seed "
+              f"{result.seed}, {len(result.factors)} keuzes) in "
+              f"{round(result.seconds):d} s.", highlight=False)
+    t = Table(title="Klassestabiliteit (aandeel runs in de eigen klasse ≥ 80 %)")
+    for col in ("niveau", "plaatsen", "stabiel (plaatsen)", "stabiel (woningen)",
+                f"niet '{best}'", "stabiel (plaatsen)", "stabiel (woningen)",
+                "rangbreedte 5–95 %"):
+        t.add_column(col, justify="left" if col == "niveau" else "right")
+    for r in result.levels.itertuples(index=False):
+        t.add_row(LEVELS_NL.get(r.level, r.level), _nl(r.n_places),
+                  _pct(r.stable_places), _pct(r.stable_dwellings),
+                  _nl(r.n_places_excl), _pct(r.stable_places_excl),
+                  _pct(r.stable_dwellings_excl), _pct(r.rank_range_median))
+    out.print(t)
+    out.print("Rangbreedte: mediane breedte van het 5–95 %-bereik van de rang van "
+              "een plaats, als aandeel van het aantal plaatsen op dat niveau.",
+              highlight=False)
+    labels = {f.group: f.label for f in result.factors}
+    labels["prior"] = "prior"
+    ind = result.indices
+    for lv in result.levels["level"]:
+        sub = ind[ind["level"] == lv]
+        t = Table(title=f"Gevoeligheidsindices, {LEVELS_NL.get(lv, lv)} (eerste orde "
+                  "S1 / totaal ST)")
+        for col in ("keuze", "S1 balans", "ST balans", "S1 klasse", "ST klasse",
+                    f"ST aandeel {worst} [95 %]"):
+            t.add_column(col, justify="left" if col == "keuze" else "right")
+        by = {o: g.set_index("group") for o, g in sub.groupby("output")}
+        for g in dict.fromkeys(sub["group"]):
+            z = by["aandeel_zwaar"].loc[g]
+            t.add_row(labels.get(g, g), _idx(by["balans"].loc[g, "S1"]),
+                      _idx(by["balans"].loc[g, "ST"]), _idx(by["klasse"].loc[g, "S1"]),
+                      _idx(by["klasse"].loc[g, "ST"]),
+                      f"{_idx(z['ST'])} [{_idx(z['ST_lo'])}; {_idx(z['ST_hi'])}]")
+        out.print(t)
+    out.print("Balans en klasse: gemiddelde van de indices per plaats, gewogen naar "
+              f"woningen. Aandeel: het aandeel woningen van het niveau in {worst}. "
+              "Per plaats opgeslagen in de tabel sensitivity.", highlight=False)
