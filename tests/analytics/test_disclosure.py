@@ -48,6 +48,7 @@ def _results(n_dwellings, n_households, **extra) -> pd.DataFrame:
         "class_lo": "in balans", "class_hi": "onder druk",
         "class_band": "in balans – onder druk",
         "p_in_balans": rng.random(n), "p_onder_druk": rng.random(n),
+        "statistics": "protected",
     })
     for k, v in extra.items():
         frame[k] = v
@@ -97,6 +98,16 @@ def test_suppressed_is_indistinguishable_from_no_households():
                                                    "model_name", "model_version",
                                                    "model_hash", "visibility")]
     assert out[figures].isna().all().all()
+
+
+def test_results_from_exact_statistics_are_never_published():
+    res = _results([40, 40, 40], [40.0, 40, 40])
+    res["statistics"] = ["protected", "exact", "protected"]
+    out = publish_places(res, audience="assigned", model_approved=True)
+    assert out["visibility"].tolist() == ["public", "suppressed", "public"]
+    legacy = publish_places(res.drop(columns="statistics"))  # before ADR 0006
+    assert (legacy["visibility"] == "suppressed").all()
+    assert legacy["balance"].isna().all()
 
 
 def test_bands_only_for_assigned_with_an_approved_model():

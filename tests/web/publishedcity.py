@@ -67,6 +67,7 @@ def build_published_city(folder: Path) -> tuple[str, dict]:
                 "level": level, "place_id": pid, "period": period,
                 "period_end": pd.Timestamp(end), **MODEL,
                 "computed_at": f"{period}-12-31T00:00:00",
+                "statistics": "protected",
                 "n_dwellings": dw, "n_households": hh,
                 "pressure": rng.uniform(0, 1, n) / 3, "pressure_lo": 0.0123456,
                 "pressure_hi": 0.9876543,

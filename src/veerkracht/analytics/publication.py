@@ -28,7 +28,12 @@ Rules (:class:`PublicationRules`, docs/privacy.md "De publicatiedeur"):
    ``min_count`` behind numerator, denominator and complement.
 5. **Rounding.** Counts to multiples of ``rounding_base`` (5), figures to
    ``decimals`` (3) decimals: no full double precision leaves the door.
-6. **Floors that cannot be lowered.** ``min_count`` never below 10,
+6. **Only protected results.** A result row computed from exact statistics
+   (column ``statistics`` not ``'protected'``, or no such column: results
+   from before ADR 0006) is never published: every such place is
+   ``'suppressed'``. :func:`veerkracht.jobs.publish.published_places`
+   refuses such results with a Dutch message.
+7. **Floors that cannot be lowered.** ``min_count`` never below 10,
    ``band_min`` never below 5; the privacy officer can raise both
    (:func:`veerkracht.jobs.publish.set_rules`), and every output reads the
    current setting (:func:`veerkracht.jobs.publish.current_rules`).
@@ -253,6 +258,19 @@ def place_visibility(n_households, audience: str = "public",
                     np.where(band, "band_only", "suppressed")).astype(object)
 
 
+def protected_rows(results: pd.DataFrame) -> np.ndarray:
+    """True for result rows computed from protected statistics (ADR 0006).
+
+    >>> protected_rows(pd.DataFrame({"statistics": ["protected", "exact"]})).tolist()
+    [True, False]
+    >>> protected_rows(pd.DataFrame({"n_households": [12]})).tolist()  # before DP
+    [False]
+    """
+    if "statistics" not in results.columns:
+        return np.zeros(len(results), dtype=bool)
+    return results["statistics"].astype("str").eq("protected").to_numpy()
+
+
 def _figure_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns
             if c.startswith(("pressure", "resilience", "balance", "p_"))
@@ -270,8 +288,9 @@ def publish_places(results: pd.DataFrame, rules: PublicationRules | None = None,
     ----------
     results : DataFrame
         Rows of ``results`` whose ``n_households`` and ``count_*`` are the
-        protected counts; at least ``level``, ``place_id``, ``n_dwellings``
-        and ``n_households``.
+        protected counts; at least ``level``, ``place_id``, ``n_dwellings``,
+        ``n_households`` and ``statistics`` (rows not ``'protected'`` are
+        suppressed, rule 6).
     rules : PublicationRules, optional
         The privacy officer's current setting
         (:func:`veerkracht.jobs.publish.current_rules`); default rules.
@@ -300,7 +319,8 @@ def publish_places(results: pd.DataFrame, rules: PublicationRules | None = None,
     >>> res = pd.DataFrame({"level": "block", "place_id": ["a", "b", "c", "d"],
     ...     "n_dwellings": [40, 8, 8, 3], "n_households": [37.0, 7, 2, 3],
     ...     "balance": [0.12345, -0.3, 0.1, 0.0], "balance_class": "x",
-    ...     "class_band": "x – y", "p_x": [0.61234, 0.5, 0.5, 0.5]})
+    ...     "class_band": "x – y", "p_x": [0.61234, 0.5, 0.5, 0.5],
+    ...     "statistics": "protected"})
     >>> out = publish_places(res, audience="assigned", model_approved=True)
     >>> out[["place_id", "visibility", "n_households", "balance", "class_band"]
     ...     ].to_numpy().tolist()  # doctest: +NORMALIZE_WHITESPACE
@@ -308,6 +328,8 @@ def publish_places(results: pd.DataFrame, rules: PublicationRules | None = None,
      ['c', 'suppressed', nan, nan, nan]]
     >>> publish_places(res)["visibility"].tolist()  # public: no bands
     ['public', 'suppressed', 'suppressed']
+    >>> publish_places(res.assign(statistics="exact"))["visibility"].tolist()
+    ['suppressed', 'suppressed', 'suppressed']
     """
     rules = rules or PublicationRules()
     _check_audience(audience)
@@ -315,6 +337,7 @@ def publish_places(results: pd.DataFrame, rules: PublicationRules | None = None,
     rows = results.loc[np.nan_to_num(dw, nan=-1.0) >= rules.band_min]
     rows = rows.reset_index(drop=True)
     hh = rows["n_households"].to_numpy(dtype="float64", na_value=np.nan)
+    hh = np.where(protected_rows(rows), hh, np.nan)  # exact counts: never
     vis = place_visibility(hh, audience, rules, model_approved)
     public = vis == "public"
     band = vis == "band_only"

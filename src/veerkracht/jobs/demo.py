@@ -113,7 +113,8 @@ def build_demo(
     if run_compute is None or run_places is None:
         steps_done["compute"] = "skipped"
     else:
-        run_compute(ws, progress=progress)
+        # the demo is a published city: its figures read protected statistics
+        run_compute(ws, progress=progress, protected=True)
         steps_done["compute"] = "done"
     tick("Klaar")
     summary["steps"] = steps_done

@@ -211,6 +211,18 @@ def _period_rows(ws: Workspace, period: str | None,
     return res
 
 
+def _require_protected(rows: pd.DataFrame) -> None:
+    """Refuse results computed from exact statistics: they are not published."""
+    if pub.protected_rows(rows).all():
+        return
+    label = str(rows["period"].iloc[0])
+    raise PublishError(
+        f"de resultaten van periode {label} zijn berekend op exacte, onbeschermde "
+        "statistieken en worden niet gepubliceerd; bescherm de periode met "
+        f"'veerkracht privacy protect --period {label}' en bereken opnieuw met "
+        f"'veerkracht compute --period {label}'")
+
+
 def _approved_rows(ws: Workspace, rows: pd.DataFrame) -> bool:
     if not len(rows):
         return False
@@ -252,6 +264,7 @@ def published_places(ws: Workspace, level: str, period: str | None = None,
     """
     _check_level(level)
     rows = _period_rows(ws, period, model_version)
+    _require_protected(rows)
     approved = _approved_rows(ws, rows) and model_approved is not False
     rules = current_rules(ws)
     try:
