@@ -978,13 +978,15 @@ def posterior_with_prior_uncertainty(y, n, fit: BetaBinomialFit, draws=None,
 
     For every bootstrap draw ``(kappa_b, coef_b)`` (rows of ``draws``, from
     :func:`bootstrap_beta_binomial`; the estimate itself when ``None``) the
-    place's beta posterior is formed with the prior mean under ``coef_b``;
-    with ``prior_sd`` (the parent's posterior sd) the parent's estimate is
-    also drawn, on the logit scale with sd ``prior_sd / (m (1 - m))``. The
-    result is the mixture over the draws: mean ``E_b[mean_b]``, variance
-    ``E_b[var_b] + Var_b[mean_b]``, summarised as the beta with that mean
-    and variance (``a``, ``b``) and its central ``interval`` (skipped when
-    ``None``; ``betaincinv`` costs ~3 µs a place).
+    place's beta posterior is formed with the prior mean under ``coef_b``.
+    The result is the mixture over the draws: mean ``E_b[mean_b]``,
+    variance ``E_b[var_b] + Var_b[mean_b]``. With ``prior_sd`` (the parent's
+    posterior sd) the parent's uncertainty is added to first order:
+    ``(d mean / d m)**2 prior_sd**2`` (``kappa / (kappa + n)`` without
+    noise; by central differences). The result is summarised as the beta
+    with that mean and variance (``a``, ``b``) and its central ``interval``
+    (skipped when ``None``; ``betaincinv`` costs ~3 µs a place). With noise,
+    at most ``max_noisy_draws`` evenly spaced draws are used.
 
     Examples
     --------
@@ -1008,29 +1010,32 @@ def posterior_with_prior_uncertainty(y, n, fit: BetaBinomialFit, draws=None,
     if noise is not None and len(draws) > max_noisy_draws:
         # the exact noisy posterior costs a window of counts per place and draw
         draws = draws[np.linspace(0, len(draws) - 1, max_noisy_draws).astype(int)]
-    rng = np.random.default_rng(seed)
     base = fit.base_mean if fit.base_mean is not None else fit.prior_mean
-    if prior_sd is not None:
-        psd = np.nan_to_num(np.broadcast_to(_f64(prior_sd), (size,)))
-        lsd = psd / (base * (1 - base))
     s1 = np.zeros(size)
     s2 = np.zeros(size)
     if noise is not None:
         noise = _Windows(y, np.maximum(n, 0), np.sqrt(noise))   # once for all draws
     for d in draws:
-        if prior_sd is not None:
-            eta = logit(base) + rng.normal(size=size) * lsd
-            shifted = dataclass_replace(fit, base_mean=np.clip(expit(eta), EPS,
-                                                               1 - EPS))
-            m = shifted.prior_mean_for(d)
-        else:
-            m = fit.prior_mean_for(d)
-        a, b = _beta_post(y, n, float(d[0]), m, noise)
+        a, b = _beta_post(y, n, float(d[0]), fit.prior_mean_for(d), noise)
         mu, var = _beta_moments(a, b)
         s1 += mu
         s2 += var + mu * mu
     mean = s1 / len(draws)
     var = np.maximum(s2 / len(draws) - mean * mean, 1e-14)
+    if prior_sd is not None:
+        # the parent's estimate is uncertain too: to first order the place's
+        # posterior mean moves by d mean / d m times its error (exactly
+        # kappa / (kappa + n) without noise); central differences at the fit
+        psd = np.nan_to_num(np.broadcast_to(_f64(prior_sd), (size,)))
+        h = np.clip(0.5 * psd, 1e-6, None)
+        lo_m = np.clip(base - h, EPS, 1 - EPS)
+        hi_m = np.clip(base + h, EPS, 1 - EPS)
+        theta = np.r_[fit.kappa, fit.coef]
+        mus = [_beta_moments(*_beta_post(
+            y, n, fit.kappa, dataclass_replace(fit, base_mean=bm).prior_mean_for(theta),
+            noise))[0] for bm in (hi_m, lo_m)]
+        slope = (mus[0] - mus[1]) / (hi_m - lo_m)
+        var = var + (slope * psd) ** 2
     mc = np.clip(mean, EPS, 1 - EPS)
     var = np.minimum(var, mc * (1 - mc) * 0.999)
     conc = mc * (1 - mc) / var - 1
