@@ -151,3 +151,36 @@ def test_stored_types_round_trip(city_ws):
         assert all(frame[c].dtype == np.int64 for c in COUNT_COLUMNS)
         assert all(math.isclose(sd[lv][c], sd2[lv][c]) for c in sd[lv])
     assert row2["period"] == "2025"
+
+
+def _cli(argv, capsys):
+    from veerkracht.cli.main import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    captured = capsys.readouterr()
+    return (exit_info.value.code, " ".join(captured.out.split()),
+            " ".join(captured.err.split()))
+
+
+def test_cli_protect_refuses_a_second_draw_and_shows_the_ledger(city_ws, capsys):
+    ws = ["--workspace", city_ws.location]
+    code, out, _ = _cli([*ws, "privacy", "protect", "--period", "2025"], capsys)
+    assert code == 0
+    assert "portiek" in out and "ε = 7,77" in out
+    code, _, err = _cli([*ws, "privacy", "protect", "--period", "2025"], capsys)
+    assert code == 2 and "al beschermd" in err and "--redraw" in err
+    code, _, err = _cli([*ws, "privacy", "protect", "--period", "2025",
+                         "--band-min", "3"], capsys)
+    assert code == 2 and "niet lager dan 5" in err
+    code, _, err = _cli([*ws, "privacy", "protect", "--period", "ooit"], capsys)
+    assert code == 2 and "onbekende periode" in err
+    code, out, _ = _cli([*ws, "privacy", "protect", "--period", "2025", "--redraw",
+                         "--rho-households", "0.5"], capsys)
+    assert code == 0
+    code, out, _ = _cli([*ws, "privacy", "ledger"], capsys)
+    assert code == 0
+    assert "eerste" in out and "opnieuw" in out
+    assert "huishoudens ρ = 1,50" in out
+    code, out, _ = _cli([*ws, "privacy", "protect", "--help"], capsys)
+    assert "Voorbeeld: --rho-households" in out and "--redraw" in out

@@ -163,12 +163,13 @@ def register(app: typer.Typer) -> None:
         table = Table(title="Grootboek privacybudget")
         for col in ("periode", "handeling", "datum", "ρ huish.", "ρ meld.",
                     "ε huish.", "ε meld.", "drempel"):
-            table.add_column(col, justify="left" if col in ("periode", "handeling",
-                                                          "datum") else "right")
+            table.add_column(col, overflow="fold",
+                             justify="left" if col in ("periode", "handeling",
+                                                       "datum") else "right")
         records = led.rows.to_dict("records")
         for row in records:
             table.add_row(str(row["period"]),
-                          {"protect": "bescherming", "redraw": "nieuwe trekking"}
+                          {"protect": "eerste", "redraw": "opnieuw"}
                           .get(row["operation"], str(row["operation"])),
                           str(row["created_at"])[:10], _nl_float(row["rho_households"]),
                           _nl_float(row["rho_signals"]),
