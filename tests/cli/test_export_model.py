@@ -115,3 +115,21 @@ def test_unknown_period_is_a_clear_error(ws_dir, tmp_path):
     assert r.exit_code != 0
     assert "1999" in str(r.exception or r.output)
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_results_from_exact_statistics_are_refused(ws_dir, tmp_path):
+    import shutil
+
+    from veerkracht.jobs.compute import run_compute
+
+    folder = tmp_path / "exact"
+    shutil.copytree(ws_dir, folder)
+    ws = open_workspace(folder)
+    period = max(ws.read("results", columns=["period"])["period"].astype(str))
+    run_compute(ws, period=period, profiles=False, protected=False)
+    r = runner.invoke(app, ["-w", str(folder), "export", "block", "--out",
+                            str(tmp_path / "x.csv")])
+    assert r.exit_code != 0
+    assert "onbeschermde" in str(r.exception or r.output)
+    assert not (tmp_path / "x.csv").exists()
+
