@@ -829,12 +829,38 @@ def _beta_post(y, n, kappa, m, noise):
     if noise is None:
         yc = np.clip(y, 0, nc)
         return kappa * m + yc, kappa * (1 - m) + nc - yc
-    win = noise if isinstance(noise, _Windows) else _Windows(y, nc, np.sqrt(noise))
-    mean, var = win.posterior(kappa * m, kappa * (1 - m))
-    mc = np.clip(mean, 1e-9, 1 - 1e-9)
-    var = np.minimum(var, mc * (1 - mc) * 0.999)
-    conc = mc * (1 - mc) / var - 1
-    return mc * conc, (1 - mc) * conc
+    groups = noise if isinstance(noise, _WindowGroups) else _WindowGroups(y, nc, noise)
+    A, B = kappa * m, kappa * (1 - m)
+    yc = np.clip(y, 0, nc)
+    a, b = A + yc, B + nc - yc            # rows without noise (or households)
+    for rows, win in groups.items:
+        mean, var = win.posterior(A[rows], B[rows])
+        mc = np.clip(mean, 1e-9, 1 - 1e-9)
+        var = np.minimum(var, mc * (1 - mc) * 0.999)
+        conc = mc * (1 - mc) / var - 1
+        a[rows], b[rows] = mc * conc, (1 - mc) * conc
+    return a, b
+
+
+class _WindowGroups:
+    """:class:`_Windows` of the noisy places with households, by window size.
+
+    Places are grouped by the width of their window (up to 8, 16, 32 and
+    more counts) so that short windows are not padded to the longest one.
+    """
+
+    def __init__(self, y, n, noise_var):
+        v = np.broadcast_to(_f64(noise_var), (len(y),))
+        sd = np.sqrt(v)
+        nn = np.maximum(np.round(n), 0)
+        width = np.minimum(np.ceil(2 * NOISE_WINDOW_SD * sd) + 1, nn + 1)
+        noisy = (sd > 0) & (n >= 1)
+        self.items = []
+        edges = [0, 8, 16, 32, np.inf]
+        for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+            rows = np.flatnonzero(noisy & (width > lo) & (width <= hi))
+            if len(rows):
+                self.items.append((rows, _Windows(y[rows], nn[rows], sd[rows])))
 
 
 def _beta_moments(a, b):
@@ -972,7 +998,7 @@ def bootstrap_beta_binomial(y, n, prior_mean, covariates, fit: BetaBinomialFit,
 def posterior_with_prior_uncertainty(y, n, fit: BetaBinomialFit, draws=None,
                                      prior_sd=None, interval: float | None = 0.9,
                                      seed: int = 0, noise_var=None, *,
-                                     max_noisy_draws: int = 8
+                                     max_draws: int = 16, max_noisy_draws: int = 4
                                      ) -> MixturePosterior:
     """Each place's posterior integrated over the uncertainty of its prior.
 
@@ -985,8 +1011,9 @@ def posterior_with_prior_uncertainty(y, n, fit: BetaBinomialFit, draws=None,
     ``(d mean / d m)**2 prior_sd**2`` (``kappa / (kappa + n)`` without
     noise; by central differences). The result is summarised as the beta
     with that mean and variance (``a``, ``b``) and its central ``interval``
-    (skipped when ``None``; ``betaincinv`` costs ~3 µs a place). With noise,
-    at most ``max_noisy_draws`` evenly spaced draws are used.
+    (skipped when ``None``; ``betaincinv`` costs ~3 µs a place). At most
+    ``max_draws`` draws (``max_noisy_draws`` with noise), evenly spaced in
+    the order of ``kappa``, are used: each costs a pass over all places.
 
     Examples
     --------
@@ -1007,14 +1034,18 @@ def posterior_with_prior_uncertainty(y, n, fit: BetaBinomialFit, draws=None,
     if draws is None or len(draws) == 0:
         draws = np.r_[fit.kappa, fit.coef][None, :]
     draws = np.atleast_2d(_f64(draws))
-    if noise is not None and len(draws) > max_noisy_draws:
-        # the exact noisy posterior costs a window of counts per place and draw
-        draws = draws[np.linspace(0, len(draws) - 1, max_noisy_draws).astype(int)]
+    keep = max_noisy_draws if noise is not None else max_draws
+    if len(draws) > keep:
+        # evenly spaced in the order of kappa: a stratified subset (each draw
+        # costs a pass over all places; the exact noisy posterior a window
+        # of counts per place)
+        order = np.argsort(draws[:, 0], kind="stable")
+        draws = draws[order[np.linspace(0, len(draws) - 1, keep).round().astype(int)]]
     base = fit.base_mean if fit.base_mean is not None else fit.prior_mean
     s1 = np.zeros(size)
     s2 = np.zeros(size)
     if noise is not None:
-        noise = _Windows(y, np.maximum(n, 0), np.sqrt(noise))   # once for all draws
+        noise = _WindowGroups(y, np.maximum(n, 0), noise)   # once for all draws
     for d in draws:
         a, b = _beta_post(y, n, float(d[0]), fit.prior_mean_for(d), noise)
         mu, var = _beta_moments(a, b)
