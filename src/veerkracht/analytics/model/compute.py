@@ -76,6 +76,8 @@ _LOGIT_KINDS = (*SHARE_KINDS, "stacked_needs")
 _NEED_LIKE = ("need_share", "stacked_needs")
 #: Places per Monte Carlo chunk (bounds memory: draws x chunk x indicators).
 MC_CHUNK = 4096
+#: Places with fewer dwellings are never published: no draws for them.
+MC_MIN_DWELLINGS = 5
 #: Recent and previous halves of the signal quarters for going quiet.
 RECENT_QUARTERS = tuple(range(SIGNAL_QUARTERS // 2))
 PREVIOUS_QUARTERS = tuple(range(SIGNAL_QUARTERS // 2, SIGNAL_QUARTERS))
@@ -1008,22 +1010,37 @@ def _inverse_link(link: str, z: np.ndarray) -> np.ndarray:
     return np.clip(z, 0, 1)
 
 
+def _central(d: np.ndarray, interval: float) -> tuple[np.ndarray, np.ndarray]:
+    """Central interval of draws along axis 1 (order statistics, interpolated)."""
+    n = d.shape[1]
+    q = (0.5 - interval / 2) * (n - 1)
+    i = int(np.floor(q))
+    f = q - i
+    j = n - 1 - i
+    srt = np.partition(d, [i, min(i + 1, n - 1), max(j - 1, 0), j], axis=1)
+    lo = srt[:, i] * (1 - f) + srt[:, min(i + 1, n - 1)] * f
+    hi = srt[:, j] * (1 - f) + srt[:, max(j - 1, 0)] * f
+    return lo, hi
+
+
 def joint_draws(spec: ModelSpec, lvv: LevelValues, scalers: dict, n_draws: int,
-                seed: int, interval: float) -> dict[str, np.ndarray]:
-    """Monte Carlo pressure, resilience and balance of every place of a level.
+                seed: int, interval: float, rows: np.ndarray | None = None
+                ) -> dict[str, np.ndarray]:
+    """Monte Carlo pressure, resilience and balance of places of a level.
 
     Per place and draw, the drawn indicators (posteriors on the logit or log
     scale, joined by :func:`indicator_correlation`) are mapped to scores by
     the same scalers as the point estimate, averaged with the weights into
     pressure and resilience (context indicators enter at their known score),
     and ``balance = resilience - pressure``. Float32 draws in chunks of
-    :data:`MC_CHUNK` places; the generator is seeded per level.
+    :data:`MC_CHUNK` places; the generator is seeded per level. ``rows``:
+    only these places (the others get NaN).
 
     Returns lo/hi/sd of the three composites and the balance draws' class
     shares per class (before the inflow rule).
     """
     n = len(lvv.ids)
-    z = 0.5 - interval / 2
+    rows = np.arange(n) if rows is None else np.asarray(rows)
     drawn = [i.name for i in spec.indicators if i.name in lvv.draw
              and i.name in scalers]
     corr = indicator_correlation(spec, lvv, drawn) if drawn else np.eye(0)
@@ -1038,45 +1055,80 @@ def joint_draws(spec: ModelSpec, lvv: LevelValues, scalers: dict, n_draws: int,
     rng = np.random.default_rng(level_seed)
     groups = {g: [i for i in spec.group(g) if i.name in lvv.score]
               for g in ("pressure", "resilience")}
-    for lo in range(0, n, MC_CHUNK):
-        hi = min(lo + MC_CHUNK, n)
-        m = hi - lo
-        zs = None
-        if drawn:
-            zs = rng.standard_normal((n_draws, m, len(drawn)), dtype=np.float32)
-            zs = zs @ chol.T
+    f32 = np.float32
+    for lo in range(0, len(rows), MC_CHUNK):
+        idx_rows = rows[lo:lo + MC_CHUNK]
+        m = len(idx_rows)
+        e = (rng.standard_normal((len(drawn), m, n_draws), dtype=f32)
+             if drawn else None)
         comp = {}
         for g, inds in groups.items():
-            num = np.zeros((n_draws, m), dtype=np.float32)
-            wsum = np.zeros(m, dtype=np.float32)
+            num = np.zeros((m, n_draws), dtype=f32)
+            wsum = np.zeros(m, dtype=f32)
             for ind in inds:
+                score = lvv.score[ind.name][idx_rows]
+                ok = ~np.isnan(score)
+                w = f32(ind.weight)
                 if ind.name in drawn:
                     j = drawn.index(ind.name)
+                    z = chol[j, 0] * e[0]
+                    for kk in range(1, j + 1):
+                        z += chol[j, kk] * e[kk]
                     link, loc, scale, mult = lvv.draw[ind.name]
-                    v = mult * _inverse_link(
-                        link, loc[lo:hi].astype(np.float32)
-                        + scale[lo:hi].astype(np.float32) * zs[:, :, j])
-                    s = scalers[ind.name](v).astype(np.float32)
-                    ok = ~np.isnan(lvv.score[ind.name][lo:hi])
+                    z *= scale[idx_rows].astype(f32)[:, None]
+                    z += loc[idx_rows].astype(f32)[:, None]
+                    v = _inverse_link(link, z)
+                    if mult != 1.0:
+                        v *= f32(mult)
+                    s = scalers[ind.name](v)
+                    s[~ok] = 0
+                    num += w * s
                 else:
-                    s0 = lvv.score[ind.name][lo:hi].astype(np.float32)
-                    ok = ~np.isnan(s0)
-                    s = np.broadcast_to(s0, (n_draws, m))
-                num += np.where(ok, ind.weight * np.nan_to_num(s), 0).astype(np.float32)
-                wsum += np.where(ok, ind.weight, 0).astype(np.float32)
+                    num += (w * np.where(ok, score, 0).astype(f32))[:, None]
+                wsum += np.where(ok, w, f32(0))
             with np.errstate(invalid="ignore", divide="ignore"):
-                comp[g] = np.where(wsum > 0, num / wsum, np.nan)
+                comp[g] = num / np.where(wsum > 0, wsum, np.nan)[:, None]
         comp["balance"] = comp["resilience"] - comp["pressure"]
         for g, d in comp.items():
-            q = np.quantile(d, [z, 1 - z], axis=0)
-            out[f"{g}_lo"][lo:hi] = q[0]
-            out[f"{g}_hi"][lo:hi] = q[1]
+            q_lo, q_hi = _central(d, interval)
+            out[f"{g}_lo"][idx_rows] = q_lo
+            out[f"{g}_hi"][idx_rows] = q_hi
         b = comp["balance"]
-        out["balance_sd"][lo:hi] = b.std(axis=0)
-        idx = np.searchsorted(-edges, -b, side="left").clip(max=k - 1)
-        share = np.stack([(idx == c).mean(axis=0) for c in range(k)], axis=1)
-        out["class_share"][lo:hi] = np.where(np.isnan(b[0])[:, None], np.nan, share)
+        out["balance_sd"][idx_rows] = b.std(axis=1)
+        cls = np.searchsorted(-edges, -b, side="left").clip(max=k - 1)
+        share = np.stack([(cls == c).mean(axis=1) for c in range(k)], axis=1)
+        out["class_share"][idx_rows] = np.where(np.isnan(b[:, 0])[:, None], np.nan,
+                                                share)
     return out
+
+
+def _delta_method(spec: ModelSpec, mc: dict, small: np.ndarray, pres, res, b
+                  ) -> None:
+    """Intervals and class probabilities of the smallest places, in place.
+
+    Places with fewer than :data:`MC_MIN_DWELLINGS` dwellings are never
+    published (the publication door and the protected statistics leave them
+    out); they get the delta-method normal approximation of model 1.0
+    (independent indicators) instead of draws, and the fallback
+    ``intervals:delta_method``.
+    """
+    from scipy.special import ndtr
+
+    z = z_of(spec.interval)
+    (p, p_sd), (r, r_sd) = pres, res
+    b_sd = np.sqrt(p_sd**2 + r_sd**2)
+    for g, est, sd in (("pressure", p, p_sd), ("resilience", r, r_sd),
+                       ("balance", b, b_sd)):
+        mc[f"{g}_lo"][small] = (est - z * sd)[small]
+        mc[f"{g}_hi"][small] = (est + z * sd)[small]
+    mc["balance_sd"][small] = b_sd[small]
+    edges = spec.class_edges()
+    uppers = np.r_[np.inf, edges[:-1]]
+    safe = np.where(b_sd > 0, b_sd, 1e-12)[small]
+    bs = b[small]
+    for kk, (low, up) in enumerate(zip(edges, uppers, strict=True)):
+        mc["class_share"][small, kk] = np.where(
+            np.isnan(bs), np.nan, ndtr((up - bs) / safe) - ndtr((low - bs) / safe))
 
 
 def combine(spec: ModelSpec, values: IndicatorValues) -> pd.DataFrame:
@@ -1101,11 +1153,15 @@ def combine(spec: ModelSpec, values: IndicatorValues) -> pd.DataFrame:
             continue
         lvv = values.levels[lv]
         n = len(lvv.ids)
-        p, _ = _composite(spec, lvv, "pressure")
-        r, _ = _composite(spec, lvv, "resilience")
+        p, p_sd = _composite(spec, lvv, "pressure")
+        r, r_sd = _composite(spec, lvv, "resilience")
         b = r - p
+        small = lvv.n_dwellings < MC_MIN_DWELLINGS
         mc = joint_draws(spec, lvv, scalers, spec.estimation.n_draws,
-                         spec.estimation.seed, spec.interval)
+                         spec.estimation.seed, spec.interval,
+                         rows=np.flatnonzero(~small))
+        if small.any():
+            _delta_method(spec, mc, small, (p, p_sd), (r, r_sd), b)
         inflow_lo = lvv.extra.get("inflow_net_lo", np.full(n, np.nan))
         frame = pd.DataFrame({
             "level": constant_column(lv, n),
@@ -1154,7 +1210,11 @@ def combine(spec: ModelSpec, values: IndicatorValues) -> pd.DataFrame:
             if ind.kind in SHARE_KINDS and ind.name in lvv.counts:
                 frame[f"count_{ind.name}"] = lvv.counts[ind.name].astype("int64")
         fb = ",".join(dict.fromkeys(lvv.fallbacks))
-        frame["fallbacks"] = constant_column(fb, n)
+        fb_small = ",".join(x for x in (fb, "intervals:delta_method") if x)
+        cats = list(dict.fromkeys([fb, fb_small]))
+        frame["fallbacks"] = pd.Categorical.from_codes(
+            np.where(small, cats.index(fb_small), 0).astype(np.int8),
+            categories=pd.Index(cats, dtype="str"))
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
     used = [i.name for i in spec.indicators if i.name not in values.skipped]

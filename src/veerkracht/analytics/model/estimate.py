@@ -298,7 +298,13 @@ def fit_composition(counts, prior_comp, bounds=(0.5, 1e5), default: float = 10.0
     """
     if fit_dirichlet_multinomial is None:  # pragma: no cover - other engine
         return float(default), ("strength_fixed",)
-    return fit_dirichlet_multinomial(counts, prior_comp, bounds)
+    counts = np.asarray(counts, dtype="float64")
+    ok = np.flatnonzero(counts.sum(axis=1) >= 1)
+    sel = ok[_subsample(len(ok), 0)]  # a seeded subsample of the places
+    fb: tuple[str, ...] = ("subsampled",) if len(sel) < len(ok) else ()
+    strength, flags = fit_dirichlet_multinomial(counts[sel],
+                                                np.asarray(prior_comp)[sel], bounds)
+    return strength, fb + tuple(flags)
 
 
 def poisson_glm(y, e, X, iterations: int = 25) -> np.ndarray:
