@@ -47,6 +47,9 @@ PROTECTED_TABLE = "protected_statistics"
 LEDGER_TABLE = "privacy_ledger"
 #: Tables whose version is recorded with a draw (a change makes it stale).
 SOURCE_TABLES = ("dwellings", "households", "signals")
+#: Level columns of ``dwellings`` (as ``veerkracht compute`` reads them).
+DWELLING_LEVEL_COLUMNS = ("entrance_id", "building_id", "block_id", "street_id",
+                          "buurtcode", "wijkcode", "gemeentecode")
 #: Household fields the statistics count (see statistics.place_statistics).
 _HOUSEHOLD_FIELDS = ("address_id", "tenure_start", "tenure_end", "household_type",
                      "need_care", "need_income", "need_outflow",
@@ -95,24 +98,41 @@ def privacy_budget(ws: Workspace) -> dict:
 
 
 def _exact_statistics(ws: Workspace, period) -> dict[str, pd.DataFrame]:
-    """Exact statistics from the workspace, read as ``veerkracht compute`` does."""
-    from veerkracht.io.model_file import load_model
-    from veerkracht.jobs.compute import ComputeError, _read, load_inputs
+    """Exact statistics from the workspace (confidential, never stored).
 
-    try:
-        inputs, _ = load_inputs(ws, load_model())
-    except ComputeError as exc:
-        raise ProtectError(str(exc)) from exc
-    households = inputs.households
-    if households is not None:
-        # the model may read fewer household fields than the statistics count
-        stored = set(ws.columns("households"))
-        missing = [f for f in _HOUSEHOLD_FIELDS
-                   if f in stored and f not in households.columns]
-        if missing:
-            households = _read(ws, "households",
-                               [f for f in _HOUSEHOLD_FIELDS if f in stored])
-    return place_statistics(inputs.dwellings, households, inputs.signals, period)
+    Reads with the readers of ``veerkracht compute`` (only the columns the
+    statistics count), but independently of any model file: what is
+    protected must not depend on the model.
+    """
+    from veerkracht.jobs.compute import _read, _xy
+
+    if not ws.has("dwellings"):
+        raise ProtectError("er zijn nog geen plaatsen afgeleid; voer eerst "
+                           "'veerkracht places' uit (na 'veerkracht import "
+                           "addresses')")
+    if not ws.has("households"):
+        raise ProtectError(
+            "er zijn geen huishoudens; lees ze in met 'veerkracht import households "
+            "BESTAND' of maak een synthetische laag met 'veerkracht synth households'")
+    dwellings = _xy(_read(ws, "dwellings", ["address_id", *DWELLING_LEVEL_COLUMNS,
+                                             "geometry"]))
+    stored = set(ws.columns("households"))
+    missing = [f for f in ("address_id", "tenure_start", "tenure_end")
+               if f not in stored]
+    if missing:
+        raise ProtectError(f"de huishoudens missen de velden {missing}; lees ze "
+                           "opnieuw in")
+    households = ws.read("households",
+                         columns=[f for f in _HOUSEHOLD_FIELDS if f in stored])
+    signals = None
+    if ws.has("signals"):
+        cols = set(ws.columns("signals"))
+        if not {"reported_at", "category"} <= cols:
+            raise ProtectError("de meldingen missen 'reported_at' of 'category'; "
+                               "lees ze opnieuw in")
+        signals = _xy(_read(ws, "signals", [c for c in (
+            "reported_at", "category", "address_id", "geometry") if c in cols]))
+    return place_statistics(dwellings, households, signals, period)
 
 
 def _stored(ws: Workspace, label: str, row: dict) -> tuple[dict, dict]:
