@@ -69,3 +69,32 @@ def test_mix_entropy_pulls_toward_the_parent():
     _, h, sd = shrink_mix(counts, prior, 10.0)
     assert h[0] > h[1] > 0          # 3 singles say less than 60 singles
     assert (sd > 0).all()
+
+
+def test_model_one_posteriors_expose_their_parameters():
+    """The 1.0 functions keep their signatures; Posterior gained a and b."""
+    post = shrink_binomial(np.array([1.0]), np.array([4.0]), np.array([0.2]), 10.0)
+    assert post.a.tolist() == [3.0] and post.b.tolist() == [11.0]
+    assert post.strength == 10.0
+    rate = shrink_poisson(np.array([3.0]), np.array([2.0]), np.array([0.5]), 4.0)
+    assert rate.a.tolist() == [7.0] and rate.b.tolist() == [10.0]
+
+
+def test_ml_prior_strength_is_not_capped_where_the_moment_estimator_is():
+    """Small low-need places push the moment estimator to its cap, not ML.
+
+    Half the places are single households with a tenth of the parent's
+    need, half stairwells of 12 that scatter around it (kappa 8).
+    """
+    rng = np.random.default_rng(SEED)
+    from veerkracht.analytics.model.smoothing import fit_beta_binomial
+
+    m = 0.1
+    n = np.r_[np.ones(4000), np.full(4000, 12.0)]
+    p = np.r_[np.full(4000, m / 10), rng.beta(8 * m, 8 * (1 - m), 4000)]
+    y = rng.binomial(n.astype(int), p).astype(float)
+    prior = np.full(len(y), m)
+    assert estimate_kappa(y, n, prior, 2, 200) == 200
+    fit = fit_beta_binomial(y, n, prior, covariates=np.log(n)[:, None])
+    assert fit.fallbacks == ()
+    assert 3 < fit.kappa < 20
