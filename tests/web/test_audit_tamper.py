@@ -329,3 +329,39 @@ def test_views_of_small_places_log_opaque_keys(client, users, place_ids):
         assert "Jansen" not in blob and "Bosweg" not in blob
     assert rows_for_place("entrance", entrance).exists()
     assert verify().ok
+
+
+@pytest.mark.django_db
+def test_rows_from_before_the_key_are_trusted_only_under_a_checkpoint():
+    """An installation upgraded from the unkeyed chain: checkpoint at the upgrade."""
+    from django.utils import timezone
+
+    prev = "0" * 64
+    for seq in (1, 2):  # written by the old code: plain SHA-256, no key id
+        entry = AuditEntry(seq=seq, at=timezone.now(), actor="anonymous",
+                           action="view", object_level="buurt",
+                           object_id=f"BU1000000{seq}", result="ok", origin="cli",
+                           purpose="profile", prev_hash=prev, key_id="")
+        entry.hash = entry_hash(_values(entry))
+        entry.save()
+        prev = entry.hash
+    result = verify()
+    assert not result.ok and any("zonder sleutel" in p for p in result.problems)
+    call_command("audit_checkpoint")  # the upgrade step
+    _chain(2, start=30)  # the keyed chain continues on the old head
+    result = verify()
+    assert result.ok, result.problems
+    # an attacker cannot pass new rows off as "from before the key"
+    with connection.cursor() as cur:
+        cur.execute("UPDATE audit_auditentry SET key_id = '' WHERE seq = 4")
+    assert not verify().ok
+
+
+def test_cli_offers_checkpoint_rotate_and_verify():
+    from typer.testing import CliRunner
+
+    from veerkracht.cli.main import app
+
+    out = CliRunner().invoke(app, ["audit", "--help"]).output
+    for command in ("verify", "checkpoint", "rotate-key"):
+        assert command in out
