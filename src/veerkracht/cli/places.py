@@ -39,12 +39,18 @@ def dutch_int(n: int) -> str:
     return f"{int(n):,}".replace(",", ".")
 
 
-def summary_table(places) -> Table:
-    """A Dutch table: places per level, dwellings per place, how formed."""
+def summary_table(places, band_min: int = 5) -> Table:
+    """A Dutch table: places per level, dwellings per place, how formed.
+
+    ``als plaats`` counts the places with at least ``band_min`` dwellings:
+    only those are places in any output (a single-dwelling entrance is no
+    entrance there; docs/privacy.md, "De publicatiedeur").
+    """
     table = Table(title=f"Plaatsen voor {dutch_int(places.summary['dwellings'])} "
                   "woningen")
     table.add_column("niveau")
     table.add_column("plaatsen", justify="right")
+    table.add_column(f"als plaats (≥ {band_min} woningen)", justify="right")
     table.add_column("woningen per plaats (gem. / max.)", justify="right")
     table.add_column("gevormd door")
     for level, frame in places.levels.items():
@@ -54,6 +60,7 @@ def summary_table(places) -> Table:
             for m, c in places.summary["methods"][level].items()
         )
         table.add_row(LEVEL_NAMES_NL[level], dutch_int(len(frame)),
+                      dutch_int(int((n >= band_min).sum())),
                       f"{n.mean():.1f} / {dutch_int(n.max())}".replace(".", ",", 1),
                       methods)
     return table
@@ -70,7 +77,9 @@ def register(app: typer.Typer) -> None:
                 places = run_places(ws, progress=advance)
         except PlacesError as exc:
             raise UserError(str(exc)) from exc
-        out.print(summary_table(places))
+        from veerkracht.jobs.publish import current_rules
+
+        out.print(summary_table(places, current_rules(ws).band_min))
         unknown = places.summary["unknown_buurt_dwellings"]
         if unknown:
             out.print(
