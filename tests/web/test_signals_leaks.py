@@ -214,3 +214,15 @@ def test_duplicate_suggestions_are_scoped_to_the_users_areas(city):
     assert services.duplicate_suggestions(None, *args) == []
     assert services.duplicate_suggestions(other_team, *args) == []
     assert services.duplicate_suggestions(same, *args) == [worry]
+
+
+def test_open311_list_gives_the_team_its_own_rows_in_full(client, city, professional,
+                                                           outsider):
+    location = services.resolve_location(**NEIGHBOUR)
+    services.create_signal(category="noise", location=location)
+    team = Client()
+    team.force_login(professional)
+    assert BUURTEN[0] in team.get(f"{BASE}requests.json").json()[0]["address"]
+    other = Client()
+    other.force_login(outsider)
+    assert other.get(f"{BASE}requests.json").json()[0]["address"] == "Proefdorp"

@@ -326,11 +326,15 @@ def _list(request, fmt):
         qs = qs.exclude(status__in=["afgehandeld", "geannuleerd"])
     elif statuses == ["closed"]:
         qs = qs.filter(status__in=["afgehandeld", "geannuleerd"])
-    team = access.can_handle(request.user)
-    rows = [
-        request_row(s, own=team and access.in_area(request.user, s))
-        for s in qs.order_by("-created_at")[:MAX_RESULTS]
-    ]
+    page = list(qs.order_by("-created_at")[:MAX_RESULTS])
+    own: set[int] = set()
+    if access.can_handle(request.user):  # the team gets its own rows in full
+        own = set(
+            Signal.objects.filter(access.area_filter(request.user))
+            .filter(pk__in=[s.pk for s in page])
+            .values_list("pk", flat=True)
+        )
+    rows = [request_row(s, own=s.pk in own) for s in page]
     return render(rows, fmt, "service_requests", "request")
 
 
