@@ -209,6 +209,26 @@ def test_gamma_poisson_fit_and_posterior():
                                                np.full(10, 0.1)).fallbacks
 
 
+def test_gamma_poisson_with_noise_on_the_counts():
+    rng = np.random.default_rng(SEED)
+    e = rng.uniform(2, 40, 3000)
+    lam = rng.gamma(5.0, 0.3 / 5.0, 3000)
+    y = rng.poisson(lam * e) + discrete_noise(rng, 3000, 3.0)
+    fit = fit_gamma_poisson(y, e, np.full(3000, 0.3), noise_var=9.0)
+    naive = fit_gamma_poisson(y, e, np.full(3000, 0.3))
+    assert 3.8 < fit.shape < 6.5 and fit.fallbacks == ()
+    assert naive.shape < 0.8 * fit.shape
+    post = shrink_gamma(y, e, fit)
+    from scipy.special import gammaincinv
+
+    lo = gammaincinv(post.a, 0.05) / post.b
+    hi = gammaincinv(post.a, 0.95) / post.b
+    assert 0.86 < ((lam >= lo) & (lam <= hi)).mean() < 0.94
+    # weighted (non-integer) counts: the moment approximation, recorded
+    approx = fit_gamma_poisson(y + 0.25, e, np.full(3000, 0.3), noise_var=9.0)
+    assert "noise_approximate" in approx.fallbacks
+
+
 def test_dirichlet_strength():
     rng = np.random.default_rng(SEED)
     q = np.array([0.7, 0.2, 0.1])

@@ -579,6 +579,77 @@ class _NegBinLik:
         return self.grad(theta)[0]
 
 
+class _PoissonWindows:
+    """Candidate true counts behind noisy Poisson counts (cf. :class:`_Windows`).
+
+    ``k = lo .. hi`` within :data:`NOISE_WINDOW_SD` sds of ``y`` (at least
+    0, no upper limit but the window). Terms by the recurrence
+    ``NB(k + 1) / NB(k) = (k + a) / (k + 1) * mu e / (a + mu e)``.
+    """
+
+    def __init__(self, y, sd, width: float = NOISE_WINDOW_SD):
+        y = np.asarray(y, dtype="float64")
+        sdb = np.broadcast_to(_f64(sd), y.shape)
+        lo = np.maximum(np.floor(y - width * sdb), 0)
+        hi = np.maximum(np.ceil(y + width * sdb), lo)
+        size = hi - lo
+        K = int(np.max(size)) + 1 if y.size else 1
+        j = np.arange(K, dtype="float64")
+        self.k = lo[..., None] + j
+        self.j = j
+        self.valid = j <= size[..., None] + 1e-9
+        self.step = j + 1 <= size[..., None] + 1e-9
+        lphi = -((y[..., None] - self.k) ** 2) / (2 * sdb[..., None] ** 2)
+        self.lphi = np.where(self.valid, lphi, -np.inf)
+        r = np.where(self.step, np.log(self.k + 1), 0.0)
+        self.lc = -gammaln(lo + 1)[..., None] - _excl_cumsum(r)
+        self.lo = lo
+
+    def log_terms(self, a, mue):
+        a3 = a[..., None]
+        q = np.log(mue / (a + mue))
+        r = np.where(self.step, np.log(self.k + a3), 0.0)
+        head = (gammaln(self.lo + a) - gammaln(a) + a * np.log(a / (a + mue))
+                + self.lo * q)
+        return self.lc + self.lphi + head[..., None] + _excl_cumsum(r) \
+            + self.j * q[..., None]
+
+    def weights(self, a, mue):
+        lt = self.log_terms(a, mue)
+        L = logsumexp(lt, axis=-1)
+        return np.where(self.valid, np.exp(lt - L[..., None]), 0.0), L
+
+    def digamma_k(self, a):
+        r = np.where(self.step, 1.0 / (self.k + a[..., None]), 0.0)
+        return digamma(self.lo + a)[..., None] + _excl_cumsum(r)
+
+
+class _NoisyNegBinLik(_NegBinLik):
+    """Negative-binomial likelihood of integer counts observed with noise."""
+
+    def __init__(self, y, e, sd, eta0, Z):
+        self.win = _PoissonWindows(np.atleast_2d(y), sd)
+        self.e = np.atleast_2d(e)
+        self.eta0, self.Z = eta0, Z
+
+    def grad(self, theta, with_ll: bool = True):
+        a = np.exp(theta[:, :1])
+        eta = self.eta0[None, :] + (theta[:, 1:] @ self.Z.T if self.Z.shape[1]
+                                    else 0.0)
+        mue = np.exp(eta) * self.e
+        a2 = np.broadcast_to(a, mue.shape)
+        w, L = self.win.weights(a2, mue)
+        k = self.win.k
+        d_a = (self.win.digamma_k(a2) - digamma(a2)[..., None]
+               + np.log(a2 / (a2 + mue))[..., None] + 1
+               - (a2[..., None] + k) / (a2 + mue)[..., None])
+        g0 = ((w * d_a).sum(axis=2) * a2).sum(axis=1, keepdims=True)
+        dmu = (w * (a2[..., None] * (k - mue[..., None])
+                    / (a2 + mue)[..., None])).sum(axis=2)
+        gb = dmu @ self.Z if self.Z.shape[1] else np.zeros((len(theta), 0))
+        return L.sum(axis=1), np.hstack([g0, gb])
+
+
 def _ml(lik, log_bounds: tuple[float, float], n_coef: int):
     """Maximise one likelihood: a grid over log kappa, then L-BFGS-B."""
     lo, hi = log_bounds
@@ -1089,9 +1160,10 @@ def fit_gamma_poisson(y, e, prior_rate, covariates=None, noise_var=None,
     ``y_i ~ Poisson(lambda_i e_i)``, ``lambda_i ~ Gamma(shape, shape /
     mu_i)``, ``log mu_i = log(prior_rate_i) + (X_i - centre) . coef``; the
     marginal is negative binomial with mean ``mu_i e_i`` and variance
-    ``mu e + (mu e)**2 / shape``. Noise on ``y`` as in
-    :func:`fit_beta_binomial` (:func:`effective_exposure`). Places with
-    ``e <= 0`` are left out of the fit.
+    ``mu e + (mu e)**2 / shape``. Noise on integer ``y``: the exact
+    convolution as in :func:`fit_beta_binomial`; on weighted (non-integer)
+    ``y`` the moment approximation :func:`effective_exposure`
+    (``noise_approximate``). Places with ``e <= 0`` are left out of the fit.
 
     Examples
     --------
@@ -1110,6 +1182,8 @@ def fit_gamma_poisson(y, e, prior_rate, covariates=None, noise_var=None,
     log_bounds = (np.log(bounds[0]), np.log(bounds[1]))
     noise = _noise(noise_var, size)
     ok = np.flatnonzero(np.isfinite(y) & np.isfinite(e) & (e > 0))
+    if noise is not None and max_places is not None:
+        max_places = min(max_places, MAX_NOISY_PLACES)
     rows, sub = _subsample(ok, max_places, seed)
     fallbacks: list[str] = ["subsampled"] if sub else []
     X, centre, varies, cflags = _prepare_covariates(covariates, rows, size)
@@ -1129,7 +1203,12 @@ def fit_gamma_poisson(y, e, prior_rate, covariates=None, noise_var=None,
         fallbacks.append("no_variation")
     lik = _NegBinLik(yc, ee, eta0, Z)
     theta, ll, conv = _ml(lik, log_bounds, Z.shape[1])
-    if noise is not None:
+    integer = noise is not None and np.allclose(y[rows], np.round(y[rows]))
+    if noise is not None and integer:
+        lik = _NoisyNegBinLik(y[rows], ee, np.sqrt(noise[rows]), eta0, Z)
+        theta, ll, conv = _ml(lik, log_bounds, Z.shape[1])
+    elif noise is not None:   # weighted (non-integer) counts: moment approximation
+        fallbacks.append("noise_approximate")
         a = float(np.exp(theta[0]))
         mu = np.exp(eta0 + Z @ theta[1:])
         lam1 = (a + yc) / (a / mu + ee)
@@ -1150,7 +1229,11 @@ def fit_gamma_poisson(y, e, prior_rate, covariates=None, noise_var=None,
 def shrink_gamma(y, e, fit, *, noise_var=None) -> Posterior:
     """Gamma posterior of each place's rate: shape ``a + y``, rate ``a / mu + e``.
 
-    With the effective exposure of :func:`effective_exposure` under noise.
+    With noise on integer counts, the exact posterior (a mixture of gammas
+    over the true counts within 5 sd, as :func:`shrink_beta`), passed on as
+    the gamma with its mean and variance; on weighted (non-integer) counts
+    the effective exposure of :func:`effective_exposure` (an approximation
+    that clipping at zero biases; the fit records ``noise_approximate``).
     ``fit`` is a :class:`GammaPoissonFit` or any object with ``kappa`` (the
     shape) and ``prior_mean`` (the prior rate). ``Posterior.a`` is the
     posterior shape, ``Posterior.b`` its rate.
@@ -1170,11 +1253,24 @@ def shrink_gamma(y, e, fit, *, noise_var=None) -> Posterior:
                    else getattr(fit, "noise_var", None), len(y))
     ec = np.maximum(e, 0)
     yc = np.maximum(y, 0)
-    if noise is not None:
-        lam1 = (shape + yc) / (shape / mu + ec)
-        ec, yc = effective_exposure(y, e, noise, lam1)
     a = shape + yc
     b = shape / mu + ec
+    if noise is not None and np.allclose(y, np.round(y)):
+        rows = np.flatnonzero((noise > 0) & (ec > 0))
+        if len(rows):
+            win = _PoissonWindows(y[rows], np.sqrt(noise[rows]))
+            w, _ = win.weights(np.full(len(rows), shape), mu[rows] * ec[rows])
+            r = (shape / mu[rows] + ec[rows])[:, None]
+            mk = (shape + win.k) / r
+            mean = (w * mk).sum(axis=1)
+            var = np.maximum((w * (mk / r + mk**2)).sum(axis=1) - mean**2, 1e-300)
+            a[rows] = mean**2 / var
+            b[rows] = mean / var
+    elif noise is not None:
+        lam1 = a / b
+        ec, yc = effective_exposure(y, e, noise, lam1)
+        a = shape + yc
+        b = shape / mu + ec
     return Posterior(a / b, np.sqrt(a) / b, shape, a, b)
 
 
