@@ -232,3 +232,19 @@ def test_role_pages_are_closed_to_everybody_but_the_privacy_officer(users):
         c = Client()
         c.force_login(users[role])
         assert c.get("/rollen/").status_code == 403
+
+
+def test_no_password_reset_of_a_data_account_from_the_admin(admin_client, users):
+    """Setting a data user's password would hand the administrator its data."""
+    data_user = users["frontline"]
+    url = f"/beheer/auth/user/{data_user.pk}/password/"
+    assert admin_client.get(url).status_code == 403
+    r = admin_client.post(url, {"password1": "een-nieuw-wachtwoord-42",
+                                "password2": "een-nieuw-wachtwoord-42"})
+    assert r.status_code == 403
+    data_user.refresh_from_db()
+    assert data_user.check_password("test-wachtwoord-123")
+    # an account without data can still be helped
+    resident = users["resident"]
+    assert admin_client.get(f"/beheer/auth/user/{resident.pk}/password/"
+                            ).status_code == 200

@@ -74,6 +74,22 @@ class VeerkrachtUserAdmin(UserAdmin):
     form = GuardedUserChangeForm
     inlines = [ProfileInline]
 
+    def user_change_password(self, request, id, form_url=""):
+        """No password of a data account from the admin: it would hand its data over.
+
+        The user changes it themselves; a forgotten one is reset by the
+        operator on the host (``python -m veerkracht.web changepassword``).
+        """
+        from django.core.exceptions import PermissionDenied
+
+        profile = UserProfile.objects.filter(user_id=id).first()
+        if profile is not None and roles.is_data_role(profile.role):
+            raise PermissionDenied(
+                "Het wachtwoord van een account met toegang tot gegevens wijzigt "
+                "alleen de gebruiker zelf (of de beheerder van de server)."
+            )
+        return super().user_change_password(request, id, form_url)
+
     def save_formset(self, request, form, formset, change):
         for obj in formset.save(commit=False):
             if isinstance(obj, UserProfile):
