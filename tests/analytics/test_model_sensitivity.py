@@ -252,3 +252,31 @@ def test_global_sensitivity_on_the_pipeline(small_city):
     # the variants really differ: some balance moves between runs
     assert (res.places["balance_p95"] - res.places["balance_p05"]).max() > 0.01
     assert dataclasses.is_dataclass(res)
+
+
+def test_run_sensitivity_stores_class_stability_per_place(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from veerkracht.jobs.compute import run_sensitivity
+    from veerkracht.store.files import FileWorkspace
+
+    city = make_city(n_blocks=6, entrances_per_block=2)
+    ws = FileWorkspace(tmp_path / "ws")
+    dw = city.dwellings
+    geo = gpd.GeoDataFrame(dw.drop(columns=["x", "y"]),
+                           geometry=shapely.points(dw["x"], dw["y"]), crs="EPSG:28992")
+    with ws.transaction("test", source="test") as tx:
+        tx.put("dwellings", geo)
+        tx.put("households", city.households)
+    ticks = []
+    res = run_sensitivity(ws, period="2024", runs=2, seed=4,
+                          progress=lambda n, **kw: ticks.append(n))
+    assert res.statistics == "exact" and res.period == "2024" and res.seconds > 0
+    assert sum(ticks) == res.n_runs
+    table = ws.read("sensitivity")
+    key = ["level", "place_id", "period", "model_name", "model_version"]
+    assert not table.duplicated(key).any()
+    assert len(table) == len(res.places)
+    assert table["class_stability"].dropna().between(0, 1).all()
+    assert set(table["period"]) == {"2024"} and (table["n_runs"] == res.n_runs).all()

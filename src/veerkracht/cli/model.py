@@ -243,7 +243,9 @@ def _print_sensitivity(result) -> None:
     out.print(f"Globale gevoeligheidsanalyse, periode {result.period}: "
               f"{_nl(result.n_runs)} modelberekeningen (N = {result.n_base}, seed "
               f"{result.seed}, {len(result.factors)} keuzes) in "
-              f"{round(result.seconds):d} s.", highlight=False)
+              f"{round(result.seconds):d} s, op de "
+              f"{'beschermde' if result.statistics == 'protected' else 'exacte'} "
+              "plaatsstatistieken.", highlight=False)
     t = Table(title="Klassestabiliteit (aandeel runs in de eigen klasse ≥ 80 %)")
     for col in ("niveau", "plaatsen", "stabiel (plaatsen)", "stabiel (woningen)",
                 f"niet '{best}'", "stabiel (plaatsen)", "stabiel (woningen)",
@@ -261,7 +263,10 @@ def _print_sensitivity(result) -> None:
     labels = {f.group: f.label for f in result.factors}
     labels["prior"] = "prior"
     ind = result.indices
+    few = result.levels.loc[result.levels["n_places"] < 10, "level"].tolist()
     for lv in result.levels["level"]:
+        if lv in few:
+            continue
         sub = ind[ind["level"] == lv]
         t = Table(title=f"Gevoeligheidsindices, {LEVELS_NL.get(lv, lv)} (eerste orde "
                   "S1 / totaal ST)")
@@ -276,6 +281,10 @@ def _print_sensitivity(result) -> None:
                       _idx(by["klasse"].loc[g, "ST"]),
                       f"{_idx(z['ST'])} [{_idx(z['ST_lo'])}; {_idx(z['ST_hi'])}]")
         out.print(t)
-    out.print("Balans en klasse: gemiddelde van de indices per plaats, gewogen naar "
-              f"woningen. Aandeel: het aandeel woningen van het niveau in {worst}. "
-              "Per plaats opgeslagen in de tabel sensitivity.", highlight=False)
+    out.print("Balans en klasse: het aandeel van de (naar woningen gewogen) variantie "
+              "van alle plaatsen van het niveau dat een keuze verklaart. Aandeel: "
+              f"het aandeel woningen van het niveau in {worst}. Geen indices voor "
+              "niveaus met minder dan 10 plaatsen"
+              + (f" ({', '.join(LEVELS_NL.get(lv, lv) for lv in few)})" if few else "")
+              + ". Klassestabiliteit per plaats in de tabel sensitivity.",
+              highlight=False)
