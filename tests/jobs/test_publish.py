@@ -98,6 +98,20 @@ def test_signal_counts_by_calendar_quarter_only_for_public_places(ws):
     assert out.loc[out["below_min"], "count"].isna().all()
 
 
+def test_signal_counts_per_calendar_year(ws):
+    blocks = publish.published_places(ws, "block")
+    public = blocks.loc[blocks["visibility"] == "public", "place_id"].head(3).tolist()
+    q = publish.published_signal_counts(ws, "block", public)
+    y = publish.published_signal_counts(ws, "block", public, window="year")
+    assert y["window"].str.fullmatch(r"\d{4}").all()
+    assert set(y["window"]) == {w[:4] for w in q["window"]}
+    assert len(y) == len(q) // 4
+    shown = y["count"].dropna()
+    assert (shown >= 10).all() and (shown % 5 == 0).all()
+    with pytest.raises(publish.PublishError, match="venster"):
+        publish.published_signal_counts(ws, "block", public, window="month")
+
+
 def test_calendar_quarters():
     assert publish.calendar_quarters("2025", 2) == ["2025-Q4", "2025-Q3"]
     assert publish.calendar_quarters("2025-Q1", 2) == ["2025-Q1", "2024-Q4"]

@@ -375,7 +375,8 @@ def calendar_quarters(period: str, n: int) -> list[str]:
 @door
 def published_signal_counts(ws: Workspace, level: str, place_ids,
                             period: str | None = None,
-                            audience: str = "public") -> pd.DataFrame:
+                            audience: str = "public", *,
+                            window: str = "quarter") -> pd.DataFrame:
     """Protected signal counts of some places per calendar quarter and meaning.
 
     From the columns ``sig_<meaning>_q<k>`` of ``protected_statistics`` (k
@@ -384,9 +385,19 @@ def published_signal_counts(ws: Workspace, level: str, place_ids,
     rounded and shown only from ``min_count`` on
     (:func:`veerkracht.analytics.publication.publish_signal_counts`). Every
     meaning and quarter has a row, reported or not. Empty when no protected
-    statistics exist.
+    statistics exist. With ``window="year"`` the quarters are summed per
+    calendar year first (post-processing of the protected counts), then the
+    rules apply to the yearly counts.
+
+    The stored quarters are windows of 730/8 days back from the end of the
+    period (:mod:`veerkracht.analytics.statistics`); they are labelled by the
+    calendar quarter they cover, whose bounds they miss by at most 1.5 days
+    for a year period.
     """
     _check_level(level)
+    if window not in ("quarter", "year"):
+        raise PublishError(f"onbekend venster {window!r}: kies 'quarter' "
+                           "(kalenderkwartaal) of 'year' (kalenderjaar)")
     cols = ["place_id", "window", "meaning", "count", "below_min"]
     got = _statistics(ws, period, [level])
     if got is None:
@@ -402,6 +413,11 @@ def published_signal_counts(ws: Workspace, level: str, place_ids,
     meaning_q = long["cell"].str.slice(4).str.rsplit("_q", n=1, expand=True)
     long["meaning"] = meaning_q[0]
     long["window"] = [names[int(q)] for q in meaning_q[1]]
+    if window == "year":
+        long["window"] = long["window"].str.slice(0, 4)
+        long = (long.groupby(["place_id", "window", "meaning"], as_index=False)
+                .agg(count=("count", "sum"), n_dwellings=("n_dwellings", "first"),
+                     n_households=("n_households", "first")))
     out = pub.publish_signal_counts(
         long[["place_id", "window", "meaning", "count", "n_dwellings",
               "n_households"]], current_rules(ws), audience)
