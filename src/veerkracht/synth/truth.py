@@ -23,10 +23,11 @@ come from known place-level propensities:
 4. **Households.** Each occupied dwelling holds one present household whose
    five flags are Bernoulli with its entrance's propensities, joined by a
    Gaussian copula with latent correlations :data:`HOUSEHOLD_LATENT_CORR`
-   (giving phi correlations of about 0.45 between care and urgency and
-   between outflow and urgency). Tenure depends on the block's resilience and
-   the household's needs; recent arrivals have an ended predecessor (for the
-   outflow statistics); household types follow the demo's rules.
+   (giving phi correlations of about 0.46 between care and urgency and
+   0.44 between outflow and urgency, as in the real data). Tenure depends
+   on the block's resilience and the household's needs; recent arrivals
+   have an ended predecessor (for the outflow statistics); household types
+   follow the demo's rules.
 
 Planted: **tipping blocks** (high need *and* low resilience: need up by
 :attr:`TruthParams.tipping_logit`, resilience down, so tenure is short), and
@@ -75,11 +76,11 @@ FLAGS = ("need_care", "need_income", "need_outflow", "need_frail_elderly",
 #: order of :data:`FLAGS`.
 HOUSEHOLD_LATENT_CORR = np.array([
     # care  income outflow frail urgency
-    [1.00, 0.35, 0.55, 0.30, 0.78],
+    [1.00, 0.35, 0.72, 0.30, 0.86],
     [0.35, 1.00, 0.35, 0.10, 0.45],
-    [0.55, 0.35, 1.00, 0.00, 0.80],
+    [0.72, 0.35, 1.00, 0.00, 0.90],
     [0.30, 0.10, 0.00, 1.00, 0.05],
-    [0.78, 0.45, 0.80, 0.05, 1.00],
+    [0.86, 0.45, 0.90, 0.05, 1.00],
 ])
 LEVELS = ("entrance", "building", "block", "street", "buurt", "wijk", "gemeente")
 LEVEL_COLUMNS = {"entrance": "entrance_id", "building": "building_id",
