@@ -277,6 +277,44 @@ def test_one_signal_changes_one_cell_per_level(seed):
         assert np.abs(d).sum() == 1, lv
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 4))
+def test_bounded_contributions_keep_eleven_cells_for_any_number_of_moves(seed, moves):
+    """A household that moved several times in the year (or has two open
+    tenures) would count more than 11 cells; after bounding it never does."""
+    rng = np.random.default_rng(seed)
+    dw = _households_and_dwellings(rng, 40)
+    dates = ["2015-03-01", "2024-08-01", "2025-02-01", "2025-07-15"]
+    base = pd.DataFrame([{**_household(rng, f"a{rng.integers(40)}", rng.choice(dates)),
+                          "household_key": f"k{i}"} for i in range(30)])
+    flags = dict.fromkeys(NEED_FLAGS, True)
+    ends = pd.date_range("2025-01-15", "2025-11-30", periods=moves).strftime("%Y-%m-%d")
+    rows, start = [], "2018-01-01"
+    for end in ends:
+        rows.append({**_household(rng, f"a{rng.integers(40)}", start, end), **flags,
+                     "household_key": "mover"})
+        start = end
+    rows.append({**_household(rng, f"a{rng.integers(40)}", start), **flags,
+                 "household_key": "mover"})
+    if rng.random() < 0.5:   # a data error: a second open tenure
+        rows.append({**_household(rng, f"a{rng.integers(40)}", "2025-09-01"), **flags,
+                     "household_key": "mover"})
+    period = parse_period("2025")
+    added = pd.concat([base, pd.DataFrame(rows)], ignore_index=True)
+    a = place_statistics(dw, dp.bound_contributions(base, period.end), None, period)
+    b = place_statistics(dw, dp.bound_contributions(added, period.end), None, period)
+    for lv in a:
+        d = (b[lv][list(HOUSEHOLD_COLUMNS)].to_numpy()
+             - a[lv][list(HOUSEHOLD_COLUMNS)].to_numpy())
+        assert (d ** 2).sum() <= HOUSEHOLD_CELLS_PER_LEVEL, lv
+        assert d[:, 0].sum() == 1, lv
+    # without the bound the same household costs more than the plan assumes
+    raw = place_statistics(dw, added, None, period)
+    c = list(HOUSEHOLD_COLUMNS)
+    assert ((raw["gemeente"][c].to_numpy() - a["gemeente"][c].to_numpy()) ** 2
+            ).sum() > HOUSEHOLD_CELLS_PER_LEVEL
+
+
 # --- the ledger --------------------------------------------------------------
 
 

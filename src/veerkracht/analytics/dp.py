@@ -242,6 +242,52 @@ class NoisePlan:
                 "cap_households_at_dwellings": self.cap_households_at_dwellings}
 
 
+def bound_contributions(households: pd.DataFrame | None, end) -> pd.DataFrame | None:
+    """At most one present and one ended tenure per household (per period).
+
+    The sensitivity √11 per level assumes a household is present in at most
+    one dwelling at the end of the period and has at most one tenure that
+    ended in the last 12 months (the outflow). A household that moved twice
+    in a year, or a data error with two open tenures, would count more; this
+    keeps, per ``household_key``, the latest-starting present tenure and the
+    latest-ending tenure of the outflow window, and drops the others before
+    counting (contribution bounding). Without ``household_key`` every row is
+    its own household and nothing is dropped.
+
+    >>> hh = pd.DataFrame({"household_key": ["h", "h", "h", "g"],
+    ...     "address_id": ["a", "b", "c", "a"],
+    ...     "tenure_start": ["2020-01-01", "2025-02-01", "2025-06-01", "2019-01-01"],
+    ...     "tenure_end": ["2025-02-01", "2025-06-01", None, None]})
+    >>> bound_contributions(hh, "2026-01-01")["address_id"].tolist()
+    ['b', 'c', 'a']
+    """
+    if households is None or "household_key" not in households.columns:
+        return households
+    from veerkracht.analytics.statistics import FLOW_MONTHS
+
+    def dates(col):
+        if col not in households.columns:
+            return pd.Series(pd.NaT, index=households.index, dtype="datetime64[ns]")
+        t = pd.to_datetime(households[col], errors="coerce", utc=True)
+        return t.dt.tz_localize(None)
+
+    end = pd.Timestamp(end).tz_localize(None)
+    start, stop = dates("tenure_start"), dates("tenure_end")
+    live = ((start < end) & (stop.isna() | (stop >= end))).to_numpy()
+    gone = (stop.notna() & (stop < end)
+            & (stop >= end - pd.DateOffset(months=FLOW_MONTHS))).to_numpy()
+    key = households["household_key"].astype("str").to_numpy()
+    drop = np.zeros(len(households), dtype=bool)
+    for mask, when in ((live, start), (gone, stop)):
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            continue
+        sub = pd.DataFrame({"k": key[idx], "t": when.to_numpy()[idx], "i": idx})
+        kept = sub.sort_values(["k", "t", "i"]).drop_duplicates("k", keep="last")
+        drop[np.setdiff1d(idx, kept["i"].to_numpy())] = True
+    return households.loc[~drop]
+
+
 def _tick(progress: Progress, n: int = 1, description: str | None = None) -> None:
     if progress is not None:
         progress(n, description=description)

@@ -28,6 +28,7 @@ from veerkracht.analytics.dp import (
     Ledger,
     NoisePlan,
     PrivacyError,
+    bound_contributions,
     ledger_row,
     protect_statistics,
 )
@@ -51,8 +52,8 @@ SOURCE_TABLES = ("dwellings", "households", "signals")
 DWELLING_LEVEL_COLUMNS = ("entrance_id", "building_id", "block_id", "street_id",
                           "buurtcode", "wijkcode", "gemeentecode")
 #: Household fields the statistics count (see statistics.place_statistics).
-_HOUSEHOLD_FIELDS = ("address_id", "tenure_start", "tenure_end", "household_type",
-                     "need_care", "need_income", "need_outflow",
+_HOUSEHOLD_FIELDS = ("household_key", "address_id", "tenure_start", "tenure_end",
+                     "household_type", "need_care", "need_income", "need_outflow",
                      "need_frail_elderly", "urgency")
 #: Processes that sample noise for large levels (OpenDP holds the GIL; about
 #: 1.5x faster with two on the benchmark machine, see docs/benchmarks.md).
@@ -122,8 +123,9 @@ def _exact_statistics(ws: Workspace, period) -> dict[str, pd.DataFrame]:
     if missing:
         raise ProtectError(f"de huishoudens missen de velden {missing}; lees ze "
                            "opnieuw in")
-    households = ws.read("households",
-                         columns=[f for f in _HOUSEHOLD_FIELDS if f in stored])
+    households = bound_contributions(
+        ws.read("households", columns=[f for f in _HOUSEHOLD_FIELDS if f in stored]),
+        period.end)
     signals = None
     if ws.has("signals"):
         cols = set(ws.columns("signals"))
