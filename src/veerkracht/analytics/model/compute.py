@@ -611,6 +611,10 @@ class _Context:
         w2 = ind.params.get("two_plus_weight", 1.0)
         counts = np.column_stack([_col(st, "needs_0"), _col(st, "needs_1"),
                                   _col(st, "needs_2p")]).clip(0)
+        # the three cells partition the households: their own sum is the
+        # consistent total (equal to n_households when exact; with noise it
+        # keeps the clipping of small cells at 0 from inflating the shares)
+        n = counts.sum(axis=1)
         nv = _noise(self.noise_sd, lv, ["needs_1", "needs_2p"]) + 0 * n
         top = self.stat_of[self.order[0][0]]
         tot = np.array([_col(top, c).clip(0).sum() for c in
