@@ -315,8 +315,10 @@ def test_views_of_small_places_log_opaque_keys(client, users, place_ids):
     client.force_login(users["frontline"])
     entrance = place_ids["big_entrance1"]
     street = place_ids["street1"]
+    outside = place_ids["entrance2"]  # another buurt: refused, and logged so
     client.get(f"/plaatsen/entrance/{entrance}/")
     client.get(f"/plaatsen/street/{street}/")
+    assert client.get(f"/plaatsen/entrance/{outside}/").status_code == 403
     # a probe with free text in the query string and the path
     client.get("/api/maps/layers/block",
                {"parent": FREE_TEXT, "parent_level": "street"})
@@ -325,9 +327,11 @@ def test_views_of_small_places_log_opaque_keys(client, users, place_ids):
     assert rows
     for e in rows:
         blob = " ".join([e.actor, e.object_level, e.object_id, e.purpose, e.origin])
-        assert entrance not in blob and street not in blob
+        for place in (entrance, street, outside):
+            assert place not in blob
         assert "Jansen" not in blob and "Bosweg" not in blob
-    assert rows_for_place("entrance", entrance).exists()
+    refused = rows_for_place("entrance", outside).get()
+    assert refused.result == "refused" and refused.object_id.startswith("p:")
     assert verify().ok
 
 
