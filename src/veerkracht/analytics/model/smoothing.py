@@ -991,6 +991,10 @@ def bootstrap_beta_binomial(y, n, prior_mean, covariates, fit: BetaBinomialFit,
     bootstrap without noise, the normal approximation with noise (where
     refitting the exact noisy likelihood 50 times would cost seconds).
 
+    ``prior_mean`` and ``covariates`` must be those of the fit (the
+    covariates are taken from ``fit.covariates``, NaN filled as there; the
+    argument is checked for its shape only).
+
     Returns
     -------
     ndarray, shape (n_boot, 1 + k)
@@ -1010,6 +1014,8 @@ def bootstrap_beta_binomial(y, n, prior_mean, covariates, fit: BetaBinomialFit,
     y, n = _f64(y), _f64(n)
     size = len(y)
     k = len(fit.coef)
+    if covariates is not None and np.reshape(covariates, (size, -1)).shape[1] != k:
+        raise ValueError("covariates passen niet bij de fit")
     theta_hat = np.r_[np.log(fit.kappa), fit.coef]
     if n_boot <= 0:
         return np.empty((0, 1 + k))
