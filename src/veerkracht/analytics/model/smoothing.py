@@ -218,7 +218,10 @@ class BetaBinomialFit:
     noise_var : ndarray or None
         Noise variance on ``y`` per place the fit assumed.
     cov : ndarray or None
-        Inverse observed information of ``(log kappa, coef)``, if regular.
+        Inverse observed information of ``(log kappa, coef)``, if regular
+        (of the fitted places; see ``n_available``).
+    n_available : int
+        Places with households (more than ``n_places`` when subsampled).
     """
 
     kappa: float
@@ -232,6 +235,7 @@ class BetaBinomialFit:
     covariates: np.ndarray | None = field(repr=False, default=None)
     noise_var: np.ndarray | None = field(repr=False, default=None)
     cov: np.ndarray | None = field(repr=False, default=None)
+    n_available: int = 0
 
     def prior_mean_for(self, kappa_coef: np.ndarray) -> np.ndarray:
         """Prior means under other coefficients ``(kappa, *coef)`` (bootstrap)."""
@@ -868,7 +872,8 @@ def fit_beta_binomial(y, n, prior_mean, covariates=None, noise_var=None,
     except np.linalg.LinAlgError:  # pragma: no cover - degenerate data
         cov = None
     fit = BetaBinomialFit(float(np.exp(theta[0])), coef, base, tuple(fallbacks),
-                          float(ll), int(len(rows)), base, centre, X, noise, cov)
+                          float(ll), int(len(rows)), base, centre, X, noise, cov,
+                          int(len(ok)))
     return dataclass_replace(fit, prior_mean=fit.prior_mean_for(np.r_[fit.kappa, coef]))
 
 
@@ -1029,7 +1034,10 @@ def bootstrap_beta_binomial(y, n, prior_mean, covariates, fit: BetaBinomialFit,
     if method == "normal":
         if fit.cov is None:
             raise ValueError("geen informatiematrix: gebruik method='parametric'")
-        theta = rng.multivariate_normal(theta_hat, fit.cov, size=n_boot)
+        # a subsampled fit's information is that of its subsample: scale it
+        # to all places with households, as the parametric bootstrap does
+        share = fit.n_places / max(fit.n_available, fit.n_places, 1)
+        theta = rng.multivariate_normal(theta_hat, fit.cov * share, size=n_boot)
         out = theta.copy()
         out[:, 0] = np.exp(np.clip(theta[:, 0], np.log(bounds[0]), np.log(bounds[1])))
         return out
