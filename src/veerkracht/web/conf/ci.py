@@ -6,13 +6,17 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "ci-only-not-secret-veerkracht-test-key-0123456789")
 os.environ.setdefault("VEERKRACHT_WORKSPACE", tempfile.mkdtemp(prefix="vk-ci-"))
 os.environ.setdefault("VEERKRACHT_DEMO_ACCOUNTS", "true")
-_audit = tempfile.mkdtemp(prefix="vk-ci-audit-")
-os.environ.setdefault("VEERKRACHT_AUDIT_KEY_FILE", os.path.join(_audit, "audit.key"))
-os.environ.setdefault("VEERKRACHT_AUDIT_KEY_CREATE", "true")
-# checkpoints only where a test asks for them (tests point the folder at tmp_path)
-os.environ.setdefault("VEERKRACHT_AUDIT_CHECKPOINT_EVERY", "0")
 
 from veerkracht.web.conf.base import *  # noqa: E402,F403
+
+# the audit key of the test run, in a folder of its own; set here and not in the
+# environment, so subprocesses started by tests (production checks) never get it
+VEERKRACHT_AUDIT_KEY_FILE = os.path.join(
+    tempfile.mkdtemp(prefix="vk-ci-audit-"), "audit.key"
+)
+VEERKRACHT_AUDIT_KEY_CREATE = True
+# checkpoints only where a test asks for them (tests point the folder at tmp_path)
+VEERKRACHT_AUDIT_CHECKPOINT_EVERY = 0
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_ENABLED = True
