@@ -181,7 +181,7 @@ def quarter_weights(half_life_days: float, lookback_days: float = 730.0
     --------
     >>> w, years = quarter_weights(180)
     >>> round(float(w[0]), 3), round(float(years), 3)
-    (0.839, 0.987)
+    (0.839, 0.665)
     """
     k = np.arange(SIGNAL_QUARTERS)
     mid = (k + 0.5) * QUARTER_DAYS
