@@ -156,9 +156,14 @@ def apply_choices(spec: ModelSpec, choices: dict) -> ModelSpec:
     --------
     >>> from veerkracht.io.model_file import load_model
     >>> spec = load_model()
-    >>> v = apply_choices(spec, {"threshold_shift": 0.05, "weight:need_care": 1.5})
-    >>> round(v.classes[0].min - spec.classes[0].min, 3), v.indicators[0].weight
-    (0.05, 2.25)
+    >>> first = spec.indicators[0]
+    >>> v = apply_choices(spec, {"threshold_shift": 0.05, f"weight:{first.name}": 1.5})
+    >>> round(v.classes[0].min - spec.classes[0].min, 3)
+    0.05
+    >>> v.indicators[0].weight == 1.5 * first.weight
+    True
+    >>> v.indicators[1:] == spec.indicators[1:]
+    True
     """
     weights = {name.split(":", 1)[1]: value for name, value in choices.items()
                if name.startswith("weight:")}
