@@ -111,6 +111,60 @@ def test_validate_reports_partial_best_single_and_change(tmp_path):
     assert "Leefbaarometer 3.0, GM0999 buurt: 40 codes in 2012–2024" in text
     assert "gegeven het beste enkele cijfer:" in r.output
     assert set(rows["n_boot"]) == {200}
+    # the simulation with known truth (issue 7, point 7c), on by default
+    assert "## Simulatie met bekende waarheid" in text
+    assert "Simulatie met bekende waarheid: 7 van 7 doelen gehaald." in r.output
+    sim = open_workspace(ws).read("validation_simulation")
+    assert set(sim["measure"]) == {
+        "coverage", "kappa", "coverage_pooled", "entrance_share",
+        "entrance_block_share", "entrance_other_class", "tipping_auc"}
+    assert set(sim["sim_seed"]) == {20261201} and set(sim["sim_n_boot"]) == {20}
+    pooled = sim[sim["measure"] == "coverage_pooled"].set_index("level")
+    assert set(pooled.index) == {"block", "street"}
+    assert pooled["met"].all() and (pooled["places"] > 100).all()
+    # every figure with a target states whether it was met, and all were
+    assert sim.loc[sim["target"].str.startswith(("0", "≥")), "met"].all()
+    auc = sim.loc[sim["measure"] == "tipping_auc", "value"].iloc[0]
+    assert f"AUC van een lage balans {auc:.3f}" in text
+
+
+def test_validate_without_the_simulation(tmp_path):
+    ws = str(tmp_path / "ws")
+    kwb, lbm = _synthetic_files(tmp_path)
+    r = runner.invoke(app, ["-w", ws, "import", "kerncijfers", *map(str, kwb)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["-w", ws, "validate", "--bootstrap", "100",
+                            "--no-simulation"])
+    assert r.exit_code == 0, r.output
+    assert "Simulatie met bekende waarheid" not in r.output
+    store = open_workspace(ws)
+    assert store.has("validation") and not store.has("validation_simulation")
+
+
+def test_the_simulation_seed_is_passed_and_recorded(tmp_path, monkeypatch):
+    import veerkracht.jobs.validate as job
+
+    real = job.run_simulation
+
+    def smaller(model_path=None, *, seed, n_dwellings):
+        # a smaller city than validate's, to keep this quick: only the form
+        return real(model_path, seed=seed, n_dwellings=4000, n_boot=10)
+
+    monkeypatch.setattr(job, "run_simulation", smaller)
+    ws = str(tmp_path / "ws")
+    kwb, _ = _synthetic_files(tmp_path)
+    r = runner.invoke(app, ["-w", ws, "import", "kerncijfers", *map(str, kwb)])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "v.md"
+    r = runner.invoke(app, ["-w", ws, "validate", "--bootstrap", "100",
+                            "--simulation-seed", "5", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    table = open_workspace(ws).read("validation_simulation")
+    assert set(table["sim_seed"]) == {5} and set(table["sim_n_dwellings"]) != {0}
+    # pooled coverage 2, kappa 10, entrance share 1, AUC 1
+    assert table["met"].notna().sum() == 14
+    text = out.read_text(encoding="utf-8")
+    assert "zaad 5" in text and text.count("| block |") == 5
 
 
 @pytest.mark.slow

@@ -8,7 +8,13 @@ import typer
 
 from veerkracht.analytics.model.spec import ModelError
 from veerkracht.cli.common import UserError, console, out, progress, workspace_of
-from veerkracht.jobs.validate import ValidationError, report_markdown, run_validate
+from veerkracht.jobs.validate import (
+    SIMULATION_SEED,
+    ValidationError,
+    report_markdown,
+    run_validate,
+    simulation_verdict,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +38,16 @@ def validate(
         help="Aantal bootstrap-trekkingen per verband (2000 voor gepubliceerde "
         "cijfers; minder alleen om snel iets te proberen).",
     ),
+    simulation: bool = typer.Option(
+        True, "--simulation/--no-simulation",
+        help="Toets het model ook op een kleine gesimuleerde stad met bekende "
+        "waarheid (dekking van de intervallen, spreiding tussen plaatsen, de "
+        "portiek van 12, kantelblokken).",
+    ),
+    simulation_seed: int = typer.Option(
+        SIMULATION_SEED, "--simulation-seed",
+        help="Zaad van de gesimuleerde stad.",
+    ),
 ) -> None:
     """Toets het model op buurt- en wijkniveau aan uitkomsten die het niet gebruikt.
 
@@ -40,6 +56,11 @@ def validate(
     inwoners en de Leefbaarometer-scores (2.0 en 3.0, niveau en verandering),
     ook partieel: gegeven adresdichtheid en eengezinsaandeel, en gegeven het
     beste enkele CBS-cijfer. Niets wordt op die uitkomsten afgesteld.
+
+    Daarna (tenzij --no-simulation) een gesimuleerde stad met bekende waarheid:
+    dekken de 90 %-intervallen de ware aandelen, klopt de geschatte spreiding
+    tussen plaatsen, valt de portiek van 12 met 6 zorgbehoevenden op, en vindt
+    de balans de geplante kantelblokken?
 
     Voorbeeld:
 
@@ -53,7 +74,8 @@ def validate(
     try:
         with progress("Validatie per gemeente, niveau en jaar") as advance:
             run = run_validate(ws, model, seed=seed, progress=advance,
-                               n_boot=n_boot)
+                               n_boot=n_boot, simulation=simulation,
+                               simulation_seed=simulation_seed)
     except (ValidationError, ModelError) as exc:
         raise UserError(str(exc)) from exc
     finally:
@@ -81,6 +103,8 @@ def validate(
         "kant van 0; de rest onbeslist). " + "; ".join(parts) + ".",
         highlight=False,
     )
+    if run.simulation is not None:
+        console.print(simulation_verdict(run.simulation), highlight=False)
     if out_file:
         out_file.write_text(report_markdown(run), encoding="utf-8")
         console.print(f"Rapport geschreven naar {out_file}", highlight=False)

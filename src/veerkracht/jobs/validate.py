@@ -37,6 +37,18 @@ the outcomes.
 
 The result is appended to the ``validation`` table (one row per association,
 with the model version and time), so earlier runs stay.
+
+**Simulation with known truth** (issue 7, point 7c): unless switched off,
+the run also draws one small seeded truth city
+(:func:`veerkracht.synth.truth.truth_city`, :data:`SIMULATION_DWELLINGS`
+dwellings, seed :data:`SIMULATION_SEED`) and reports
+:func:`veerkracht.analytics.model.calibration.calibration_report` on it:
+90 % interval coverage of the need shares for blocks and streets with at
+least 10 households, estimated against true between-place variance
+(``kappa``), the 12-household entrance with 6 care households in a block at
+2 %, and the AUC of the model's balance for the planted tipping blocks —
+each against the issue's target. Those figures are appended to the
+``validation_simulation`` table (one row per figure).
 """
 
 from __future__ import annotations
@@ -48,6 +60,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from veerkracht.analytics.model.calibration import (
+    TARGETS,
+    CalibrationReport,
+    calibration_report,
+)
 from veerkracht.analytics.validation import (
     Association,
     ValidationReport,
@@ -86,6 +103,12 @@ DEFAULT_CONTROLS = {
 }
 #: Minimum areas for an association.
 MIN_N = 5
+#: The truth city of the simulation section: size and seed (the size of
+#: tests/analytics/test_model2_truth.py, so the figures are the tested ones),
+#: and the prior's bootstrap draws.
+SIMULATION_DWELLINGS = 12_000
+SIMULATION_SEED = 20261201
+SIMULATION_BOOTSTRAP = 20
 
 
 class ValidationError(ValueError):
@@ -103,6 +126,10 @@ class ValidationRun:
     notes: tuple[str, ...] = field(default_factory=tuple)
     #: Spearman's rho of every single figure per (dataset, outcome).
     singles: dict = field(default_factory=dict)
+    #: The simulation with known truth (None when switched off).
+    simulation: CalibrationReport | None = None
+    #: Its rows in the ``validation_simulation`` table.
+    simulation_rows: pd.DataFrame | None = None
 
 
 def _model_validation_section(model_path=None) -> tuple[dict, dict, str]:
@@ -244,14 +271,77 @@ def _lbm_year_table(lbm: pd.DataFrame, codes: pd.Series, year: int
     return rows.set_index("regiocode"), use, version
 
 
+def run_simulation(model_path=None, *, seed: int = SIMULATION_SEED,
+                   n_dwellings: int = SIMULATION_DWELLINGS,
+                   n_boot: int = SIMULATION_BOOTSTRAP) -> CalibrationReport:
+    """Draw one seeded truth city and measure the model's calibration on it."""
+    from veerkracht.io.model_file import load_model
+    from veerkracht.synth.truth import TruthParams, truth_city
+
+    spec = load_model(model_path)
+    city = truth_city(TruthParams(seed=seed, n_dwellings=n_dwellings))
+    return calibration_report(city, spec, n_boot=n_boot)
+
+
+def simulation_table(report: CalibrationReport) -> pd.DataFrame:
+    """One row per figure: ``measure``, ``level``, ``flag``, ``value``,
+    ``truth``, ``target``, ``met`` (the issue's target, where it has one)."""
+    lo, hi = TARGETS["coverage"]
+    klo, khi = TARGETS["kappa_ratio"]
+    rows = []
+    for r in report.table.itertuples(index=False):
+        rows.append({"measure": "coverage", "level": r.level, "flag": r.flag,
+                     "value": r.coverage, "truth": float("nan"),
+                     "target": "", "met": pd.NA, "places": r.places})
+        rows.append({"measure": "kappa", "level": r.level, "flag": r.flag,
+                     "value": r.kappa, "truth": r.kappa_true,
+                     "target": f"{klo:g}–{khi:g} × waarheid",
+                     "met": bool(klo <= r.kappa_ratio <= khi), "places": r.places})
+    for lv, v in report.pooled.items():
+        rows.append({"measure": "coverage_pooled", "level": lv, "flag": "",
+                     "value": v, "truth": float("nan"),
+                     "target": f"{lo:g}–{hi:g}",
+                     "met": bool(lo <= v <= hi),
+                     "places": int(report.table.loc[report.table["level"] == lv,
+                                                    "places"].iloc[0])})
+    e = report.entrance
+    rows.append({"measure": "entrance_share", "level": "entrance",
+                 "flag": "need_care", "value": e.share, "truth": 0.5,
+                 "target": f"≥ {TARGETS['entrance_share']:g}",
+                 "met": bool(e.share >= TARGETS["entrance_share"]),
+                 "places": 1})
+    rows.append({"measure": "entrance_block_share", "level": "block",
+                 "flag": "need_care", "value": e.block_share,
+                 "truth": e.block_observed, "target": "", "met": pd.NA,
+                 "places": 1})
+    rows.append({"measure": "entrance_other_class", "level": "entrance",
+                 "flag": "", "value": float(e.other_class), "truth": float("nan"),
+                 "target": f"{e.balance_class} / blok {e.block_class}",
+                 "met": pd.NA, "places": 1})
+    t = report.tipping
+    rows.append({"measure": "tipping_auc", "level": "block", "flag": "balance",
+                 "value": t.auc, "truth": float("nan"),
+                 "target": f"≥ {TARGETS['auc']:g}",
+                 "met": bool(t.auc >= TARGETS["auc"]), "places": t.n_blocks})
+    out = pd.DataFrame(rows)
+    out["met"] = out["met"].astype("boolean")
+    for k in ("seed", "n_dwellings", "n_boot"):
+        out[f"sim_{k}"] = int(report.settings[k])
+    return out
+
+
 def run_validate(
     ws: Workspace, model_path=None, *, seed: int = 12345, progress=None,
-    n_boot: int = 2000,
+    n_boot: int = 2000, simulation: bool = True,
+    simulation_seed: int = SIMULATION_SEED,
+    simulation_dwellings: int = SIMULATION_DWELLINGS,
 ) -> ValidationRun:
     """Compute the associations and append them to the ``validation`` table.
 
     ``n_boot`` bootstrap resamples per association (2,000 for the published
-    figures; fewer only to try things quickly).
+    figures; fewer only to try things quickly). ``simulation``: also run
+    :func:`run_simulation` (seed ``simulation_seed``) and append its figures
+    to ``validation_simulation``.
     """
     if not ws.has("kerncijfers"):
         raise ValidationError(
@@ -331,19 +421,31 @@ def run_validate(
     rows["n_boot"] = n_boot
     rows["computed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     rows["agrees"] = rows["agrees"].astype("boolean")
+    sim = sim_rows = None
+    if simulation:
+        if progress:
+            progress(0, description="simulatie met bekende waarheid")
+        sim = run_simulation(model_path, seed=simulation_seed,
+                             n_dwellings=simulation_dwellings)
+        sim_rows = simulation_table(sim)
+        sim_rows["model"] = model
+        sim_rows["computed_at"] = rows["computed_at"].iloc[0]
     with ws.transaction("validate", source=model) as tx:
         tx.append("validation", rows)
+        if sim_rows is not None:
+            tx.append("validation_simulation", sim_rows)
         tx.summary = {
             "associations": len(rows),
             "datasets": len(infos),
             "model": model,
+            "simulation": bool(simulation),
         }
     control_text = "; ".join(
         f"{c.name}: " + " of ".join(
             ("-" if s.direction == "-" else "") + s.numerator for s in c.sources)
         for c in controls)
     return ValidationRun(report, rows, model, control_text,
-                         tuple(_lbm_notes(lbm, datasets)), singles)
+                         tuple(_lbm_notes(lbm, datasets)), singles, sim, sim_rows)
 
 
 def _leefbaarometer(ds: _Dataset, lbm: pd.DataFrame, datasets, associations,
@@ -536,4 +638,76 @@ def report_markdown(run: ValidationRun) -> str:
                 for r in gap.head(6).itertuples()
             )
             lines.append(f"- {key}: {shown}")
+    if run.simulation is not None:
+        lines += ["", simulation_markdown(run.simulation)]
+    return "\n".join(lines) + "\n"
+
+
+#: Dutch names of :meth:`CalibrationReport.checks`.
+_CHECK_LABELS = {"coverage block": "dekking blokken",
+                 "coverage street": "dekking straten",
+                 "kappa block": "spreiding blokken",
+                 "kappa street": "spreiding straten",
+                 "entrance share": "aandeel portiek",
+                 "entrance apart": "portiek los van blok",
+                 "tipping AUC": "kantelblokken"}
+
+
+def simulation_verdict(report: CalibrationReport) -> str:
+    """One line: how many of the issue's targets the simulation met, and which not."""
+    checks = report.checks()
+    missed = [_CHECK_LABELS.get(k, k) for k, ok in checks.items() if not ok]
+    return (f"Simulatie met bekende waarheid: {len(checks) - len(missed)} van "
+            f"{len(checks)} doelen gehaald"
+            + (f" (niet: {', '.join(missed)})" if missed else "") + ".")
+
+
+def _yes(ok: bool) -> str:
+    return "ja" if ok else "**nee**"
+
+
+def simulation_markdown(report: CalibrationReport) -> str:
+    """The section "Simulatie met bekende waarheid" of the report."""
+    st = report.settings
+    lo, hi = TARGETS["coverage"]
+    klo, khi = TARGETS["kappa_ratio"]
+    checks = report.checks()
+    lines = [
+        "## Simulatie met bekende waarheid",
+        "",
+        f"Een waarheidsstad (veerkracht.synth.truth, zaad {st['seed']}): "
+        f"{st['n_dwellings']} woningen, {st['n_households']} huishoudens, periode "
+        f"{st['period']}, model {st['model']}; prior-bootstrap {st['n_boot']} "
+        f"trekkingen. Blokken en straten met ten minste 10 huishoudens.",
+        "",
+        "| niveau | kenmerk | plaatsen | dekking 90 %-interval | κ geschat | "
+        "κ waar | verhouding |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in report.table.itertuples(index=False):
+        fb = f" ({r.fallbacks})" if r.fallbacks else ""
+        lines.append(f"| {r.level} | {r.flag} | {r.places} | {r.coverage:.3f} | "
+                     f"{r.kappa:.1f}{fb} | {r.kappa_true:.1f} | "
+                     f"{r.kappa_ratio:.2f} |")
+    lines.append("")
+    for lv, v in report.pooled.items():
+        lines.append(f"- dekking {lv}, gemiddeld over de kenmerken: {v:.3f} "
+                     f"(doel {lo:.2f}–{hi:.2f}: {_yes(checks[f'coverage {lv}'])}); "
+                     f"κ binnen factor 2 ({klo:g}–{khi:g}) voor elk kenmerk: "
+                     f"{_yes(checks[f'kappa {lv}'])}")
+    e = report.entrance
+    lines.append(
+        f"- portiek van {e.n_households} huishoudens met {e.care_households} "
+        f"zorgbehoevend in een blok op {e.block_observed:.0%}: aandeel zorg "
+        f"{e.share:.3f} ({e.share_lo:.3f}–{e.share_hi:.3f}; doel ≥ "
+        f"{TARGETS['entrance_share']:g}: {_yes(checks['entrance share'])}), "
+        f"blok {e.block_share:.3f} ({e.block_lo:.3f}–{e.block_hi:.3f}); "
+        f"intervallen gescheiden: {_yes(e.apart)}; balansklasse portiek "
+        f"'{e.balance_class}', blok '{e.block_class}' (andere klasse: "
+        f"{_yes(e.other_class)})")
+    t = report.tipping
+    lines.append(
+        f"- {t.n_tipping} geplante kantelblokken onder {t.n_blocks} blokken: AUC "
+        f"van een lage balans {t.auc:.3f} (doel ≥ {TARGETS['auc']:g}: "
+        f"{_yes(checks['tipping AUC'])})")
     return "\n".join(lines) + "\n"
