@@ -212,7 +212,7 @@ def test_synth_households_then_compute_with_sensitivity(ws_path, capsys):
     ws = FileWorkspace(ws_path)
     assert ws.read("households")["synthetic"].all()
     assert ws.read("signals").crs.to_epsg() == 28992
-    code, out, err = run([*w, "compute", "--sensitivity"], capsys)
+    code, out, err = run([*w, "compute", "--sensitivity", "--runs", "2"], capsys)
     assert code == 0, err
     # the (global) sensitivity analysis reports after the classes
     assert "gevoelig" in out.lower() and "tabel sensitivity" in out
