@@ -23,6 +23,12 @@ Rules (:class:`PublicationRules`, docs/privacy.md "De publicatiedeur"):
    class band, nothing else) for audience ``'assigned'`` when the model file
    is approved; for every other audience and for unapproved models it is
    ``'suppressed'``. Bulk exports are always audience ``'public'``.
+   **A band spans at least two adjacent classes** (:func:`two_class_bands`):
+   a band whose interval lies inside one class would be the exact class,
+   which a small place never gets; it is widened by the neighbouring class
+   the place's posterior finds more likely (``p_<class>``; on a tie or
+   without probabilities, the worse one). A band that cannot be widened
+   (class order unknown) is not published: the place is ``'suppressed'``.
 4. **CBS rule on the protected counts.** A place is ``'public'`` with at
    least ``min_count`` (10) protected households; a published share needs
    ``min_count`` behind numerator, denominator and complement.
@@ -271,6 +277,98 @@ def protected_rows(results: pd.DataFrame) -> np.ndarray:
     return results["statistics"].astype("str").eq("protected").to_numpy()
 
 
+BAND_SEP = " – "
+
+
+def _slug(name: str) -> str:
+    # the column name of a class (veerkracht.analytics.model.classes.class_slug)
+    return re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_")
+
+
+def class_order(rows: pd.DataFrame, class_names=None) -> tuple[str, ...] | None:
+    """The classes best first: ``class_names``, else read from the rows.
+
+    Without ``class_names`` the order is that of the ``p_<class>`` columns
+    (written in the model's class order), named by the class names the rows
+    use; None when a column has no name in the rows (the order is unknown).
+
+    >>> rows = pd.DataFrame({"balance_class": ["a b", "c"], "class_band": [
+    ...     "a b – c", "c – d"], "p_a_b": [.5, 0], "p_c": [.5, .6], "p_d": [0, .4]})
+    >>> class_order(rows)
+    ('a b', 'c', 'd')
+    >>> class_order(rows.drop(columns="class_band")) is None  # 'd' never named
+    True
+    """
+    if class_names is not None:
+        return tuple(str(c) for c in class_names)
+    seen: dict[str, str] = {}
+    for c in ("balance_class", "class_lo", "class_hi", "class_band"):
+        if c in rows.columns:
+            for v in rows[c].dropna().astype("str").unique():
+                for name in v.split(BAND_SEP):
+                    seen.setdefault(_slug(name), name)
+    slugs = [c[2:] for c in rows.columns if c.startswith("p_")]
+    if not slugs or any(s not in seen for s in slugs):
+        return None
+    return tuple(seen[s] for s in slugs)
+
+
+def _prob(rows: pd.DataFrame, name: str, i: int) -> float:
+    col = f"p_{_slug(name)}"
+    v = rows[col].iloc[i] if col in rows.columns else np.nan
+    return -1.0 if pd.isna(v) else float(v)
+
+
+def two_class_bands(rows: pd.DataFrame, class_names=None) -> np.ndarray:
+    """The ``class_band`` of each row, spanning at least two adjacent classes.
+
+    A band of one class (its interval lies inside that class) is widened by
+    a neighbouring class: the one with the larger ``p_<class>`` (the side the
+    estimate lies nearer to), the worse one on a tie or without
+    probabilities, the only one at either end. Bands of two or more classes
+    are kept. None where the band is missing or the class order is unknown
+    (:func:`class_order`). Bands read best class first ("onder druk –
+    overbelast"), as the model writes them.
+
+    Examples
+    --------
+    >>> order = ["in balans", "kwetsbaar evenwicht", "onder druk"]
+    >>> rows = pd.DataFrame({"class_band": ["in balans", "kwetsbaar evenwicht",
+    ...     "kwetsbaar evenwicht", "onder druk", "in balans – onder druk", None],
+    ...     "p_in_balans": [.9, .3, .1, 0, .4, 0],
+    ...     "p_kwetsbaar_evenwicht": [.1, .6, .6, .2, .2, 0],
+    ...     "p_onder_druk": [0, .1, .3, .8, .4, 0]})
+    >>> two_class_bands(rows, order).tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['in balans – kwetsbaar evenwicht', 'in balans – kwetsbaar evenwicht',
+     'kwetsbaar evenwicht – onder druk', 'kwetsbaar evenwicht – onder druk',
+     'in balans – onder druk', None]
+    """
+    order = class_order(rows, class_names)
+    bands = rows["class_band"].astype(object).to_numpy() if "class_band" in \
+        rows.columns else np.full(len(rows), None, dtype=object)
+    out = np.full(len(rows), None, dtype=object)
+    for i, band in enumerate(bands):
+        if band is None or (not isinstance(band, str) and pd.isna(band)):
+            continue
+        band = str(band)
+        if BAND_SEP in band:
+            out[i] = band
+            continue
+        if order is None or band not in order or len(order) < 2:
+            continue
+        k = order.index(band)
+        if k == 0:
+            other = 1
+        elif k == len(order) - 1:
+            other = k - 1
+        else:
+            p_better, p_worse = (_prob(rows, order[j], i) for j in (k - 1, k + 1))
+            other = k - 1 if p_better > p_worse else k + 1
+        lo, hi = sorted((k, other))
+        out[i] = f"{order[lo]}{BAND_SEP}{order[hi]}"
+    return out
+
+
 def _figure_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns
             if c.startswith(("pressure", "resilience", "balance", "p_"))
@@ -281,7 +379,7 @@ def _figure_columns(frame: pd.DataFrame) -> list[str]:
 @door
 def publish_places(results: pd.DataFrame, rules: PublicationRules | None = None,
                    audience: str = "public", model_approved: bool = False, *,
-                   indicators: bool = False) -> pd.DataFrame:
+                   indicators: bool = False, class_names=None) -> pd.DataFrame:
     """Published rows of model results (one period, one model, any levels).
 
     Parameters
@@ -304,6 +402,10 @@ def publish_places(results: pd.DataFrame, rules: PublicationRules | None = None,
         Also publish the ``ind_<name>`` values of public places; a share
         (an indicator with a ``count_<name>`` numerator) only where
         numerator, denominator and complement pass :func:`primary_safe`.
+    class_names : sequence of str, optional
+        The model's classes, best first, to widen bands of one class
+        (:func:`two_class_bands`); default: read from the rows
+        (:func:`class_order`).
 
     Returns
     -------
@@ -319,7 +421,7 @@ def publish_places(results: pd.DataFrame, rules: PublicationRules | None = None,
     >>> res = pd.DataFrame({"level": "block", "place_id": ["a", "b", "c", "d"],
     ...     "n_dwellings": [40, 8, 8, 3], "n_households": [37.0, 7, 2, 3],
     ...     "balance": [0.12345, -0.3, 0.1, 0.0], "balance_class": "x",
-    ...     "class_band": "x – y", "p_x": [0.61234, 0.5, 0.5, 0.5],
+    ...     "class_band": "x – y", "p_x": [0.61234, 0.5, 0.5, 0.5], "p_y": 0.3,
     ...     "statistics": "protected"})
     >>> out = publish_places(res, audience="assigned", model_approved=True)
     >>> out[["place_id", "visibility", "n_households", "balance", "class_band"]
@@ -339,8 +441,13 @@ def publish_places(results: pd.DataFrame, rules: PublicationRules | None = None,
     hh = rows["n_households"].to_numpy(dtype="float64", na_value=np.nan)
     hh = np.where(protected_rows(rows), hh, np.nan)  # exact counts: never
     vis = place_visibility(hh, audience, rules, model_approved)
-    public = vis == "public"
     band = vis == "band_only"
+    bands = np.full(len(rows), None, dtype=object)
+    if band.any():
+        bands[band] = two_class_bands(rows.loc[band], class_order(rows, class_names))
+        vis = np.where(band & pd.isna(bands), "suppressed", vis).astype(object)
+        band = vis == "band_only"  # no band of two classes: nothing at all
+    public = vis == "public"
     p_cols = sorted(c for c in rows.columns if c.startswith("p_"))
     cols = [c for c in EXPORT_COLUMNS if c in rows.columns and c != "visibility"]
     ind_cols = ([c for c in rows.columns if c.startswith("ind_")] if indicators
@@ -368,8 +475,8 @@ def publish_places(results: pd.DataFrame, rules: PublicationRules | None = None,
                               dtype="str")
     if "class_band" in out.columns:
         out["class_band"] = pd.array(
-            np.where(public | band, rows["class_band"].astype(object), None),
-            dtype="str")
+            np.where(public, rows["class_band"].astype(object),
+                     np.where(band, bands, None)), dtype="str")
     for c in ind_cols:
         v = np.round(rows[c].to_numpy(dtype="float64", na_value=np.nan),
                      rules.decimals)

@@ -231,6 +231,39 @@ def _approved_rows(ws: Workspace, rows: pd.DataFrame) -> bool:
                        r.get("model_hash", ""))
 
 
+def _class_names(rows: pd.DataFrame) -> tuple[str, ...] | None:
+    """The classes (best first) of the shipped model file of these rows.
+
+    None for another model file: the door then reads the order from the
+    rows (:func:`veerkracht.analytics.publication.class_order`).
+    """
+    if not len(rows):
+        return None
+    from veerkracht.io.model_file import DEFAULT_MODEL, MODEL_1
+
+    r = rows.iloc[0]
+    for name in (DEFAULT_MODEL, MODEL_1):
+        spec = _shipped_spec(name)
+        if spec is not None and (spec.name, spec.version) == (
+                str(r["model_name"]), str(r["model_version"])):
+            return spec.class_names
+    return None
+
+
+_SPECS: dict = {}
+
+
+def _shipped_spec(name: str):
+    if name not in _SPECS:
+        from veerkracht.io.model_file import ModelError, load_model, shipped_model_path
+
+        try:
+            _SPECS[name] = load_model(shipped_model_path(name))
+        except (ModelError, OSError):
+            _SPECS[name] = None
+    return _SPECS[name]
+
+
 @door
 def published_places(ws: Workspace, level: str, period: str | None = None,
                      model_version: str | None = None, audience: str = "public",
@@ -269,7 +302,8 @@ def published_places(ws: Workspace, level: str, period: str | None = None,
     rules = current_rules(ws)
     try:
         out = pub.publish_places(rows[rows["level"] == level], rules, audience,
-                                 approved, indicators=indicators)
+                                 approved, indicators=indicators,
+                                 class_names=_class_names(rows))
     except PublicationConfigError as exc:
         raise PublishError(str(exc)) from None
     return out
