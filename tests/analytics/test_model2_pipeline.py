@@ -198,7 +198,8 @@ def test_kraan_open_needs_inflow_beyond_its_interval(spec):
 def test_rows_only_for_places_in_the_statistics_and_noise_widens(spec):
     city = make_city()
     exact = place_statistics(city.dwellings, city.households, city.signals, PERIOD)
-    # drop two entrances, add noise of sd 2 to every count
+    # drop two entrances, add noise of sd 2 to every count (raw integer
+    # noise, unclipped: what the privacy step stores)
     rng = np.random.default_rng(0)
     noisy = {}
     sd = {}
@@ -207,7 +208,8 @@ def test_rows_only_for_places_in_the_statistics_and_noise_widens(spec):
         if lv == "entrance":
             f = f[~f["place_id"].isin(["E000", "E011"])]
         cols = [c for c in f.columns if c not in ("place_id", "n_dwellings")]
-        f[cols] = (f[cols] + rng.normal(0, 2.0, (len(f), len(cols)))).clip(lower=0)
+        f[cols] = f[cols] + np.rint(rng.normal(0, 2.0, (len(f), len(cols)))
+                                    ).astype("int64")
         noisy[lv] = f.reset_index(drop=True)
         sd[lv] = dict.fromkeys(cols, 2.0)
     res = compute_model(spec, city, PERIOD, statistics=noisy, noise_sd=sd)

@@ -339,7 +339,10 @@ def postprocess(frame: pd.DataFrame, cap_households_at_dwellings: bool = True
       ``outflow_need`` counts households that left and has no such bound.
 
     Being a function of the protected counts and public data only, this is
-    post-processing and costs no privacy.
+    post-processing and costs no privacy. It is for *display* only (a count
+    shown to a person): :func:`protect_statistics` returns and stores the raw
+    noisy counts, which are unbiased, and the model reads those (with the
+    noise variance), because clipping small cells at 0 biases them upward.
 
     >>> f = pd.DataFrame({"place_id": ["a"], "n_dwellings": [6],
     ...                   **{c: [0] for c in COUNT_COLUMNS}})
@@ -386,7 +389,9 @@ def protect_statistics(stats: Mapping[str, pd.DataFrame], plan: NoisePlan | None
     -------
     stats, noise_sd
         level -> protected frame (places with ``n_dwellings >= band_min``
-        only, same columns, int64) and level -> {column: σ}.
+        only, same columns, int64: the raw noisy counts, which may be
+        negative or exceed ``n_households``; :func:`postprocess` makes them
+        consistent for display) and level -> {column: σ}.
 
     Examples
     --------
@@ -434,7 +439,9 @@ def _protect_levels(stats, plan, rng, pool, workers, progress
         noisy["n_dwellings"] = keep["n_dwellings"].to_numpy(dtype=np.int64)
         noisy[list(HOUSEHOLD_COLUMNS)] = sample_noisy(hh, sh[lv], rng, pool, workers)
         noisy[list(SIGNAL_COLUMNS)] = sample_noisy(sg, ss[lv], rng, pool, workers)
-        out[lv] = postprocess(noisy, plan.cap_households_at_dwellings)
+        # raw noisy counts: the model reads them unclipped (clipping at 0 and
+        # at n_households biases small cells upward); clip for display only
+        out[lv] = noisy
         _tick(progress, 1, f"Ruis toegevoegd: {lv}")
     return out
 

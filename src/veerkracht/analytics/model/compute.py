@@ -32,9 +32,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
-from veerkracht.analytics.model import estimate
+from veerkracht.analytics.model import estimate, joint
 from veerkracht.analytics.model.classes import class_slug, z_of
 from veerkracht.analytics.model.indicators import (
     DwellingFrame,
@@ -52,7 +51,6 @@ from veerkracht.analytics.statistics import (
     QUARTER_DAYS,
     SIGNAL_QUARTERS,
     STATISTICS_VERSION,
-    SUPPORT_NEEDS,
     TENURE_BINS,
     flag_column,
     place_statistics,
@@ -72,10 +70,6 @@ SIGNAL_KINDS = ("signal_rate", "reporting_index")
 STAT_KINDS = (*HOUSEHOLD_KINDS, *SIGNAL_KINDS)
 #: Indicator kinds with a share-like posterior (drawn on the logit scale).
 _LOGIT_KINDS = (*SHARE_KINDS, "stacked_needs")
-#: Need-type shares: their household flags correlate (``rho_need``).
-_NEED_LIKE = ("need_share", "stacked_needs")
-#: Places per Monte Carlo chunk (bounds memory: draws x chunk x indicators).
-MC_CHUNK = 4096
 #: Places with fewer dwellings are never published: no draws for them.
 MC_MIN_DWELLINGS = 5
 #: Recent and previous halves of the signal quarters for going quiet.
@@ -212,6 +206,46 @@ def _noise(noise_sd: dict | None, level: str, columns, weights=None
         s = sd.get(c, 0.0) if isinstance(sd, dict) else 0.0
         v = v + (wi * np.asarray(s, dtype="float64")) ** 2
     return v
+
+
+#: Independent noisy measurements of a place's households: each group of cells
+#: partitions the households present, so its sum is ``n_households`` exactly.
+HOUSEHOLD_SOURCES = {
+    "n_households": ("n_households",),
+    "needs": ("needs_0", "needs_1", "needs_2p"),
+    "types": tuple(type_column(t) for t in HOUSEHOLD_TYPES),
+    "tenure": tuple(TENURE_BINS),
+}
+
+
+def _households(st: pd.DataFrame, noise_sd: dict | None, level: str,
+                exclude: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray | float]:
+    """Households per place and the noise variance of that number.
+
+    Exact statistics: ``n_households``, variance 0. Protected ones: the
+    inverse-variance weighted mean of the independent noisy measurements of
+    :data:`HOUSEHOLD_SOURCES` (the raw ``n_households`` and the sums of the
+    stacked needs, the types and the tenure bins), unbiased and unclipped,
+    leaving out the sources in ``exclude`` (those whose cells the share's
+    own count uses, so that the noise on ``y`` and ``n`` stays independent).
+    With equal noise on every cell this has ``1 / 1.73`` of the variance of
+    ``n_households`` alone.
+    """
+    n = _col(st, "n_households")
+    if not noise_sd or level not in noise_sd:
+        return n, 0.0
+    num, prec = np.zeros(len(st)), np.zeros(len(st))
+    for name, cols in HOUSEHOLD_SOURCES.items():
+        if name in exclude or not all(c in st.columns for c in cols):
+            continue
+        v = np.broadcast_to(_noise(noise_sd, level, cols), (len(st),))
+        if not np.all(v > 0):
+            continue
+        num += sum(_col(st, c) for c in cols) / v
+        prec += 1.0 / v
+    if not np.all(prec > 0):
+        return n, _noise(noise_sd, level, ["n_households"]) + 0 * n
+    return num / prec, 1.0 / prec
 
 
 def _signal_sum(st: pd.DataFrame, meaning: str, weights: np.ndarray) -> tuple[
@@ -400,8 +434,11 @@ def compute_indicators(spec: ModelSpec, inputs: ModelInputs, period: Period,
                 par_ids = np.where(unique, dw.ids[cand][np.maximum(mode, 0)],
                                    None)[pos]
                 break
-        n_hh = np.maximum(st["n_households"].to_numpy(dtype="float64"), 0)
+        # unclipped and unbiased: the model reads the noisy count as it is;
+        # only the published n_households is clipped (combine)
+        n_hh = _households(st, noise_sd, lv)[0]
         lvv = LevelValues(lv, dw.ids[lv][pos], n_dw[pos], n_hh, par_level, par_ids)
+        lvv.extra["noisy"] = np.full(len(pos), bool(noise_sd and lv in noise_sd))
         if lv == "entrance" and "street" in dw.codes:
             mode, unique = _mode_parent(code, dw.codes["street"], n_places[lv],
                                         len(dw.ids["street"]))
@@ -459,9 +496,14 @@ def compute_indicators(spec: ModelSpec, inputs: ModelInputs, period: Period,
         strength[ind.name], settings["coef"][ind.name] = ctx.shrink(ind, period)
         if progress:
             progress(0, description=f"indicator {ind.name}")
+    # between-flag correlations of households: from the city-level row of
+    # the (protected) statistics only, the same for every level
+    city = {c: float(top[c].sum()) for c in top.columns
+            if c not in ("place_id", "n_dwellings")}
+    rho = joint.household_correlations(city)
     for lv in present:
         _trends(levels[lv], stat_of[lv], noise_sd, lv, spec.interval)
-        _need_correlation(levels[lv], stat_of[lv])
+        levels[lv].rho = dict(rho)
     settings["reporting_coef"] = ctx.reporting_coef
     return IndicatorValues(period, levels, skipped, strength, settings)
 
@@ -536,13 +578,17 @@ class _Context:
                 cols = self._share_columns(ind)
                 y = sum(_col(st, c) for c in cols)
                 nv = _noise(self.noise_sd, lv, cols) + 0 * y
+                n, n_var = _households(st, self.noise_sd, lv,
+                                       ("tenure",) if kind != "need_share" else ())
                 top = self.stat_of[top_level]
                 overall = (sum(_col(top, c) for c in cols).sum()
                            / max(top["n_households"].clip(lower=0).sum(), 1))
                 prior = np.clip(self._prior(full, lv, par, overall, y, n), 1e-4,
                                 1 - 1e-4)
-                fit = estimate.fit_share(y, n, prior, X, nv, bounds, seed)
-                post = estimate.posterior_share(y, n, fit, nv)
+                fit = estimate.fit_share(y, n, prior, X, nv, bounds, seed, n_var)
+                post = estimate.posterior_share(
+                    y, n, fit, nv, n_var, n_boot=self.spec.estimation.bootstrap,
+                    seed=seed)
                 full[lv] = (post.a, post.b, False)
                 has = n > 0
                 lvv.mean[ind.name] = np.where(has, post.mean, np.nan)
@@ -598,48 +644,52 @@ class _Context:
         return _tenure_columns(ind.params["min_years"])
 
     def _stacked(self, ind, lv, par, full, st, n, X, bounds, seed):
-        """Stacked needs: a Dirichlet posterior of none / one / two or more.
+        """Stacked needs: ``(w1 * share_one + w2 * share_2p) / w2`` (0..1).
 
-        The value is ``(w1 * share_one + w2 * share_2p) / w2`` (0..1; default
-        ``w1 = 0.5``, ``w2 = 1``): a household counts once, however many needs
-        it has, and a household with two or more counts fully. The prior
-        mean of "any need" is the parent's, adjusted by the covariates (ML
-        beta-binomial); the prior splits it into one and 2+ as the parent
-        does; the Dirichlet strength is fitted by maximum likelihood.
+        Default ``w1 = 0.5``, ``w2 = 1``: a household counts once, however
+        many needs it has, and one with two or more counts fully. Written as
+        ``c * share_any + (1 - c) * share_2p`` with ``c = w1 / w2``, both
+        shares are estimated by the beta-binomial engine like any share
+        (prior mean the parent's without the place, adjusted by the
+        covariates; ML strength; the exact noisy posterior on the raw
+        counts ``needs_1 + needs_2p`` and ``needs_2p``, and the noise on
+        ``n``), so the value is unbiased under the privacy noise; their
+        posterior errors correlate as nested shares do,
+        ``sqrt(p2 (1 - pa) / (pa (1 - p2)))``.
         """
         w1 = ind.params.get("one_weight", 0.5)
         w2 = ind.params.get("two_plus_weight", 1.0)
-        counts = np.column_stack([_col(st, "needs_0"), _col(st, "needs_1"),
-                                  _col(st, "needs_2p")]).clip(0)
-        # the three cells partition the households: their own sum is the
-        # consistent total (equal to n_households when exact; with noise it
-        # keeps the clipping of small cells at 0 from inflating the shares)
-        n = counts.sum(axis=1)
-        nv = _noise(self.noise_sd, lv, ["needs_1", "needs_2p"]) + 0 * n
+        c = w1 / w2
+        n, n_var = _households(st, self.noise_sd, lv, ("needs",))
+        y_any = _col(st, "needs_1") + _col(st, "needs_2p")
+        y_two = _col(st, "needs_2p")
+        v_any = _noise(self.noise_sd, lv, ["needs_1", "needs_2p"]) + 0 * n
+        v_two = _noise(self.noise_sd, lv, ["needs_2p"]) + 0 * n
         top = self.stat_of[self.order[0][0]]
-        tot = np.array([_col(top, c).clip(0).sum() for c in
-                        ("needs_0", "needs_1", "needs_2p")])
-        overall = tot / max(tot.sum(), 1)
-        comp0 = self._prior_comp(full, lv, par, overall, counts)
-        any_prior = np.clip(comp0[:, 1] + comp0[:, 2], 1e-4, 1 - 1e-4)
-        split = comp0[:, 2] / np.maximum(comp0[:, 1] + comp0[:, 2], 1e-12)
-        y_any = counts[:, 1] + counts[:, 2]
-        fit = estimate.fit_share(y_any, n, any_prior, X, nv, bounds, seed)
-        m_any = fit.prior_mean
-        prior = np.column_stack([1 - m_any, m_any * (1 - split), m_any * split])
-        strength, fb = estimate.fit_composition(counts, prior, bounds)
-        fit = estimate.PriorFit(strength, tuple(np.ravel(fit.coef).tolist()), m_any,
-                                tuple(fit.fallbacks) + tuple(f"dirichlet_{f}"
-                                                             for f in fb))
-        alpha = strength * prior + counts
-        a_sum = alpha.sum(axis=1)
-        comp = alpha / a_sum[:, None]
-        full[lv] = alpha
-        wv = np.array([0.0, w1 / w2, 1.0])
-        mean = comp @ wv
-        var = (comp @ wv**2 - mean**2) / (a_sum + 1)
-        wgt = n / (n + strength)
-        var = var + np.where(n > 0, (wgt / np.maximum(n, 1)) ** 2 * nv, 0)
+        n_top = max(float(top["n_households"].clip(lower=0).sum()), 1.0)
+        two = full.setdefault("_two", {})
+        fits, posts = [], []
+        for store, y, v, cols in ((full, y_any, v_any, ("needs_1", "needs_2p")),
+                                  (two, y_two, v_two, ("needs_2p",))):
+            overall = float(sum(_col(top, col) for col in cols).sum()) / n_top
+            prior = np.clip(self._prior(store, lv, par, overall, y, n), 1e-4,
+                            1 - 1e-4)
+            fit = estimate.fit_share(y, n, prior, X, v, bounds, seed, n_var)
+            post = estimate.posterior_share(
+                y, n, fit, v, n_var, n_boot=self.spec.estimation.bootstrap, seed=seed)
+            store[lv] = (post.a, post.b, False)
+            fits.append(fit)
+            posts.append(post)
+        (f_any, f_two), (p_any, p_two) = fits, posts
+        pa = np.clip(p_any.mean, 1e-6, 1 - 1e-6)
+        pt = np.clip(np.minimum(p_two.mean, pa), 1e-6, 1 - 1e-6)
+        r = np.sqrt(np.clip(pt * (1 - pa) / (pa * (1 - pt)), 0, 1))
+        mean = c * p_any.mean + (1 - c) * p_two.mean
+        var = ((c * p_any.sd) ** 2 + ((1 - c) * p_two.sd) ** 2
+               + 2 * c * (1 - c) * r * p_any.sd * p_two.sd)
+        fit = estimate.PriorFit(
+            f_any.kappa, f_any.coef, c * f_any.prior_mean + (1 - c) * f_two.prior_mean,
+            tuple(f_any.fallbacks) + tuple(f"two_plus_{f}" for f in f_two.fallbacks))
         return fit, estimate.beta_from_moments(mean, var)
 
     def _mix(self, ind, lv, par, full, st, n):
@@ -774,38 +824,6 @@ def _trends(lvv: LevelValues, st: pd.DataFrame, noise_sd, level: str,
     lvv.extra["inflow_net"] = net
     lvv.extra["inflow_net_lo"] = net - z * sdn
     lvv.extra["inflow_net_hi"] = net + z * sdn
-
-
-def _need_correlation(lvv: LevelValues, st: pd.DataFrame) -> None:
-    """Household-level correlations of the flags, from the level's totals.
-
-    * ``need``: the common (exchangeable) correlation of the support-need
-      flags, from the stacked needs: with ``S`` the number of needs of a
-      household, ``E[S(S-1)] = 2 P2 + 4 X3`` (``P2`` two or more,
-      ``X3 = sum p_i - P1 - 2 P2`` the excess of three needs; four needs
-      neglected), and ``sum_{i!=j} cov_ij = E[S(S-1)] - sum_{i!=j} p_i p_j``;
-    * ``inflow``: moved in < 1 year with any need, from ``inflow_need``.
-    """
-    n = max(float(np.clip(lvv.n_households, 0, None).sum()), 1.0)
-    p = np.array([_col(st, flag_column(f)).clip(0).sum() / n for f in SUPPORT_NEEDS])
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    p1 = _col(st, "needs_1").clip(0).sum() / n
-    p2 = _col(st, "needs_2p").clip(0).sum() / n
-    x3 = max(p.sum() - p1 - 2 * p2, 0.0)
-    pairs = np.outer(p, p)
-    sig = np.sqrt(p * (1 - p))
-    sig_pairs = np.outer(sig, sig)
-    off = ~np.eye(len(p), dtype=bool)
-    cov = 2 * p2 + 4 * x3 - pairs[off].sum()
-    rho = float(np.clip(cov / max(sig_pairs[off].sum(), 1e-12), -0.2, 0.95))
-    lvv.rho["need"] = rho
-    pa = np.clip(p1 + p2, 1e-6, 1 - 1e-6)
-    pl = np.clip(_col(st, "tenure_lt1").clip(0).sum() / n, 1e-6, 1 - 1e-6)
-    both = min(_col(st, "inflow_need").clip(0).sum() / n, pa, pl)
-    lvv.rho["inflow"] = float(np.clip((both - pa * pl) / np.sqrt(
-        pa * (1 - pa) * pl * (1 - pl)), -0.95, 0.95))
-    lt1, ge10 = pl, np.clip(_col(st, "tenure_ge10").clip(0).sum() / n, 1e-6, 1 - 1e-6)
-    lvv.rho["tenure"] = float(-np.sqrt(lt1 * ge10 / ((1 - lt1) * (1 - ge10))))
 
 
 # -- scores -------------------------------------------------------------------
@@ -967,143 +985,31 @@ def _composite(spec: ModelSpec, lvv: LevelValues, group: str
 
 
 # -- joint uncertainty --------------------------------------------------------
-def indicator_correlation(spec: ModelSpec, lvv: LevelValues, names: list[str]
-                          ) -> np.ndarray:
-    """Correlation of the posterior errors of the drawn indicators of a level.
-
-    Within a place, the sampling errors of two shares correlate as the
-    household flags do (the phi coefficient): need-type shares with
-    ``rho['need']``, turnover with need-type shares with ``rho['inflow']``,
-    turnover with long tenure as disjoint tenure bins (``rho['tenure']``);
-    the reporting index shares its counts with the signal rates
-    (``sqrt`` of the rate's share of all signals, here 0.8 for pressure and
-    0.4 for attentiveness). Other pairs are 0. The matrix is made positive
-    definite by clipping its eigenvalues.
-    """
-    inds = {i.name: i for i in spec.indicators}
-    k = len(names)
-    c = np.eye(k)
-    for a in range(k):
-        for b in range(a + 1, k):
-            ia, ib = inds[names[a]], inds[names[b]]
-            kinds = {ia.kind, ib.kind}
-            r = 0.0
-            if ia.kind in _NEED_LIKE and ib.kind in _NEED_LIKE:
-                r = lvv.rho.get("need", 0.0)
-            elif "turnover" in kinds and kinds & set(_NEED_LIKE):
-                r = lvv.rho.get("inflow", 0.0)
-            elif kinds == {"turnover", "long_tenure"}:
-                r = lvv.rho.get("tenure", 0.0)
-            elif kinds == {"signal_rate", "reporting_index"}:
-                sig = ia if ia.kind == "signal_rate" else ib
-                r = {"pressure": 0.8, "attentiveness": 0.4, "all": 1.0}[sig.meaning]
-            elif kinds == {"signal_rate"} and ia.meaning == ib.meaning:
-                r = 1.0
-            c[a, b] = c[b, a] = r
-    w, v = np.linalg.eigh(c)
-    c = (v * np.maximum(w, 1e-6)) @ v.T
-    d = np.sqrt(np.diag(c))
-    return c / np.outer(d, d)
-
-
-def _inverse_link(link: str, z: np.ndarray) -> np.ndarray:
-    if link == "logit":
-        return expit(z)
-    if link == "log":
-        return np.exp(np.minimum(z, 50))
-    return np.clip(z, 0, 1)
-
-
-def _central(d: np.ndarray, interval: float) -> tuple[np.ndarray, np.ndarray]:
-    """Central interval of draws along axis 1 (order statistics, interpolated)."""
-    n = d.shape[1]
-    q = (0.5 - interval / 2) * (n - 1)
-    i = int(np.floor(q))
-    f = q - i
-    j = n - 1 - i
-    srt = np.partition(d, [i, min(i + 1, n - 1), max(j - 1, 0), j], axis=1)
-    lo = srt[:, i] * (1 - f) + srt[:, min(i + 1, n - 1)] * f
-    hi = srt[:, j] * (1 - f) + srt[:, max(j - 1, 0)] * f
-    return lo, hi
-
-
 def joint_draws(spec: ModelSpec, lvv: LevelValues, scalers: dict, n_draws: int,
                 seed: int, interval: float, rows: np.ndarray | None = None
                 ) -> dict[str, np.ndarray]:
     """Monte Carlo pressure, resilience and balance of places of a level.
 
-    Per place and draw, the drawn indicators (posteriors on the logit or log
-    scale, joined by :func:`indicator_correlation`) are mapped to scores by
-    the same scalers as the point estimate, averaged with the weights into
-    pressure and resilience (context indicators enter at their known score),
-    and ``balance = resilience - pressure``. Float32 draws in chunks of
-    :data:`MC_CHUNK` places; the generator is seeded per level. ``rows``:
-    only these places (the others get NaN).
-
-    Returns lo/hi/sd of the three composites and the balance draws' class
-    shares per class (before the inflow rule).
+    The model's side of :func:`veerkracht.analytics.model.joint.composite_draws`:
+    the drawn indicators (posteriors on the logit or log scale) are joined by
+    :func:`~veerkracht.analytics.model.joint.indicator_correlation` with the
+    household correlations of the city's protected statistics, mapped to
+    scores by the same scalers as the point estimate and averaged with the
+    weights into pressure and resilience (context indicators enter at their
+    known score); ``balance = resilience - pressure``. The generator is
+    seeded per level. Returns lo/hi/sd of the three composites and the
+    balance draws' class shares per class (before the inflow rule).
     """
-    n = len(lvv.ids)
-    rows = np.arange(n) if rows is None else np.asarray(rows)
-    drawn = [i.name for i in spec.indicators if i.name in lvv.draw
-             and i.name in scalers]
-    corr = indicator_correlation(spec, lvv, drawn) if drawn else np.eye(0)
-    chol = np.linalg.cholesky(corr).astype(np.float32) if drawn else None
-    edges = spec.class_edges()
-    k = len(edges)
-    out = {f"{g}_{s}": np.full(n, np.nan) for g in ("pressure", "resilience",
-                                                    "balance") for s in ("lo", "hi")}
-    out["balance_sd"] = np.full(n, np.nan)
-    out["class_share"] = np.full((n, k), np.nan)
-    level_seed = seed + LEVELS.index(lvv.level) if lvv.level in LEVELS else seed
-    rng = np.random.default_rng(level_seed)
-    groups = {g: [i for i in spec.group(g) if i.name in lvv.score]
+    inds = [i for i in spec.indicators if i.name in lvv.draw and i.name in scalers]
+    corr = joint.indicator_correlation([i.kind for i in inds],
+                                       [i.meaning for i in inds], lvv.rho)
+    drawn = {i.name: lvv.draw[i.name] for i in inds}
+    groups = {g: [(i.name, i.weight, lvv.score[i.name], scalers.get(i.name))
+                  for i in spec.group(g) if i.name in lvv.score]
               for g in ("pressure", "resilience")}
-    f32 = np.float32
-    for lo in range(0, len(rows), MC_CHUNK):
-        idx_rows = rows[lo:lo + MC_CHUNK]
-        m = len(idx_rows)
-        e = (rng.standard_normal((len(drawn), m, n_draws), dtype=f32)
-             if drawn else None)
-        comp = {}
-        for g, inds in groups.items():
-            num = np.zeros((m, n_draws), dtype=f32)
-            wsum = np.zeros(m, dtype=f32)
-            for ind in inds:
-                score = lvv.score[ind.name][idx_rows]
-                ok = ~np.isnan(score)
-                w = f32(ind.weight)
-                if ind.name in drawn:
-                    j = drawn.index(ind.name)
-                    z = chol[j, 0] * e[0]
-                    for kk in range(1, j + 1):
-                        z += chol[j, kk] * e[kk]
-                    link, loc, scale, mult = lvv.draw[ind.name]
-                    z *= scale[idx_rows].astype(f32)[:, None]
-                    z += loc[idx_rows].astype(f32)[:, None]
-                    v = _inverse_link(link, z)
-                    if mult != 1.0:
-                        v *= f32(mult)
-                    s = scalers[ind.name](v)
-                    s[~ok] = 0
-                    num += w * s
-                else:
-                    num += (w * np.where(ok, score, 0).astype(f32))[:, None]
-                wsum += np.where(ok, w, f32(0))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                comp[g] = num / np.where(wsum > 0, wsum, np.nan)[:, None]
-        comp["balance"] = comp["resilience"] - comp["pressure"]
-        for g, d in comp.items():
-            q_lo, q_hi = _central(d, interval)
-            out[f"{g}_lo"][idx_rows] = q_lo
-            out[f"{g}_hi"][idx_rows] = q_hi
-        b = comp["balance"]
-        out["balance_sd"][idx_rows] = b.std(axis=1)
-        cls = np.searchsorted(-edges, -b, side="left").clip(max=k - 1)
-        share = np.stack([(cls == c).mean(axis=1) for c in range(k)], axis=1)
-        out["class_share"][idx_rows] = np.where(np.isnan(b[:, 0])[:, None], np.nan,
-                                                share)
-    return out
+    level_seed = seed + LEVELS.index(lvv.level) if lvv.level in LEVELS else seed
+    return joint.composite_draws(drawn, corr, groups, spec.class_edges(),
+                                 len(lvv.ids), n_draws, level_seed, interval, rows)
 
 
 def _delta_method(spec: ModelSpec, mc: dict, small: np.ndarray, pres, res, b
@@ -1176,7 +1082,7 @@ def combine(spec: ModelSpec, values: IndicatorValues) -> pd.DataFrame:
             "street_id": pd.array(lvv.street_ids if lvv.street_ids is not None
                                   else [None] * n, dtype="str"),
             "n_dwellings": lvv.n_dwellings.astype("int64"),
-            "n_households": np.round(lvv.n_households).astype("int64"),
+            "n_households": _shown_households(lvv),
         })
         for g, est, lo_, hi_ in (("pressure", p, 0, 1), ("resilience", r, 0, 1),
                                  ("balance", b, -1, 1)):
@@ -1233,6 +1139,19 @@ def combine(spec: ModelSpec, values: IndicatorValues) -> pd.DataFrame:
     out["model_hash"] = constant_column(spec.hash, n)
     out["estimation"] = constant_column(settings, n)
     return out
+
+
+def _shown_households(lvv: LevelValues) -> np.ndarray:
+    """The published households: rounded, and for noisy statistics clipped.
+
+    Display post-processing only (0 .. ``n_dwellings``, as
+    :func:`veerkracht.analytics.dp.postprocess`); the model used the
+    unclipped, unbiased estimate.
+    """
+    n = np.round(np.nan_to_num(lvv.n_households))
+    noisy = lvv.extra.get("noisy", np.zeros(len(n), dtype=bool))
+    n = np.where(noisy, np.clip(n, 0, lvv.n_dwellings), n)
+    return n.astype("int64")
 
 
 def _settings_json(spec: ModelSpec, values: IndicatorValues) -> str:

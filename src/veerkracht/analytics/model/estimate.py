@@ -39,9 +39,11 @@ from scipy.special import betaln, digamma, expit, gammaln, logit, polygamma
 
 try:  # the calibrated engine, when it has landed
     from veerkracht.analytics.model.smoothing import (  # type: ignore[attr-defined]
+        bootstrap_beta_binomial,
         fit_beta_binomial,
         fit_dirichlet_multinomial,
         fit_gamma_poisson,
+        posterior_with_prior_uncertainty,
         shrink_beta,
         shrink_gamma,
     )
@@ -49,6 +51,7 @@ try:  # the calibrated engine, when it has landed
     ENGINE = "smoothing"
 except ImportError:  # pragma: no cover - depends on the other module
     fit_beta_binomial = fit_gamma_poisson = shrink_beta = shrink_gamma = None
+    bootstrap_beta_binomial = posterior_with_prior_uncertainty = None
     fit_dirichlet_multinomial = None
     ENGINE = "ml-interim"
 
@@ -66,6 +69,8 @@ class PriorFit:
     coef: tuple[float, ...]
     prior_mean: np.ndarray
     fallbacks: tuple[str, ...] = ()
+    #: the engine's own fit (for the parametric bootstrap), when it ran
+    engine: object = None
 
 
 @dataclass(frozen=True)
@@ -135,19 +140,45 @@ def _bound_flags(kappa: float, bounds: tuple[float, float]) -> tuple[str, ...]:
     return ()
 
 
+def share_noise(noise_var, n_var, share) -> np.ndarray | float | None:
+    """Noise variance on ``y`` that also carries the noise on ``n``.
+
+    With ``n`` observed as ``N + e`` (``Var e = n_var``) and ``y`` as the
+    true count plus noise of variance ``noise_var``, a binomial count of
+    size ``n`` differs from one of size ``N`` by about ``share * e``; so the
+    count is modelled as ``Binomial(n, p)`` plus noise of variance
+    ``noise_var + share**2 n_var`` (first order in ``e``; ``share`` is the
+    prior mean). The estimation engine's exact convolution then handles
+    both (:func:`veerkracht.analytics.model.smoothing.fit_beta_binomial`).
+
+    >>> float(share_noise(4.0, 9.0, 0.5))
+    6.25
+    >>> share_noise(None, None, 0.3) is None
+    True
+    """
+    if n_var is None or not np.any(n_var):
+        return noise_var
+    extra = np.asarray(share, dtype="float64") ** 2 * np.asarray(n_var, dtype="float64")
+    return extra if noise_var is None else noise_var + extra
+
+
 def fit_share(y, n, prior_mean, covariates=None, noise_var=None,
-              bounds=(0.5, 1e5), seed: int = 0) -> PriorFit:
+              bounds=(0.5, 1e5), seed: int = 0, n_var=None) -> PriorFit:
     """Beta-binomial prior: ``logit m_i = logit(prior_i) + X_i b``, strength kappa.
 
     Maximum likelihood over the places with households (a seeded subsample
-    of :data:`MAX_FIT_PLACES` when there are more); ``y`` may be noisy and
-    non-integer (clipped to ``0..n``). ``noise_var`` is accepted for the
-    calibrated engine; here it widens the posterior (:func:`posterior_share`).
+    of :data:`MAX_FIT_PLACES` when there are more). ``y`` and ``n`` may be
+    the raw noisy counts of the protected statistics (negative, or ``y > n``:
+    they must not be clipped, clipping biases small places upward);
+    ``noise_var`` is the noise variance on ``y``, ``n_var`` on ``n``
+    (:func:`share_noise`), handled by the engine's exact convolution over
+    the true counts.
     """
     y = np.asarray(y, dtype="float64")
     n = np.asarray(n, dtype="float64")
     m0 = np.clip(np.asarray(prior_mean, dtype="float64"), EPS, 1 - EPS)
     X = None if covariates is None or covariates.shape[1] == 0 else covariates
+    noise_var = share_noise(noise_var, n_var, m0)
     if fit_beta_binomial is not None:  # pragma: no cover - the other engine
         fit = fit_beta_binomial(y, n, m0, covariates=X, noise_var=noise_var,
                                 bounds=bounds, seed=seed)
@@ -155,7 +186,7 @@ def fit_share(y, n, prior_mean, covariates=None, noise_var=None,
         fb = (fb,) if isinstance(fb, str) else tuple(str(f) for f in (fb or ()))
         return PriorFit(float(fit.kappa), tuple(np.ravel(fit.coef).tolist())
                         if fit.coef is not None else (), np.asarray(fit.prior_mean),
-                        fb)
+                        fb, fit)
     ok = np.flatnonzero(n >= 1)
     k_start = 20.0
     if len(ok) < MIN_FIT_PLACES:
@@ -192,17 +223,33 @@ def fit_share(y, n, prior_mean, covariates=None, noise_var=None,
     return PriorFit(kappa, coef, m, fb)
 
 
-def posterior_share(y, n, fit: PriorFit, noise_var=None) -> Beta:
-    """Beta posterior of each place's share; DP noise widens it.
+def posterior_share(y, n, fit: PriorFit, noise_var=None, n_var=None, *,
+                    n_boot: int = 0, seed: int = 0) -> Beta:
+    """Beta posterior of each place's share; DP noise on ``y`` and ``n`` in it.
 
-    With noise of variance ``v`` on ``y``, the posterior variance grows by
-    ``(w / n)**2 v`` with ``w = n / (n + kappa)`` the weight of the place's
-    own data; the result is the beta with that mean and variance.
+    The engine's exact posterior over the true counts within 5 sd of the
+    (unclipped) noisy ``y``, with the noise variance ``noise_var`` on ``y``
+    and ``n_var`` on ``n`` (:func:`share_noise`, at the fit's prior mean);
+    moment-matched to a beta. The noise must be passed here: the fit object
+    does not carry it. ``n_boot > 0`` (the model file's
+    ``estimation.bootstrap``): the posterior is integrated over ``n_boot``
+    parametric-bootstrap draws of the prior's ``(kappa, coef)``
+    (:func:`~veerkracht.analytics.model.smoothing.bootstrap_beta_binomial`,
+    :func:`~veerkracht.analytics.model.smoothing.posterior_with_prior_uncertainty`).
     """
     y = np.asarray(y, dtype="float64")
     n = np.asarray(n, dtype="float64")
+    noise_var = share_noise(noise_var, n_var, fit.prior_mean)
+    if n_boot > 0 and fit.engine is not None and bootstrap_beta_binomial is not None:
+        eng = fit.engine
+        draws = bootstrap_beta_binomial(y, n, eng.base_mean, eng.covariates, eng,
+                                        n_boot=n_boot, seed=seed, noise_var=noise_var)
+        mix = posterior_with_prior_uncertainty(y, n, eng, draws, interval=None,
+                                               seed=seed, noise_var=noise_var)
+        return Beta(np.asarray(mix.a, dtype="float64"),
+                    np.asarray(mix.b, dtype="float64"))
     if shrink_beta is not None:  # pragma: no cover - the other engine
-        post = shrink_beta(y, n, fit)
+        post = shrink_beta(y, n, fit, noise_var=noise_var)
         return Beta(np.asarray(post.a, dtype="float64"),
                     np.asarray(post.b, dtype="float64"))
     yc = np.clip(y, 0, np.maximum(n, 0))
@@ -272,14 +319,16 @@ def fit_rate(y, e, prior_rate, covariates=None, noise_var=None,
 def posterior_rate(y, e, fit: PriorFit, noise_var=None) -> Gamma:
     """Gamma posterior of each place's rate: ``(kappa + y) / (kappa / lambda + e)``.
 
-    DP noise of variance ``v`` on ``y`` widens it as in :func:`posterior_share`.
+    DP noise of variance ``v`` on the (unclipped) ``y``: the engine's exact
+    posterior on integer counts, its moment approximation on weighted ones.
     """
-    y = np.clip(np.asarray(y, dtype="float64"), 0, None)
+    y = np.asarray(y, dtype="float64")
     e = np.asarray(e, dtype="float64")
     if shrink_gamma is not None:  # pragma: no cover - the other engine
-        post = shrink_gamma(y, e, fit)
+        post = shrink_gamma(y, e, fit, noise_var=noise_var)
         return Gamma(np.asarray(post.a, dtype="float64"),
                      np.asarray(post.b, dtype="float64"))
+    y = np.clip(y, 0, None)
     post = Gamma(fit.kappa + y, fit.kappa / fit.prior_mean + e)
     if noise_var is None or not np.any(noise_var):
         return post

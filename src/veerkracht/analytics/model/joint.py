@@ -389,3 +389,215 @@ def class_probabilities(balance_draws, edges) -> np.ndarray:
         out = out / nv[:, None]
     out[nv == 0] = np.nan
     return out
+
+
+# -- the pipeline's composites ---------------------------------------------------
+#: Places per Monte Carlo chunk (bounds memory: draws x chunk x indicators).
+MC_CHUNK = 4096
+#: Kinds of share indicators whose household flags are support needs.
+NEED_KINDS = ("need_share", "stacked_needs")
+
+
+def household_correlations(row: Mapping[str, float]) -> dict[str, float]:
+    """Household-level correlations of the flags, from one city-level row.
+
+    ``row`` holds the (protected) statistics of the whole city: the top
+    level's ``n_households``, ``flag_<need>``, ``needs_0/1/2p``,
+    ``tenure_lt1``, ``tenure_ge10`` and ``inflow_need``
+    (:mod:`veerkracht.analytics.statistics`). Raw noisy counts are fine: at
+    city level the noise is a fraction of a percent.
+
+    * ``need``: the common correlation of the support-need flags,
+      :func:`flag_correlation` from the stacked needs;
+    * ``inflow``: moved in < 1 year against any need (both: ``inflow_need``);
+    * ``tenure``: recent arrival against long tenure, disjoint bins.
+
+    Examples
+    --------
+    >>> row = {"n_households": 100, "flag_need_care": 10, "flag_need_income": 10,
+    ...        "flag_need_outflow": 0, "flag_need_frail_elderly": 0,
+    ...        "needs_0": 85, "needs_1": 10, "needs_2p": 5, "tenure_lt1": 10,
+    ...        "tenure_ge10": 40, "inflow_need": 3}
+    >>> {k: round(v, 3) for k, v in household_correlations(row).items()}
+    {'need': 0.219, 'inflow': 0.196, 'tenure': -0.272}
+    """
+    from veerkracht.analytics.statistics import SUPPORT_NEEDS
+
+    def get(name: str) -> float:
+        v = row.get(name, 0.0)
+        return 0.0 if v is None or not np.isfinite(v) else float(v)
+
+    n = max(get("n_households"), 1.0)
+    totals = {f: max(get(f"flag_{f}"), 0.0) for f in SUPPORT_NEEDS}
+    stacked = [max(get(c), 0.0) for c in ("needs_0", "needs_1", "needs_2p")]
+    c = flag_correlation(totals, n, stacked, support_needs=SUPPORT_NEEDS)
+    iu = np.triu_indices(len(SUPPORT_NEEDS), 1)
+    need = float(np.clip(np.mean(c[iu]), -0.2, 0.95))
+    pa = np.clip((stacked[1] + stacked[2]) / n, 1e-6, 1 - 1e-6)
+    pl = np.clip(get("tenure_lt1") / n, 1e-6, 1 - 1e-6)
+    both = min(max(get("inflow_need"), 0.0) / n, pa, pl)
+    inflow = float(np.clip((both - pa * pl) / np.sqrt(pa * (1 - pa) * pl * (1 - pl)),
+                           -0.95, 0.95))
+    ge10 = np.clip(get("tenure_ge10") / n, 1e-6, 1 - 1e-6)
+    tenure = float(-np.sqrt(pl * ge10 / ((1 - pl) * (1 - ge10))))
+    return {"need": need, "inflow": inflow, "tenure": tenure}
+
+
+def indicator_correlation(kinds: Sequence[str], meanings: Sequence[str | None],
+                          rho: Mapping[str, float]) -> np.ndarray:
+    """Correlation of the posterior errors of a place's drawn indicators.
+
+    Within a place the sampling errors of two shares correlate as the
+    household flags do (the phi coefficient, :func:`household_correlations`):
+    need-type shares with ``rho['need']``, turnover with need-type shares
+    with ``rho['inflow']``, turnover with long tenure as disjoint tenure bins
+    (``rho['tenure']``); the reporting index shares its counts with the
+    signal rates (``sqrt`` of the rate's share of all signals: 0.8 for
+    pressure, 0.4 for attentiveness); two rates of one meaning 1. Other
+    pairs 0. Made positive definite.
+
+    >>> c = indicator_correlation(["need_share", "stacked_needs", "turnover"],
+    ...                           [None, None, None],
+    ...                           {"need": 0.3, "inflow": 0.1, "tenure": -0.2})
+    >>> np.round(c, 2).tolist()
+    [[1.0, 0.3, 0.1], [0.3, 1.0, 0.1], [0.1, 0.1, 1.0]]
+    """
+    k = len(kinds)
+    c = np.eye(k)
+    for a in range(k):
+        for b in range(a + 1, k):
+            ka, kb = kinds[a], kinds[b]
+            pair = {ka, kb}
+            r = 0.0
+            if ka in NEED_KINDS and kb in NEED_KINDS:
+                r = rho.get("need", 0.0)
+            elif "turnover" in pair and pair & set(NEED_KINDS):
+                r = rho.get("inflow", 0.0)
+            elif pair == {"turnover", "long_tenure"}:
+                r = rho.get("tenure", 0.0)
+            elif pair == {"signal_rate", "reporting_index"}:
+                m = meanings[a] if ka == "signal_rate" else meanings[b]
+                r = {"pressure": 0.8, "attentiveness": 0.4, "all": 1.0}.get(m, 0.0)
+            elif pair == {"signal_rate"} and meanings[a] == meanings[b]:
+                r = 1.0
+            c[a, b] = c[b, a] = r
+    w, v = np.linalg.eigh(c)
+    c = (v * np.maximum(w, 1e-6)) @ v.T
+    d = np.sqrt(np.diag(c))
+    return c / np.outer(d, d)
+
+
+def inverse_link(link: str, z: np.ndarray) -> np.ndarray:
+    """From the draw scale back to the indicator: logit, log or 0..1."""
+    from scipy.special import expit
+
+    if link == "logit":
+        return expit(z)
+    if link == "log":
+        return np.exp(np.minimum(z, 50))
+    return np.clip(z, 0, 1)
+
+
+def central_interval(d: np.ndarray, interval: float) -> tuple[np.ndarray, np.ndarray]:
+    """Central interval of draws along axis 1 (order statistics, interpolated).
+
+    The fast path of :func:`summarise_draws` for draws without NaN (a
+    partition instead of a sort).
+
+    >>> lo, hi = central_interval(np.arange(101.0)[None, :], 0.9)
+    >>> float(lo[0]), float(hi[0])
+    (5.0, 95.0)
+    """
+    n = d.shape[1]
+    q = (0.5 - interval / 2) * (n - 1)
+    i = int(np.floor(q))
+    f = q - i
+    j = n - 1 - i
+    srt = np.partition(d, [i, min(i + 1, n - 1), max(j - 1, 0), j], axis=1)
+    lo = srt[:, i] * (1 - f) + srt[:, min(i + 1, n - 1)] * f
+    hi = srt[:, j] * (1 - f) + srt[:, max(j - 1, 0)] * f
+    return lo, hi
+
+
+def composite_draws(drawn: Mapping[str, tuple], corr: np.ndarray,
+                    groups: Mapping[str, Sequence[tuple]], edges, n_places: int,
+                    n_draws: int, seed: int, interval: float,
+                    rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Monte Carlo composites (pressure, resilience, balance) of a level's places.
+
+    Parameters
+    ----------
+    drawn : mapping name -> (link, loc, scale, multiplier)
+        Posterior of each drawn indicator on its draw scale (normal ``loc``,
+        ``scale`` per place; ``link`` :func:`inverse_link`), in the order of
+        ``corr``.
+    corr : ndarray
+        Correlation of the drawn indicators (:func:`indicator_correlation`).
+    groups : mapping group -> sequence of (name, weight, score, scaler)
+        The indicators of ``pressure`` and ``resilience``: ``score`` the
+        point score per place (NaN: the place lacks it); ``scaler`` maps an
+        indicator value to its score (for the drawn ones).
+    edges : array_like
+        Class lower bounds, best first (:func:`class_probabilities`).
+    rows : array_like, optional
+        Only these places (the others get NaN).
+
+    Returns
+    -------
+    dict
+        ``<group>_lo``, ``<group>_hi`` of the three composites,
+        ``balance_sd`` and ``class_share`` (places x classes). Float32 draws
+        in chunks of :data:`MC_CHUNK` places; one generator seeded by ``seed``.
+    """
+    names = list(drawn)
+    rows = np.arange(n_places) if rows is None else np.asarray(rows)
+    chol = (np.linalg.cholesky(np.asarray(corr)).astype(np.float32) if names
+            else None)
+    edges = np.asarray(edges, dtype="float64")
+    k = len(edges)
+    out = {f"{g}_{s}": np.full(n_places, np.nan)
+           for g in ("pressure", "resilience", "balance") for s in ("lo", "hi")}
+    out["balance_sd"] = np.full(n_places, np.nan)
+    out["class_share"] = np.full((n_places, k), np.nan)
+    rng = np.random.default_rng(seed)
+    f32 = np.float32
+    for lo in range(0, len(rows), MC_CHUNK):
+        idx = rows[lo:lo + MC_CHUNK]
+        m = len(idx)
+        e = rng.standard_normal((len(names), m, n_draws), dtype=f32) if names else None
+        comp = {}
+        for g, items in groups.items():
+            num = np.zeros((m, n_draws), dtype=f32)
+            wsum = np.zeros(m, dtype=f32)
+            for name, weight, score, scaler in items:
+                sc = score[idx]
+                ok = ~np.isnan(sc)
+                w = f32(weight)
+                if name in drawn:
+                    j = names.index(name)
+                    z = chol[j, 0] * e[0]
+                    for kk in range(1, j + 1):
+                        z += chol[j, kk] * e[kk]
+                    link, loc, scale, mult = drawn[name]
+                    z *= scale[idx].astype(f32)[:, None]
+                    z += loc[idx].astype(f32)[:, None]
+                    v = inverse_link(link, z)
+                    if mult != 1.0:
+                        v *= f32(mult)
+                    s = scaler(v)
+                    s[~ok] = 0
+                    num += w * s
+                else:
+                    num += (w * np.where(ok, sc, 0).astype(f32))[:, None]
+                wsum += np.where(ok, w, f32(0))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                comp[g] = num / np.where(wsum > 0, wsum, np.nan)[:, None]
+        comp["balance"] = comp["resilience"] - comp["pressure"]
+        for g, d in comp.items():
+            q_lo, q_hi = central_interval(d, interval)
+            out[f"{g}_lo"][idx] = q_lo
+            out[f"{g}_hi"][idx] = q_hi
+        b = comp["balance"]
+        out["balance_sd"][idx] = b.std(axis=1)
+        out["class_share"][idx] = class_probabilities(b.T, edges)
+    return out
