@@ -698,7 +698,7 @@ def simulation_markdown(report: CalibrationReport) -> str:
     e = report.entrance
     lines.append(
         f"- portiek van {e.n_households} huishoudens met {e.care_households} "
-        f"zorgbehoevend in een blok op {e.block_observed:.0%}: aandeel zorg "
+        f"zorgbehoevend in een blok op {e.block_observed * 100:.0f} %: aandeel zorg "
         f"{e.share:.3f} ({e.share_lo:.3f}–{e.share_hi:.3f}; doel ≥ "
         f"{TARGETS['entrance_share']:g}: {_yes(checks['entrance share'])}), "
         f"blok {e.block_share:.3f} ({e.block_lo:.3f}–{e.block_hi:.3f}); "
