@@ -63,6 +63,7 @@ class AuditEntry(models.Model):
         ("role_grant_approve", _("rol goedgekeurd")),
         ("role_grant_reject", _("rol afgewezen")),
         ("key_rotate", _("auditsleutel gewisseld")),
+        ("model_approval", _("model goedgekeurd")),
     ]
     RESULTS = [
         ("ok", _("toegestaan")),
