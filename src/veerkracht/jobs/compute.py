@@ -570,6 +570,7 @@ def run_sensitivity(ws: Workspace, model_path=None, period: str | None = None,
         new.insert(5, "model_hash", spec.hash)
         new["n_runs"] = result.n_runs
         new["seed"] = seed
+        new["statistics"] = kind  # the door shows stability only if 'protected'
         new["computed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         with ws.transaction("sensitivity", source=f"{spec.name} {spec.version} "
                             f"seed={seed} runs={runs}") as tx:
