@@ -219,5 +219,10 @@ def test_validate_on_real_figures(tmp_path, shared_data):
     assert "Leefbaarometer 3.0, GM0014 buurt: 133 codes in 2018–2024, 130 in elk jaar" \
         in out.read_text()
     # a second run appends instead of overwriting
-    runner.invoke(app, ["-w", ws, "validate", "--bootstrap", "200"])
+    runner.invoke(app, ["-w", ws, "validate", "--bootstrap", "200",
+                        "--no-simulation"])
     assert len(open_workspace(ws).read("validation")) == 2 * len(rows)
+    # the first run's simulation section stays; the second added none
+    assert "## Simulatie met bekende waarheid" in out.read_text()
+    sim = open_workspace(ws).read("validation_simulation")
+    assert sim["computed_at"].nunique() == 1
