@@ -99,10 +99,18 @@ SENSITIVITY_SIGNALS = _upper_sqrt(SIGNAL_CELLS_PER_LEVEL)
 
 
 def _opendp():
-    import opendp.prelude as dp
+    # the modules themselves, not opendp.prelude: the prelude also imports the
+    # scikit-learn extras (and scipy.stats), seconds of start-up never used here
+    from types import SimpleNamespace
 
-    dp.enable_features("contrib")
-    return dp
+    from opendp import combinators, domains, measurements, metrics, mod
+    from opendp.typing import f64, i64
+
+    mod.enable_features("contrib")
+    return SimpleNamespace(vector_domain=domains.vector_domain,
+                           atom_domain=domains.atom_domain,
+                           l2_distance=metrics.l2_distance, m=measurements,
+                           c=combinators, i64=i64, f64=f64)
 
 
 @lru_cache(maxsize=256)
