@@ -17,7 +17,9 @@ Entry points (each registered with
   quarter;
 * :func:`published_summary` — class counts per level for summaries;
 * :func:`published_place_sizes` — dwellings per place (public BAG data)
-  before any model was computed.
+  before any model was computed;
+* :func:`published_stability` — the class stability of one place under the
+  global sensitivity analysis (``sensitivity``).
 
 Settings: :func:`current_rules`, :func:`set_rules`; model approval:
 :func:`approve_model`, :func:`is_approved`.
@@ -50,8 +52,8 @@ from veerkracht.store import Workspace
 __all__ = [
     "EXPORT_COLUMNS", "PublishError", "approve_model", "compute_profiles",
     "current_rules", "is_approved", "published_place_sizes", "published_places",
-    "published_profiles", "published_signal_counts", "published_summary",
-    "set_rules", "summary_of_rows",
+    "published_profiles", "published_signal_counts", "published_stability",
+    "published_summary", "set_rules", "summary_of_rows",
 ]
 
 SETTINGS_TABLE = "privacy_settings"
@@ -364,6 +366,83 @@ def published_place_sizes(ws: Workspace, level: str) -> pd.DataFrame:
                                 np.nan),
         "visibility": np.where(ok, "public", "suppressed"),
     })
+
+
+SENSITIVITY_TABLE = "sensitivity"
+
+
+@door
+def published_stability(ws: Workspace, level: str, place_id: str,
+                        audience: str = "public", period: str | None = None,
+                        model_version: str | None = None) -> dict | None:
+    """The class stability of one place, when its class is published.
+
+    From the table ``sensitivity``
+    (:func:`veerkracht.jobs.compute.run_sensitivity`): the share of the
+    sensitivity runs (weights, thresholds, normalisation, prior, half-life
+    varied together) in which the place keeps its class. Shown only
+
+    * for a place that is ``'public'`` for ``audience`` in
+      :func:`published_places` of the same period and model (a band-only or
+      suppressed place has no class, so no stability of it);
+    * from rows of the same model file (name, version and hash) and period;
+    * from rows computed on protected statistics (column ``statistics``).
+
+    Returns
+    -------
+    dict or None
+        ``period``, ``base_class`` (the place's class in the base run),
+        ``class_stability`` and ``modal_share`` (rounded to two decimals),
+        ``modal_class`` and ``n_runs``; None when there is nothing to show.
+
+    Examples
+    --------
+    >>> from veerkracht.store import open_workspace
+    >>> import tempfile
+    >>> ws = open_workspace(tempfile.mkdtemp())
+    >>> published_stability(ws, "block", "b1") is None  # no results, no table
+    True
+    """
+    _check_level(level)
+    if not ws.has(SENSITIVITY_TABLE) or not ws.has("results"):
+        return None
+    try:
+        places = published_places(ws, level, period, model_version, audience)
+    except PublishError:
+        return None
+    row = places[places["place_id"].astype("str") == str(place_id)]
+    if not len(row) or str(row["visibility"].iloc[0]) != "public":
+        return None
+    r = row.iloc[0]
+    st = ws.read(SENSITIVITY_TABLE)
+    if "statistics" not in st.columns:
+        return None  # from before the kind was recorded: not published
+    hit = (st["level"].astype("str").eq(level)
+           & st["place_id"].astype("str").eq(str(place_id))
+           & st["period"].astype("str").eq(str(r["period"]))
+           & st["model_name"].astype("str").eq(str(r["model_name"]))
+           & st["model_version"].astype("str").eq(str(r["model_version"]))
+           & st["statistics"].astype("str").eq("protected"))
+    if "model_hash" in st.columns and "model_hash" in r.index:
+        hit &= st["model_hash"].astype("str").eq(str(r["model_hash"]))
+    st = st[hit.to_numpy()]
+    if not len(st):
+        return None
+    s = st.sort_values("computed_at").iloc[-1] if "computed_at" in st.columns \
+        else st.iloc[-1]
+    stability = float(s["class_stability"])
+    if not np.isfinite(stability) or pd.isna(s["base_class"]):
+        return None
+    modal, share = s.get("modal_class"), s.get("modal_share")
+    return {
+        "period": str(r["period"]),
+        "base_class": str(s["base_class"]),
+        "class_stability": round(stability, 2),
+        "modal_class": None if modal is None or pd.isna(modal) else str(modal),
+        "modal_share": (None if share is None or pd.isna(share)
+                        else round(float(share), 2)),
+        "n_runs": int(s["n_runs"]) if "n_runs" in s.index else None,
+    }
 
 
 # --------------------------------------------------------------------------

@@ -38,5 +38,6 @@ def place_profile(request: HttpRequest, level: str, place_id: str):
         "indicators": prof.indicators,
         "signals": prof.signals, "class_probabilities": prof.class_probabilities,
         "multiscale": prof.multiscale,
+        "stability": prof.stability,
         "notes": prof.notes,
     }

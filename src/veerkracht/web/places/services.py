@@ -54,6 +54,8 @@ class Profile:
     visibility: str
     audience: str = "public"
     notes: list[str] = field(default_factory=list)
+    #: class stability under the sensitivity analysis (:func:`stability`)
+    stability: dict | None = None
 
 
 def place_row(level: str, place_id: str) -> pd.Series | None:
@@ -143,6 +145,7 @@ def profile(level: str, place_id: str, *, audience: str = "public",
         n_dwellings_shown=current.get("n_dwellings") if public else None,
         visibility=visibility,
         audience=audience,
+        stability=stability(level, place_id, audience=audience) if public else None,
     )
     if current_fig.mode == "dwellings":
         prof.notes.append(
@@ -229,6 +232,24 @@ def _count_text(value) -> str:
     if value is None or fig._isna(value):
         return "te weinig"
     return f"{int(value)}"
+
+
+def stability(level: str, place_id: str, *, audience: str = "public"
+              ) -> dict | None:
+    """How stable the place's class is under the sensitivity analysis, or None.
+
+    From ``published_stability`` (only for places public to the audience,
+    from protected statistics and the same model and period as the figures),
+    with ``percent`` (share of runs in the class, 0-100) and ``other``
+    (the class most runs gave, when it is not the place's class).
+    """
+    got = publish.published_stability(workspace.workspace(), level, place_id,
+                                      audience)
+    if got is None:
+        return None
+    other = got["modal_class"] if got["modal_class"] != got["base_class"] else None
+    return {**got, "percent": int(round(100 * got["class_stability"])),
+            "other": other}
 
 
 def multiscale_profile(level: str, place_id: str, *, audience: str = "public"
