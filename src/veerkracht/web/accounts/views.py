@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from veerkracht.web.accounts import roles
 
@@ -89,10 +90,10 @@ def grants(request):
         try:
             if request.POST.get("decision") == "approve":
                 four_eyes.approve(grant, request.user, request=request)
-                messages.success(request, "De rol is toegekend.")
+                messages.success(request, _("De rol is toegekend."))
             else:
                 four_eyes.reject(grant, request.user, request=request)
-                messages.info(request, "De aanvraag is afgewezen.")
+                messages.info(request, _("De aanvraag is afgewezen."))
         except four_eyes.GrantRefused as exc:
             messages.error(request, str(exc))
         return redirect("grants")

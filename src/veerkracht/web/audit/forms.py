@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from veerkracht.web.audit.models import PrivacySetting
 
@@ -27,7 +28,7 @@ class ApproveModelForm(forms.Form):
         known = {(m["name"], m["version"], m["hash"])
                  for m in workspace.result_models()}
         if (data.get("name"), data.get("version"), data.get("hash")) not in known:
-            raise forms.ValidationError("Dit model staat niet in de resultaten.")
+            raise forms.ValidationError(_("Dit model staat niet in de resultaten."))
         return data
 
     def model_key(self) -> tuple[str, str, str]:

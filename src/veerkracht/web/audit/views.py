@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from veerkracht.jobs import publish
@@ -27,7 +28,7 @@ def overview(request):
             obj = form.save(commit=False)
             obj._audit_request = request
             obj.save()  # also writes the rules into the workspace (the door)
-            messages.success(request, "De drempel is opgeslagen en geldt nu overal.")
+            messages.success(request, _("De drempel is opgeslagen en geldt nu overal."))
             return redirect("audit:overview")  # post/redirect/get: no double post
     else:
         form = ThresholdForm(instance=setting)
@@ -58,12 +59,13 @@ def approve_model(request):
     scoping.require_permission(request, "manage_thresholds", purpose="model_approval")
     form = ApproveModelForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Onbekend model; kies een model uit de lijst.")
+        messages.error(request, _("Onbekend model; kies een model uit de lijst."))
         return redirect("audit:overview")
     name, version, digest = form.model_key()
     publish.approve_model(workspace.workspace(), name, version, digest,
                           actor_role=workspace.door_role(roles.role_of(request.user)))
     record("model_approval", request=request, level="setting",
            object_id=f"model:{digest[:16]}", purpose="model_approval")
-    messages.success(request, f"Model {name} {version} is goedgekeurd.")
+    messages.success(request, _("Model %(name)s %(version)s is goedgekeurd.")
+                     % {"name": name, "version": version})
     return redirect("audit:overview")

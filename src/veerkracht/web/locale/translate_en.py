@@ -145,6 +145,137 @@ EN = {
     "organisatie te geven.":
         "Your account has no role yet. Ask the administrator to give you a role "
         "and an organisation.",
+    # role grants (four eyes)
+    "wacht op goedkeuring": "awaiting approval",
+    "goedgekeurd": "approved",
+    "afgewezen": "rejected",
+    "voor": "for",
+    "status": "status",
+    "aangevraagd door": "requested by",
+    "aangevraagd op": "requested at",
+    "besloten door": "decided by",
+    "besloten op": "decided at",
+    "aanvraag datarol": "data role request",
+    "aanvragen datarol": "data role requests",
+    "Aanvragen voor een datarol": "Requests for a data role",
+    "Een beheerder kan een rol met toegang tot gegevens alleen aanvragen; hij "
+    "gaat pas in als u (een tweede persoon) hem goedkeurt. U kunt niet goedkeuren "
+    "wat u zelf vroeg of wat voor uzelf is.":
+        "An administrator can only request a role with access to data; it takes "
+        "effect only once you (a second person) approve it. You cannot approve "
+        "what you requested yourself or what is for yourself.",
+    "Openstaande aanvragen": "Open requests",
+    "op": "at",
+    "besluit": "decision",
+    "Goedkeuren": "Approve",
+    "Afwijzen": "Reject",
+    "Er wachten geen aanvragen.": "No requests are waiting.",
+    "Eerder besloten": "Decided earlier",
+    "De rol is toegekend.": "The role has been granted.",
+    "De aanvraag is afgewezen.": "The request has been rejected.",
+    # privacy page, threshold and model files
+    "Alleen de privacyfunctionaris stelt de privacydrempel in, op de "
+    "privacypagina (/privacy/). De publicatiedeur weigert een wijziging door "
+    "een andere rol; er is niets gewijzigd.":
+        "Only the privacy officer sets the privacy threshold, on the privacy page "
+        "(/privacy/). The publication door refuses a change by any other role; "
+        "nothing has been changed.",
+    "Dit model staat niet in de resultaten.": "This model is not in the results.",
+    "Gecontroleerd tegen %(n)s getekende checkpoint(s) buiten de database.":
+        "Checked against %(n)s signed checkpoint(s) outside the database.",
+    "Aanvragen voor een datarol goedkeuren": "Approve requests for a data role",
+    "In de werkmap geldt nu: getallen vanaf %(n)s (beschermde) huishoudens, "
+    "banden vanaf %(b)s, aantallen afgerond op %(r)s. Elke kaart, elk profiel, de "
+    "API, de PDF en elke export lezen deze instelling.":
+        "In force in the workspace: figures from %(n)s (protected) households, "
+        "bands from %(b)s, counts rounded to %(r)s. Every map, every profile, the "
+        "API, the PDF and every export read this setting.",
+    "Modelbestanden": "Model files",
+    "Banden voor kleine plaatsen komen alleen uit een goedgekeurd model, en "
+    "alleen voor professionals die aan het gebied zijn toegewezen.":
+        "Bands for small places come only from an approved model, and only for "
+        "professionals assigned to the area.",
+    "versie": "version",
+    "hash": "hash",
+    "perioden": "periods",
+    "openbaar / niet openbaar (laatste periode)":
+        "public / not public (latest period)",
+    "niet goedgekeurd": "not approved",
+    "Nog geen modelresultaten in de werkmap.": "No model results in the workspace yet.",
+    "De drempel is opgeslagen en geldt nu overal.":
+        "The threshold has been saved and now applies everywhere.",
+    "Onbekend model; kies een model uit de lijst.":
+        "Unknown model; choose a model from the list.",
+    "Model %(name)s %(version)s is goedgekeurd.":
+        "Model %(name)s %(version)s has been approved.",
+    # audit actions
+    "melding gedaan": "signal reported",
+    "melding bekeken": "signal viewed",
+    "meldingen bekeken": "signals viewed",
+    "status melding gewijzigd": "signal status changed",
+    "meldingen geanonimiseerd": "signals anonymised",
+    "verhaal vastgelegd": "story recorded",
+    "interventie vastgelegd": "intervention recorded",
+    "beheer: bekeken": "admin: viewed",
+    "beheer: gewijzigd": "admin: changed",
+    "rol aangevraagd": "role requested",
+    "rol goedgekeurd": "role approved",
+    "rol afgewezen": "role rejected",
+    "auditsleutel gewisseld": "audit key rotated",
+    "model goedgekeurd": "model approved",
+    "sleutel": "key",
+    "Id van de auditsleutel (buiten de database) van deze regel.":
+        "Id of the audit key (outside the database) of this entry.",
+    # place profile
+    "geluidsoverlast": "noise nuisance",
+    "burenruzie": "neighbour dispute",
+    "onveiligheid": "unsafety",
+    "verwaarlozing gedeelde ruimte": "neglect of shared space",
+    "zorgsignaal": "care concern",
+    "onverschilligheid": "indifference",
+    "meldingen van druk": "signals of pressure",
+    "meldingen van betrokkenheid": "signals of involvement",
+    "Alleen een band: geen meldingen.": "Only a band: no signals.",
+    "Alleen een band: geen profiel.": "Only a band: no profile.",
+    "Er zijn nog geen modelresultaten in de werkmap; het profiel toont daarom "
+    "geen balans.":
+        "There are no model results in the workspace yet, so the profile shows "
+        "no balance.",
+    "Een kleine plaats: alleen een band uit een goedgekeurd model, geen getallen "
+    "en geen klasse (openbaarheidsregels). U ziet deze band omdat uw organisatie "
+    "aan dit gebied is toegewezen.":
+        "A small place: only a band from an approved model, no figures and no "
+        "class (publication rules). You see this band because your organisation "
+        "is assigned to this area.",
+    "te weinig": "too few",
+    "Nog geen multischaalprofielen: voer 'veerkracht compute' uit.":
+        "No multiscalar profiles yet: run 'veerkracht compute'.",
+    "Geen profiel voor deze plaats.": "No profile for this place.",
+    "Geen schaal met genoeg huishoudens om te tonen.":
+        "No scale with enough households to show.",
+    "Band (kleine plaats)": "Band (small place)",
+    "Weergave": "Display",
+    "Stabiliteit van de klasse": "Stability of the class",
+    "In %(percent)s%% van de %(runs)s rekenvarianten van de gevoeligheidsanalyse "
+    "blijft deze plaats in de klasse &ldquo;%(cls)s&rdquo;.":
+        "In %(percent)s%% of the %(runs)s variants of the sensitivity analysis "
+        "this place stays in the class &ldquo;%(cls)s&rdquo;.",
+    "De meeste varianten geven de klasse &ldquo;%(other)s&rdquo;.":
+        "Most variants give the class &ldquo;%(other)s&rdquo;.",
+    "Gewichten, klassegrenzen, normalisatie, prior en halfwaardetijd van de "
+    "meldingen samen gevarieerd; hoe lager het percentage, hoe meer de klasse "
+    "van die modelkeuzes afhangt.":
+        "Weights, class thresholds, normalisation, prior and the half-life of "
+        "signals varied together; the lower the percentage, the more the class "
+        "depends on those modelling choices.",
+    "Er is nog geen gevoeligheidsanalyse voor deze plaats en periode.":
+        "There is no sensitivity analysis for this place and period yet.",
+    "Meldingen per kwartaal": "Signals per quarter",
+    "Beschermde aantallen per kalenderkwartaal, afgerond; te weinig meldingen "
+    "wordt niet getoond.":
+        "Protected counts per calendar quarter, rounded; too few signals are not "
+        "shown.",
+    "Geen meldingen te tonen.": "No signals to show.",
 }
 
 PO = Path(__file__).with_name("en") / "LC_MESSAGES" / "django.po"
@@ -176,7 +307,7 @@ def fill(path: Path = PO) -> int:
             missing += 1
             out.append(block)
             continue
-        lines = [ln for ln in lines[:j] if ln != "#, fuzzy"]
+        lines = [ln for ln in lines[:j] if ln != "#, fuzzy" and not ln.startswith("#|")]
         lines.append('msgstr "' + english.replace('"', '\\"') + '"')
         out.append("\n".join(lines))
     text = "\n\n".join(out)

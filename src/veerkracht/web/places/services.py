@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from veerkracht.jobs import publish
 from veerkracht.web import workspace
@@ -22,14 +24,14 @@ from veerkracht.web.levels import LABELS, check_level
 from veerkracht.web.places import figures as fig
 
 SIGNAL_LABELS = {
-    "noise": "geluidsoverlast",
-    "neighbour_conflict": "burenruzie",
-    "unsafety": "onveiligheid",
-    "neglect": "verwaarlozing gedeelde ruimte",
-    "care_worry": "zorgsignaal",
-    "indifference": "onverschilligheid",
-    "pressure": "meldingen van druk",
-    "attentiveness": "meldingen van betrokkenheid",
+    "noise": gettext_lazy("geluidsoverlast"),
+    "neighbour_conflict": gettext_lazy("burenruzie"),
+    "unsafety": gettext_lazy("onveiligheid"),
+    "neglect": gettext_lazy("verwaarlozing gedeelde ruimte"),
+    "care_worry": gettext_lazy("zorgsignaal"),
+    "indifference": gettext_lazy("onverschilligheid"),
+    "pressure": gettext_lazy("meldingen van druk"),
+    "attentiveness": gettext_lazy("meldingen van betrokkenheid"),
 }
 _LABELS = {"pressure": "druk", "resilience": "veerkracht", "balance": "balans"}
 
@@ -137,10 +139,10 @@ def profile(level: str, place_id: str, *, audience: str = "public",
         indicators=_indicators(current) if public else [],
         signals=signal_counts(level, place_id, audience=audience)
         if public
-        else {"available": False, "reason": "Alleen een band: geen meldingen."},
+        else {"available": False, "reason": _("Alleen een band: geen meldingen.")},
         multiscale=multiscale_profile(level, place_id, audience=audience)
         if public
-        else {"available": False, "reason": "Alleen een band: geen profiel."},
+        else {"available": False, "reason": _("Alleen een band: geen profiel.")},
         class_probabilities=_probabilities(current) if public else [],
         n_dwellings_shown=current.get("n_dwellings") if public else None,
         visibility=visibility,
@@ -148,16 +150,16 @@ def profile(level: str, place_id: str, *, audience: str = "public",
         stability=stability(level, place_id, audience=audience) if public else None,
     )
     if current_fig.mode == "dwellings":
-        prof.notes.append(
+        prof.notes.append(_(
             "Er zijn nog geen modelresultaten in de werkmap; het profiel "
             "toont daarom geen balans."
-        )
+        ))
     if visibility == "band_only":
-        prof.notes.append(
+        prof.notes.append(_(
             "Een kleine plaats: alleen een band uit een goedgekeurd model, geen "
             "getallen en geen klasse (openbaarheidsregels). U ziet deze band "
             "omdat uw organisatie aan dit gebied is toegewezen."
-        )
+        ))
     return prof
 
 
@@ -222,7 +224,7 @@ def signal_counts(level: str, place_id: str, *, audience: str = "public",
     for key, part in frame.groupby(frame["meaning"].astype("str"), sort=True):
         by_q = dict(zip(part["window"].astype("str"), part["count"], strict=True))
         rows.append({
-            "category": SIGNAL_LABELS.get(key, key.replace("_", " ")),
+            "category": str(SIGNAL_LABELS.get(key, key.replace("_", " "))),
             "cells": [_count_text(by_q.get(q)) for q in quarters],
         })
     return {"quarters": quarters, "rows": rows, "available": True}
@@ -230,7 +232,7 @@ def signal_counts(level: str, place_id: str, *, audience: str = "public",
 
 def _count_text(value) -> str:
     if value is None or fig._isna(value):
-        return "te weinig"
+        return _("te weinig")
     return f"{int(value)}"
 
 
@@ -266,11 +268,12 @@ def multiscale_profile(level: str, place_id: str, *, audience: str = "public"
     if frame is None or not len(frame):
         return {
             "available": False,
-            "reason": "Nog geen multischaalprofielen: voer 'veerkracht compute' uit.",
+            "reason": _("Nog geen multischaalprofielen: voer 'veerkracht compute' "
+                        "uit."),
         }
     rows = frame[frame["place_id"].astype("str") == place_id]
     if not len(rows):
-        return {"available": False, "reason": "Geen profiel voor deze plaats."}
+        return {"available": False, "reason": _("Geen profiel voor deze plaats.")}
     rows = rows.sort_values("k")
     points = [
         {"k": int(r.k), "share": None if bool(r.suppressed) or pd.isna(r.share)
@@ -282,7 +285,8 @@ def multiscale_profile(level: str, place_id: str, *, audience: str = "public"
         "available": shown,
         "points": points,
         "period": str(rows["period"].iloc[0]) if "period" in rows.columns else "",
-        "reason": "" if shown else "Geen schaal met genoeg huishoudens om te tonen.",
+        "reason": "" if shown else _("Geen schaal met genoeg huishoudens om te "
+                                     "tonen."),
     }
 
 
