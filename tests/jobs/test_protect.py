@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from veerkracht.analytics.dp import LEVELS, NoisePlan, epsilon_of
+from veerkracht.analytics.dp import LEVELS, NoisePlan, epsilon_of, postprocess
 from veerkracht.analytics.model.periods import parse_period
 from veerkracht.analytics.statistics import COUNT_COLUMNS, place_statistics
 from veerkracht.jobs.places import run_places
@@ -56,7 +56,9 @@ def test_first_call_draws_and_stores_every_level_in_one_transaction(city_ws):
     for lv, frame in stats.items():
         assert list(frame.columns) == ["place_id", "n_dwellings", *COUNT_COLUMNS]
         assert (frame["n_dwellings"] >= 5).all()
-        assert (frame[list(COUNT_COLUMNS)] >= 0).all().all()
+        assert all(frame[c].dtype == np.int64 for c in COUNT_COLUMNS)
+        shown = postprocess(frame)      # what a person may be shown
+        assert (shown[list(COUNT_COLUMNS)] >= 0).all().all()
         assert sd[lv]["n_households"] == pytest.approx(row[f"sigma_households_{lv}"])
     assert row["operation"] == "protect"
     assert row["households_version"] == city_ws.info("households").version
