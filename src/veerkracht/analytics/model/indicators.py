@@ -72,8 +72,16 @@ class ModelDataError(ValueError):
 
 
 def _dates(series: pd.Series) -> np.ndarray:
-    """Timestamps as naive datetime64[ns] (UTC dropped), NaT for missing."""
-    s = pd.to_datetime(series, errors="coerce", utc=True)
+    """Timestamps as naive datetime64[ns] (UTC dropped), NaT for missing.
+
+    ISO 8601 in any of its forms, mixed within one column (pandas otherwise
+    infers one format from the first value and turns the others into NaT).
+
+    >>> d = _dates(pd.Series(["2025-06-01", "2025-06-01 12:00:00", None]))
+    >>> np.datetime_as_string(d, unit="h").tolist()
+    ['2025-06-01T00', '2025-06-01T12', 'NaT']
+    """
+    s = pd.to_datetime(series, errors="coerce", utc=True, format="ISO8601")
     return s.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
 
 
