@@ -100,6 +100,16 @@ def test_door_refuses_stability_from_exact_statistics(stab):
     assert publish.published_stability(ws, "block", ids["public_block"]) is None
 
 
+def test_door_gives_no_stability_of_another_class_than_the_published_one(stab):
+    ws, ids = stab
+    t = ws.read("sensitivity")
+    mine = t["place_id"].astype(str) == ids["public_block"]
+    t.loc[mine, "base_class"] = ids["other"]  # results recomputed since
+    with ws.transaction("sensitivity", source="test") as tx:
+        tx.put("sensitivity", t)
+    assert publish.published_stability(ws, "block", ids["public_block"]) is None
+
+
 @pytest.mark.django_db
 def test_profile_page_and_api_show_class_stability(client, users, stab):
     ws, ids = stab

@@ -386,7 +386,11 @@ def published_stability(ws: Workspace, level: str, place_id: str,
       :func:`published_places` of the same period and model (a band-only or
       suppressed place has no class, so no stability of it);
     * from rows of the same model file (name, version and hash) and period;
-    * from rows computed on protected statistics (column ``statistics``).
+    * from rows computed on protected statistics (column ``statistics``);
+    * when the analysis's base class is the class published for the place:
+      otherwise the stability is that of another class (results recomputed
+      since, by other code or statistics) and is not shown until the
+      analysis is run again.
 
     Returns
     -------
@@ -433,6 +437,8 @@ def published_stability(ws: Workspace, level: str, place_id: str,
     stability = float(s["class_stability"])
     if not np.isfinite(stability) or pd.isna(s["base_class"]):
         return None
+    if "balance_class" in r.index and str(s["base_class"]) != str(r["balance_class"]):
+        return None  # the stability of another class than the one shown
     modal, share = s.get("modal_class"), s.get("modal_share")
     return {
         "period": str(r["period"]),
