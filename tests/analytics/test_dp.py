@@ -155,6 +155,29 @@ def test_protect_keeps_shape_order_and_refuses_unplanned_levels():
                            NoisePlan(shares={"block": 1.0}))
 
 
+def test_protected_counts_are_raw_and_unbiased_postprocess_is_for_display():
+    """The stored draw keeps negative noisy counts: clipping biases small cells.
+
+    Contract (changed): :func:`protect_statistics` returns the raw noisy
+    counts, which the model reads with their noise variance;
+    :func:`postprocess` makes counts consistent for display only.
+    """
+    zeros = pd.DataFrame({"place_id": [f"p{i}" for i in range(4000)],
+                          "n_dwellings": np.full(4000, 8),
+                          **{c: np.zeros(4000, dtype=np.int64) for c in COUNT_COLUMNS}})
+    noisy, sd = protect_statistics({"block": zeros}, NoisePlan(shares={"block": 1.0}),
+                                   seed=5)
+    f = noisy["block"]
+    s = sd["block"]["needs_2p"]
+    assert (f["needs_2p"] < 0).mean() > 0.4
+    # unbiased: the mean of the raw cells is 0 within 4 standard errors ...
+    assert abs(f["needs_2p"].mean()) < 4 * s / np.sqrt(len(f))
+    # ... while clipping at zero moves it by about 0.4 sd
+    shown = postprocess(f)
+    assert (shown[list(COUNT_COLUMNS)] >= 0).all().all()
+    assert shown["needs_2p"].mean() > 0.3 * s
+
+
 counts = st.integers(min_value=-60, max_value=400)
 
 

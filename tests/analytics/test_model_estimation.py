@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.special import expit, logit
 
-from veerkracht.analytics.model import joint
+from veerkracht.analytics.model import estimate, joint
 from veerkracht.analytics.model.joint import (
     class_probabilities,
     draw_multinomial_shares,
@@ -16,7 +15,6 @@ from veerkracht.analytics.model.joint import (
     stacked_pair_total,
     summarise_draws,
 )
-from veerkracht.analytics.model.periods import parse_period
 from veerkracht.analytics.model.smoothing import (
     BetaBinomialFit,
     bootstrap_beta_binomial,
@@ -27,7 +25,6 @@ from veerkracht.analytics.model.smoothing import (
     shrink_beta,
     shrink_gamma,
 )
-from veerkracht.analytics.statistics import PAIR_ITEMS, pair_column, pair_statistics
 
 SEED = 2026
 
@@ -328,19 +325,74 @@ def test_flag_correlation_from_stacked_counts_and_pairs():
     assert stacked_pair_total(two.mean(axis=0), counts) == pytest.approx(0.5)
 
 
-def test_pair_statistics_is_one_city_row():
-    hh = pd.DataFrame({
-        "address_id": ["a", "b", "c", "d"],
-        "tenure_start": ["2010-01-01", "2025-06-01", "2025-03-01", "2020-01-01"],
-        "tenure_end": [None, None, "2025-05-01", None],
-        "need_care": [True, True, True, False], "urgency": [True, True, True, False],
-        "need_outflow": [False, True, False, False]})
-    row = pair_statistics(hh, parse_period("2025"))
-    assert len(row) == 1
-    r = row.iloc[0]
-    assert r["n_households"] == 3            # d's predecessor c has left
-    assert r[pair_column("need_care", "urgency")] == 2
-    assert r[pair_column("need_outflow", "tenure_lt1")] == 1
-    assert r[pair_column("need_care", "tenure_ge10")] == 1
-    assert set(row.columns) >= {pair_column(a, b) for i, a in enumerate(PAIR_ITEMS)
-                                for b in PAIR_ITEMS[i + 1:]}
+def _noisy_places(seed=SEED, places=3000, sd=5.24, n_var=5.24**2 / 1.73):
+    """Block-like places protected as ADR 0006 does: raw integer noise on y, n."""
+    rng = np.random.default_rng(seed)
+    n = rng.integers(10, 30, places).astype(float)
+    p = rng.beta(10 * 0.08, 10 * 0.92, places)
+    y = rng.binomial(n.astype(int), p).astype(float)
+    y_noisy = y + np.rint(rng.normal(0, sd, places))
+    n_noisy = n + rng.normal(0, np.sqrt(n_var), places)
+    return p, n, y_noisy, n_noisy, sd**2, n_var
+
+
+def test_raw_noisy_counts_give_unbiased_shares_where_clipped_ones_do_not():
+    """The defect of the clipped pipeline: small cells inflated by clipping.
+
+    Under the true prior (kappa 10 around 0.08), the posterior of the raw
+    noisy counts with their noise on ``y`` and ``n`` is unbiased; the old
+    path (counts clipped at 0 and ``n``, the noise not passed on) is not.
+    """
+    p, n, y, nn, v, nv = _noisy_places()
+    prior = estimate.PriorFit(10.0, (), np.full(len(y), 0.08))
+    ok = nn >= 1
+    post = estimate.posterior_share(y, nn, prior, v, nv)
+    err = (post.mean - p)[ok]
+    se = err.std() / np.sqrt(len(err))
+    assert abs(err.mean()) < 4 * se
+    yc = np.clip(y, 0, np.maximum(nn, 0))
+    old = estimate.posterior_share(yc, nn, prior)
+    assert (old.mean - p)[ok].mean() > 10 * se
+    # the fitted prior finds the level's mean too
+    fit = estimate.fit_share(y, nn, np.full(len(y), 0.08), None, v, n_var=nv)
+    fitted = estimate.posterior_share(y, nn, fit, v, nv)
+    assert abs((fitted.mean - p)[ok].mean()) < 4 * se
+
+
+def test_posterior_share_uses_the_noise_it_is_given():
+    """The fit object carries no noise: posterior_share must pass it on."""
+    p, n, y, nn, v, nv = _noisy_places(places=400)
+    fit = estimate.PriorFit(10.0, (), np.full(len(y), 0.08))
+    plain = estimate.posterior_share(y, nn, fit)
+    noisy = estimate.posterior_share(y, nn, fit, v)
+    both = estimate.posterior_share(y, nn, fit, v, nv)
+    ok = nn >= 1
+    # noise of sd 5 on counts of 10-30 households: a far wider posterior
+    # (not at every place: a noisy count far above the prior is pulled back)
+    assert noisy.sd[ok].mean() > 1.2 * plain.sd[ok].mean()
+    assert both.sd[ok].mean() > noisy.sd[ok].mean()
+    assert estimate.share_noise(v, nv, 0.5) == pytest.approx(v + 0.25 * nv)
+
+
+def test_bootstrap_of_the_prior_widens_the_posterior():
+    p, n, y, nn, v, nv = _noisy_places(places=600)
+    fit = estimate.fit_share(y, nn, np.full(len(y), 0.08), None, v, n_var=nv)
+    plain = estimate.posterior_share(y, nn, fit, v, nv)
+    boot = estimate.posterior_share(y, nn, fit, v, nv, n_boot=20, seed=1)
+    ok = nn >= 1
+    assert np.nanmean(boot.sd[ok]) >= np.nanmean(plain.sd[ok])
+    assert np.allclose(boot.mean[ok], plain.mean[ok], atol=0.02)
+
+
+def test_household_correlations_come_from_one_city_row():
+    row = {"n_households": 1000, "flag_need_care": 100, "flag_need_income": 120,
+           "flag_need_outflow": 40, "flag_need_frail_elderly": 80,
+           "needs_0": 720, "needs_1": 200, "needs_2p": 80, "tenure_lt1": 100,
+           "tenure_ge10": 400, "inflow_need": 40, "flag_urgency": 50}
+    rho = joint.household_correlations(row)
+    assert 0 < rho["need"] < 0.95 and rho["tenure"] < 0 and rho["inflow"] > 0
+    c = joint.indicator_correlation(["need_share", "stacked_needs", "long_tenure",
+                                     "turnover"], [None] * 4, rho)
+    assert c[0, 1] == pytest.approx(rho["need"], abs=1e-6)
+    assert c[2, 3] == pytest.approx(rho["tenure"], abs=1e-3)
+    assert np.all(np.linalg.eigvalsh(c) > 0)

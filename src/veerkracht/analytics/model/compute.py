@@ -239,8 +239,8 @@ def _households(st: pd.DataFrame, noise_sd: dict | None, level: str,
         if name in exclude or not all(c in st.columns for c in cols):
             continue
         v = np.broadcast_to(_noise(noise_sd, level, cols), (len(st),))
-        if not np.all(v > 0):
-            continue
+        if not np.any(v > 0):     # an exact source: nothing to combine
+            return sum(_col(st, c) for c in cols), 0.0
         num += sum(_col(st, c) for c in cols) / v
         prec += 1.0 / v
     if not np.all(prec > 0):
@@ -521,7 +521,8 @@ class _Context:
         self.noise_sd = noise_sd
         self.reporting_coef: dict = {}
 
-    def _prior(self, full: dict, lv: str, par: str, overall, y=None, n=None):
+    def _prior(self, full: dict, lv: str, par: str, overall, y=None, n=None,
+               noise=None):
         """The parent's posterior mean *without the place's own data*.
 
         ``full[par]`` holds the parent's posterior ``(a, b)`` (beta: shares;
@@ -529,8 +530,14 @@ class _Context:
         place's own counts (``a - y``, ``b - (n - y)`` for a share,
         ``b - e`` for a rate) gives the parent's estimate from the rest of
         it, so a stairwell that is most of its block is not shrunk toward
-        itself; where that leaves too little (noisy counts, a place not
-        wholly inside its parent) the parent's own mean is used.
+        itself; where that leaves too little (a place not wholly inside its
+        parent) the parent's own mean is used. With noisy counts (``noise``
+        > 0) the parent's own mean is used throughout: the parent's count
+        holds the place's true count but not its noise (each level is
+        protected separately), so subtracting the place's noisy count would
+        put that noise into its own prior with the opposite sign, and the
+        guard against too little left over would select on it (an upward
+        bias of small places).
         """
         rows = self.parent_row[lv]
         m = len(rows)
@@ -539,11 +546,14 @@ class _Context:
         a, b, rate_kind = full[par]
         pa, pb = a[np.maximum(rows, 0)], b[np.maximum(rows, 0)]
         mean = pa / pb if rate_kind else pa / (pa + pb)
-        if y is not None:
-            yc = np.clip(np.nan_to_num(y), 0, None)
-            nc = np.clip(np.nan_to_num(n), 0, None)
+        if y is not None and not np.any(np.asarray(noise if noise is not None
+                                                    else 0.0) > 0):
+            # the raw (noisy) counts, unclipped: their noise averages out,
+            # clipping at zero would bias the rest of the parent
+            yc = np.nan_to_num(y)
+            nc = np.nan_to_num(n)
             a2 = pa - yc
-            b2 = pb - nc if rate_kind else pb - np.clip(nc - yc, 0, None)
+            b2 = pb - nc if rate_kind else pb - (nc - yc)
             ok = (a2 > 0.25 * pa) & (b2 > 0.25 * pb)
             with np.errstate(invalid="ignore", divide="ignore"):
                 loo = a2 / b2 if rate_kind else a2 / (a2 + b2)
@@ -583,7 +593,7 @@ class _Context:
                 top = self.stat_of[top_level]
                 overall = (sum(_col(top, c) for c in cols).sum()
                            / max(top["n_households"].clip(lower=0).sum(), 1))
-                prior = np.clip(self._prior(full, lv, par, overall, y, n), 1e-4,
+                prior = np.clip(self._prior(full, lv, par, overall, y, n, nv), 1e-4,
                                 1 - 1e-4)
                 fit = estimate.fit_share(y, n, prior, X, nv, bounds, seed, n_var)
                 post = estimate.posterior_share(
@@ -616,7 +626,7 @@ class _Context:
                            / max(self.levels[top_level].n_dwellings.sum() * years,
                                  1e-9))
                 prior = np.maximum(self._prior(full, lv, par, max(overall, 1e-6),
-                                               y, e), 1e-9)
+                                               y, e, nv), 1e-9)
                 fit = estimate.fit_rate(y, e, prior, X, nv, bounds, seed)
                 post = estimate.posterior_rate(y, e, fit, nv)
                 full[lv] = (post.shape, post.rate, True)
@@ -672,7 +682,7 @@ class _Context:
         for store, y, v, cols in ((full, y_any, v_any, ("needs_1", "needs_2p")),
                                   (two, y_two, v_two, ("needs_2p",))):
             overall = float(sum(_col(top, col) for col in cols).sum()) / n_top
-            prior = np.clip(self._prior(store, lv, par, overall, y, n), 1e-4,
+            prior = np.clip(self._prior(store, lv, par, overall, y, n, v), 1e-4,
                             1 - 1e-4)
             fit = estimate.fit_share(y, n, prior, X, v, bounds, seed, n_var)
             post = estimate.posterior_share(
@@ -758,7 +768,7 @@ class _Context:
         nv = _noise(self.noise_sd, lv, cols, ws) + 0 * y
         Z = _composition(st, lvv)
         expected = lvv.n_dwellings * years * np.exp(beta[0] + Z @ beta[1:])
-        prior = np.maximum(self._prior(full, lv, par, 1.0, y, expected), 1e-6)
+        prior = np.maximum(self._prior(full, lv, par, 1.0, y, expected, nv), 1e-6)
         fit = estimate.fit_rate(y, expected, prior, None, nv, bounds, seed)
         post = estimate.posterior_rate(y, expected, fit, nv)
         full[lv] = (post.shape, post.rate, True)

@@ -12,8 +12,10 @@ What is here (pure, vectorised, memory-bounded):
 * :func:`flag_correlation` — the correlation between households' 0/1 flags,
   from city-level statistics: the stacked-need counts (none / one / two or
   more) identify the average pairwise covariance of the support needs;
-  pairwise joint counts (:func:`veerkracht.analytics.statistics.pair_statistics`)
-  give every pair.
+  pairwise joint counts, where known, give every pair. The pipeline has only
+  the protected city-level stacked counts (:func:`household_correlations`):
+  exact pair counts from household rows never enter a published
+  computation.
 * :func:`draw_shares` — posterior draws of each place's shares (beta
   marginals) joined by a Gaussian copula with that correlation.
 * :func:`draw_multinomial_shares` — Dirichlet posterior draws of one-hot
@@ -125,7 +127,7 @@ def flag_correlation(flag_totals: Mapping[str, float] | Sequence[float],
         ``needs_0``, ``needs_1``, ``needs_2p`` (city-wide).
     pairs : mapping, optional
         Households with both flags, keyed ``(f, g)`` or ``"pair_f__g"``
-        (:func:`veerkracht.analytics.statistics.pair_statistics`). Pairs
+        (e.g. of a truth city in a test; the pipeline has none). Pairs
         given are used as they are.
     support_needs : sequence of str, optional
         The flags the stacked counts count (default
