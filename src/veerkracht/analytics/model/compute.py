@@ -560,6 +560,32 @@ class _Context:
             mean = np.where(ok, loo, mean)
         return np.where(rows >= 0, mean, overall)
 
+    def _with_parent(self, post, fit, full: dict, lv: str, par: str, n, noise):
+        """The posterior widened by the parent's own uncertainty (first order).
+
+        The prior mean is the parent's estimate, itself uncertain: the
+        place's mean moves by ``kappa / (kappa + n_eff)`` times its error
+        (``n_eff`` the households the noisy count is worth,
+        :func:`veerkracht.analytics.model.smoothing.effective_counts`). Without
+        it a level whose places are most of their parent (entrances and
+        buildings in a block), where the fit finds little heterogeneity, would
+        take the parent's estimate with the confidence of a strong prior.
+        """
+        rows = self.parent_row[lv]
+        if par == "all" or par not in full:
+            return post
+        a, b, _rate = full[par]
+        pa, pb = a[np.maximum(rows, 0)], b[np.maximum(rows, 0)]
+        s_ = pa + pb
+        pvar = np.where(rows >= 0, pa * pb / (s_ * s_ * (s_ + 1)), 0.0)
+        m = np.clip(post.mean, 1e-6, 1 - 1e-6)
+        nn = np.clip(np.nan_to_num(n), 0, None)
+        v = np.broadcast_to(np.asarray(noise if noise is not None else 0.0,
+                                       dtype="float64"), nn.shape)
+        n_eff = nn / (1.0 + v / np.maximum(nn * m * (1 - m), 1e-9))
+        slope = fit.kappa / (fit.kappa + n_eff)
+        return estimate.beta_from_moments(post.mean, post.sd**2 + (slope**2) * pvar)
+
     def _prior_comp(self, full: dict, lv: str, par: str, overall, counts):
         """The parent's Dirichlet posterior without the place's own counts."""
         rows = self.parent_row[lv]
@@ -599,7 +625,10 @@ class _Context:
                 post = estimate.posterior_share(
                     y, n, fit, nv, n_var, n_boot=self.spec.estimation.bootstrap,
                     seed=seed)
+                # the children's priors read the place's own posterior; its
+                # published spread also carries the parent's uncertainty
                 full[lv] = (post.a, post.b, False)
+                post = self._with_parent(post, fit, full, lv, par, n, nv)
                 has = n > 0
                 lvv.mean[ind.name] = np.where(has, post.mean, np.nan)
                 lvv.sd[ind.name] = np.where(has, post.sd, np.nan)
@@ -688,6 +717,7 @@ class _Context:
             post = estimate.posterior_share(
                 y, n, fit, v, n_var, n_boot=self.spec.estimation.bootstrap, seed=seed)
             store[lv] = (post.a, post.b, False)
+            post = self._with_parent(post, fit, store, lv, par, n, v)
             fits.append(fit)
             posts.append(post)
         (f_any, f_two), (p_any, p_two) = fits, posts
