@@ -121,12 +121,21 @@ def test_profile_page_and_api_show_class_stability(client, users, stab):
     api = client.get(f"/api/places/block/{ids['public_block']}").json()
     assert api["stability"]["class_stability"] == 0.62
     assert api["stability"]["percent"] == 62
+    pdf = client.get(f"/plaatsen/block/{ids['public_block']}/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    from tests.web.test_publication_web import _pdf_text
+
+    assert "In 62% van de 40 rekenvarianten" in _pdf_text(pdf.content)
     # the band-only place: no stability section, nothing in the API
     band = client.get(f"/plaatsen/block/{ids['band_block']}/").content.decode()
     assert "Band (kleine plaats)" in band
     assert "Stabiliteit van de klasse" not in band and "rekenvarianten" not in band
     assert client.get(f"/api/places/block/{ids['band_block']}").json()[
         "stability"] is None
+    from tests.web.test_publication_web import _pdf_text
+
+    text = _pdf_text(client.get(f"/plaatsen/block/{ids['band_block']}/pdf").content)
+    assert "Band (kleine plaats)" in text and "rekenvarianten" not in text
 
 
 @pytest.mark.django_db

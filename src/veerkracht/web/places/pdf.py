@@ -157,6 +157,15 @@ def render_profile(prof: Profile) -> bytes:
             for i in prof.indicators
         ]
         story.append(Table(ind, style=_GRID))
+    if prof.stability:
+        st = prof.stability
+        story.append(Paragraph("Stabiliteit van de klasse", styles["Heading2"]))
+        text = (f"In {st['percent']}% van de {st['n_runs']} rekenvarianten van de "
+                f"gevoeligheidsanalyse blijft deze plaats in de klasse "
+                f"\u201c{st['base_class']}\u201d.")
+        if st.get("other"):
+            text += f" De meeste varianten geven de klasse \u201c{st['other']}\u201d."
+        story.append(Paragraph(_esc(text), styles["Normal"]))
     story.append(Paragraph("Multischaalprofiel", styles["Heading2"]))
     chart = _chart(prof.multiscale.get("points", []))
     if chart is not None:
