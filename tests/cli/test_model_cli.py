@@ -150,7 +150,8 @@ def test_set_reference_writes_a_model_file_and_the_old_model_still_runs(
     res = FileWorkspace(ws_path).read("results")
     assert sorted(res["model_version"].astype(str).unique()) == ["1.0", "2.0"]
     v2 = res[res["model_version"].astype(str) == "2.0"]
-    assert (v2["statistics"].astype(str) == "exact").all()
+    # compute protects by default: the draw of 2024 is made once and reused
+    assert (v2["statistics"].astype(str) == "protected").all()
     assert v2["inflow_net"].notna().any() and "going_quiet" in v2.columns
 
 
@@ -201,6 +202,8 @@ def test_bad_period_is_explained(ws_path, city, tmp_path, capsys):
     assert code == 2 and "onbekende periode" in err
     code, _, err = run(["-w", str(ws_path), "compute", "--period", "1980"], capsys)
     assert code == 2 and "geen gegevens" in err
+    # an empty period is refused before any noise is drawn: no budget spent
+    assert not FileWorkspace(ws_path).has("privacy_ledger")
 
 
 def test_synth_households_then_compute_with_sensitivity(ws_path, capsys):

@@ -3,7 +3,8 @@
 * ``veerkracht import households FILE`` / ``veerkracht import signals FILE``
   (added to the shared ``import`` group);
 * ``veerkracht synth households [--seed N] [--signals]``;
-* ``veerkracht compute [--model FILE] [--period P] [--sensitivity]``;
+* ``veerkracht compute [--model FILE] [--period P] [--sensitivity]``, always
+  on the protected place statistics (drawn on first use of a period);
   ``veerkracht compute --set-reference PERIOD --out NIEUW.toml`` writes a
   model file with the fixed reference of that period.
 """
@@ -41,7 +42,15 @@ Leest de werkmap (woningen en plaatsen, huishoudens, meldingen, voorzieningen,
 initiatieven, professionals, gedeelde ruimten) en VOEGT de uitkomsten toe aan
 de tabel results: perioden en modelversies blijven naast elkaar bewaard. Wie
 dezelfde periode met dezelfde modelversie opnieuw berekent, vervangt alleen
-die plak. Het overzicht hieronder is na onthullingscontrole (docs/privacy.md).
+die plak.
+
+Het model rekent altijd op de beschermde plaatsstatistieken (differentiële
+privacy, docs/privacy.md): de eerste keer voor een periode worden ze getrokken
+(dat kost privacybudget en komt in het grootboek, 'veerkracht privacy
+ledger'); elke latere berekening van die periode, met welk model ook, leest
+dezelfde trekking en kost niets. Zo kan alles wat compute maakt door de
+publicatiedeur (export, webapplicatie). Het overzicht hieronder is geteld
+zoals gepubliceerd.
 
 Voorbeelden:
 
@@ -135,6 +144,7 @@ def register(app: typer.Typer) -> None:
                   + (f" ({_nl(summary['replaced_rows'])} oude rijen van dezelfde "
                      "periode en versie vervangen)" if summary["replaced_rows"] else "")
                   + ".", highlight=False)
+        _print_privacy(summary.get("privacy"))
         if "profiles" in summary:
             out.print(f"Multischaalprofielen voor {summary['profiles']['period']}: "
                       f"{_nl(summary['profiles']['rows'])} rijen (plaats × k) in "
@@ -226,6 +236,31 @@ def register(app: typer.Typer) -> None:
 
         _import(ctx, "signals", files, read_signals, ["signal_id"], "meldingen",
                 append)
+
+
+def _rho(x: float) -> str:
+    return f"{x:.4g}".replace(".", ",")
+
+
+def _print_privacy(privacy: dict | None) -> None:
+    """Per period: protected now (budget spent) or the stored draw; then the ledger."""
+    if not privacy:
+        return
+    for d in privacy["draws"]:
+        if d["drawn"]:
+            out.print(f"Periode {d['period']}: plaatsstatistieken nu beschermd; "
+                      f"privacybudget besteed ρ = {_rho(d['rho_households'])} "
+                      f"(huishoudens) en ρ = {_rho(d['rho_signals'])} (meldingen), "
+                      "vastgelegd in het grootboek.", highlight=False)
+        else:
+            out.print(f"Periode {d['period']}: de bewaarde beschermde trekking "
+                      "gebruikt; geen nieuw privacybudget besteed.", highlight=False)
+    t = privacy["ledger"]
+    out.print(f"Grootboek: {_nl(t['draws'])} trekking(en) over {_nl(t['periods'])} "
+              f"periode(n); totaal ρ = {_rho(t['rho_households'])} (huishoudens, "
+              f"ε = {_rho(t['epsilon_households'])}) en ρ = {_rho(t['rho_signals'])} "
+              f"(meldingen, ε = {_rho(t['epsilon_signals'])}) bij δ = "
+              f"{t['delta']:g}. Zie 'veerkracht privacy ledger'.", highlight=False)
 
 
 def _pct(x) -> str:

@@ -14,6 +14,7 @@ the other entry points there).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -72,6 +73,30 @@ def _xy(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Tables read during one :func:`run_compute` (see :func:`_reading_once`).
+_ONCE: dict | None = None
+
+
+@contextlib.contextmanager
+def _reading_once():
+    """Within the block, :func:`_read` reads each table version once.
+
+    ``run_compute`` reads ``dwellings`` and ``signals`` for the model and,
+    on a period's first use, again for its protection
+    (:func:`veerkracht.jobs.protect.protected_statistics` uses the same
+    reader): parsing their geometry twice cost seconds on the real
+    addresses. Nothing is written inside the block, so a version read once
+    stays the current one; callers get a shallow copy.
+    """
+    global _ONCE
+    outer = _ONCE
+    _ONCE = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _ONCE = outer
+
+
 def _read(ws: Workspace, name: str, columns=None) -> pd.DataFrame | None:
     """A table (None when absent), limited to ``columns`` when they all exist.
 
@@ -81,8 +106,16 @@ def _read(ws: Workspace, name: str, columns=None) -> pd.DataFrame | None:
     if not ws.has(name):
         return None
     if columns is not None and set(columns) <= set(ws.columns(name)):
-        return ws.read(name, columns=list(columns))
-    return ws.read(name)
+        cols = list(columns)
+    else:
+        cols = None
+    if _ONCE is None:
+        return ws.read(name) if cols is None else ws.read(name, columns=cols)
+    version = next((t.version for t in ws.tables() if t.name == name), None)
+    key = (str(ws.location), name, version, None if cols is None else tuple(cols))
+    if key not in _ONCE:
+        _ONCE[key] = ws.read(name) if cols is None else ws.read(name, columns=cols)
+    return _ONCE[key].copy(deep=False)
 
 
 def load_inputs(ws: Workspace, spec: ModelSpec) -> tuple[ModelInputs, dict[str, Any]]:
@@ -214,29 +247,65 @@ def default_periods(inputs: ModelInputs) -> list[Period]:
                        "periode op met --period of lees eerst gegevens in")
 
 
-def _statistics_for(ws: Workspace, period: Period, protected: bool | None):
-    """The statistics the model reads for a period, and which kind they are.
+def _has_data(inputs: ModelInputs, period: Period, lookback_days: float = 730.0
+              ) -> bool:
+    """Someone lives in the dwellings at the end of ``period``, or a signal falls
+    in its window (``lookback_days`` before its end): the check the model
+    makes on exact statistics, made before a first draw."""
+    hh = inputs.households
+    if hh is not None and len(hh):
+        start = pd.to_datetime(hh["tenure_start"], errors="coerce")
+        end = pd.to_datetime(hh["tenure_end"], errors="coerce")
+        if ((start < period.end) & (end.isna() | (end >= period.end))).any():
+            return True
+    sig = inputs.signals
+    if sig is not None and len(sig):
+        t = pd.to_datetime(sig["reported_at"], utc=True, errors="coerce")
+        t = t.dt.tz_localize(None)
+        if ((t < period.end)
+                & (t >= period.end - pd.Timedelta(days=lookback_days))).any():
+            return True
+    return False
 
-    ``protected`` None: the stored protected draw when the period has one
-    (``veerkracht privacy protect``), else the exact statistics (results
-    stay confidential); True: the protected ones (a first draw costs budget
-    and is recorded in the ledger); False: exact.
+
+def _statistics_for(ws: Workspace, period: Period, protected: bool = True,
+                    inputs: ModelInputs | None = None):
+    """The statistics the model reads for a period, which kind, and the draw.
+
+    ``protected`` True (the published path, default): the protected
+    statistics of the period (:func:`veerkracht.jobs.protect.protected_statistics`):
+    the stored draw when the period has one, else a first draw, which costs
+    privacy budget and is recorded in the ledger. False: the exact
+    statistics, for internal use only (tests, simulation): the door refuses
+    every result computed from them.
+
+    Returns ``(stats, noise_sd, kind, draw)``; ``draw`` is None for exact
+    statistics, else ``{"period", "drawn", "rho_households", "rho_signals"}``
+    (``drawn``: this call made the draw).
     """
-    if protected is False:
-        return None, None, "exact"
+    if not protected:
+        return None, None, "exact", None
     from veerkracht.jobs.protect import ProtectError, ledger, protected_statistics
 
-    if protected is None and not len(ledger(ws).for_period(period.label)):
-        return None, None, "exact"
+    before = len(ledger(ws).for_period(period.label))
+    if not before and inputs is not None and not _has_data(inputs, period):
+        # noise on an empty period would look like data and cost budget
+        raise ComputeError(
+            f"de periode {period.label} heeft geen gegevens: er woont aan het eind "
+            "ervan geen bekend huishouden in de woningen en er zijn geen meldingen "
+            "in het venster; er is niets beschermd en geen privacybudget besteed")
     try:
-        stats, sd, _row = protected_statistics(ws, period)
+        stats, sd, row = protected_statistics(ws, period)
     except ProtectError as exc:
         raise ComputeError(str(exc)) from None
-    return stats, sd, "protected"
+    draw = {"period": period.label, "drawn": before == 0,
+            "rho_households": float(row["rho_households"]),
+            "rho_signals": float(row["rho_signals"])}
+    return stats, sd, "protected", draw
 
 
 def run_set_reference(ws: Workspace, period: str, out, model_path=None,
-                      progress: Progress = None, protected: bool | None = None
+                      progress: Progress = None, protected: bool = True
                       ) -> dict:
     """Write a model file whose ``[reference]`` is taken from ``period``.
 
@@ -264,7 +333,7 @@ def run_set_reference(ws: Workspace, period: str, out, model_path=None,
         raise ComputeError(str(exc)) from None
     _tick(progress, 0, "Gegevens lezen")
     inputs, _ = load_inputs(ws, spec)
-    stats, sd, kind = _statistics_for(ws, p, protected)
+    stats, sd, kind, _ = _statistics_for(ws, p, protected, inputs)
     _tick(progress, 0, f"Referentie uit {p.label}")
     try:
         values = compute_indicators(spec, inputs, p, progress, stats, sd)
@@ -294,7 +363,7 @@ def run_set_reference(ws: Workspace, period: str, out, model_path=None,
 
 def run_compute(ws: Workspace, model_path=None, period: str | None = None,
                 progress: Progress = None, profiles: bool = True,
-                protected: bool | None = None) -> dict:
+                protected: bool = True) -> dict:
     """Compute pressure, resilience and balance and append them to ``results``.
 
     Parameters
@@ -315,18 +384,24 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
         :func:`veerkracht.jobs.publish.compute_profiles`) for the latest
         period computed, stored in ``profiles`` in the same transaction as
         the results.
-    protected : bool, optional
+    protected : bool
         Which place statistics the model reads (:func:`_statistics_for`):
-        None (default) the stored protected draw of a period when there is
-        one, else the exact statistics; every row records which in
-        ``statistics``.
+        True (default, the published path) the protected statistics of each
+        period, drawn on first use (budget spent and recorded in the
+        ledger, ``privacy`` in the summary) and reused afterwards; False
+        the exact statistics, for internal use only (tests, simulation):
+        the publication door refuses those results. Every row records which
+        in ``statistics``.
 
     Returns
     -------
     dict
         ``model``, ``periods``, ``rows``, ``skipped`` indicators and, per
         period and level, the number of places per class as published
-        (``classes``, from public rows only) and per visibility.
+        (``classes``, from public rows only) and per visibility; with
+        protected statistics ``privacy``: ``draws`` (per period: drawn now
+        or reused, ρ) and ``ledger`` (:func:`veerkracht.jobs.protect.privacy_budget`
+        totals after the run).
 
     Raises
     ------
@@ -338,6 +413,12 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
         spec = load_model(model_path)
     except ModelError as exc:
         raise ComputeError(str(exc)) from None
+    with _reading_once():
+        return _run_compute(ws, spec, period, progress, profiles, protected)
+
+
+def _run_compute(ws: Workspace, spec: ModelSpec, period: str | None,
+                 progress: Progress, profiles: bool, protected: bool) -> dict:
     _tick(progress, 0, "Gegevens lezen")
     inputs, provenance = load_inputs(ws, spec)
     try:
@@ -349,9 +430,12 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
                            "periods": [p.label for p in periods], "classes": {},
                            "visibility": {}}
     computed_at = datetime.now(UTC).isoformat(timespec="seconds")
+    draws: list[dict] = []
     for p in periods:
         _tick(progress, 0, f"Model berekenen voor {p.label}")
-        stats, noise_sd, kind = _statistics_for(ws, p, protected)
+        stats, noise_sd, kind, draw = _statistics_for(ws, p, protected, inputs)
+        if draw is not None:
+            draws.append(draw)
         try:
             res = compute_model(spec, inputs, p, progress, statistics=stats,
                                 noise_sd=noise_sd)
@@ -371,6 +455,12 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
         summary["classes"][p.label] = published["classes"]
         summary["visibility"][p.label] = published["visibility"]
         _tick(progress, 1, f"{p.label}: {len(res)} plaatsen")
+    if draws:
+        from veerkracht.jobs.protect import privacy_budget
+
+        totals = privacy_budget(ws)
+        totals.pop("per_period", None)
+        summary["privacy"] = {"draws": draws, "ledger": totals}
     new = pd.concat(frames, ignore_index=True)
     prof = None
     if profiles:
@@ -508,7 +598,7 @@ def sensitivity_compute(inputs: ModelInputs, period: Period, statistics=None,
 
 def run_sensitivity(ws: Workspace, model_path=None, period: str | None = None,
                     runs: int = 8, seed: int = 1, progress: Progress = None,
-                    store: bool = True, protected: bool | None = None):
+                    store: bool = True, protected: bool = True):
     """Global uncertainty and sensitivity analysis of one period (JRC/OECD).
 
     A seeded quasi-Monte Carlo over weights, class thresholds, normalisation,
@@ -541,10 +631,10 @@ def run_sensitivity(ws: Workspace, model_path=None, period: str | None = None,
         p = parse_period(period) if period else default_periods(inputs)[-1]
     except (ModelError, PeriodError) as exc:
         raise ComputeError(str(exc)) from None
-    # the same statistics as run_compute (the protected draw where the period
-    # has one), computed once: no variant re-reads a household row
+    # the same statistics as run_compute (the protected draw of the period,
+    # made on first use), computed once: no variant re-reads a household row
     _tick(progress, 0, f"Plaatsstatistieken voor {p.label}")
-    stats, noise_sd, kind = _statistics_for(ws, p, protected)
+    stats, noise_sd, kind, _ = _statistics_for(ws, p, protected, inputs)
     if stats is None:
         from veerkracht.analytics.statistics import place_statistics
 
