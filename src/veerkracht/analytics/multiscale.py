@@ -629,11 +629,16 @@ def place_profiles(
     frames = []
     for level, ids in places.items():
         agg = aggregate_profile(profile, ids)
-        long = agg[[f"mean_k{k}" for k in profile.ks]].copy()
+        long = agg[[f"mean_k{k}" for k in profile.ks]].reset_index(drop=True)
         long.columns = list(profile.ks)
+        # stacked on the row position, not the id: looking the ids up again
+        # (a string map over places x k rows) cost seconds on large levels
         long = long.stack().rename("share").reset_index()
-        long.columns = ["place_id", "k", "share"]
-        long["n_members"] = long["place_id"].map(agg["n_dwellings"]).astype("int64")
+        pos = long["level_0"].to_numpy()
+        long = pd.DataFrame({
+            "place_id": agg.index.to_numpy()[pos], "k": long["level_1"].to_numpy(),
+            "share": long["share"].to_numpy(),
+            "n_members": agg["n_dwellings"].to_numpy()[pos].astype("int64")})
         long.insert(0, "level", level)
         frames.append(long)
     out = pd.concat(frames, ignore_index=True)
