@@ -470,7 +470,10 @@ def _statistics(ws: Workspace, period: str | None,
         st = st.assign(level=st["level"].astype("str"))
         if levels is not None:
             st = st[st["level"].isin(list(levels))]
-    return str(period), st.reset_index(drop=True)
+    # the stored draw holds the raw noisy counts: consistent for display
+    from veerkracht.analytics.dp import postprocess
+
+    return str(period), postprocess(st.reset_index(drop=True))
 
 
 def _period_key(label: str):

@@ -439,6 +439,7 @@ def compute_indicators(spec: ModelSpec, inputs: ModelInputs, period: Period,
         n_hh = _households(st, noise_sd, lv)[0]
         lvv = LevelValues(lv, dw.ids[lv][pos], n_dw[pos], n_hh, par_level, par_ids)
         lvv.extra["noisy"] = np.full(len(pos), bool(noise_sd and lv in noise_sd))
+        lvv.extra["n_households_stored"] = _col(st, "n_households")
         if lv == "entrance" and "street" in dw.codes:
             mode, unique = _mode_parent(code, dw.codes["street"], n_places[lv],
                                         len(dw.ids["street"]))
@@ -1182,15 +1183,17 @@ def combine(spec: ModelSpec, values: IndicatorValues) -> pd.DataFrame:
 
 
 def _shown_households(lvv: LevelValues) -> np.ndarray:
-    """The published households: rounded, and for noisy statistics clipped.
+    """The published households: rounded; for noisy statistics the stored count.
 
-    Display post-processing only (0 .. ``n_dwellings``, as
-    :func:`veerkracht.analytics.dp.postprocess`); the model used the
-    unclipped, unbiased estimate.
+    On protected statistics the number shown is the stored protected
+    ``n_households`` made consistent for display (0 .. ``n_dwellings``, as
+    :func:`veerkracht.analytics.dp.postprocess`), the same number the
+    publication door reads; the model used the unclipped, unbiased estimate.
     """
     n = np.round(np.nan_to_num(lvv.n_households))
     noisy = lvv.extra.get("noisy", np.zeros(len(n), dtype=bool))
-    n = np.where(noisy, np.clip(n, 0, lvv.n_dwellings), n)
+    stored = lvv.extra.get("n_households_stored", n)
+    n = np.where(noisy, np.clip(np.round(stored), 0, lvv.n_dwellings), n)
     return n.astype("int64")
 
 
