@@ -9,7 +9,7 @@ of the prior, the parent's uncertainty propagated), and compared with the
 truth. Estimation and checks live in the library
 (:mod:`veerkracht.analytics.model.calibration`, also used by ``veerkracht
 validate``); the issue's targets are its ``TARGETS``. The figures
-measured are in docs/method-estimation.md; the test prints them
+measured are in docs/method.md, chapter 3; the test prints them
 (``pytest -s``).
 """
 

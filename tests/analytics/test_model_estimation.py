@@ -172,7 +172,7 @@ def test_prior_uncertainty_widens_intervals_where_places_are_few():
     print(f"\n15 places: coverage plug-in {np.mean(hits_plug):.3f}, "
           f"with prior uncertainty {np.mean(hits_mix):.3f}")
     # the parametric bootstrap is centred on the estimate, so it recovers only
-    # part of the shortfall (docs/method-estimation.md)
+    # part of the shortfall (docs/method.md, chapter 3)
     assert np.mean(hits_mix) >= np.mean(hits_plug)
     assert np.mean(hits_mix) > 0.8
 

@@ -205,7 +205,7 @@ def test_validate_on_real_figures(tmp_path, shared_data):
     assert len(crime[crime["given"] == ""]) == 1 and crime["n"].iloc[0] > 100
     assert len(crime) == 3  # plain, given the controls, given the best figure
     assert "| GM0014 buurt 2024 | misdrijven_per_1000 | pressure |" in out.read_text()
-    # the figures of docs/method-validation.md (point estimates)
+    # the figures of docs/method.md, chapter 6 (point estimates)
     res = rows[(rows["dataset"] == "GM0014 buurt 2024 (≥200 inw.)")
                & (rows["score"] == "balance")]
     assert res.loc[res["given"] == "", "rho"].iloc[0] == pytest.approx(-0.77, abs=0.005)

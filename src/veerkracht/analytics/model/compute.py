@@ -21,7 +21,7 @@ vectorised over the places of a level:
 4. the class rules of the model file, with the inflow rule of "kraan open".
 
 The result has one row per *place* present in the statistics — never per
-household or address (docs/method-pipeline.md).
+household or address (docs/method.md, chapter 2).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ Examples
 >>> np.round(post.mean, 3).tolist()  # 1 of 2 moves little, 30 of 100 a lot
 [0.136, 0.267]
 
-Model 2.0 (docs/method-estimation.md, ADR 0005) replaces the moment
+Model 2.0 (docs/method.md, chapter 3, ADR 0005) replaces the moment
 estimators by maximum likelihood with covariates in the prior mean, handles
 differential-privacy noise on the counts and propagates the uncertainty of
 the prior by a parametric bootstrap:
