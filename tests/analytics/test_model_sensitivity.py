@@ -272,7 +272,8 @@ def test_run_sensitivity_stores_class_stability_per_place(tmp_path):
     ticks = []
     res = run_sensitivity(ws, period="2024", runs=2, seed=4,
                           progress=lambda n, **kw: ticks.append(n))
-    assert res.statistics == "exact" and res.period == "2024" and res.seconds > 0
+    # the published path: the period is protected on first use
+    assert res.statistics == "protected" and res.period == "2024" and res.seconds > 0
     assert sum(ticks) == res.n_runs
     table = ws.read("sensitivity")
     key = ["level", "place_id", "period", "model_name", "model_version"]
@@ -280,3 +281,8 @@ def test_run_sensitivity_stores_class_stability_per_place(tmp_path):
     assert len(table) == len(res.places)
     assert table["class_stability"].dropna().between(0, 1).all()
     assert set(table["period"]) == {"2024"} and (table["n_runs"] == res.n_runs).all()
+    # only places the door publishes for the base model are analysed
+    from veerkracht.jobs.publish import current_rules
+
+    assert len(table) > 0
+    assert (table["n_dwellings"] >= current_rules(ws).band_min).all()

@@ -41,6 +41,7 @@ from veerkracht.analytics.model.spec import (
     forbidden_message,
     is_forbidden_field,
 )
+from veerkracht.analytics.publication import publish_places
 from veerkracht.io.model_file import load_model
 from veerkracht.jobs.publish import (
     current_rules,
@@ -640,7 +641,24 @@ def run_sensitivity(ws: Workspace, model_path=None, period: str | None = None,
 
         stats = place_statistics(inputs.dwellings, inputs.households, inputs.signals,
                                  p)
-    compute = sensitivity_compute(inputs, p, stats, noise_sd)
+    full = sensitivity_compute(inputs, p, stats, noise_sd)
+    # the analysis and its tables cover only the places the door publishes
+    # for the base model (audience 'public'): a summary never says more
+    # about a place than an export does
+    base = full(spec)
+    base["period"] = p.label
+    base["statistics"] = kind
+    shown = publish_places(base, current_rules(ws), "public")
+    public = set(zip(shown.loc[shown["visibility"] == "public", "level"].astype(str),
+                     shown.loc[shown["visibility"] == "public", "place_id"].astype(str),
+                     strict=True))
+
+    def compute(variant: ModelSpec) -> pd.DataFrame:
+        rows = full(variant)
+        keep = [(lv, pid) in public for lv, pid in
+                zip(rows["level"].astype(str), rows["place_id"].astype(str),
+                    strict=True)]
+        return rows.loc[keep].reset_index(drop=True)
 
     _tick(progress, 0, f"Gevoeligheid voor {p.label}")
     try:
