@@ -405,19 +405,26 @@ def poisson_glm(y, e, X, iterations: int = 25) -> np.ndarray:
     """
     y = np.clip(np.asarray(y, dtype="float64"), 0, None)
     e = np.asarray(e, dtype="float64")
-    ok = e > 0
+    X = np.asarray(X, dtype="float64").reshape(len(e), -1)
+    # rows with a missing covariate or count cannot inform the fit
+    ok = (e > 0) & np.isfinite(y) & np.isfinite(X).all(axis=1)
     A = np.column_stack([np.ones(int(ok.sum())), X[ok]])
     ys, off = y[ok], np.log(e[ok])
     beta = np.zeros(A.shape[1])
-    beta[0] = np.log(max(ys.sum(), 0.5) / e[ok].sum())
+    beta[0] = np.log(max(ys.sum(), 0.5) / max(e[ok].sum(), 1e-9))
     for _ in range(iterations):
-        eta = off + A @ beta
+        # bounded linear predictor: noisy small counts can send IRLS far out
+        eta = np.clip(off + A @ beta, -30.0, 30.0)
         mu = np.exp(eta)
         z = eta - off + (ys - mu) / mu
-        W = mu
-        AtW = A.T * W
-        new = np.linalg.lstsq(AtW @ A + 1e-8 * np.eye(A.shape[1]), AtW @ z,
-                              rcond=None)[0]
+        AtW = A.T * mu
+        try:
+            new = np.linalg.lstsq(AtW @ A + 1e-8 * np.eye(A.shape[1]), AtW @ z,
+                                  rcond=None)[0]
+        except np.linalg.LinAlgError:
+            break  # keep the last finite estimate
+        if not np.all(np.isfinite(new)):
+            break
         if np.max(np.abs(new - beta)) < 1e-8:
             beta = new
             break
