@@ -377,15 +377,22 @@ def record(
                 _maybe_checkpoint(entry.seq)
                 return entry
         except (IntegrityError, OperationalError) as exc:
-            # a concurrent writer took the head (IntegrityError on prev_hash) or
-            # holds SQLite's lock: retry on the new head
+            # a concurrent writer took the head (IntegrityError on prev_hash),
+            # holds SQLite's lock, or (one SQLite connection shared by the
+            # threads of a test server) still has a statement open: retry on
+            # the new head
             if attempt == 19 or (
-                isinstance(exc, OperationalError) and "locked" not in str(exc)
+                isinstance(exc, OperationalError)
+                and not any(m in str(exc) for m in _RETRY_MESSAGES)
             ):
                 raise
             time.sleep(0.02 * (attempt + 1))
             continue
     raise AssertionError("unreachable")
+
+
+#: SQLite messages after which writing the audit row again can succeed.
+_RETRY_MESSAGES = ("locked", "statements in progress")
 
 
 def _maybe_checkpoint(seq: int) -> None:
