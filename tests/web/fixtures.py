@@ -114,3 +114,15 @@ def users(make_user, place_ids):
         "privacy": make_user("privacy", org="Gemeente"),
         "administrator": make_user("administrator", org="Gemeente"),
     }
+
+
+def floats_in(value):
+    """Every float in a parsed JSON answer (dicts and lists, nested)."""
+    if isinstance(value, float):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from floats_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from floats_in(v)

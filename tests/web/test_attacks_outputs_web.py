@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
-from tests.web.fixtures import _reset_caches
+from tests.web.fixtures import _reset_caches, floats_in
 from tests.web.test_signals_fixtures import *  # noqa: F403 - fixtures
 from tests.web.test_signals_fixtures import report_data
 from tests.web.test_signals_leaks import _neighbour_worry
@@ -50,17 +50,6 @@ def web_real(real, settings, make_user, tmp_path):
     user = make_user("frontline", [("gemeente", "onbekend")], org="Wijkteam")
     yield folder, user
     _reset_caches()
-
-
-def _floats(value):
-    if isinstance(value, float):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _floats(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _floats(v)
 
 
 @pytest.mark.slow
@@ -99,7 +88,7 @@ def test_no_page_api_or_pdf_gives_signal_months_or_a_small_place(real, web_real,
             for cell in row["cells"]:
                 assert cell == "te weinig" or (int(cell) >= 10 and int(cell) % 5 == 0)
         assert not month.search(json.dumps(sig))
-        for v in _floats(data):
+        for v in floats_in(data):
             assert v == round(v, 3) or abs(v) > 1e4, v
         page = client.get(f"/plaatsen/block/{pid}/").content.decode()
         assert not re.search(r">20\d\d-\d\d<", page)

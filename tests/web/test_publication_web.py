@@ -22,6 +22,7 @@ import shutil
 import zlib
 
 import pytest
+from tests.web.fixtures import floats_in
 from tests.web.publishedcity import MODEL, build_published_city
 
 from veerkracht.analytics import publication
@@ -313,30 +314,19 @@ def test_signals_panel_shows_only_published_quarter_counts(client, users, pub):
 # 1. one door: rounded figures, and every figure view calls it
 
 
-def _floats(value):
-    if isinstance(value, float):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _floats(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _floats(v)
-
-
 @pytest.mark.django_db
 def test_api_sends_the_rounded_figures_of_the_door(client, users, pub):
     ws, ids = pub
     client.force_login(users["frontline"])
     body = client.get(f"/api/places/block/{ids['ten_block']}").json()
-    values = list(_floats(body))
+    values = list(floats_in(body))
     assert values and all(round(v, 3) == v for v in values)
     door = publish.published_places(ws, "block", audience="assigned")
     row = door.set_index("place_id").loc[ids["ten_block"]]
     assert body["current"]["balance"] == row["balance"]
     layer = client.get("/api/maps/layers/block?bbox=3,50,9,54&zoom=17").json()
     props = [f["properties"] for f in layer["features"]]
-    assert all(round(v, 3) == v for p in props for v in _floats(p))
+    assert all(round(v, 3) == v for p in props for v in floats_in(p))
 
 
 #: every URL that emits place figures (or figures about places), with a user
