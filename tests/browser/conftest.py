@@ -6,6 +6,7 @@ Set here (not globally) so the pure-core tests stay Django-free.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,19 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 import django  # noqa: E402
 
 django.setup()
+
+from django.conf import settings  # noqa: E402
+
+# The live server answers the browser from several threads at once (the map
+# asks for its layers in parallel). On SQLite's default in-memory test database
+# Django hands all those threads one shared connection, and two requests then
+# trip over each other's transaction ("cannot start a transaction within a
+# transaction"). A test database in a file gives every thread a connection of
+# its own, as in production; SQLite's lock and the audit's retry do the rest.
+if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
+        Path(tempfile.mkdtemp(prefix="vk-browser-db-")) / "test.sqlite3"
+    )
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
