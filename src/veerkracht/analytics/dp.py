@@ -307,7 +307,7 @@ def _sample_chunk(job: tuple[float, list[int]]) -> list[int]:
 
 
 #: Below this many values a second process costs more than it saves.
-PARALLEL_MIN_VALUES = 200_000
+PARALLEL_MIN_VALUES = 20_000
 
 
 def sample_noisy(values: np.ndarray, scale: float, rng=None, pool=None,

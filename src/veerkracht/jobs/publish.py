@@ -643,10 +643,14 @@ def compute_profiles(dwellings: pd.DataFrame,
                          ks=tuple(k for k in ks if k <= len(xy)))
     out.insert(2, "period", str(period))
     hh = np.full(len(out), np.nan)
+    level = out["level"].to_numpy()
+    pid = out["place_id"].to_numpy()
     for lv, s in households.items():
-        sel = (out["level"] == lv).to_numpy()
-        hh[sel] = out.loc[sel, "place_id"].astype("str").map(s).to_numpy(
-            dtype="float64", na_value=np.nan)
+        sel = np.flatnonzero(level == lv)
+        # one hash look-up per row (Series.map on strings costs ~3 s here)
+        pos = s.index.astype("str").get_indexer(pid[sel].astype("str"))
+        vals = s.to_numpy(dtype="float64", na_value=np.nan)
+        hh[sel] = np.where(pos >= 0, vals[np.maximum(pos, 0)], np.nan)
     out["n_households"] = hh
     return out
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,6 +68,9 @@ DISCLOSURE_CHAIN = {
 SHARE_KINDS = ("need_share", "turnover", "long_tenure")
 HOUSEHOLD_KINDS = (*SHARE_KINDS, "stacked_needs", "household_mix")
 SIGNAL_KINDS = ("signal_rate", "reporting_index")
+
+#: Threads that shrink indicators side by side (:func:`compute_indicators`).
+SHRINK_THREADS = 2
 STAT_KINDS = (*HOUSEHOLD_KINDS, *SIGNAL_KINDS)
 #: Indicator kinds with a share-like posterior (drawn on the logit scale).
 _LOGIT_KINDS = (*SHARE_KINDS, "stacked_needs")
@@ -491,12 +495,22 @@ def compute_indicators(spec: ModelSpec, inputs: ModelInputs, period: Period,
     settings: dict = {"engine": estimate.ENGINE, "coef": {}, "covariates": {}}
     for lv in present:
         settings["covariates"][lv] = cov_of[lv][1]
-    for ind in spec.indicators:
-        if ind.name in skipped or ind.kind not in STAT_KINDS:
-            continue
-        strength[ind.name], settings["coef"][ind.name] = ctx.shrink(ind, period)
-        if progress:
-            progress(0, description=f"indicator {ind.name}")
+    todo = [ind for ind in spec.indicators
+            if ind.name not in skipped and ind.kind in STAT_KINDS]
+    # The indicators are shrunk independently of each other (each writes
+    # only its own keys); numpy and scipy's special functions release the
+    # GIL on the place arrays, so two threads share the fits. The results
+    # do not depend on the order: every fit has its own seed.
+    with ThreadPoolExecutor(max(1, min(SHRINK_THREADS, len(todo) or 1))) as pool:
+        done = pool.map(lambda ind: ctx.shrink(ind, period), todo)
+        for ind, (kappa, coef) in zip(todo, done, strict=True):
+            strength[ind.name], settings["coef"][ind.name] = kappa, coef
+            if progress:
+                progress(0, description=f"indicator {ind.name}")
+    # fallbacks in indicator order, as a sequential run writes them
+    rank = {ind.name: i for i, ind in enumerate(spec.indicators)}
+    for lvv in levels.values():
+        lvv.fallbacks.sort(key=lambda f: rank.get(f.split(":", 1)[0], len(rank)))
     # between-flag correlations of households: from the city-level row of
     # the (protected) statistics only, the same for every level
     city = {c: float(top[c].sum()) for c in top.columns
