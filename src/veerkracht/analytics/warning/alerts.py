@@ -8,7 +8,7 @@ An alert is anchored to a *place* (never an address): the smallest place
 that covers the evidence and has at least the band threshold of dwellings
 (:data:`veerkracht.analytics.publication.BAND_FLOOR`). It is case-handling
 information for the team responsible for that area, like the signals it is
-made of, and is never shown to anyone else (ADR 0007).
+made of, and is never shown to anyone else (ADR 0008).
 """
 
 from __future__ import annotations
