@@ -803,16 +803,14 @@ class _Context:
             beta = estimate.poisson_glm(ry[ok], (rl.n_dwellings * years)[ok], Z[ok])
             self.reporting_coef["reporting_beta"] = [float(b) for b in beta]
             self.reporting_coef["reporting_level"] = ref
-            self.reporting_coef["reporting_covariates"] = [
-                "any_need", "needs_2p", "tenure_lt1", "tenure_ge10",
-                "log_entrance_size"]
+            self.reporting_coef["reporting_covariates"] = list(REPORTING_COVARIATES)
         beta = np.asarray(self.reporting_coef["reporting_beta"])
         if self.reporting_coef["reporting_from"] == "period":
             lvv.fallbacks.append(f"{ind.name}:expected_from_period")
         y, cols, ws = _signal_sum(st, "all", w)
         nv = _noise(self.noise_sd, lv, cols, ws) + 0 * y
         Z = _composition(st, lvv)
-        expected = lvv.n_dwellings * years * np.exp(beta[0] + Z @ beta[1:])
+        expected = reporting_expected(lvv.n_dwellings * years, Z, beta)
         prior = np.maximum(self._prior(full, lv, par, 1.0, y, expected, nv), 1e-6)
         fit = estimate.fit_rate(y, expected, prior, None, nv, bounds, seed)
         post = estimate.posterior_rate(y, expected, fit, nv)
@@ -826,19 +824,55 @@ class _Context:
         return fit
 
 
-def _composition(st: pd.DataFrame, lvv: LevelValues) -> np.ndarray:
+#: Covariates of the reporting regression, in the order of its coefficients.
+REPORTING_COVARIATES = ("any_need", "needs_2p", "tenure_lt1", "tenure_ge10",
+                        "log_entrance_size")
+
+
+def reporting_covariates(st: pd.DataFrame, n_households,
+                         log_entrance_size=None) -> np.ndarray:
     """Covariates of the expected reporting rate (shares, log entrance size).
 
+    The columns of :data:`REPORTING_COVARIATES`, from the (protected)
+    statistics' ``needs_1``, ``needs_2p``, ``tenure_lt1`` and ``tenure_ge10``
+    over ``n_households``; ``log_entrance_size`` 0 when not given.
     Unstandardised, so coefficients fitted on one level and period apply to
     every level and period.
+
+    Examples
+    --------
+    >>> st = pd.DataFrame({"needs_1": [2.0], "needs_2p": [1.0],
+    ...                    "tenure_lt1": [0.0], "tenure_ge10": [5.0]})
+    >>> reporting_covariates(st, np.array([10.0])).round(2).tolist()
+    [[0.3, 0.1, 0.0, 0.5, 0.0]]
     """
-    n = np.maximum(lvv.n_households, 1)
+    n = np.maximum(np.asarray(n_households, dtype="float64"), 1)
     any_need = (_col(st, "needs_1") + _col(st, "needs_2p")) / n
     two = _col(st, "needs_2p") / n
     lt1 = _col(st, "tenure_lt1") / n
     ge10 = _col(st, "tenure_ge10") / n
-    ent = lvv.extra.get("log_entrance_size", np.zeros(len(st)))
+    ent = (np.zeros(len(st)) if log_entrance_size is None
+           else np.asarray(log_entrance_size, dtype="float64"))
     return np.clip(np.column_stack([any_need, two, lt1, ge10, ent]), -10, 10)
+
+
+def reporting_expected(exposure, Z, beta) -> np.ndarray:
+    """Expected signals ``E = e exp(b0 + Z b)`` of the reporting regression.
+
+    Examples
+    --------
+    >>> reporting_expected(np.array([2.0]), np.zeros((1, 5)),
+    ...                    [0.0, 1, 1, 1, 1, 1]).tolist()
+    [2.0]
+    """
+    beta = np.asarray(beta, dtype="float64")
+    return np.asarray(exposure, dtype="float64") * np.exp(beta[0] + Z @ beta[1:])
+
+
+def _composition(st: pd.DataFrame, lvv: LevelValues) -> np.ndarray:
+    """:func:`reporting_covariates` of the places of one level."""
+    return reporting_covariates(st, lvv.n_households,
+                                lvv.extra.get("log_entrance_size"))
 
 
 def _trends(lvv: LevelValues, st: pd.DataFrame, noise_sd, level: str,
