@@ -79,8 +79,9 @@ def audit_verify(
     )
 
 
-def _audit_command(ctx: typer.Context, settings: str | None, name: str, *args) -> None:
-    """Run one of the audit app's management commands, errors as user errors."""
+def management_command(ctx: typer.Context, settings: str | None, name: str,
+                       *args) -> None:
+    """Run a management command of the web application; errors as user errors."""
     _setup_django(ctx, settings)
     from django.core.management import call_command
     from django.core.management.base import CommandError
@@ -104,7 +105,7 @@ def audit_checkpoint(
 
       veerkracht audit checkpoint
     """
-    _audit_command(ctx, settings, "audit_checkpoint")
+    management_command(ctx, settings, "audit_checkpoint")
 
 
 @audit_app.command("rotate-key")
@@ -121,7 +122,8 @@ def audit_rotate_key(
 
       veerkracht audit rotate-key
     """
-    _audit_command(ctx, settings, "audit_rotate_key", *(["--create"] if create else []))
+    management_command(ctx, settings, "audit_rotate_key",
+                       *(["--create"] if create else []))
 
 
 def _quietly(func) -> None:

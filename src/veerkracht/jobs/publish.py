@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from veerkracht.analytics import publication as pub
+from veerkracht.analytics.model.periods import calendar_quarters
 from veerkracht.analytics.multiscale import (
     DEFAULT_KS,
     place_profiles,
@@ -482,18 +483,6 @@ def _period_key(label: str):
     return parse_period(label).end
 
 
-def calendar_quarters(period: str, n: int) -> list[str]:
-    """Labels of the ``n`` calendar quarters ending with the period's last one.
-
-    >>> calendar_quarters("2025", 3)
-    ['2025-Q4', '2025-Q3', '2025-Q2']
-    """
-    from veerkracht.analytics.model.periods import parse_period
-
-    last = pd.Period(parse_period(period).end - pd.Timedelta(days=1), freq="Q")
-    return [str(last - k).replace("Q", "-Q") for k in range(n)]
-
-
 @door
 def published_signal_counts(ws: Workspace, level: str, place_ids,
                             period: str | None = None,
@@ -648,7 +637,7 @@ def compute_profiles(dwellings: pd.DataFrame,
     for lv, s in households.items():
         sel = np.flatnonzero(level == lv)
         # one hash look-up per row (Series.map on strings costs ~3 s here)
-        pos = s.index.astype("str").get_indexer(pid[sel].astype("str"))
+        pos = s.index.get_indexer(pid[sel])
         vals = s.to_numpy(dtype="float64", na_value=np.nan)
         hh[sel] = np.where(pos >= 0, vals[np.maximum(pos, 0)], np.nan)
     out["n_households"] = hh

@@ -60,3 +60,38 @@ def parse_period(text: str | int) -> Period:
 def calendar_years(first: int, last: int) -> list[Period]:
     """Every calendar year from ``first`` to ``last`` inclusive."""
     return [parse_period(y) for y in range(first, last + 1)]
+
+
+def quarter_of(day) -> str:
+    """The calendar quarter label of a date, ``'2025-Q3'``.
+
+    >>> from datetime import date
+    >>> quarter_of(date(2025, 8, 1))
+    '2025-Q3'
+    """
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def calendar_quarters(period: str, n: int) -> list[str]:
+    """Labels of the ``n`` calendar quarters ending with the period's last one.
+
+    >>> calendar_quarters("2025", 3)
+    ['2025-Q4', '2025-Q3', '2025-Q2']
+    """
+    last = pd.Period(parse_period(period).end - pd.Timedelta(days=1), freq="Q")
+    return [str(last - k).replace("Q", "-Q") for k in range(n)]
+
+
+def last_complete_quarter(as_of) -> str:
+    """The last calendar quarter that ends on or before the date ``as_of``.
+
+    >>> from datetime import date
+    >>> last_complete_quarter(date(2025, 9, 30))
+    '2025-Q3'
+    >>> last_complete_quarter(date(2025, 9, 29))
+    '2025-Q2'
+    """
+    q = parse_period(quarter_of(as_of))
+    if (q.end - pd.Timedelta(days=1)).date() == as_of:
+        return q.label
+    return calendar_quarters(q.label, 2)[1]
