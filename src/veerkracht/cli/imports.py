@@ -169,6 +169,8 @@ def _print_summary(table: str, what: str, s: dict) -> None:
         out.print(f"  {len(skipped)} buurten zonder CBS-code overgeslagen: "
                   f"{', '.join(skipped[:10])}{' …' if len(skipped) > 10 else ''}",
                   highlight=False)
+    for note in (n for f in s["files"].values() for n in f.get("notes", [])):
+        out.print(f"  {note}", highlight=False, markup=False)
     if s["dropped_columns"]:
         out.print(f"  niet opgeslagen (herkomst/nationaliteit): "
                   f"{', '.join(s['dropped_columns'])}", highlight=False)

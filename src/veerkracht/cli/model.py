@@ -222,19 +222,30 @@ def register(app: typer.Typer) -> None:
         "signals",
         help="Meldingen inlezen (CSV: reported_at, category, source en address_id "
         "of x/y of lat/lon; formaat in docs/data.md). Vrije tekst wordt "
-        "geweigerd.\n\nVoorbeeld:\n\n  veerkracht import signals meldingen.csv "
-        "--append",
+        "geweigerd. Politieregistraties (kolommen id, bronreg, srtcode, b_datum, "
+        "..., x, y) worden herkend: elke rij wordt een melding onveiligheid van "
+        "de politie op x/y met het begin van de pleegperiode als tijdstip; alle "
+        "andere kolommen (adres, object, ...) worden niet opgeslagen."
+        "\n\nVoorbeelden:\n\n  veerkracht import signals meldingen.csv "
+        "--append\n\n  veerkracht import signals fietsdiefstallen.csv.zst "
+        "--format politie",
     )
     def import_signals(
         ctx: typer.Context,
         files: list[Path] = typer.Argument(..., help="Eén of meer CSV-bestanden."),
+        format: str = typer.Option(  # noqa: A002 - the option is called --format
+            None, "--format", "-f", help="standaard of politie (standaard: herkend "
+            "aan de kopregel)."),
         append: bool = typer.Option(False, "--append", help="Toevoegen in plaats "
                                     "van vervangen."),
     ) -> None:
         from veerkracht.cli.imports import _import
         from veerkracht.io.signals import read_signals
 
-        _import(ctx, "signals", files, read_signals, ["signal_id"], "meldingen",
+        def reader(path, progress=None):
+            return read_signals(path, progress=progress, format=format)
+
+        _import(ctx, "signals", files, reader, ["signal_id"], "meldingen",
                 append)
 
 
