@@ -175,7 +175,7 @@ def test_real_groningen_bicycle_thefts(shared_data):
     assert len(f) == 15_947 and f["signal_id"].is_unique
     assert res.summary["format"] == "politie"
     assert res.summary["date_only_times"] == 197
-    # 254 object types span two lines: the last record starts on line 16,202
+    # 251 object cells span 2-3 lines (254 extra): the last record is on 16,202
     assert res.lines[-1] == 16_202
     assert f["reported_at"].min() == pd.Timestamp("2013-01-01 00:00", tz="UTC")
     assert f["reported_at"].max() == pd.Timestamp("2017-09-20 15:30", tz="UTC")
