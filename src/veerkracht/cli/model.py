@@ -234,8 +234,8 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         files: list[Path] = typer.Argument(..., help="Eén of meer CSV-bestanden."),
         format: str = typer.Option(  # noqa: A002 - the option is called --format
-            None, "--format", "-f", help="standaard of politie (standaard: herkend "
-            "aan de kopregel)."),
+            None, "--format", "-f", help="standaard of politie (zonder --format: "
+            "herkend aan de kopregel)."),
         append: bool = typer.Option(False, "--append", help="Toevoegen in plaats "
                                     "van vervangen."),
     ) -> None:
