@@ -64,6 +64,10 @@ class AuditEntry(models.Model):
         ("role_grant_reject", _("rol afgewezen")),
         ("key_rotate", _("auditsleutel gewisseld")),
         ("model_approval", _("model goedgekeurd")),
+        ("alert_list", _("vroegsignalen bekeken")),
+        ("alert_view", _("vroegsignaal bekeken")),
+        ("alert_transition", _("status vroegsignaal gewijzigd")),
+        ("alert_digest", _("vroegsignalen gemaild aan team")),
     ]
     RESULTS = [
         ("ok", _("toegestaan")),
@@ -82,7 +86,9 @@ class AuditEntry(models.Model):
         choices=[(lvl, lvl) for lvl in LEVELS]
         + [
             (kind, kind)
-            for kind in ("account", "setting", "signal", "story", "admin", "cli")
+            for kind in (
+                "account", "setting", "signal", "story", "admin", "cli", "alert"
+            )
         ],
     )
     object_id = models.CharField(_("object"), max_length=120, blank=True)
