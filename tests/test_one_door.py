@@ -137,6 +137,14 @@ NO_FIGURE_URLS = {
     "stories:index": "professionals' stories (text, no figure)",
     "stories:new": "the story form",
     "stories:new_intervention": "the intervention form",
+    "alerts:index": "a team's early-warning alerts (case handling for the "
+                    "assigned team, not published figures: ADR 0008; access "
+                    "rules in veerkracht.web.alerts)",
+    "alerts:detail": "one alert for its team (ADR 0008)",
+    "api:list_alerts": "a team's alerts (ADR 0008)",
+    "api:get_alert": "one alert for its team (ADR 0008)",
+    "api:alert_layer": "the places of a team's alerts (geometry, no figure; "
+                       "ADR 0008)",
 }
 #: URL prefixes whose every pattern emits no place figure.
 NO_FIGURE_PREFIXES = {

@@ -95,6 +95,7 @@ _ROUTERS = [
     ("places/", "veerkracht.web.places.api"),
     ("signals/", "veerkracht.web.signals.api"),  # signals engineer
     ("stories/", "veerkracht.web.stories.api"),  # stories
+    ("alerts/", "veerkracht.web.alerts.api"),  # early-warning alerts
 ]
 
 for _prefix, _module in _ROUTERS:

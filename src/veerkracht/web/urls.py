@@ -37,6 +37,9 @@ if _has_urls("veerkracht.web.signals"):
 # stories: veerkracht/web/stories/urls.py (app_name = "stories")
 if _has_urls("veerkracht.web.stories"):
     urlpatterns.append(path("verhalen/", include("veerkracht.web.stories.urls")))
+# alerts: veerkracht/web/alerts/urls.py (app_name = "alerts")
+if _has_urls("veerkracht.web.alerts"):
+    urlpatterns.append(path("aandacht/", include("veerkracht.web.alerts.urls")))
 
 handler403 = "veerkracht.web.accounts.views.forbidden"
 handler404 = "veerkracht.web.accounts.views.not_found"

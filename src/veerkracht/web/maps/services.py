@@ -278,6 +278,26 @@ def render(collection: dict) -> bytes:
     ).encode()
 
 
+def geometries(level: str, place_ids, *, zoom: int = 16) -> dict[str, str]:
+    """GeoJSON text (WGS 84, simplified for ``zoom``) of the given places.
+
+    The map's own cached geometry of ``level`` (the same shapes as
+    :func:`layer`), for overlays that draw places they chose themselves
+    (the alerts layer of ``veerkracht.web.alerts``): no figure, no filter;
+    the caller decides which places the user may see. Unknown ids are left
+    out; an empty dict when the level has no places.
+    """
+    check_level(level)
+    version = workspace.version_of(f"place_{level}")
+    if version is None:
+        return {}
+    with _lock:
+        lay = _layer(level, _zoom_key(level, zoom), version)
+    return {
+        pid: lay.geojson[lay.index[pid]] for pid in place_ids if pid in lay.index
+    }
+
+
 def extent(level: str, visible: frozenset[str]) -> list[float] | None:
     """WGS 84 bounds [west, south, east, north] of the visible places of ``level``."""
     places = workspace.table(f"place_{level}")

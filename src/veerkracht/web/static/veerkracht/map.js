@@ -18,6 +18,7 @@
   var map = L.map(el, {preferCanvas: true, renderer: renderer, zoomSnap: 1,
                        attributionControl: false, minZoom: 6, maxZoom: 19});
   map.setView([52.2, 5.3], 8);
+  window.veerkrachtMap = map;  // for overlays (alerts-map.js)
   var state = {level: el.dataset.startLevel, parent: null, trail: [], request: 0};
   var layer = null;
   var selected = null;
