@@ -276,6 +276,122 @@ EN = {
         "Protected counts per calendar quarter, rounded; too few signals are not "
         "shown.",
     "Geen meldingen te tonen.": "No signals to show.",
+    # early-warning alerts (veerkracht.web.alerts)
+    'In behandeling nemen': 'Take up',
+    'Sluiten': 'Close',
+    'Notitie': 'Note',
+    (
+        'Verplicht bij sluiten: wat is er gedaan, of waarom is dit geen zorg? Geen '
+        'namen of adressen.'
+    ):
+        (
+            'Required when closing: what was done, or why this is no concern? No names '
+            'or addresses.'
+        ),
+    'Open': 'Open',
+    'In behandeling': 'In progress',
+    'Gesloten': 'Closed',
+    'opkomend cluster van meldingen': 'emerging cluster of signals',
+    'plaats wordt stil': 'place going quiet',
+    'hotspot van meldingen': 'hot spot of signals',
+    'overlast en onveiligheid': 'nuisance and unsafety',
+    'zorgen om een buur': 'worries about a neighbour',
+    'alle meldingen': 'all signals',
+    'kenmerk': 'reference',
+    'berekend op': 'computed at',
+    'analysedatum': 'analysis date',
+    'betekenis': 'meaning',
+    'plaats': 'place',
+    'venster van': 'window from',
+    'venster tot en met': 'window up to and including',
+    'waargenomen': 'observed',
+    'verwacht': 'expected',
+    'p-waarde': 'p-value',
+    'herhalingstijd (dagen)': 'recurrence interval (days)',
+    'toetsingsgrootheid': 'test statistic',
+    'straal (m)': 'radius (m)',
+    'locaties': 'locations',
+    'methode': 'method',
+    'bewijs': 'evidence',
+    'team': 'team',
+    'gebruikte regel': 'rule used',
+    'binnengekomen': 'received',
+    'laatst ingelezen': 'last read in',
+    'laatst gewijzigd': 'last changed',
+    'gesloten op': 'closed at',
+    'vroegsignaal': 'early-warning alert',
+    'vroegsignalen': 'early-warning alerts',
+    'tijdstip': 'time',
+    'van': 'from',
+    'naar': 'to',
+    'door (pseudoniem)': 'by (pseudonym)',
+    'notitie': 'note',
+    'statuswijziging vroegsignaal': 'status change of an alert',
+    'statusgeschiedenis vroegsignalen': 'status history of alerts',
+    'inleesstand': 'read-in state',
+    'inleesstanden': 'read-in states',
+    'Venster': 'Window',
+    'tot en met': 'up to and including',
+    'Waargenomen': 'Observed',
+    '%(n)s meldingen': '%(n)s signals',
+    'Verwacht': 'Expected',
+    '%(n)s meldingen als er niets bijzonders speelt':
+        '%(n)s signals if nothing special is going on',
+    'Kans bij toeval (p-waarde)': 'Chance by coincidence (p-value)',
+    'Herhalingstijd': 'Recurrence interval',
+    'Toelichting': 'Explanation',
+    'Vroegsignaal': 'Early-warning alert',
+    'Terug naar Aandacht deze week': 'Back to Attention this week',
+    'Status': 'Status',
+    'Wat er te zien is': 'What the data show',
+    'Methode': 'Method',
+    (
+        "De p-waarde is de kans op zo'n uitschieter als er niets bijzonders speelt; de "
+        'herhalingstijd zegt hoe vaak zoiets dan bij toeval zou voorkomen.'
+    ):
+        (
+            'The p-value is the chance of such an outlier if nothing special is going '
+            'on; the recurrence interval says how often it would then happen by '
+            'coincidence.'
+        ),
+    'Behandelen': 'Handle',
+    'Sluiten met notitie': 'Close with a note',
+    'Geschiedenis': 'History',
+    'Tijdstip': 'Time',
+    'Rol': 'Role',
+    'Aandacht deze week': 'Attention this week',
+    (
+        'Vroegsignalen in uw gebieden: plaatsen waar meer (of juist minder) gemeld '
+        'wordt dan verwacht. Elk signaal noemt een plaats, nooit een adres of een '
+        'persoon.'
+    ):
+        (
+            'Early-warning alerts in your areas: places where more (or fewer) signals '
+            'are reported than expected. Each alert names a place, never an address or '
+            'a person.'
+        ),
+    'Toon': 'Show',
+    'Open en in behandeling, laatste %(days)s dagen':
+        'Open and in progress, last %(days)s days',
+    'Open en in behandeling, ouder': 'Open and in progress, older',
+    'Alle': 'All',
+    'Bekijk de vroegsignalen op de kaart': 'See the alerts on the map',
+    'Aantal vroegsignalen: %(n)s': 'Number of alerts: %(n)s',
+    'Bekijken en behandelen': 'View and handle',
+    'Geen vroegsignalen in deze weergave.': 'No alerts in this view.',
+    'Pagina': 'Page',
+    'Vorige': 'Previous',
+    'Volgende': 'Next',
+    'Dit vroegsignaal is gesloten.': 'This alert has been closed.',
+    'Dit vroegsignaal is in behandeling genomen.': 'This alert has been taken up.',
+    'Het formulier is niet compleet; probeer opnieuw.':
+        'The form is not complete; please try again.',
+    'vroegsignalen bekeken': 'alerts viewed',
+    'vroegsignaal bekeken': 'alert viewed',
+    'status vroegsignaal gewijzigd': 'alert status changed',
+    'vroegsignalen gemaild aan team': 'alerts e-mailed to team',
+    'Vroegsignalen tonen': 'Show early-warning alerts',
+    'Vroegsignalen op de kaart': 'Early-warning alerts on the map',
 }
 
 PO = Path(__file__).with_name("en") / "LC_MESSAGES" / "django.po"
@@ -285,12 +401,20 @@ def _unquote(lines: list[str]) -> str:
     return "".join(re.findall(r'^"(.*)"$', ln)[0] for ln in lines).replace('\\"', '"')
 
 
+def _unfuzzy(line: str) -> str:
+    """``#, fuzzy, python-format`` -> ``#, python-format`` (other lines as is)."""
+    return line.replace("#, fuzzy, ", "#, ") if line.startswith("#, ") else line
+
+
 def fill(path: Path = PO) -> int:
     """Write the translations into the .po file; return how many are missing."""
     blocks = path.read_text(encoding="utf-8").split("\n\n")
     missing = 0
     out = []
     for block in blocks:
+        rows = block.strip().split("\n")
+        if "#~" in block and all(ln.startswith("#") for ln in rows):
+            continue  # an obsolete entry makemessages kept
         lines = block.split("\n")
         try:
             i = next(n for n, ln in enumerate(lines) if ln.startswith("msgid "))
@@ -307,7 +431,8 @@ def fill(path: Path = PO) -> int:
             missing += 1
             out.append(block)
             continue
-        lines = [ln for ln in lines[:j] if ln != "#, fuzzy" and not ln.startswith("#|")]
+        lines = [_unfuzzy(ln) for ln in lines[:j] if ln != "#, fuzzy"
+                 and not ln.startswith("#|")]
         lines.append('msgstr "' + english.replace('"', '\\"') + '"')
         out.append("\n".join(lines))
     text = "\n\n".join(out)
