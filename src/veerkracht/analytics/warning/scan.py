@@ -136,14 +136,29 @@ def _llr(o, e, total, high, low, min_cases):
     return v
 
 
+@numba.njit(cache=True, inline="always")
+def _may_beat(o, e, total, best):
+    """Whether the statistic can exceed ``best``, without logarithms.
+
+    From ln x ≤ x - 1 on both terms: LLR ≤ C (o - e)² / (e (C - e)).
+    """
+    d = o - e
+    return total * d * d * (1.0 + 1e-9) + 1e-12 > best * e * (total - e)
+
+
 @numba.njit(cache=True)
 def _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin, total, high, low,
-            min_cases, obuf):
-    """Best cylinder of centre ``c``: (llr, neighbour entry, window, is_low)."""
+            min_cases, obuf, floor):
+    """Best cylinder of centre ``c`` above ``floor``.
+
+    Returns (llr, neighbour entry, window, is_low); llr is ``floor`` and the
+    entry -1 when no cylinder beats it. A cylinder is only evaluated when the
+    cheap bound says it can beat the best so far.
+    """
     nw = cdw.shape[0]
     for w in range(nw):
         obuf[w] = 0
-    best = 0.0
+    best = floor
     bj = -1
     bw = -1
     blow = False
@@ -166,12 +181,14 @@ def _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin, total, high, low,
                 a = czcum[prev_end]
                 for w in range(max(dirty, wmin), nw):
                     e = (a * cdw[w]) / total
-                    v = _llr(obuf[w], e, total, False, True, min_cases)
-                    if v > best:
-                        best = v
-                        bj = prev_end
-                        bw = w
-                        blow = True
+                    o = obuf[w]
+                    if o < e and _may_beat(o, e, total, best):
+                        v = _llr(o, e, total, False, True, min_cases)
+                        if v > best:
+                            best = v
+                            bj = prev_end
+                            bw = w
+                            blow = True
             for j in range(g, ge + 1):
                 loc = idx[j]
                 f = first[loc]
@@ -182,32 +199,36 @@ def _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin, total, high, low,
                 a = czcum[ge]
                 for w in range(max(dirty, wmin), nw):
                     e = (a * cdw[w]) / total
-                    v = _llr(obuf[w], e, total, True, False, min_cases)
-                    if v > best:
-                        best = v
-                        bj = ge
-                        bw = w
-                        blow = False
+                    o = obuf[w]
+                    if o > e and o >= min_cases and _may_beat(o, e, total, best):
+                        v = _llr(o, e, total, True, False, min_cases)
+                        if v > best:
+                            best = v
+                            bj = ge
+                            bw = w
+                            blow = False
         prev_end = ge
         g = ge + 1
     if low and prev_end >= 0:
         a = czcum[prev_end]
         for w in range(wmin, nw):
             e = (a * cdw[w]) / total
-            v = _llr(obuf[w], e, total, False, True, min_cases)
-            if v > best:
-                best = v
-                bj = prev_end
-                bw = w
-                blow = True
+            o = obuf[w]
+            if o < e and _may_beat(o, e, total, best):
+                v = _llr(o, e, total, False, True, min_cases)
+                if v > best:
+                    best = v
+                    bj = prev_end
+                    bw = w
+                    blow = True
     return best, bj, bw, blow
 
 
 @numba.njit(cache=True)
 def _counts(n_loc, nw, locs, ages):
     """Cases per location with age < w+1 (cumulative over window length)."""
-    cnt = np.zeros((n_loc, nw), np.int64)
-    first = np.full(n_loc, nw, np.int64)
+    cnt = np.zeros((n_loc, nw), np.int32)
+    first = np.full(n_loc, nw, np.int32)
     for i in range(locs.shape[0]):
         a = ages[i]
         if a < nw:
@@ -222,22 +243,38 @@ def _counts(n_loc, nw, locs, ages):
 
 
 @numba.njit(cache=True)
-def _max_serial(ptr, idx, czcum, gend, cnt, first, cdw, wmin, total, high, low,
-                min_cases):
+def _max_one(ptr, idx, czcum, gend, cdw, wmin, total, high, low, min_cases,
+             n_loc, locs, ages):
+    """Maximum statistic of one replicate (its recent cases given)."""
     nw = cdw.shape[0]
+    cnt, first = _counts(n_loc, nw, locs, ages)
     obuf = np.zeros(nw, np.int64)
     best = 0.0
     for c in range(ptr.shape[0] - 1):
         v, _, _, _ = _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin,
-                             total, high, low, min_cases, obuf)
+                             total, high, low, min_cases, obuf, best)
         if v > best:
             best = v
     return best
 
 
 @numba.njit(cache=True, parallel=True)
+def _max_batch(ptr, idx, czcum, gend, cdw, wmin, total, high, low, min_cases,
+               n_loc, rec_ptr, rec_loc, rec_age):
+    """Maxima of a batch of replicates, one thread per replicate."""
+    n = rec_ptr.shape[0] - 1
+    out = np.zeros(n)
+    for i in numba.prange(n):
+        a, b = rec_ptr[i], rec_ptr[i + 1]
+        out[i] = _max_one(ptr, idx, czcum, gend, cdw, wmin, total, high, low,
+                          min_cases, n_loc, rec_loc[a:b], rec_age[a:b])
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
 def _all_centres(ptr, idx, czcum, gend, cnt, first, cdw, wmin, total, high, low,
                  min_cases):
+    """Every centre's best cylinder (the real data)."""
     n = ptr.shape[0] - 1
     nw = cdw.shape[0]
     llr = np.zeros(n)
@@ -247,7 +284,7 @@ def _all_centres(ptr, idx, czcum, gend, cnt, first, cdw, wmin, total, high, low,
     for c in numba.prange(n):
         obuf = np.zeros(nw, np.int64)
         v, j, w, lo = _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin,
-                              total, high, low, min_cases, obuf)
+                              total, high, low, min_cases, obuf, 0.0)
         llr[c] = v
         bj[c] = j
         bw[c] = w
@@ -278,22 +315,32 @@ class _Problem:
 
 
 def _replicate_max(problem: _Problem, seeds: list, threads: bool) -> np.ndarray:
-    """Maximum LLR of the replicates seeded by ``seeds`` (SeedSequences)."""
+    """Maximum LLR of the replicates seeded by ``seeds`` (SeedSequences).
+
+    Replicate ``i`` permutes the days over the cases with
+    ``default_rng(seeds[i]).permutation``; only the cases whose new day falls
+    in the longest window are passed on to the compiled scan.
+    """
     p = problem
     nw = p.cdw.shape[0]
-    out = np.empty(len(seeds))
-    for i, ss in enumerate(seeds):
-        rng = np.random.default_rng(ss)
-        ages = p.case_age[rng.permutation(p.total)]
-        cnt, first = _counts(p.n_loc, nw, p.case_loc, ages)
-        if threads:
-            out[i] = float(_all_centres(p.ptr, p.idx, p.czcum, p.gend, cnt, first,
-                                        p.cdw, p.wmin, float(p.total), p.high,
-                                        p.low, p.min_cases)[0].max(initial=0.0))
-        else:
-            out[i] = _max_serial(p.ptr, p.idx, p.czcum, p.gend, cnt, first, p.cdw,
-                                 p.wmin, float(p.total), p.high, p.low, p.min_cases)
-    return out
+    ptrs = [0]
+    locs, ages = [], []
+    for ss in seeds:
+        age = p.case_age[np.random.default_rng(ss).permutation(p.total)]
+        recent = age < nw
+        locs.append(p.case_loc[recent])
+        ages.append(age[recent])
+        ptrs.append(ptrs[-1] + int(recent.sum()))
+    rec_ptr = np.asarray(ptrs, np.int64)
+    rec_loc = np.concatenate(locs) if locs else np.zeros(0, np.int64)
+    rec_age = np.concatenate(ages) if ages else np.zeros(0, np.int64)
+    args = (p.ptr, p.idx, p.czcum, p.gend, p.cdw, p.wmin, float(p.total), p.high,
+            p.low, p.min_cases, p.n_loc)
+    if threads:
+        return _max_batch(*args, rec_ptr, rec_loc, rec_age)
+    return np.array([_max_one(*args, rec_loc[rec_ptr[i]:rec_ptr[i + 1]],
+                              rec_age[rec_ptr[i]:rec_ptr[i + 1]])
+                     for i in range(len(seeds))])
 
 
 _WORKER_PROBLEM: _Problem | None = None
@@ -390,6 +437,14 @@ def space_time_permutation_scan(
         raise ValueError("geen meldingen in de onderzoeksperiode tot de analysedag")
     n_loc = len(xy)
     high, low = _RATES[s.rates]
+    # internally the locations are in a space-filling-curve order, so that a
+    # centre's neighbours lie close together in memory; reported indices are
+    # the caller's
+    perm = _curve_order(xy, geographic, s.max_radius_m)
+    inv = np.empty(n_loc, np.int64)
+    inv[perm] = np.arange(n_loc)
+    xy = xy[perm]
+    loc = inv[loc]
 
     n_days = analysis_day - start + 1
     nw = min(s.max_days, n_days)
@@ -414,9 +469,26 @@ def space_time_permutation_scan(
         llr[:] = 0.0
 
     clusters = _report(xy, geographic, problem, cnt, llr, bj, bw, blow, rep, s,
-                       analysis_day)
+                       analysis_day, perm)
     return ScanResult(clusters=clusters, replicate_max=rep, total_cases=total,
                       settings=s)
+
+
+def _curve_order(xy: np.ndarray, geographic: bool, radius: float) -> np.ndarray:
+    """Location order along a Z (Morton) curve over cells of ~radius/2."""
+    if geographic:
+        pts = np.column_stack((xy[:, 0] * 111_000.0,
+                               xy[:, 1] * 111_000.0 * np.cos(np.radians(xy[:, 0]))))
+    else:
+        pts = xy
+    cell = max(radius / 2.0, 1e-9)
+    g = np.floor((pts - pts.min(axis=0)) / cell).astype(np.int64)
+    g = np.clip(g, 0, 2**20 - 1)
+    key = np.zeros(len(xy), np.int64)
+    for b in range(21):
+        key |= ((g[:, 0] >> b) & 1) << (2 * b)
+        key |= ((g[:, 1] >> b) & 1) << (2 * b + 1)
+    return np.lexsort((np.arange(len(xy)), key))
 
 
 def _unit(xy: np.ndarray) -> np.ndarray:
@@ -559,8 +631,8 @@ def _run_distributed(problem, seeds, scheduler, progress, desc):
 
 
 def _report(xy, geographic, p: _Problem, cnt, llr, bj, bw, blow, rep, s,
-            analysis_day) -> list[Cluster]:
-    order = np.lexsort((np.arange(len(llr)), -llr))
+            analysis_day, perm) -> list[Cluster]:
+    order = np.lexsort((perm, -llr))  # equal statistics: the caller's order
     taken = np.zeros(p.n_loc, bool)
     out: list[Cluster] = []
     r = len(rep)
@@ -580,7 +652,8 @@ def _report(xy, geographic, p: _Problem, cnt, llr, bj, bw, blow, rep, s,
         expected = float(p.czcum[j] * p.cdw[w] / p.total)
         pv = (1.0 + float((rep >= llr[c]).sum())) / (r + 1.0)
         rec = 365.25 / (s.analyses_per_year * pv)
-        out.append(Cluster(rank=len(out) + 1, center=int(c), members=members,
+        out.append(Cluster(rank=len(out) + 1, center=int(perm[c]),
+                           members=np.sort(perm[members]),
                            radius_m=radius, start_day=analysis_day - w,
                            end_day=analysis_day, observed=observed,
                            expected=expected, llr=float(llr[c]), p_value=pv,
