@@ -30,7 +30,7 @@ app = typer.Typer(
 
 # One module per command group; each exposes ``register(app)``.
 COMMAND_MODULES = ("imports", "places", "export", "demo", "serve", "model", "validate",
-                   "privacy")
+                   "privacy", "warn")
 
 
 def _show_version(value: bool) -> None:

@@ -1,0 +1,460 @@
+"""``veerkracht warn``: the early warning over the workspace's signals.
+
+One run, for one analysis date (``as_of``):
+
+1. **Emerging clusters** — the prospective space-time permutation scan
+   (:mod:`veerkracht.analytics.warning.scan`) per meaning of the signal
+   categories (:mod:`veerkracht.analytics.signal_categories`: pressure,
+   attentiveness), on the *entrances* as locations, windows ending at the
+   analysis date;
+2. **Going quiet** — the same scan for low rates over every signal, and
+   the per-place test on the reporting rate of every street
+   (:mod:`veerkracht.analytics.warning.quiet`) for the last complete
+   quarter, against the street's history, the city's trend and — where the
+   periods are protected — its composition;
+3. **Hot spots** — Getis-Ord Gi* of the pressure signals per quarter over
+   the streets (variance-stabilised residuals against the city's rate),
+   with FDR control and the emerging hot-spot categories
+   (:mod:`veerkracht.analytics.warning.hotspots`).
+
+Every significant finding becomes an alert (schema:
+:mod:`veerkracht.analytics.warning.alerts`) anchored to a place of at least
+the band threshold of dwellings, never to an address (ADR 0008), with the
+buurt, wijk and gemeente codes the web application routes it by. Alerts
+of an earlier run with the same analysis date are replaced; others stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from veerkracht.analytics.model.periods import (
+    calendar_quarters,
+    last_complete_quarter,
+    parse_period,
+    quarter_of,
+)
+from veerkracht.analytics.places import LEVELS
+from veerkracht.analytics.publication import BAND_FLOOR
+from veerkracht.analytics.signal_categories import MEANING, MEANINGS
+from veerkracht.analytics.warning.alerts import (
+    ALERT_COLUMNS,
+    alert_id,
+    check_alerts,
+    empty_alerts,
+    recurrence_text,
+)
+from veerkracht.analytics.warning.scan import ScanSettings, space_time_permutation_scan
+from veerkracht.jobs.compute import _read, _xy
+from veerkracht.store import Workspace
+
+Progress = Callable[..., None] | None
+
+#: Dwelling columns of each place level (finest first).
+LEVEL_COLUMNS = {"entrance": "entrance_id", "building": "building_id",
+                 "block": "block_id", "street": "street_id", "buurt": "buurtcode",
+                 "wijk": "wijkcode", "gemeente": "gemeentecode"}
+#: Local time: a signal's day is its calendar day in the Netherlands.
+LOCAL_TZ = "Europe/Amsterdam"
+UNKNOWN = "onbekend"
+
+
+class WarnError(Exception):
+    """The early warning cannot run; the message is for the user (Dutch)."""
+
+
+@dataclass(frozen=True)
+class WarnSettings:
+    """Everything a run of the early warning depends on.
+
+    Attributes
+    ----------
+    scan : ScanSettings
+        Windows, replicates and seed of the space-time scans.
+    study_days : int
+        Days of history before the analysis date that form the study
+        period of the scan (its expected counts).
+    alpha : float
+        A cluster or hot spot is an alert when its p-value is at most this.
+    quiet : bool, hotspots : bool, low_scan : bool
+        Which parts run (the high-rate scan always does).
+    quiet_level, hotspot_level : str
+        The place level of the per-place quiet test and of the hot spots.
+    hotspot_quarters : int
+        Quarters of history for the emerging hot-spot categories.
+    """
+
+    scan: ScanSettings = field(default_factory=ScanSettings)
+    study_days: int = 365
+    alpha: float = 0.05
+    quiet: bool = True
+    hotspots: bool = True
+    low_scan: bool = True
+    quiet_level: str = "street"
+    hotspot_level: str = "street"
+    hotspot_quarters: int = 8
+
+    def __post_init__(self):
+        if self.study_days < self.scan.max_days + 7:
+            raise WarnError("de studieperiode (--study-days) moet minstens een week "
+                            "langer zijn dan het langste tijdvenster (--max-days)")
+        if not 0 < self.alpha < 1:
+            raise WarnError("alpha ligt tussen 0 en 1")
+        for lv in (self.quiet_level, self.hotspot_level):
+            if lv not in LEVELS or lv in ("entrance",):
+                raise WarnError(f"onbekend of te fijn niveau {lv!r}; kies uit "
+                                f"{', '.join(LEVELS[1:])}")
+
+
+# --- reading ------------------------------------------------------------------
+
+@dataclass
+class _City:
+    """What the warning reads: dwellings, entrances as locations, signals."""
+
+    dwellings: pd.DataFrame          # address_id, level columns, x, y
+    n_dwellings: dict[str, pd.Series]  # level -> place_id -> dwellings
+    loc_ids: np.ndarray              # entrance ids (the scan's locations)
+    loc_xy: np.ndarray               # (n, 2) RD metres
+    loc_of_dwelling: np.ndarray      # dwelling row -> location index
+    signals: pd.DataFrame            # category, meaning, day (date), loc, dwelling
+
+
+def read_city(ws: Workspace) -> _City:
+    """Dwellings, their entrances as scan locations and every located signal."""
+    if not ws.has("dwellings"):
+        raise WarnError("er zijn nog geen plaatsen; voer eerst 'veerkracht places' uit")
+    if not ws.has("signals"):
+        raise WarnError("er zijn geen meldingen in de werkmap; importeer ze met "
+                        "'veerkracht import signals' of maak de demo")
+    cols = ["address_id", *LEVEL_COLUMNS.values(), "geometry"]
+    dw = _xy(_read(ws, "dwellings", cols)).reset_index(drop=True)
+    dw = dw.loc[dw["x"].notna() & dw["y"].notna()].reset_index(drop=True)
+    for col in LEVEL_COLUMNS.values():
+        if col not in dw.columns:
+            dw[col] = UNKNOWN
+        dw[col] = dw[col].astype("str").where(dw[col].notna(), UNKNOWN)
+    n_dw = {lv: dw[col].value_counts() for lv, col in LEVEL_COLUMNS.items()}
+    codes, ent_ids = pd.factorize(dw["entrance_id"], sort=True)
+    xy = np.column_stack([
+        np.bincount(codes, weights=dw["x"].to_numpy()) / np.bincount(codes),
+        np.bincount(codes, weights=dw["y"].to_numpy()) / np.bincount(codes)])
+    sig = _xy(_read(ws, "signals", ["reported_at", "category", "address_id",
+                                    "geometry"]))
+    sig = sig.loc[sig["category"].astype("str").isin(MEANING)].reset_index(drop=True)
+    # the dwelling of a signal: its address, else the nearest dwelling
+    row = pd.Index(dw["address_id"].astype("str")).get_indexer(
+        sig["address_id"].astype("str").where(sig["address_id"].notna(), ""))
+    need = (row < 0) & sig["x"].notna().to_numpy() & sig["y"].notna().to_numpy()
+    if need.any():
+        from scipy.spatial import cKDTree
+
+        _, near = cKDTree(dw[["x", "y"]].to_numpy()).query(
+            sig.loc[need, ["x", "y"]].to_numpy(), k=1)
+        row[need] = near
+    sig = sig.loc[row >= 0].copy()
+    sig["dwelling"] = row[row >= 0]
+    sig["loc"] = codes[sig["dwelling"].to_numpy()]
+    when = pd.to_datetime(sig["reported_at"], utc=True).dt.tz_convert(LOCAL_TZ)
+    sig["day"] = when.dt.date
+    sig["meaning"] = sig["category"].astype("str").map(MEANING)
+    return _City(dw, n_dw, np.asarray(ent_ids, dtype=object), xy, codes,
+                 sig[["category", "meaning", "day", "loc", "dwelling"]]
+                 .reset_index(drop=True))
+
+
+def default_as_of(city: _City) -> date:
+    """The last day with a signal (a run on a fresh import looks at its end)."""
+    if not len(city.signals):
+        raise WarnError("er zijn geen meldingen met een locatie in de werkmap")
+    return max(city.signals["day"])
+
+
+# --- anchoring ----------------------------------------------------------------
+
+def anchor_place(city: _City, dwelling_rows: np.ndarray) -> tuple[str, str]:
+    """The finest place (level, id) of at least BAND_FLOOR dwellings holding them all.
+
+    ``dwelling_rows`` are the dwellings of the evidence (every dwelling of
+    the cluster's locations). Falls back to the buurt (then wijk, gemeente)
+    of the majority when no single place holds them all at a known level.
+    """
+    dw = city.dwellings
+    for lv, col in LEVEL_COLUMNS.items():
+        vals = dw[col].to_numpy()[dwelling_rows]
+        first = vals[0]
+        if first != UNKNOWN and (vals == first).all() and \
+                int(city.n_dwellings[lv].get(first, 0)) >= BAND_FLOOR:
+            return lv, str(first)
+    for lv in ("buurt", "wijk", "gemeente"):
+        vals = pd.Series(dw[LEVEL_COLUMNS[lv]].to_numpy()[dwelling_rows])
+        vals = vals[vals != UNKNOWN]
+        if len(vals):
+            return lv, str(vals.mode().iloc[0])
+    return "gemeente", UNKNOWN
+
+
+def area_codes(city: _City, level: str, place_id: str) -> dict[str, str]:
+    """Buurt, wijk and gemeente code of a place (its dwellings' majority)."""
+    dw = city.dwellings
+    sel = dw[LEVEL_COLUMNS[level]].to_numpy() == place_id
+    out = {}
+    for lv, key in (("buurt", "buurtcode"), ("wijk", "wijkcode"),
+                    ("gemeente", "gemeentecode")):
+        vals = dw.loc[sel, LEVEL_COLUMNS[lv]]
+        vals = vals[vals != UNKNOWN]
+        out[key] = str(vals.mode().iloc[0]) if len(vals) else ""
+    return out
+
+
+# --- the run -------------------------------------------------------------------
+
+def _tick(progress: Progress, n: int = 1, description: str | None = None) -> None:
+    if progress is not None:
+        progress(n, description=description)
+
+
+def _nl_date(d: date) -> str:
+    months = ("januari", "februari", "maart", "april", "mei", "juni", "juli",
+              "augustus", "september", "oktober", "november", "december")
+    return f"{d.day} {months[d.month - 1]} {d.year}"
+
+
+MEANING_NL = {"pressure": "overlast en onveiligheid", "attentiveness":
+              "zorgen om een buur", "all": "alle meldingen"}
+
+
+def _cluster_rows(city: _City, result, meaning: str, origin: date,
+                  settings: WarnSettings) -> list[dict]:
+    rows = []
+    for c in result.clusters:
+        if c.p_value > settings.alpha:
+            continue
+        members = np.asarray(c.members, dtype=np.int64)
+        dwellings = np.flatnonzero(np.isin(city.loc_of_dwelling, members))
+        level, place = anchor_place(city, dwellings)
+        start = origin + timedelta(days=int(c.start_day))
+        end = origin + timedelta(days=int(c.end_day))
+        what = "meer" if c.rate == "high" else "minder"
+        evidence = (
+            f"{MEANING_NL[meaning].capitalize()}: van {_nl_date(start)} tot en met "
+            f"{_nl_date(end)} {c.observed} meldingen binnen {c.radius_m:.0f} m, "
+            f"waar {c.expected:.1f} te verwachten was ({what} dan verwacht; "
+            f"p = {c.p_value:.3f}; {recurrence_text(c.recurrence_days)} bij toeval).")
+        rows.append(_row("cluster" if c.rate == "high" else "quiet", meaning, level,
+                         place, start, end, city, observed=float(c.observed),
+                         expected=float(c.expected), p_value=float(c.p_value),
+                         recurrence_days=float(c.recurrence_days),
+                         statistic=float(c.llr), radius_m=float(c.radius_m),
+                         n_locations=len(members),
+                         method=f"ruimte-tijd-permutatiescan ({c.rate})",
+                         evidence=evidence))
+    return rows
+
+
+def _row(kind, meaning, level, place, start, end, city, **values) -> dict:
+    row = {"alert_id": alert_id(kind, meaning, level, place, start.isoformat(),
+                                end.isoformat()),
+           "kind": kind, "meaning": meaning, "level": level, "place_id": place,
+           "window_start": start.isoformat(), "window_end": end.isoformat(),
+           **area_codes(city, level, place)}
+    row.update(values)
+    return row
+
+
+def run_warn(ws: Workspace, as_of: date | None = None,
+             settings: WarnSettings | None = None, scheduler=None,
+             progress: Progress = None) -> dict:
+    """Run the early warning and store its alerts; returns a summary.
+
+    Parameters
+    ----------
+    as_of : date, optional
+        The analysis date (default: the last day with a signal).
+    scheduler : optional
+        Where the scan's Monte Carlo replicates run (see
+        :func:`veerkracht.analytics.warning.scan.space_time_permutation_scan`):
+        None (this process), ``"processes"`` or a Dask scheduler address.
+    """
+    settings = settings or WarnSettings()
+    _tick(progress, 0, "Meldingen en plaatsen lezen")
+    city = read_city(ws)
+    as_of = as_of or default_as_of(city)
+    origin = as_of - timedelta(days=settings.study_days - 1)
+    sig = city.signals
+    in_study = (sig["day"] >= origin) & (sig["day"] <= as_of)
+    day = np.array([(d - origin).days for d in sig["day"]], dtype=np.int64)
+    rows: list[dict] = []
+    summary: dict = {"as_of": as_of.isoformat(), "study_start": origin.isoformat(),
+                     "locations": len(city.loc_ids), "signals": int(in_study.sum()),
+                     "scans": {}}
+    analysis_day = settings.study_days - 1
+    groups = [(m, sig["meaning"].eq(m)) for m in MEANINGS]
+    scans = [(m, sel, "high") for m, sel in groups]
+    if settings.low_scan:
+        scans.append(("all", pd.Series(True, index=sig.index), "low"))
+    for meaning, sel, rate in scans:
+        use = (sel & in_study).to_numpy()
+        if use.sum() < settings.scan.min_cases:
+            summary["scans"][f"{meaning}:{rate}"] = {"signals": int(use.sum()),
+                                                     "clusters": 0}
+            continue
+        _tick(progress, 0, f"Scan {MEANING_NL[meaning]} ({rate})")
+        result = space_time_permutation_scan(
+            city.loc_xy, sig["loc"].to_numpy()[use], day[use], analysis_day,
+            replace(settings.scan, rates=rate), scheduler=scheduler,
+            progress=progress)
+        found = _cluster_rows(city, result, meaning, origin, settings)
+        rows += found
+        summary["scans"][f"{meaning}:{rate}"] = {
+            "signals": int(use.sum()), "clusters": len(found),
+            "top_llr": float(result.clusters[0].llr) if result.clusters else None,
+            "top_p": float(result.clusters[0].p_value) if result.clusters else None}
+    if settings.quiet:
+        _tick(progress, 0, "Plaatsen die stil worden")
+        q_rows = _quiet_rows(ws, city, as_of, settings)
+        rows += q_rows
+        summary["quiet"] = len(q_rows)
+    if settings.hotspots:
+        _tick(progress, 0, "Hotspots")
+        h_rows = _hotspot_rows(city, as_of, settings)
+        rows += h_rows
+        summary["hotspots"] = len(h_rows)
+    run_at = datetime.now(UTC).isoformat(timespec="seconds")
+    new = pd.DataFrame(rows) if rows else empty_alerts()
+    new["run_at"] = run_at
+    new["as_of"] = as_of.isoformat()
+    for c in ALERT_COLUMNS:
+        if c not in new.columns:
+            new[c] = np.nan if c in ("radius_m", "recurrence_days") else ""
+    new = check_alerts(new.drop_duplicates("alert_id"))
+    _tick(progress, 0, "Signaleringen opslaan")
+    with ws.transaction("warn", source=f"as_of={as_of.isoformat()}") as tx:
+        if ws.has("alerts"):
+            old = ws.read("alerts")
+            keep = old.loc[old["as_of"].astype("str") != as_of.isoformat()]
+            new = check_alerts(pd.concat([keep, new], ignore_index=True))
+        tx.put("alerts", new)
+        summary["alerts"] = int((new["as_of"] == as_of.isoformat()).sum())
+        tx.summary.update(summary)
+    _tick(progress, 1, "Klaar")
+    return summary
+
+
+# --- quiet places and hot spots -------------------------------------------------
+
+def _quarter_counts(city: _City, level: str, quarters: list[str],
+                    meaning: str | None = None) -> pd.DataFrame:
+    """Signals per place of ``level`` and quarter, zero rows included."""
+    sig = city.signals
+    if meaning is not None:
+        sig = sig.loc[sig["meaning"] == meaning]
+    col = LEVEL_COLUMNS[level]
+    place = city.dwellings[col].to_numpy()[sig["dwelling"].to_numpy()]
+    q = np.array([quarter_of(d) for d in sig["day"]], dtype=object)
+    keep = np.isin(q, quarters) & (place != UNKNOWN)
+    got = pd.DataFrame({"place_id": place[keep], "quarter": q[keep]}).value_counts()
+    n_dw = city.n_dwellings[level]
+    n_dw = n_dw[(n_dw.index != UNKNOWN) & (n_dw >= BAND_FLOOR)]
+    grid = pd.MultiIndex.from_product([n_dw.index.astype("str"), quarters],
+                                      names=["place_id", "quarter"])
+    out = got.reindex(grid, fill_value=0).rename("signals").reset_index()
+    out["n_dwellings"] = out["place_id"].map(n_dw).astype("int64")
+    return out
+
+
+def _quarters_back(last: str, n: int) -> list[str]:
+    """The ``n`` quarters ending with ``last``, oldest first."""
+    return calendar_quarters(last, n)[::-1]
+
+
+def _quarter_window(quarter: str) -> tuple[date, date]:
+    """First and last day of a calendar quarter."""
+    p = parse_period(quarter)
+    return p.start.date(), (p.end - pd.Timedelta(days=1)).date()
+
+
+def _quiet_rows(ws: Workspace, city: _City, as_of: date,
+                settings: WarnSettings) -> list[dict]:
+    from veerkracht.analytics.warning.quiet import QuietSettings, quiet_places
+
+    qs = QuietSettings(alpha=settings.alpha)
+    tested = last_complete_quarter(as_of)
+    quarters = _quarters_back(tested, qs.history_quarters + 1)
+    first, _ = _quarter_window(quarters[0])
+    if min(city.signals["day"]) > first:
+        return []                      # not enough history for a baseline
+    counts = _quarter_counts(city, settings.quiet_level, quarters)
+    res = quiet_places(counts, tested, qs)
+    start, end = _quarter_window(tested)
+    rows = []
+    for r in res.loc[res["flagged"]].itertuples(index=False):
+        evidence = (
+            f"Meldingen in {tested}: {int(r.observed)}, waar op grond van de "
+            f"vorige {qs.history_quarters} kwartalen en de trend in de stad "
+            f"{r.expected:.1f} te verwachten was ({r.ratio:.0%} daarvan; "
+            f"p = {r.p_adjusted:.3f} na correctie voor het aantal getoetste plaatsen). "
+            "Minder melden kan groeiende onverschilligheid betekenen.")
+        rows.append(_row("quiet", "all", settings.quiet_level, str(r.place_id),
+                         start, end, city, observed=float(r.observed),
+                         expected=float(r.expected), p_value=float(r.p_adjusted),
+                         recurrence_days=np.inf, statistic=float(r.ratio),
+                         radius_m=np.nan, n_locations=0,
+                         method="meldingsbereidheid per plaats (kwartaal)",
+                         evidence=evidence))
+    return rows
+
+
+def _hotspot_rows(city: _City, as_of: date, settings: WarnSettings) -> list[dict]:
+    from veerkracht.analytics.indicators.hotspots import knn_weights
+    from veerkracht.analytics.warning.hotspots import emerging_hot_spots
+
+    last = last_complete_quarter(as_of)
+    quarters = _quarters_back(last, settings.hotspot_quarters)
+    first, _ = _quarter_window(quarters[0])
+    if min(city.signals["day"]) > first:
+        return []
+    counts = _quarter_counts(city, settings.hotspot_level, quarters, "pressure")
+    wide = counts.pivot(index="place_id", columns="quarter", values="signals")[quarters]
+    n_dw = counts.drop_duplicates("place_id").set_index("place_id")["n_dwellings"]
+    # Gi* on variance-stabilised residuals against the city's rate of the
+    # quarter: sqrt(count + 3/8) - sqrt(expected + 3/8) (Anscombe). On raw
+    # counts per dwelling, small street counts let false hot spots through
+    # the FDR control (tests/analytics/test_warning_hotspots.py).
+    count = wide.to_numpy(dtype="float64")
+    size = n_dw.reindex(wide.index).to_numpy(dtype="float64")[:, None]
+    expected = size * count.sum(axis=0, keepdims=True) / size.sum()
+    rate = np.sqrt(count + 0.375) - np.sqrt(expected + 0.375)
+    col = LEVEL_COLUMNS[settings.hotspot_level]
+    dw = city.dwellings
+    centre = dw.groupby(col)[["x", "y"]].mean().reindex(wide.index)
+    if len(wide) < 10:
+        return []
+    w = knn_weights(centre.to_numpy(), 8)
+    em = emerging_hot_spots(rate, w, alpha=settings.alpha)
+    start, _ = _quarter_window(quarters[0])
+    _, end = _quarter_window(last)
+    rows = []
+    alarm = {"new", "consecutive", "intensifying"}
+    for i, (pid, r) in enumerate(zip(wide.index, em.itertuples(index=False),
+                                     strict=True)):
+        if r.category not in alarm:
+            continue
+        evidence = (
+            f"Overlast en onveiligheid per woning: {r.label_nl} over de laatste "
+            f"{len(quarters)} kwartalen (Getis-Ord Gi* met FDR-correctie, "
+            f"{r.n_hot} kwartalen een hotspot; trend Mann-Kendall p = {r.mk_p:.3f}).")
+        rows.append(_row("hotspot", "pressure", settings.hotspot_level, str(pid),
+                         start, end, city,
+                         observed=float(count[i, -1]),
+                         expected=float(expected[i, -1]),
+                         p_value=float(r.mk_p), recurrence_days=np.inf,
+                         statistic=float(r.mk_z), radius_m=np.nan, n_locations=0,
+                         method=f"opkomende hotspot ({r.category})",
+                         evidence=evidence))
+    return rows

@@ -1,0 +1,165 @@
+"""``veerkracht warn`` end to end on Voorbeeldstad: alerts on places, never addresses.
+
+The fast tests use a small city and few replicates (they check the job's
+wiring: schema, anchoring, replacing a run, the CLI). The slow test runs
+the weekly prospective analysis on the demo city and must find its planted
+emerging cluster and its quiet buurt (docs/warning.md, worked example).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from veerkracht.analytics.publication import BAND_FLOOR
+from veerkracht.analytics.warning.alerts import ALERT_COLUMNS
+from veerkracht.analytics.warning.scan import ScanSettings
+from veerkracht.cli.main import app, main
+from veerkracht.jobs.places import run_places
+from veerkracht.jobs.warn import (
+    LEVEL_COLUMNS,
+    WarnError,
+    WarnSettings,
+    read_city,
+    run_warn,
+)
+from veerkracht.store.files import FileWorkspace
+from veerkracht.synth import generate_city
+
+runner = CliRunner()
+
+
+def _city_ws(path, n_dwellings: int, years: int = 2, seed: int = 3):
+    city = generate_city(seed=seed, n_dwellings=n_dwellings, years=years)
+    ws = FileWorkspace(path)
+    with ws.transaction("demo", source="test") as tx:
+        for name, frame in city.tables().items():
+            tx.put(name, frame)
+    run_places(ws)
+    return ws, city
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    return _city_ws(tmp_path_factory.mktemp("warn") / "ws", 2500)
+
+
+FAST = WarnSettings(scan=ScanSettings(replicates=19, max_radius_m=400.0))
+
+
+def test_alerts_are_places_of_five_or_more_dwellings(small):
+    ws, city = small
+    planted = city.planted
+    as_of = planted.cluster_start + timedelta(days=42)
+    summary = run_warn(ws, as_of=as_of, settings=FAST)
+    alerts = ws.read("alerts")
+    assert list(alerts.columns) == list(ALERT_COLUMNS)
+    assert summary["alerts"] == len(alerts) and summary["as_of"] == as_of.isoformat()
+    assert set(summary["scans"]) == {"pressure:high", "attentiveness:high", "all:low"}
+    dw = read_city(ws).dwellings
+    for r in alerts.itertuples(index=False):
+        n = int((dw[LEVEL_COLUMNS[r.level]].astype(str) == r.place_id).sum())
+        assert n >= BAND_FLOOR, (r.level, r.place_id, n)
+        assert r.level != "entrance" or n >= BAND_FLOOR
+        assert r.evidence and "meldingen" in r.evidence
+        assert r.window_start <= r.window_end <= as_of.isoformat()
+    # no alert id twice, none names an address
+    assert alerts["alert_id"].is_unique
+    assert not set(alerts["place_id"]) & set(dw["address_id"].astype(str))
+
+
+def test_a_rerun_replaces_its_date_and_keeps_others(small):
+    ws, city = small
+    d1 = city.planted.cluster_start + timedelta(days=42)
+    d2 = d1 + timedelta(days=7)
+    run_warn(ws, as_of=d1, settings=FAST)
+    first = ws.read("alerts")
+    run_warn(ws, as_of=d2, settings=FAST)
+    run_warn(ws, as_of=d2, settings=FAST)      # same date again: replaced, not doubled
+    both = ws.read("alerts")
+    kept = both.loc[both["as_of"] == d1.isoformat()]
+    assert sorted(kept["alert_id"]) == sorted(
+        first.loc[first["as_of"] == d1.isoformat(), "alert_id"])
+    again = both.loc[both["as_of"] == d2.isoformat()]
+    assert again["alert_id"].is_unique
+
+
+def test_same_seed_same_alerts(small):
+    ws, city = small
+    d = city.planted.cluster_start + timedelta(days=35)
+    run_warn(ws, as_of=d, settings=FAST)
+    a = ws.read("alerts")
+    run_warn(ws, as_of=d, settings=FAST)
+    b = ws.read("alerts")
+    cols = [c for c in ALERT_COLUMNS if c != "run_at"]
+    def pick(f):
+        return (f.loc[f["as_of"] == d.isoformat(), cols]
+                .sort_values("alert_id").reset_index(drop=True))
+    assert pick(a).equals(pick(b))
+
+
+def test_bad_settings_are_clear():
+    with pytest.raises(WarnError, match="studieperiode"):
+        WarnSettings(scan=ScanSettings(max_days=60), study_days=30)
+    with pytest.raises(WarnError, match="niveau"):
+        WarnSettings(quiet_level="entrance")
+
+
+def test_workspace_without_signals_is_refused(tmp_path):
+    ws = FileWorkspace(tmp_path / "empty")
+    with pytest.raises(WarnError, match="plaatsen"):
+        run_warn(ws)
+
+
+def test_cli_run_and_list(small, tmp_path):
+    ws, city = small
+    d = (city.planted.cluster_start + timedelta(days=42)).isoformat()
+    r = runner.invoke(app, ["-w", str(ws.location), "warn", "run", "--as-of", d,
+                            "--replicates", "19", "--max-radius", "400"])
+    assert r.exit_code == 0, r.output
+    assert "Analysedatum" in r.output and "signaleringen bewaard" in r.output
+    r = runner.invoke(app, ["-w", str(ws.location), "warn", "list", "--as-of", d])
+    assert r.exit_code == 0, r.output
+    with pytest.raises(SystemExit) as exc:
+        main(["-w", str(ws.location), "warn", "run", "--as-of", "31-12-2025"])
+    assert exc.value.code == 2
+
+
+@pytest.mark.slow
+def test_demo_city_weekly_runs_find_the_planted_cluster_and_quiet_buurt(tmp_path):
+    """The worked example of docs/warning.md: Voorbeeldstad, weekly analyses."""
+    ws, city = _city_ws(tmp_path / "demo", 12000, years=3, seed=1)
+    p = city.planted
+    settings = WarnSettings(scan=ScanSettings(replicates=199, max_radius_m=500.0))
+    dw = read_city(ws).dwellings
+    found = []
+    for week in range(1, 9):
+        as_of = p.cluster_start + timedelta(days=7 * week)
+        run_warn(ws, as_of=as_of, settings=replace_quiet(settings, False))
+        a = ws.read("alerts")
+        a = a.loc[(a["as_of"] == as_of.isoformat()) & (a["kind"] == "cluster")
+                  & (a["meaning"] == "pressure")]
+        for r in a.itertuples(index=False):
+            sel = dw[LEVEL_COLUMNS[r.level]].astype(str) == r.place_id
+            if (dw.loc[sel, "buurtcode"].astype(str) == p.cluster_buurt).any():
+                found.append(week)
+    assert found, "the planted cluster was never flagged in 8 weekly runs"
+    assert min(found) <= 6
+    # the quiet buurt: at the end of the history its streets report less
+    end = date.fromisoformat(str(city.params.end_date)) - timedelta(days=1)
+    run_warn(ws, as_of=end, settings=settings)
+    a = ws.read("alerts")
+    quiet = a.loc[(a["as_of"] == end.isoformat()) & (a["kind"] == "quiet")]
+    in_buurt = [np.any(dw.loc[dw[LEVEL_COLUMNS[r.level]].astype(str) == r.place_id,
+                              "buurtcode"].astype(str) == p.quiet_buurt)
+                for r in quiet.itertuples(index=False)]
+    assert any(in_buurt), quiet[["level", "place_id", "method"]]
+
+
+def replace_quiet(settings: WarnSettings, quiet: bool) -> WarnSettings:
+    from dataclasses import replace
+
+    return replace(settings, quiet=quiet, hotspots=False, low_scan=False)
