@@ -383,12 +383,17 @@ def _quiet_rows(ws: Workspace, city: _City, as_of: date,
                 settings: WarnSettings) -> list[dict]:
     from veerkracht.analytics.warning.quiet import QuietSettings, quiet_places
 
-    qs = QuietSettings(alpha=settings.alpha)
     tested = last_complete_quarter(as_of)
-    quarters = _quarters_back(tested, qs.history_quarters + 1)
-    first, _ = _quarter_window(quarters[0])
-    if min(city.signals["day"]) > first:
-        return []                      # not enough history for a baseline
+    # the longest baseline the history allows: 8 quarters where there are,
+    # else 4 (power doubles or more, docs/warning.md); none: no test
+    oldest = min(city.signals["day"])
+    for history in (8, 4):
+        quarters = _quarters_back(tested, history + 1)
+        if _quarter_window(quarters[0])[0] >= oldest:
+            break
+    else:
+        return []
+    qs = QuietSettings(alpha=settings.alpha, history_quarters=history)
     counts = _quarter_counts(city, settings.quiet_level, quarters)
     res = quiet_places(counts, tested, qs)
     start, end = _quarter_window(tested)
