@@ -33,7 +33,8 @@ def test_build_demo_writes_every_table_in_one_operation(tmp_path, monkeypatch):
     assert addresses.crs.to_epsg() == 28992
     assert len(addresses) == summary["rows"]["addresses"]
     assert ws.read("households")["synthetic"].all()
-    assert summary["steps"] == {"places": "skipped", "compute": "skipped"}
+    assert summary["steps"] == {"places": "skipped", "compute": "skipped",
+                                "warn": "skipped"}
     assert summary["planted"]["tipping_buurten"]
     assert summary["operation"] == ops[0].id
     assert calls and calls[-1] == "Klaar"
@@ -52,8 +53,9 @@ def test_build_demo_runs_places_and_compute_when_present(tmp_path, monkeypatch):
     summary = demo.build_demo(
         FileWorkspace(tmp_path / "ws"), seed=4, n_dwellings=400, years=1
     )
-    assert ran == [("run_places", True), ("run_compute", True)]
-    assert summary["steps"] == {"places": "done", "compute": "done"}
+    assert ran == [("run_places", True), ("run_compute", True),
+                   ("run_demo_warn", True)]
+    assert summary["steps"] == {"places": "done", "compute": "done", "warn": "done"}
 
 
 def test_failed_generation_leaves_the_workspace_untouched(tmp_path, monkeypatch):

@@ -32,8 +32,9 @@ def build_demo(
        ``professionals``, ``shared_spaces``) is written in ONE transaction
        ``ws.transaction("demo", source="Voorbeeldstad seed=N")``: the workspace
        holds the whole city or, after any failure, exactly what it held before.
-    3. When those jobs are installed, ``veerkracht.jobs.places.run_places`` and
-       ``veerkracht.jobs.compute.run_compute`` run on the result (each in its
+    3. When those jobs are installed, ``veerkracht.jobs.places.run_places``,
+       ``veerkracht.jobs.compute.run_compute`` and the early warning
+       (``veerkracht.jobs.warn.run_demo_warn``) run on the result (each in its
        own transaction); a missing module is skipped and reported in the
        summary, an error inside one is raised.
 
@@ -57,8 +58,8 @@ def build_demo(
     dict
         ``seed``, ``n_dwellings`` (actual), ``rows`` per table, ``planted``
         (tipping buurten, cluster, quiet place), ``operation`` (the id of the
-        demo transaction) and ``steps`` (``places``/``compute``: ``done`` or
-        ``skipped``).
+        demo transaction) and ``steps`` (``places``/``compute``/``warn``:
+        ``done`` or ``skipped``).
 
     Examples
     --------
@@ -69,7 +70,7 @@ def build_demo(
     >>> summary["rows"]["buurten"]
     9
     """
-    steps = 4
+    steps = 5
 
     def tick(description: str) -> None:
         if progress is not None:
@@ -117,6 +118,13 @@ def build_demo(
         # demo's statistics, so its figures pass the door
         run_compute(ws, progress=progress)
         steps_done["compute"] = "done"
+    tick("Vroegsignalering")
+    run_warn = _optional("veerkracht.jobs.warn", "run_demo_warn")
+    if run_warn is None or run_places is None:
+        steps_done["warn"] = "skipped"
+    else:
+        run_warn(ws, progress=progress)
+        steps_done["warn"] = "done"
     tick("Klaar")
     summary["steps"] = steps_done
     return summary

@@ -463,3 +463,14 @@ def _hotspot_rows(city: _City, as_of: date, settings: WarnSettings) -> list[dict
                          method=f"opkomende hotspot ({r.category})",
                          evidence=evidence))
     return rows
+
+
+#: The demo's settings: fewer replicates and a smaller circle than a real
+#: weekly run (999 replicates, 1000 m), so ``veerkracht demo`` stays quick;
+#: p-values are then coarser (the smallest is 1/200).
+DEMO_SETTINGS = WarnSettings(scan=ScanSettings(replicates=199, max_radius_m=500.0))
+
+
+def run_demo_warn(ws: Workspace, progress: Progress = None) -> dict:
+    """The early warning of ``veerkracht demo``: :data:`DEMO_SETTINGS`, last day."""
+    return run_warn(ws, settings=DEMO_SETTINGS, progress=progress)
