@@ -70,7 +70,16 @@ _RATES = {"high": (True, False), "low": (False, True), "both": (True, True)}
 
 @dataclass(frozen=True)
 class ScanSettings:
-    """Settings of one scan (defaults: a weekly run over the last 4 weeks)."""
+    """Settings of one scan (defaults: a weekly run over the last 4 weeks).
+
+    ``max_radius_m`` caps the circle radius (metres; great-circle metres
+    for lat/lon), ``max_share_of_cases`` the share of all cases in a circle
+    (SaTScan's 50 %); windows are ``min_days`` to ``max_days`` long and end
+    on the analysis day; ``min_cases`` applies to high-rate clusters only
+    (as SaTScan's "minimum cases in high rate clusters"); ``rates`` is
+    'high', 'low' or 'both'; ``analyses_per_year`` sets the recurrence
+    interval; at most ``max_secondary`` clusters follow the most likely.
+    """
 
     max_radius_m: float = 1000.0
     max_share_of_cases: float = 0.5
