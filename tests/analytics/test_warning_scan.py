@@ -107,6 +107,9 @@ def test_satscan_nycfever_reference():
     assert round(top.expected, 2) == 0.67
     assert top.llr == pytest.approx(3.845418, abs=1e-6)
     assert [round(x.llr, 6) for x in r.clusters[1:3]] == [3.164201, 2.137259]
+    second = r.clusters[1]
+    assert [g["id"][m] for m in second.members] == ["11372"]  # as SaTScan's
+    assert second.observed == 2
     # SaTScan reports p ≈ 0.22 at 999 replicates; both are Monte Carlo
     # estimates, so allow 4 standard deviations of their difference
     tol = 4 * math.sqrt(2 * 0.22 * 0.78 / reps)
@@ -144,7 +147,9 @@ def _brute_max(xy, loc, day, analysis_day, s: ScanSettings):
                     v = (o * math.log(o / e) if o else 0.0) + (
                         (total - o) * math.log((total - o) / (total - e))
                         if total > o else 0.0)
-                if v > best[0] + 1e-12:
+                # equal statistics: the smaller circle, then the first centre
+                if v > best[0] + 1e-12 or (
+                        v > 0 and abs(v - best[0]) <= 1e-12 and radius < best[1][1]):
                     best = (v, (c, radius, lo, o, e))
     return best
 

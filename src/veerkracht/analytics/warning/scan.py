@@ -641,7 +641,10 @@ def _run_distributed(problem, seeds, scheduler, progress, desc):
 
 def _report(xy, geographic, p: _Problem, cnt, llr, bj, bw, blow, rep, s,
             analysis_day, perm) -> list[Cluster]:
-    order = np.lexsort((perm, -llr))  # equal statistics: the caller's order
+    # equal statistics: the smaller circle first (as SaTScan reports), then
+    # the caller's order
+    radius = np.where(bj >= 0, p.dist[np.maximum(bj, 0)], np.inf)
+    order = np.lexsort((perm, radius, -llr))
     taken = np.zeros(p.n_loc, bool)
     out: list[Cluster] = []
     r = len(rep)
@@ -649,10 +652,10 @@ def _report(xy, geographic, p: _Problem, cnt, llr, bj, bw, blow, rep, s,
         if llr[c] <= 0 or len(out) > s.max_secondary:
             break
         j, w = int(bj[c]), int(bw[c])
-        radius = float(p.dist[j])
+        radius_c = float(p.dist[j])
         allnb = np.arange(p.n_loc)
         d = _distances(xy, int(c), allnb, geographic)
-        members = np.flatnonzero(d <= radius * (1 + 1e-12) + 1e-9)
+        members = np.flatnonzero(d <= radius_c * (1 + 1e-12) + 1e-9)
         if taken[members].any():
             continue
         taken[members] = True
@@ -663,7 +666,7 @@ def _report(xy, geographic, p: _Problem, cnt, llr, bj, bw, blow, rep, s,
         rec = 365.25 / (s.analyses_per_year * pv)
         out.append(Cluster(rank=len(out) + 1, center=int(perm[c]),
                            members=np.sort(perm[members]),
-                           radius_m=radius, start_day=analysis_day - w,
+                           radius_m=radius_c, start_day=analysis_day - w,
                            end_day=analysis_day, observed=observed,
                            expected=expected, llr=float(llr[c]), p_value=pv,
                            recurrence_days=rec, rate="low" if blow[c] else "high"))
