@@ -219,6 +219,15 @@ def _tick(progress: Progress, n: int = 1, description: str | None = None) -> Non
         progress(n, description=description)
 
 
+def _nl(x: float, digits: int = 1) -> str:
+    """A number with a Dutch decimal comma.
+
+    >>> _nl(0.0244, 3), _nl(15.0)
+    ('0,024', '15,0')
+    """
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
 def _nl_date(d: date) -> str:
     months = ("januari", "februari", "maart", "april", "mei", "juni", "juli",
               "augustus", "september", "oktober", "november", "december")
@@ -244,8 +253,9 @@ def _cluster_rows(city: _City, result, meaning: str, origin: date,
         evidence = (
             f"{MEANING_NL[meaning].capitalize()}: van {_nl_date(start)} tot en met "
             f"{_nl_date(end)} {c.observed} meldingen binnen {c.radius_m:.0f} m, "
-            f"waar {c.expected:.1f} te verwachten was ({what} dan verwacht; "
-            f"p = {c.p_value:.3f}; {recurrence_text(c.recurrence_days)} bij toeval).")
+            f"waar {_nl(c.expected)} te verwachten was ({what} dan verwacht; "
+            f"p = {_nl(c.p_value, 3)}; {recurrence_text(c.recurrence_days)} bij "
+            "toeval).")
         rows.append(_row("cluster" if c.rate == "high" else "quiet", meaning, level,
                          place, start, end, city, observed=float(c.observed),
                          expected=float(c.expected), p_value=float(c.p_value),
@@ -402,13 +412,14 @@ def _quiet_rows(ws: Workspace, city: _City, as_of: date,
         evidence = (
             f"Meldingen in {tested}: {int(r.observed)}, waar op grond van de "
             f"vorige {qs.history_quarters} kwartalen en de trend in de stad "
-            f"{r.expected:.1f} te verwachten was ({r.ratio:.0%} daarvan; "
-            f"p = {r.p_adjusted:.3f} na correctie voor het aantal getoetste plaatsen). "
+            f"{_nl(r.expected)} te verwachten was ({r.ratio:.0%} daarvan; "
+            f"p = {_nl(r.p_adjusted, 3)} na correctie voor het aantal getoetste "
+            "plaatsen). "
             "Minder melden kan groeiende onverschilligheid betekenen.")
         rows.append(_row("quiet", "all", settings.quiet_level, str(r.place_id),
                          start, end, city, observed=float(r.observed),
                          expected=float(r.expected), p_value=float(r.p_adjusted),
-                         recurrence_days=np.inf, statistic=float(r.ratio),
+                         recurrence_days=np.nan, statistic=float(r.ratio),
                          radius_m=np.nan, n_locations=0,
                          method="meldingsbereidheid per plaats (kwartaal)",
                          evidence=evidence))
@@ -453,12 +464,13 @@ def _hotspot_rows(city: _City, as_of: date, settings: WarnSettings) -> list[dict
         evidence = (
             f"Overlast en onveiligheid per woning: {r.label_nl} over de laatste "
             f"{len(quarters)} kwartalen (Getis-Ord Gi* met FDR-correctie, "
-            f"{r.n_hot} kwartalen een hotspot; trend Mann-Kendall p = {r.mk_p:.3f}).")
+            f"{r.n_hot} kwartalen een hotspot; trend Mann-Kendall p = "
+            f"{_nl(r.mk_p, 3)}).")
         rows.append(_row("hotspot", "pressure", settings.hotspot_level, str(pid),
                          start, end, city,
                          observed=float(count[i, -1]),
                          expected=float(expected[i, -1]),
-                         p_value=float(r.mk_p), recurrence_days=np.inf,
+                         p_value=float(r.mk_p), recurrence_days=np.nan,
                          statistic=float(r.mk_z), radius_m=np.nan, n_locations=0,
                          method=f"opkomende hotspot ({r.category})",
                          evidence=evidence))

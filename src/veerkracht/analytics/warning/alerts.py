@@ -90,9 +90,15 @@ def check_alerts(frame: pd.DataFrame) -> pd.DataFrame:
 def recurrence_text(days: float) -> str:
     """Dutch wording of a recurrence interval.
 
+    Only a scan has a recurrence interval; other alerts carry NaN.
+
     >>> recurrence_text(3650.0), recurrence_text(45.0), recurrence_text(np.inf)
     ('eens in de 10 jaar', 'eens in de 45 dagen', 'niet bijzonder')
+    >>> recurrence_text(float("nan"))
+    'niet van toepassing'
     """
+    if np.isnan(days):
+        return "niet van toepassing"
     if not np.isfinite(days):
         return "niet bijzonder"
     if days >= 730:

@@ -48,6 +48,19 @@ def is_demo_workspace() -> bool:
     return False
 
 
+def _planted_buurten() -> list[str]:
+    """Buurten of the demo city's planted story, from its demo operation."""
+    try:
+        ops = [op for op in workspace.workspace().operations()
+               if op.action == "demo"]
+    except Exception:  # noqa: BLE001 - no workspace: no story
+        return []
+    planted = (ops[-1].summary or {}).get("planted", {}) if ops else {}
+    found = [*planted.get("tipping_buurten", ()), planted.get("cluster_buurt"),
+             planted.get("quiet_buurt")]
+    return [str(b) for b in found if b]
+
+
 def _demo_areas() -> dict[str, list[tuple[str, str]]]:
     """Areas per demo organisation, chosen from the demo city's own places."""
     areas: dict[str, list[tuple[str, str]]] = {}
@@ -59,9 +72,13 @@ def _demo_areas() -> dict[str, list[tuple[str, str]]]:
     buurten = workspace.table("place_buurt")
     if buurten is not None and len(buurten):
         ordered = buurten.sort_values("n_dwellings", ascending=False)
-        areas["Wijkteam Voorbeeldstad"] = [
-            ("buurt", str(pid)) for pid in ordered["place_id"].head(2)
-        ]
+        # the two largest buurten, and the buurten the demo's story is about
+        # (tipping, emerging cluster, going quiet), so the neighbourhood team
+        # sees the early warning's alerts there
+        mine = list(dict.fromkeys([*map(str, ordered["place_id"].head(2)),
+                                   *_planted_buurten()]))
+        known = set(buurten["place_id"].astype("str"))
+        areas["Wijkteam Voorbeeldstad"] = [("buurt", b) for b in mine if b in known]
     blocks = workspace.table("place_block")
     if blocks is not None and len(blocks) and buurten is not None and len(buurten):
         first = str(

@@ -114,7 +114,11 @@ class Alert(models.Model):
         """The recurrence interval in Dutch (``recurrence_text`` of the core)."""
         from veerkracht.analytics.warning.alerts import recurrence_text
 
-        days = float("inf") if self.recurrence_days is None else self.recurrence_days
+        days = self.recurrence_days
+        if days is None:
+            # stored as NULL: a scan's "never by chance" (p = 1), or no
+            # recurrence at all for a test that is not a scan
+            days = float("inf") if "scan" in self.method else float("nan")
         return recurrence_text(days)
 
 
