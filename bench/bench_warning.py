@@ -13,10 +13,12 @@ number of locations with signals per centre.
 
 Side by side, SaTScan (the reference implementation, built from its public
 source) on the same data, the same windows and the same number of
-replicates, when `VEERKRACHT_SATSCAN_BIN` points at a built `satscan`
-binary: `satscan_s` its wall-clock time (all cores), `ratio` = satscan_s /
-seconds and `same_llr` whether the two most likely clusters' test
-statistics agree to 1e-6. Without the binary those columns say so.
+replicates (standard Monte Carlo, `PValueReportType=1`: SaTScan's default
+sequential procedure stops early when p is large), when
+`VEERKRACHT_SATSCAN_BIN` points at a built `satscan` binary: `satscan_s`
+its wall-clock time (all cores), `ratio` = satscan_s / seconds and
+`same_llr` whether the two most likely clusters' test statistics agree
+to 1e-6. Without the binary those columns say so.
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ MinimumCasesInHighRateClusters=2
 [Inference]
 MonteCarloReps={reps}
 EarlyTerminationThreshold=50
-PValueReportType=0
+PValueReportType=1
 ProspectiveStartDate={end}
 [Spatial Output]
 LaunchMapViewer=n
