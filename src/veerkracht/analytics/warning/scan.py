@@ -648,14 +648,21 @@ def _report(xy, geographic, p: _Problem, cnt, llr, bj, bw, blow, rep, s,
     taken = np.zeros(p.n_loc, bool)
     out: list[Cluster] = []
     r = len(rep)
+    # candidate members from a tree over every location (a chord is never
+    # longer than its great circle), exact distances on those only: with
+    # hundreds of thousands of locations a full distance row per centre
+    # made the report quadratic
+    tree = cKDTree(_unit(xy) * EARTH_RADIUS_M if geographic else xy)
     for c in order:
         if llr[c] <= 0 or len(out) > s.max_secondary:
             break
         j, w = int(bj[c]), int(bw[c])
         radius_c = float(p.dist[j])
-        allnb = np.arange(p.n_loc)
-        d = _distances(xy, int(c), allnb, geographic)
-        members = np.flatnonzero(d <= radius_c * (1 + 1e-12) + 1e-9)
+        centre = tree.data[int(c)]
+        near = np.asarray(tree.query_ball_point(centre, radius_c * (1 + 1e-9) + 1e-6),
+                          dtype=np.int64)
+        d = _distances(xy, int(c), near, geographic)
+        members = np.sort(near[d <= radius_c * (1 + 1e-12) + 1e-9])
         if taken[members].any():
             continue
         taken[members] = True
