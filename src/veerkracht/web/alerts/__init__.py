@@ -37,8 +37,7 @@ Wiring
 
 Settings
 --------
-``VEERKRACHT_ALERTS_RECENT_DAYS`` (int, default 7; read with a default, so
-not in the config register yet)
+``VEERKRACHT_ALERTS_RECENT_DAYS`` (int, default 7; docs/config.md)
     what "deze week" is: the list's default view and the digest.
 ``EMAIL_BACKEND``, ``DEFAULT_FROM_EMAIL``, ``EMAIL_HOST``/``EMAIL_PORT``/
 ``EMAIL_USE_TLS``

@@ -87,7 +87,7 @@ class StaleAlert(ValueError):
 
 def recent_days() -> int:
     """Days that count as "this week" (``VEERKRACHT_ALERTS_RECENT_DAYS``)."""
-    return int(getattr(settings, "VEERKRACHT_ALERTS_RECENT_DAYS", 7))
+    return int(settings.VEERKRACHT_ALERTS_RECENT_DAYS)
 
 
 # -- reading the workspace table ----------

@@ -290,6 +290,13 @@ VEERKRACHT_SIGNALS_DEFAULT_TEAM = config(
     help_text="Team that receives a signal when no routing rule matches.",
     group="Meldingen",
 )
+VEERKRACHT_ALERTS_RECENT_DAYS = config(
+    "VEERKRACHT_ALERTS_RECENT_DAYS",
+    7,
+    help_text='Days that count as "this week" in the early-warning list '
+    '("Aandacht deze week") and in the weekly e-mail digest.',
+    group="Meldingen",
+)
 VEERKRACHT_SITE_URL = config(
     "VEERKRACHT_SITE_URL",
     "",
