@@ -83,26 +83,8 @@ def role_label(user) -> str:
     return signal_access.role_label(user)
 
 
-def audit(
-    action: str,
-    *,
-    request=None,
-    user=None,
-    actor: str | None = None,
-    object_id: str = "",
-    purpose: str = "",
-    result: str = "ok",
-) -> None:
-    """One audit row about an alert (object kind ``alert``)."""
+def audit(action: str, **kwargs) -> None:
+    """One audit row about an alert (object kind ``alert``): ``record`` itself."""
     from veerkracht.web.audit.services import record
 
-    record(
-        action,
-        request=request,
-        user=user,
-        actor=actor,
-        level="alert",
-        object_id=object_id,
-        purpose=purpose,
-        result=result,
-    )
+    record(action, level="alert", **kwargs)
