@@ -469,6 +469,21 @@ def test_the_digest_command(alerts, teams):
     assert "0 nieuw" in out.getvalue()
 
 
+@pytest.mark.django_db
+def test_the_digest_names_a_team_without_an_address(alerts, teams):
+    from io import StringIO
+
+    from veerkracht.web.signals.models import Team
+
+    Team.objects.all().update(email="")
+    mail.outbox.clear()
+    out = StringIO()
+    call_command("send_alert_digest", stdout=out)
+    assert not mail.outbox
+    assert "geen e-mailadres" in out.getvalue()
+    assert "Geen e-mail verstuurd" in out.getvalue()
+
+
 def test_the_workflow_doctests():
     import doctest
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from veerkracht.web.alerts.services import recent_days, send_digest
+from veerkracht.web.alerts.services import digest_alerts, recent_days, send_digest
 
 
 class Command(BaseCommand):
@@ -14,11 +14,20 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        from veerkracht.web.signals.models import Team
+
         sent = send_digest()
+        for team in Team.objects.filter(active=True, email="").order_by("name"):
+            n = len(digest_alerts(team))
+            if n:
+                self.stdout.write(
+                    f"Let op: team {team.name} heeft {n} vroegsignalen maar geen "
+                    "e-mailadres; vul het in bij de teams van de meldingen, dan "
+                    "krijgt het team dit overzicht.")
         if not sent:
             self.stdout.write(
-                f"Geen team met vroegsignalen in de laatste {recent_days()} dagen; "
-                "geen e-mail verstuurd."
+                "Geen e-mail verstuurd: geen team met een e-mailadres heeft "
+                f"vroegsignalen van de laatste {recent_days()} dagen."
             )
             return
         failed = [team for team, n in sent.items() if n < 0]
