@@ -7,7 +7,7 @@ workspace, where the web application shows them under "Aandacht deze week".
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import typer
 from rich.table import Table
@@ -56,7 +56,7 @@ def _period_end(period: str | None) -> date | None:
         p = parse_period(period)
     except PeriodError as exc:
         raise UserError(str(exc)) from None
-    return (p.end - __import__("pandas").Timedelta(days=1)).date()
+    return (p.end.to_pydatetime() - timedelta(days=1)).date()
 
 
 @warn_app.command("run")
