@@ -88,6 +88,13 @@ NO_FIGURE_COMMANDS = {
     "audit verify": "checks the audit trail",
     "audit checkpoint": "exports a signed checkpoint of the audit trail",
     "audit rotate-key": "rotates the audit trail's key",
+    "warn run": "runs the early warning; prints per scan the city's number of "
+                "signals and its strongest statistic and p, no place figure "
+                "(alerts are for the area's team, ADR 0008)",
+    "warn list": "lists which places have an alert (kind, window, p), without "
+                 "signal counts; the evidence is shown only to the area's team",
+    "warn digest": "e-mails each team its own alerts (kind, buurt, window, link), "
+                   "no counts",
 }
 
 #: URL names that emit place figures, the door entry points they must call

@@ -146,10 +146,11 @@ def list_alerts(
     ctx: typer.Context,
     as_of: str = typer.Option(None, "--as-of", help="Alleen deze analysedatum."),
 ) -> None:
-    """Toon de bewaarde signaleringen (plaats, soort, venster, bewijs).
+    """Toon welke plaatsen een signalering hebben (soort, venster, p-waarde).
 
-    Voor de beheerder van de werkmap op de server zelf; in de webapplicatie
-    ziet elk team alleen de signaleringen van zijn eigen gebied.
+    Voor de beheerder van de werkmap. Zonder aantallen meldingen: het bewijs
+    (waargenomen en verwacht) ziet alleen het team van het gebied, in de
+    webapplicatie onder 'Aandacht deze week' (ADR 0008).
     """
     ws = workspace_of(ctx)
     if not ws.has("alerts"):
@@ -163,11 +164,13 @@ def list_alerts(
         say("Geen signaleringen.")
         return
     table = Table(title=f"{len(alerts)} signaleringen")
-    for col in ("datum", "soort", "niveau", "plaats", "venster", "bewijs"):
+    for col in ("datum", "soort", "betekenis", "niveau", "plaats", "venster", "p",
+                "methode"):
         table.add_column(col)
     for r in alerts.sort_values(["as_of", "p_value"]).itertuples(index=False):
-        table.add_row(r.as_of, r.kind, r.level, r.place_id,
-                      f"{r.window_start} – {r.window_end}", r.evidence)
+        table.add_row(r.as_of, r.kind, r.meaning, r.level, r.place_id,
+                      f"{r.window_start} – {r.window_end}", f"{r.p_value:.3f}",
+                      r.method)
     say(table)
 
 
