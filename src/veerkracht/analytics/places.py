@@ -50,6 +50,7 @@ __all__ = [
     "FOOTPRINT_TOUCH_TOLERANCE",
     "IN_USE_STATUSES",
     "LEVELS",
+    "LEVEL_COLUMNS",
     "TABLES",
     "UNKNOWN",
     "PlaceSet",
@@ -61,6 +62,10 @@ __all__ = [
 LEVELS = ("entrance", "building", "block", "street", "buurt", "wijk", "gemeente")
 #: Workspace table per level (docs/architecture.md, "Derived").
 TABLES = {"dwellings": "dwellings"} | {lvl: f"place_{lvl}" for lvl in LEVELS}
+#: The column of ``dwellings`` that holds each level's place id.
+LEVEL_COLUMNS = {"entrance": "entrance_id", "building": "building_id",
+                 "block": "block_id", "street": "street_id", "buurt": "buurtcode",
+                 "wijk": "wijkcode", "gemeente": "gemeentecode"}
 #: Code for a buurt, wijk or gemeente that neither a code nor a polygon gives.
 UNKNOWN = "onbekend"
 

@@ -33,6 +33,7 @@ from veerkracht.analytics.dp import (
     protect_statistics,
 )
 from veerkracht.analytics.model.periods import PeriodError, parse_period
+from veerkracht.analytics.places import LEVEL_COLUMNS
 from veerkracht.analytics.statistics import (
     COUNT_COLUMNS,
     HOUSEHOLD_COLUMNS,
@@ -49,8 +50,7 @@ LEDGER_TABLE = "privacy_ledger"
 #: Tables whose version is recorded with a draw (a change makes it stale).
 SOURCE_TABLES = ("dwellings", "households", "signals")
 #: Level columns of ``dwellings`` (as ``veerkracht compute`` reads them).
-DWELLING_LEVEL_COLUMNS = ("entrance_id", "building_id", "block_id", "street_id",
-                          "buurtcode", "wijkcode", "gemeentecode")
+DWELLING_LEVEL_COLUMNS = tuple(LEVEL_COLUMNS.values())
 #: Household fields the statistics count (see statistics.place_statistics).
 _HOUSEHOLD_FIELDS = ("household_key", "address_id", "tenure_start", "tenure_end",
                      "household_type", "need_care", "need_income", "need_outflow",

@@ -41,7 +41,7 @@ from veerkracht.analytics.multiscale import (
     place_profiles,
     published_place_shares,
 )
-from veerkracht.analytics.places import LEVELS
+from veerkracht.analytics.places import LEVEL_COLUMNS, LEVELS
 from veerkracht.analytics.publication import (
     EXPORT_COLUMNS,
     PublicationConfigError,
@@ -60,10 +60,6 @@ __all__ = [
 SETTINGS_TABLE = "privacy_settings"
 APPROVALS_TABLE = "approved_models"
 STATISTICS_TABLE = "protected_statistics"
-#: The dwelling column holding each level's place id.
-LEVEL_COLUMNS = {"entrance": "entrance_id", "building": "building_id",
-                 "block": "block_id", "street": "street_id", "buurt": "buurtcode",
-                 "wijk": "wijkcode", "gemeente": "gemeentecode"}
 #: Roles that may change the publication rules or approve a model file.
 PRIVACY_ROLES = ("privacy_officer",)
 

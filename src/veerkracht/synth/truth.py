@@ -65,6 +65,7 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import expit, logit, ndtr
 
+from veerkracht.analytics.places import LEVEL_COLUMNS, LEVELS
 from veerkracht.synth.buildings import generate_blocks
 from veerkracht.synth.params import CityParams
 from veerkracht.synth.population import _household_type
@@ -82,11 +83,6 @@ HOUSEHOLD_LATENT_CORR = np.array([
     [0.30, 0.10, 0.00, 1.00, 0.05],
     [0.86, 0.45, 0.90, 0.05, 1.00],
 ])
-LEVELS = ("entrance", "building", "block", "street", "buurt", "wijk", "gemeente")
-LEVEL_COLUMNS = {"entrance": "entrance_id", "building": "building_id",
-                 "block": "block_id", "street": "street_id",
-                 "buurt": "buurtcode", "wijk": "wijkcode",
-                 "gemeente": "gemeentecode"}
 #: The parent of each level for the true kappa (as the estimation's order).
 PARENTS = {"entrance": "block", "building": "block", "block": "buurt",
            "street": "buurt", "buurt": "gemeente", "wijk": "gemeente"}

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-LEVELS = ("gemeente", "wijk", "buurt", "street", "block", "building", "entrance")
+from veerkracht.analytics import places
 
-# column of the ``dwellings`` table that holds a dwelling's place at each level
-DWELLING_COLUMN = {
-    "gemeente": "gemeentecode",
-    "wijk": "wijkcode",
-    "buurt": "buurtcode",
-    "street": "street_id",
-    "block": "block_id",
-    "building": "building_id",
-    "entrance": "entrance_id",
-}
+#: Coarse to fine (the core's :data:`veerkracht.analytics.places.LEVELS` reversed).
+LEVELS = tuple(reversed(places.LEVELS))
+
+#: Column of the ``dwellings`` table that holds a dwelling's place at each level.
+DWELLING_COLUMN = places.LEVEL_COLUMNS
 
 LABELS = {
     "gemeente": _("gemeente"),

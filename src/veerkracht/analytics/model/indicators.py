@@ -23,12 +23,8 @@ from scipy.spatial import cKDTree
 
 from veerkracht.analytics.model.periods import Period
 from veerkracht.analytics.model.spec import Indicator
+from veerkracht.analytics.places import LEVEL_COLUMNS
 
-LEVEL_COLUMNS = {
-    "entrance": "entrance_id", "building": "building_id", "block": "block_id",
-    "street": "street_id", "buurt": "buurtcode", "wijk": "wijkcode",
-    "gemeente": "gemeentecode",
-}
 #: Chunk of facilities queried at once (bounds memory of the neighbour lists).
 _CHUNK = 256
 
