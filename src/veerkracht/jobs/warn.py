@@ -39,7 +39,7 @@ from veerkracht.analytics.model.periods import (
     parse_period,
     quarter_of,
 )
-from veerkracht.analytics.places import LEVELS
+from veerkracht.analytics.places import LEVEL_COLUMNS, LEVELS, UNKNOWN
 from veerkracht.analytics.publication import BAND_FLOOR
 from veerkracht.analytics.signal_categories import MEANING, MEANINGS
 from veerkracht.analytics.warning.alerts import (
@@ -49,19 +49,17 @@ from veerkracht.analytics.warning.alerts import (
     empty_alerts,
     recurrence_text,
 )
+from veerkracht.analytics.warning.alerts import (
+    MEANINGS as MEANINGS_NL,
+)
 from veerkracht.analytics.warning.scan import ScanSettings, space_time_permutation_scan
-from veerkracht.jobs.compute import _read, _xy
+from veerkracht.jobs.compute import _read, _tick, _xy
 from veerkracht.store import Workspace
 
 Progress = Callable[..., None] | None
 
-#: Dwelling columns of each place level (finest first).
-LEVEL_COLUMNS = {"entrance": "entrance_id", "building": "building_id",
-                 "block": "block_id", "street": "street_id", "buurt": "buurtcode",
-                 "wijk": "wijkcode", "gemeente": "gemeentecode"}
 #: Local time: a signal's day is its calendar day in the Netherlands.
 LOCAL_TZ = "Europe/Amsterdam"
-UNKNOWN = "onbekend"
 
 
 class WarnError(Exception):
@@ -214,11 +212,6 @@ def area_codes(city: _City, level: str, place_id: str) -> dict[str, str]:
 
 # --- the run -------------------------------------------------------------------
 
-def _tick(progress: Progress, n: int = 1, description: str | None = None) -> None:
-    if progress is not None:
-        progress(n, description=description)
-
-
 def _nl(x: float, digits: int = 1) -> str:
     """A number with a Dutch decimal comma.
 
@@ -234,10 +227,6 @@ def _nl_date(d: date) -> str:
     return f"{d.day} {months[d.month - 1]} {d.year}"
 
 
-MEANING_NL = {"pressure": "overlast en onveiligheid", "attentiveness":
-              "zorgen om een buur", "all": "alle meldingen"}
-
-
 def _cluster_rows(city: _City, result, meaning: str, origin: date,
                   settings: WarnSettings) -> list[dict]:
     rows = []
@@ -251,7 +240,7 @@ def _cluster_rows(city: _City, result, meaning: str, origin: date,
         end = origin + timedelta(days=int(c.end_day))
         what = "meer" if c.rate == "high" else "minder"
         evidence = (
-            f"{MEANING_NL[meaning].capitalize()}: van {_nl_date(start)} tot en met "
+            f"{MEANINGS_NL[meaning].capitalize()}: van {_nl_date(start)} tot en met "
             f"{_nl_date(end)} {c.observed} meldingen binnen {c.radius_m:.0f} m, "
             f"waar {_nl(c.expected)} te verwachten was ({what} dan verwacht; "
             f"p = {_nl(c.p_value, 3)}; {recurrence_text(c.recurrence_days)} bij "
@@ -314,7 +303,7 @@ def run_warn(ws: Workspace, as_of: date | None = None,
             summary["scans"][f"{meaning}:{rate}"] = {"signals": int(use.sum()),
                                                      "clusters": 0}
             continue
-        _tick(progress, 0, f"Scan {MEANING_NL[meaning]} ({rate})")
+        _tick(progress, 0, f"Scan {MEANINGS_NL[meaning]} ({rate})")
         result = space_time_permutation_scan(
             city.loc_xy, sig["loc"].to_numpy()[use], day[use], analysis_day,
             replace(settings.scan, rates=rate), scheduler=scheduler,

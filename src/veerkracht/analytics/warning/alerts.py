@@ -25,6 +25,14 @@ KINDS = {
     "hotspot": "hotspot van meldingen",
 }
 
+#: What an alert's ``meaning`` covers (the meanings of
+#: :mod:`veerkracht.analytics.signal_categories`, and every signal).
+MEANINGS = {
+    "pressure": "overlast en onveiligheid",
+    "attentiveness": "zorgen om een buur",
+    "all": "alle meldingen",
+}
+
 #: Columns of the workspace table ``alerts``, in order.
 ALERT_COLUMNS = (
     "alert_id",        # stable: hash of kind, meaning, level, place, window

@@ -155,6 +155,23 @@ def _may_beat(o, e, total, best):
     return total * d * d * (1.0 + 1e-9) + 1e-12 > best * e * (total - e)
 
 
+@numba.njit(cache=True, inline="always")
+def _best_low(a, end, w0, cdw, obuf, total, min_cases, best, bj, bw, blow):
+    """Low-rate cylinders ending at neighbour entry ``end`` (cases ``a``),
+    windows ``w0`` and up: the best of them and the best so far."""
+    for w in range(w0, cdw.shape[0]):
+        e = (a * cdw[w]) / total
+        o = obuf[w]
+        if o < e and _may_beat(o, e, total, best):
+            v = _llr(o, e, total, False, True, min_cases)
+            if v > best:
+                best = v
+                bj = end
+                bw = w
+                blow = True
+    return best, bj, bw, blow
+
+
 @numba.njit(cache=True)
 def _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin, total, high, low,
             min_cases, obuf, floor):
@@ -187,17 +204,9 @@ def _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin, total, high, low,
                 dirty = f
         if dirty < nw:
             if low and prev_end >= 0:
-                a = czcum[prev_end]
-                for w in range(max(dirty, wmin), nw):
-                    e = (a * cdw[w]) / total
-                    o = obuf[w]
-                    if o < e and _may_beat(o, e, total, best):
-                        v = _llr(o, e, total, False, True, min_cases)
-                        if v > best:
-                            best = v
-                            bj = prev_end
-                            bw = w
-                            blow = True
+                best, bj, bw, blow = _best_low(czcum[prev_end], prev_end,
+                                               max(dirty, wmin), cdw, obuf, total,
+                                               min_cases, best, bj, bw, blow)
             for j in range(g, ge + 1):
                 loc = idx[j]
                 f = first[loc]
@@ -219,17 +228,8 @@ def _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin, total, high, low,
         prev_end = ge
         g = ge + 1
     if low and prev_end >= 0:
-        a = czcum[prev_end]
-        for w in range(wmin, nw):
-            e = (a * cdw[w]) / total
-            o = obuf[w]
-            if o < e and _may_beat(o, e, total, best):
-                v = _llr(o, e, total, False, True, min_cases)
-                if v > best:
-                    best = v
-                    bj = prev_end
-                    bw = w
-                    blow = True
+        best, bj, bw, blow = _best_low(czcum[prev_end], prev_end, wmin, cdw, obuf,
+                                       total, min_cases, best, bj, bw, blow)
     return best, bj, bw, blow
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from veerkracht.store import WorkspaceError
 from veerkracht.web import workspace
 from veerkracht.web.accounts import roles
 from veerkracht.web.accounts.models import AreaAssignment, Organisation, UserProfile
@@ -53,7 +54,7 @@ def _planted_buurten() -> list[str]:
     try:
         ops = [op for op in workspace.workspace().operations()
                if op.action == "demo"]
-    except Exception:  # noqa: BLE001 - no workspace: no story
+    except WorkspaceError:  # the workspace cannot be opened: no story
         return []
     planted = (ops[-1].summary or {}).get("planted", {}) if ops else {}
     found = [*planted.get("tipping_buurten", ()), planted.get("cluster_buurt"),

@@ -61,6 +61,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from veerkracht.analytics.warning.alerts import check_alerts
+from veerkracht.store import WorkspaceError
 from veerkracht.web.alerts import access
 from veerkracht.web.alerts.models import Alert, AlertStatusChange, AlertSync
 from veerkracht.web.alerts.workflow import (
@@ -258,7 +259,7 @@ def sync_if_changed() -> SyncResult | None:
 
     try:
         version = workspace.version_of(TABLE)
-    except Exception:  # noqa: BLE001 - no workspace yet: no alerts
+    except WorkspaceError:  # the workspace cannot be opened: no alerts
         log.debug("geen werkmap: geen vroegsignalen ingelezen", exc_info=True)
         return None
     if version is None:
@@ -338,10 +339,7 @@ def place_of(alert: Alert, user, *, _names_cache: dict | None = None) -> Place:
 
     cache = _names_cache if _names_cache is not None else {}
     if alert.level not in cache:
-        try:
-            cache[alert.level] = _names(alert.level)
-        except Exception:  # noqa: BLE001 - a level without a table: no names
-            cache[alert.level] = {}
+        cache[alert.level] = _names(alert.level)   # {} for a level without a table
     name = cache[alert.level].get(alert.place_id, "")
     url = ""
     try:
@@ -414,10 +412,7 @@ def transition(
 def _area_names() -> dict[str, str]:
     names: dict[str, str] = {}
     for level in ("gemeente", "wijk", "buurt"):
-        try:
-            names.update(_names(level))
-        except Exception:  # noqa: BLE001 - no places yet
-            continue
+        names.update(_names(level))
     return names
 
 
