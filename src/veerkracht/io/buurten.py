@@ -13,8 +13,17 @@ Two layouts (``docs/data.md``):
     buurten are left out and listed in the summary.
 ``cbs``
     CBS "Wijk- en buurtkaart" layout in a GeoPackage/GeoJSON (or CSV with a
-    WKT column): ``buurtcode``, ``buurtnaam``, ``wijkcode``, ``gemeentecode``
-    and optionally ``wijknaam``, ``gemeentenaam``.
+    WKT column): the buurt code and name, optionally the wijk and gemeente
+    codes and names. Column names differ per year and source; they are
+    detected (:func:`detect_columns`): ``buurtcode``/``BU_CODE``/``statcode``,
+    ``buurtnaam``/``BU_NAAM``/``statnaam``, ``wijkcode``/``WK_CODE``,
+    ``gemeentecode``/``GM_CODE``, ... A wijk or gemeente code that is missing
+    follows from the buurt code (CBS codes nest: ``BU GGGG WW BB`` lies in
+    ``WK GGGG WW`` and ``GM GGGG``).
+
+:func:`read_wijken` reads CBS wijk polygons the same way (``wijkcode``,
+``wijknaam``, ``gemeentecode``, ``gemeentenaam``) into the ``wijken`` table.
+Any CRS is accepted; the result is RD New (EPSG:28992).
 """
 
 from __future__ import annotations
@@ -48,6 +57,28 @@ from veerkracht.io.validation import ImportResult, RejectedRow, file_error
 
 COLUMNS = ("buurtcode", "buurtnaam", "wijkcode", "wijknaam", "gemeentecode",
            "gemeentenaam", "source_code")
+#: Columns of the ``wijken`` table (besides the geometry).
+WIJK_COLUMNS = ("wijkcode", "wijknaam", "gemeentecode", "gemeentenaam")
+
+#: Source column names per contract column, most specific first (compared
+#: case-insensitively). Generic names (``code``, ``statcode``, ``naam``,
+#: ``name``, ``statnaam``) only count for the file's own level, and a code
+#: column only when its values have the CBS form.
+ALIASES = {
+    "buurtcode": ("buurtcode", "bu_code", "buurt_code", "cbs_buurtcode"),
+    "buurtnaam": ("buurtnaam", "bu_naam", "buurt_naam"),
+    "wijkcode": ("wijkcode", "wk_code", "wijk_code"),
+    "wijknaam": ("wijknaam", "wk_naam", "wijk_naam"),
+    "gemeentecode": ("gemeentecodegm", "gemeentecode", "gm_code", "gemeente_code"),
+    "gemeentenaam": ("gemeentenaam", "gm_naam", "gemeente_naam"),
+}
+_GENERIC_CODE = ("statcode", "code", "regiocode")
+_GENERIC_NAME = ("statnaam", "naam", "name", "regionaam")
+#: The CBS form of each code.
+CODE_PATTERNS = {"buurtcode": r"BU\d{8}", "wijkcode": r"WK\d{6}",
+                 "gemeentecode": r"GM\d{4}"}
+_PATTERN_LABELS = {"buurtcode": "BU + 8 cijfers", "wijkcode": "WK + 6 cijfers",
+                   "gemeentecode": "GM + 4 cijfers"}
 
 _AMS_CODE = re.compile(r"^[A-Z]\d{2}[a-z]$")
 _WKT_NAMES = ("WKT_LNG_LAT", "wkt", "geometry", "geom", "the_geom")
@@ -72,7 +103,7 @@ def read_buurten(path: str | os.PathLike[str], progress=None) -> ImportResult:
     Parameters
     ----------
     path : path-like
-        ``.csv`` with WKT, ``.gpkg`` or ``.geojson``.
+        ``.csv`` with WKT, ``.gpkg`` or ``.geojson``, in any CRS.
 
     Returns
     -------
@@ -86,38 +117,89 @@ def read_buurten(path: str | os.PathLike[str], progress=None) -> ImportResult:
     """
     p = require_file(path)
     name = source_name(p)
-    suffix = p.suffix.lower()
     if progress:
         progress(0, description=f"{name}: lezen")
-    if suffix in (".csv", ".txt"):
-        gdf, lines, crs = _read_wkt_csv(p, name)
-    elif suffix in (".gpkg", ".geojson", ".json"):
-        layer = None
-        if suffix == ".gpkg":
-            layers = list_layers(p)
-            layer = next((lay for lay in layers if "buurt" in lay.lower()),
-                         layers[0] if len(layers) == 1 else None)
-            if layer is None:
-                raise file_error("geen laag met buurten gevonden; lagen: "
-                                 + ", ".join(layers), source=name)
-        gdf, crs = read_vector(p, layer)
-        lines = np.arange(1, len(gdf) + 1)
-    else:
-        raise file_error("onbekend bestandsformaat voor buurten; gebruik CSV met "
-                         "WKT, GeoPackage of GeoJSON", source=name)
+    gdf, lines, crs = _read_polygon_file(p, name, "buurt")
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     if "Stadsdeelcode" in cols and "Buurtcode" in cols:
         layout = "amsterdam"
         frame, keep, skipped = _amsterdam(gdf, lines, name)
+        detected = {}
     else:
         layout = "cbs"
-        frame, keep = _cbs(gdf, lines, name, cols)
+        frame, detected = _cbs(gdf, lines, name, "buurt")
+        keep = np.ones(len(frame), dtype=bool)
         skipped = []
+    out, summary = _finish(gdf, frame, keep, lines, crs, name, "buurtcode")
+    summary.update({"format": layout, "skipped_without_cbs_code": skipped,
+                    "columns_detected": detected})
+    if progress:
+        progress(len(out), description=f"{name}: klaar", total=len(out))
+    return ImportResult(out, summary, lines[keep])
+
+
+def read_wijken(path: str | os.PathLike[str], progress=None) -> ImportResult:
+    """Read CBS wijk polygons into the ``wijken`` table (RD New).
+
+    Parameters
+    ----------
+    path : path-like
+        ``.gpkg``, ``.geojson`` or ``.csv`` with WKT, in any CRS, in a CBS
+        layout (column names are detected, see :data:`ALIASES`). Only the
+        wijk code is required; a missing gemeente code follows from it.
+
+    Returns
+    -------
+    ImportResult
+        Polygons in EPSG:28992 with the columns of :data:`WIJK_COLUMNS`.
+
+    Raises
+    ------
+    ImportRejected
+        No recognisable wijk code column, bad codes or geometries, duplicate
+        wijkcodes.
+    """
+    p = require_file(path)
+    name = source_name(p)
+    if progress:
+        progress(0, description=f"{name}: lezen")
+    gdf, lines, crs = _read_polygon_file(p, name, "wijk")
+    frame, detected = _cbs(gdf, lines, name, "wijk")
+    keep = np.ones(len(frame), dtype=bool)
+    out, summary = _finish(gdf, frame, keep, lines, crs, name, "wijkcode")
+    summary.update({"format": "cbs", "columns_detected": detected})
+    if progress:
+        progress(len(out), description=f"{name}: klaar", total=len(out))
+    return ImportResult(out, summary, lines)
+
+
+def _read_polygon_file(p, name: str, level: str):
+    """Features, their lines and CRS from a WKT CSV, GeoPackage or GeoJSON."""
+    suffix = p.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return _read_wkt_csv(p, name)
+    if suffix not in (".gpkg", ".geojson", ".json"):
+        raise file_error(f"onbekend bestandsformaat voor {level}en; gebruik CSV "
+                         "met WKT, GeoPackage of GeoJSON", source=name)
+    layer = None
+    if suffix == ".gpkg":
+        layers = list_layers(p)
+        layer = next((lay for lay in layers if level in lay.lower()),
+                     layers[0] if len(layers) == 1 else None)
+        if layer is None:
+            raise file_error(f"geen laag met {level}en gevonden; lagen: "
+                             + ", ".join(layers), source=name)
+    gdf, crs = read_vector(p, layer)
+    return gdf, np.arange(1, len(gdf) + 1), crs
+
+
+def _finish(gdf, frame, keep, lines, crs, name, key):
+    """Geometry checks, duplicate keys, RD New, repairs; the frame and summary."""
     check_geometries(gdf, lines, crs, name, ("Polygon", "MultiPolygon"))
-    dup = frame["buurtcode"].duplicated(keep=False).to_numpy() & keep
+    dup = frame[key].duplicated(keep=False).to_numpy() & keep
     if dup.any():
-        raise_if([RejectedRow(int(lines[i]), "buurtcode komt meer dan eens voor",
-                              frame["buurtcode"].iloc[i]) for i in np.flatnonzero(dup)],
+        raise_if([RejectedRow(int(lines[i]), f"{key} komt meer dan eens voor",
+                              frame[key].iloc[i]) for i in np.flatnonzero(dup)],
                  name)
     geometry = geometry_to_rd(gdf.geometry, crs)[keep].reset_index(drop=True)
     out = gpd.GeoDataFrame(frame.loc[keep].reset_index(drop=True),
@@ -126,18 +208,9 @@ def read_buurten(path: str | os.PathLike[str], progress=None) -> ImportResult:
     if invalid:
         out["geometry"] = shapely.make_valid(out.geometry.to_numpy())
         out = out.set_crs(RD, allow_override=True)
-    summary = {
-        "format": layout,
-        "rows_read": len(gdf),
-        "rows_written": len(out),
-        "skipped_without_cbs_code": skipped,
-        "geometries_repaired": invalid,
-        "crs_in": crs,
-        "crs_out": RD,
-    }
-    if progress:
-        progress(len(out), description=f"{name}: klaar", total=len(out))
-    return ImportResult(out, summary, lines[keep])
+    summary = {"rows_read": len(gdf), "rows_written": len(out),
+               "geometries_repaired": invalid, "crs_in": crs, "crs_out": RD}
+    return out, summary
 
 
 def _read_wkt_csv(p, name):
@@ -190,32 +263,138 @@ def _amsterdam(gdf, lines, name):
     return frame, keep, skipped
 
 
-def _cbs(gdf, lines, name, cols):
-    names = {c: pick_column(cols, c) for c in COLUMNS if c != "source_code"}
-    required = ("buurtcode", "buurtnaam", "wijkcode", "gemeentecode")
+def _matches(values: pd.Series, pattern: str) -> bool:
+    """Whether the filled cells of ``values`` mostly have the CBS form."""
+    v = clean_str(values.astype("str")).dropna()
+    if pattern == CODE_PATTERNS["gemeentecode"]:
+        v = normalise_gemeentecode(v)
+    return bool(len(v)) and bool(v.str.fullmatch(pattern).mean() >= 0.9)
+
+
+def normalise_gemeentecode(values: pd.Series) -> pd.Series:
+    """``GM0014`` as it is, ``14`` or ``0014`` (CBS's plain number) as ``GM0014``.
+
+    Examples
+    --------
+    >>> normalise_gemeentecode(pd.Series(["GM0014", "14", "0363", "gm1680", None],
+    ...                                  dtype="str")).tolist()
+    ['GM0014', 'GM0014', 'GM0363', 'GM1680', nan]
+    """
+    s = clean_str(values.astype("str")).str.upper()
+    digits = s.str.fullmatch(r"\d{1,4}").fillna(False)
+    return s.where(~digits, "GM" + s.str.zfill(4)).astype("str")
+
+
+def detect_columns(gdf: pd.DataFrame, level: str) -> dict[str, str | None]:
+    """Which source column holds each contract column, for a file of ``level``.
+
+    Parameters
+    ----------
+    gdf : pandas.DataFrame
+        The features as read.
+    level : {"buurt", "wijk", "gemeente"}
+        The level the file describes: generic names (``code``, ``statcode``,
+        ``naam``, ``name``) stand for that level's code and name.
+
+    Returns
+    -------
+    dict
+        Contract column -> source column (None when absent). A code column
+        with a generic name is taken only when at least 90 % of its filled
+        values have the CBS form (``BU`` + 8, ``WK`` + 6, ``GM`` + 4 digits;
+        plain gemeente numbers count).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"code": ["WK001400"], "name": ["Centrum"],
+    ...                       "province": ["Groningen"]})
+    >>> found = detect_columns(frame, "wijk")
+    >>> found["wijkcode"], found["wijknaam"], found["gemeentecode"]
+    ('code', 'name', None)
+    >>> detect_columns(frame, "buurt")["buurtcode"] is None
+    True
+    """
+    geometry = getattr(gdf, "_geometry_column_name", None)
+    cols = [str(c) for c in gdf.columns if c not in (geometry, "geometry")]
+    own_code, own_name = f"{level}code", f"{level}naam"
+    wanted = {"buurt": COLUMNS[:6], "wijk": WIJK_COLUMNS,
+              "gemeente": ("gemeentecode", "gemeentenaam")}[level]
+    found: dict[str, str | None] = {}
+    for c in wanted:
+        names = ALIASES[c]
+        if c == own_code:
+            names = (*names, *_GENERIC_CODE)
+        elif c == own_name:
+            names = (*names, *_GENERIC_NAME)
+        found[c] = None
+        for n in names:
+            col = pick_column(cols, n)
+            if col is None:
+                continue
+            generic = n in _GENERIC_CODE
+            if generic and not _matches(gdf[col], CODE_PATTERNS[c]):
+                continue
+            found[c] = col
+            break
+    return found
+
+
+def _cbs(gdf, lines, name, level):
+    """The contract frame of a CBS-layout file of ``level`` and what was detected."""
+    names = detect_columns(gdf, level)
+    own = f"{level}code"
+    required = (own, "buurtnaam") if level == "buurt" else (own,)
     missing = [c for c in required if names[c] is None]
+    cols = [str(c) for c in gdf.columns if c != gdf.geometry.name]
     if missing:
+        generic = {c: _GENERIC_CODE if c == own else _GENERIC_NAME for c in missing}
+        expected = "; ".join(f"{c}: een van {', '.join(ALIASES[c] + generic[c])}"
+                             for c in missing)
+        known = ", ".join(f"{c} = {v}" for c, v in names.items() if v)
         raise file_error(
-            "verplichte kolom(men) ontbreken voor buurten (CBS-indeling): "
-            f"{', '.join(missing)}; gevonden: {', '.join(cols[:20])}",
-            source=name, line=1)
+            f"verplichte kolom(men) ontbreken voor {level}en (CBS-indeling): "
+            f"{', '.join(missing)} ({expected}; een codekolom telt alleen met "
+            f"CBS-codes){'; herkend: ' + known if known else ''}; gevonden: "
+            f"{', '.join(cols[:20])}", source=name, line=1)
 
     def col(c):
-        if names[c] is None:
+        if names.get(c) is None:
             return pd.Series(pd.NA, index=gdf.index, dtype="str")
-        return clean_str(gdf[names[c]].astype("str"))
+        values = clean_str(gdf[names[c]].astype("str"))
+        if c == "gemeentecode":
+            return normalise_gemeentecode(values)
+        return values.str.upper() if c in CODE_PATTERNS else values
 
-    frame = pd.DataFrame({c: col(c) for c in COLUMNS if c != "source_code"})
-    frame["source_code"] = pd.Series(pd.NA, index=gdf.index, dtype="str")
-    bad = []
-    for c, pat, label in (("buurtcode", r"BU\d{8}", "BU + 8 cijfers"),
-                          ("wijkcode", r"WK\d{6}", "WK + 6 cijfers"),
-                          ("gemeentecode", r"GM\d{4}", "GM + 4 cijfers")):
+    wanted = COLUMNS[:6] if level == "buurt" else WIJK_COLUMNS
+    frame = pd.DataFrame({c: col(c) for c in wanted})
+    # CBS codes nest: a missing wijk or gemeente code follows from the code
+    if level == "buurt":
+        ok = frame["buurtcode"].str.fullmatch(CODE_PATTERNS["buurtcode"]).fillna(False)
+        frame["wijkcode"] = frame["wijkcode"].fillna(
+            ("WK" + frame["buurtcode"].str.slice(2, 8)).where(ok))
+    ok = frame["wijkcode"].str.fullmatch(CODE_PATTERNS["wijkcode"]).fillna(False)
+    frame["gemeentecode"] = frame["gemeentecode"].fillna(
+        ("GM" + frame["wijkcode"].str.slice(2, 6)).where(ok)).astype("str")
+    if level == "buurt":
+        frame["source_code"] = pd.Series(pd.NA, index=gdf.index, dtype="str")
+    bad = rejected(frame[own].isna().to_numpy(), lines, f"{own} ontbreekt")
+    for c, pat in CODE_PATTERNS.items():
+        if c not in frame.columns:
+            continue
         s = frame[c]
         ok = s.str.fullmatch(pat).fillna(False).to_numpy(dtype=bool)
-        if c == "buurtcode":
-            bad += rejected(s.isna().to_numpy(), lines, "buurtcode ontbreekt")
         bad += rejected(~ok & s.notna().to_numpy(), lines,
-                        f"{c} heeft niet de vorm {label}", s)
+                        f"{c} heeft niet de vorm {_PATTERN_LABELS[c]}", s)
+    # a (well-formed) code that does not nest in its parent is a broken file
+    form = {c: frame[c].str.fullmatch(p).fillna(False).to_numpy(dtype=bool)
+            for c, p in CODE_PATTERNS.items() if c in frame.columns}
+    for child, parent, digits in (("buurtcode", "wijkcode", 8),
+                                  ("wijkcode", "gemeentecode", 6)):
+        if child not in form:
+            continue
+        differ = (frame[child].str.slice(2, digits)
+                  != frame[parent].str.slice(2, digits)).fillna(False).to_numpy(bool)
+        bad += rejected(differ & form[child] & form[parent], lines,
+                        f"{child} ligt niet in de {parent}", frame[child])
     raise_if(bad, name)
-    return frame, np.ones(len(frame), dtype=bool)
+    return frame, {c: v for c, v in names.items() if v}

@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 import geopandas as gpd
 import pandas as pd
 
+from veerkracht.errors import WorkspaceError
 
-class WorkspaceError(RuntimeError):
-    """A workspace cannot be opened, read or written."""
+__all__ = ["OperationRecord", "TableInfo", "Transaction", "Workspace",
+           "WorkspaceError"]
 
 
 @dataclass(frozen=True)

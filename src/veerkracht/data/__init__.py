@@ -1,0 +1,1 @@
+"""Small reference tables shipped with the package (see README.md here)."""
