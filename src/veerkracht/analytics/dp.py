@@ -63,6 +63,7 @@ from veerkracht.analytics.statistics import (
     SIGNAL_COLUMNS,
     STATISTICS_VERSION,
 )
+from veerkracht.defaults import BAND_MIN_FLOOR
 
 #: Levels from small to large (the two hierarchies share ``entrance``).
 LEVELS = ("entrance", "building", "block", "street", "buurt", "wijk", "gemeente")
@@ -70,9 +71,6 @@ LEVELS = ("entrance", "building", "block", "street", "buurt", "wijk", "gemeente"
 #: household is a large part of a count, 24 % for the areas.
 DEFAULT_SHARES = {"entrance": 0.18, "building": 0.18, "block": 0.20, "street": 0.20,
                   "buurt": 0.10, "wijk": 0.07, "gemeente": 0.07}
-#: Places with fewer dwellings (public BAG counts) are never protected nor
-#: published; the threshold can be raised, never lowered below this.
-BAND_MIN_FLOOR = 5
 DEFAULT_DELTA = 1e-6
 MECHANISM = "opendp discrete gaussian (zCDP)"
 #: Only the seeded test path (``seed=``) writes this; it is never stored.

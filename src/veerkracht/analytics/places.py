@@ -40,6 +40,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from veerkracht.defaults import LEVELS
+
 __all__ = [
     "ADDRESS_COLUMNS",
     "BLOCK_LINK_DISTANCE",
@@ -58,8 +60,6 @@ __all__ = [
     "touching_groups",
 ]
 
-#: The levels, from small to large; each place's parent is one step up.
-LEVELS = ("entrance", "building", "block", "street", "buurt", "wijk", "gemeente")
 #: Workspace table per level (docs/architecture.md, "Derived").
 TABLES = {"dwellings": "dwellings"} | {lvl: f"place_{lvl}" for lvl in LEVELS}
 #: The column of ``dwellings`` that holds each level's place id.

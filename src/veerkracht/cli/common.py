@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -17,7 +18,10 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from veerkracht.store import Workspace, WorkspaceError, open_workspace
+from veerkracht.errors import WorkspaceError
+
+if TYPE_CHECKING:
+    from veerkracht.store import Workspace
 
 console = Console(stderr=True)
 out = Console()
@@ -29,6 +33,8 @@ class UserError(Exception):
 
 def workspace_of(ctx: typer.Context) -> Workspace:
     """Open the workspace chosen with ``--workspace`` (or the default)."""
+    from veerkracht.store import open_workspace
+
     root = ctx.find_root()
     location = (root.obj or {}).get("workspace")
     try:

@@ -6,7 +6,7 @@ import typer
 
 from veerkracht.cli.common import console, progress, workspace_of
 from veerkracht.cli.serve import run_server
-from veerkracht.jobs.demo import DEFAULT_DWELLINGS, DEFAULT_SEED, build_demo
+from veerkracht.defaults import DEMO_DWELLINGS, DEMO_SEED
 
 
 def _has_demo(ws, seed: int, n_dwellings: int) -> bool:
@@ -39,10 +39,10 @@ def register(app: typer.Typer) -> None:
             help="Start daarna de webapplicatie (standaard) of stop na het rekenen.",
         ),
         seed: int = typer.Option(
-            DEFAULT_SEED, "--seed", help="Zelfde zaad, zelfde stad."
+            DEMO_SEED, "--seed", help="Zelfde zaad, zelfde stad."
         ),
         dwellings: int = typer.Option(
-            DEFAULT_DWELLINGS,
+            DEMO_DWELLINGS,
             "--dwellings",
             min=500,
             help="Ongeveer zoveel woningen (100.000 voor een belastingproef).",
@@ -71,6 +71,8 @@ def register(app: typer.Typer) -> None:
 
           veerkracht -w /tmp/groot demo --dwellings 100000 --no-serve
         """
+        from veerkracht.jobs.demo import build_demo
+
         ws = workspace_of(ctx)
         try:
             if not fresh and _has_demo(ws, seed, dwellings):

@@ -8,15 +8,8 @@ import typer
 
 from veerkracht.cli.common import UserError, out, workspace_of
 from veerkracht.cli.places import dutch_int
-from veerkracht.io.export import FORMATS, ExportError, format_of, write_table
-from veerkracht.jobs.compute import ComputeError
-from veerkracht.jobs.places import (
-    EXPORT_LEVELS,
-    LEVEL_NAMES_NL,
-    PlacesError,
-    level_frame,
-)
-from veerkracht.jobs.publish import PublishError
+from veerkracht.defaults import EXPORT_FORMATS as FORMATS
+from veerkracht.defaults import EXPORT_LEVELS, LEVEL_NAMES_NL
 
 _ALIASES = {nl: en for en, nl in LEVEL_NAMES_NL.items()} | {
     "portieken": "entrance", "woningen": "dwelling", "panden": "building",
@@ -89,6 +82,11 @@ def register(app: typer.Typer) -> None:
             raise UserError(
                 f"onbekend niveau {level!r}; kies uit {', '.join(EXPORT_LEVELS)}"
             )
+        from veerkracht.io.export import ExportError, format_of, write_table
+        from veerkracht.jobs.compute import ComputeError
+        from veerkracht.jobs.places import PlacesError, level_frame
+        from veerkracht.jobs.publish import PublishError
+
         ws = workspace_of(ctx)
         try:
             fmt_ = fmt.lower() if fmt else format_of(out_path)

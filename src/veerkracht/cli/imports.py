@@ -13,16 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
 import typer
 
 from veerkracht.cli.common import console, out, progress, workspace_of
 from veerkracht.cli.import_app import import_app
-from veerkracht.io._common import RD
-from veerkracht.io.validation import ImportRejected, ImportResult, RejectedRow
+
+if TYPE_CHECKING:  # heavy: imported inside the functions (quick --help)
+    import numpy as np
+    import pandas as pd
+
+    from veerkracht.io.validation import ImportRejected, ImportResult
 
 FILES = typer.Argument(..., exists=False, show_default=False,
                        help="Eén of meer bestanden.")
@@ -60,6 +62,8 @@ def _report(ws, table: str, err: ImportRejected) -> typer.Exit:
 def _read_all(files: Sequence[Path], reader: Callable[..., ImportResult],
               what: str) -> list[ImportResult]:
     """Read every file (reporting all rejections at once) with a progress bar."""
+    from veerkracht.io.validation import ImportRejected
+
     results, errors = [], []
     with progress(f"{what} inlezen") as advance:
         for f in files:
@@ -75,6 +79,11 @@ def _read_all(files: Sequence[Path], reader: Callable[..., ImportResult],
 def _check_keys(new: list[tuple[str, pd.DataFrame, np.ndarray | None]],
                 key: list[str], what: str, existing: pd.DataFrame | None) -> None:
     """Reject keys that occur in more than one file or already in the table."""
+    import numpy as np
+    import pandas as pd
+
+    from veerkracht.io.validation import ImportRejected, RejectedRow
+
     parts = []
     for name, frame, lines in new:
         k = frame[key].copy()
@@ -104,6 +113,12 @@ def _import(ctx: typer.Context, table: str, files: Sequence[Path],
             reader: Callable[..., ImportResult], key: list[str], what: str,
             append: bool = False,
             merge: Callable[[list[ImportResult]], pd.DataFrame] | None = None) -> None:
+    import geopandas as gpd
+    import pandas as pd
+
+    from veerkracht.io._common import RD
+    from veerkracht.io.validation import ImportRejected
+
     ws = workspace_of(ctx)
     try:
         results = _read_all(files, reader, what)
@@ -133,6 +148,8 @@ def _import(ctx: typer.Context, table: str, files: Sequence[Path],
 
 
 def _summary(names, results, frame, append, existing) -> dict:
+    from veerkracht.io._common import RD
+
     per_file = {n: r.summary for n, r in zip(names, results, strict=True)}
     dropped = sorted({c for r in results for c in r.summary.get("dropped_columns", [])})
     crs_in = sorted({r.summary["crs_in"] for r in results if r.summary.get("crs_in")})

@@ -8,8 +8,8 @@ import typer
 
 from veerkracht import __version__
 from veerkracht.cli.common import UserError, fail
-from veerkracht.store import WorkspaceError
-from veerkracht.store.open import ENV_VAR
+from veerkracht.defaults import ENV_VAR
+from veerkracht.errors import WorkspaceError
 
 app = typer.Typer(
     name="veerkracht",
@@ -28,7 +28,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# One module per command group; each exposes ``register(app)``.
+# One module per command group; each exposes ``register(app)``. They import heavy
+# libraries inside the commands only, so that every --help stays quick
+# (tests/cli/test_quick_start.py).
 COMMAND_MODULES = ("imports", "places", "export", "demo", "serve", "model", "validate",
                    "privacy", "warn")
 

@@ -18,13 +18,6 @@ from rich.table import Table
 
 from veerkracht.cli.common import UserError, out, progress, workspace_of
 from veerkracht.cli.import_app import import_app
-from veerkracht.jobs.compute import (
-    ComputeError,
-    run_compute,
-    run_sensitivity,
-    run_set_reference,
-    run_synth_households,
-)
 
 LEVELS_NL = {"entrance": "portiek", "building": "pand", "block": "blok",
              "street": "straat", "buurt": "buurt", "wijk": "wijk",
@@ -115,6 +108,13 @@ def register(app: typer.Typer) -> None:
         out_file: Path = typer.Option(None, "--out", help="Het nieuwe "
                                       "modelbestand bij --set-reference."),
     ) -> None:
+        from veerkracht.jobs.compute import (
+            ComputeError,
+            run_compute,
+            run_sensitivity,
+            run_set_reference,
+        )
+
         ws = workspace_of(ctx)
         if set_reference is not None:
             if out_file is None:
@@ -181,6 +181,8 @@ def register(app: typer.Typer) -> None:
         signals: bool = typer.Option(False, "--signals", help="Maak ook meldingen "
                                      "(drie jaar)."),
     ) -> None:
+        from veerkracht.jobs.compute import ComputeError, run_synth_households
+
         ws = workspace_of(ctx)
         try:
             with progress("Synthetische huishoudens") as advance:

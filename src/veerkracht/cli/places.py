@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from veerkracht.cli.common import UserError, out, progress, workspace_of
-from veerkracht.jobs.places import LEVEL_NAMES_NL, PlacesError, run_places
+from veerkracht.defaults import LEVEL_NAMES_NL
 
 _HELP = """Leid alle plaatsniveaus af uit de ingelezen adressen.
 
@@ -71,14 +71,15 @@ def register(app: typer.Typer) -> None:
 
     @app.command("places", help=_HELP)
     def places_command(ctx: typer.Context) -> None:
+        from veerkracht.jobs.places import PlacesError, run_places
+        from veerkracht.jobs.publish import current_rules
+
         ws = workspace_of(ctx)
         try:
             with progress("Plaatsen afleiden", total=4) as advance:
                 places = run_places(ws, progress=advance)
         except PlacesError as exc:
             raise UserError(str(exc)) from exc
-        from veerkracht.jobs.publish import current_rules
-
         out.print(summary_table(places, current_rules(ws).band_min))
         unknown = places.summary["unknown_buurt_dwellings"]
         if unknown:

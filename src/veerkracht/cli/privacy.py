@@ -11,21 +11,8 @@ import math
 import typer
 from rich.table import Table
 
-from veerkracht.analytics.dp import (
-    BAND_MIN_FLOOR,
-    LEVELS,
-    NoisePlan,
-    PrivacyError,
-)
-from veerkracht.analytics.model.periods import PeriodError, parse_period
 from veerkracht.cli.common import UserError, out, progress, workspace_of
-from veerkracht.jobs.protect import (
-    STEPS,
-    ProtectError,
-    ledger,
-    privacy_budget,
-    protected_statistics,
-)
+from veerkracht.defaults import BAND_MIN_FLOOR
 
 LEVELS_NL = {"entrance": "portiek", "building": "pand", "block": "blok",
              "street": "straat", "buurt": "buurt", "wijk": "wijk",
@@ -70,6 +57,8 @@ def _nl_float(x: float, digits: int = 2) -> str:
 
 
 def _sigma_table(row: dict, counts: dict[str, int] | None = None) -> Table:
+    from veerkracht.analytics.dp import LEVELS
+
     table = Table(title=f"Ruis per niveau, periode {row['period']}")
     table.add_column("niveau")
     if counts is not None:
@@ -123,6 +112,16 @@ def register(app: typer.Typer) -> None:
             help="Trek opnieuw voor een al beschermde periode (kost opnieuw "
                  "budget, komt in het grootboek). Voorbeeld: --redraw"),
     ) -> None:
+        from veerkracht.analytics.dp import LEVELS, NoisePlan, PrivacyError
+        from veerkracht.analytics.model.periods import PeriodError, parse_period
+        from veerkracht.jobs.protect import (
+            STEPS,
+            ProtectError,
+            ledger,
+            privacy_budget,
+            protected_statistics,
+        )
+
         try:
             plan = NoisePlan(rho_households=rho_households, rho_signals=rho_signals,
                              band_min=band_min)
@@ -154,6 +153,8 @@ def register(app: typer.Typer) -> None:
              "periode met ρ, ε en σ per niveau, en het totaal over alle "
              "perioden.\n\nVoorbeeld:\n\n  veerkracht privacy ledger")
     def ledger_command(ctx: typer.Context) -> None:
+        from veerkracht.jobs.protect import ledger, privacy_budget
+
         ws = workspace_of(ctx)
         led = ledger(ws)
         if not len(led.rows):

@@ -13,10 +13,12 @@ import os
 import typer
 
 from veerkracht.cli.common import UserError, console
-from veerkracht.store.open import ENV_VAR, default_location
+from veerkracht.defaults import ENV_VAR
 
 
 def _setup_django(ctx: typer.Context, settings: str | None) -> None:
+    from veerkracht.store.open import default_location
+
     root = ctx.find_root()
     location = (root.obj or {}).get("workspace") or default_location()
     os.environ[ENV_VAR] = str(location)

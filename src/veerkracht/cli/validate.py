@@ -6,15 +6,8 @@ from pathlib import Path
 
 import typer
 
-from veerkracht.analytics.model.spec import ModelError
 from veerkracht.cli.common import UserError, console, out, progress, workspace_of
-from veerkracht.jobs.validate import (
-    SIMULATION_SEED,
-    ValidationError,
-    report_markdown,
-    run_validate,
-    simulation_verdict,
-)
+from veerkracht.defaults import SIMULATION_SEED
 
 
 def register(app: typer.Typer) -> None:
@@ -70,6 +63,14 @@ def validate(
 
       veerkracht validate --out validatie.md
     """
+    from veerkracht.analytics.model.spec import ModelError
+    from veerkracht.jobs.validate import (
+        ValidationError,
+        report_markdown,
+        run_validate,
+        simulation_verdict,
+    )
+
     ws = workspace_of(ctx)
     try:
         with progress("Validatie per gemeente, niveau en jaar") as advance:

@@ -33,9 +33,10 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from veerkracht.defaults import EXPORT_FORMATS as FORMATS
+
 __all__ = ["FORMATS", "ExportError", "format_of", "write_table"]
 
-FORMATS = ("csv", "geojson", "gpkg", "parquet")
 _SUFFIXES = {".csv": "csv", ".geojson": "geojson", ".json": "geojson",
              ".gpkg": "gpkg", ".parquet": "parquet", ".geoparquet": "parquet"}
 

@@ -8,11 +8,10 @@ import importlib.util
 from collections.abc import Callable
 from datetime import date
 
+from veerkracht.defaults import DEMO_DWELLINGS as DEFAULT_DWELLINGS
+from veerkracht.defaults import DEMO_SEED as DEFAULT_SEED
 from veerkracht.store import Workspace
 from veerkracht.synth import generate_city
-
-DEFAULT_SEED = 20261124
-DEFAULT_DWELLINGS = 12_000
 
 
 def build_demo(

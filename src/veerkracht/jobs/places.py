@@ -27,6 +27,7 @@ from veerkracht.analytics.places import (
     PlaceSet,
     derive_places,
 )
+from veerkracht.defaults import EXPORT_LEVELS, LEVEL_NAMES_NL
 from veerkracht.store import Workspace
 
 __all__ = ["EXPORT_LEVELS", "LEVEL_NAMES_NL", "PlacesError", "level_frame",
@@ -34,14 +35,6 @@ __all__ = ["EXPORT_LEVELS", "LEVEL_NAMES_NL", "PlacesError", "level_frame",
 
 Progress = Callable[..., None] | None
 
-#: Levels that ``veerkracht export`` knows, smallest first.
-EXPORT_LEVELS = ("dwelling", *LEVELS)
-#: Dutch names for messages and tables.
-LEVEL_NAMES_NL = {
-    "dwelling": "woning", "entrance": "portiek", "building": "pand",
-    "block": "blok", "street": "straat", "buurt": "buurt", "wijk": "wijk",
-    "gemeente": "gemeente",
-}
 #: The dwelling column holding each level's place id.
 _ID_COLUMN = {"entrance": "entrance_id", "building": "building_id",
               "block": "block_id", "street": "street_id", "buurt": "buurtcode",

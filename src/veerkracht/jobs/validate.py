@@ -77,6 +77,7 @@ from veerkracht.analytics.validation import (
     parse_proxies,
     partial_spearman,
 )
+from veerkracht.defaults import SIMULATION_SEED
 from veerkracht.store import Workspace
 
 CRIME = "misdrijven_per_1000"
@@ -107,7 +108,6 @@ MIN_N = 5
 #: tests/analytics/test_model2_truth.py, so the figures are the tested ones),
 #: and the prior's bootstrap draws.
 SIMULATION_DWELLINGS = 12_000
-SIMULATION_SEED = 20261201
 SIMULATION_BOOTSTRAP = 20
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 
+from veerkracht.defaults import DEFAULT_DIR, ENV_VAR
 from veerkracht.store.base import Workspace
-
-ENV_VAR = "VEERKRACHT_WORKSPACE"
-DEFAULT_DIR = "veerkracht-data"
 
 
 def default_location() -> str:
