@@ -225,12 +225,25 @@ def import_addresses(
         help="ljpc-csv of bag-gpkg (standaard: herkend aan inhoud en extensie)."),
     append: bool = APPEND,
 ) -> None:
+    from veerkracht.io._common import InputTooLarge
     from veerkracht.io.addresses import read_addresses
 
-    def reader(path, progress=None):
-        return read_addresses(path, format=format, progress=progress)
+    def one_line(message: str) -> typer.Exit:
+        console.print(f"[bold red]Fout:[/] {message}", highlight=False, soft_wrap=True)
+        return typer.Exit(2)
 
-    _import(ctx, "addresses", files, reader, ["address_id"], "adressen", append)
+    def reader(path, progress=None):
+        try:
+            return read_addresses(path, format=format, progress=progress)
+        except InputTooLarge as err:  # a bomb or a huge file: exit 2, no report
+            raise one_line(err.message()) from None
+
+    try:
+        _import(ctx, "addresses", files, reader, ["address_id"], "adressen", append)
+    except MemoryError:
+        raise one_line("onvoldoende geheugen om de adressen in te lezen; er is niets "
+                       "opgeslagen. Lees minder bestanden tegelijk in (--append) of "
+                       "gebruik een machine met meer geheugen.") from None
 
 
 @import_app.command(

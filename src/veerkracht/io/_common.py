@@ -10,7 +10,7 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -48,43 +48,140 @@ def require_file(path: str | os.PathLike[str]) -> Path:
     return p
 
 
-def read_bytes(path: str | os.PathLike[str]) -> bytes:
-    """The file's bytes, decompressed when it is a zstd archive.
+#: Environment variable with the most MiB a file may expand to when read.
+MAX_MB_ENV = "VEERKRACHT_IMPORT_MAX_MB"
+#: Default of :data:`MAX_MB_ENV`: 2 GiB, about 2.7 times the national LJPc file.
+DEFAULT_MAX_MB = 2048
+#: A longer line than this is no row of any supported text source.
+MAX_LINE_BYTES = 1 << 20
+#: Size of the decompressed blocks the streaming readers work on.
+BLOCK_BYTES = 8 << 20
+# Compressed input per zstd call: bounds the output of one call (zstd's
+# highest ratio is about 1:32,000, so at most ~64 MiB) even for a bomb.
+_ZSTD_IN = 2048
 
-    A truncated or corrupt ``.zst`` file is refused (``zstandard`` would
-    otherwise silently return the part before the damage).
+
+class InputTooLarge(ImportRejected):  # noqa: N818 - reads like its parent
+    """A file that is (or expands to) more than the size limit; file level.
+
+    Raised before memory runs out, with one Dutch sentence that names the
+    limit and :data:`MAX_MB_ENV`.
+    """
+
+
+def max_expanded_bytes() -> int:
+    """The size limit in bytes: ``$VEERKRACHT_IMPORT_MAX_MB`` MiB, default 2048.
+
+    A value that is no positive whole number is refused (file level), so a
+    typo never silently lifts the limit.
+    """
+    raw = os.environ.get(MAX_MB_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_MB << 20
+    try:
+        mb = int(raw)
+    except ValueError:
+        mb = 0
+    if mb <= 0:
+        raise file_error(f"{MAX_MB_ENV} moet een positief geheel getal (MiB) zijn",
+                         value=raw)
+    return mb << 20
+
+
+def _too_large(name: str, limit: int, compressed: bool) -> InputTooLarge:
+    what = "pakt uit tot meer dan" if compressed else "is groter dan"
+    return InputTooLarge(
+        [RejectedRow(0, f"het bestand {what} {limit >> 20} MiB, de grens voor "
+                        f"inlezen; zet {MAX_MB_ENV} hoger als het bestand echt zo "
+                        "groot is")],
+        source=name,
+    )
+
+
+def iter_bytes(path: str | os.PathLike[str],
+               block_bytes: int | None = None) -> Iterator[bytes]:
+    """The file's bytes in blocks, decompressed on the fly when it is zstd.
+
+    Peak memory stays near ``block_bytes`` whatever the file expands to. The
+    total is held to :func:`max_expanded_bytes` (:class:`InputTooLarge`
+    otherwise). A truncated or corrupt ``.zst`` file is refused (zstandard
+    would otherwise silently return the part before the damage).
     """
     p = require_file(path)
-    raw = p.read_bytes()
-    if raw[:4] == _ZSTD_MAGIC or p.suffix.lower() in (".zst", ".zstd"):
-        return _unzstd(raw, p.name)
-    return raw
+    limit = max_expanded_bytes()
+    block_bytes = block_bytes or BLOCK_BYTES
+    with p.open("rb") as fh:
+        head = fh.read(4)
+        fh.seek(0)
+        if head == _ZSTD_MAGIC or p.suffix.lower() in (".zst", ".zstd"):
+            yield from _unzstd_stream(fh, p.name, limit, block_bytes)
+            return
+        if p.stat().st_size > limit:
+            raise _too_large(p.name, limit, compressed=False)
+        while block := fh.read(block_bytes):
+            yield block
 
 
-def _unzstd(raw: bytes, name: str) -> bytes:
+def _unzstd_stream(fh, name: str, limit: int, block_bytes: int) -> Iterator[bytes]:
     import zstandard
 
-    if raw[:4] != _ZSTD_MAGIC:
+    head = fh.read(18)
+    if head[:4] != _ZSTD_MAGIC:
         raise file_error("dit is geen geldig zstd-archief (.zst)", source=name)
-    parts: list[bytes] = []
-    data = raw
     try:
-        while data:
-            dobj = zstandard.ZstdDecompressor().decompressobj()
-            parts.append(dobj.decompress(data))
-            if not dobj.eof:
-                raise file_error(
-                    "het zstd-archief is afgebroken (onvolledig gedownload of "
-                    "beschadigd); download het bestand opnieuw",
-                    source=name,
-                )
-            data = dobj.unused_data
+        declared = zstandard.frame_content_size(head)
+    except zstandard.ZstdError:
+        declared = -1
+    if declared > limit:
+        raise _too_large(name, limit, compressed=True)
+    fh.seek(0)
+    total = held = 0
+    out: list[bytes] = []
+    dobj = zstandard.ZstdDecompressor().decompressobj()
+    fed = False  # the current decompressor has started a frame
+    try:
+        while data := fh.read(_ZSTD_IN):
+            while data:
+                piece = dobj.decompress(data)
+                fed = True
+                data = b""
+                if dobj.eof:  # a frame ended: the rest starts the next one
+                    data = dobj.unused_data
+                    dobj = zstandard.ZstdDecompressor().decompressobj()
+                    fed = False
+                if not piece:
+                    continue
+                total += len(piece)
+                if total > limit:
+                    raise _too_large(name, limit, compressed=True)
+                out.append(piece)
+                held += len(piece)
+                if held >= block_bytes:
+                    yield b"".join(out)
+                    out, held = [], 0
     except zstandard.ZstdError as exc:
         raise file_error(
             f"het zstd-archief is beschadigd ({exc}); download het bestand opnieuw",
             source=name,
         ) from None
-    return b"".join(parts)
+    if fed and not dobj.eof:
+        raise file_error(
+            "het zstd-archief is afgebroken (onvolledig gedownload of "
+            "beschadigd); download het bestand opnieuw",
+            source=name,
+        )
+    if out:
+        yield b"".join(out)
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The file's bytes, decompressed when it is a zstd archive.
+
+    Streams through :func:`iter_bytes`, so the size limit
+    (``$VEERKRACHT_IMPORT_MAX_MB``) holds before anything large is built, and
+    a truncated or corrupt ``.zst`` file is refused.
+    """
+    return b"".join(iter_bytes(path))
 
 
 def decode(raw: bytes, name: str) -> str:
@@ -101,6 +198,164 @@ def decode(raw: bytes, name: str) -> str:
             line=line,
             value=bad.hex(" "),
         ) from None
+
+
+def iter_text_blocks(path: str | os.PathLike[str], name: str,
+                     block_bytes: int | None = None) -> Iterator[tuple[int, str]]:
+    """Whole lines of UTF-8 text in blocks: ``(line number of the first, text)``.
+
+    The streaming counterpart of ``decode(read_bytes(path))``: a block ends
+    at a line end, a byte-order mark is dropped, a bad byte is refused with
+    its line (as :func:`decode` does) and a line longer than
+    :data:`MAX_LINE_BYTES` is refused at once, so neither a bomb without line
+    ends nor a binary file is held in memory.
+    """
+    start = 1
+    rest = b""
+    first = True
+    for block in iter_bytes(path, block_bytes):
+        if first:
+            first = False
+            if block.startswith(b"\xef\xbb\xbf"):
+                block = block[3:]
+        data = rest + block if rest else block
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            rest = data
+            if len(rest) > MAX_LINE_BYTES:
+                raise _line_too_long(name, start)
+            continue
+        rest = data[cut:]
+        if len(rest) > MAX_LINE_BYTES:
+            raise _line_too_long(name, start + data.count(b"\n", 0, cut))
+        yield start, _decode_block(data[:cut], name, start)
+        start += data.count(b"\n", 0, cut)
+    if rest:
+        yield start, _decode_block(rest, name, start)
+
+
+def _line_too_long(name: str, line: int) -> InputTooLarge:
+    return InputTooLarge(
+        [RejectedRow(0, f"regel {line} is langer dan {MAX_LINE_BYTES >> 20} MiB; "
+                        "dit is geen tekstbestand met rijen (beschadigd, of een "
+                        "zip-bom?)")],
+        source=name,
+    )
+
+
+def _decode_block(raw: bytes, name: str, start: int) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = start + raw.count(b"\n", 0, exc.start)
+        raise file_error(
+            "het bestand is geen UTF-8-tekst (tekencodering); sla het op als "
+            "UTF-8 (in Excel: 'CSV UTF-8') en probeer opnieuw",
+            source=name,
+            line=line,
+            value=raw[exc.start : exc.start + 4].hex(" "),
+        ) from None
+
+
+def iter_csv_chunks(
+    path: str | os.PathLike[str], name: str, sep: str | None = None,
+    block_bytes: int | None = None,
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """Parse a CSV file chunk by chunk, as :func:`read_csv_text` does whole.
+
+    Yields ``(frame, lines)`` per block of about ``block_bytes`` decompressed
+    bytes: string cells (NA when empty), stripped column names, blank lines
+    dropped and every row's line in the source file. Rows with too many
+    fields are collected over the whole file and refused together at the end
+    (no frame is yielded after the first such row). An empty or header-only
+    file is refused like :func:`read_csv_text` refuses it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("a;b\\n1;2\\n\\n3;4\\n")
+    >>> [(f["a"].tolist(), ln.tolist()) for f, ln in iter_csv_chunks(p, "t.csv")]
+    [(['1', '3'], [2, 4])]
+    """
+    names: list[str] | None = None
+    columns: list[str] | None = None
+    bad: list[RejectedRow] = []
+    rows_seen = False
+    carry: tuple[int, str] | None = None
+    blocks = iter_text_blocks(path, name, block_bytes)
+    pending = next(blocks, None)
+    while pending is not None:
+        start, text = pending
+        pending = next(blocks, None)
+        if carry is not None:  # a quoted cell ran over the previous block end
+            start, text = carry[0], carry[1] + text
+            carry = None
+        if names is None:
+            if not text.strip():
+                if pending is None:
+                    raise file_error("het bestand is leeg", source=name)
+                carry = (start, text)
+                continue
+            sep = sep or sniff_separator(text)
+        try:
+            frame, caught = _parse_block(text, sep, names)
+        except pd.errors.EmptyDataError:
+            if names is None:
+                raise file_error("het bestand is leeg", source=name) from None
+            continue
+        except pd.errors.ParserError as exc:
+            if "EOF inside string" in str(exc) and pending is not None:
+                carry = (start, text)
+                continue
+            raise file_error(f"het bestand is geen geldige CSV ({exc})",
+                             source=name) from None
+        for w in caught:
+            for m in _BAD_LINE.finditer(str(w.message)):
+                bad.append(RejectedRow(start + int(m.group(1)) - 1,
+                                       f"{m.group(3)} velden in plaats van "
+                                       f"{m.group(2)}"))
+        header = 0
+        if names is None:
+            names = list(frame.columns)
+            columns = [str(c).strip() for c in names]
+            header = 1
+        if bad:
+            continue
+        frame.columns = columns
+        lines = np.arange(start + header, start + header + len(frame))
+        blank = frame.isna().all(axis=1).to_numpy()
+        if blank.any():
+            frame = frame.loc[~blank].reset_index(drop=True)
+            lines = lines[~blank]
+        if len(frame):
+            rows_seen = True
+            yield frame, lines
+    if bad:
+        raise ImportRejected(sorted(bad, key=lambda r: r.line), source=name)
+    if names is None:
+        raise file_error("het bestand is leeg", source=name)
+    if not rows_seen:
+        raise file_error("het bestand bevat alleen een kopregel, geen gegevens",
+                         source=name)
+
+
+def _parse_block(text: str, sep: str, names: list[str] | None):
+    kwargs = {} if names is None else {"header": None, "names": names}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=False,
+            on_bad_lines="warn",
+            engine="c",
+            **kwargs,
+        )
+    return frame, caught
 
 
 def sniff_separator(text: str, candidates: str = ";,\t") -> str:

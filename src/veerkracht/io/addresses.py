@@ -25,6 +25,7 @@ anything else is rejected with every line involved.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 
@@ -39,11 +40,9 @@ from veerkracht.io._common import (
     check_coordinates,
     clean_str,
     crs_of,
-    decode,
+    iter_csv_chunks,
     parse_float,
     raise_if,
-    read_bytes,
-    read_csv_text,
     rejected,
     require_file,
     source_name,
@@ -170,51 +169,81 @@ def read_addresses(
 # --------------------------------------------------------------------- LJPc
 
 
+#: Columns kept per chunk while a file streams in.
+_KEPT = ("straat", "huisnummer", "huisletter", "toevoeging", "postcode", "woonplaats",
+         "gemeente")
+
+
 def _read_ljpc(path, progress: Progress) -> ImportResult:
+    """Stream an LJPc file: decompress, parse and check it chunk by chunk.
+
+    Only the cleaned address fields, the two coordinates and the line of each
+    row are kept between chunks; raw text and raw cells of one chunk at a
+    time. Every rejected row of the whole file is collected before the file
+    is refused, as for the other readers.
+    """
     name = source_name(path)
     _tick(progress, description=f"{name}: lezen")
-    text = decode(read_bytes(path), name)
-    raw, lines = read_csv_text(text, name)
-    del text
-    check_columns(raw.columns, LJPC_REQUIRED, name, "een LJPc-adressenbestand",
-                  optional=LJPC_OPTIONAL)
-    n_read = len(raw)
-    _tick(progress, description=f"{name}: controleren", total=n_read)
-
-    lat, bad_lat = parse_float(raw["lat"])
-    lon, bad_lon = parse_float(raw["lon"])
-    parts = _address_parts(
-        raw["straat"], raw["huisnummer"], raw["huisletter"],
-        raw["huisnummertoevoeging"], raw["postcode"], raw["woonplaats"],
-    )
-    bad = parts.pop("_rejected")
-    bad += rejected(bad_lat, lines, "lat is geen getal", raw["lat"])
-    bad += rejected(bad_lon, lines, "lon is geen getal", raw["lon"])
-    missing_xy = (np.isnan(lat) | np.isnan(lon)) & ~(bad_lat | bad_lon)
-    bad += rejected(missing_xy, lines, "coördinaat (lat/lon) ontbreekt")
+    kept: dict[str, list] = {c: [] for c in (*_KEPT, "lat", "lon", "_line")}
+    bad: list[RejectedRow] = []
+    n_read = 0
+    for raw, lines in iter_csv_chunks(path, name):
+        if n_read == 0:
+            check_columns(raw.columns, LJPC_REQUIRED, name,
+                          "een LJPc-adressenbestand", optional=LJPC_OPTIONAL)
+        n_read += len(raw)
+        lat, bad_lat = parse_float(raw["lat"])
+        lon, bad_lon = parse_float(raw["lon"])
+        parts = _address_parts(
+            raw["straat"], raw["huisnummer"], raw["huisletter"],
+            raw["huisnummertoevoeging"], raw["postcode"], raw["woonplaats"],
+            lines=lines,
+        )
+        bad += parts.pop("_rejected")
+        bad += rejected(bad_lat, lines, "lat is geen getal", raw["lat"])
+        bad += rejected(bad_lon, lines, "lon is geen getal", raw["lon"])
+        missing_xy = (np.isnan(lat) | np.isnan(lon)) & ~(bad_lat | bad_lon)
+        bad += rejected(missing_xy, lines, "coördinaat (lat/lon) ontbreekt")
+        _tick(progress, len(raw), description=f"{name}: lezen en controleren")
+        if bad:  # the file will be refused: keep collecting reasons only
+            for v in kept.values():
+                v.clear()
+            continue
+        parts["gemeente"] = (clean_str(raw["gemeente"]) if "gemeente" in raw
+                             else pd.Series(pd.NA, index=raw.index, dtype="str"))
+        for c in _KEPT:
+            kept[c].append(parts[c])
+        kept["lat"].append(lat)
+        kept["lon"].append(lon)
+        kept["_line"].append(lines)
+        del raw, parts
     raise_if(bad, name)
+    lat = np.concatenate(kept.pop("lat"))
+    lon = np.concatenate(kept.pop("lon"))
+    lines = np.concatenate(kept.pop("_line"))
     check_coordinates(lon, lat, lines, WGS84, name, labels=("lon", "lat"))
     _tick(progress, description=f"{name}: omrekenen naar RD New")
     x, y = to_rd(lon, lat, WGS84)
-
-    gemeente = (clean_str(raw["gemeente"]) if "gemeente" in raw
-                else pd.Series(pd.NA, index=raw.index, dtype="str"))
+    del lat, lon
+    columns = {}
+    for c in _KEPT:  # one column at a time, freeing its chunks as it goes
+        columns[c] = pd.concat(kept.pop(c), ignore_index=True)
+    na = pd.Series(pd.NA, index=pd.RangeIndex(n_read), dtype="str")
     frame = pd.DataFrame(
         {
-            **parts,
-            "gemeente": gemeente,
-            "vbo_id": pd.Series(pd.NA, index=raw.index, dtype="str"),
-            "pand_id": pd.Series(pd.NA, index=raw.index, dtype="str"),
-            "gebruiksdoel": pd.Series(pd.NA, index=raw.index, dtype="str"),
+            **columns,
+            "vbo_id": na,
+            "pand_id": na,
+            "gebruiksdoel": na,
             "is_dwelling": np.ones(n_read, dtype=bool),
-            "buurtcode": pd.Series(pd.NA, index=raw.index, dtype="str"),
-            "source": pd.Series(name, index=raw.index, dtype="str"),
+            "buurtcode": na,
+            "source": pd.Series(name, index=na.index, dtype="str"),
         }
     )
+    del columns
     frame["address_id"] = _address_key(frame)
-    del raw
-    frame, merged = _merge_duplicates(frame, x, y, lines, name)
-    _tick(progress, n_read, description=f"{name}: klaar")
+    frame, merged, conflicts = _resolve_duplicates(frame, x, y, lines, name)
+    _tick(progress, description=f"{name}: klaar")
     gdf = _finish(frame)
     summary = {
         "format": "ljpc-csv",
@@ -223,10 +252,14 @@ def _read_ljpc(path, progress: Progress) -> ImportResult:
         "dwellings": int(gdf["is_dwelling"].sum()),
         "duplicates_merged": len(merged),
         "duplicate_lines": merged[:100],
+        "conflicting_keys": len(conflicts),
+        "conflicts": conflicts[:CONFLICTS_LISTED],
         "crs_in": WGS84,
         "crs_out": RD,
         "dwelling_rule": "geen gebruiksdoel in de bron: elk adres telt als woning",
     }
+    if conflicts:
+        summary["notes"] = _conflict_notes(conflicts)
     return ImportResult(gdf, summary, frame["_line"].to_numpy())
 
 
@@ -300,19 +333,27 @@ def _address_key(frame: pd.DataFrame) -> pd.Series:
     return (key + toev).astype("str")
 
 
-def _merge_duplicates(
+def _resolve_duplicates(
     frame: pd.DataFrame, x: np.ndarray, y: np.ndarray, lines: np.ndarray, name: str
-) -> tuple[pd.DataFrame, list[int]]:
-    """Keep the first row of consistent duplicates; reject conflicting ones.
+) -> tuple[pd.DataFrame, list[int], list[dict]]:
+    """Merge consistent duplicates; keep conflicting ones apart (ADR 0002, 0009).
 
-    Returns the frame with ``x``/``y`` columns and the lines that were merged.
+    A key whose rows share street and woonplaats and lie within
+    :data:`DUPLICATE_RADIUS_M` is one address: the first row is kept. Any
+    other repeated key is a register pair: its rows are split into
+    :func:`_clusters`, each cluster becomes one dwelling and gets the id of
+    :func:`_pair_ids`.
+
+    Returns the frame (with ``x``, ``y`` and ``_line``), the merged lines and
+    one record per conflicting key: ``{"key", "lines", "kept"}`` with
+    ``kept`` a list of ``[line, address_id]``.
     """
     frame["x"] = x
     frame["y"] = y
     frame["_line"] = lines
     dup = frame["address_id"].duplicated(keep=False).to_numpy()
     if not dup.any():
-        return frame, []
+        return frame, [], []
     d = frame.loc[dup, ["address_id", "straat", "woonplaats", "x", "y", "_line"]]
     g = d.groupby("address_id", sort=False)
     span = np.hypot(g["x"].transform("max") - g["x"].transform("min"),
@@ -320,24 +361,115 @@ def _merge_duplicates(
     same = (g["straat"].transform("nunique", dropna=False).eq(1)
             & g["woonplaats"].transform("nunique", dropna=False).eq(1))
     conflict = (~same | (span > DUPLICATE_RADIUS_M)).to_numpy()
+    drop = np.zeros(len(frame), dtype=bool)
+    consistent = d.index[~conflict]
+    drop[consistent] = d.loc[consistent, "address_id"].duplicated(keep="first")
+    conflicts: list[dict] = []
     if conflict.any():
-        c = d.loc[conflict]
-        others = c.groupby("address_id", sort=False)["_line"].agg(
-            lambda s: ", ".join(str(v) for v in s))
-        rows = [
-            RejectedRow(
-                int(line),
-                "adres komt meer dan eens voor met een andere straat/woonplaats of "
-                f"meer dan {DUPLICATE_RADIUS_M:.0f} m verderop (regels "
-                f"{others[key]})",
-                key,
-            )
-            for key, line in zip(c["address_id"], c["_line"], strict=True)
-        ]
-        raise_if(rows, name)
-    drop = frame["address_id"].duplicated(keep="first").to_numpy()
-    merged = [int(v) for v in lines[drop]]
-    return frame.loc[~drop].reset_index(drop=True), merged
+        ids = frame["address_id"].to_numpy(dtype=object).copy()
+        for key, sub in d.loc[conflict].groupby("address_id", sort=False):
+            kept = []
+            for members, new_id in _pair_ids(key, sub):
+                first = min(members, key=lambda i: sub.at[i, "_line"])
+                drop[[i for i in members if i != first]] = True
+                ids[first] = new_id
+                kept.append([int(sub.at[first, "_line"]), new_id])
+            if len({k[1] for k in kept}) != len(kept):  # a 32-bit hash collision
+                raise_if([RejectedRow(int(v), "adres-id van een registerpaar is niet "
+                                      "uniek te maken (meld dit)", key)
+                          for v in sub["_line"]], name)
+            conflicts.append({"key": key,
+                              "lines": sorted(int(v) for v in sub["_line"]),
+                              "kept": sorted(kept)})
+        frame["address_id"] = pd.Series(ids, index=frame.index, dtype="str")
+        conflicts.sort(key=lambda c: c["lines"][0])
+    merged = sorted(int(v) for v in lines[drop])
+    return frame.loc[~drop].reset_index(drop=True), merged, conflicts
+
+
+def _clusters(sub: pd.DataFrame) -> list[list]:
+    """Rows of one key that are one address: same street and woonplaats, all
+    pairwise within :data:`DUPLICATE_RADIUS_M`.
+
+    Rows are taken in content order (street, woonplaats, x, y), never file
+    order, so the clusters do not depend on how the file is sorted.
+    """
+    order = sorted(sub.index, key=lambda i: (
+        str(sub.at[i, "straat"]), str(sub.at[i, "woonplaats"]),
+        sub.at[i, "x"], sub.at[i, "y"]))
+    clusters: list[list] = []
+    for i in order:
+        for c in clusters:
+            j = c[0]
+            if (str(sub.at[i, "straat"]) == str(sub.at[j, "straat"])
+                    and str(sub.at[i, "woonplaats"]) == str(sub.at[j, "woonplaats"])
+                    and all(np.hypot(sub.at[i, "x"] - sub.at[m, "x"],
+                                     sub.at[i, "y"] - sub.at[m, "y"])
+                            <= DUPLICATE_RADIUS_M for m in c)):
+                c.append(i)
+                break
+        else:
+            clusters.append([i])
+    return clusters
+
+
+def _pair_ids(key: str, sub: pd.DataFrame) -> list[tuple[list, str]]:
+    """The id of each dwelling of a register pair (ADR 0009).
+
+    Each cluster gets a signature from its own content: street, woonplaats
+    and the smallest x and y of its rows in whole metres (for one row: its
+    own point). The cluster whose signature sorts first keeps the plain key;
+    every other one gets ``KEY~`` plus 8 hex digits of a BLAKE2b hash of its
+    signature. Nothing depends on file order or on the other rows.
+
+    Examples
+    --------
+    >>> sub = pd.DataFrame({"straat": ["Kade", "Kade"], "woonplaats": ["Leek"] * 2,
+    ...                     "x": [1000.0, 1500.0], "y": [2000.0, 2000.0],
+    ...                     "_line": [7, 3]})
+    >>> [(m, i) for m, i in _pair_ids("9351AA-1", sub)]
+    [([0], '9351AA-1'), ([1], '9351AA-1~f91ffb6e')]
+    """
+    out = []
+    for members in _clusters(sub):
+        sig = (str(sub.loc[members, "straat"].iloc[0]),
+               str(sub.loc[members, "woonplaats"].iloc[0]),
+               int(round(float(sub.loc[members, "x"].min()))),
+               int(round(float(sub.loc[members, "y"].min()))))
+        out.append((sig, members))
+    out.sort(key=lambda t: t[0])
+    ids = []
+    for n, (sig, members) in enumerate(out):
+        if n == 0:
+            ids.append((members, key))
+            continue
+        digest = hashlib.blake2b("|".join(map(str, sig)).encode(), digest_size=4)
+        ids.append((members, f"{key}~{digest.hexdigest()}"))
+    return ids
+
+
+#: Conflicting keys listed in the summary (the count is always complete).
+CONFLICTS_LISTED = 1000
+#: Conflicting keys printed on the command line.
+CONFLICTS_PRINTED = 20
+
+
+def _conflict_notes(conflicts: list[dict]) -> list[str]:
+    """Dutch warning lines for the command line (printed by the importer)."""
+    n = len(conflicts)
+    notes = [
+        f"waarschuwing: {n} {'adres komt' if n == 1 else 'adressen komen'} in het "
+        "register meer dan eens voor met een andere straat/woonplaats of meer dan "
+        f"{DUPLICATE_RADIUS_M:.0f} m uit elkaar; als aparte woningen bewaard "
+        "(docs/adr/0009-conflicting-address-pairs.md):"
+    ]
+    for c in conflicts[:CONFLICTS_PRINTED]:
+        notes.append(f"  {c['key']}: " + ", ".join(
+            f"regel {line} -> {new_id}" for line, new_id in c["kept"]))
+    if n > CONFLICTS_PRINTED:
+        notes.append(f"  ... en nog {n - CONFLICTS_PRINTED} (alle in de samenvatting "
+                     "van de import)")
+    return notes
 
 
 def _finish(frame: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -262,6 +262,15 @@ VEERKRACHT_MAP_MAX_FEATURES = config(
     help_text="Most places one map request returns; beyond it the map asks to zoom in.",
     group="Veerkracht",
 )
+VEERKRACHT_IMPORT_MAX_MB = config(
+    "VEERKRACHT_IMPORT_MAX_MB",
+    2048,  # = veerkracht.io._common.DEFAULT_MAX_MB (checked by a test)
+    help_text="Most MiB one input file of `veerkracht import` may hold or expand to "
+    "(a .zst is measured as it is unpacked, in a stream); a larger file is refused "
+    "with one line (exit code 2 for addresses) instead of running out of memory. "
+    "Read by the command line, not by the site.",
+    group="Veerkracht",
+)
 
 # --- Signals (docs/signals.md) -------------------------------------------------
 VEERKRACHT_SIGNALS_RETENTION_DAYS = config(
