@@ -74,9 +74,9 @@ ALIASES = {
 }
 _GENERIC_CODE = ("statcode", "code", "regiocode")
 _GENERIC_NAME = ("statnaam", "naam", "name", "regionaam")
-#: The CBS form of each code.
-CODE_PATTERNS = {"buurtcode": r"BU\d{8}", "wijkcode": r"WK\d{6}",
-                 "gemeentecode": r"GM\d{4}"}
+#: The CBS form of each code (CBS gives some wijk and buurt parts as letters).
+CODE_PATTERNS = {"buurtcode": r"BU\d{4}[0-9A-Z]{4}",
+                 "wijkcode": r"WK\d{4}[0-9A-Z]{2}", "gemeentecode": r"GM\d{4}"}
 _PATTERN_LABELS = {"buurtcode": "BU + 8 cijfers", "wijkcode": "WK + 6 cijfers",
                    "gemeentecode": "GM + 4 cijfers"}
 
