@@ -9,14 +9,6 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from veerkracht.errors import WorkspaceError
 
@@ -54,6 +46,15 @@ def progress(description: str, total: int | None = None) -> Iterator[callable]:
 
     Quiet (no bar) when stderr is not a terminal, so logs stay clean in CI.
     """
+    from rich.progress import (  # only a running command draws a bar
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     bar = Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
