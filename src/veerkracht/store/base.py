@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import errno
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,8 +16,51 @@ import pandas as pd
 
 from veerkracht.errors import WorkspaceError
 
-__all__ = ["OperationRecord", "TableInfo", "Transaction", "Workspace",
-           "WorkspaceError"]
+__all__ = ["ConcurrentChange", "OperationRecord", "TableInfo", "Transaction",
+           "Workspace", "WorkspaceError", "disk_full_error", "is_disk_full"]
+
+#: What a writer sees when another one committed a table it read in between
+#: (docs/adr/0010-concurrent-writers.md).
+CONCURRENT_MESSAGE = (
+    "de werkmap is intussen gewijzigd door een andere opdracht ({detail}); er is "
+    "niets opgeslagen. Voer de opdracht opnieuw uit"
+)
+#: What a writer sees when the disk (or the user's quota) is full.
+DISK_FULL_MESSAGE = (
+    "de schijf van de werkmap {location} is vol (of het schijfquotum is op); er "
+    "is niets opgeslagen en de werkmap is ongewijzigd. Maak ruimte vrij en voer "
+    "de opdracht opnieuw uit"
+)
+_DISK_FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+#: Texts of a full disk in errors that carry no errno (Arrow's OSError).
+_DISK_FULL_TEXTS = ("no space left on device", "disk quota exceeded",
+                    "database or disk is full")
+
+
+class ConcurrentChange(WorkspaceError):
+    """Another writer committed a table this one read; nothing was written."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk or the quota is full.
+
+    >>> import errno
+    >>> is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
+    True
+    >>> is_disk_full(OSError("IOError: [errno 28] No space left on device"))
+    True
+    >>> is_disk_full(OSError(errno.EACCES, "Permission denied"))
+    False
+    """
+    if isinstance(exc, OSError) and exc.errno in _DISK_FULL_ERRNOS:
+        return True
+    text = str(exc).lower()
+    return any(t in text for t in _DISK_FULL_TEXTS)
+
+
+def disk_full_error(location: str) -> WorkspaceError:
+    """The one-line Dutch error for a full disk under ``location``."""
+    return WorkspaceError(DISK_FULL_MESSAGE.format(location=location))
 
 
 @dataclass(frozen=True)
@@ -61,6 +106,8 @@ class Transaction:
         self.started_at = utcnow()
         self.frames: dict[str, pd.DataFrame] = {}
         self.summary: dict = {}
+        #: Table -> version written, filled by the commit.
+        self.versions: dict[str, int] = {}
 
     def put(self, name: str, frame: pd.DataFrame) -> None:
         _check_name(name)
@@ -97,7 +144,59 @@ class Workspace(abc.ABC):
         """The catalogue: every table, its size and version."""
 
     def has(self, name: str) -> bool:
-        return any(t.name == name for t in self.tables())
+        """Whether the table exists.
+
+        A table found absent is remembered as read-absent: a later commit of
+        it by this thread fails when another writer created it meanwhile.
+        """
+        found = any(t.name == name for t in self.tables())
+        if not found:
+            self._seen.setdefault(name, None)
+        return found
+
+    # -- what this handle read (the optimistic check, ADR 0010) -------------
+    @property
+    def _seen(self) -> dict[str, int | None]:
+        """Table -> version this thread last read or committed (None: absent)."""
+        local = self.__dict__.setdefault("_tls", threading.local())
+        if not hasattr(local, "seen"):
+            local.seen = {}
+        return local.seen
+
+    def _remember(self, name: str, version: int | None) -> None:
+        self._seen[name] = version
+
+    def _check_unchanged(self, names, current: dict[str, int]) -> None:
+        """Refuse a commit that replaces a table changed since it was read.
+
+        Run under the backend's write lock with the versions committed now.
+        Tables never read by this thread are replaced blindly (last writer
+        wins: a replace does not depend on what was there).
+        """
+        seen = self._seen
+        changed = [n for n in names if n in seen and current.get(n) != seen[n]]
+        if not changed:
+            return
+        detail = ", ".join(
+            f"tabel {n}: "
+            + ("nog niet aanwezig" if seen[n] is None else f"versie {seen[n]}")
+            + " gelezen, nu "
+            + ("weg" if current.get(n) is None else f"versie {current[n]}")
+            for n in changed)
+        for n in changed:  # a retry with this handle reads afresh
+            seen.pop(n, None)
+        raise ConcurrentChange(CONCURRENT_MESSAGE.format(detail=detail))
+
+    @abc.abstractmethod
+    @contextlib.contextmanager
+    def lock(self, purpose: str) -> Iterator[None]:
+        """Hold the workspace's exclusive lock (wait for it when taken).
+
+        For a read-modify-write that must not even start twice at once (a
+        privacy draw): holders of this lock run one after the other, across
+        processes. Plain transactions do not take it; the optimistic check
+        guards them (docs/adr/0010-concurrent-writers.md).
+        """
 
     def info(self, name: str) -> TableInfo:
         for t in self.tables():
@@ -133,6 +232,8 @@ class Workspace(abc.ABC):
         yield tx
         if tx.frames:
             self._commit(tx)
+            for name in tx.frames:
+                self._remember(name, tx.versions.get(name))
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

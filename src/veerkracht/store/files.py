@@ -4,24 +4,39 @@ Layout::
 
     DIR/workspace.sqlite        catalogue (tables) and operation log (operations)
     DIR/tables/NAME-VERSION.parquet
+    DIR/tables/.staging-*/      files of commits being written
+    DIR/writers.lock            held shared by every writer while it stages
+    DIR/exclusive.lock          held by :meth:`FileWorkspace.lock`
 
-A commit writes every new table file under a fresh version name first, then
-switches the catalogue in one SQLite transaction. Readers only ever follow the
-catalogue, so they see the old state or the new one, never a mix. Files that
-the catalogue no longer names (superseded versions, leftovers of an
-interrupted commit) are removed after the switch and when the folder is opened.
+A commit writes every new table file into its own staging folder first, then,
+under SQLite's write lock, checks that no table it replaces changed since this
+thread read it (ADR 0010), moves the files into place under fresh version
+names and switches the catalogue in one SQLite transaction. Readers only ever
+follow the catalogue, so they see the old state or the new one, never a mix.
+Files that the catalogue no longer names (superseded versions, leftovers of an
+interrupted commit) are removed after the switch and when the folder is
+opened; staging folders of a killed run are removed at the next open, but
+only while no writer holds ``writers.lock`` (the kernel releases the lock of a
+killed process, so a live writer's folder is never touched).
+A full disk ends in one Dutch :class:`WorkspaceError` and the folder as it was.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import sqlite3
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+try:  # POSIX; elsewhere staging folders are swept by age only
+    import fcntl
+except ImportError:  # pragma: no cover - not on the supported platforms
+    fcntl = None
 
 import geopandas as gpd
 import pandas as pd
@@ -33,9 +48,16 @@ from veerkracht.store.base import (
     Transaction,
     Workspace,
     WorkspaceError,
+    disk_full_error,
     dumps_summary,
+    is_disk_full,
     utcnow,
 )
+
+#: Without ``fcntl``, staging folders older than this are taken as abandoned.
+STAGING_MAX_AGE_S = 86400
+#: A superseded file can vanish between finding and opening it; read again.
+_READ_ATTEMPTS = 5
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tables (
@@ -71,11 +93,19 @@ class FileWorkspace(Workspace):
             if not create:
                 raise WorkspaceError(f"werkmap {self.path} bestaat niet")
             self.path.mkdir(parents=True)
-        (self.path / "tables").mkdir(exist_ok=True)
         self.db_path = self.path / "workspace.sqlite"
-        with self._connect() as con:
-            con.executescript(_SCHEMA)
-        self._sweep()
+        try:
+            (self.path / "tables").mkdir(exist_ok=True)
+            con = self._connect()
+            try:
+                con.executescript(_SCHEMA)
+            finally:
+                con.close()
+            self._sweep()
+        except (OSError, sqlite3.Error) as exc:
+            if is_disk_full(exc):
+                raise disk_full_error(self.location) from None
+            raise
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
@@ -94,23 +124,43 @@ class FileWorkspace(Workspace):
             con.close()
         return [TableInfo(*r) for r in rows]
 
-    def _file_of(self, name: str) -> Path:
+    def _file_of(self, name: str) -> tuple[Path, int]:
         con = self._connect()
         try:
             row = con.execute(
-                "SELECT file FROM tables WHERE name = ?", (name,)
+                "SELECT file, version FROM tables WHERE name = ?", (name,)
             ).fetchone()
         finally:
             con.close()
         if row is None:
             self.info(name)  # raises the friendly error
-        return self.path / "tables" / row[0]
+        return self.path / "tables" / row[0], int(row[1])
 
     def columns(self, name: str) -> list[str]:
-        return list(pq.read_schema(self._file_of(name)).names)
+        for attempt in range(_READ_ATTEMPTS):
+            file, _ = self._file_of(name)
+            try:
+                return list(pq.read_schema(file).names)
+            except FileNotFoundError:  # superseded by a commit meanwhile
+                if attempt == _READ_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def read(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        file = self._file_of(name)
+        for attempt in range(_READ_ATTEMPTS):
+            file, version = self._file_of(name)
+            try:
+                frame = self._read_file(file, columns)
+            except FileNotFoundError:  # superseded by a commit meanwhile
+                if attempt == _READ_ATTEMPTS - 1:
+                    raise
+                continue
+            self._remember(name, version)
+            return frame
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _read_file(file: Path, columns: Sequence[str] | None) -> pd.DataFrame:
         meta = pq.read_metadata(file).metadata or {}
         cols = list(columns) if columns is not None else None
         if b"geo" in meta:
@@ -139,89 +189,161 @@ class FileWorkspace(Workspace):
 
     # -- writing -----------------------------------------------------------
     def _commit(self, tx: Transaction) -> int:
-        staging = self.path / "tables" / f".staging-{uuid.uuid4().hex}"
-        staging.mkdir()
-        con = self._connect()
-        moved: list[Path] = []
         try:
-            current = dict(con.execute("SELECT name, version FROM tables").fetchall())
-            plan = []
+            return self._commit_staged(tx)
+        except (OSError, sqlite3.Error) as exc:
+            if is_disk_full(exc):
+                raise disk_full_error(self.location) from None
+            raise
+
+    def _commit_staged(self, tx: Transaction) -> int:
+        tables = self.path / "tables"
+        with self._writer(), self._staging() as staging:
+            staged = []
             for name, frame in tx.frames.items():
-                version = current.get(name, 0) + 1
-                fname = f"{name}-{version}.parquet"
-                _write_parquet(frame, staging / fname)
+                _write_parquet(frame, staging / f"{name}.parquet")
                 crs = (
                     frame.crs.to_string()
                     if isinstance(frame, gpd.GeoDataFrame)
                     else None
                 )
-                plan.append((name, fname, len(frame), version, crs))
-            con.execute("BEGIN IMMEDIATE")
-            # Re-check versions under the write lock: a concurrent writer loses.
-            now = dict(con.execute("SELECT name, version FROM tables").fetchall())
-            if any(now.get(n) != current.get(n) for n, *_ in plan):
-                raise WorkspaceError(
-                    "de werkmap is intussen door een ander proces gewijzigd"
+                staged.append((name, len(frame), crs))
+            con = self._connect()
+            moved: list[Path] = []
+            try:
+                # SQLite's write lock: one commit at a time, and the versions
+                # read now are the ones committed.
+                con.execute("BEGIN IMMEDIATE")
+                now = dict(con.execute("SELECT name, version FROM tables").fetchall())
+                self._check_unchanged(tx.frames, now)
+                cur = con.execute(
+                    "INSERT INTO operations "
+                    "(action, source, started_at, finished_at, tables, "
+                    "summary) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        tx.action,
+                        tx.source,
+                        tx.started_at,
+                        utcnow(),
+                        json.dumps([n for n, *_ in staged]),
+                        dumps_summary(tx.summary),
+                    ),
                 )
-            for _, fname, *_ in plan:
-                (staging / fname).replace(self.path / "tables" / fname)
-                moved.append(self.path / "tables" / fname)
-            cur = con.execute(
-                "INSERT INTO operations "
-                "(action, source, started_at, finished_at, tables, "
-                "summary) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    tx.action,
-                    tx.source,
-                    tx.started_at,
-                    utcnow(),
-                    json.dumps([p[0] for p in plan]),
-                    dumps_summary(tx.summary),
-                ),
-            )
-            op_id = cur.lastrowid
-            for name, fname, rows, version, crs in plan:
-                con.execute(
-                    "INSERT OR REPLACE INTO tables (name, file, rows, version, crs, "
-                    "updated_at, operation_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (name, fname, rows, version, crs, utcnow(), op_id),
-                )
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            for f in moved:
-                f.unlink(missing_ok=True)
-            raise
-        finally:
-            con.close()
-            shutil.rmtree(staging, ignore_errors=True)
-        self._sweep()
+                op_id = cur.lastrowid
+                versions = {}
+                for name, rows, crs in staged:
+                    version = now.get(name, 0) + 1
+                    fname = f"{name}-{version}.parquet"
+                    (staging / f"{name}.parquet").replace(tables / fname)
+                    moved.append(tables / fname)
+                    con.execute(
+                        "INSERT OR REPLACE INTO tables (name, file, rows, version, "
+                        "crs, updated_at, operation_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (name, fname, rows, version, crs, utcnow(), op_id),
+                    )
+                    versions[name] = version
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                for f in moved:
+                    f.unlink(missing_ok=True)
+                raise
+            finally:
+                con.close()
+        tx.versions.update(versions)
+        # Committed: a failed clean-up must not report a failure (superseded
+        # files then go at the next commit or open).
+        with contextlib.suppress(OSError, sqlite3.Error):
+            self._sweep()
         return int(op_id)
 
-    def _sweep(self) -> None:
-        """Remove table files the catalogue does not name.
+    @contextlib.contextmanager
+    def _staging(self) -> Iterator[Path]:
+        """A fresh staging folder, removed afterwards whatever happens."""
+        staging = self.path / "tables" / f".staging-{uuid.uuid4().hex}"
+        staging.mkdir()
+        try:
+            yield staging
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
-        Runs under the write lock, so it never races a commit that is moving
-        its files into place; staging folders of other writers are left alone
-        unless a day old (an interrupted process).
+    @contextlib.contextmanager
+    def _writer(self) -> Iterator[None]:
+        """Hold ``writers.lock`` shared while staging (many writers at once).
+
+        The sweep removes staging folders only when it gets the lock
+        exclusively, i.e. when no writer of any process is staging.
         """
+        if fcntl is None:  # pragma: no cover
+            yield
+            return
+        fd = os.open(self.path / "writers.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    @contextlib.contextmanager
+    def lock(self, purpose: str) -> Iterator[None]:
+        """Hold ``exclusive.lock`` (waits while another process holds it)."""
+        if fcntl is None:  # pragma: no cover
+            yield
+            return
+        fd = os.open(self.path / "exclusive.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()} {purpose}\n".encode())
+            yield
+        finally:
+            os.close(fd)
+
+    def _sweep(self) -> None:
+        """Remove table files the catalogue does not name, and dead staging.
+
+        Table files are removed under SQLite's write lock, so the sweep never
+        races a commit that is moving its files into place. Staging folders
+        (of a killed or crashed run) are removed only when ``writers.lock``
+        can be had exclusively at once: then no writer is staging, since each
+        holds it shared from before it creates its folder until after it
+        removes it. Without ``fcntl`` a folder a day old counts as abandoned.
+        """
+        tables = self.path / "tables"
         con = self._connect()
         try:
             con.execute("BEGIN IMMEDIATE")
             live = {r[0] for r in con.execute("SELECT file FROM tables")}
-            cutoff = time.time() - 86400
-            for f in (self.path / "tables").iterdir():
-                if f.is_dir():
-                    if f.name.startswith(".staging-") and f.stat().st_mtime < cutoff:
-                        shutil.rmtree(f, ignore_errors=True)
-                elif f.name not in live:
+            for f in tables.iterdir():
+                if f.is_file() and not f.name.startswith(".") and f.name not in live:
                     f.unlink(missing_ok=True)
             con.execute("COMMIT")
         finally:
             if con.in_transaction:
                 con.execute("ROLLBACK")
             con.close()
+        stale = [f for f in tables.iterdir()
+                 if f.is_dir() and f.name.startswith(".staging-")]
+        if not stale:
+            return
+        if fcntl is None:  # pragma: no cover
+            cutoff = time.time() - STAGING_MAX_AGE_S
+            for f in stale:
+                if f.stat().st_mtime < cutoff:
+                    shutil.rmtree(f, ignore_errors=True)
+            return
+        fd = os.open(self.path / "writers.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # a writer is staging; the next open sweeps
+            for f in tables.iterdir():
+                if f.is_dir() and f.name.startswith(".staging-"):
+                    shutil.rmtree(f, ignore_errors=True)
+        finally:
+            os.close(fd)
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:

@@ -5,14 +5,22 @@ in a ``bytea`` column, so PostGIS is optional); the catalogue
 ``veerkracht.vk_tables`` names the live version. A commit creates and loads
 the new versions, switches the catalogue and drops the old versions in one
 PostgreSQL transaction: DDL is transactional there, so an error anywhere
-leaves the database exactly as it was.
+leaves the database exactly as it was (a killed client leaves nothing
+behind: the server rolls its transaction back).
+
+Concurrent writers (ADR 0010): a commit locks the catalogue exclusively and
+refuses, in Dutch, to replace a table that another writer committed since
+this thread read it; :meth:`PostgresWorkspace.lock` is a session advisory
+lock for work that must not run twice at once. A full disk (SQLSTATE 53100)
+ends in one Dutch :class:`WorkspaceError`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -24,11 +32,16 @@ from veerkracht.store.base import (
     Transaction,
     Workspace,
     WorkspaceError,
+    disk_full_error,
     dumps_summary,
     utcnow,
 )
 
 SCHEMA = "veerkracht"
+#: Key of the advisory lock taken by :meth:`PostgresWorkspace.lock`.
+LOCK_KEY = 0x7665_6572_6B72_6368  # "veerkrch"
+#: A superseded version can be dropped between finding and copying it.
+_READ_ATTEMPTS = 5
 _NULL = r"\N"
 
 _DDL = f"""
@@ -107,16 +120,31 @@ class PostgresWorkspace(Workspace):
         return [c for c, _ in row[0]]
 
     def read(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        import psycopg
+
+        for attempt in range(_READ_ATTEMPTS):
+            try:
+                frame, version = self._read_once(name, columns)
+            except psycopg.errors.UndefinedTable:  # dropped by a commit meanwhile
+                if attempt == _READ_ATTEMPTS - 1:
+                    raise
+                continue
+            self._remember(name, version)
+            return frame
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read_once(self, name: str, columns: Sequence[str] | None
+                   ) -> tuple[pd.DataFrame, int]:
         with self.con.transaction():
             row = self.con.execute(
-                "SELECT physical, crs, geometry_column, dtypes "
+                "SELECT physical, crs, geometry_column, dtypes, version "
                 f"FROM {SCHEMA}.vk_tables "
                 "WHERE name = %s",
                 (name,),
             ).fetchone()
             if row is None:
                 self.info(name)
-            physical, crs, geom_col, pairs = row
+            physical, crs, geom_col, pairs, version = row
             dtypes = dict(pairs)  # stored as pairs: JSONB does not keep key order
             cols = list(columns) if columns is not None else list(dtypes)
             unknown = [c for c in cols if c not in dtypes]
@@ -179,7 +207,7 @@ class PostgresWorkspace(Workspace):
             )
             frame[geom_col] = gpd.GeoSeries(geoms, index=frame.index, crs=crs)
             frame = gpd.GeoDataFrame(frame, geometry=geom_col, crs=crs)
-        return frame
+        return frame, int(version)
 
     def operations(self) -> list[OperationRecord]:
         with self.con.transaction():
@@ -192,7 +220,28 @@ class PostgresWorkspace(Workspace):
             for r in rows
         ]
 
+    @contextlib.contextmanager
+    def lock(self, purpose: str) -> Iterator[None]:
+        """A session advisory lock (waits while another session holds it)."""
+        with self.con.transaction():
+            self.con.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        try:
+            yield
+        finally:
+            if not self.con.closed:
+                with self.con.transaction():
+                    self.con.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+
     def _commit(self, tx: Transaction) -> int:
+        import psycopg
+
+        try:
+            return self._commit_locked(tx)
+        except psycopg.errors.DiskFull:
+            raise disk_full_error(self.location) from None
+
+    def _commit_locked(self, tx: Transaction) -> int:
+        versions = {}
         with self.con.transaction():
             self.con.execute(f"LOCK TABLE {SCHEMA}.vk_tables IN EXCLUSIVE MODE")
             current = dict(
@@ -200,6 +249,7 @@ class PostgresWorkspace(Workspace):
                     f"SELECT name, version FROM {SCHEMA}.vk_tables"
                 ).fetchall()
             )
+            self._check_unchanged(tx.frames, current)
             olds = dict(
                 self.con.execute(
                     f"SELECT name, physical FROM {SCHEMA}.vk_tables"
@@ -255,6 +305,8 @@ class PostgresWorkspace(Workspace):
                 )
                 if name in olds:
                     self.con.execute(f"DROP TABLE {SCHEMA}.{_ident(olds[name])}")
+                versions[name] = version
+        tx.versions.update(versions)
         return int(op_id)
 
     def _load(self, physical: str, frame: pd.DataFrame, geom_col: str | None) -> None:
