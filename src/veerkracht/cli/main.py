@@ -73,8 +73,27 @@ app.add_typer(import_app, name="import")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the command line; user errors print one clear line and exit 2."""
+    """Run the command line; user errors print one clear line and exit 2.
+
+    So do the two resource limits a user can meet with a big input: memory
+    (``MemoryError``) and a full disk outside the workspace (an export, the
+    list of rejected rows; the workspace itself reports its own full disk).
+    """
+    import errno
+
     try:
         app(args=argv, standalone_mode=True)
     except (UserError, WorkspaceError) as exc:
         raise SystemExit(fail(str(exc)).exit_code) from None
+    except MemoryError:
+        raise SystemExit(fail(
+            "onvoldoende werkgeheugen voor deze opdracht; er is niets opgeslagen. "
+            "Lees minder of kleinere bestanden tegelijk in, of gebruik een machine "
+            "met meer geheugen").exit_code) from None
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise SystemExit(fail(
+            f"de schijf is vol (of het schijfquotum is op){where}; maak ruimte "
+            "vrij en voer de opdracht opnieuw uit").exit_code) from None
