@@ -10,7 +10,12 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from veerkracht.analytics.places import derive_places
-from veerkracht.jobs.places import PlacesError, read_inputs, run_places
+from veerkracht.jobs.places import (
+    PlacesError,
+    read_inputs,
+    run_places,
+    with_gemeentecodes,
+)
 from veerkracht.store import open_workspace
 
 X0, Y0 = 233_000.0, 582_000.0
@@ -119,7 +124,8 @@ def assert_same_places(got, want) -> None:
 
 
 def test_run_places_equals_derive_places_on_the_whole_tables(full_ws):
-    addresses = full_ws.read("addresses")
+    # the job adds the gemeente's CBS code from its name (package list)
+    addresses = with_gemeentecodes(full_ws.read("addresses"))
     want = derive_places(addresses, buildings=full_ws.read("buildings"),
                          buurten=full_ws.read("buurten"),
                          overrides=full_ws.read("stock"))

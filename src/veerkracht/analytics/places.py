@@ -54,7 +54,10 @@ __all__ = [
     "LEVELS",
     "LEVEL_COLUMNS",
     "TABLES",
+    "AREA_SNAP_DISTANCE",
+    "REST",
     "UNKNOWN",
+    "WIJK_COLUMNS",
     "PlaceSet",
     "derive_places",
     "touching_groups",
@@ -68,6 +71,15 @@ LEVEL_COLUMNS = {"entrance": "entrance_id", "building": "building_id",
                  "wijk": "wijkcode", "gemeente": "gemeentecode"}
 #: Code for a buurt, wijk or gemeente that neither a code nor a polygon gives.
 UNKNOWN = "onbekend"
+#: Suffix of the "rest" of a known wijk or gemeente (docs/places.md): a dwelling
+#: of a known wijk without buurt goes to ``BU`` + wijk digits + ``XX``; of a known
+#: gemeente without wijk to ``WK`` + gemeente digits + ``XX`` and ``BU`` +
+#: gemeente digits + ``XXXX``. CBS uses no code ending in ``XX``.
+REST = "XX"
+#: A dwelling whose point lies in no wijk polygon of its own gemeente goes to
+#: the nearest one within this distance (metres): simplified CBS outlines cut
+#: off addresses along their borders.
+AREA_SNAP_DISTANCE = 50.0
 
 #: Address points closer than this (metres) on the same street share an entrance.
 COINCIDE_TOLERANCE = 0.5
@@ -467,13 +479,15 @@ class _Frame:
 
 
 _USED_COLUMNS = ("address_id", "straat", "huisnummer", "huisletter", "postcode",
-                 "woonplaats", "gemeente", "pand_id", "buurtcode")
+                 "woonplaats", "gemeente", "pand_id", "buurtcode", "gemeentecode")
 #: Every ``addresses`` column :func:`derive_places` reads (besides the points).
 ADDRESS_COLUMNS = (*_USED_COLUMNS, "is_dwelling")
 #: Every ``buildings`` and ``buurten`` column it reads (besides the geometry).
 BUILDING_COLUMNS = ("pand_id", "status")
 BUURT_COLUMNS = ("buurtcode", "buurtnaam", "wijkcode", "wijknaam", "gemeentecode",
                  "gemeentenaam")
+#: Every ``wijken`` column it reads (besides the geometry).
+WIJK_COLUMNS = ("wijkcode", "wijknaam", "gemeentecode", "gemeentenaam")
 
 
 def _take(series: pd.Series, idx: np.ndarray) -> pd.Series:
@@ -569,7 +583,8 @@ def _prepare(addresses: pd.DataFrame) -> tuple[pd.DataFrame, _Frame]:
         points=geoms,
     )
     # keep only what later rules read; the other copies are freed here
-    rest = {c: dw[c] for c in ("pand_id", "buurtcode") if c in dw.columns}
+    rest = {c: dw[c] for c in ("pand_id", "buurtcode", "gemeentecode")
+            if c in dw.columns}
     return pd.DataFrame({"address_id": frame.address_id, **rest}), frame
 
 
@@ -738,50 +753,197 @@ def _blocks(f: _Frame, b_codes: np.ndarray, b_rep: np.ndarray, pand_rep: pd.Seri
     return codes, rep, method, ids, fp_geoms, has_fp
 
 
-_AREA_METHODS = ("code", "polygon", "unknown", "mixed")
+_AREA_METHODS = ("code", "polygon", "unknown", "mixed", "nearest", "name")
+_CODE = {"buurt": r"BU\d{4}[0-9A-Z]{4}", "wijk": r"WK\d{4}[0-9A-Z]{2}",
+         "gemeente": r"GM\d{4}"}
 
 
-def _buurten(f: _Frame, dw: pd.DataFrame, buurten: gpd.GeoDataFrame | None):
-    """Buurtcode and how it was found (index into ``_AREA_METHODS``), per dwelling."""
-    code = (_str(dw["buurtcode"]) if "buurtcode" in dw.columns
-            else pd.Series(pd.NA, index=dw.index, dtype="str"))
-    code = code.str.upper()
-    method = np.where(code.notna().to_numpy(), 0, 2)
-    if buurten is not None and len(buurten):
-        _check_crs(buurten, "buurten")
-        todo = np.flatnonzero(code.isna().to_numpy())
-        if len(todo):
-            bt = buurten.assign(buurtcode=_str(buurten["buurtcode"]).to_numpy())
-            bt = bt.sort_values("buurtcode").reset_index(drop=True)
-            tree = shapely.STRtree(bt.geometry.values)
-            pt_idx, poly_idx = tree.query(f.points[todo], predicate="intersects")
-            best = np.full(len(todo), np.iinfo(np.int64).max, dtype=np.int64)
-            np.minimum.at(best, pt_idx, poly_idx)
-            hit = best < len(bt)
-            found = np.full(len(code), -1, dtype=np.int64)
-            found[todo[hit]] = best[hit]
-            code = code.fillna(_by_lookup(found, bt["buurtcode"]))
-            method[todo[hit]] = 1
-    return code.fillna(UNKNOWN), method
+def _valid(codes: pd.Series, level: str) -> pd.Series:
+    """``codes`` upper-cased, NA where it is no CBS code of ``level``."""
+    codes = _str(codes).str.upper()
+    return codes.where(codes.str.fullmatch(_CODE[level]).fillna(False)).astype("str")
 
 
-def _parent_codes(buurtcode: pd.Series, buurten: gpd.GeoDataFrame | None,
-                  column: str, prefix: str, digits: int) -> pd.Series:
-    """Wijk or gemeente code per dwelling: from ``buurten``, else from the code.
+def _polygon_gemeente(table: gpd.GeoDataFrame, key: str) -> np.ndarray:
+    """The gemeente code of each polygon: its column, else from its own code."""
+    nested = "GM" + _str(table[key]).str.slice(2, 6)
+    if "gemeentecode" in table.columns:
+        nested = _valid(table["gemeentecode"], "gemeente").fillna(nested)
+    return nested.to_numpy(dtype=object, na_value=None)
 
-    CBS codes nest: ``BU GGGG WW BB`` lies in wijk ``WK GGGG WW`` and gemeente
-    ``GM GGGG``.
+
+def _in_polygon(points, table: gpd.GeoDataFrame, key: str,
+                gemeente: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row of ``table`` (sorted by ``key``) holding each point, -1 where none.
+
+    A polygon of another gemeente than the dwelling's (when that is known)
+    does not count; the second array flags the points that lay only in such
+    polygons. On a shared edge the smallest code wins.
     """
-    out = pd.Series(pd.NA, index=buurtcode.index, dtype="str")
-    if buurten is not None and column in buurten.columns and len(buurten):
-        lookup = pd.Series(_str(buurten[column]).to_numpy(),
-                           index=_str(buurten["buurtcode"]).to_numpy())
-        lookup = lookup[~lookup.index.duplicated()]
-        out = _str(buurtcode.map(lookup))
-    derived = prefix + buurtcode.str.slice(2, 2 + digits)
-    ok = buurtcode.str.fullmatch(r"BU\d{8}").fillna(False)
-    out = out.fillna(derived.where(ok))
-    return out.fillna(UNKNOWN)
+    tree = shapely.STRtree(table.geometry.values)
+    pt_idx, poly_idx = tree.query(points, predicate="intersects")
+    poly_gm = _polygon_gemeente(table, key)
+    own = pd.isna(gemeente[pt_idx]) | (poly_gm[poly_idx] == gemeente[pt_idx])
+    best = np.full(len(points), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best, pt_idx[own], poly_idx[own])
+    hit_any = np.bincount(pt_idx, minlength=len(points)) > 0
+    found = np.where(best < len(table), best, -1)
+    return found, hit_any & (found < 0)
+
+
+def _nearest_own(points, table: gpd.GeoDataFrame, key: str,
+                 gemeente: np.ndarray) -> np.ndarray:
+    """Row of the nearest polygon of each point's own gemeente, within the snap
+    distance; -1 where there is none."""
+    out = np.full(len(points), -1, dtype=np.int64)
+    poly_gm = _polygon_gemeente(table, key)
+    for gm in pd.unique(gemeente[pd.notna(gemeente)]):
+        rows = np.flatnonzero(poly_gm == gm)
+        pts = np.flatnonzero(gemeente == gm)
+        if not len(rows) or not len(pts):
+            continue
+        tree = shapely.STRtree(table.geometry.values[rows])
+        pi, qi = tree.query_nearest(points[pts], max_distance=AREA_SNAP_DISTANCE,
+                                    all_matches=False)
+        out[pts[pi]] = rows[qi]
+    return out
+
+
+def _sorted_by(table: gpd.GeoDataFrame | None, key: str) -> gpd.GeoDataFrame | None:
+    if table is None or not len(table) or key not in table.columns:
+        return None
+    if isinstance(table, gpd.GeoDataFrame):
+        _check_crs(table, {"buurtcode": "buurten", "wijkcode": "wijken",
+                           "gemeentecode": "gemeenten"}[key])
+    table = table.assign(**{key: _str(table[key]).str.upper().to_numpy()})
+    return table.dropna(subset=[key]).sort_values(key).reset_index(drop=True)
+
+
+def _lookup(table: gpd.GeoDataFrame | None, key: str, column: str) -> pd.Series:
+    """``column`` by ``key`` of a table (empty when the table lacks it)."""
+    if table is None or column not in table.columns:
+        return pd.Series(dtype="str")
+    out = pd.Series(_str(table[column]).to_numpy(), index=_str(table[key]).to_numpy())
+    return out[~out.index.duplicated()].dropna()
+
+
+@dataclass
+class _Areas:
+    """Buurt, wijk and gemeente code per dwelling and how each was found."""
+
+    buurt: pd.Series
+    wijk: pd.Series
+    gemeente: pd.Series
+    methods: dict[str, np.ndarray]  # level -> index into _AREA_METHODS
+    summary: dict
+    gemeente_names: pd.Series  # code -> the addresses' own gemeente name
+
+
+def _areas(f: _Frame, dw: pd.DataFrame, buurten: gpd.GeoDataFrame | None,
+           wijken: gpd.GeoDataFrame | None) -> _Areas:
+    """Buurt, wijk and gemeente of every dwelling (docs/places.md, "Buurt, ...").
+
+    The gemeente of the address (``gemeentecode``, from its name) is leading:
+    a buurt or wijk of another gemeente is not used for it. Then the buurt
+    (its code, else the buurt polygon holding the point), the wijk (the
+    buurt's, else the wijk polygon holding the point, else the nearest wijk
+    polygon of its gemeente within :data:`AREA_SNAP_DISTANCE`), and what is
+    still missing becomes the rest of the wijk or gemeente (:data:`REST`),
+    or :data:`UNKNOWN` when not even the gemeente is known.
+    """
+    n = f.n
+    none = pd.Series(pd.NA, index=dw.index, dtype="str")
+    gm_name = (_valid(dw["gemeentecode"], "gemeente") if "gemeentecode" in dw.columns
+               else none.copy())
+    gm_arr = gm_name.to_numpy(dtype=object, na_value=None)
+    bt = _sorted_by(buurten, "buurtcode")
+    wt = _sorted_by(wijken, "wijkcode")
+    summary = {"buurt_other_gemeente": 0, "wijk_other_gemeente": 0,
+               "wijk_snapped": 0}
+
+    # buurt: the source's code, else the polygon of its own gemeente
+    bu = (_valid(dw["buurtcode"], "buurt") if "buurtcode" in dw.columns
+          else none.copy())
+    bu_method = np.where(bu.notna().to_numpy(), 0, 2)
+    if bt is not None:
+        todo = np.flatnonzero(bu.isna().to_numpy())
+        if len(todo):
+            found, other = _in_polygon(f.points[todo], bt, "buurtcode", gm_arr[todo])
+            hit = found >= 0
+            got = np.full(n, -1, dtype=np.int64)
+            got[todo[hit]] = found[hit]
+            bu = bu.fillna(_by_lookup(got, bt["buurtcode"]))
+            bu_method[todo[hit]] = 1
+            summary["buurt_other_gemeente"] = int(other.sum())
+    bu_gm = _str(bu.map(_lookup(bt, "buurtcode", "gemeentecode"))).fillna(
+        "GM" + bu.str.slice(2, 6))
+    clash = (gm_name.notna() & bu.notna() & (bu_gm != gm_name)).to_numpy()
+    if clash.any():  # a source code in another gemeente than the address's
+        bu = bu.mask(clash)
+        bu_method[clash] = 2
+        summary["buurt_other_gemeente"] += int(clash.sum())
+
+    # wijk: the buurt's, else the polygon of its own gemeente, else the nearest
+    wk = _valid(bu.map(_lookup(bt, "buurtcode", "wijkcode")), "wijk").fillna(
+        ("WK" + bu.str.slice(2, 8)).where(bu.notna()))
+    wk_method = np.where(wk.notna().to_numpy(), bu_method, 2)
+    if wt is not None and bt is not None:
+        # buurt and wijk polygons of different years may disagree: the buurt's
+        # wijk is kept (a buurt lies in one wijk); the disagreement is counted
+        had = np.flatnonzero(wk.notna().to_numpy())
+        found, _ = _in_polygon(f.points[had], wt, "wijkcode", gm_arr[had])
+        poly_wk = _by_lookup(found, wt["wijkcode"]).to_numpy(dtype=object,
+                                                              na_value=None)
+        summary["wijk_of_buurt_not_wijk_polygon"] = int(
+            (pd.notna(poly_wk) & (poly_wk != wk.to_numpy(dtype=object)[had])).sum())
+    if wt is not None:
+        todo = np.flatnonzero(wk.isna().to_numpy())
+        got = np.full(n, -1, dtype=np.int64)
+        if len(todo):
+            found, other = _in_polygon(f.points[todo], wt, "wijkcode", gm_arr[todo])
+            hit = found >= 0
+            got[todo[hit]] = found[hit]
+            wk_method[todo[hit]] = 1
+            summary["wijk_other_gemeente"] = int(other.sum())
+            rest = todo[~hit]
+            rest = rest[pd.notna(gm_arr[rest])]
+            if len(rest):
+                near = _nearest_own(f.points[rest], wt, "wijkcode", gm_arr[rest])
+                got[rest[near >= 0]] = near[near >= 0]
+                wk_method[rest[near >= 0]] = 4
+                summary["wijk_snapped"] = int((near >= 0).sum())
+        wk = wk.fillna(_by_lookup(got, wt["wijkcode"]))
+
+    # gemeente: the address's, else the wijk's
+    wk_gm = _str(wk.map(_lookup(wt, "wijkcode", "gemeentecode"))).fillna(
+        "GM" + wk.str.slice(2, 6))
+    gm = gm_name.fillna(wk_gm.where(wk.notna()))
+    gm_method = np.where(gm_name.notna().to_numpy(), 5,
+                         np.where(wk.notna().to_numpy(), wk_method, 2))
+
+    # the rest of a known wijk or gemeente, never one area for everything
+    wk = wk.fillna(("WK" + gm.str.slice(2, 6) + REST).where(gm.notna()))
+    # BU gggg ww XX in a known wijk; BU gggg XX XX in the rest of a gemeente
+    bu = bu.fillna(("BU" + wk.str.slice(2, 8) + REST).where(wk.notna()))
+    summary["rest_buurt_dwellings"] = int(bu.str.endswith(REST).fillna(False).sum())
+    summary["rest_wijk_dwellings"] = int(wk.str.endswith(REST).fillna(False).sum())
+    summary["unknown_gemeente_dwellings"] = int(gm.isna().sum())
+    unmatched = f.gemeente[gm_name.isna().to_numpy() & f.gemeente.notna().to_numpy()]
+    summary["gemeente_names_unmatched"] = (
+        {str(k): int(v) for k, v in unmatched.value_counts().sort_index().items()}
+        if "gemeentecode" in dw.columns else {})
+    own = pd.DataFrame({"code": gm_name.to_numpy(), "name": f.gemeente.to_numpy()})
+    own = own.dropna().drop_duplicates("code")
+    return _Areas(bu.fillna(UNKNOWN), wk.fillna(UNKNOWN), gm.fillna(UNKNOWN),
+                  {"buurt": bu_method, "wijk": wk_method, "gemeente": gm_method},
+                  summary,
+                  pd.Series(own["name"].to_numpy(), index=own["code"].to_numpy(),
+                            dtype="str"))
+
+
+def _is_rest(codes: pd.Series) -> np.ndarray:
+    """Whether each buurtcode is :data:`UNKNOWN` or the rest of a wijk/gemeente."""
+    return ((codes == UNKNOWN) | codes.str.endswith(REST)).fillna(True).to_numpy(bool)
 
 
 def _street_ids(f: _Frame, rep: np.ndarray, unknown: np.ndarray,
@@ -869,11 +1031,117 @@ def _block_geometry(codes: np.ndarray, nk: int, b_codes: np.ndarray,
     return geom
 
 
+def _area_names(u_ids: pd.Series, w_ids: pd.Series, g_ids: pd.Series,
+                buurten, wijken, gemeenten,
+                address_names: pd.Series) -> dict[str, pd.Series]:
+    """Names of the buurt, wijk and gemeente places; rest areas say so.
+
+    Gemeente names come from the gemeenten list, else the wijk or buurt
+    table, else the addresses' own gemeente name; wijk names from the wijk
+    table, else the buurt table.
+    """
+    def lookup(tables, key, column):
+        out = pd.Series(dtype="str")
+        for table in tables:  # the first table that knows a name wins
+            if table is not None and key in table.columns and len(table):
+                out = out.combine_first(_lookup(table, key, column))
+        return out.astype("str")
+
+    gm_name = lookup((gemeenten, wijken, buurten), "gemeentecode", "gemeentenaam")
+    gm_name = gm_name.combine_first(address_names).astype("str")
+    wk_name = lookup((wijken, buurten), "wijkcode", "wijknaam")
+    bu_name = lookup((buurten,), "buurtcode", "buurtnaam")
+    gemeente = g_ids.map(gm_name).astype("str")
+    wijk = w_ids.map(wk_name).astype("str")
+    buurt = u_ids.map(bu_name).astype("str")
+    # the rest of a wijk or gemeente: "<gemeente> (wijk onbekend)", ...
+    w_gm = ("GM" + w_ids.str.slice(2, 6)).map(gm_name).astype("str").fillna(
+        "GM" + w_ids.str.slice(2, 6))
+    rest_w = w_ids.str.endswith(REST).fillna(False)
+    wijk = wijk.mask(rest_w, w_gm + " (wijk onbekend)")
+    u_wk = ("WK" + u_ids.str.slice(2, 8))
+    u_wk_name = u_wk.map(wk_name).astype("str").fillna(u_wk)
+    u_gm = ("GM" + u_ids.str.slice(2, 6)).map(gm_name).astype("str").fillna(
+        "GM" + u_ids.str.slice(2, 6))
+    rest_u = u_ids.str.endswith(REST).fillna(False)
+    rest_uw = u_ids.str.endswith(REST * 2).fillna(False)
+    buurt = buurt.mask(rest_u, u_wk_name + " (buurt onbekend)")
+    buurt = buurt.mask(rest_uw, u_gm + " (wijk en buurt onbekend)")
+    names = {"buurt": buurt.fillna(u_ids), "wijk": wijk.fillna(w_ids),
+             "gemeente": gemeente.fillna(g_ids)}
+    for lvl in names:
+        names[lvl] = names[lvl].mask(names[lvl] == UNKNOWN, f"Onbekende {lvl}")
+    return names
+
+
+def _area_geometry(u_ids: pd.Series, w_ids: pd.Series, g_ids: pd.Series,
+                   u_geom: np.ndarray, w_geom: np.ndarray, g_geom: np.ndarray,
+                   buurten, wijken, gemeenten) -> None:
+    """Polygons of the areas where they were imported (in place of the hulls).
+
+    Buurt: its polygon; the rest of a wijk that has no buurt polygon at all:
+    the wijk polygon. Wijk: its polygon, else the union of its buurt
+    polygons. Gemeente: its polygon, else the union of its wijk polygons,
+    else of its buurt polygons. Everything else keeps the hull of its points.
+    """
+    def polygons(table, key):
+        if not isinstance(table, gpd.GeoDataFrame) or key not in table.columns \
+                or not len(table):
+            return pd.Series(dtype=object)
+        t = table.assign(**{key: _str(table[key]).str.upper().to_numpy()})
+        t = t.dropna(subset=[key]).drop_duplicates(key)
+        return pd.Series(t.geometry.to_numpy(), index=t[key].to_numpy(), dtype=object)
+
+    def unions(table, key, by, ids):
+        """Union of the polygons of ``table`` per ``by`` code, for ``ids``."""
+        if not isinstance(table, gpd.GeoDataFrame) or by not in table.columns \
+                or not len(table):
+            return {}
+        codes = _str(table[by]).str.upper().to_numpy(dtype=object, na_value=None)
+        geoms = table.geometry.to_numpy()
+        wanted = set(ids.dropna())
+        out = {}
+        for code in pd.unique(codes[pd.notna(codes)]):
+            if code in wanted:
+                out[code] = shapely.union_all(geoms[codes == code])
+        return out
+
+    def put(geom, ids, found):
+        values = ids.map(found).to_numpy(dtype=object) if len(found) else None
+        if values is None:
+            return
+        got = pd.notna(values)
+        geom[got] = values[got]
+
+    wk_poly = polygons(wijken, "wijkcode")
+    put(u_geom, u_ids, polygons(buurten, "buurtcode"))
+    # the rest of a wijk without any buurt polygon is the whole wijk
+    with_buurten = set(_str(buurten["wijkcode"]).dropna()) if isinstance(
+        buurten, gpd.GeoDataFrame) and "wijkcode" in buurten.columns else set()
+    rest_wijk = ("WK" + u_ids.str.slice(2, 8)).where(
+        u_ids.str.endswith(REST).fillna(False)
+        & ~u_ids.str.endswith(REST * 2).fillna(False))
+    rest_wijk = rest_wijk.where(~rest_wijk.isin(with_buurten))
+    put(u_geom, rest_wijk, wk_poly)
+    put(w_geom, w_ids, unions(buurten, "buurtcode", "wijkcode", w_ids))
+    put(w_geom, w_ids, wk_poly)
+    put(g_geom, g_ids, unions(buurten, "buurtcode", "gemeentecode", g_ids))
+    if isinstance(wijken, gpd.GeoDataFrame) and len(wijken):
+        wk = wijken
+        if "gemeentecode" not in wk.columns:
+            wk = wk.assign(gemeentecode=("GM" + _str(wk["wijkcode"]).str.slice(2, 6))
+                           .to_numpy())
+        put(g_geom, g_ids, unions(wk, "wijkcode", "gemeentecode", g_ids))
+    put(g_geom, g_ids, polygons(gemeenten, "gemeentecode"))
+
+
 def derive_places(
     addresses: gpd.GeoDataFrame | pd.DataFrame,
     buildings: gpd.GeoDataFrame | None = None,
     buurten: gpd.GeoDataFrame | None = None,
     overrides: pd.DataFrame | None = None,
+    wijken: gpd.GeoDataFrame | None = None,
+    gemeenten: pd.DataFrame | None = None,
 ) -> PlaceSet:
     """Put every dwelling in exactly one place per level.
 
@@ -900,6 +1168,19 @@ def derive_places(
         A corporation's own grouping: ``address_id`` with ``entrance_code``
         and/or ``complex_code`` (the ``stock`` table). A code replaces the
         derived entrance or block of the addresses that have one.
+    wijken : geopandas.GeoDataFrame, optional
+        Wijk polygons with ``wijkcode`` (and ``wijknaam``, ``gemeentecode``,
+        ``gemeentenaam``): a dwelling without buurt gets the wijk holding its
+        point.
+    gemeenten : pandas.DataFrame, optional
+        ``gemeentecode`` and ``gemeentenaam`` (names of the gemeente places),
+        with polygons when a GeoDataFrame (their outlines).
+
+    Notes
+    -----
+    An address's ``gemeentecode`` column (the job fills it from the gemeente
+    name) is leading for its gemeente; see docs/places.md, "Buurt, wijk,
+    gemeente", for the order of the sources and the rest areas.
 
     Returns
     -------
@@ -936,13 +1217,13 @@ def derive_places(
     k_names = _name_with_range(f, k_codes, k_rep, prefix="Blok ")
 
     # buurt, wijk, gemeente
-    buurtcode, buurt_method = _buurten(f, dw, buurten)
-    wijkcode = _parent_codes(buurtcode, buurten, "wijkcode", "WK", 6)
-    gemeentecode = _parent_codes(buurtcode, buurten, "gemeentecode", "GM", 4)
+    areas = _areas(f, dw, buurten, wijken)
+    buurtcode, wijkcode, gemeentecode = areas.buurt, areas.wijk, areas.gemeente
 
-    # street: straat within buurt, within woonplaats when the buurt is unknown
-    unknown = (buurtcode == UNKNOWN).to_numpy()
-    in_buurt = np.where(unknown, -1, _codes(buurtcode))
+    # street: straat within buurt, within woonplaats (and the rest area) when
+    # the buurt is unknown or only the rest of a wijk or gemeente
+    unknown = _is_rest(buurtcode)
+    in_buurt = _codes(buurtcode)
     straat = np.where(unknown, -1, _codes(f.straat.str.lower()))
     s_labels = _codes(np.where(unknown, f.street_code, -1), in_buurt, straat)
     del in_buurt, straat
@@ -981,39 +1262,17 @@ def derive_places(
     u_geom = _hull_of(s_geom, u_codes[s_rep], len(u_ids))
     w_geom = _hull_of(u_geom, w_codes[_first_rows(u_codes, len(u_ids))], len(w_ids))
     g_geom = _hull_of(w_geom, g_codes[_first_rows(w_codes, len(w_ids))], len(g_ids))
-    names = {"wijk": w_ids.copy(), "gemeente": g_ids.copy(), "buurt": u_ids.copy()}
-    if buurten is not None and len(buurten):
-        bt = buurten.assign(buurtcode=_str(buurten["buurtcode"]).to_numpy())
-        bt = bt.drop_duplicates("buurtcode").set_index("buurtcode")
-        poly = u_ids.map(bt.geometry).to_numpy(dtype=object)
-        got = pd.notna(poly)
-        u_geom[got] = poly[got]
-        for lvl, ids, geom, col, namecol in (
-            ("wijk", w_ids, w_geom, "wijkcode", "wijknaam"),
-            ("gemeente", g_ids, g_geom, "gemeentecode", "gemeentenaam"),
-        ):
-            if col in bt.columns:
-                keyed = _str(bt[col]).to_numpy()
-                for k, code in enumerate(ids):
-                    members = bt.geometry.to_numpy()[keyed == code]
-                    if len(members):
-                        geom[k] = shapely.union_all(members)
-                if namecol in bt.columns:
-                    lookup = pd.Series(_str(bt[namecol]).to_numpy(), index=keyed)
-                    lookup = lookup[~lookup.index.duplicated()].dropna()
-                    names[lvl] = ids.map(lookup).astype("str").fillna(ids)
-        if "buurtnaam" in bt.columns:
-            lookup = pd.Series(_str(bt["buurtnaam"]).to_numpy(), index=bt.index)
-            names["buurt"] = u_ids.map(lookup.dropna()).astype("str").fillna(u_ids)
-    for lvl in names:
-        names[lvl] = names[lvl].mask(names[lvl] == UNKNOWN, f"Onbekende {lvl}")
+    names = _area_names(u_ids, w_ids, g_ids, buurten, wijken, gemeenten,
+                        areas.gemeente_names)
+    _area_geometry(u_ids, w_ids, g_ids, u_geom, w_geom, g_geom, buurten, wijken,
+                   gemeenten)
     # Only the tables are built from here on: free every per-dwelling array
     # and per-place helper that they do not read (about 1 GiB nationally).
     del xy, pand_rep, footprints, fp_geoms, has_fp, e_rep, b_rep, k_rep, s_rep
     f.xy = f.rank = f.street_code = f.postcode = f.huisnummer = None
 
-    def area_method(codes, n):
-        u = _unique_per_group(codes, buurt_method, n)
+    def area_method(codes, n, level):
+        u = _unique_per_group(codes, areas.methods[level], n)
         return _labels(_AREA_METHODS, np.where(u >= 0, u, 3))
 
     dwellings = gpd.GeoDataFrame({
@@ -1041,14 +1300,14 @@ def derive_places(
     levels["street"] = _place_frame(s_ids, s_names, s_method, s_codes, u_codes,
                                     u_ids, u_codes, u_ids, s_geom)
     levels["buurt"] = _place_frame(u_ids, names["buurt"],
-                                   area_method(u_codes, len(u_ids)), u_codes,
+                                   area_method(u_codes, len(u_ids), "buurt"), u_codes,
                                    w_codes, w_ids, u_codes, u_ids, u_geom)
     levels["wijk"] = _place_frame(w_ids, names["wijk"],
-                                  area_method(w_codes, len(w_ids)), w_codes,
+                                  area_method(w_codes, len(w_ids), "wijk"), w_codes,
                                   g_codes, g_ids, u_codes, u_ids, w_geom)
     levels["gemeente"] = _place_frame(g_ids, names["gemeente"],
-                                      area_method(g_codes, len(g_ids)), g_codes,
-                                      None, None, u_codes, u_ids, g_geom)
+                                      area_method(g_codes, len(g_ids), "gemeente"),
+                                      g_codes, None, None, u_codes, u_ids, g_geom)
     summary = {
         "dwellings": len(dwellings),
         "places": {lvl: int(len(t)) for lvl, t in levels.items()},
@@ -1056,6 +1315,7 @@ def derive_places(
                           t["method"].value_counts().sort_index().items()}
                     for lvl, t in levels.items()},
         "unknown_buurt_dwellings": n_unknown,
+        "areas": areas.summary,
         "tolerances_m": {"coincide": COINCIDE_TOLERANCE,
                          "building_link": BUILDING_LINK_DISTANCE,
                          "block_link": BLOCK_LINK_DISTANCE,

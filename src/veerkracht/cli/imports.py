@@ -283,6 +283,51 @@ def import_buurten(
 
 
 @import_app.command(
+    "wijken",
+    help=(
+        "Wijkgrenzen inlezen (CBS-wijk- en buurtkaart, GeoPackage of GeoJSON, elk "
+        "coördinatenstelsel). Kolomnamen per jaar en bron worden herkend. "
+        "`veerkracht places` legt daarna elke woning in de wijk waarin haar "
+        "adrespunt ligt.\n\n"
+        "Voorbeelden:\n\n"
+        "  veerkracht import wijken wijken_2024.gpkg\n\n"
+        "  veerkracht import wijken cbs_wijken_2022.geojson"
+    ),
+)
+def import_wijken(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., show_default=False, help="Het wijkbestand."),
+) -> None:
+    from veerkracht.io.buurten import read_wijken
+
+    _import(ctx, "wijken", [file], read_wijken, ["wijkcode"], "wijken")
+
+
+@import_app.command(
+    "gemeenten",
+    help=(
+        "Een gemeentelijst (CBS 'Gemeenten alfabetisch', CSV of xlsx) of "
+        "gemeentegrenzen (GeoPackage/GeoJSON) inlezen. De lijst vertaalt de "
+        "gemeentenaam van de adressen naar de CBS-code en gaat vóór de lijst die "
+        "met Veerkracht meekomt (2023); grenzen tekenen de gemeenten op de "
+        "kaart.\n\n"
+        "Voorbeelden:\n\n"
+        "  veerkracht import gemeenten gemeenten-alfabetisch-2024.csv\n\n"
+        "  veerkracht import gemeenten gemeenten_2024.gpkg"
+    ),
+)
+def import_gemeenten(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., show_default=False,
+                                help="De gemeentelijst of het grenzenbestand."),
+) -> None:
+    from veerkracht.io.gemeenten import read_gemeenten
+
+    _import(ctx, "gemeenten", [file], read_gemeenten, ["gemeentecode"],
+            "gemeenten")
+
+
+@import_app.command(
     "kerncijfers",
     help=(
         "CBS-kerncijfers wijken en buurten (xlsx/csv) en politiecijfers "

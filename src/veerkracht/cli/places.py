@@ -29,8 +29,8 @@ _METHODS_NL = {
     "bag_pand": "BAG-pand", "footprint": "pandvlak", "cluster": "puntclustering",
     "footprints": "rakende panden", "complex": "complexcode",
     "buurt": "binnen buurt", "woonplaats": "binnen woonplaats",
-    "code": "buurtcode", "polygon": "buurtvlak", "unknown": "onbekend",
-    "mixed": "gemengd",
+    "code": "code", "polygon": "vlak", "unknown": "onbekend (rest)",
+    "mixed": "gemengd", "nearest": "dichtstbijzijnde vlak", "name": "gemeentenaam",
 }
 
 
@@ -85,6 +85,20 @@ def register(app: typer.Typer) -> None:
         if unknown:
             out.print(
                 f"{dutch_int(unknown)} woningen liggen in een onbekende buurt (geen "
-                "buurtcode en geen buurtvlak); lees buurtvlakken in met `veerkracht "
-                "import buurten`.", highlight=False,
+                "buurtcode en geen buurtvlak; ze vormen de rest van hun wijk of "
+                "gemeente); lees buurtvlakken in met `veerkracht import buurten`.",
+                highlight=False,
             )
+        areas = places.summary.get("areas", {})
+        for name, n in (areas.get("gemeente_names_unmatched") or {}).items():
+            out.print(f"gemeentenaam {name!r} ({dutch_int(n)} woningen) heeft geen "
+                      "CBS-code; lees een gemeentelijst in met `veerkracht import "
+                      "gemeenten`.", highlight=False, markup=False)
+        for key, text in (
+                ("wijk_other_gemeente", "lagen alleen in een wijkvlak van een andere "
+                 "gemeente dan die van hun adres (de gemeentenaam gaat voor)"),
+                ("wijk_snapped", "lagen net buiten de wijkvlakken van hun gemeente "
+                 "en kregen de dichtstbijzijnde wijk")):
+            if areas.get(key):
+                out.print(f"{dutch_int(areas[key])} woningen {text}.",
+                          highlight=False)

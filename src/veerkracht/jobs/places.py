@@ -24,14 +24,16 @@ from veerkracht.analytics.places import (
     BUURT_COLUMNS,
     LEVELS,
     TABLES,
+    WIJK_COLUMNS,
     PlaceSet,
     derive_places,
 )
 from veerkracht.defaults import EXPORT_LEVELS, LEVEL_NAMES_NL
+from veerkracht.io.gemeenten import PACKAGE_LIST
 from veerkracht.store import Workspace
 
 __all__ = ["EXPORT_LEVELS", "LEVEL_NAMES_NL", "PlacesError", "level_frame",
-           "read_inputs", "run_places"]
+           "read_areas", "read_inputs", "run_places", "with_gemeentecodes"]
 
 Progress = Callable[..., None] | None
 
@@ -85,6 +87,7 @@ def run_places(ws: Workspace, progress: Progress = None) -> PlaceSet:
             "`veerkracht import addresses BESTAND`"
         )
     addresses, buildings, buurten, overrides = read_inputs(ws)
+    wijken, gemeenten = read_areas(ws)
     if not len(addresses):
         raise PlacesError("de tabel met adressen is leeg; lees eerst adressen in")
     _tick(progress, 1, "Plaatsen afleiden")
@@ -95,11 +98,15 @@ def run_places(ws: Workspace, progress: Progress = None) -> PlaceSet:
         )
     try:
         places = derive_places(addresses, buildings=buildings, buurten=buurten,
-                               overrides=overrides)
+                               overrides=overrides, wijken=wijken,
+                               gemeenten=gemeenten)
     except ValueError as exc:  # a contract the importers should have enforced
         raise PlacesError(f"plaatsen afleiden is mislukt: {exc}") from exc
     _tick(progress, 1, "Plaatsen opslaan")
-    sources = [t for t in ("addresses", "buildings", "buurten", "stock") if ws.has(t)]
+    sources = [t for t in ("addresses", "buildings", "buurten", "wijken",
+                           "gemeenten", "stock") if ws.has(t)]
+    if not ws.has("gemeenten"):
+        sources.append(f"veerkracht/data/{PACKAGE_LIST}")
     with ws.transaction("places", source=", ".join(sources)) as tx:
         for name, frame in places.tables().items():
             tx.put(name, frame)
@@ -148,10 +155,71 @@ def _compact_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def with_gemeentecodes(addresses: pd.DataFrame,
+                       gemeenten: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``addresses`` with a ``gemeentecode`` per address, from its gemeente name.
+
+    The names are matched with
+    :func:`veerkracht.io.gemeenten.match_names` against ``gemeenten`` (the
+    workspace's list) and the package list; a code the source already gave
+    is kept. Categorical names stay categorical (one match per name).
+
+    Parameters
+    ----------
+    addresses : pandas.DataFrame
+        With a ``gemeente`` column (names); without one it is returned as is.
+    gemeenten : pandas.DataFrame, optional
+        ``gemeentecode`` and ``gemeentenaam``, winning over the package list.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same frame (modified in place) with ``gemeentecode``.
+    """
+    from veerkracht.io.gemeenten import match_names
+
+    if "gemeente" not in addresses.columns:
+        return addresses
+    names = addresses["gemeente"]
+    if isinstance(names.dtype, pd.CategoricalDtype):
+        cats = names.cat.categories
+        lookup = pd.Series(match_names(pd.Series(cats.astype(str)), gemeenten)
+                           .to_numpy(), index=cats)
+        codes = names.map(lookup)
+    else:
+        codes = match_names(names.astype("str"), gemeenten)
+    codes = pd.Series(np.asarray(codes, dtype=object), index=addresses.index,
+                      dtype="str")
+    if "gemeentecode" in addresses.columns:
+        codes = addresses["gemeentecode"].astype("str").fillna(codes)
+    addresses["gemeentecode"] = codes.astype("category")
+    return addresses
+
+
+def read_areas(ws: Workspace) -> tuple[gpd.GeoDataFrame | None,
+                                       pd.DataFrame | None]:
+    """The imported ``wijken`` and ``gemeenten`` tables (None when absent).
+
+    Only the columns the rules use are read; ``gemeenten`` keeps its
+    polygons when it was imported from a polygon file.
+    """
+    wijken = (_read_columns(ws, "wijken", (*WIJK_COLUMNS, _GEOMETRY))
+              if ws.has("wijken") else None)
+    gemeenten = (_read_columns(ws, "gemeenten",
+                               ("gemeentecode", "gemeentenaam", _GEOMETRY))
+                 if ws.has("gemeenten") else None)
+    if gemeenten is None:
+        from veerkracht.io.gemeenten import package_list
+
+        gemeenten = package_list()
+    return wijken, gemeenten
+
+
 def read_inputs(ws: Workspace) -> tuple[pd.DataFrame, pd.DataFrame | None,
                                         pd.DataFrame | None, pd.DataFrame | None]:
     """Read what :func:`derive_places` uses, compactly; the order of its arguments.
 
+    The gemeente names get their CBS code (:func:`with_gemeentecodes`).
     Only the columns the rules read (:data:`ADDRESS_COLUMNS`,
     :data:`BUILDING_COLUMNS`, :data:`BUURT_COLUMNS`, the stock codes), the
     address texts as categoricals and the address points as ``x``/``y``:
@@ -166,6 +234,9 @@ def read_inputs(ws: Workspace) -> tuple[pd.DataFrame, pd.DataFrame | None,
     """
     addresses = _compact_addresses(
         _read_columns(ws, "addresses", (*ADDRESS_COLUMNS, _GEOMETRY)))
+    own = (_read_columns(ws, "gemeenten", ("gemeentecode", "gemeentenaam"))
+           if ws.has("gemeenten") else None)
+    addresses = with_gemeentecodes(addresses, own)
     buildings = (_read_columns(ws, "buildings", (*BUILDING_COLUMNS, _GEOMETRY))
                  if ws.has("buildings") else None)
     buurten = (_read_columns(ws, "buurten", (*BUURT_COLUMNS, _GEOMETRY))
