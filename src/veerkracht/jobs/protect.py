@@ -208,6 +208,17 @@ def protected_statistics(ws: Workspace, period, plan: NoisePlan | None = None,
         per = period if hasattr(period, "label") else parse_period(period)
     except PeriodError as exc:
         raise ProtectError(f"onbekende periode {period!r}: {exc}") from exc
+    # One draw at a time per workspace, across processes (ADR 0010): a second
+    # run waits, then finds the first one's draw in the ledger and returns it,
+    # so two runs at once neither draw nor charge the budget twice.
+    with ws.lock(f"privacy protect {per.label}"):
+        return _protected_statistics_locked(ws, per, plan, redraw, progress)
+
+
+def _protected_statistics_locked(ws: Workspace, per, plan: NoisePlan | None,
+                                 redraw: bool, progress: Progress
+                                 ) -> tuple[dict[str, pd.DataFrame],
+                                            dict[str, dict[str, float]], dict]:
     label = per.label
     now = _versions(ws)
     rows = ledger(ws).for_period(label)
