@@ -7,9 +7,12 @@ weekly rhythm. `veerkracht.analytics.warning.scan.space_time_permutation_scan`
 with the default settings (circles up to 1 km and 50 % of the cases, windows
 of 1-28 days ending on the last day, at least 2 cases, 999 replicates, high
 rates), in process (numba, both cores), timed in a fresh Python after one
-small warm-up call (`seconds`; `prepare_s` is the neighbour lists and the
-real data's scan, the rest is the replicates). `neighbours` is the mean
-number of locations with signals per centre.
+small warm-up call (`seconds`); `setup_s` is the time to the end of the
+first batch of 50 replicates (the neighbour lists, the real data's scan and
+50 replicates), the rest is replicates. `neighbours` is the mean number
+of locations with signals per centre; `load` and `satscan_load` the
+1-minute load average of the machine as each run starts (it is shared, so
+compare the ratio).
 
 Side by side, SaTScan (the reference implementation, built from its public
 source) on the same data, the same windows and the same number of
@@ -154,6 +157,14 @@ def _satscan(binary: str, xy, loc, day, reps: int) -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _load() -> str:
+    """The 1-minute load average as the run starts (the machine is shared)."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def run(quick: bool) -> list[dict]:
     """Both sizes (quick: 3,500 locations and 99 replicates only)."""
     sizes = [(3_500, 40_000)] if quick else [(3_500, 40_000), (100_000, 1_000_000)]
@@ -166,9 +177,12 @@ def run(quick: bool) -> list[dict]:
             xy, loc, day = synthetic(n_loc, n_sig)
             path = f"{tmp}/data_{n_loc}.npz"
             np.savez(path, xy=xy, loc=loc, day=day)
+            load = _load()
             r = in_subprocess(_CASE.format(path=path, last=DAYS - 1, reps=reps))
             row = {"case": f"{n_loc:,} locations, {n_sig:,} signals, {reps} replicates",
                    "seconds": round(r["seconds"], 1),
+                   "setup_s": round(r["first_batch_s"] or 0.0, 1),
+                   "load": load,
                    "neighbours": round(r["neighbours"]),
                    "top_llr": round(r["llr"], 6), "observed": r["observed"],
                    "expected": round(r["expected"], 2),
@@ -178,8 +192,10 @@ def run(quick: bool) -> list[dict]:
             elif n_loc > 10_000 and not os.environ.get("VEERKRACHT_SATSCAN_LARGE"):
                 row["satscan_s"] = "not run (set VEERKRACHT_SATSCAN_LARGE=1)"
             else:
+                load = _load()
                 s = _satscan(binary, xy, loc, day, reps)
                 row["satscan_s"] = round(s["satscan_s"], 1)
+                row["satscan_load"] = load
                 row["ratio"] = round(s["satscan_s"] / r["seconds"], 1)
                 row["satscan_llr"] = s["satscan_llr"]
                 row["same_llr"] = (s["satscan_llr"] is not None

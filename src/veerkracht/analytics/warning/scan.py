@@ -51,6 +51,7 @@ whatever the scheduler or the split of replicates over workers.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -172,18 +173,29 @@ def _best_low(a, end, w0, cdw, obuf, total, min_cases, best, bj, bw, blow):
     return best, bj, bw, blow
 
 
+#: Slack of the pruning test: a cylinder is evaluated exactly when its
+#: bound is within this of the best so far (far above the rounding error of
+#: either side, so no cylinder that beats the best is ever skipped).
+_SLACK = 1e-6
+
+
 @numba.njit(cache=True)
 def _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin, total, high, low,
-            min_cases, obuf, floor):
+            min_cases, obuf, floor, lcz, lq, q, xlx):
     """Best cylinder of centre ``c`` above ``floor``.
 
     Returns (llr, neighbour entry, window, is_low); llr is ``floor`` and the
-    entry -1 when no cylinder beats it. A cylinder is only evaluated when the
-    cheap bound says it can beat the best so far.
+    entry -1 when no cylinder beats it. A cylinder is only evaluated when a
+    cheap bound says it can beat the best so far: for high rates the bound
+    needs no logarithm (``lcz`` and ``lq`` are the logs of the zone and
+    window totals, ``xlx`` the table of k ln k), and the exact statistic is
+    computed, window by window as before, only for a neighbour group where
+    some window passes it.
     """
     nw = cdw.shape[0]
     for w in range(nw):
         obuf[w] = 0
+    rc = 1.0 / total
     best = floor
     bj = -1
     bw = -1
@@ -208,23 +220,48 @@ def _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin, total, high, low,
                                                max(dirty, wmin), cdw, obuf, total,
                                                min_cases, best, bj, bw, blow)
             for j in range(g, ge + 1):
-                loc = idx[j]
-                f = first[loc]
-                if f < nw:
-                    for w in range(f, nw):
-                        obuf[w] += cnt[loc, w]
-            if high:
+                # whole rows (zero before a location's first recent case):
+                # a fixed-length loop the compiler vectorises
+                row = cnt[idx[j]]
+                for w in range(nw):
+                    obuf[w] += row[w]
+            w0 = max(dirty, wmin)
+            if high and w0 < nw:
                 a = czcum[ge]
-                for w in range(max(dirty, wmin), nw):
-                    e = (a * cdw[w]) / total
-                    o = obuf[w]
-                    if o > e and o >= min_cases and _may_beat(o, e, total, best):
-                        v = _llr(o, e, total, True, False, min_cases)
-                        if v > best:
-                            best = v
-                            bj = ge
-                            bw = w
-                            blow = False
+                la = lcz[ge]
+                lim = best - _SLACK
+                # the bound below grows with c and falls with mu (c > mu), so
+                # the longest window's count against the shortest window's
+                # expectation bounds every window of this group at once
+                of = float(obuf[nw - 1])
+                d = of - a * q[w0]
+                ub = xlx[obuf[nw - 1]] - of * (la + lq[w0]) - d * (total - of) * rc
+                hit = (obuf[nw - 1] >= min_cases) & (d > -1e-9) & (ub > lim)
+                if hit:
+                    # per window: c ln(c/mu) exactly (table, no log); the
+                    # second term is at most -(c - mu)(C - c)/(C - mu), which
+                    # is at most -(c - mu)(C - c)/C
+                    hit = False
+                    for w in range(w0, nw):
+                        o = obuf[w]
+                        of = float(o)
+                        d = of - a * q[w]
+                        ub = xlx[o] - of * (la + lq[w]) - d * (total - of) * rc
+                        hit |= (o >= min_cases) & (d > -1e-9) & (ub > lim)
+                if hit:
+                    for w in range(w0, nw):
+                        e = (a * cdw[w]) / total
+                        o = obuf[w]
+                        of = float(o)
+                        d = of - a * q[w]
+                        ub = xlx[o] - of * (la + lq[w]) - d * (total - of) * rc
+                        if o > e and o >= min_cases and ub > best - _SLACK:
+                            v = _llr(o, e, total, True, False, min_cases)
+                            if v > best:
+                                best = v
+                                bj = ge
+                                bw = w
+                                blow = False
         prev_end = ge
         g = ge + 1
     if low and prev_end >= 0:
@@ -234,9 +271,72 @@ def _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin, total, high, low,
 
 
 @numba.njit(cache=True)
+def _centre_high(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin, total,
+                 min_cases, obuf, floor, lcz, lq, q, xlx):
+    """Best high-rate cylinder of centre ``c`` above ``floor`` (as
+    :func:`_centre` with only high rates, and the same result): the walk
+    adds whole count rows without branching and tests one bound per
+    neighbour group; only where it passes are windows looked at."""
+    nw = cdw.shape[0]
+    for w in range(obuf.shape[0]):
+        obuf[w] = 0
+    rc = 1.0 / total
+    best = floor
+    lim = best - _SLACK
+    bj = -1
+    bw = -1
+    last = nw - 1
+    dirty = nw
+    for j in range(ptr[c], ptr[c + 1]):
+        loc = idx[j]
+        dirty = min(dirty, first[loc])
+        row = cnt[loc]
+        for w in range(obuf.shape[0]):
+            obuf[w] += row[w]
+        if gend[j]:
+            w0 = max(dirty, wmin)
+            wq = min(w0, last)
+            a = czcum[j]
+            la = lcz[j]
+            o = obuf[last]
+            of = float(o)
+            d = of - a * q[wq]
+            # c ln(c/mu) exactly (table, no log); the second term is at most
+            # -(c - mu)(C - c)/(C - mu) <= -(c - mu)(C - c)/C. The bound grows
+            # with c and falls with mu (c > mu), so the longest window's count
+            # against the shortest window's expectation bounds them all.
+            ub = xlx[o] - of * (la + lq[wq]) - d * (total - of) * rc
+            if (dirty < nw) & (w0 < nw) & (o >= min_cases) & (d > -1e-9) & (
+                    ub > lim):
+                for w in range(w0, nw):
+                    o = obuf[w]
+                    # the same count as one window shorter, and no smaller
+                    # expectation: never better than that window
+                    if o < min_cases or (w > w0 and o == obuf[w - 1]):
+                        continue
+                    of = float(o)
+                    d = of - a * q[w]
+                    if d <= -1e-9:
+                        continue
+                    ub = xlx[o] - of * (la + lq[w]) - d * (total - of) * rc
+                    if ub > lim:
+                        e = (a * cdw[w]) / total
+                        if o > e:
+                            v = _llr(o, e, total, True, False, min_cases)
+                            if v > best:
+                                best = v
+                                lim = best - _SLACK
+                                bj = j
+                                bw = w
+            dirty = nw
+    return best, bj, bw, False
+
+
+@numba.njit(cache=True)
 def _counts(n_loc, nw, locs, ages):
-    """Cases per location with age < w+1 (cumulative over window length)."""
-    cnt = np.zeros((n_loc, nw), np.int32)
+    """Cases per location with age < w+1 (cumulative over window length);
+    the rows are padded with zeros to a multiple of 8 windows."""
+    cnt = np.zeros((n_loc, (nw + 7) // 8 * 8), np.int32)
     first = np.full(n_loc, nw, np.int32)
     for i in range(locs.shape[0]):
         a = ages[i]
@@ -253,15 +353,21 @@ def _counts(n_loc, nw, locs, ages):
 
 @numba.njit(cache=True)
 def _max_one(ptr, idx, czcum, gend, cdw, wmin, total, high, low, min_cases,
-             n_loc, locs, ages):
+             lcz, lq, q, xlx, n_loc, locs, ages):
     """Maximum statistic of one replicate (its recent cases given)."""
     nw = cdw.shape[0]
     cnt, first = _counts(n_loc, nw, locs, ages)
-    obuf = np.zeros(nw, np.int64)
+    obuf = np.zeros(cnt.shape[1], np.int32)
     best = 0.0
     for c in range(ptr.shape[0] - 1):
-        v, _, _, _ = _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin,
-                             total, high, low, min_cases, obuf, best)
+        if high and not low:
+            v, _, _, _ = _centre_high(c, ptr, idx, czcum, gend, cnt, first, cdw,
+                                      wmin, total, min_cases, obuf, best, lcz, lq,
+                                      q, xlx)
+        else:
+            v, _, _, _ = _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin,
+                                 total, high, low, min_cases, obuf, best, lcz, lq,
+                                 q, xlx)
         if v > best:
             best = v
     return best
@@ -269,31 +375,37 @@ def _max_one(ptr, idx, czcum, gend, cdw, wmin, total, high, low, min_cases,
 
 @numba.njit(cache=True, parallel=True)
 def _max_batch(ptr, idx, czcum, gend, cdw, wmin, total, high, low, min_cases,
-               n_loc, rec_ptr, rec_loc, rec_age):
+               lcz, lq, q, xlx, n_loc, rec_ptr, rec_loc, rec_age):
     """Maxima of a batch of replicates, one thread per replicate."""
     n = rec_ptr.shape[0] - 1
     out = np.zeros(n)
     for i in numba.prange(n):
         a, b = rec_ptr[i], rec_ptr[i + 1]
         out[i] = _max_one(ptr, idx, czcum, gend, cdw, wmin, total, high, low,
-                          min_cases, n_loc, rec_loc[a:b], rec_age[a:b])
+                          min_cases, lcz, lq, q, xlx, n_loc, rec_loc[a:b],
+                          rec_age[a:b])
     return out
 
 
 @numba.njit(cache=True, parallel=True)
 def _all_centres(ptr, idx, czcum, gend, cnt, first, cdw, wmin, total, high, low,
-                 min_cases):
+                 min_cases, lcz, lq, q, xlx):
     """Every centre's best cylinder (the real data)."""
     n = ptr.shape[0] - 1
-    nw = cdw.shape[0]
     llr = np.zeros(n)
     bj = np.full(n, -1, np.int64)
     bw = np.full(n, -1, np.int64)
     blow = np.zeros(n, np.bool_)
     for c in numba.prange(n):
-        obuf = np.zeros(nw, np.int64)
-        v, j, w, lo = _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin,
-                              total, high, low, min_cases, obuf, 0.0)
+        obuf = np.zeros(cnt.shape[1], np.int32)
+        if high and not low:
+            v, j, w, lo = _centre_high(c, ptr, idx, czcum, gend, cnt, first, cdw,
+                                       wmin, total, min_cases, obuf, 0.0, lcz, lq,
+                                       q, xlx)
+        else:
+            v, j, w, lo = _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin,
+                                  total, high, low, min_cases, obuf, 0.0, lcz, lq,
+                                  q, xlx)
         llr[c] = v
         bj[c] = j
         bw[c] = w
@@ -321,6 +433,17 @@ class _Problem:
     min_cases: int
     case_loc: np.ndarray
     case_age: np.ndarray  # age = analysis_day - day, per case
+    lcz: np.ndarray  # ln czcum, per neighbour entry
+    lq: np.ndarray  # ln(C_t / C), per window (0 where C_t = 0), padded with 0
+    q: np.ndarray  # C_t / C, per window, padded with 0 to a multiple of 8
+    xlx: np.ndarray  # k ln k for k = 0 .. cases in the longest window
+
+    @property
+    def fixed(self) -> tuple:
+        """What the compiled scan needs besides the counts (in its order)."""
+        return (self.ptr, self.idx, self.czcum, self.gend, self.cdw, self.wmin,
+                float(self.total), self.high, self.low, self.min_cases, self.lcz,
+                self.lq, self.q, self.xlx)
 
 
 def _replicate_max(problem: _Problem, seeds: list, threads: bool) -> np.ndarray:
@@ -343,8 +466,7 @@ def _replicate_max(problem: _Problem, seeds: list, threads: bool) -> np.ndarray:
     rec_ptr = np.asarray(ptrs, np.int64)
     rec_loc = np.concatenate(locs) if locs else np.zeros(0, np.int64)
     rec_age = np.concatenate(ages) if ages else np.zeros(0, np.int64)
-    args = (p.ptr, p.idx, p.czcum, p.gend, p.cdw, p.wmin, float(p.total), p.high,
-            p.low, p.min_cases, p.n_loc)
+    args = (*p.fixed, p.n_loc)
     if threads:
         return _max_batch(*args, rec_ptr, rec_loc, rec_age)
     return np.array([_max_one(*args, rec_loc[rec_ptr[i]:rec_ptr[i + 1]],
@@ -464,13 +586,21 @@ def space_time_permutation_scan(
     cz = np.bincount(loc, minlength=n_loc).astype(np.int64)
 
     ptr, idx, dist, czcum, gend = _neighbours(xy, cz, s, total, geographic)
+    # fixed under the permutation: the logs of the zone and window totals and
+    # k ln k up to the cases in the longest window (no count can exceed it)
+    pad = np.zeros((nw + 7) // 8 * 8 - nw)
+    q = np.concatenate([cdw / total, pad])
+    lq = np.concatenate([np.log(np.where(cdw > 0, cdw / total, 1.0)), pad])
+    k = np.arange(int(cdw[-1]) + 1 if nw else 1, dtype=np.float64)
+    xlx = k * np.log(np.maximum(k, 1.0))
     problem = _Problem(n_loc, ptr, idx, dist, czcum.astype(np.float64), gend, cdw,
-                       wmin, total, high, low, int(s.min_cases), loc, age)
+                       wmin, total, high, low, int(s.min_cases), loc, age,
+                       np.log(np.maximum(czcum, 1).astype(np.float64)), lq, q, xlx)
 
     # the real data: every centre's best cylinder
     cnt, first = _counts(n_loc, nw, loc, age)
-    llr, bj, bw, blow = _all_centres(ptr, idx, problem.czcum, gend, cnt, first, cdw,
-                                     wmin, float(total), high, low, int(s.min_cases))
+    fx = problem.fixed
+    llr, bj, bw, blow = _all_centres(*fx[:4], cnt, first, *fx[4:])
 
     rep = _run_replicates(problem, s, scheduler, progress) if nw > wmin else (
         np.zeros(s.replicates))
@@ -529,36 +659,74 @@ def _neighbours(xy, cz, s: ScanSettings, total: int, geographic: bool):
     else:
         qr = s.max_radius_m
     qr *= 1.0 + 1e-9
-    found = tree.query_ball_point(pts, qr, return_sorted=False)
-    cap = s.max_share_of_cases * total
-    ptrs = [0]
-    idxs, dists, cums, ends = [], [], [], []
-    for c in range(len(xy)):
-        nb = with_cases[np.asarray(found[c], dtype=np.int64)]
-        d = _distances(xy, c, nb, geographic)
-        ok = d <= s.max_radius_m
-        nb, d = nb[ok], d[ok]
-        order = np.lexsort((nb, d))
-        nb, d = nb[order], d[order]
-        cum = np.cumsum(cz[nb])
-        end = np.ones(len(nb), bool)
-        if len(nb) > 1:
-            end[:-1] = d[1:] != d[:-1]
+    found = tree.query_ball_point(pts, qr, return_sorted=True, workers=-1)
+    lens = np.fromiter(map(len, found), np.int64, len(found))
+    flat = np.fromiter(itertools.chain.from_iterable(found), np.int64, lens.sum())
+    del found
+    fptr = np.zeros(len(xy) + 1, np.int64)
+    np.cumsum(lens, out=fptr[1:])
+    ref = _unit(xy) if geographic else xy
+    return _neighbour_lists(ref, geographic, with_cases[flat], fptr, cz,
+                            float(s.max_radius_m), s.max_share_of_cases * total)
+
+
+@numba.njit(cache=True)
+def _neighbour_lists(ref, geographic, cand, fptr, cz, max_radius, cap):
+    """Per centre: the candidates within ``max_radius`` by (distance, index),
+    their running case totals, tie-group ends, cut where a whole tie group
+    would exceed ``cap`` cases. ``cand`` holds each centre's candidates in
+    increasing index order; ``ref`` is xy (planar) or the unit vectors."""
+    n = fptr.shape[0] - 1
+    ptr = np.zeros(n + 1, np.int64)
+    m = fptr[n]
+    idx = np.empty(m, np.int64)
+    dist = np.empty(m, np.float64)
+    cum = np.empty(m, np.int64)
+    end = np.empty(m, np.bool_)
+    k = 0
+    for c in range(n):
+        nb = cand[fptr[c]:fptr[c + 1]]
+        d = np.empty(nb.shape[0], np.float64)
+        for i in range(nb.shape[0]):
+            o = nb[i]
+            if geographic:
+                dx = ref[o, 0] - ref[c, 0]
+                dy = ref[o, 1] - ref[c, 1]
+                dz = ref[o, 2] - ref[c, 2]
+                chord = math.sqrt(dx * dx + dy * dy + dz * dz)
+                d[i] = 2.0 * math.asin(min(max(chord / 2.0, 0.0), 1.0)) * (
+                    EARTH_RADIUS_M)
+            else:
+                d[i] = math.hypot(ref[o, 0] - ref[c, 0], ref[o, 1] - ref[c, 1])
+        keep = d <= max_radius
+        nb = nb[keep]
+        d = d[keep]
+        order = np.argsort(d, kind="mergesort")  # stable: ties by index
+        nb = nb[order]
+        d = d[order]
+        t = nb.shape[0]
+        run = 0
+        start = k
+        for i in range(t):
+            run += cz[nb[i]]
+            idx[k + i] = nb[i]
+            dist[k + i] = d[i]
+            cum[k + i] = run
+            end[k + i] = i == t - 1 or d[i + 1] != d[i]
         # the case cap applies per tie group: a group enters whole or not
-        group_cum = cum.copy()
-        if len(nb):
-            last = np.flatnonzero(end)
-            gid = np.searchsorted(last, np.arange(len(nb)))
-            group_cum = cum[last][gid]
-        k = int(np.searchsorted(group_cum > cap, True))
-        idxs.append(nb[:k])
-        dists.append(d[:k])
-        cums.append(cum[:k])
-        ends.append(end[:k])
-        ptrs.append(ptrs[-1] + k)
-    cat = np.concatenate
-    return (np.asarray(ptrs, np.int64), cat(idxs).astype(np.int64), cat(dists),
-            cat(cums).astype(np.int64), cat(ends).astype(np.bool_))
+        stop = t
+        i = 0
+        while i < t:
+            g = i
+            while not end[start + g]:
+                g += 1
+            if cum[start + g] > cap:
+                stop = i
+                break
+            i = g + 1
+        k += stop
+        ptr[c + 1] = k
+    return ptr, idx[:k].copy(), dist[:k].copy(), cum[:k].copy(), end[:k].copy()
 
 
 def _batches(n: int, size: int) -> list[range]:
