@@ -331,3 +331,35 @@ def test_real_province_with_an_injected_register_pair(tmp_path, shared_data):
     # As in the small test: the berth lies west of the house in RD New.
     house = "9351AA-1" + suffix("Bosweg", "Leek", 6.39284044, 53.16286776)
     assert pair["kept"] == [[2, house], [len(lines), "9351AA-1"]]
+
+
+def test_empty_and_separator_only_lines_cost_nothing(tmp_path, small_blocks):
+    body = (HOUSE + "\n").encode() + b"\n" * 50_000 + b";;;;;;;;;\r\n" * 20_000
+    path = tmp_path / "leeg.csv.zst"
+    path.write_bytes(zstandard.ZstdCompressor().compress(
+        HEADER.encode() + body + (OTHER[0] + "\n").encode()))
+    result = read_addresses(path)
+    assert result.lines.tolist() == [2, 2 + 50_000 + 20_000 + 1]
+    path.write_bytes(zstandard.ZstdCompressor().compress(HEADER.encode()
+                                                         + b"\n" * 100_000))
+    with pytest.raises(ImportRejected, match="alleen een kopregel"):
+        read_addresses(path)
+
+
+def test_reading_stops_after_too_many_rejected_rows(tmp_path, monkeypatch,
+                                                    small_blocks):
+    import veerkracht.io.addresses as addresses
+
+    monkeypatch.setattr(addresses, "MAX_REJECTED", 50)
+    monkeypatch.setattr(common, "MAX_REJECTED", 50)
+    rows = [r.replace(";Dorp;", ";Dorp;;") for r in _many_rows(3000)]
+    with pytest.raises(ImportRejected) as info:
+        read_addresses(write(tmp_path, rows))
+    err = info.value
+    assert 50 < len(err.rows) < 3000 and "Lezen gestopt na meer dan 50" in str(err)
+    rows = [";".join([r.split(";")[0], "x", *r.split(";")[2:]])
+            for r in _many_rows(3000)]
+    with pytest.raises(ImportRejected) as info:
+        read_addresses(write(tmp_path, rows, name="b.csv"))
+    assert 50 < len(info.value.rows) < 3000
+    assert "Lezen gestopt" in str(info.value)

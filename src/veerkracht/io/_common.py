@@ -157,8 +157,11 @@ def _unzstd_stream(fh, name: str, limit: int, block_bytes: int) -> Iterator[byte
                 out.append(piece)
                 held += len(piece)
                 if held >= block_bytes:
-                    yield b"".join(out)
+                    joined = b"".join(out) if len(out) > 1 else out[0]
                     out, held = [], 0
+                    # One call can unpack ~64 MiB (a bomb): hand it on in blocks.
+                    for i in range(0, len(joined), block_bytes):
+                        yield joined[i : i + block_bytes]
     except zstandard.ZstdError as exc:
         raise file_error(
             f"het zstd-archief is beschadigd ({exc}); download het bestand opnieuw",
@@ -200,15 +203,28 @@ def decode(raw: bytes, name: str) -> str:
         ) from None
 
 
-def iter_text_blocks(path: str | os.PathLike[str], name: str,
-                     block_bytes: int | None = None) -> Iterator[tuple[int, str]]:
-    """Whole lines of UTF-8 text in blocks: ``(line number of the first, text)``.
+#: Most lines handed to the CSV parser at once (real blocks hold ~110,000).
+MAX_BLOCK_LINES = 250_000
 
-    The streaming counterpart of ``decode(read_bytes(path))``: a block ends
-    at a line end, a byte-order mark is dropped, a bad byte is refused with
-    its line (as :func:`decode` does) and a line longer than
-    :data:`MAX_LINE_BYTES` is refused at once, so neither a bomb without line
-    ends nor a binary file is held in memory.
+
+def iter_text_blocks(
+    path: str | os.PathLike[str], name: str, block_bytes: int | None = None,
+    empty: bytearray | None = None,
+) -> Iterator[tuple[np.ndarray, str]]:
+    """Whole non-empty lines of UTF-8 text in blocks, with their line numbers.
+
+    The streaming counterpart of ``decode(read_bytes(path))``. Yields
+    ``(lines, text)``: ``text`` holds whole lines, each ending in a line end,
+    and ``lines[i]`` is the 1-based line number of its i-th line in the
+    file. Empty lines are left out here (cheaply, without a parser), so a
+    file of nothing but line ends costs no memory. A byte-order mark is
+    dropped, a bad byte is refused with its line (as :func:`decode` does),
+    and a line longer than :data:`MAX_LINE_BYTES` is refused at once
+    (:class:`InputTooLarge`), so neither a bomb without line ends nor a
+    binary file is held in memory. A block holds at most
+    :data:`MAX_BLOCK_LINES` lines. ``empty`` (which the caller may fill while
+    reading, e.g. with the separator once the header is known) lists bytes
+    that make a line empty when it holds nothing else, such as ``;;;;``.
     """
     start = 1
     rest = b""
@@ -226,12 +242,41 @@ def iter_text_blocks(path: str | os.PathLike[str], name: str,
                 raise _line_too_long(name, start)
             continue
         rest = data[cut:]
+        n_lines = data.count(b"\n", 0, cut)
         if len(rest) > MAX_LINE_BYTES:
-            raise _line_too_long(name, start + data.count(b"\n", 0, cut))
-        yield start, _decode_block(data[:cut], name, start)
-        start += data.count(b"\n", 0, cut)
+            raise _line_too_long(name, start + n_lines)
+        yield from _split_lines(data[:cut] if rest else data, start, name, empty)
+        start += n_lines
     if rest:
-        yield start, _decode_block(rest, name, start)
+        yield from _split_lines(rest + b"\n", start, name, empty)
+
+
+def _split_lines(buf: bytes, start: int, name: str,
+                 empty: bytearray | None) -> Iterator[tuple[np.ndarray, str]]:
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    ends = np.flatnonzero(arr == 10)
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    lengths = ends - starts
+    if lengths.max() > MAX_LINE_BYTES:
+        raise _line_too_long(name, start + int(np.argmax(lengths > MAX_LINE_BYTES)))
+    nums = start + np.arange(len(ends))
+    blank = (lengths == 0) | ((lengths == 1) & (arr[starts] == 13))
+    if empty:
+        filler = np.isin(arr, np.frombuffer(bytes(empty) + b"\r\n", dtype=np.uint8))
+        counts = np.add.reduceat(filler.view(np.int8), starts, dtype=np.int64)
+        blank |= counts == lengths + 1
+    if blank.any():
+        keep = ~blank
+        buf = arr[np.repeat(keep, lengths + 1)].tobytes()
+        lengths, nums = lengths[keep], nums[keep]
+    offsets = np.zeros(len(nums) + 1, dtype=np.int64)
+    np.cumsum(lengths + 1, out=offsets[1:])
+    for s in range(0, len(nums), MAX_BLOCK_LINES):
+        e = min(s + MAX_BLOCK_LINES, len(nums))
+        chunk = buf[offsets[s]:offsets[e]]
+        yield nums[s:e], _decode_block(chunk, name, nums[s:e])
 
 
 def _line_too_long(name: str, line: int) -> InputTooLarge:
@@ -243,11 +288,11 @@ def _line_too_long(name: str, line: int) -> InputTooLarge:
     )
 
 
-def _decode_block(raw: bytes, name: str, start: int) -> str:
+def _decode_block(raw: bytes, name: str, nums: np.ndarray) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = start + raw.count(b"\n", 0, exc.start)
+        line = int(nums[raw.count(b"\n", 0, exc.start)])
         raise file_error(
             "het bestand is geen UTF-8-tekst (tekencodering); sla het op als "
             "UTF-8 (in Excel: 'CSV UTF-8') en probeer opnieuw",
@@ -257,6 +302,10 @@ def _decode_block(raw: bytes, name: str, start: int) -> str:
         ) from None
 
 
+#: Rejected rows after which a streaming reader stops reading (and refuses).
+MAX_REJECTED = 100_000
+
+
 def iter_csv_chunks(
     path: str | os.PathLike[str], name: str, sep: str | None = None,
     block_bytes: int | None = None,
@@ -264,10 +313,11 @@ def iter_csv_chunks(
     """Parse a CSV file chunk by chunk, as :func:`read_csv_text` does whole.
 
     Yields ``(frame, lines)`` per block of about ``block_bytes`` decompressed
-    bytes: string cells (NA when empty), stripped column names, blank lines
-    dropped and every row's line in the source file. Rows with too many
-    fields are collected over the whole file and refused together at the end
-    (no frame is yielded after the first such row). An empty or header-only
+    bytes (at most :data:`MAX_BLOCK_LINES` lines): string cells (NA when
+    empty), stripped column names, blank lines dropped and every row's line
+    in the source file. Rows with too many fields are collected over the
+    whole file (up to :data:`MAX_REJECTED`) and refused together at the end;
+    no frame is yielded after the first such row. An empty or header-only
     file is refused like :func:`read_csv_text` refuses it.
 
     Examples
@@ -282,22 +332,24 @@ def iter_csv_chunks(
     columns: list[str] | None = None
     bad: list[RejectedRow] = []
     rows_seen = False
-    carry: tuple[int, str] | None = None
-    blocks = iter_text_blocks(path, name, block_bytes)
+    carry: tuple[np.ndarray, str] | None = None
+    empty = bytearray()  # filled with the separator: lines of only ';' are empty
+    blocks = iter_text_blocks(path, name, block_bytes, empty)
     pending = next(blocks, None)
     while pending is not None:
-        start, text = pending
+        nums, text = pending
         pending = next(blocks, None)
         if carry is not None:  # a quoted cell ran over the previous block end
-            start, text = carry[0], carry[1] + text
+            nums, text = np.concatenate([carry[0], nums]), carry[1] + text
             carry = None
         if names is None:
             if not text.strip():
                 if pending is None:
                     raise file_error("het bestand is leeg", source=name)
-                carry = (start, text)
                 continue
             sep = sep or sniff_separator(text)
+            if len(sep) == 1:
+                empty.extend(sep.encode())
         try:
             frame, caught = _parse_block(text, sep, names)
         except pd.errors.EmptyDataError:
@@ -306,13 +358,13 @@ def iter_csv_chunks(
             continue
         except pd.errors.ParserError as exc:
             if "EOF inside string" in str(exc) and pending is not None:
-                carry = (start, text)
+                carry = (nums, text)
                 continue
             raise file_error(f"het bestand is geen geldige CSV ({exc})",
                              source=name) from None
         for w in caught:
             for m in _BAD_LINE.finditer(str(w.message)):
-                bad.append(RejectedRow(start + int(m.group(1)) - 1,
+                bad.append(RejectedRow(int(nums[int(m.group(1)) - 1]),
                                        f"{m.group(3)} velden in plaats van "
                                        f"{m.group(2)}"))
         header = 0
@@ -321,9 +373,11 @@ def iter_csv_chunks(
             columns = [str(c).strip() for c in names]
             header = 1
         if bad:
+            if len(bad) > MAX_REJECTED:
+                break
             continue
         frame.columns = columns
-        lines = np.arange(start + header, start + header + len(frame))
+        lines = nums[header : header + len(frame)]
         blank = frame.isna().all(axis=1).to_numpy()
         if blank.any():
             frame = frame.loc[~blank].reset_index(drop=True)
@@ -332,12 +386,20 @@ def iter_csv_chunks(
             rows_seen = True
             yield frame, lines
     if bad:
-        raise ImportRejected(sorted(bad, key=lambda r: r.line), source=name)
+        raise ImportRejected(sorted(bad, key=lambda r: r.line), source=name,
+                             hint=_stopped_hint(len(bad)))
     if names is None:
         raise file_error("het bestand is leeg", source=name)
     if not rows_seen:
         raise file_error("het bestand bevat alleen een kopregel, geen gegevens",
                          source=name)
+
+
+def _stopped_hint(n: int) -> str | None:
+    if n <= MAX_REJECTED:
+        return None
+    return (f"Lezen gestopt na meer dan {MAX_REJECTED:,} afgekeurde rijen; de rest "
+            "van het bestand is niet gecontroleerd.").replace(",", ".")
 
 
 def _parse_block(text: str, sep: str, names: list[str] | None):

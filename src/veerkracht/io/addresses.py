@@ -34,8 +34,10 @@ import numpy as np
 import pandas as pd
 
 from veerkracht.io._common import (
+    MAX_REJECTED,
     RD,
     WGS84,
+    _stopped_hint,
     check_columns,
     check_coordinates,
     clean_str,
@@ -208,6 +210,8 @@ def _read_ljpc(path, progress: Progress) -> ImportResult:
         if bad:  # the file will be refused: keep collecting reasons only
             for v in kept.values():
                 v.clear()
+            if len(bad) > MAX_REJECTED:
+                break
             continue
         parts["gemeente"] = (clean_str(raw["gemeente"]) if "gemeente" in raw
                              else pd.Series(pd.NA, index=raw.index, dtype="str"))
@@ -217,7 +221,7 @@ def _read_ljpc(path, progress: Progress) -> ImportResult:
         kept["lon"].append(lon)
         kept["_line"].append(lines)
         del raw, parts
-    raise_if(bad, name)
+    raise_if(bad, name, _stopped_hint(len(bad)))
     lat = np.concatenate(kept.pop("lat"))
     lon = np.concatenate(kept.pop("lon"))
     lines = np.concatenate(kept.pop("_line"))
