@@ -758,10 +758,26 @@ _CODE = {"buurt": r"BU\d{4}[0-9A-Z]{4}", "wijk": r"WK\d{4}[0-9A-Z]{2}",
          "gemeente": r"GM\d{4}"}
 
 
+def _per_unique(values: pd.Series, fn) -> pd.Series:
+    """``fn`` applied to the distinct values only, taken back per row (str).
+
+    Area codes repeat a lot (a few hundred gemeenten for millions of
+    dwellings): mapping or parsing them per row would cost seconds.
+    """
+    codes, uniques = pd.factorize(values)
+    if not len(uniques):
+        return pd.Series(pd.NA, index=range(len(values)), dtype="str")
+    out = _str(fn(pd.Series(np.asarray(uniques, dtype=object), dtype="str")))
+    return _take(out, np.maximum(codes, 0)).mask(codes < 0)
+
+
 def _valid(codes: pd.Series, level: str) -> pd.Series:
     """``codes`` upper-cased, NA where it is no CBS code of ``level``."""
-    codes = _str(codes).str.upper()
-    return codes.where(codes.str.fullmatch(_CODE[level]).fillna(False)).astype("str")
+    def check(u):
+        u = _str(u).str.upper()
+        return u.where(u.str.fullmatch(_CODE[level]).fillna(False))
+
+    return _per_unique(codes, check)
 
 
 def _polygon_gemeente(table: gpd.GeoDataFrame, key: str) -> np.ndarray:
@@ -772,18 +788,20 @@ def _polygon_gemeente(table: gpd.GeoDataFrame, key: str) -> np.ndarray:
     return nested.to_numpy(dtype=object, na_value=None)
 
 
-def _in_polygon(points, table: gpd.GeoDataFrame, key: str,
-                gemeente: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _in_polygon(points, table: gpd.GeoDataFrame, key: str, gemeente: np.ndarray,
+                gemeenten: pd.Index) -> tuple[np.ndarray, np.ndarray]:
     """Row of ``table`` (sorted by ``key``) holding each point, -1 where none.
 
-    A polygon of another gemeente than the dwelling's (when that is known)
-    does not count; the second array flags the points that lay only in such
-    polygons. On a shared edge the smallest code wins.
+    ``gemeente`` is each point's gemeente as a position in ``gemeenten``
+    (-1 when unknown). A polygon of another gemeente than the dwelling's
+    (when that is known) does not count; the second array flags the points
+    that lay only in such polygons. On a shared edge the smallest code wins.
     """
     tree = shapely.STRtree(table.geometry.values)
     pt_idx, poly_idx = tree.query(points, predicate="intersects")
-    poly_gm = _polygon_gemeente(table, key)
-    own = pd.isna(gemeente[pt_idx]) | (poly_gm[poly_idx] == gemeente[pt_idx])
+    poly_gm = gemeenten.get_indexer(_polygon_gemeente(table, key))
+    g = gemeente[pt_idx]
+    own = (g < 0) | (poly_gm[poly_idx] == g)
     best = np.full(len(points), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(best, pt_idx[own], poly_idx[own])
     hit_any = np.bincount(pt_idx, minlength=len(points)) > 0
@@ -791,13 +809,13 @@ def _in_polygon(points, table: gpd.GeoDataFrame, key: str,
     return found, hit_any & (found < 0)
 
 
-def _nearest_own(points, table: gpd.GeoDataFrame, key: str,
-                 gemeente: np.ndarray) -> np.ndarray:
+def _nearest_own(points, table: gpd.GeoDataFrame, key: str, gemeente: np.ndarray,
+                 gemeenten: pd.Index) -> np.ndarray:
     """Row of the nearest polygon of each point's own gemeente, within the snap
-    distance; -1 where there is none."""
+    distance; -1 where there is none (``gemeente`` as in :func:`_in_polygon`)."""
     out = np.full(len(points), -1, dtype=np.int64)
-    poly_gm = _polygon_gemeente(table, key)
-    for gm in pd.unique(gemeente[pd.notna(gemeente)]):
+    poly_gm = gemeenten.get_indexer(_polygon_gemeente(table, key))
+    for gm in np.unique(gemeente[gemeente >= 0]):
         rows = np.flatnonzero(poly_gm == gm)
         pts = np.flatnonzero(gemeente == gm)
         if not len(rows) or not len(pts):
@@ -855,7 +873,9 @@ def _areas(f: _Frame, dw: pd.DataFrame, buurten: gpd.GeoDataFrame | None,
     none = pd.Series(pd.NA, index=dw.index, dtype="str")
     gm_name = (_valid(dw["gemeentecode"], "gemeente") if "gemeentecode" in dw.columns
                else none.copy())
-    gm_arr = gm_name.to_numpy(dtype=object, na_value=None)
+    # the gemeente per dwelling as an integer (no Python string per row)
+    gm_arr, gm_index = pd.factorize(gm_name)
+    gm_index = pd.Index(np.asarray(gm_index, dtype=object))
     bt = _sorted_by(buurten, "buurtcode")
     wt = _sorted_by(wijken, "wijkcode")
     summary = {"buurt_other_gemeente": 0, "wijk_other_gemeente": 0,
@@ -868,73 +888,101 @@ def _areas(f: _Frame, dw: pd.DataFrame, buurten: gpd.GeoDataFrame | None,
     if bt is not None:
         todo = np.flatnonzero(bu.isna().to_numpy())
         if len(todo):
-            found, other = _in_polygon(f.points[todo], bt, "buurtcode", gm_arr[todo])
+            found, other = _in_polygon(f.points[todo], bt, "buurtcode", gm_arr[todo],
+                                       gm_index)
             hit = found >= 0
             got = np.full(n, -1, dtype=np.int64)
             got[todo[hit]] = found[hit]
             bu = bu.fillna(_by_lookup(got, bt["buurtcode"]))
             bu_method[todo[hit]] = 1
             summary["buurt_other_gemeente"] = int(other.sum())
-    bu_gm = _str(bu.map(_lookup(bt, "buurtcode", "gemeentecode"))).fillna(
-        "GM" + bu.str.slice(2, 6))
-    clash = (gm_name.notna() & bu.notna() & (bu_gm != gm_name)).to_numpy()
+    # the buurt's gemeente, compared as integers (computed per distinct buurt)
+    lookup = _lookup(bt, "buurtcode", "gemeentecode")
+    bu_codes, bu_uniques = pd.factorize(bu)
+    bu_u = pd.Series(np.asarray(bu_uniques, dtype=object), dtype="str")
+    bu_gm = gm_index.get_indexer(_str(bu_u.map(lookup)).fillna(
+        "GM" + bu_u.str.slice(2, 6)).to_numpy(dtype=object, na_value=None))
+    bu_gm = np.append(bu_gm, -1)[bu_codes]  # code -1 (no buurt) -> -1
+    clash = (gm_arr >= 0) & (bu_codes >= 0) & (bu_gm != gm_arr)
+    del bu_codes, bu_uniques, bu_u, bu_gm
     if clash.any():  # a source code in another gemeente than the address's
         bu = bu.mask(clash)
         bu_method[clash] = 2
         summary["buurt_other_gemeente"] += int(clash.sum())
 
     # wijk: the buurt's, else the polygon of its own gemeente, else the nearest
-    wk = _valid(bu.map(_lookup(bt, "buurtcode", "wijkcode")), "wijk").fillna(
-        ("WK" + bu.str.slice(2, 8)).where(bu.notna()))
+    lookup = _lookup(bt, "buurtcode", "wijkcode")
+    wk = _per_unique(bu, lambda u: _valid(u.map(lookup), "wijk").fillna(
+        "WK" + u.str.slice(2, 8)))
     wk_method = np.where(wk.notna().to_numpy(), bu_method, 2)
     if wt is not None and bt is not None:
         # buurt and wijk polygons of different years may disagree: the buurt's
         # wijk is kept (a buurt lies in one wijk); the disagreement is counted
         had = np.flatnonzero(wk.notna().to_numpy())
-        found, _ = _in_polygon(f.points[had], wt, "wijkcode", gm_arr[had])
-        poly_wk = _by_lookup(found, wt["wijkcode"]).to_numpy(dtype=object,
-                                                              na_value=None)
-        summary["wijk_of_buurt_not_wijk_polygon"] = int(
-            (pd.notna(poly_wk) & (poly_wk != wk.to_numpy(dtype=object)[had])).sum())
+        found, _ = _in_polygon(f.points[had], wt, "wijkcode", gm_arr[had], gm_index)
+        poly_wk = _by_lookup(found, wt["wijkcode"])
+        differ = poly_wk.ne(_take(wk, had)).fillna(False).to_numpy(dtype=bool)
+        summary["wijk_of_buurt_not_wijk_polygon"] = int(differ.sum())
     if wt is not None:
         todo = np.flatnonzero(wk.isna().to_numpy())
         got = np.full(n, -1, dtype=np.int64)
         if len(todo):
-            found, other = _in_polygon(f.points[todo], wt, "wijkcode", gm_arr[todo])
+            found, other = _in_polygon(f.points[todo], wt, "wijkcode", gm_arr[todo],
+                                       gm_index)
             hit = found >= 0
             got[todo[hit]] = found[hit]
             wk_method[todo[hit]] = 1
             summary["wijk_other_gemeente"] = int(other.sum())
             rest = todo[~hit]
-            rest = rest[pd.notna(gm_arr[rest])]
+            rest = rest[gm_arr[rest] >= 0]
             if len(rest):
-                near = _nearest_own(f.points[rest], wt, "wijkcode", gm_arr[rest])
+                near = _nearest_own(f.points[rest], wt, "wijkcode", gm_arr[rest],
+                                    gm_index)
                 got[rest[near >= 0]] = near[near >= 0]
                 wk_method[rest[near >= 0]] = 4
                 summary["wijk_snapped"] = int((near >= 0).sum())
         wk = wk.fillna(_by_lookup(got, wt["wijkcode"]))
 
+    # From here on per distinct (buurt, wijk, gemeente) of the dwellings: a
+    # few thousand combinations instead of millions of rows.
+    key = _codes(bu, wk, gm_name)
+    n_keys = int(key.max()) + 1 if len(key) else 0
+    rep = _first_rows(key, n_keys)
+    bu_k, wk_k, gmn_k = _take(bu, rep), _take(wk, rep), _take(gm_name, rep)
+    del bu, wk
+    known_wk = wk_k.notna().to_numpy()
     # gemeente: the address's, else the wijk's
-    wk_gm = _str(wk.map(_lookup(wt, "wijkcode", "gemeentecode"))).fillna(
-        "GM" + wk.str.slice(2, 6))
-    gm = gm_name.fillna(wk_gm.where(wk.notna()))
-    gm_method = np.where(gm_name.notna().to_numpy(), 5,
-                         np.where(wk.notna().to_numpy(), wk_method, 2))
-
+    lookup = _lookup(wt, "wijkcode", "gemeentecode")
+    wk_gm = _str(wk_k.map(lookup)).fillna("GM" + wk_k.str.slice(2, 6))
+    gm_k = gmn_k.fillna(wk_gm.where(wk_k.notna()))
+    gm_method = np.where(gm_arr >= 0, 5, np.where(known_wk[key], wk_method, 2))
     # the rest of a known wijk or gemeente, never one area for everything
-    wk = wk.fillna(("WK" + gm.str.slice(2, 6) + REST).where(gm.notna()))
+    wk_k = wk_k.fillna(("WK" + gm_k.str.slice(2, 6) + REST).where(gm_k.notna()))
     # BU gggg ww XX in a known wijk; BU gggg XX XX in the rest of a gemeente
-    bu = bu.fillna(("BU" + wk.str.slice(2, 8) + REST).where(wk.notna()))
-    summary["rest_buurt_dwellings"] = int(bu.str.endswith(REST).fillna(False).sum())
-    summary["rest_wijk_dwellings"] = int(wk.str.endswith(REST).fillna(False).sum())
-    summary["unknown_gemeente_dwellings"] = int(gm.isna().sum())
-    unmatched = f.gemeente[gm_name.isna().to_numpy() & f.gemeente.notna().to_numpy()]
+    bu_k = bu_k.fillna(("BU" + wk_k.str.slice(2, 8) + REST).where(wk_k.notna()))
+    size = np.bincount(key, minlength=n_keys)
+
+    def count(mask: np.ndarray) -> int:
+        return int(size[mask].sum())
+
+    summary["rest_buurt_dwellings"] = count(
+        bu_k.str.endswith(REST).fillna(False).to_numpy(dtype=bool))
+    summary["rest_wijk_dwellings"] = count(
+        wk_k.str.endswith(REST).fillna(False).to_numpy(dtype=bool))
+    summary["unknown_gemeente_dwellings"] = count(gm_k.isna().to_numpy())
+    no_code = gm_arr < 0
+    unmatched = f.gemeente[no_code & f.gemeente.notna().to_numpy()]
     summary["gemeente_names_unmatched"] = (
         {str(k): int(v) for k, v in unmatched.value_counts().sort_index().items()}
         if "gemeentecode" in dw.columns else {})
-    own = pd.DataFrame({"code": gm_name.to_numpy(), "name": f.gemeente.to_numpy()})
-    own = own.dropna().drop_duplicates("code")
-    return _Areas(bu.fillna(UNKNOWN), wk.fillna(UNKNOWN), gm.fillna(UNKNOWN),
+    # the addresses' own name of each gemeente code (its first dwelling's)
+    with_code = np.flatnonzero(~no_code)
+    first = with_code[_first_rows(gm_arr[with_code], len(gm_index))] \
+        if len(with_code) else with_code
+    own = pd.DataFrame({"code": _take(gm_name, first).to_numpy(),
+                        "name": _take(f.gemeente, first).to_numpy()}).dropna()
+    return _Areas(_take(bu_k.fillna(UNKNOWN), key), _take(wk_k.fillna(UNKNOWN), key),
+                  _take(gm_k.fillna(UNKNOWN), key),
                   {"buurt": bu_method, "wijk": wk_method, "gemeente": gm_method},
                   summary,
                   pd.Series(own["name"].to_numpy(), index=own["code"].to_numpy(),
