@@ -6,7 +6,8 @@ pandas, numpy, geopandas, Django or the analytics, io, jobs and store
 modules. Every value an option default or a help text needs is therefore
 defined here, once; the heavy modules that use the same value import it
 from this module (``veerkracht.store.open``, ``veerkracht.analytics.places``,
-``veerkracht.analytics.dp``, ``veerkracht.jobs.places``,
+``veerkracht.analytics.dp``, ``veerkracht.analytics.model.spec``,
+``veerkracht.jobs.places``,
 ``veerkracht.jobs.demo``, ``veerkracht.jobs.validate``,
 ``veerkracht.io.export``). This module imports nothing.
 

@@ -63,10 +63,8 @@ from veerkracht.analytics.statistics import (
     SIGNAL_COLUMNS,
     STATISTICS_VERSION,
 )
-from veerkracht.defaults import BAND_MIN_FLOOR
+from veerkracht.defaults import BAND_MIN_FLOOR, LEVELS
 
-#: Levels from small to large (the two hierarchies share ``entrance``).
-LEVELS = ("entrance", "building", "block", "street", "buurt", "wijk", "gemeente")
 #: Share of a period's ρ per level: 76 % for the four small levels, where a
 #: household is a large part of a count, 24 % for the areas.
 DEFAULT_SHARES = {"entrance": 0.18, "building": 0.18, "block": 0.20, "street": 0.20,

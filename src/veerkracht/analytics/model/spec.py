@@ -38,8 +38,7 @@ from typing import Any
 
 import numpy as np
 
-#: Levels of the place hierarchy, from small to large (docs/architecture.md).
-LEVELS = ("entrance", "building", "block", "street", "buurt", "wijk", "gemeente")
+from veerkracht.defaults import LEVELS
 
 #: Household fields the code knows how to read (the contract of ``households``).
 KNOWN_HOUSEHOLD_FIELDS = (
