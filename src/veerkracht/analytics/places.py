@@ -921,7 +921,7 @@ def _areas(f: _Frame, dw: pd.DataFrame, buurten: gpd.GeoDataFrame | None,
         had = np.flatnonzero(wk.notna().to_numpy())
         found, _ = _in_polygon(f.points[had], wt, "wijkcode", gm_arr[had], gm_index)
         poly_wk = _by_lookup(found, wt["wijkcode"])
-        differ = poly_wk.ne(_take(wk, had)).fillna(False).to_numpy(dtype=bool)
+        differ = (poly_wk.notna() & poly_wk.ne(_take(wk, had))).to_numpy(dtype=bool)
         summary["wijk_of_buurt_not_wijk_polygon"] = int(differ.sum())
     if wt is not None:
         todo = np.flatnonzero(wk.isna().to_numpy())
