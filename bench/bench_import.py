@@ -13,7 +13,7 @@ folder) and reused. `read_s` is `read_addresses` alone in its own process,
 `seconds` the whole command; peak MiB is the maximum resident set of each
 case's own process. The baseline row parses the same replica the way the
 reader did before streaming (whole file decompressed, decoded and parsed
-into one frame of strings; no checks at all), to show what streaming saves.
+into one frame of strings; no checks at all), for comparison.
 The national file's expanded size is compared with the default size limit
 (`VEERKRACHT_IMPORT_MAX_MB`, 2048 MiB).
 """
