@@ -50,7 +50,7 @@ def require_file(path: str | os.PathLike[str]) -> Path:
 
 #: Environment variable with the most MiB a file may expand to when read.
 MAX_MB_ENV = "VEERKRACHT_IMPORT_MAX_MB"
-#: Default of :data:`MAX_MB_ENV`: 2 GiB, about 2.8 times the national LJPc file (~730 MiB).
+#: Default of :data:`MAX_MB_ENV`: 2 GiB, ~2.8 times the national LJPc file (730 MiB).
 DEFAULT_MAX_MB = 2048
 #: A longer line than this is no row of any supported text source.
 MAX_LINE_BYTES = 1 << 20
