@@ -286,7 +286,9 @@ def _query(index: _StripIndex, q: np.ndarray, k_reached: np.ndarray,
     return out
 
 
-@numba.njit(parallel=True, cache=True)
+# nogil: compute runs the profiles in a thread beside the model, which must
+# not wait for the GIL while this kernel runs
+@numba.njit(parallel=True, cache=True, nogil=True)
 def _query_chunks(x, y, pop, val, row_ptr, y0, h, qx, qy, kr, bounds,
                   out):  # pragma: no cover
     for ci in numba.prange(bounds.shape[0] - 1):
@@ -531,7 +533,7 @@ def aggregate_profile(profile: KnnProfile, groups: pd.Series | np.ndarray,
     profile : KnnProfile
         Result of :func:`knn_shares`, one row per dwelling (or per point with
         its ``population``).
-    groups : Series or ndarray, shape (n,)
+    groups : Series, ndarray or Categorical, shape (n,)
         The place id of every point; missing ids are left out.
     category : str or int
         Which category to aggregate.
@@ -565,23 +567,53 @@ def aggregate_profile(profile: KnnProfile, groups: pd.Series | np.ndarray,
     share at k=2 is (1 + 0.5) / 2 and place A's mean is (1 + 0.75) / 2.
     """
     share = profile.share(category)
-    g = pd.Series(np.asarray(groups), name="place_id")
-    if len(g) != share.shape[0]:
+    codes, ids = place_codes(groups)
+    if len(codes) != share.shape[0]:
         raise ValueError("groups past niet bij het profiel (ander aantal rijen).")
-    w = profile.population
-    frame = pd.DataFrame({"place_id": g, "_w": w})
+    # sums per place by bincount on integer codes: a groupby on string ids
+    # over every dwelling cost seconds per level on the real addresses
+    member = codes >= 0
+    c = codes[member]
+    n_places = len(ids)
+    w = np.asarray(profile.population, dtype="float64")[member]
+    present = np.bincount(c, minlength=n_places) > 0
+    order = np.flatnonzero(present)
+    order = order[np.argsort(ids[order], kind="stable")]
+
+    def total(x):
+        # groupby().sum() skips NaN; so does this
+        return np.bincount(c, weights=np.nan_to_num(x, nan=0.0),
+                           minlength=n_places)[order]
+
+    wsum = total(w)
+    wpos = np.where(wsum > 0, wsum, np.nan)
+    out = pd.DataFrame(index=pd.Index(ids[order], name="place_id"))
+    out["n_dwellings"] = wsum
+    sums = [total(share[member, i] * w) for i in range(len(profile.ks))]
     for i, k in enumerate(profile.ks):
-        frame[f"_m{k}"] = share[:, i] * w
-        frame[f"_p{k}"] = share[:, i] * w * profile.k_reached[i]
-    sums = frame.dropna(subset=["place_id"]).groupby("place_id", sort=True).sum()
-    out = pd.DataFrame(index=sums.index)
-    out["n_dwellings"] = sums["_w"]
-    wsum = sums["_w"].where(sums["_w"] > 0)
-    for k in profile.ks:
-        out[f"mean_k{k}"] = sums[f"_m{k}"] / wsum
+        out[f"mean_k{k}"] = sums[i] / wpos
     for i, k in enumerate(profile.ks):
-        out[f"pooled_k{k}"] = sums[f"_p{k}"] / (wsum * profile.k_reached[i])
+        kr = profile.k_reached[i]
+        out[f"pooled_k{k}"] = total(share[member, i] * w * kr) / (wpos * kr)
     return out
+
+
+def place_codes(ids) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes and the distinct ids of a column of place ids.
+
+    ``ids`` is an array of ids (``None``/NaN: no place) or a
+    :class:`pandas.Categorical`; code -1 means no place. Places are joined
+    and summed on these codes instead of on the strings.
+
+    >>> codes, ids = place_codes(np.array(["b", None, "a", "b"], dtype=object))
+    >>> codes.tolist(), ids.tolist()
+    ([0, -1, 1, 0], ['b', 'a'])
+    """
+    if isinstance(ids, pd.Categorical):
+        return (np.asarray(ids.codes, dtype=np.int64),
+                np.asarray(ids.categories, dtype=object))
+    codes, uniques = pd.factorize(np.asarray(ids, dtype=object))
+    return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
 
 
 def place_profiles(
@@ -662,7 +694,8 @@ def published_place_shares(
     Parameters
     ----------
     places : mapping of level -> ndarray of place ids, shape (n,)
-        The place of each dwelling per level (``None``/NaN: no place).
+        The place of each dwelling per level (``None``/NaN: no place), or a
+        :class:`pandas.Categorical` of them.
     shares : mapping of level -> Series
         The protected need share (0..1) of each *published* place, indexed by
         place id; places left out are not published.
@@ -694,10 +727,13 @@ def published_place_shares(
         todo = np.isnan(value)
         if not todo.any():
             break
-        ids = pd.Series(np.asarray(places[level], dtype=object)[todo])
-        got = ids.map(shares[level].astype("float64")).to_numpy(dtype="float64")
-        idx = np.flatnonzero(todo)
-        hit = ~np.isnan(got)
-        value[idx[hit]] = np.clip(got[hit], 0.0, 1.0)
-        source[idx[hit]] = i
+        codes, ids = place_codes(places[level])
+        if not len(ids):
+            continue
+        # one look-up per distinct place, then by code per dwelling
+        per_place = shares[level].astype("float64").reindex(ids).to_numpy()
+        got = np.where(codes >= 0, per_place[np.maximum(codes, 0)], np.nan)
+        hit = todo & ~np.isnan(got)
+        value[hit] = np.clip(got[hit], 0.0, 1.0)
+        source[hit] = i
     return value, source

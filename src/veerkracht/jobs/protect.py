@@ -55,8 +55,8 @@ DWELLING_LEVEL_COLUMNS = tuple(LEVEL_COLUMNS.values())
 _HOUSEHOLD_FIELDS = ("household_key", "address_id", "tenure_start", "tenure_end",
                      "household_type", "need_care", "need_income", "need_outflow",
                      "need_frail_elderly", "urgency")
-#: Processes that sample noise for large levels (OpenDP holds the GIL; about
-#: 1.5x faster with two on the benchmark machine, see docs/benchmarks.md).
+#: Threads that sample noise for large levels (OpenDP's calls release the
+#: GIL; see docs/benchmarks.md).
 NOISE_WORKERS = 2
 #: Progress steps besides one per level.
 STEPS = 3

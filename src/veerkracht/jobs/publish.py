@@ -616,7 +616,9 @@ def compute_profiles(dwellings: pd.DataFrame,
     shares, households = _need_shares(statistics, rules)
     dw = dwellings
     has_xy = (dw["x"].notna() & dw["y"].notna()).to_numpy()
-    places = {lv: dw[col].astype(object).where(dw[col].notna(), None).to_numpy()
+    # categorical codes, not Python strings: the ids of every level for every
+    # dwelling as objects cost seconds on the real addresses
+    places = {lv: pd.Categorical(dw[col])
               for lv, col in LEVEL_COLUMNS.items() if col in dw.columns}
     value, _ = published_place_shares(places, shares, [lv for lv in LEVELS
                                                        if lv in places])
