@@ -34,6 +34,10 @@ cases whose permuted day falls in the windows, and a compiled (numba) walk
 over the neighbours evaluates the statistic only where it can be a maximum:
 for high rates right after a location that adds cases to that window (the
 expected count only grows between), for low rates right before one.
+Fixed across replicates are also ``ln μ`` and a table of ``k ln k``, so a
+log-free upper bound of the high-rate statistic (ADR 0007, addendum) is
+tested first, once per neighbour group and then per window; the exact
+statistic is computed only where the bound can beat the best so far.
 
 Reproducibility: replicate ``i`` draws its permutation from
 ``np.random.SeedSequence(seed).spawn(R)[i]``, so the result is identical
