@@ -91,6 +91,11 @@ def run(
         None, "--scheduler", help="Waar de herhalingen draaien: 'local' (dit proces, "
         "standaard), 'processes' (alle kernen) of het adres van een Dask-scheduler "
         "(tcp://host:8786)."),
+    partition: str = typer.Option(
+        None, "--partition", help="'gemeente': elke scan per gemeente verdeeld "
+        "(met de portieken binnen de straal over de grens); 'none': in één stuk. "
+        "Standaard per gemeente op een Dask-cluster, anders in één stuk. De "
+        "uitkomst is dezelfde."),
 ) -> None:
     """Zoek opkomende clusters, plaatsen die stil worden en hotspots; bewaar ze.
 
@@ -119,7 +124,7 @@ def run(
         ws = workspace_of(ctx)
         with progress("Vroegsignalering") as advance:
             summary = run_warn(ws, as_of=day, settings=settings, scheduler=sched,
-                               progress=advance)
+                               progress=advance, partition=partition)
     except (WarnError, ValueError) as exc:
         raise UserError(str(exc)) from None
     say(f"Analysedatum {summary['as_of']} (vergeleken met {summary['study_start']} "

@@ -266,9 +266,93 @@ def _row(kind, meaning, level, place, start, end, city, **values) -> dict:
     return row
 
 
+def _is_distributed(scheduler) -> bool:
+    """A Dask client or the address of a Dask scheduler."""
+    if scheduler is None:
+        return False
+    if not isinstance(scheduler, str):
+        return True
+    return scheduler not in ("local", "processes")
+
+
+def _address(scheduler: str) -> str:
+    """``tcp://host:8786`` from that or from ``distributed tcp://host:8786``."""
+    s = scheduler.strip()
+    return s.split(None, 1)[1] if s.startswith("distributed ") else s
+
+
+def _scan_partitioned(xy, loc, day, analysis_day, scan: ScanSettings, groups,
+                      scheduler, progress: Progress):
+    """The scan split by ``groups`` (gemeente codes per location); the
+    partitions run here (``scheduler`` None or ``"local"``) or on Dask (a
+    client or an address). The result equals the single run's (ADR 0012)."""
+    from veerkracht.analytics.warning.partition import (
+        combine,
+        part_clusters,
+        part_replicate_max,
+        plan_partitions,
+        replicate_seeds,
+    )
+
+    plan = plan_partitions(xy, loc, day, analysis_day, scan, groups)
+    seeds = replicate_seeds(scan)
+    desc = "Monte Carlo-replicaties (per gemeente)"
+    n_parts = len(plan.parts)
+    if not _is_distributed(scheduler):
+        reps = []
+        for part in plan.parts:
+            reps.append(part_replicate_max(part, seeds, threads=True))
+            _tick(progress, 0, f"{desc}: {len(reps)}/{n_parts}")
+        return combine(plan, [part_clusters(p) for p in plan.parts], reps)
+
+    from dask.distributed import Client, as_completed
+
+    own = None
+    client = scheduler
+    if isinstance(scheduler, str):
+        client = own = Client(_address(scheduler))
+    try:
+        # every partition goes to the cluster once; the tasks carry only seeds
+        remote = client.scatter(plan.parts)
+        threads = max(1, sum(client.nthreads().values()))
+        size = max(1, -(-len(seeds) * n_parts // (threads * 4)))
+        batches = [range(i, min(len(seeds), i + size))
+                   for i in range(0, len(seeds), size)]
+        found = [client.submit(part_clusters, r, pure=False) for r in remote]
+        futs, where = [], {}
+        for k, r in enumerate(remote):
+            for b, rng in enumerate(batches):
+                f = client.submit(part_replicate_max, r, [seeds[i] for i in rng],
+                                  pure=False)
+                where[f.key] = (k, b)
+                futs.append(f)
+        reps = [[None] * len(batches) for _ in plan.parts]
+        for done, f in enumerate(as_completed(futs), 1):
+            k, b = where[f.key]
+            reps[k][b] = f.result()
+            if done % max(1, len(futs) // 20) == 0:
+                _tick(progress, 0, f"{desc}: {done}/{len(futs)} taken")
+        reps = [np.concatenate(r) if r else np.zeros(0) for r in reps]
+        return combine(plan, client.gather(found), reps)
+    finally:
+        if own is not None:
+            own.close()
+
+
+def location_gemeenten(city: _City) -> np.ndarray:
+    """The gemeente code of every scan location (of its first dwelling; any
+    fixed rule does: the partition does not change the result)."""
+    out = np.full(len(city.loc_ids), UNKNOWN, dtype=object)
+    codes = city.dwellings[LEVEL_COLUMNS["gemeente"]].astype("str").to_numpy()
+    loc = city.loc_of_dwelling
+    first = np.unique(loc, return_index=True)[1]
+    out[loc[first]] = codes[first]
+    return out.astype(str)
+
+
 def run_warn(ws: Workspace, as_of: date | None = None,
              settings: WarnSettings | None = None, scheduler=None,
-             progress: Progress = None) -> dict:
+             progress: Progress = None, partition: str | None = None) -> dict:
     """Run the early warning and store its alerts; returns a summary.
 
     Parameters
@@ -278,9 +362,23 @@ def run_warn(ws: Workspace, as_of: date | None = None,
     scheduler : optional
         Where the scan's Monte Carlo replicates run (see
         :func:`veerkracht.analytics.warning.scan.space_time_permutation_scan`):
-        None (this process), ``"processes"`` or a Dask scheduler address.
+        None or ``"local"`` (this process), ``"processes"``, a Dask scheduler
+        address (``tcp://host:8786``) or a ``dask.distributed.Client``.
+    partition : {None, "gemeente", "none"}
+        ``"gemeente"`` splits each scan by gemeente (centres of one gemeente
+        plus the locations within the radius across its border, see
+        :mod:`veerkracht.analytics.warning.partition`); ``"none"`` runs it
+        whole. None: by gemeente on a Dask cluster, whole otherwise. The
+        alerts are the same either way.
     """
     settings = settings or WarnSettings()
+    if partition is None:
+        partition = "gemeente" if _is_distributed(scheduler) else "none"
+    if partition not in ("gemeente", "none"):
+        raise WarnError(f"onbekende verdeling {partition!r}; kies 'gemeente' of 'none'")
+    if partition == "gemeente" and scheduler == "processes":
+        raise WarnError("de verdeling per gemeente draait hier of op een "
+                        "Dask-cluster, niet met 'processes'")
     _tick(progress, 0, "Meldingen en plaatsen lezen")
     city = read_city(ws)
     as_of = as_of or default_as_of(city)
@@ -293,6 +391,8 @@ def run_warn(ws: Workspace, as_of: date | None = None,
                      "locations": len(city.loc_ids), "signals": int(in_study.sum()),
                      "scans": {}}
     analysis_day = settings.study_days - 1
+    groups_by_loc = location_gemeenten(city) if partition == "gemeente" else None
+    summary["partition"] = partition
     groups = [(m, sig["meaning"].eq(m)) for m in MEANINGS]
     scans = [(m, sel, "high") for m, sel in groups]
     if settings.low_scan:
@@ -304,10 +404,18 @@ def run_warn(ws: Workspace, as_of: date | None = None,
                                                      "clusters": 0}
             continue
         _tick(progress, 0, f"Scan {MEANINGS_NL[meaning]} ({rate})")
-        result = space_time_permutation_scan(
-            city.loc_xy, sig["loc"].to_numpy()[use], day[use], analysis_day,
-            replace(settings.scan, rates=rate), scheduler=scheduler,
-            progress=progress)
+        scan = replace(settings.scan, rates=rate)
+        if partition == "gemeente":
+            result = _scan_partitioned(
+                city.loc_xy, sig["loc"].to_numpy()[use], day[use], analysis_day,
+                scan, groups_by_loc, scheduler, progress)
+        else:
+            sched = (f"distributed {_address(scheduler)}"
+                     if isinstance(scheduler, str) and _is_distributed(scheduler)
+                     else scheduler)
+            result = space_time_permutation_scan(
+                city.loc_xy, sig["loc"].to_numpy()[use], day[use], analysis_day,
+                scan, scheduler=sched, progress=progress)
         found = _cluster_rows(city, result, meaning, origin, settings)
         rows += found
         summary["scans"][f"{meaning}:{rate}"] = {
