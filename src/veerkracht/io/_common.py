@@ -403,6 +403,7 @@ def _stopped_hint(n: int) -> str | None:
 
 
 def _parse_block(text: str, sep: str, names: list[str] | None):
+    """Every cell as ``str`` (NA when empty), bad lines as caught warnings."""
     kwargs = {} if names is None else {"header": None, "names": names}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -443,24 +444,13 @@ def read_csv_text(
     if not text.strip():
         raise file_error("het bestand is leeg", source=name)
     sep = sep or sniff_separator(text)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            frame = pd.read_csv(
-                io.StringIO(text),
-                sep=sep,
-                dtype=str,
-                keep_default_na=False,
-                na_values=[""],
-                skip_blank_lines=False,
-                on_bad_lines="warn",
-                engine="c",
-            )
-        except pd.errors.EmptyDataError:
-            raise file_error("het bestand is leeg", source=name) from None
-        except pd.errors.ParserError as exc:
-            raise file_error(f"het bestand is geen geldige CSV ({exc})",
-                             source=name) from None
+    try:
+        frame, caught = _parse_block(text, sep, None)
+    except pd.errors.EmptyDataError:
+        raise file_error("het bestand is leeg", source=name) from None
+    except pd.errors.ParserError as exc:
+        raise file_error(f"het bestand is geen geldige CSV ({exc})",
+                         source=name) from None
     bad: list[RejectedRow] = []
     for w in caught:
         for m in _BAD_LINE.finditer(str(w.message)):
