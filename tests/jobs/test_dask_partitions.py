@@ -10,11 +10,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from veerkracht.analytics.multiscale import (
+    knn_shares,
+    knn_shares_at,
+    partitioned_place_profiles,
+    place_profiles,
+)
 from veerkracht.analytics.warning.alerts import ALERT_COLUMNS
 from veerkracht.analytics.warning.scan import ScanSettings, space_time_permutation_scan
+from veerkracht.jobs.demo import build_demo
 from veerkracht.jobs.places import run_places
+from veerkracht.jobs.publish import compute_profiles
 from veerkracht.jobs.warn import (
     LEVEL_COLUMNS,
     WarnSettings,
@@ -23,6 +32,7 @@ from veerkracht.jobs.warn import (
     read_city,
     run_warn,
 )
+from veerkracht.store import open_workspace
 from veerkracht.store.files import FileWorkspace
 from veerkracht.synth import generate_city
 
@@ -122,3 +132,110 @@ def test_warn_alerts_on_local_cluster_equal_single_run(city3, cluster):
     assert single.equals(on_dask)
     assert single.equals(here)
     assert s1["scans"] == s2["scans"] == s3["scans"]
+
+
+# --------------------------------------------------------------- profiles
+
+#: Shares of a partitioned search may differ from the single run's in the
+#: last bits (the order of the sums, see partitioned_place_profiles); the
+#: neighbourhoods themselves are the same, so the difference stays at
+#: rounding level.
+TOL = 1e-12
+
+
+def _profile_city(rng, n=4000):
+    # a dense town on a 5 m lattice (many ties and coinciding dwellings) and
+    # a sparse countryside gemeente beside it, plus a tiny gemeente of fewer
+    # dwellings than the largest k
+    town = np.round(rng.uniform(0, 1500, (n, 2)) / 5) * 5
+    rural = np.column_stack([rng.uniform(1500, 6000, n // 8),
+                             rng.uniform(0, 1500, n // 8)])
+    tiny = rng.uniform(0, 30, (40, 2)) + [1480.0, 700.0]
+    xy = np.vstack([town, rural, tiny])
+    g = np.array(["GM0001"] * len(town) + ["GM0002"] * len(rural) + ["GM0003"] * 40)
+    g[:len(town)][town[:, 0] >= 750] = "GM0004"
+    need = rng.uniform(0, 1, len(xy)).round(2)
+    return xy, need, g
+
+
+def _compare_profiles(a, b):
+    key = ["level", "place_id", "k"]
+    a = a.sort_values(key).reset_index(drop=True)
+    b = b.sort_values(key).reset_index(drop=True)
+    assert list(a.columns) == list(b.columns)
+    for c in a.columns:
+        if c == "share":
+            np.testing.assert_allclose(a[c].to_numpy(), b[c].to_numpy(), rtol=0,
+                                       atol=TOL)
+        else:
+            assert a[c].equals(b[c]), c
+    return float(np.abs(a["share"] - b["share"]).max())
+
+
+def test_partitioned_profiles_equal_the_single_run_per_dwelling():
+    rng = np.random.default_rng(4)
+    xy, need, g = _profile_city(rng)
+    ks = (10, 50, 200, 400)
+    places = {"entrance": np.arange(len(xy)).astype(str),   # one per dwelling
+              "gemeente": g}
+    detail = {}
+    one = place_profiles(xy, need, places, ks=ks)
+    parts = partitioned_place_profiles(xy, need, places, g, ks=ks, detail=detail)
+    diff = _compare_profiles(one, parts)
+    assert diff <= TOL
+    by = {lb: (own, halo, r) for lb, own, halo, r in detail["parts"]}
+    # the tiny gemeente has fewer dwellings than k = 400: it sees every point
+    assert by["GM0003"][2] == np.inf and by["GM0003"][1] == len(xy) - 40
+    # the town's halves see only a halo around their border; the sparse
+    # countryside's own 400th neighbours lie far away, so its bound takes in
+    # the whole town (exact, not minimal)
+    for lb in ("GM0001", "GM0004"):
+        assert 0 < by[lb][1] < len(xy) - by[lb][0]
+    assert by["GM0002"][1] == len(xy) - by["GM0002"][0]
+
+
+def test_a_halo_too_small_would_show():
+    """The comparison can fail: without a halo the border dwellings differ."""
+    rng = np.random.default_rng(4)
+    xy, need, g = _profile_city(rng)
+    own = g == "GM0001"
+    kr = np.array([10.0, 200.0])
+    alone = knn_shares_at(xy[own], need[own], xy[own], kr)
+    whole = knn_shares(xy, need, ks=(10, 200)).shares[own]
+    assert np.abs(alone - whole).max() > 0.01
+    # with every point as data the query-only search is the single run's
+    every = knn_shares_at(xy, need, xy[own], kr)
+    np.testing.assert_allclose(every, whole, rtol=0, atol=TOL)
+
+
+@pytest.fixture(scope="module")
+def demo3(tmp_path_factory):
+    ws = open_workspace(tmp_path_factory.mktemp("demo3") / "ws")
+    build_demo(ws, seed=3, n_dwellings=1500, years=1)
+    dw = pd.DataFrame(ws.read("dwellings").drop(columns="geometry"))
+    pts = ws.read("dwellings").geometry
+    dw["x"], dw["y"] = pts.x.to_numpy(), pts.y.to_numpy()
+    # three synthetic gemeenten by x coordinate
+    cut = np.quantile(dw["x"], [1 / 3, 2 / 3])
+    dw[LEVEL_COLUMNS["gemeente"]] = np.array(["GM0001", "GM0002", "GM0003"])[
+        np.searchsorted(cut, dw["x"].to_numpy())]
+    stats = ws.read("protected_statistics")
+    period = max(stats["period"].astype(str))
+    stats = stats[stats["period"].astype(str) == period]
+    # the gemeente statistics of the demo's single gemeente no longer apply
+    stats = stats[stats["level"].astype(str) != "gemeente"]
+    return dw, stats, period
+
+
+@pytest.mark.slow
+def test_compute_profiles_on_local_cluster_equal_single_run(demo3, cluster):
+    dw, stats, period = demo3
+    one = compute_profiles(dw, stats, period)
+    here = compute_profiles(dw, stats, period, partition="gemeente")
+    on_address = compute_profiles(dw, stats, period,
+                                  scheduler=cluster.scheduler_address)
+    with distributed.Client(cluster) as client:
+        on_client = compute_profiles(dw, stats, period, scheduler=client)
+    assert one is not None and len(one) > 100
+    for other in (here, on_address, on_client):
+        assert _compare_profiles(one, other) <= TOL

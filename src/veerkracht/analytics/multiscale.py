@@ -35,7 +35,10 @@ __all__ = [
     "DEFAULT_KS",
     "KnnProfile",
     "aggregate_profile",
+    "kth_distance_bound",
     "knn_shares",
+    "knn_shares_at",
+    "partitioned_place_profiles",
     "place_profiles",
     "published_place_shares",
 ]
@@ -658,6 +661,12 @@ def place_profiles(
     """
     profile = knn_shares(np.asarray(xy, dtype="float64"),
                          np.asarray(need, dtype="float64"), ks=ks, workers=workers)
+    return _long_profiles(profile, places)
+
+
+def _long_profiles(profile: KnnProfile, places: Mapping[str, np.ndarray]
+                   ) -> pd.DataFrame:
+    """The long table of :func:`place_profiles` from a dwelling profile."""
     frames = []
     for level, ids in places.items():
         agg = aggregate_profile(profile, ids)
@@ -737,3 +746,192 @@ def published_place_shares(
         value[hit] = np.clip(got[hit], 0.0, 1.0)
         source[hit] = i
     return value, source
+
+
+# --------------------------------------------------------------------------
+# partitioned by gemeente (ADR 0012)
+
+
+def kth_distance_bound(xy: np.ndarray, k: int, *, chunk: int = 2048) -> np.ndarray:
+    """Per point the distance to its k-th nearest point of ``xy`` (itself and
+    coinciding points included; one dwelling per point).
+
+    Within any superset of ``xy`` the k-th neighbour is at most this far, so
+    a partition that holds every point within this distance of each of its
+    own points sees their whole neighbourhoods. ``inf`` where ``xy`` has
+    fewer than ``k`` points.
+
+    >>> kth_distance_bound(np.array([[0.0, 0], [3, 4], [0, 1]]), 2).tolist()
+    [1.0, 4.242640687119285, 1.0]
+    """
+    from scipy.spatial import cKDTree
+
+    xy = np.asarray(xy, dtype=np.float64)
+    n = len(xy)
+    if n < k or n == 0:
+        return np.full(n, np.inf)
+    tree = cKDTree(xy)
+    out = np.empty(n)
+    for a in range(0, n, chunk):
+        d, _ = tree.query(xy[a:a + chunk], k=[k])
+        out[a:a + chunk] = d[:, 0]
+    return out
+
+
+def knn_shares_at(xy: np.ndarray, values: np.ndarray, queries: np.ndarray,
+                  k_reached: np.ndarray, *, workers: int = 2) -> np.ndarray:
+    """Shares among the k nearest of ``xy`` at the points ``queries`` only.
+
+    As :func:`knn_shares` (one dwelling per point, ties shared
+    fractionally), with the neighbourhood sizes ``k_reached`` given (those of
+    the whole data set, not of ``xy``): a partition's data are its own
+    points and its halo, its queries only its own points.
+
+    Returns
+    -------
+    ndarray, shape (len(queries), len(k_reached), c)
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    vals = np.asarray(values, dtype=np.float64)
+    if vals.ndim == 1:
+        vals = vals[:, None]
+    q = np.asarray(queries, dtype=np.float64)
+    kr = np.asarray(k_reached, dtype=np.float64)
+    if len(xy) < kr[-1]:
+        raise ValueError("te weinig punten voor de grootste k in deze partitie")
+    # coinciding points searched as one (as knn_shares does)
+    order = np.lexsort((xy[:, 1], xy[:, 0]))
+    first = np.empty(len(xy), dtype=bool)
+    first[0] = True
+    np.any(xy[order[1:]] != xy[order[:-1]], axis=1, out=first[1:])
+    inverse = np.empty(len(xy), dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    uniq = xy[order[first]]
+    m = len(uniq)
+    upop = np.bincount(inverse, minlength=m).astype(np.float64)
+    uval = np.column_stack([np.bincount(inverse, weights=vals[:, j], minlength=m)
+                            for j in range(vals.shape[1])])
+    index = _StripIndex.build(uniq, upop, uval, None)
+    if len(q) == 0:
+        return np.zeros((0, len(kr), vals.shape[1]))
+    qo = np.lexsort((q[:, 1], q[:, 0]))
+    qfirst = np.empty(len(q), dtype=bool)
+    qfirst[0] = True
+    np.any(q[qo[1:]] != q[qo[:-1]], axis=1, out=qfirst[1:])
+    qinv = np.empty(len(q), dtype=np.int64)
+    qinv[qo] = np.cumsum(qfirst) - 1
+    quniq = q[qo[qfirst]]
+    horder = np.argsort(_hilbert_key(quniq), kind="stable")
+    out = _query(index, quniq[horder], kr, workers)
+    res = np.empty_like(out)
+    res[horder] = out
+    return res[qinv]
+
+
+def _halo(xy: np.ndarray, own: np.ndarray, radius: float) -> np.ndarray:
+    """Indices of the points outside ``own`` within ``radius`` of one of its
+    points (a little more, never less: rounding only adds points)."""
+    from scipy.spatial import cKDTree
+
+    if not np.isfinite(radius):
+        return np.setdiff1d(np.arange(len(xy)), own)
+    r = radius * (1.0 + 1e-9) + 1e-6
+    lo = xy[own].min(axis=0) - r
+    hi = xy[own].max(axis=0) + r
+    mask = np.all((xy >= lo) & (xy <= hi), axis=1)
+    mask[own] = False
+    cand = np.flatnonzero(mask)
+    if len(cand) == 0:
+        return cand
+    d, _ = cKDTree(xy[own]).query(xy[cand], k=1, distance_upper_bound=r)
+    return cand[d <= r]
+
+
+def _own_radius(xy_own: np.ndarray, k: int) -> float:
+    return float(kth_distance_bound(xy_own, k).max()) if len(xy_own) else 0.0
+
+
+def _part_shares(xy_data, need_data, is_own, k_reached, workers):
+    return knn_shares_at(xy_data, need_data, xy_data[is_own], k_reached,
+                         workers=workers)
+
+
+def partitioned_place_profiles(
+    xy: np.ndarray,
+    need: np.ndarray,
+    places: Mapping[str, np.ndarray],
+    groups,
+    ks: Sequence[int] = DEFAULT_KS,
+    *,
+    map=map,
+    workers: int = 2,
+    detail: dict | None = None,
+) -> pd.DataFrame:
+    """:func:`place_profiles` computed partition by partition (by gemeente).
+
+    Each partition holds its own points and an exact halo: every outside
+    point within ``R``, the largest distance from one of its own points to
+    that point's ``max(ks)``-th nearest *own* point (a first pass on the own
+    points alone). The k-th neighbour among all points is never farther
+    than among a subset, so the halo holds every neighbourhood whole,
+    whatever lies across the border, ties included; a partition with fewer
+    own points than ``max(ks)`` sees every point. The neighbourhoods, and
+    so the weights of every dwelling in them, are the single run's; only
+    the order in which the search adds them up can differ, so a share can
+    differ from the single run's in the last bits (the tests bound it at
+    1e-12; the single run itself already varies as much with ``workers``).
+
+    Parameters
+    ----------
+    xy, need, places, ks, workers
+        As :func:`place_profiles`.
+    groups : array-like, shape (n,)
+        The partition of every point (its gemeente code).
+    map : callable
+        ``map(function, *iterables)`` that runs the partitions (the builtin:
+        here, one after the other; a job passes one that runs them on Dask).
+    detail : dict, optional
+        Filled with ``parts`` (label, own points, halo points, radius).
+
+    Examples
+    --------
+    >>> xy = np.array([[0.0, 0], [1, 0], [2, 0], [10, 0]])
+    >>> out = partitioned_place_profiles(xy, np.array([1, 1, 0, 0]),
+    ...     {"street": np.array(["A", "A", "B", "B"])}, ["g", "g", "h", "h"], ks=(2,))
+    >>> out[["place_id", "k", "share"]].to_numpy().tolist()
+    [['A', 2, 0.875], ['B', 2, 0.25]]
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    need = np.asarray(need, dtype=np.float64)
+    n = len(xy)
+    ks_t = tuple(int(k) for k in ks)
+    if not ks_t or any(k < 1 for k in ks_t) or list(ks_t) != sorted(set(ks_t)):
+        raise ValueError("ks moet oplopen en uit positieve gehele getallen bestaan.")
+    if need.shape != (n,) or not np.isfinite(xy).all() or not np.isfinite(need).all():
+        raise ValueError("xy en need moeten evenveel rijen hebben, zonder ontbrekende "
+                         "waarden.")
+    labels = pd.Series(np.asarray(groups, dtype=object)).fillna("?").astype(str)
+    if len(labels) != n:
+        raise ValueError("groups past niet bij xy (ander aantal rijen).")
+    k_reached = np.array([min(k, n) for k in ks_t], dtype=np.float64)
+    codes, names = pd.factorize(labels, sort=True)
+    owns = [np.flatnonzero(codes == i) for i in range(len(names))]
+    kmax = int(k_reached[-1])
+    radii = list(map(_own_radius, [xy[o] for o in owns], [kmax] * len(owns)))
+    datas, masks = [], []
+    for own, r in zip(owns, radii, strict=True):
+        data = np.union1d(own, _halo(xy, own, r))
+        datas.append(data)
+        masks.append(np.isin(data, own))
+    got = list(map(_part_shares, [xy[d] for d in datas], [need[d] for d in datas],
+                   masks, [k_reached] * len(owns), [workers] * len(owns)))
+    shares = np.empty((n, len(ks_t), 1))
+    for d, msk, s in zip(datas, masks, got, strict=True):
+        shares[d[msk]] = s
+    if detail is not None:
+        detail["parts"] = [(str(lb), int(len(o)), int(len(d) - len(o)), float(r))
+                           for lb, o, d, r in zip(names, owns, datas, radii,
+                                                  strict=True)]
+    profile = KnnProfile(ks_t, shares, k_reached.astype(np.int64), np.ones(n), None,
+                         ("c0",))
+    return _long_profiles(profile, places)

@@ -107,6 +107,12 @@ def register(app: typer.Typer) -> None:
             "werkmap bewaard."),
         out_file: Path = typer.Option(None, "--out", help="Het nieuwe "
                                       "modelbestand bij --set-reference."),
+        scheduler: str = typer.Option(
+            None, "--scheduler", help="Waar de multischaalprofielen draaien: "
+            "'local' (dit proces, standaard) of het adres van een Dask-scheduler "
+            "(tcp://host:8786): dan per gemeente verdeeld, met de buren over de "
+            "grens. Het model zelf rekent altijd hier (het schat op alle plaatsen "
+            "van een niveau tegelijk)."),
     ) -> None:
         from veerkracht.jobs.compute import (
             ComputeError,
@@ -134,7 +140,9 @@ def register(app: typer.Typer) -> None:
         try:
             with progress("Model berekenen") as advance:
                 summary = run_compute(ws, model_path=model, period=period,
-                                      progress=advance, profiles=profiles)
+                                      progress=advance, profiles=profiles,
+                                      scheduler=None if scheduler in (None, "local")
+                                      else scheduler)
         except ComputeError as exc:
             raise UserError(str(exc)) from exc
         m = summary["model"]

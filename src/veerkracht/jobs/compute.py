@@ -309,7 +309,7 @@ def _statistics_for(ws: Workspace, period: Period, protected: bool = True,
 
 
 def _profiles_beside(pool: ThreadPoolExecutor, ws: Workspace, inputs: ModelInputs,
-                     stats, period: str):
+                     stats, period: str, scheduler=None):
     """Start the period's multiscalar profiles in ``pool``, beside the model.
 
     The profiles read the same protected statistics as the model (those
@@ -327,7 +327,8 @@ def _profiles_beside(pool: ThreadPoolExecutor, ws: Workspace, inputs: ModelInput
     dwellings = inputs.dwellings[cols].copy()
     stats = {lv: f.copy() for lv, f in stats.items()}
     rules = current_rules(ws)
-    return pool.submit(compute_profiles, dwellings, stats, str(period), rules)
+    return pool.submit(compute_profiles, dwellings, stats, str(period), rules,
+                       scheduler=scheduler)
 
 
 def run_set_reference(ws: Workspace, period: str, out, model_path=None,
@@ -389,7 +390,7 @@ def run_set_reference(ws: Workspace, period: str, out, model_path=None,
 
 def run_compute(ws: Workspace, model_path=None, period: str | None = None,
                 progress: Progress = None, profiles: bool = True,
-                protected: bool = True) -> dict:
+                protected: bool = True, scheduler=None) -> dict:
     """Compute pressure, resilience and balance and append them to ``results``.
 
     Parameters
@@ -418,6 +419,11 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
         the exact statistics, for internal use only (tests, simulation):
         the publication door refuses those results. Every row records which
         in ``statistics``.
+    scheduler : optional
+        Where the profiles' nearest-neighbour search runs: None or
+        ``"local"`` (this process) or a Dask scheduler address / Client
+        (partitioned by gemeente, :func:`veerkracht.jobs.publish.compute_profiles`).
+        The model's maximum-likelihood fits always run here.
 
     Returns
     -------
@@ -440,11 +446,13 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
     except ModelError as exc:
         raise ComputeError(str(exc)) from None
     with _reading_once():
-        return _run_compute(ws, spec, period, progress, profiles, protected)
+        return _run_compute(ws, spec, period, progress, profiles, protected,
+                            scheduler)
 
 
 def _run_compute(ws: Workspace, spec: ModelSpec, period: str | None,
-                 progress: Progress, profiles: bool, protected: bool) -> dict:
+                 progress: Progress, profiles: bool, protected: bool,
+                 scheduler=None) -> dict:
     _tick(progress, 0, "Gegevens lezen")
     inputs, provenance = load_inputs(ws, spec)
     try:
@@ -465,7 +473,8 @@ def _run_compute(ws: Workspace, spec: ModelSpec, period: str | None,
             if draw is not None:
                 draws.append(draw)
             if profiles and protected and p is periods[-1]:
-                profile_job = _profiles_beside(side, ws, inputs, stats, p.label)
+                profile_job = _profiles_beside(side, ws, inputs, stats, p.label,
+                                               scheduler)
             try:
                 res = compute_model(spec, inputs, p, progress, statistics=stats,
                                     noise_sd=noise_sd)
@@ -490,7 +499,8 @@ def _run_compute(ws: Workspace, spec: ModelSpec, period: str | None,
         if profiles:
             _tick(progress, 0, f"Multischaalprofielen voor {periods[-1].label}")
             prof = (profile_job.result() if profile_job is not None else
-                    profiles_of_workspace(ws, inputs.dwellings, periods[-1].label))
+                    profiles_of_workspace(ws, inputs.dwellings, periods[-1].label,
+                                          scheduler=scheduler))
     if draws:
         from veerkracht.jobs.protect import privacy_budget
 
@@ -553,23 +563,29 @@ def run_synth_households(ws: Workspace, seed: int = 1, signals: bool = False,
                     f"de tabel {name} bevat echte (niet-synthetische) gegevens; "
                     "synthetische gegevens worden daar niet overheen geschreven")
     _tick(progress, 0, "Woningen lezen")
-    dwellings = ws.read("dwellings")
+    # only the columns the households use, without points: for a national
+    # set the whole table (and a copy of it without geometry) cost gigabytes
+    have = set(ws.columns("dwellings"))
+    used = [c for c in ("address_id", "entrance_id", "buurtcode", "gemeentecode")
+            if c in have]
     kern = _read(ws, "kerncijfers")
     _tick(progress, 0, "Huishoudens maken")
     hh, sig = households_for_dwellings(
-        pd.DataFrame(dwellings.drop(columns="geometry", errors="ignore")), kern,
+        pd.DataFrame(ws.read("dwellings", columns=used)), kern,
         seed=seed, reference_date=reference_date, with_signals=signals)
     summary = {"seed": seed, "households": len(hh),
                "living_now": int(hh["tenure_end"].isna().sum()),
                "calibrated_on_kerncijfers": kern is not None, "synthetic": True}
+    if sig is not None:
+        geo = ws.read("dwellings", columns=["address_id", "geometry"])
+        geo = geo.drop_duplicates("address_id")
     with ws.transaction("synth households", source=f"seed={seed}") as tx:
         tx.put("households", hh)
         if sig is not None:
-            geo = dwellings[["address_id", "geometry"]].drop_duplicates("address_id")
             pos = pd.Index(geo["address_id"]).get_indexer(sig["address_id"])
             geom = np.asarray(geo.geometry.array, dtype=object)[pos]
             tx.put("signals", gpd.GeoDataFrame(sig, geometry=list(geom),
-                                               crs=dwellings.crs or "EPSG:28992"))
+                                               crs=geo.crs or "EPSG:28992"))
             summary["signals"] = len(sig)
         tx.summary.update(summary)
     _tick(progress, 1, "Klaar")
