@@ -152,6 +152,7 @@ def households_for_dwellings(
     probs = np.column_stack([p_single, (1 - p_single)[:, None] * rest])
     cum = probs.cumsum(axis=1)
     htype = (rng.random(m)[:, None] > cum).sum(axis=1).clip(0, 4)
+    del probs, cum  # m x 5 floats each: gigabytes for a national set
     single = htype == 0
     corp = c["corporation"].to_numpy()
     ue = u[idx]
@@ -161,11 +162,13 @@ def households_for_dwellings(
     frail = single & (rng.random(m) < 0.35 * c["elderly"].to_numpy())
     urgency = rng.random(m) < _expit(_logit(0.02 + 0.05 * corp) + 0.5 * ue
                                      + 1.5 * (need_care | need_outflow))
+    del c, p_single, corp  # the last two are views into c's m x 5 block
     # tenure durations (years): shorter for urgency and outflow households
     mean_years = np.where(urgency | need_outflow, 3.5, 11.0)
     dur = rng.exponential(mean_years)
     dur_days = (dur * 365.25).astype(np.int64) + 30
     dur_m = dur_days.reshape(n, gens)
+    del mean_years, dur
     end_offset = np.zeros((n, gens), dtype=np.int64)      # days before ref
     end_offset[:, 1:] = np.cumsum(dur_m, axis=1)[:, :-1]
     start_offset = end_offset + dur_m
