@@ -130,3 +130,15 @@ def test_bad_groups():
     with pytest.raises(ValueError, match="groups"):
         partitioned_scan(xy, [0, 1], [0, 1], 1, ScanSettings(replicates=0),
                          groups=["a"])
+
+
+def test_bad_input_gets_the_single_runs_message():
+    xy = np.array([[0.0, 0.0], [1.0, 1.0]])
+    for loc, day, a_day, msg in (([0, 2], [0, 1], 1, "niet in xy"),
+                                 ([0, 1], [5, 6], 1, "onderzoeksperiode"),
+                                 ([0, 1, 1], [0, 1], 1, "even lang")):
+        with pytest.raises(ValueError, match=msg):
+            space_time_permutation_scan(xy, loc, day, a_day, ScanSettings(replicates=0))
+        with pytest.raises(ValueError, match=msg):
+            partitioned_scan(xy, loc, day, a_day, ScanSettings(replicates=0),
+                             groups=["a", "b"])

@@ -41,6 +41,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, replace
 
@@ -61,7 +62,7 @@ from veerkracht.analytics.warning.scan import (
     _Problem,
     _replicate_max,
     _unit,
-    space_time_permutation_scan,
+    space_time_permutation_scan,  # noqa: F401  (the doctest's reference)
 )
 
 __all__ = ["ScanPart", "PartClusters", "Plan", "plan_partitions", "part_clusters",
@@ -81,7 +82,18 @@ class ScanPart:
     label: str
     locations: np.ndarray
     is_centre: np.ndarray
-    problem: _Problem
+    lists: _Problem       # the problem without the signals' locations
+    case_index: np.ndarray  # the signals on the partition's locations
+    case_local: np.ndarray  # and their local location
+
+    @property
+    def problem(self) -> _Problem:
+        """The scan problem of this partition: every signal of the study,
+        those elsewhere on the dummy location (built where it runs, so a
+        partition travels with only its own signals' locations)."""
+        full = np.full(self.lists.total, self.lists.n_loc - 1, np.int64)
+        full[self.case_index] = self.case_local
+        return replace(self.lists, case_loc=full)
 
 
 @dataclass(frozen=True)
@@ -113,14 +125,40 @@ class Plan:
     settings: ScanSettings
 
 
-def _prepare(xy, case_location, case_day, analysis_day, s, study_start_day,
-             geographic):
-    """The single run's validation and preparation (through the scan itself
-    for the checks: a run without replicates on the same input)."""
-    space_time_permutation_scan(xy, case_location, case_day, analysis_day,
-                                replace(s, replicates=0, max_secondary=0),
-                                study_start_day=study_start_day,
-                                geographic=geographic)
+def _check(xy, case_location, case_day, analysis_day, s, study_start_day) -> None:
+    """The single run's checks of the input (the same messages), without
+    building its neighbour lists: those are the partitions' work."""
+    if s.rates not in _RATES:
+        raise ValueError(f"rates moet 'high', 'low' of 'both' zijn, niet {s.rates!r}")
+    if s.max_days < 1 or s.min_days < 1 or s.min_days > s.max_days:
+        raise ValueError("min_days en max_days moeten ≥ 1 zijn en min_days ≤ max_days")
+    if s.replicates < 0:
+        raise ValueError("replicates mag niet negatief zijn")
+    if not 0 < s.max_share_of_cases <= 1:
+        raise ValueError("max_share_of_cases moet tussen 0 en 1 liggen")
+    xy = np.asarray(xy, dtype=float)
+    if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) == 0:
+        raise ValueError("xy moet een niet-lege tabel van n × 2 coördinaten zijn")
+    if not np.isfinite(xy).all():
+        raise ValueError("xy bevat ontbrekende of oneindige coördinaten")
+    loc = np.asarray(case_location)
+    day = np.asarray(case_day)
+    if loc.ndim != 1 or day.ndim != 1 or len(loc) != len(day):
+        raise ValueError(
+            f"case_location ({loc.size}) en case_day ({day.size}) moeten even lang zijn"
+        )
+    if len(loc) == 0:
+        raise ValueError("geen meldingen: de scan heeft minstens één melding nodig")
+    if not (np.issubdtype(loc.dtype, np.integer)
+            and np.issubdtype(day.dtype, np.integer)):
+        raise ValueError("case_location en case_day moeten gehele getallen zijn")
+    if loc.min() < 0 or loc.max() >= len(xy):
+        raise ValueError("case_location verwijst naar een locatie die niet in xy staat")
+    if day.min() < 0 or analysis_day < 0:
+        raise ValueError("dagnummers mogen niet negatief zijn")
+    start = int(day.min()) if study_start_day is None else int(study_start_day)
+    if not ((day <= analysis_day) & (day >= start)).any():
+        raise ValueError("geen meldingen in de onderzoeksperiode tot de analysedag")
 
 
 def plan_partitions(xy, case_location, case_day, analysis_day: int,
@@ -137,7 +175,7 @@ def plan_partitions(xy, case_location, case_day, analysis_day: int,
     groups : array-like, one label per location
         The partition of every location as a centre (e.g. its gemeente code).
     validate : bool
-        Check the input as the single run does (a run without replicates).
+        Check the input as the single run does.
 
     Returns
     -------
@@ -145,8 +183,7 @@ def plan_partitions(xy, case_location, case_day, analysis_day: int,
     """
     s = settings
     if validate:
-        _prepare(xy, case_location, case_day, analysis_day, s, study_start_day,
-                 geographic)
+        _check(xy, case_location, case_day, analysis_day, s, study_start_day)
     xy = np.asarray(xy, dtype=float)
     groups = np.asarray(groups).astype(str)
     if groups.shape != (len(xy),):
@@ -193,34 +230,39 @@ def plan_partitions(xy, case_location, case_day, analysis_day: int,
     for label in np.unique(groups):
         own = np.flatnonzero(groups == label)
         found = tree.query_ball_point(pts[own], qr, return_sorted=True)
-        halo = with_cases[np.unique(np.concatenate(
-            [np.asarray(f, np.int64) for f in found] + [np.zeros(0, np.int64)]))]
-        where = np.union1d(own, halo)            # increasing internal indices
+        lens = np.fromiter(map(len, found), np.int64, len(found))
+        flat = with_cases[np.fromiter(itertools.chain.from_iterable(found), np.int64,
+                                      int(lens.sum()))]
+        del found
+        where = np.union1d(own, flat)            # increasing internal indices
         is_centre = np.isin(where, own)
         n = len(where)
         # candidates per local location: every case location within the query
-        # radius of a centre (the single run's candidates), none for the halo
-        pos = {int(g): i for i, g in enumerate(where)}
-        cand_rows = [[] for _ in range(n + 1)]
-        for c, f in zip(own, found, strict=True):
-            cand_rows[pos[int(c)]] = [pos[int(with_cases[j])] for j in f]
-        lens = np.fromiter(map(len, cand_rows), np.int64, n + 1)
+        # radius of a centre (the single run's candidates, in its order), none
+        # for the halo and the dummy
+        rows = np.zeros(n + 1, np.int64)
+        rows[np.searchsorted(where, own)] = lens
         fptr = np.zeros(n + 2, np.int64)
-        np.cumsum(lens, out=fptr[1:])
-        cand = np.fromiter((j for r in cand_rows for j in r), np.int64, int(lens.sum()))
+        np.cumsum(rows, out=fptr[1:])
+        # the centres' lists, laid out in local order (own is increasing, so
+        # its lists already are)
+        cand = np.searchsorted(where, flat)
         ref_l = np.concatenate([ref[where], ref[where[-1:]]])
         cz_l = np.concatenate([cz[where], [0]])
         ptr, idx, dist, czcum, gend = _neighbour_lists(
             ref_l, geographic, cand, fptr, cz_l, float(s.max_radius_m),
             s.max_share_of_cases * total)
-        local = np.full(n_loc, n, np.int64)      # elsewhere: the dummy
-        local[where] = np.arange(n)
+        # the signals on the partition's locations only; the worker puts the
+        # others on the dummy location (ScanPart.problem)
+        on = np.isin(loc, where)
         problem = _Problem(n + 1, ptr, idx, dist, czcum.astype(np.float64), gend,
                            cdw, wmin, total, high, low, int(s.min_cases),
-                           local[loc], age,
+                           np.zeros(0, np.int64), age,
                            np.log(np.maximum(czcum, 1).astype(np.float64)), lq, q,
                            xlx)
-        parts.append(ScanPart(str(label), where, is_centre, problem))
+        parts.append(ScanPart(str(label), where, is_centre, problem,
+                              np.flatnonzero(on),
+                              np.searchsorted(where, loc[on]).astype(np.int32)))
     return Plan(parts, xy, perm, total, nw, wmin, geographic, int(analysis_day), s)
 
 
@@ -256,7 +298,7 @@ def part_clusters(part: ScanPart) -> PartClusters:
 def part_replicate_max(part: ScanPart, seeds: list,
                        threads: bool = False) -> np.ndarray:
     """Maximum statistic over the partition's centres, per replicate seed."""
-    if part.problem.cdw.shape[0] <= part.problem.wmin:
+    if part.lists.cdw.shape[0] <= part.lists.wmin:
         return np.zeros(len(seeds))
     return _replicate_max(part.problem, seeds, threads=threads)
 
