@@ -14,10 +14,7 @@ for period 2025 with the shipped model 2.0, as `veerkracht compute
 (the first draw of the period: OpenDP noise, ledger row, ADR 0006),
 model, the publication door's counts, the multiscalar profiles and the
 store transaction (`seconds`, with its parts `read_s`, `protect_s`,
-`model_s`, `door_s`, `profiles_s`, `store_s`). The profiles run in a
-thread beside the model, so `profiles_s` overlaps `model_s`, and
-`store_s` is what the run spends on its main thread outside the other
-parts (the store, and waiting for the profiles). Then the same command
+`model_s`, `door_s`, `profiles_s`, `store_s`). Then the same command
 again (`rerun_s`: the stored draw is reused, no budget spent), and model
 1.0 (`veerkracht-model-1.0.toml`) through `compute_model` on the same
 protected statistics (`model1_s`). `model_ratio` is model 2.0's model
@@ -86,8 +83,7 @@ def timed(name, fn):
     return wrapper
 for attr, name in (("load_inputs", "read"), ("_statistics_for", "protect"),
                    ("compute_model", "model"), ("summary_of_rows", "door"),
-                   ("profiles_of_workspace", "profiles"),
-                   ("compute_profiles", "profiles_beside")):
+                   ("profiles_of_workspace", "profiles")):
     setattr(job, attr, timed(name, getattr(job, attr)))
 t0 = time.perf_counter()
 summary = job.run_compute(ws, period="2025")
@@ -201,10 +197,7 @@ def _row(case: str, label: str, r: dict, inputs: dict) -> dict:
 
 def _row_a(r: dict, setup_s: float | None) -> dict:
     p, q = r["parts"], r["rerun_parts"]
-    # the profiles run in a thread beside the model: their time overlaps
-    # model_s, so the rest is the run minus the steps on the main thread
-    serial = ("read", "protect", "model", "door", "profiles")
-    store = r["run_s"] - sum(p.get(k, 0.0) for k in serial)
+    store = r["run_s"] - sum(p.values())
     return {
         "case": "A: run_compute, one period (first draw), then model 1.0",
         "data": f"LJPc Groningen + Flevoland, {r['rows']:,} dwellings; "
@@ -215,8 +208,7 @@ def _row_a(r: dict, setup_s: float | None) -> dict:
         "protect_s": round(p.get("protect", 0.0), 1),
         "model_s": round(p.get("model", 0.0), 1),
         "door_s": round(p.get("door", 0.0), 1),
-        "profiles_s": round(p.get("profiles", 0.0)
-                            + p.get("profiles_beside", 0.0), 1),
+        "profiles_s": round(p.get("profiles", 0.0), 1),
         "store_s": round(store, 1),
         "rerun_s": round(r["rerun_s"], 1),
         "rerun_protect_s": round(q.get("protect", 0.0), 1),

@@ -289,8 +289,8 @@ def _query(index: _StripIndex, q: np.ndarray, k_reached: np.ndarray,
     return out
 
 
-# nogil: compute runs the profiles in a thread beside the model, which must
-# not wait for the GIL while this kernel runs
+# nogil: a caller's other threads (a web server, a Dask worker's) need not
+# wait for the GIL while this kernel runs
 @numba.njit(parallel=True, cache=True, nogil=True)
 def _query_chunks(x, y, pop, val, row_ptr, y0, h, qx, qy, kr, bounds,
                   out):  # pragma: no cover

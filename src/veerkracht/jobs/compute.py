@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,11 +41,9 @@ from veerkracht.analytics.model.spec import (
     forbidden_message,
     is_forbidden_field,
 )
-from veerkracht.analytics.places import LEVEL_COLUMNS
 from veerkracht.analytics.publication import publish_places
 from veerkracht.io.model_file import load_model
 from veerkracht.jobs.publish import (
-    compute_profiles,
     current_rules,
     profiles_of_workspace,
     summary_of_rows,
@@ -308,29 +305,6 @@ def _statistics_for(ws: Workspace, period: Period, protected: bool = True,
     return stats, sd, "protected", draw
 
 
-def _profiles_beside(pool: ThreadPoolExecutor, ws: Workspace, inputs: ModelInputs,
-                     stats, period: str, scheduler=None):
-    """Start the period's multiscalar profiles in ``pool``, beside the model.
-
-    The profiles read the same protected statistics as the model (those
-    :func:`_statistics_for` just returned, which are what
-    :func:`veerkracht.jobs.publish.profiles_of_workspace` reads) but not its
-    results, so the nearest-neighbour search (numba, without the GIL) runs
-    while the model fits its priors: on the real addresses that hides most
-    of the profiles' time. The thread gets its own copies, so nothing the
-    model changes in place is seen half-way.
-    """
-    if not stats:
-        return None
-    cols = [c for c in ("x", "y", *LEVEL_COLUMNS.values())
-            if c in inputs.dwellings.columns]
-    dwellings = inputs.dwellings[cols].copy()
-    stats = {lv: f.copy() for lv, f in stats.items()}
-    rules = current_rules(ws)
-    return pool.submit(compute_profiles, dwellings, stats, str(period), rules,
-                       scheduler=scheduler)
-
-
 def run_set_reference(ws: Workspace, period: str, out, model_path=None,
                       progress: Progress = None, protected: bool = True
                       ) -> dict:
@@ -465,42 +439,35 @@ def _run_compute(ws: Workspace, spec: ModelSpec, period: str | None,
                            "visibility": {}}
     computed_at = datetime.now(UTC).isoformat(timespec="seconds")
     draws: list[dict] = []
-    with ThreadPoolExecutor(1, thread_name_prefix="profiles") as side:
-        profile_job = None
-        for p in periods:
-            _tick(progress, 0, f"Model berekenen voor {p.label}")
-            stats, noise_sd, kind, draw = _statistics_for(ws, p, protected, inputs)
-            if draw is not None:
-                draws.append(draw)
-            if profiles and protected and p is periods[-1]:
-                profile_job = _profiles_beside(side, ws, inputs, stats, p.label,
-                                               scheduler)
-            try:
-                res = compute_model(spec, inputs, p, progress, statistics=stats,
-                                    noise_sd=noise_sd)
-            except ModelDataError as exc:
-                raise ComputeError(str(exc)) from None
-            res["statistics"] = constant_column(kind, len(res))
-            res["computed_at"] = constant_column(computed_at, len(res))
-            res["inputs"] = constant_column(json.dumps(provenance, sort_keys=True),
-                                            len(res))
-            lookback = max((i.params.get("lookback_days") or 730.0
-                            for i in spec.indicators
-                            if i.kind in ("signal_rate", "reporting_index")),
-                           default=0)
-            res["signals_window_start"] = p.end - pd.Timedelta(days=lookback)
-            res["signals_window_end"] = p.end
-            frames.append(res)
-            published = summary_of_rows(res, current_rules(ws), spec.class_names)
-            summary["classes"][p.label] = published["classes"]
-            summary["visibility"][p.label] = published["visibility"]
-            _tick(progress, 1, f"{p.label}: {len(res)} plaatsen")
-        prof = None
-        if profiles:
-            _tick(progress, 0, f"Multischaalprofielen voor {periods[-1].label}")
-            prof = (profile_job.result() if profile_job is not None else
-                    profiles_of_workspace(ws, inputs.dwellings, periods[-1].label,
-                                          scheduler=scheduler))
+    for p in periods:
+        _tick(progress, 0, f"Model berekenen voor {p.label}")
+        stats, noise_sd, kind, draw = _statistics_for(ws, p, protected, inputs)
+        if draw is not None:
+            draws.append(draw)
+        try:
+            res = compute_model(spec, inputs, p, progress, statistics=stats,
+                                noise_sd=noise_sd)
+        except ModelDataError as exc:
+            raise ComputeError(str(exc)) from None
+        res["statistics"] = constant_column(kind, len(res))
+        res["computed_at"] = constant_column(computed_at, len(res))
+        res["inputs"] = constant_column(json.dumps(provenance, sort_keys=True),
+                                        len(res))
+        lookback = max((i.params.get("lookback_days") or 730.0
+                        for i in spec.indicators
+                        if i.kind in ("signal_rate", "reporting_index")), default=0)
+        res["signals_window_start"] = p.end - pd.Timedelta(days=lookback)
+        res["signals_window_end"] = p.end
+        frames.append(res)
+        published = summary_of_rows(res, current_rules(ws), spec.class_names)
+        summary["classes"][p.label] = published["classes"]
+        summary["visibility"][p.label] = published["visibility"]
+        _tick(progress, 1, f"{p.label}: {len(res)} plaatsen")
+    prof = None
+    if profiles:
+        _tick(progress, 0, f"Multischaalprofielen voor {periods[-1].label}")
+        prof = profiles_of_workspace(ws, inputs.dwellings, periods[-1].label,
+                                     scheduler=scheduler)
     if draws:
         from veerkracht.jobs.protect import privacy_budget
 
