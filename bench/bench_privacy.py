@@ -7,9 +7,9 @@ addresses`, `veerkracht places`, `veerkracht synth households --seed 1
 `veerkracht.jobs.protect.protected_statistics(ws, "2025")` counts the exact
 statistics of every level (`read_s`, including the reading), draws OpenDP
 discrete Gaussian noise for every count of every place with at least 5
-dwellings (`noise_s`, over 2 processes) and stores draw and ledger row in one
+dwellings (`noise_s`, in 2 threads) and stores draw and ledger row in one
 transaction (`write_s`). A second call returns the stored draw (`stored_s`).
-`noise_1proc_s` is the same noise drawn in one process, for comparison.
+`noise_1proc_s` is the same noise drawn in one thread, for comparison.
 Per level: places protected, σ of the household and signal counts (ρ = 1.0
 and 0.25 per period), and the utility: mean absolute error of the protected
 n_households, of the households with any support need (needs_1 + needs_2p)
