@@ -239,3 +239,41 @@ def test_compute_profiles_on_local_cluster_equal_single_run(demo3, cluster):
     assert one is not None and len(one) > 100
     for other in (here, on_address, on_client):
         assert _compare_profiles(one, other) <= TOL
+
+
+# --------------------------------------------------------------- the commands
+
+
+@pytest.mark.slow
+def test_cli_warn_on_the_cluster_equals_the_single_run(city3, cluster):
+    from typer.testing import CliRunner
+
+    from veerkracht.cli.main import app
+
+    runner = CliRunner()
+    ws, city = city3
+    d = city.planted.cluster_start + timedelta(days=56)
+    base = ["-w", str(ws.location), "warn", "run", "--as-of", d.isoformat(),
+            "--replicates", "99", "--max-radius", "400"]
+    r = runner.invoke(app, base)
+    assert r.exit_code == 0, r.output
+    single = _alerts(ws, d)
+    r = runner.invoke(app, [*base, "--scheduler", cluster.scheduler_address])
+    assert r.exit_code == 0, r.output
+    assert single.equals(_alerts(ws, d)) and len(single) > 0
+    r = runner.invoke(app, [*base, "--partition", "elders"])
+    assert r.exit_code != 0 and "verdeling" in (r.output + str(r.exception))
+
+
+@pytest.mark.slow
+def test_run_compute_sends_the_profiles_to_the_cluster(tmp_path, cluster):
+    from veerkracht.jobs.compute import run_compute
+
+    ws = open_workspace(tmp_path / "ws")
+    build_demo(ws, seed=3, n_dwellings=1500, years=1)   # computes once, here
+    before = ws.read("profiles")
+    run_compute(ws, period=str(before["period"].iloc[0]),
+                scheduler=cluster.scheduler_address)
+    after = ws.read("profiles")
+    assert len(before) > 100
+    assert _compare_profiles(before, after) <= TOL

@@ -697,7 +697,9 @@ def _dask_map(scheduler):
         client = own = Client(address)
 
     def run(function, *iterables):
-        args = [client.scatter(list(it)) for it in iterables]
+        # hash=False: equal arguments of two calls (a k grid) must not share a
+        # key that the first call releases while the second uses it
+        args = [client.scatter(list(it), hash=False) for it in iterables]
         return client.gather(client.map(function, *args, pure=False))
 
     try:

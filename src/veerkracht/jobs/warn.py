@@ -313,7 +313,7 @@ def _scan_partitioned(xy, loc, day, analysis_day, scan: ScanSettings, groups,
         client = own = Client(_address(scheduler))
     try:
         # every partition goes to the cluster once; the tasks carry only seeds
-        remote = client.scatter(plan.parts)
+        remote = client.scatter(plan.parts, hash=False)
         threads = max(1, sum(client.nthreads().values()))
         size = max(1, -(-len(seeds) * n_parts // (threads * 4)))
         batches = [range(i, min(len(seeds), i + size))
