@@ -310,7 +310,11 @@ def _scan_partitioned(xy, loc, day, analysis_day, scan: ScanSettings, groups,
     own = None
     client = scheduler
     if isinstance(scheduler, str):
-        client = own = Client(_address(scheduler))
+        try:
+            client = own = Client(_address(scheduler))
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise WarnError(f"de Dask-scheduler {_address(scheduler)!r} is niet "
+                            f"bereikbaar ({exc})") from None
     try:
         # every partition goes to the cluster once; the tasks carry only seeds
         remote = client.scatter(plan.parts, hash=False)
