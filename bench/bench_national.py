@@ -1,0 +1,210 @@
+"""One national run, end to end, as a user runs it (issue 13, point 3).
+
+Case A is the whole chain on the national-size LJPc-layout replica (about
+9.8 million rows, built once by `bench_import`, see there) in one fresh
+file workspace, each step its own `veerkracht` process in sequence, exactly
+the commands a user types:
+
+    veerkracht -w W import addresses REPLICA.csv.zst
+    veerkracht -w W places
+    veerkracht -w W synth households --seed 1 --signals
+    veerkracht -w W compute --period 2025
+    veerkracht -w W warn run
+
+`warn run` is run with its defaults (analysis date = the last day with a
+signal, 999 Monte-Carlo replicates, 1000 m / 28 days, 365 study days,
+quiet test, hotspots and low scan on, local scheduler). Every step runs
+under `nice -n 10` and GNU `/usr/bin/time -v`: `seconds` is its wall time,
+`cpu_s` user + system time, `peak_mib` the maximum resident set size of
+the step's process (`time -v` reads it from `wait4`, so it is the step's
+own peak, not a sum over steps). `load` is the 1-minute load average from
+/proc/loadavg at the start and at the end of the step (the machine is
+shared). Targets: every step's peak under 8 GiB (8192 MiB), the whole chain
+under 20 minutes on this 2-core machine.
+
+Case B is the real Groningen province (LJPc, about 328k addresses):
+import, places and synth are set up untimed, then in one run the whole
+`veerkracht compute --period 2025` (its own process, timed as in case A)
+and, in a fresh process right after it, a plain
+`scipy.spatial.cKDTree(xy).query(xy, k=1600, workers=2)` on the same
+dwelling points (in chunks of 20,000 query points so memory stays sane;
+the tree build is included). Target: the whole compute at least 3 times
+faster than that query (`ratio` = query seconds / compute seconds).
+
+`--quick` (or `VEERKRACHT_BENCH_ROWS=1000000`) runs case A on a 1 million
+row replica and skips case B.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench._measure import in_subprocess
+from bench.bench_import import NATIONAL_ROWS, _data, _scratch, replica
+
+ROOT = Path(__file__).resolve().parents[1]
+VEERKRACHT = str(Path(sys.executable).with_name("veerkracht"))
+PEAK_TARGET_MIB = 8 * 1024
+CHAIN_TARGET_S = 20 * 60
+
+_KDTREE = """
+import time
+import numpy as np
+from scipy.spatial import cKDTree
+from veerkracht.jobs.compute import _read, _xy
+from veerkracht.store import open_workspace
+with open_workspace({ws!r}) as ws:
+    dw = _xy(_read(ws, "dwellings", ["address_id", "geometry"]))
+xy = np.column_stack([dw["x"].to_numpy(float), dw["y"].to_numpy(float)])
+del dw
+t0, c0 = time.perf_counter(), time.process_time()
+tree = cKDTree(xy)
+far = 0.0
+for s in range(0, len(xy), 20000):
+    d, _ = tree.query(xy[s:s + 20000], k=1600, workers=2)
+    far = max(far, float(d[:, -1].max()))
+RESULT = {{"points": len(xy), "query_s": time.perf_counter() - t0,
+          "cpu_s": time.process_time() - c0, "max_k1600_m": far}}
+"""
+
+
+def _load() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+def _time_v(path: Path) -> dict:
+    out = {}
+    for line in path.read_text().splitlines():
+        key, _, value = line.strip().rpartition(": ")
+        out[key] = value
+    return out
+
+
+def step(ws: str, argv: list[str], log: Path) -> dict:
+    """Run one `veerkracht` command in its own process; time and peak memory."""
+    tv = log.with_suffix(".time")
+    load0 = _load()
+    t0 = time.perf_counter()
+    with log.open("w") as fh:
+        proc = subprocess.run(
+            ["nice", "-n", "10", "/usr/bin/time", "-v", "-o", str(tv),
+             VEERKRACHT, "--workspace", ws, *argv],
+            stdout=fh, stderr=subprocess.STDOUT,
+        )
+    wall = time.perf_counter() - t0
+    info = _time_v(tv)
+    cpu = float(info.get("User time (seconds)", 0)) + float(
+        info.get("System time (seconds)", 0))
+    row = {
+        "step": "veerkracht " + " ".join(argv),
+        "seconds": round(wall, 1),
+        "cpu_s": round(cpu, 1),
+        "peak_mib": round(int(info.get("Maximum resident set size (kbytes)", 0))
+                          / 1024),
+        "load": f"{load0} → {_load()}",
+        "exit": proc.returncode,
+    }
+    print(row, file=sys.stderr, flush=True)
+    return row
+
+
+def chain(replica_path: Path, ws: str, logs: Path) -> list[dict]:
+    """Case A: the five commands in sequence; stops at the first failure."""
+    steps = [
+        ["import", "addresses", str(replica_path)],
+        ["places"],
+        ["synth", "households", "--seed", "1", "--signals"],
+        ["compute", "--period", "2025"],
+        ["warn", "run"],
+    ]
+    rows = []
+    for i, argv in enumerate(steps):
+        row = step(ws, argv, logs / f"{i}-{argv[0]}.log")
+        rows.append(row)
+        if row["exit"] != 0:
+            tail = (logs / f"{i}-{argv[0]}.log").read_text()[-2000:]
+            row["note"] = "failed: " + tail.strip().splitlines()[-1][:200]
+            break
+    return rows
+
+
+def case_a(target: int) -> list[dict]:
+    """Case A: the chain on a ``target`` row replica, one row per step."""
+    path, _ = replica(target)
+    rows = []
+    ws_root = Path(tempfile.mkdtemp(prefix="bench-national-", dir=_scratch()))
+    try:
+        logs = ws_root / "logs"
+        logs.mkdir()
+        steps = chain(path, str(ws_root / "ws"), logs)
+    finally:
+        if not os.environ.get("VEERKRACHT_BENCH_KEEP"):
+            shutil.rmtree(ws_root, ignore_errors=True)
+    total = sum(r["seconds"] for r in steps)
+    ok = all(r["exit"] == 0 for r in steps) and len(steps) == 5
+    for r in steps:
+        rows.append({"case": f"A: {target:,} row replica", **r})
+    peak = max(r["peak_mib"] for r in steps)
+    fast = ok and total < CHAIN_TARGET_S
+    rows.append({
+        "case": f"A: {target:,} row replica",
+        "step": "whole chain" + ("" if ok else " (incomplete)"),
+        "seconds": round(total, 1),
+        "cpu_s": round(sum(r["cpu_s"] for r in steps), 1),
+        "peak_mib": peak,
+        "note": (f"peak {'under' if peak < PEAK_TARGET_MIB else 'OVER'} 8 GiB; "
+                 f"chain {'under' if fast else 'NOT under'} 20 min"),
+    })
+    return rows
+
+
+def case_b() -> list[dict]:
+    """Case B: Groningen's whole compute beside a k=1600 query of its points."""
+    real = Path(_data()) / "ljpc_adressen_Groningen.csv.zst"
+    ws_root = Path(tempfile.mkdtemp(prefix="bench-groningen-", dir=_scratch()))
+    try:
+        ws = str(ws_root / "ws")
+        logs = ws_root / "logs"
+        logs.mkdir()
+        for i, argv in enumerate([["import", "addresses", str(real)], ["places"],
+                                  ["synth", "households", "--seed", "1",
+                                   "--signals"]]):
+            if step(ws, argv, logs / f"setup{i}.log")["exit"]:
+                raise RuntimeError(f"setup failed: {argv}")
+        comp = step(ws, ["compute", "--period", "2025"], logs / "compute.log")
+        if comp["exit"]:
+            raise RuntimeError("compute failed")
+        load0 = _load()
+        kd = in_subprocess(_KDTREE.format(ws=ws))
+    finally:
+        shutil.rmtree(ws_root, ignore_errors=True)
+    ratio = kd["query_s"] / comp["seconds"]
+    return [
+        {"case": "B: LJPc Groningen", **comp,
+         "note": f"{kd['points']:,} dwellings"},
+        {"case": "B: LJPc Groningen",
+         "step": "cKDTree(xy).query(xy, k=1600, workers=2), same points",
+         "seconds": round(kd["query_s"], 1),
+         "cpu_s": round(kd["cpu_s"], 1),
+         "peak_mib": kd["peak_mib"],
+         "load": f"{load0} → {_load()}",
+         "note": f"ratio {ratio:.2f} (query / compute wall time; target ≥ 3: "
+                 f"{'met' if ratio >= 3 else 'NOT met'}); CPU-time ratio "
+                 f"{kd['cpu_s'] / max(comp['cpu_s'], 1e-9):.2f}"},
+    ]
+
+
+def run(quick: bool) -> list[dict]:
+    """Case A (national replica chain) and case B (Groningen, compute vs k=1600)."""
+    target = 1_000_000 if quick else int(os.environ.get("VEERKRACHT_BENCH_ROWS",
+                                                        NATIONAL_ROWS))
+    rows = case_a(target)
+    if not quick:
+        rows += case_b()
+    return rows
