@@ -277,3 +277,22 @@ def test_run_compute_sends_the_profiles_to_the_cluster(tmp_path, cluster):
     after = ws.read("profiles")
     assert len(before) > 100
     assert _compare_profiles(before, after) <= TOL
+
+
+def test_the_grid_bound_is_never_below_the_exact_kth_distance():
+    from scipy.spatial import cKDTree
+
+    from veerkracht.analytics.multiscale import kth_radius_bound
+
+    rng = np.random.default_rng(12)
+    for trial in range(20):
+        n = int(rng.integers(50, 3000))
+        parts = [rng.normal(rng.uniform(0, 5000, 2), rng.uniform(1, 300),
+                            (n // 3, 2)),
+                 rng.uniform(0, rng.uniform(10, 8000), (n // 3, 2)),
+                 np.repeat(rng.uniform(0, 5000, (1, 2)), n // 3, axis=0)]
+        xy = np.round(np.vstack(parts), int(rng.integers(0, 3)))
+        k = int(rng.integers(1, len(xy) + 1))
+        exact = cKDTree(xy).query(xy, k=[k])[0].max()
+        assert kth_radius_bound(xy, k) >= exact, (trial, k)
+    assert kth_radius_bound(np.zeros((3, 2)), 4) == np.inf
