@@ -56,9 +56,9 @@ from veerkracht.analytics.warning.scan import (
     ScanSettings,
     _all_centres,
     _counts,
-    _curve_order,
     _distances,
     _neighbour_lists,
+    _prepare,
     _Problem,
     _replicate_max,
     _unit,
@@ -125,46 +125,10 @@ class Plan:
     settings: ScanSettings
 
 
-def _check(xy, case_location, case_day, analysis_day, s, study_start_day) -> None:
-    """The single run's checks of the input (the same messages), without
-    building its neighbour lists: those are the partitions' work."""
-    if s.rates not in _RATES:
-        raise ValueError(f"rates moet 'high', 'low' of 'both' zijn, niet {s.rates!r}")
-    if s.max_days < 1 or s.min_days < 1 or s.min_days > s.max_days:
-        raise ValueError("min_days en max_days moeten ≥ 1 zijn en min_days ≤ max_days")
-    if s.replicates < 0:
-        raise ValueError("replicates mag niet negatief zijn")
-    if not 0 < s.max_share_of_cases <= 1:
-        raise ValueError("max_share_of_cases moet tussen 0 en 1 liggen")
-    xy = np.asarray(xy, dtype=float)
-    if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) == 0:
-        raise ValueError("xy moet een niet-lege tabel van n × 2 coördinaten zijn")
-    if not np.isfinite(xy).all():
-        raise ValueError("xy bevat ontbrekende of oneindige coördinaten")
-    loc = np.asarray(case_location)
-    day = np.asarray(case_day)
-    if loc.ndim != 1 or day.ndim != 1 or len(loc) != len(day):
-        raise ValueError(
-            f"case_location ({loc.size}) en case_day ({day.size}) moeten even lang zijn"
-        )
-    if len(loc) == 0:
-        raise ValueError("geen meldingen: de scan heeft minstens één melding nodig")
-    if not (np.issubdtype(loc.dtype, np.integer)
-            and np.issubdtype(day.dtype, np.integer)):
-        raise ValueError("case_location en case_day moeten gehele getallen zijn")
-    if loc.min() < 0 or loc.max() >= len(xy):
-        raise ValueError("case_location verwijst naar een locatie die niet in xy staat")
-    if day.min() < 0 or analysis_day < 0:
-        raise ValueError("dagnummers mogen niet negatief zijn")
-    start = int(day.min()) if study_start_day is None else int(study_start_day)
-    if not ((day <= analysis_day) & (day >= start)).any():
-        raise ValueError("geen meldingen in de onderzoeksperiode tot de analysedag")
-
-
 def plan_partitions(xy, case_location, case_day, analysis_day: int,
                     settings: ScanSettings, groups, *,
                     study_start_day: int | None = None,
-                    geographic: bool = False, validate: bool = True) -> Plan:
+                    geographic: bool = False) -> Plan:
     """Split a scan into one partition per distinct value of ``groups``.
 
     Parameters
@@ -174,47 +138,24 @@ def plan_partitions(xy, case_location, case_day, analysis_day: int,
         As :func:`~veerkracht.analytics.warning.scan.space_time_permutation_scan`.
     groups : array-like, one label per location
         The partition of every location as a centre (e.g. its gemeente code).
-    validate : bool
-        Check the input as the single run does.
+        The input is checked and prepared exactly as the single run does
+        (the same function, the same messages).
 
     Returns
     -------
     Plan
     """
     s = settings
-    if validate:
-        _check(xy, case_location, case_day, analysis_day, s, study_start_day)
-    xy = np.asarray(xy, dtype=float)
     groups = np.asarray(groups).astype(str)
-    if groups.shape != (len(xy),):
+    if groups.shape != (len(np.asarray(xy)),):
         raise ValueError(f"groups heeft {groups.size} waarden, xy {len(xy)} locaties")
-    loc = np.asarray(case_location)
-    day = np.asarray(case_day)
-    start = int(day.min()) if study_start_day is None else int(study_start_day)
-    keep = (day <= analysis_day) & (day >= start)
-    loc = loc[keep].astype(np.int64)
-    day = day[keep].astype(np.int64)
-    total = len(loc)
-    n_loc = len(xy)
+    prep = _prepare(xy, case_location, case_day, analysis_day, s, study_start_day,
+                    geographic)
+    xy, loc, age, perm = prep.xy, prep.loc, prep.age, prep.perm
+    total, nw, wmin, cdw, cz = prep.total, prep.nw, prep.wmin, prep.cdw, prep.cz
+    q, lq, xlx = prep.q, prep.lq, prep.xlx
     high, low = _RATES[s.rates]
-    perm = _curve_order(xy, geographic, s.max_radius_m)
-    inv = np.empty(n_loc, np.int64)
-    inv[perm] = np.arange(n_loc)
-    xy = xy[perm]
     groups = groups[perm]
-    loc = inv[loc]
-    n_days = analysis_day - start + 1
-    nw = min(s.max_days, n_days)
-    wmin = s.min_days - 1
-    age = (analysis_day - day).astype(np.int64)
-    cd = np.bincount(age, minlength=n_days)
-    cdw = np.cumsum(cd[:nw]).astype(np.float64)
-    cz = np.bincount(loc, minlength=n_loc).astype(np.int64)
-    pad = np.zeros((nw + 7) // 8 * 8 - nw)
-    q = np.concatenate([cdw / total, pad])
-    lq = np.concatenate([np.log(np.where(cdw > 0, cdw / total, 1.0)), pad])
-    k = np.arange(int(cdw[-1]) + 1 if nw else 1, dtype=np.float64)
-    xlx = k * np.log(np.maximum(k, 1.0))
 
     pts = _unit(xy) * EARTH_RADIUS_M if geographic else xy
     ref = _unit(xy) if geographic else xy

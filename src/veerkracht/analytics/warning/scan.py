@@ -494,6 +494,88 @@ def _worker_batch(seeds: list) -> np.ndarray:
 # public entry point
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """The checked input in the internal order, and what the permutation
+    leaves fixed (shared by the single run and the partitions)."""
+
+    xy: np.ndarray      # internal (space-filling-curve) order
+    perm: np.ndarray    # internal -> caller's index
+    loc: np.ndarray     # internal location of each case in the study period
+    age: np.ndarray     # days before the analysis day of each case
+    total: int
+    nw: int             # time windows
+    wmin: int
+    cdw: np.ndarray     # cases in each window, over all locations
+    cz: np.ndarray      # cases per location
+    q: np.ndarray       # cdw / total, padded to a multiple of 8
+    lq: np.ndarray      # its log
+    xlx: np.ndarray     # k ln k for k = 0 .. cdw[-1]
+
+
+def _prepare(xy, case_location, case_day, analysis_day: int, s: ScanSettings,
+             study_start_day: int | None, geographic: bool) -> _Prepared:
+    """Check the scan's input (Dutch messages) and prepare it."""
+    if s.rates not in _RATES:
+        raise ValueError(f"rates moet 'high', 'low' of 'both' zijn, niet {s.rates!r}")
+    if s.max_days < 1 or s.min_days < 1 or s.min_days > s.max_days:
+        raise ValueError("min_days en max_days moeten ≥ 1 zijn en min_days ≤ max_days")
+    if s.replicates < 0:
+        raise ValueError("replicates mag niet negatief zijn")
+    if not 0 < s.max_share_of_cases <= 1:
+        raise ValueError("max_share_of_cases moet tussen 0 en 1 liggen")
+    xy = np.asarray(xy, dtype=float)
+    if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) == 0:
+        raise ValueError("xy moet een niet-lege tabel van n × 2 coördinaten zijn")
+    if not np.isfinite(xy).all():
+        raise ValueError("xy bevat ontbrekende of oneindige coördinaten")
+    loc = np.asarray(case_location)
+    day = np.asarray(case_day)
+    if loc.ndim != 1 or day.ndim != 1 or len(loc) != len(day):
+        raise ValueError(
+            f"case_location ({loc.size}) en case_day ({day.size}) moeten even lang zijn"
+        )
+    if len(loc) == 0:
+        raise ValueError("geen meldingen: de scan heeft minstens één melding nodig")
+    if not (np.issubdtype(loc.dtype, np.integer)
+            and np.issubdtype(day.dtype, np.integer)):
+        raise ValueError("case_location en case_day moeten gehele getallen zijn")
+    if loc.min() < 0 or loc.max() >= len(xy):
+        raise ValueError("case_location verwijst naar een locatie die niet in xy staat")
+    if day.min() < 0 or analysis_day < 0:
+        raise ValueError("dagnummers mogen niet negatief zijn")
+    start = int(day.min()) if study_start_day is None else int(study_start_day)
+    keep = (day <= analysis_day) & (day >= start)
+    loc = loc[keep].astype(np.int64)
+    day = day[keep].astype(np.int64)
+    total = len(loc)
+    if total == 0:
+        raise ValueError("geen meldingen in de onderzoeksperiode tot de analysedag")
+    n_loc = len(xy)
+    # internally the locations are in a space-filling-curve order, so that a
+    # centre's neighbours lie close together in memory; reported indices are
+    # the caller's
+    perm = _curve_order(xy, geographic, s.max_radius_m)
+    inv = np.empty(n_loc, np.int64)
+    inv[perm] = np.arange(n_loc)
+    n_days = analysis_day - start + 1
+    nw = min(s.max_days, n_days)
+    age = (analysis_day - day).astype(np.int64)
+    cd = np.bincount(age, minlength=n_days)
+    cdw = np.cumsum(cd[:nw]).astype(np.float64)
+    loc = inv[loc]
+    cz = np.bincount(loc, minlength=n_loc).astype(np.int64)
+    # fixed under the permutation: the logs of the zone and window totals and
+    # k ln k up to the cases in the longest window (no count can exceed it)
+    pad = np.zeros((nw + 7) // 8 * 8 - nw)
+    q = np.concatenate([cdw / total, pad])
+    lq = np.concatenate([np.log(np.where(cdw > 0, cdw / total, 1.0)), pad])
+    k = np.arange(int(cdw[-1]) + 1 if nw else 1, dtype=np.float64)
+    xlx = k * np.log(np.maximum(k, 1.0))
+    return _Prepared(xy[perm], perm, loc, age, total, nw, s.min_days - 1, cdw, cz,
+                     q, lq, xlx)
+
+
 def space_time_permutation_scan(
     xy,
     case_location,
@@ -535,68 +617,14 @@ def space_time_permutation_scan(
     ScanResult
     """
     s = settings
-    if s.rates not in _RATES:
-        raise ValueError(f"rates moet 'high', 'low' of 'both' zijn, niet {s.rates!r}")
-    if s.max_days < 1 or s.min_days < 1 or s.min_days > s.max_days:
-        raise ValueError("min_days en max_days moeten ≥ 1 zijn en min_days ≤ max_days")
-    if s.replicates < 0:
-        raise ValueError("replicates mag niet negatief zijn")
-    if not 0 < s.max_share_of_cases <= 1:
-        raise ValueError("max_share_of_cases moet tussen 0 en 1 liggen")
-    xy = np.asarray(xy, dtype=float)
-    if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) == 0:
-        raise ValueError("xy moet een niet-lege tabel van n × 2 coördinaten zijn")
-    if not np.isfinite(xy).all():
-        raise ValueError("xy bevat ontbrekende of oneindige coördinaten")
-    loc = np.asarray(case_location)
-    day = np.asarray(case_day)
-    if loc.ndim != 1 or day.ndim != 1 or len(loc) != len(day):
-        raise ValueError(
-            f"case_location ({loc.size}) en case_day ({day.size}) moeten even lang zijn"
-        )
-    if len(loc) == 0:
-        raise ValueError("geen meldingen: de scan heeft minstens één melding nodig")
-    if not (np.issubdtype(loc.dtype, np.integer)
-            and np.issubdtype(day.dtype, np.integer)):
-        raise ValueError("case_location en case_day moeten gehele getallen zijn")
-    if loc.min() < 0 or loc.max() >= len(xy):
-        raise ValueError("case_location verwijst naar een locatie die niet in xy staat")
-    if day.min() < 0 or analysis_day < 0:
-        raise ValueError("dagnummers mogen niet negatief zijn")
-    start = int(day.min()) if study_start_day is None else int(study_start_day)
-    keep = (day <= analysis_day) & (day >= start)
-    loc = loc[keep].astype(np.int64)
-    day = day[keep].astype(np.int64)
-    total = len(loc)
-    if total == 0:
-        raise ValueError("geen meldingen in de onderzoeksperiode tot de analysedag")
+    prep = _prepare(xy, case_location, case_day, analysis_day, s, study_start_day,
+                    geographic)
+    xy, loc, age, perm = prep.xy, prep.loc, prep.age, prep.perm
+    total, nw, wmin, cdw, cz = prep.total, prep.nw, prep.wmin, prep.cdw, prep.cz
     n_loc = len(xy)
     high, low = _RATES[s.rates]
-    # internally the locations are in a space-filling-curve order, so that a
-    # centre's neighbours lie close together in memory; reported indices are
-    # the caller's
-    perm = _curve_order(xy, geographic, s.max_radius_m)
-    inv = np.empty(n_loc, np.int64)
-    inv[perm] = np.arange(n_loc)
-    xy = xy[perm]
-    loc = inv[loc]
-
-    n_days = analysis_day - start + 1
-    nw = min(s.max_days, n_days)
-    wmin = s.min_days - 1
-    age = (analysis_day - day).astype(np.int64)
-    cd = np.bincount(age, minlength=n_days)
-    cdw = np.cumsum(cd[:nw]).astype(np.float64)
-    cz = np.bincount(loc, minlength=n_loc).astype(np.int64)
-
     ptr, idx, dist, czcum, gend = _neighbours(xy, cz, s, total, geographic)
-    # fixed under the permutation: the logs of the zone and window totals and
-    # k ln k up to the cases in the longest window (no count can exceed it)
-    pad = np.zeros((nw + 7) // 8 * 8 - nw)
-    q = np.concatenate([cdw / total, pad])
-    lq = np.concatenate([np.log(np.where(cdw > 0, cdw / total, 1.0)), pad])
-    k = np.arange(int(cdw[-1]) + 1 if nw else 1, dtype=np.float64)
-    xlx = k * np.log(np.maximum(k, 1.0))
+    q, lq, xlx = prep.q, prep.lq, prep.xlx
     problem = _Problem(n_loc, ptr, idx, dist, czcum.astype(np.float64), gend, cdw,
                        wmin, total, high, low, int(s.min_cases), loc, age,
                        np.log(np.maximum(czcum, 1).astype(np.float64)), lq, q, xlx)
