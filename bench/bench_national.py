@@ -31,8 +31,10 @@ dwelling points (in chunks of 20,000 query points so memory stays sane;
 the tree build is included). Target: the whole compute at least 3 times
 faster than that query (`ratio` = query seconds / compute seconds).
 
-`--quick` (or `VEERKRACHT_BENCH_ROWS=1000000`) runs case A on a 1 million
-row replica and skips case B.
+`python -m bench national --quick` runs case A on a 1 million row replica
+and skips case B; `VEERKRACHT_BENCH_ROWS` sets the replica's size,
+`VEERKRACHT_BENCH_KEEP=1` keeps case A's workspace and per-step logs (in
+`$VEERKRACHT_BENCH_SCRATCH`, default the system temp folder).
 """
 
 from __future__ import annotations
