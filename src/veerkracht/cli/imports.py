@@ -1,6 +1,7 @@
 """The public-data importers of ``veerkracht import ...``.
 
-Commands: addresses, buildings, buurten, kerncijfers, leefbaarometer, amenities.
+Commands: addresses, buildings, buurten, wijken, gemeenten, kerncijfers,
+leefbaarometer, amenities (households and signals live in cli/model.py).
 
 Every command reads all its files first (validating everything), then writes
 one transaction. One rejected row anywhere and nothing is written: the Dutch
