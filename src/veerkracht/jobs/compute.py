@@ -43,6 +43,7 @@ from veerkracht.analytics.model.spec import (
 )
 from veerkracht.analytics.publication import publish_places
 from veerkracht.io.model_file import load_model
+from veerkracht.jobs.cluster import ClusterError
 from veerkracht.jobs.publish import (
     current_rules,
     profiles_of_workspace,
@@ -466,8 +467,11 @@ def _run_compute(ws: Workspace, spec: ModelSpec, period: str | None,
     prof = None
     if profiles:
         _tick(progress, 0, f"Multischaalprofielen voor {periods[-1].label}")
-        prof = profiles_of_workspace(ws, inputs.dwellings, periods[-1].label,
-                                     scheduler=scheduler)
+        try:
+            prof = profiles_of_workspace(ws, inputs.dwellings, periods[-1].label,
+                                         scheduler=scheduler)
+        except ClusterError as exc:
+            raise ComputeError(str(exc)) from None
     if draws:
         from veerkracht.jobs.protect import privacy_budget
 

@@ -49,6 +49,7 @@ from veerkracht.analytics.publication import (
     PublicationRules,
     door,
 )
+from veerkracht.jobs.cluster import client_for, is_cluster
 from veerkracht.store import Workspace
 
 __all__ = [
@@ -638,7 +639,7 @@ def compute_profiles(dwellings: pd.DataFrame,
     if use.sum() < 2:
         return None
     xy = np.column_stack([dw["x"].to_numpy()[use], dw["y"].to_numpy()[use]])
-    dask = _is_cluster(scheduler)
+    dask = is_cluster(scheduler)
     if partition is None:
         partition = "gemeente" if dask else "none"
     if partition not in ("gemeente", "none"):
@@ -675,38 +676,20 @@ def compute_profiles(dwellings: pd.DataFrame,
     return out
 
 
-def _is_cluster(scheduler) -> bool:
-    """A Dask client or a scheduler address (not this process)."""
-    return scheduler is not None and not (isinstance(scheduler, str)
-                                          and scheduler in ("local", "none"))
-
-
 @contextmanager
 def _dask_map(scheduler):
     """``map(function, *iterables)`` that runs on a Dask cluster: the
     arguments are scattered to the workers first (they read nothing from
     the workspace), the results gathered in order."""
-    from dask.distributed import Client
+    with client_for(scheduler) as client:
 
-    own = None
-    client = scheduler
-    if isinstance(scheduler, str):
-        address = scheduler.strip()
-        if address.startswith("distributed "):
-            address = address.split(None, 1)[1]
-        client = own = Client(address)
+        def run(function, *iterables):
+            # hash=False: equal arguments of two calls (a k grid) must not
+            # share a key that the first call releases while the second uses it
+            args = [client.scatter(list(it), hash=False) for it in iterables]
+            return client.gather(client.map(function, *args, pure=False))
 
-    def run(function, *iterables):
-        # hash=False: equal arguments of two calls (a k grid) must not share a
-        # key that the first call releases while the second uses it
-        args = [client.scatter(list(it), hash=False) for it in iterables]
-        return client.gather(client.map(function, *args, pure=False))
-
-    try:
         yield run
-    finally:
-        if own is not None:
-            own.close()
 
 
 def profiles_of_workspace(ws: Workspace, dwellings: pd.DataFrame, period: str,

@@ -53,6 +53,7 @@ from veerkracht.analytics.warning.alerts import (
     MEANINGS as MEANINGS_NL,
 )
 from veerkracht.analytics.warning.scan import ScanSettings, space_time_permutation_scan
+from veerkracht.jobs.cluster import ClusterError, address, client_for, is_cluster
 from veerkracht.jobs.compute import _read, _tick, _xy
 from veerkracht.store import Workspace
 
@@ -266,21 +267,6 @@ def _row(kind, meaning, level, place, start, end, city, **values) -> dict:
     return row
 
 
-def _is_distributed(scheduler) -> bool:
-    """A Dask client or the address of a Dask scheduler."""
-    if scheduler is None:
-        return False
-    if not isinstance(scheduler, str):
-        return True
-    return scheduler not in ("local", "processes")
-
-
-def _address(scheduler: str) -> str:
-    """``tcp://host:8786`` from that or from ``distributed tcp://host:8786``."""
-    s = scheduler.strip()
-    return s.split(None, 1)[1] if s.startswith("distributed ") else s
-
-
 def _scan_partitioned(xy, loc, day, analysis_day, scan: ScanSettings, groups,
                       scheduler, progress: Progress):
     """The scan split by ``groups`` (gemeente codes per location); the
@@ -298,49 +284,52 @@ def _scan_partitioned(xy, loc, day, analysis_day, scan: ScanSettings, groups,
     seeds = replicate_seeds(scan)
     desc = "Monte Carlo-replicaties (per gemeente)"
     n_parts = len(plan.parts)
-    if not _is_distributed(scheduler):
+    if not is_cluster(scheduler):
         reps = []
         for part in plan.parts:
             reps.append(part_replicate_max(part, seeds, threads=True))
             _tick(progress, 0, f"{desc}: {len(reps)}/{n_parts}")
         return combine(plan, [part_clusters(p) for p in plan.parts], reps)
-
-    from dask.distributed import Client, as_completed
-
-    own = None
-    client = scheduler
-    if isinstance(scheduler, str):
-        try:
-            client = own = Client(_address(scheduler))
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise WarnError(f"de Dask-scheduler {_address(scheduler)!r} is niet "
-                            f"bereikbaar ({exc})") from None
     try:
-        # every partition goes to the cluster once; the tasks carry only seeds
-        remote = client.scatter(plan.parts, hash=False)
-        threads = max(1, sum(client.nthreads().values()))
-        size = max(1, -(-len(seeds) * n_parts // (threads * 4)))
-        batches = [range(i, min(len(seeds), i + size))
-                   for i in range(0, len(seeds), size)]
-        found = [client.submit(part_clusters, r, pure=False) for r in remote]
-        futs, where = [], {}
-        for k, r in enumerate(remote):
-            for b, rng in enumerate(batches):
-                f = client.submit(part_replicate_max, r, [seeds[i] for i in rng],
-                                  pure=False)
-                where[f.key] = (k, b)
-                futs.append(f)
-        reps = [[None] * len(batches) for _ in plan.parts]
-        for done, f in enumerate(as_completed(futs), 1):
-            k, b = where[f.key]
-            reps[k][b] = f.result()
-            if done % max(1, len(futs) // 20) == 0:
-                _tick(progress, 0, f"{desc}: {done}/{len(futs)} taken")
-        reps = [np.concatenate(r) if r else np.zeros(0) for r in reps]
-        return combine(plan, client.gather(found), reps)
-    finally:
-        if own is not None:
-            own.close()
+        with client_for(scheduler) as client:
+            return _scan_on(client, plan, seeds, desc, progress)
+    except ClusterError as exc:
+        raise WarnError(str(exc)) from None
+
+
+def _scan_on(client, plan, seeds, desc: str, progress: Progress):
+    """The partitions' replicates as Dask tasks, merged as the single run's."""
+    from dask.distributed import as_completed
+
+    from veerkracht.analytics.warning.partition import (
+        combine,
+        part_clusters,
+        part_replicate_max,
+    )
+
+    n_parts = len(plan.parts)
+    # every partition goes to the cluster once; the tasks carry only seeds
+    remote = client.scatter(plan.parts, hash=False)
+    threads = max(1, sum(client.nthreads().values()))
+    size = max(1, -(-len(seeds) * n_parts // (threads * 4)))
+    batches = [range(i, min(len(seeds), i + size))
+               for i in range(0, len(seeds), size)]
+    found = [client.submit(part_clusters, r, pure=False) for r in remote]
+    futs, where = [], {}
+    for k, r in enumerate(remote):
+        for b, rng in enumerate(batches):
+            f = client.submit(part_replicate_max, r, [seeds[i] for i in rng],
+                              pure=False)
+            where[f.key] = (k, b)
+            futs.append(f)
+    reps = [[None] * len(batches) for _ in plan.parts]
+    for done, f in enumerate(as_completed(futs), 1):
+        k, b = where[f.key]
+        reps[k][b] = f.result()
+        if done % max(1, len(futs) // 20) == 0:
+            _tick(progress, 0, f"{desc}: {done}/{len(futs)} taken")
+    reps = [np.concatenate(r) if r else np.zeros(0) for r in reps]
+    return combine(plan, client.gather(found), reps)
 
 
 def location_gemeenten(city: _City) -> np.ndarray:
@@ -377,7 +366,7 @@ def run_warn(ws: Workspace, as_of: date | None = None,
     """
     settings = settings or WarnSettings()
     if partition is None:
-        partition = "gemeente" if _is_distributed(scheduler) else "none"
+        partition = "gemeente" if is_cluster(scheduler) else "none"
     if partition not in ("gemeente", "none"):
         raise WarnError(f"onbekende verdeling {partition!r}; kies 'gemeente' of 'none'")
     if partition == "gemeente" and scheduler == "processes":
@@ -414,8 +403,8 @@ def run_warn(ws: Workspace, as_of: date | None = None,
                 city.loc_xy, sig["loc"].to_numpy()[use], day[use], analysis_day,
                 scan, groups_by_loc, scheduler, progress)
         else:
-            sched = (f"distributed {_address(scheduler)}"
-                     if isinstance(scheduler, str) and _is_distributed(scheduler)
+            sched = (f"distributed {address(scheduler)}"
+                     if isinstance(scheduler, str) and is_cluster(scheduler)
                      else scheduler)
             result = space_time_permutation_scan(
                 city.loc_xy, sig["loc"].to_numpy()[use], day[use], analysis_day,
