@@ -18,10 +18,7 @@ from rich.table import Table
 
 from veerkracht.cli.common import UserError, out, progress, workspace_of
 from veerkracht.cli.import_app import import_app
-
-LEVELS_NL = {"entrance": "portiek", "building": "pand", "block": "blok",
-             "street": "straat", "buurt": "buurt", "wijk": "wijk",
-             "gemeente": "gemeente"}
+from veerkracht.defaults import LEVEL_NAMES_NL
 
 synth_app = typer.Typer(
     name="synth",
@@ -69,7 +66,7 @@ def _class_table(period: str, classes: dict, visibility: dict) -> Table:
     for name in names:
         table.add_column(name, justify="right")
     for lv in levels:
-        table.add_row(LEVELS_NL.get(lv, lv), *[_nl(classes[lv][c]) for c in names])
+        table.add_row(LEVEL_NAMES_NL.get(lv, lv), *[_nl(classes[lv][c]) for c in names])
     return table
 
 
@@ -308,7 +305,7 @@ def _print_sensitivity(result) -> None:
                 "rangbreedte 5–95 %"):
         t.add_column(col, justify="left" if col == "niveau" else "right")
     for r in result.levels.itertuples(index=False):
-        t.add_row(LEVELS_NL.get(r.level, r.level), _nl(r.n_places),
+        t.add_row(LEVEL_NAMES_NL.get(r.level, r.level), _nl(r.n_places),
                   _pct(r.stable_places), _pct(r.stable_dwellings),
                   _nl(r.n_places_excl), _pct(r.stable_places_excl),
                   _pct(r.stable_dwellings_excl), _pct(r.rank_range_median))
@@ -324,8 +321,8 @@ def _print_sensitivity(result) -> None:
         if lv in few:
             continue
         sub = ind[ind["level"] == lv]
-        t = Table(title=f"Gevoeligheidsindices, {LEVELS_NL.get(lv, lv)} (eerste orde "
-                  "S1 / totaal ST)")
+        name = LEVEL_NAMES_NL.get(lv, lv)
+        t = Table(title=f"Gevoeligheidsindices, {name} (eerste orde S1 / totaal ST)")
         for col in ("keuze", "S1 balans", "ST balans", "S1 klasse", "ST klasse",
                     f"ST aandeel {worst} [95 %]"):
             t.add_column(col, justify="left" if col == "keuze" else "right")
@@ -341,6 +338,7 @@ def _print_sensitivity(result) -> None:
               "van alle plaatsen van het niveau dat een keuze verklaart. Aandeel: "
               f"het aandeel woningen van het niveau in {worst}. Geen indices voor "
               "niveaus met minder dan 10 plaatsen"
-              + (f" ({', '.join(LEVELS_NL.get(lv, lv) for lv in few)})" if few else "")
+              + (f" ({', '.join(LEVEL_NAMES_NL.get(lv, lv) for lv in few)})"
+                 if few else "")
               + ". Klassestabiliteit per plaats in de tabel sensitivity.",
               highlight=False)

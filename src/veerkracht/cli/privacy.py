@@ -12,11 +12,7 @@ import typer
 from rich.table import Table
 
 from veerkracht.cli.common import UserError, out, progress, workspace_of
-from veerkracht.defaults import BAND_MIN_FLOOR
-
-LEVELS_NL = {"entrance": "portiek", "building": "pand", "block": "blok",
-             "street": "straat", "buurt": "buurt", "wijk": "wijk",
-             "gemeente": "gemeente"}
+from veerkracht.defaults import BAND_MIN_FLOOR, LEVEL_NAMES_NL
 
 privacy_app = typer.Typer(
     name="privacy",
@@ -69,7 +65,7 @@ def _sigma_table(row: dict, counts: dict[str, int] | None = None) -> Table:
         sh = row[f"sigma_households_{lv}"]
         if isinstance(sh, float) and math.isnan(sh):
             continue
-        cells = [LEVELS_NL[lv]]
+        cells = [LEVEL_NAMES_NL[lv]]
         if counts is not None:
             cells.append(f"{counts.get(lv, 0):,}".replace(",", "."))
         cells += [_nl_float(sh), _nl_float(row[f"sigma_signals_{lv}"])]
