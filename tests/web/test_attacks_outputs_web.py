@@ -47,7 +47,10 @@ def web_real(real, settings, make_user, tmp_path):
     folder = real.copy(f"web-{tmp_path.name}")
     settings.VEERKRACHT_WORKSPACE = str(folder)
     _reset_caches()
-    user = make_user("frontline", [("gemeente", "onbekend")], org="Wijkteam")
+    # the team of the gemeente that holds the real addresses (the places job
+    # gives every dwelling its gemeente code, ADR 0011)
+    gemeente = real.dw["gemeentecode"].astype(str).mode().iloc[0]
+    user = make_user("frontline", [("gemeente", gemeente)], org="Wijkteam")
     yield folder, user
     _reset_caches()
 
@@ -129,3 +132,24 @@ def test_report_form_answer_is_the_same_with_or_without_a_neighbours_worry(city)
     with_worry = probe("met")
     assert [s for s, _ in without] == [s for s, _ in with_worry] == [302, 302]
     assert without == with_worry
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_out_of_area_a_small_place_is_unknown_and_a_real_one_refused(
+        real, web_real, client, make_user):
+    """Outside the user's area a place under 5 dwellings answers as an id that
+    does not exist (404), so the refusal (403) cannot confirm that an
+    address-derived id exists; a place of 5 or more dwellings is refused."""
+    folder, _ = web_real
+    outsider = make_user("frontline", [("gemeente", "GM9999")], org="Elders")
+    client.force_login(outsider)
+    sizes = real.sizes("entrance")
+    small = sizes.index[sizes < 5][:3].tolist()
+    big = sizes.index[sizes >= 10][:1].tolist()
+    assert len(small) == 3 and big
+    for eid in small:
+        for url in (f"/plaatsen/entrance/{eid}/", f"/api/places/entrance/{eid}"):
+            assert client.get(url).status_code == 404, url
+    assert client.get(f"/plaatsen/entrance/{big[0]}/").status_code == 403
+    assert client.get(f"/api/places/entrance/{big[0]}").status_code == 403

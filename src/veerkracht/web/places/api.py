@@ -17,7 +17,7 @@ router = Router(tags=["plaatsen"])
 def place_profile(request: HttpRequest, level: str, place_id: str):
     if level not in LEVELS:
         raise ValueError(f"onbekend niveau {level!r}; kies uit {', '.join(LEVELS)}")
-    if services.place_row(level, place_id) is None:
+    if services.shown_place_row(level, place_id) is None:
         raise Http404("Deze plaats bestaat niet (meer).")
     scoping.require(request, level, place_id, purpose="profile")
     prof = services.profile(

@@ -18,6 +18,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from veerkracht.analytics.publication import BAND_FLOOR
 from veerkracht.jobs import publish
 from veerkracht.web import workspace
 from veerkracht.web.levels import LABELS, check_level
@@ -70,6 +71,19 @@ def place_row(level: str, place_id: str) -> pd.Series | None:
     if len(match) == 0:
         return None
     return places.loc[match[0]]
+
+
+def shown_place_row(level: str, place_id: str) -> pd.Series | None:
+    """:func:`place_row`, but ``None`` too for a place under the dwelling floor.
+
+    Such a place is never shown to anyone, so the page and the API answer
+    for it exactly as for an unknown id, before the user's area is checked:
+    an out-of-area refusal would tell that an address-derived id exists.
+    """
+    row = place_row(level, place_id)
+    if row is None or row.get("n_dwellings", BAND_FLOOR) < BAND_FLOOR:
+        return None
+    return row
 
 
 #: the parent level of each level in ``place_<level>.parent_id``

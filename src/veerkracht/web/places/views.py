@@ -18,8 +18,9 @@ from veerkracht.web.places import figures, pdf, services
 def _load(request, level: str, place_id: str, *, action: str, purpose: str):
     if level not in LEVELS:
         raise Http404("Onbekend niveau.")
-    if services.place_row(level, place_id) is None:
-        # a stale link (the place was merged or renamed by a new derivation)
+    if services.shown_place_row(level, place_id) is None:
+        # a stale link (the place was merged or renamed by a new derivation),
+        # or a place under the dwelling floor, whatever the user's area
         raise Http404("Deze plaats bestaat niet (meer).")
     scoping.require(request, level, place_id, action=action, purpose=purpose)
     prof = services.profile(
