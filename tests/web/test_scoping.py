@@ -30,9 +30,12 @@ ALLOW, DENY, LOGIN_REDIRECT, NOT_PUBLISHED = 200, 403, 302, 404
 # Expected status per role and endpoint (the matrix of docs/web.md). Before
 # model results the door publishes only sizes from 10 dwellings: the small
 # entrance and the corporation's blocks (7, 1 and 4 dwellings) are no places
-# (404, the answer for an unknown place) even inside the user's areas.
+# (404, the answer for an unknown place) even inside the user's areas; a
+# place under 5 dwellings is 404 for every role, before the area is checked,
+# so a refusal cannot confirm that an address-derived id exists.
 MATRIX = {
-    "resident": dict.fromkeys(ENDPOINTS, DENY) | {"admin": LOGIN_REDIRECT},
+    "resident": dict.fromkeys(ENDPOINTS, DENY)
+    | {"profile_small_entrance1": NOT_PUBLISHED, "admin": LOGIN_REDIRECT},
     "frontline": {
         "map_page": ALLOW, "buurt_layer": ALLOW, "entrances_in_buurt1": ALLOW,
         "entrances_in_buurt2": DENY, "profile_buurt1": ALLOW, "profile_buurt2": DENY,
@@ -44,7 +47,7 @@ MATRIX = {
     "corporation": {
         "map_page": ALLOW, "buurt_layer": DENY, "entrances_in_buurt1": ALLOW,
         "entrances_in_buurt2": DENY, "profile_buurt1": DENY, "profile_buurt2": DENY,
-        "profile_street2": DENY, "profile_small_entrance1": DENY,
+        "profile_street2": DENY, "profile_small_entrance1": NOT_PUBLISHED,
         "profile_corp_entrance": NOT_PUBLISHED, "pdf_street1": DENY,
         "pdf_corp_block": NOT_PUBLISHED,
         "api_profile_gemeente": DENY, "privacy_page": DENY, "admin": LOGIN_REDIRECT,
@@ -52,13 +55,15 @@ MATRIX = {
     "policy": {
         "map_page": ALLOW, "buurt_layer": ALLOW, "entrances_in_buurt1": DENY,
         "entrances_in_buurt2": DENY, "profile_buurt1": ALLOW, "profile_buurt2": ALLOW,
-        "profile_street2": ALLOW, "profile_small_entrance1": DENY,
+        "profile_street2": ALLOW, "profile_small_entrance1": NOT_PUBLISHED,
         "profile_corp_entrance": DENY, "pdf_street1": ALLOW, "pdf_corp_block": DENY,
         "api_profile_gemeente": ALLOW, "privacy_page": DENY, "admin": LOGIN_REDIRECT,
     },
     "privacy": dict.fromkeys(ENDPOINTS, DENY)
-    | {"privacy_page": ALLOW, "admin": LOGIN_REDIRECT},
-    "administrator": dict.fromkeys(ENDPOINTS, DENY) | {"admin": LOGIN_REDIRECT},
+    | {"profile_small_entrance1": NOT_PUBLISHED, "privacy_page": ALLOW,
+       "admin": LOGIN_REDIRECT},
+    "administrator": dict.fromkeys(ENDPOINTS, DENY)
+    | {"profile_small_entrance1": NOT_PUBLISHED, "admin": LOGIN_REDIRECT},
 }
 
 
