@@ -42,7 +42,6 @@ True
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -62,6 +61,7 @@ from veerkracht.analytics.warning.scan import (
     _Problem,
     _replicate_max,
     _unit,
+    query_radius,
     space_time_permutation_scan,  # noqa: F401  (the doctest's reference)
 )
 
@@ -159,12 +159,7 @@ def plan_partitions(xy, case_location, case_day, analysis_day: int,
 
     pts = _unit(xy) * EARTH_RADIUS_M if geographic else xy
     ref = _unit(xy) if geographic else xy
-    if geographic:
-        qr = 2.0 * EARTH_RADIUS_M * math.sin(min(s.max_radius_m / EARTH_RADIUS_M,
-                                                  math.pi) / 2.0)
-    else:
-        qr = s.max_radius_m
-    qr *= 1.0 + 1e-9
+    qr = query_radius(s, geographic)
     with_cases = np.flatnonzero(cz > 0)
     tree = cKDTree(pts[with_cases])
     parts = []

@@ -645,6 +645,17 @@ def space_time_permutation_scan(
                       settings=s)
 
 
+def query_radius(s: ScanSettings, geographic: bool) -> float:
+    """The k-d tree query radius of the maximum circle (a chord on the unit
+    sphere times the earth's radius when geographic), a hair wide."""
+    if geographic:
+        qr = 2.0 * EARTH_RADIUS_M * math.sin(min(s.max_radius_m / EARTH_RADIUS_M,
+                                                  math.pi) / 2.0)
+    else:
+        qr = s.max_radius_m
+    return qr * (1.0 + 1e-9)
+
+
 def _curve_order(xy: np.ndarray, geographic: bool, radius: float) -> np.ndarray:
     """Location order along a Z (Morton) curve over cells of ~radius/2."""
     if geographic:
@@ -685,12 +696,7 @@ def _neighbours(xy, cz, s: ScanSettings, total: int, geographic: bool):
     with_cases = np.flatnonzero(cz > 0)
     pts = _unit(xy) * EARTH_RADIUS_M if geographic else xy
     tree = cKDTree(pts[with_cases])
-    if geographic:
-        qr = 2.0 * EARTH_RADIUS_M * math.sin(min(s.max_radius_m / EARTH_RADIUS_M,
-                                                  math.pi) / 2.0)
-    else:
-        qr = s.max_radius_m
-    qr *= 1.0 + 1e-9
+    qr = query_radius(s, geographic)
     found = tree.query_ball_point(pts, qr, return_sorted=True, workers=-1)
     lens = np.fromiter(map(len, found), np.int64, len(found))
     flat = np.fromiter(itertools.chain.from_iterable(found), np.int64, lens.sum())
