@@ -103,3 +103,21 @@ def test_profiles_from_place_shares_are_dwelling_weighted_means():
     out = place_profiles(xy, value, {"street": np.array(["s"] * 4, dtype=object)},
                          ks=(4,))
     assert out["share"].iloc[0] == pytest.approx((3 * 0.2 + 0.6) / 4)
+
+
+def test_min_members_drops_rows_of_small_places_but_keeps_their_dwellings():
+    # the 3 dwellings of street "t" get no rows, yet they stay neighbours of
+    # the others: every other place's shares are those of the whole table
+    rng = np.random.default_rng(7)
+    xy = rng.uniform(0, 100, size=(60, 2))
+    need = (rng.random(60) < 0.4).astype(float)
+    streets = np.array(["t" if i < 3 else f"S{i % 4}" for i in range(60)],
+                       dtype=object)
+    ks = (5, 20)
+    whole = place_profiles(xy, need, {"street": streets}, ks=ks)
+    cut = place_profiles(xy, need, {"street": streets}, ks=ks, min_members=5)
+    assert "t" in set(whole["place_id"]) and "t" not in set(cut["place_id"])
+    assert (cut["n_members"] >= 5).all()
+    pd.testing.assert_frame_equal(
+        cut.reset_index(drop=True),
+        whole[whole["place_id"] != "t"].reset_index(drop=True))

@@ -626,6 +626,7 @@ def place_profiles(
     ks: Sequence[int] = DEFAULT_KS,
     *,
     workers: int = 2,
+    min_members: int = 1,
 ) -> pd.DataFrame:
     """Multiscalar profiles of every place of every level, from one search.
 
@@ -639,6 +640,12 @@ def place_profiles(
         The place of each dwelling per level (``None``/NaN: no place).
     ks : sequence of int
         Neighbourhood sizes.
+    min_members : int
+        Places with fewer member dwellings get no rows. Every dwelling is
+        still searched and is still a neighbour of others; only the table
+        is shorter (a job passes the door's ``band_min``: a place under it
+        is never published, and on the real addresses the rows of all
+        places were 26 times as many).
 
     Returns
     -------
@@ -661,15 +668,16 @@ def place_profiles(
     """
     profile = knn_shares(np.asarray(xy, dtype="float64"),
                          np.asarray(need, dtype="float64"), ks=ks, workers=workers)
-    return _long_profiles(profile, places)
+    return _long_profiles(profile, places, min_members)
 
 
-def _long_profiles(profile: KnnProfile, places: Mapping[str, np.ndarray]
-                   ) -> pd.DataFrame:
+def _long_profiles(profile: KnnProfile, places: Mapping[str, np.ndarray],
+                   min_members: int = 1) -> pd.DataFrame:
     """The long table of :func:`place_profiles` from a dwelling profile."""
     frames = []
     for level, ids in places.items():
         agg = aggregate_profile(profile, ids)
+        agg = agg.loc[agg["n_dwellings"].to_numpy() >= min_members]
         long = agg[[f"mean_k{k}" for k in profile.ks]].reset_index(drop=True)
         long.columns = list(profile.ks)
         # stacked on the row position, not the id: looking the ids up again
@@ -896,6 +904,7 @@ def partitioned_place_profiles(
     *,
     map=map,
     workers: int = 2,
+    min_members: int = 1,
     detail: dict | None = None,
 ) -> pd.DataFrame:
     """:func:`place_profiles` computed partition by partition (by gemeente).
@@ -915,7 +924,7 @@ def partitioned_place_profiles(
 
     Parameters
     ----------
-    xy, need, places, ks, workers
+    xy, need, places, ks, workers, min_members
         As :func:`place_profiles`.
     groups : array-like, shape (n,)
         The partition of every point (its gemeente code).
@@ -966,4 +975,4 @@ def partitioned_place_profiles(
                                                   strict=True)]
     profile = KnnProfile(ks_t, shares, k_reached.astype(np.int64), np.ones(n), None,
                          ("c0",))
-    return _long_profiles(profile, places)
+    return _long_profiles(profile, places, min_members)

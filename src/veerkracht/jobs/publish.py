@@ -622,8 +622,10 @@ def compute_profiles(dwellings: pd.DataFrame,
     DataFrame or None
         ``level``, ``place_id``, ``period``, ``k``, ``share``, ``n_members``
         (the place's dwellings in the search) and ``n_households`` (the
-        place's protected households); None when no dwelling has a
-        published share.
+        place's protected households), for the places with at least the
+        rules' ``band_min`` member dwellings (the others are never
+        published; their dwellings still count as neighbours); None when no
+        dwelling has a published share.
     """
     rules = rules or PublicationRules()
     shares, households = _need_shares(statistics, rules)
@@ -656,12 +658,15 @@ def compute_profiles(dwellings: pd.DataFrame,
         if dask:
             with _dask_map(scheduler) as run:
                 out = partitioned_place_profiles(xy, value[use], place_ids, groups,
-                                                 ks=ks_used, map=run)
+                                                 ks=ks_used, map=run,
+                                                 min_members=rules.band_min)
         else:
             out = partitioned_place_profiles(xy, value[use], place_ids, groups,
-                                             ks=ks_used)
+                                             ks=ks_used, min_members=rules.band_min)
     else:
-        out = place_profiles(xy, value[use], place_ids, ks=ks_used)
+        # no rows for places under the door's band: they are never published
+        out = place_profiles(xy, value[use], place_ids, ks=ks_used,
+                             min_members=rules.band_min)
     out.insert(2, "period", str(period))
     hh = np.full(len(out), np.nan)
     level = out["level"].to_numpy()
