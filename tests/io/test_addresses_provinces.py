@@ -146,6 +146,37 @@ def test_command_line_warns_with_lines_and_stores_both(tmp_path):
     assert op.summary["files"]["adressen.csv"]["conflicting_keys"] == 1
 
 
+def _ids(ws):
+    with open_workspace(str(ws)) as w:
+        return sorted(w.read("addresses")["address_id"].astype(str))
+
+
+@pytest.mark.parametrize("split", [
+    ([HOUSE, *OTHER], [BERTH]),            # the halves of a pair in two files
+    ([HOUSE, BERTH], [CORNER, *OTHER]),    # a pair in one file, a third half in another
+    ([BERTH], [CORNER], [HOUSE, *OTHER]),  # three halves in three files
+])
+def test_pair_over_files_of_one_call_is_kept_with_the_one_file_ids(tmp_path, split):
+    # a file per province in one call gives the ids of the national file
+    one = tmp_path / "one"
+    rows = [r for part in split for r in part]
+    assert run(one, "import", "addresses", str(write(tmp_path, rows[::-1]))).exit_code == 0
+    ws = tmp_path / "ws"
+    files = [str(write(tmp_path, part, name=f"p{i}.csv")) for i, part in enumerate(split)]
+    result = run(ws, "import", "addresses", *files)
+    assert result.exit_code == 0, result.output
+    assert _ids(ws) == _ids(one)
+    assert len(_ids(ws)) == len(set(_ids(ws))) == len(rows)
+    assert "registerpaar over een bestandsgrens" in result.output
+    assert re.search(r"9351AA-1: p\d\.csv regel \d -> 9351AA-1", result.output)
+    with open_workspace(str(ws)) as w:
+        summary = w.operations()[-1].summary
+    assert summary["pairs_across_files"] == 1
+    (rec,) = summary["pairs_across_files_listed"]
+    assert rec["key"] == "9351AA-1" and len(rec["kept"]) == len(
+        [r for r in rows if r.split(";")[1] == "1"])
+
+
 def test_pairs_across_files_and_append_stay_rejected(tmp_path):
     ws = tmp_path / "ws"
     a = write(tmp_path, [HOUSE, BERTH], name="a.csv")
@@ -153,6 +184,12 @@ def test_pairs_across_files_and_append_stay_rejected(tmp_path):
     result = run(ws, "import", "addresses", str(a), str(b))
     assert result.exit_code == 1
     assert result.output.count("staat ook in een ander bestand") == 4  # both ids
+    # one object (the berth) in both files beside other halves: still refused
+    d = write(tmp_path, [BERTH, CORNER], name="d.csv")
+    result = run(ws, "import", "addresses", str(a), str(d))
+    assert result.exit_code == 1 and "staat ook in een ander bestand" in result.output
+    with open_workspace(str(ws)) as w:
+        assert not w.has("addresses")
     assert run(ws, "import", "addresses", str(a)).exit_code == 0
     before = ws_state(ws)
     result = run(ws, "import", "addresses", str(b), "--append")

@@ -113,7 +113,9 @@ def _check_keys(new: list[tuple[str, pd.DataFrame, np.ndarray | None]],
 def _import(ctx: typer.Context, table: str, files: Sequence[Path],
             reader: Callable[..., ImportResult], key: list[str], what: str,
             append: bool = False,
-            merge: Callable[[list[ImportResult]], pd.DataFrame] | None = None) -> None:
+            merge: Callable[[list[ImportResult]], pd.DataFrame] | None = None,
+            across: Callable[[list], list[dict]] | None = None,
+            across_notes: Callable[[list[dict]], list[str]] | None = None) -> None:
     import geopandas as gpd
     import pandas as pd
 
@@ -121,6 +123,7 @@ def _import(ctx: typer.Context, table: str, files: Sequence[Path],
     from veerkracht.io.validation import ImportRejected
 
     ws = workspace_of(ctx)
+    records: list[dict] = []
     try:
         results = _read_all(files, reader, what)
         names = [Path(f).name for f in files]
@@ -132,6 +135,9 @@ def _import(ctx: typer.Context, table: str, files: Sequence[Path],
         else:
             new = [(n, r.frame, r.lines)
                    for n, r in zip(names, results, strict=True)]
+            # what only this table knows about keys over several files of
+            # one call (register pairs of addresses) comes before the check
+            records = across(new) if across is not None and len(new) > 1 else []
             if len(new) > 1 or existing is not None:
                 _check_keys(new, key, what, existing)
             frame = pd.concat([r.frame for r in results], ignore_index=True)
@@ -142,6 +148,12 @@ def _import(ctx: typer.Context, table: str, files: Sequence[Path],
     except ImportRejected as err:
         raise _report(ws, table, err) from None
     summary = _summary(names, results, frame, append, existing)
+    if records:
+        from veerkracht.io.addresses import CONFLICTS_LISTED
+
+        summary["pairs_across_files"] = len(records)
+        summary["pairs_across_files_listed"] = records[:CONFLICTS_LISTED]
+        summary["notes"] = across_notes(records) if across_notes else []
     with ws.transaction(f"import {table}", source=", ".join(names)) as tx:
         tx.put(table, frame)
         tx.summary.update(summary)
@@ -187,7 +199,8 @@ def _print_summary(table: str, what: str, s: dict) -> None:
         out.print(f"  {len(skipped)} buurten zonder CBS-code overgeslagen: "
                   f"{', '.join(skipped[:10])}{' …' if len(skipped) > 10 else ''}",
                   highlight=False)
-    for note in (n for f in s["files"].values() for n in f.get("notes", [])):
+    for note in (*(n for f in s["files"].values() for n in f.get("notes", [])),
+                 *s.get("notes", [])):
         out.print(f"  {note}", highlight=False, markup=False)
     if s["dropped_columns"]:
         out.print(f"  niet opgeslagen (herkomst/nationaliteit): "
@@ -227,7 +240,11 @@ def import_addresses(
     append: bool = APPEND,
 ) -> None:
     from veerkracht.io._common import InputTooLarge
-    from veerkracht.io.addresses import read_addresses
+    from veerkracht.io.addresses import (
+        across_files_notes,
+        pairs_across_files,
+        read_addresses,
+    )
 
     def one_line(message: str) -> typer.Exit:
         console.print(f"[bold red]Fout:[/] {message}", highlight=False, soft_wrap=True)
@@ -240,7 +257,8 @@ def import_addresses(
             raise one_line(err.message()) from None
 
     try:
-        _import(ctx, "addresses", files, reader, ["address_id"], "adressen", append)
+        _import(ctx, "addresses", files, reader, ["address_id"], "adressen", append,
+                across=pairs_across_files, across_notes=across_files_notes)
     except MemoryError:
         raise one_line("onvoldoende geheugen om de adressen in te lezen; er is niets "
                        "opgeslagen. Lees minder bestanden tegelijk in (--append) of "

@@ -628,6 +628,77 @@ def _bag_layer(gdf: gpd.GeoDataFrame, layer: str, src: str):
     return frame, int((~active).sum())
 
 
+def pairs_across_files(parts: list[tuple[str, pd.DataFrame, np.ndarray | None]]
+                       ) -> list[dict]:
+    """Register pairs whose halves sit in different files of one import.
+
+    ``parts`` holds ``(file name, frame, lines)`` per file, each frame as
+    :func:`read_addresses` returned it (pairs inside one file already
+    resolved). A key (its part before ``~``) that occurs in more than one
+    file is handled as if all files were one (ADR 0009): when no two of its
+    rows in different files are one address (same street and woonplaats
+    within :data:`DUPLICATE_RADIUS_M`), every row is a dwelling of its own
+    and gets the id :func:`_pair_ids` gives it among all of them — so a file
+    per province gives the same ids as the national file. The frames'
+    ``address_id`` are changed in place; one record per key is returned
+    (``{"key", "kept": [[file, line, id], ...]}``). A key whose rows in two
+    files are one address is left alone: it is a real duplicate, which the
+    caller refuses, naming both lines.
+
+    >>> a = pd.DataFrame({"address_id": ["9351AA-1"], "straat": ["Kade"],
+    ...     "woonplaats": ["Leek"], "geometry": gpd.points_from_xy([1500.0], [2000.0])})
+    >>> b = a.assign(geometry=gpd.points_from_xy([1000.0], [2000.0]))
+    >>> pairs_across_files([("a.csv", a, np.array([2])), ("b.csv", b, None)])
+    [{'key': '9351AA-1', 'kept': [['a.csv', 2, '9351AA-1~f91ffb6e'], ['b.csv', 0, '9351AA-1']]}]
+    """
+    if len(parts) < 2:
+        return []
+    rows = []
+    for p, (name, frame, lines) in enumerate(parts):
+        ids = frame["address_id"].astype("str")
+        pts = gpd.GeoSeries(frame["geometry"])
+        rows.append(pd.DataFrame({
+            "part": p, "row": np.arange(len(frame)),
+            "key": ids.str.split("~", n=1).str[0].to_numpy(),
+            "straat": frame["straat"].astype("str").to_numpy(),
+            "woonplaats": frame["woonplaats"].astype("str").to_numpy(),
+            "x": pts.x.to_numpy(), "y": pts.y.to_numpy(),
+            "_line": lines if lines is not None else np.zeros(len(frame), np.int64)}))
+    allr = pd.concat(rows, ignore_index=True)
+    spread = allr.groupby("key", sort=False)["part"].transform("nunique").to_numpy()
+    records = []
+    for key, sub in allr.loc[spread > 1].groupby("key", sort=False):
+        if any(sub.loc[c, "part"].nunique() > 1 for c in _clusters(sub)):
+            continue  # one address in two files: a real duplicate
+        kept = []
+        for members, new_id in _pair_ids(key, sub):
+            for i in members:
+                p, r = int(sub.at[i, "part"]), int(sub.at[i, "row"])
+                name, frame, _ = parts[p]
+                frame.iloc[r, frame.columns.get_loc("address_id")] = new_id
+                kept.append([name, int(sub.at[i, "_line"]), new_id])
+        records.append({"key": key, "kept": sorted(kept)})
+    return records
+
+
+def across_files_notes(records: list[dict]) -> list[str]:
+    """Dutch warning lines for register pairs split over files."""
+    n = len(records)
+    if not n:
+        return []
+    notes = [f"waarschuwing: {n} {'adres staat' if n == 1 else 'adressen staan'} "
+             "in meer dan één bestand van deze import als verschillende objecten "
+             "(registerpaar over een bestandsgrens); als aparte woningen bewaard "
+             "(docs/adr/0009-conflicting-address-pairs.md):"]
+    for r in records[:CONFLICTS_PRINTED]:
+        notes.append(f"  {r['key']}: " + ", ".join(
+            f"{f} regel {line} -> {i}" for f, line, i in r["kept"]))
+    if n > CONFLICTS_PRINTED:
+        notes.append(f"  ... en nog {n - CONFLICTS_PRINTED} (alle in de samenvatting "
+                     "van de import)")
+    return notes
+
+
 def combine_results(results: list[ImportResult]) -> gpd.GeoDataFrame:
     """Concatenate several address results; helper for multi-file imports."""
     frames = [r.frame for r in results]
@@ -635,4 +706,5 @@ def combine_results(results: list[ImportResult]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry="geometry", crs=RD)
 
 
-__all__ = ["COLUMNS", "FORMATS", "combine_results", "detect_format", "read_addresses"]
+__all__ = ["COLUMNS", "FORMATS", "across_files_notes", "combine_results", "detect_format",
+           "pairs_across_files", "read_addresses"]
