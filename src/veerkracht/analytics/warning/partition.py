@@ -57,6 +57,7 @@ from veerkracht.analytics.warning.scan import (
     _counts,
     _distances,
     _neighbour_lists,
+    check_neighbour_budget,
     _prepare,
     _Problem,
     _replicate_max,
@@ -162,6 +163,8 @@ def plan_partitions(xy, case_location, case_day, analysis_day: int,
     qr = query_radius(s, geographic)
     with_cases = np.flatnonzero(cz > 0)
     tree = cKDTree(pts[with_cases])
+    # the parts together hold the single run's lists (and the halo's)
+    check_neighbour_budget(tree, pts, qr, s, geographic)
     parts = []
     for label in np.unique(groups):
         own = np.flatnonzero(groups == label)

@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -727,29 +728,128 @@ def _distances(xy: np.ndarray, c: int, others: np.ndarray, geographic: bool):
     return np.hypot(xy[others, 0] - xy[c, 0], xy[others, 1] - xy[c, 1])
 
 
+#: Environment variable with the most MiB the scan's neighbour lists may take.
+SCAN_MAX_MB_ENV = "VEERKRACHT_SCAN_MAX_MB"
+#: Default of :data:`SCAN_MAX_MB_ENV`: 4 GiB, about 100 million neighbour
+#: entries (the 100,000-location benchmark needs 17 million).
+DEFAULT_SCAN_MAX_MB = 4096
+#: Bytes per neighbour entry: index, distance and case total (8 each), the
+#: tie-group flag (1), and the case total and its log as floats (8 each).
+_ENTRY_BYTES = 41
+#: Centres per k-d tree query while the lists are built (bounds the Python
+#: lists the query returns to one chunk's).
+_CENTRE_CHUNK = 20_000
+
+
+class ScanTooLarge(ValueError):  # noqa: N818 - reads like its parent
+    """The scan's neighbour lists would not fit the memory limit (Dutch)."""
+
+
+def scan_max_bytes() -> int:
+    """The limit in bytes: ``$VEERKRACHT_SCAN_MAX_MB`` MiB, default 4096.
+
+    A value that is no positive whole number is refused, so a typo never
+    silently lifts the limit.
+    """
+    raw = os.environ.get(SCAN_MAX_MB_ENV, "").strip()
+    if not raw:
+        return DEFAULT_SCAN_MAX_MB << 20
+    mb = int(raw) if raw.isdigit() else 0
+    if mb <= 0:
+        raise ValueError(f"{SCAN_MAX_MB_ENV} moet een positief geheel getal (MiB) "
+                         f"zijn, niet {raw!r}")
+    return mb << 20
+
+
+def check_neighbour_budget(tree: cKDTree, pts: np.ndarray, qr: float,
+                           s: ScanSettings, geographic: bool = False) -> int:
+    """Count the scan's neighbour entries before any list is built.
+
+    Every centre pairs with every location with cases within the largest
+    circle; the lists hold those pairs for the whole run. When they would
+    take more than :func:`scan_max_bytes`, :class:`ScanTooLarge` says so in
+    one sentence, with the largest radius (in whole metres, found by
+    bisection on the same count) whose lists would fit — instead of the
+    machine running out of memory (entrances of a 1 million row replica
+    within 1 km: about a billion pairs, 40 GiB). Returns the number of
+    entries.
+    """
+    def pairs(radius_q: float) -> int:
+        return int(np.sum(tree.query_ball_point(pts, radius_q, return_length=True,
+                                                workers=-1), dtype=np.int64))
+
+    n = pairs(qr)
+    limit = scan_max_bytes()
+    if n * _ENTRY_BYTES <= limit:
+        return n
+    lo, hi = 0.0, float(s.max_radius_m)
+    for _ in range(12):
+        mid = (lo + hi) / 2.0
+        r = ScanSettings(max_radius_m=max(mid, 1e-9))
+        if pairs(query_radius(r, geographic)) * _ENTRY_BYTES <= limit:
+            lo = mid
+        else:
+            hi = mid
+    fit = math.floor(lo)
+    advice = (f"bij deze dichtheid past een straal tot {_nl_int(fit)} m" if fit >= 10
+              else "ook een straal van 10 m past niet")
+    gib = f"{n * _ENTRY_BYTES / 2**30:.1f}".replace(".", ",")
+    raise ScanTooLarge(
+        f"de scan zou {_nl_int(n)} paren van een middelpunt en een locatie met "
+        f"meldingen binnen {_nl_int(round(s.max_radius_m))} m bijhouden (ongeveer "
+        f"{gib} GiB), meer dan de grens van {_nl_int(limit >> 20)} MiB "
+        f"({SCAN_MAX_MB_ENV}); kies een kleinere maximale straal ({advice}) of zet "
+        f"{SCAN_MAX_MB_ENV} hoger als het geheugen er is")
+
+
+def _nl_int(x: int) -> str:
+    """A whole number with Dutch thousands points: 1.234.567."""
+    return f"{int(x):,}".replace(",", ".")
+
+
 def _neighbours(xy, cz, s: ScanSettings, total: int, geographic: bool):
-    """CSR lists per centre of locations with cases, by distance, capped."""
+    """CSR lists per centre of locations with cases, by distance, capped.
+
+    Checked against the memory limit first (:func:`check_neighbour_budget`),
+    then built :data:`_CENTRE_CHUNK` centres at a time.
+    """
     with_cases = np.flatnonzero(cz > 0)
     pts = _unit(xy) * EARTH_RADIUS_M if geographic else xy
     tree = cKDTree(pts[with_cases])
     qr = query_radius(s, geographic)
-    found = tree.query_ball_point(pts, qr, return_sorted=True, workers=-1)
-    lens = np.fromiter(map(len, found), np.int64, len(found))
-    flat = np.fromiter(itertools.chain.from_iterable(found), np.int64, lens.sum())
-    del found
-    fptr = np.zeros(len(xy) + 1, np.int64)
-    np.cumsum(lens, out=fptr[1:])
+    check_neighbour_budget(tree, pts, qr, s, geographic)
     ref = _unit(xy) if geographic else xy
-    return _neighbour_lists(ref, geographic, with_cases[flat], fptr, cz,
-                            float(s.max_radius_m), s.max_share_of_cases * total)
+    cap = s.max_share_of_cases * total
+    chunks = []
+    for a in range(0, len(xy), _CENTRE_CHUNK):
+        b = min(a + _CENTRE_CHUNK, len(xy))
+        found = tree.query_ball_point(pts[a:b], qr, return_sorted=True, workers=-1)
+        lens = np.fromiter(map(len, found), np.int64, len(found))
+        flat = np.fromiter(itertools.chain.from_iterable(found), np.int64, lens.sum())
+        del found
+        fptr = np.zeros(b - a + 1, np.int64)
+        np.cumsum(lens, out=fptr[1:])
+        chunks.append(_neighbour_lists(ref, geographic, with_cases[flat], fptr, cz,
+                                       float(s.max_radius_m), cap, a))
+        del flat
+    if len(chunks) == 1:
+        return chunks[0]
+    ptr = np.zeros(len(xy) + 1, np.int64)
+    at, off = 1, 0
+    for part in chunks:
+        ptr[at:at + len(part[0]) - 1] = part[0][1:] + off
+        at += len(part[0]) - 1
+        off += int(part[0][-1])
+    return (ptr, *(np.concatenate([part[i] for part in chunks]) for i in range(1, 5)))
 
 
 @numba.njit(cache=True)
-def _neighbour_lists(ref, geographic, cand, fptr, cz, max_radius, cap):
+def _neighbour_lists(ref, geographic, cand, fptr, cz, max_radius, cap, first=0):
     """Per centre: the candidates within ``max_radius`` by (distance, index),
     their running case totals, tie-group ends, cut where a whole tie group
     would exceed ``cap`` cases. ``cand`` holds each centre's candidates in
-    increasing index order; ``ref`` is xy (planar) or the unit vectors."""
+    increasing index order; ``ref`` is xy (planar) or the unit vectors; the
+    centres are ``first`` .. ``first + len(fptr) - 2``."""
     n = fptr.shape[0] - 1
     ptr = np.zeros(n + 1, np.int64)
     m = fptr[n]
@@ -760,18 +860,19 @@ def _neighbour_lists(ref, geographic, cand, fptr, cz, max_radius, cap):
     k = 0
     for c in range(n):
         nb = cand[fptr[c]:fptr[c + 1]]
+        z = first + c
         d = np.empty(nb.shape[0], np.float64)
         for i in range(nb.shape[0]):
             o = nb[i]
             if geographic:
-                dx = ref[o, 0] - ref[c, 0]
-                dy = ref[o, 1] - ref[c, 1]
-                dz = ref[o, 2] - ref[c, 2]
+                dx = ref[o, 0] - ref[z, 0]
+                dy = ref[o, 1] - ref[z, 1]
+                dz = ref[o, 2] - ref[z, 2]
                 chord = math.sqrt(dx * dx + dy * dy + dz * dz)
                 d[i] = 2.0 * math.asin(min(max(chord / 2.0, 0.0), 1.0)) * (
                     EARTH_RADIUS_M)
             else:
-                d[i] = math.hypot(ref[o, 0] - ref[c, 0], ref[o, 1] - ref[c, 1])
+                d[i] = math.hypot(ref[o, 0] - ref[z, 0], ref[o, 1] - ref[z, 1])
         keep = d <= max_radius
         nb = nb[keep]
         d = d[keep]
