@@ -273,3 +273,61 @@ def test_real_bag_geopackage(shared_data):
     assert np.allclose(row.geometry.coords[0], (121223.0, 489163.0))
     # One verblijfsobject has no postcode: its BAG id still identifies it.
     assert frame["postcode"].isna().sum() == 1
+
+
+def test_bag_id_on_two_objects_is_a_register_pair_kept_by_object_id(tmp_path):
+    # one nummeraanduiding as the address of a house and a berth (ADR 0009)
+    path = _gpkg(tmp_path, [
+        _bag("0363200000039881", 1, vbo_id="0363010000000002"),
+        _bag("0363200000039881", 1, x=121400.0, vbo_id="0363010000000001"),
+        _bag("0363200000039882", 2, vbo_id="0363010000000003")])
+    result = read_addresses(path)
+    assert result.frame["address_id"].tolist() == [
+        "0363200000039881~0363010000000002", "0363200000039881",
+        "0363200000039882"]
+    assert result.summary["conflicting_keys"] == 1
+    assert result.summary["conflicts"][0]["kept"] == [
+        [1, "0363200000039881~0363010000000002"], [2, "0363200000039881"]]
+    assert any("waarschuwing" in n for n in result.summary["notes"])
+    # the same file in another order gives the same ids
+    again = read_addresses(_gpkg(tmp_path, [
+        _bag("0363200000039882", 2, vbo_id="0363010000000003"),
+        _bag("0363200000039881", 1, x=121400.0, vbo_id="0363010000000001"),
+        _bag("0363200000039881", 1, vbo_id="0363010000000002")]))
+    assert sorted(again.frame["address_id"]) == sorted(result.frame["address_id"])
+
+
+@pytest.mark.parametrize("objects", [("0363010000000001", "0363010000000001"),
+                                     (None, None), ("0363010000000001", None)])
+def test_bag_id_repeated_on_one_or_unknown_object_is_refused(tmp_path, objects):
+    path = _gpkg(tmp_path, [_bag("0363200000039881", 1, vbo_id=o) for o in objects])
+    err = rejected(path)
+    assert [r.line for r in err.rows] == [1, 2]
+    assert "BAG-id komt meer dan eens voor" in err.rows[0].reason
+
+
+def test_bag_pair_over_two_geopackages_of_one_call(tmp_path):
+    from typer.testing import CliRunner
+
+    from veerkracht.cli.main import app
+    from veerkracht.store import open_workspace
+
+    def gpkg(name, rows):
+        d = tmp_path / name
+        d.mkdir()
+        return str(_gpkg(d, rows))
+
+    a = gpkg("a", [_bag("0363200000039881", 1, vbo_id="0363010000000002")])
+    b = gpkg("b", [_bag("0363200000039881", 1, x=121400.0, vbo_id="0363010000000001")])
+    ws = str(tmp_path / "ws")
+    result = CliRunner().invoke(app, ["-w", ws, "import", "addresses", a, b])
+    assert result.exit_code == 0, result.output
+    assert "registerpaar over een bestandsgrens" in result.output
+    with open_workspace(ws) as w:
+        assert sorted(w.read("addresses")["address_id"]) == [
+            "0363200000039881", "0363200000039881~0363010000000002"]
+    # the same object in both files is a real duplicate
+    c = gpkg("c", [_bag("0363200000039881", 1, vbo_id="0363010000000002")])
+    result = CliRunner().invoke(app, ["-w", str(tmp_path / "ws2"), "import",
+                                      "addresses", a, c])
+    assert result.exit_code == 1 and "staat ook in een ander bestand" in result.output

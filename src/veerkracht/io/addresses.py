@@ -534,13 +534,7 @@ def _read_bag_gpkg(path, progress: Progress) -> ImportResult:
         raise ImportRejected.combine(errors)
     frame = pd.concat(frames, ignore_index=True)
     frame["source"] = name
-    dup = frame["address_id"].duplicated(keep=False).to_numpy()
-    if dup.any():
-        rows = [RejectedRow(int(line), "BAG-id komt meer dan eens voor", key, src)
-                for key, line, src in zip(frame.loc[dup, "address_id"],
-                                          frame.loc[dup, "_line"],
-                                          frame.loc[dup, "_src"], strict=True)]
-        raise ImportRejected(rows, source=name)
+    frame, conflicts = _bag_pairs(frame, name)
     gdf = _finish(frame)
     _tick(progress, len(gdf), description=f"{name}: klaar")
     summary = {
@@ -551,6 +545,8 @@ def _read_bag_gpkg(path, progress: Progress) -> ImportResult:
         "dropped_inactive": dropped_inactive,
         "dwellings": int(gdf["is_dwelling"].sum()),
         "duplicates_merged": 0,
+        "conflicting_keys": len(conflicts),
+        "conflicts": conflicts[:CONFLICTS_LISTED],
         "crs_in": RD,
         "crs_out": RD,
         "dwelling_rule": (
@@ -558,7 +554,61 @@ def _read_bag_gpkg(path, progress: Progress) -> ImportResult:
             "altijd); ligplaatsen en standplaatsen tellen als woning"
         ),
     }
+    if conflicts:
+        summary["notes"] = _conflict_notes(conflicts)
     return ImportResult(gdf, summary, frame["_line"].to_numpy())
+
+
+def _object_pair_ids(key: str, objects) -> list[str]:
+    """Ids of the objects that share one BAG nummeraanduiding (ADR 0009).
+
+    The object whose own BAG id sorts first keeps the plain id; each other
+    gets ``ID~`` + its own object id: stable, because BAG object ids are.
+
+    >>> _object_pair_ids("0363200000039881", ["0363010000000002", "0363010000000001"])
+    ['0363200000039881~0363010000000002', '0363200000039881']
+    """
+    first = min(str(o) for o in objects)
+    return [key if str(o) == first else f"{key}~{o}" for o in objects]
+
+
+def _bag_pairs(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[dict]]:
+    """One nummeraanduiding id on several objects: kept apart (ADR 0009).
+
+    Rows of a repeated id that name different objects (``vbo_id``: the
+    verblijfsobject's, ligplaats' or standplaats' own BAG id) are a register
+    pair: each is a dwelling with the id of :func:`_object_pair_ids`, a
+    warning. The same object twice, or a repeated id without object ids,
+    refuses the file with every line, as before.
+    """
+    dup = frame["address_id"].duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return frame, []
+    d = frame.loc[dup]
+    obj = d["vbo_id"].astype("str")
+    same = (d["vbo_id"].isna() | d.assign(_o=obj).duplicated(
+        ["address_id", "_o"], keep=False)).to_numpy()
+    if same.any():
+        # every row of such a key: it cannot be told apart
+        bad = d["address_id"].isin(set(d.loc[same, "address_id"])).to_numpy()
+        rows = [RejectedRow(int(line), "BAG-id komt meer dan eens voor (zelfde of "
+                            "onbekend object)", key, src)
+                for key, line, src in zip(d.loc[bad, "address_id"],
+                                          d.loc[bad, "_line"],
+                                          d.loc[bad, "_src"], strict=True)]
+        raise ImportRejected(rows, source=name)
+    ids = frame["address_id"].to_numpy(dtype=object).copy()
+    conflicts = []
+    for key, sub in d.groupby("address_id", sort=False):
+        new = _object_pair_ids(key, sub["vbo_id"].astype("str").tolist())
+        ids[sub.index.to_numpy()] = new
+        conflicts.append({"key": key, "lines": sorted(int(v) for v in sub["_line"]),
+                          "kept": sorted([int(line), i] for line, i in
+                                         zip(sub["_line"], new, strict=True))})
+    frame = frame.copy()
+    frame["address_id"] = pd.Series(ids, index=frame.index, dtype="str")
+    conflicts.sort(key=lambda c: c["lines"][0])
+    return frame, conflicts
 
 
 def _bag_layer(gdf: gpd.GeoDataFrame, layer: str, src: str):
@@ -663,15 +713,25 @@ def pairs_across_files(parts: list[tuple[str, pd.DataFrame, np.ndarray | None]]
             "straat": frame["straat"].astype("str").to_numpy(),
             "woonplaats": frame["woonplaats"].astype("str").to_numpy(),
             "x": pts.x.to_numpy(), "y": pts.y.to_numpy(),
+            "obj": frame["vbo_id"].astype("object").where(frame["vbo_id"].notna(),
+                                                          None).to_numpy()
+            if "vbo_id" in frame.columns else None,
             "_line": lines if lines is not None else np.zeros(len(frame), np.int64)}))
     allr = pd.concat(rows, ignore_index=True)
     spread = allr.groupby("key", sort=False)["part"].transform("nunique").to_numpy()
     records = []
     for key, sub in allr.loc[spread > 1].groupby("key", sort=False):
-        if any(sub.loc[c, "part"].nunique() > 1 for c in _clusters(sub)):
+        if sub["obj"].notna().all():  # BAG objects: the object-id rule
+            if sub["obj"].duplicated().any():
+                continue  # one object in two files: a real duplicate
+            pairs = [([i], new) for i, new in zip(
+                sub.index, _object_pair_ids(key, sub["obj"].tolist()), strict=True)]
+        elif any(sub.loc[c, "part"].nunique() > 1 for c in _clusters(sub)):
             continue  # one address in two files: a real duplicate
+        else:
+            pairs = _pair_ids(key, sub)
         kept = []
-        for members, new_id in _pair_ids(key, sub):
+        for members, new_id in pairs:
             for i in members:
                 p, r = int(sub.at[i, "part"]), int(sub.at[i, "row"])
                 name, frame, _ = parts[p]
