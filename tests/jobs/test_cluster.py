@@ -35,3 +35,20 @@ def test_an_unreachable_scheduler_is_one_dutch_error():
     with pytest.raises(ClusterError, match="niet bereikbaar"), \
             client_for("tcp://127.0.0.1:1", timeout="2s"):
         pass
+
+
+def test_compute_fails_on_an_unreachable_scheduler_before_any_work(tmp_path,
+                                                                   monkeypatch):
+    import veerkracht.jobs.cluster as cluster
+    import veerkracht.jobs.compute as compute
+    from veerkracht.store import open_workspace
+
+    def no_work(*a, **k):
+        raise AssertionError("read the workspace before connecting")
+
+    monkeypatch.setattr(compute, "load_inputs", no_work)
+    monkeypatch.setattr(compute, "client_for",
+                        lambda s: cluster.client_for(s, timeout="2s"))
+    with open_workspace(str(tmp_path / "ws")) as ws, \
+            pytest.raises(compute.ComputeError, match="niet bereikbaar"):
+        compute.run_compute(ws, scheduler="tcp://127.0.0.1:1")

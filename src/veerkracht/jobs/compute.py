@@ -43,7 +43,7 @@ from veerkracht.analytics.model.spec import (
 )
 from veerkracht.analytics.publication import publish_places
 from veerkracht.io.model_file import load_model
-from veerkracht.jobs.cluster import ClusterError
+from veerkracht.jobs.cluster import ClusterError, client_for, is_cluster
 from veerkracht.jobs.publish import (
     current_rules,
     profiles_of_workspace,
@@ -420,9 +420,24 @@ def run_compute(ws: Workspace, model_path=None, period: str | None = None,
         spec = load_model(model_path)
     except ModelError as exc:
         raise ComputeError(str(exc)) from None
-    with _reading_once():
+    with _reading_once(), _cluster_once(scheduler if profiles else None) as sched:
         return _run_compute(ws, spec, period, progress, profiles, protected,
-                            scheduler)
+                            sched if profiles else scheduler)
+
+
+@contextlib.contextmanager
+def _cluster_once(scheduler):
+    """The run's Dask client, connected before any work: an unreachable
+    scheduler is one Dutch error at the start, not after the model has run
+    (and one connection serves the whole run)."""
+    if not (isinstance(scheduler, str) and is_cluster(scheduler)):
+        yield scheduler
+        return
+    try:
+        with client_for(scheduler) as client:
+            yield client
+    except ClusterError as exc:
+        raise ComputeError(str(exc)) from None
 
 
 def _run_compute(ws: Workspace, spec: ModelSpec, period: str | None,
