@@ -67,3 +67,10 @@ def test_a_bad_limit_is_refused_not_ignored(monkeypatch, raw):
     monkeypatch.setenv("VEERKRACHT_SCAN_MAX_MB", raw)
     with pytest.raises(ValueError, match="positief geheel getal"):
         space_time_permutation_scan(xy, loc, day, 59, ScanSettings(replicates=9))
+
+
+def test_the_documented_default_is_the_scans():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "config.md").read_text()
+    assert (f"| `{scan.SCAN_MAX_MB_ENV}` | `{scan.DEFAULT_SCAN_MAX_MB}` |") in doc
