@@ -160,9 +160,11 @@ def test_pair_over_files_of_one_call_is_kept_with_the_one_file_ids(tmp_path, spl
     # a file per province in one call gives the ids of the national file
     one = tmp_path / "one"
     rows = [r for part in split for r in part]
-    assert run(one, "import", "addresses", str(write(tmp_path, rows[::-1]))).exit_code == 0
+    reverse = str(write(tmp_path, rows[::-1]))
+    assert run(one, "import", "addresses", reverse).exit_code == 0
     ws = tmp_path / "ws"
-    files = [str(write(tmp_path, part, name=f"p{i}.csv")) for i, part in enumerate(split)]
+    files = [str(write(tmp_path, part, name=f"p{i}.csv"))
+             for i, part in enumerate(split)]
     result = run(ws, "import", "addresses", *files)
     assert result.exit_code == 0, result.output
     assert _ids(ws) == _ids(one)

@@ -699,12 +699,14 @@ def pairs_across_files(parts: list[tuple[str, pd.DataFrame, np.ndarray | None]]
     ...     "woonplaats": ["Leek"], "geometry": gpd.points_from_xy([1500.0], [2000.0])})
     >>> b = a.assign(geometry=gpd.points_from_xy([1000.0], [2000.0]))
     >>> pairs_across_files([("a.csv", a, np.array([2])), ("b.csv", b, None)])
-    [{'key': '9351AA-1', 'kept': [['a.csv', 2, '9351AA-1~f91ffb6e'], ['b.csv', 0, '9351AA-1']]}]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'key': '9351AA-1', 'kept': [['a.csv', 2, '9351AA-1~f91ffb6e'],
+                                  ['b.csv', 0, '9351AA-1']]}]
     """
     if len(parts) < 2:
         return []
     rows = []
-    for p, (name, frame, lines) in enumerate(parts):
+    for p, (_name, frame, lines) in enumerate(parts):
         ids = frame["address_id"].astype("str")
         pts = gpd.GeoSeries(frame["geometry"])
         rows.append(pd.DataFrame({
@@ -766,5 +768,5 @@ def combine_results(results: list[ImportResult]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry="geometry", crs=RD)
 
 
-__all__ = ["COLUMNS", "FORMATS", "across_files_notes", "combine_results", "detect_format",
-           "pairs_across_files", "read_addresses"]
+__all__ = ["COLUMNS", "FORMATS", "across_files_notes", "combine_results",
+           "detect_format", "pairs_across_files", "read_addresses"]

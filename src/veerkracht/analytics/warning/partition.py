@@ -57,11 +57,11 @@ from veerkracht.analytics.warning.scan import (
     _counts,
     _distances,
     _neighbour_lists,
-    check_neighbour_budget,
     _prepare,
     _Problem,
     _replicate_max,
     _unit,
+    check_neighbour_budget,
     query_radius,
     space_time_permutation_scan,  # noqa: F401  (the doctest's reference)
 )

@@ -274,11 +274,12 @@ VEERKRACHT_IMPORT_MAX_MB = config(
 VEERKRACHT_SCAN_MAX_MB = config(
     "VEERKRACHT_SCAN_MAX_MB",
     4096,  # = veerkracht.analytics.warning.scan.DEFAULT_SCAN_MAX_MB (checked by a test)
-    help_text="Most MiB the early-warning scan's neighbour lists may take (41 bytes per "
-    "pair of a circle centre and a location with signals within the largest radius; "
-    "about 100 million pairs). A scan that would need more is refused with one line "
-    "before any list is built, naming the largest radius that fits at that density, "
-    "instead of running out of memory. Read by `veerkracht warn run`, not by the site.",
+    help_text="Most MiB the early-warning scan's neighbour lists may take (41 bytes "
+    "per pair of a circle centre and a location with signals within the largest "
+    "radius; about 100 million pairs). A scan that would need more is refused with "
+    "one line before any list is built, naming the largest radius that fits at that "
+    "density, instead of running out of memory. Read by `veerkracht warn run`, not "
+    "by the site.",
     group="Veerkracht",
 )
 
