@@ -9,6 +9,7 @@ from this module (``veerkracht.store.open``, ``veerkracht.analytics.places``,
 ``veerkracht.analytics.dp``, ``veerkracht.analytics.model.spec``,
 ``veerkracht.jobs.places``,
 ``veerkracht.jobs.demo``, ``veerkracht.jobs.validate``,
+``veerkracht.jobs.warn``, ``veerkracht.analytics.warning.scan``,
 ``veerkracht.io.export``). This module imports nothing.
 
 Examples
@@ -31,7 +32,13 @@ __all__ = [
     "EXPORT_LEVELS",
     "LEVELS",
     "LEVEL_NAMES_NL",
+    "SCAN_MAX_DAYS",
+    "SCAN_MAX_RADIUS_M",
+    "SCAN_REPLICATES",
+    "SCAN_SEED",
     "SIMULATION_SEED",
+    "WARN_ALPHA",
+    "WARN_STUDY_DAYS",
 ]
 
 #: Environment variable naming the workspace (a folder or a postgresql:// URL).
@@ -63,3 +70,15 @@ DEMO_DWELLINGS = 12_000
 
 #: Seed of the truth city in the simulation section of ``veerkracht validate``.
 SIMULATION_SEED = 20261201
+
+#: Defaults of the early warning's scan (``ScanSettings``, ``veerkracht warn
+#: run``): the largest circle (m), the longest time window (days), the Monte
+#: Carlo replicates and their seed.
+SCAN_MAX_RADIUS_M = 1000.0
+SCAN_MAX_DAYS = 28
+SCAN_REPLICATES = 999
+SCAN_SEED = 1
+#: Days of history that form the scan's study period, and the p-value at or
+#: below which a finding is an alert (``WarnSettings``, ``veerkracht warn run``).
+WARN_STUDY_DAYS = 365
+WARN_ALPHA = 0.05

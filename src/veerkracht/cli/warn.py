@@ -13,6 +13,14 @@ import typer
 from rich.table import Table
 
 from veerkracht.cli.common import UserError, out, progress, workspace_of
+from veerkracht.defaults import (
+    SCAN_MAX_DAYS,
+    SCAN_MAX_RADIUS_M,
+    SCAN_REPLICATES,
+    SCAN_SEED,
+    WARN_ALPHA,
+    WARN_STUDY_DAYS,
+)
 
 
 def say(what) -> None:
@@ -68,19 +76,23 @@ def run(
     period: str = typer.Option(
         None, "--period", help="Of: de laatste dag van deze periode (2025, 2025-Q3)."),
     replicates: int = typer.Option(
-        999, "--replicates", min=9, help="Monte-Carlo-herhalingen per scan "
-        "(999 voor echte signalering; minder alleen om te proberen)."),
-    seed: int = typer.Option(1, "--seed", help="Zaad van de Monte-Carlo-herhalingen."),
+        SCAN_REPLICATES, "--replicates", min=9,
+        help="Monte-Carlo-herhalingen per scan (999 voor echte signalering; "
+        "minder alleen om te proberen)."),
+    seed: int = typer.Option(SCAN_SEED, "--seed",
+                             help="Zaad van de Monte-Carlo-herhalingen."),
     max_radius: float = typer.Option(
-        1000.0, "--max-radius", min=10.0, help="Grootste straal van een cluster (m)."),
+        SCAN_MAX_RADIUS_M, "--max-radius", min=10.0,
+        help="Grootste straal van een cluster (m)."),
     max_days: int = typer.Option(
-        28, "--max-days", min=1, help="Langste tijdvenster (dagen), eindigend op de "
-        "analysedatum."),
+        SCAN_MAX_DAYS, "--max-days", min=1,
+        help="Langste tijdvenster (dagen), eindigend op de analysedatum."),
     study_days: int = typer.Option(
-        365, "--study-days", min=14, help="Dagen geschiedenis waarmee vergeleken "
-        "wordt."),
+        WARN_STUDY_DAYS, "--study-days", min=14,
+        help="Dagen geschiedenis waarmee vergeleken wordt."),
     alpha: float = typer.Option(
-        0.05, "--alpha", help="Een bevinding wordt een signalering bij p ≤ alpha."),
+        WARN_ALPHA, "--alpha",
+        help="Een bevinding wordt een signalering bij p ≤ alpha."),
     quiet: bool = typer.Option(True, "--quiet-test/--no-quiet-test",
                                help="Toets per straat of het stil wordt."),
     hotspots: bool = typer.Option(True, "--hotspots/--no-hotspots",

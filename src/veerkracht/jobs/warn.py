@@ -53,6 +53,7 @@ from veerkracht.analytics.warning.alerts import (
     MEANINGS as MEANINGS_NL,
 )
 from veerkracht.analytics.warning.scan import ScanSettings, space_time_permutation_scan
+from veerkracht.defaults import WARN_ALPHA, WARN_STUDY_DAYS
 from veerkracht.jobs.cluster import ClusterError, address, client_for, is_cluster
 from veerkracht.jobs.compute import _read, _tick, _xy
 from veerkracht.store import Workspace
@@ -89,8 +90,8 @@ class WarnSettings:
     """
 
     scan: ScanSettings = field(default_factory=ScanSettings)
-    study_days: int = 365
-    alpha: float = 0.05
+    study_days: int = WARN_STUDY_DAYS
+    alpha: float = WARN_ALPHA
     quiet: bool = True
     hotspots: bool = True
     low_scan: bool = True

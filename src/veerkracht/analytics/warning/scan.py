@@ -65,6 +65,13 @@ import numba
 import numpy as np
 from scipy.spatial import cKDTree
 
+from veerkracht.defaults import (
+    SCAN_MAX_DAYS,
+    SCAN_MAX_RADIUS_M,
+    SCAN_REPLICATES,
+    SCAN_SEED,
+)
+
 #: Earth radius (metres) for great-circle distances of lat/lon input. The
 #: SaTScan user guide says only that circles are drawn on the spherical
 #: earth; 6367 km is the radius used here (checked against its NYCfever
@@ -87,13 +94,13 @@ class ScanSettings:
     interval; at most ``max_secondary`` clusters follow the most likely.
     """
 
-    max_radius_m: float = 1000.0
+    max_radius_m: float = SCAN_MAX_RADIUS_M
     max_share_of_cases: float = 0.5
-    max_days: int = 28
+    max_days: int = SCAN_MAX_DAYS
     min_days: int = 1
     min_cases: int = 2
-    replicates: int = 999
-    seed: int = 1
+    replicates: int = SCAN_REPLICATES
+    seed: int = SCAN_SEED
     rates: str = "high"
     analyses_per_year: float = 52.0
     max_secondary: int = 10
