@@ -461,19 +461,22 @@ CONFLICTS_PRINTED = 20
 def _conflict_notes(conflicts: list[dict]) -> list[str]:
     """Dutch warning lines for the command line (printed by the importer)."""
     n = len(conflicts)
-    notes = [
+    return _warning_lines(
         f"waarschuwing: {n} {'adres komt' if n == 1 else 'adressen komen'} in het "
         "register meer dan eens voor met een andere straat/woonplaats of meer dan "
         f"{DUPLICATE_RADIUS_M:.0f} m uit elkaar; als aparte woningen bewaard "
-        "(docs/adr/0009-conflicting-address-pairs.md):"
-    ]
-    for c in conflicts[:CONFLICTS_PRINTED]:
-        notes.append(f"  {c['key']}: " + ", ".join(
-            f"regel {line} -> {new_id}" for line, new_id in c["kept"]))
-    if n > CONFLICTS_PRINTED:
-        notes.append(f"  ... en nog {n - CONFLICTS_PRINTED} (alle in de samenvatting "
-                     "van de import)")
-    return notes
+        "(docs/adr/0009-conflicting-address-pairs.md):",
+        [f"  {c['key']}: " + ", ".join(f"regel {line} -> {new_id}"
+                                       for line, new_id in c["kept"])
+         for c in conflicts[:CONFLICTS_PRINTED]], n)
+
+
+def _warning_lines(header: str, lines: list[str], n: int) -> list[str]:
+    """A warning's header, its first :data:`CONFLICTS_PRINTED` keys and how
+    many more there are."""
+    more = ([f"  ... en nog {n - CONFLICTS_PRINTED} (alle in de samenvatting van "
+             "de import)"] if n > CONFLICTS_PRINTED else [])
+    return [header, *lines, *more]
 
 
 def _finish(frame: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -748,17 +751,14 @@ def across_files_notes(records: list[dict]) -> list[str]:
     n = len(records)
     if not n:
         return []
-    notes = [f"waarschuwing: {n} {'adres staat' if n == 1 else 'adressen staan'} "
-             "in meer dan één bestand van deze import als verschillende objecten "
-             "(registerpaar over een bestandsgrens); als aparte woningen bewaard "
-             "(docs/adr/0009-conflicting-address-pairs.md):"]
-    for r in records[:CONFLICTS_PRINTED]:
-        notes.append(f"  {r['key']}: " + ", ".join(
-            f"{f} regel {line} -> {i}" for f, line, i in r["kept"]))
-    if n > CONFLICTS_PRINTED:
-        notes.append(f"  ... en nog {n - CONFLICTS_PRINTED} (alle in de samenvatting "
-                     "van de import)")
-    return notes
+    return _warning_lines(
+        f"waarschuwing: {n} {'adres staat' if n == 1 else 'adressen staan'} in meer "
+        "dan één bestand van deze import als verschillende objecten (registerpaar "
+        "over een bestandsgrens); als aparte woningen bewaard "
+        "(docs/adr/0009-conflicting-address-pairs.md):",
+        [f"  {r['key']}: " + ", ".join(f"{f} regel {line} -> {i}"
+                                       for f, line, i in r["kept"])
+         for r in records[:CONFLICTS_PRINTED]], n)
 
 
 def combine_results(results: list[ImportResult]) -> gpd.GeoDataFrame:
