@@ -973,7 +973,10 @@ def _run_distributed(problem, seeds, scheduler, progress, desc):
         n = len(seeds)
         workers = max(1, sum(client.nthreads().values()))
         parts = _batches(n, max(1, -(-n // (workers * 4))))
-        [remote] = client.scatter([problem], broadcast=True)
+        # hash=False: two scans of an equal problem on one client must not
+        # share a key that the first releases while the second still uses it
+        # ('lost dependencies')
+        [remote] = client.scatter([problem], broadcast=True, hash=False)
         futs = [client.submit(_dask_batch, remote, [seeds[i] for i in b], pure=False)
                 for b in parts]
         where = {f.key: k for k, f in enumerate(futs)}
