@@ -159,8 +159,10 @@ def place_statistics(dwellings: pd.DataFrame, households: pd.DataFrame | None,
     end = np.datetime64(pd.Timestamp(period.end))
     flow_from = np.datetime64(pd.Timestamp(period.end) - pd.DateOffset(
         months=FLOW_MONTHS))
-    per_dw: dict[str, np.ndarray] = {}
-    zeros = np.zeros(dw.n, dtype=np.int64)
+    # column -> (dwelling row of each record, records counted): counted per
+    # level straight from the records, never as one array per dwelling and
+    # column (at national size those were 50 × 9.8 million int64, 4 GiB)
+    counted: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     if households is not None and len(households):
         hh = households
@@ -171,7 +173,7 @@ def place_statistics(dwellings: pd.DataFrame, households: pd.DataFrame | None,
         p = pos[live]
 
         def add(name: str, mask: np.ndarray) -> None:
-            per_dw[name] = np.bincount(p[mask], minlength=dw.n).astype(np.int64)
+            counted[name] = (p, mask)
 
         ones = np.ones(len(p), dtype=bool)
         add("n_households", ones)
@@ -203,12 +205,8 @@ def place_statistics(dwellings: pd.DataFrame, households: pd.DataFrame | None,
         for f in SUPPORT_NEEDS:
             if f in hh.columns:
                 need_gone |= _bool(hh[f])
-        sel = gone & need_gone
-        per_dw["outflow_need"] = np.bincount(pos[sel], minlength=dw.n).astype(np.int64)
-    for name in HOUSEHOLD_COLUMNS:
-        per_dw.setdefault(name, zeros)
+        counted["outflow_need"] = (pos, gone & need_gone)
 
-    sig_cells: dict[str, np.ndarray] = {}
     if signals is not None and len(signals):
         t = _dates(signals["reported_at"])
         age = (end - t) / np.timedelta64(1, "D")
@@ -221,12 +219,8 @@ def place_statistics(dwellings: pd.DataFrame, households: pd.DataFrame | None,
         mean = cat.map(MEANING).fillna("").to_numpy(dtype=object)
         for m in MEANINGS:
             for k in range(SIGNAL_QUARTERS):
-                sel = ok & (spos >= 0) & (mean == m) & (q == k)
-                sig_cells[signal_column(m, k)] = np.bincount(
-                    spos[sel], minlength=dw.n).astype(np.int64)
-    for name in SIGNAL_COLUMNS:
-        sig_cells.setdefault(name, zeros)
-    per_dw.update(sig_cells)
+                counted[signal_column(m, k)] = (
+                    spos, ok & (spos >= 0) & (mean == m) & (q == k))
 
     out: dict[str, pd.DataFrame] = {}
     for lv in levels:
@@ -236,7 +230,11 @@ def place_statistics(dwellings: pd.DataFrame, households: pd.DataFrame | None,
         cols = {"place_id": pd.array(dw.ids[lv].astype(str), dtype="str"),
                 "n_dwellings": np.bincount(code[use], minlength=n).astype(np.int64)}
         for name in COUNT_COLUMNS:
-            cols[name] = np.bincount(code[use], weights=per_dw[name][use],
-                                     minlength=n).astype(np.int64)
+            if name not in counted:
+                cols[name] = np.zeros(n, dtype=np.int64)
+                continue
+            rows, mask = counted[name]
+            at = code[rows[mask]]
+            cols[name] = np.bincount(at[at >= 0], minlength=n).astype(np.int64)
         out[lv] = pd.DataFrame(cols)
     return out
