@@ -357,3 +357,19 @@ def test_ledger_totals_add_rho_over_draws():
     partial = ledger_row(plan, "2024", "protect", levels=["block"])
     assert math.isnan(partial["sigma_households_street"])
     assert partial["sigma_households_block"] > 0
+
+
+def test_bounding_keeps_rows_without_a_key_and_the_latest_per_key():
+    """Per key the latest-starting present tenure stays; a row whose key is
+    missing is its own household (never merged with other keyless rows)."""
+    hh = pd.DataFrame({
+        "household_key": ["h", "h", None, None, "g"],
+        "address_id": ["a", "b", "c", "d", "e"],
+        "tenure_start": ["2020-01-01", "2024-03-01", "2019-01-01", "2021-01-01",
+                         "2018-01-01"],
+        "tenure_end": [None, None, None, None, None]})
+    kept = dp.bound_contributions(hh, "2026-01-01")
+    assert kept["address_id"].tolist() == ["b", "c", "d", "e"]
+    # nothing to drop: the same frame back, not a copy
+    single = hh.iloc[2:].reset_index(drop=True)
+    assert dp.bound_contributions(single, "2026-01-01") is single

@@ -255,7 +255,8 @@ def bound_contributions(households: pd.DataFrame | None, end) -> pd.DataFrame | 
     keeps, per ``household_key``, the latest-starting present tenure and the
     latest-ending tenure of the outflow window, and drops the others before
     counting (contribution bounding). Without ``household_key`` every row is
-    its own household and nothing is dropped.
+    its own household and nothing is dropped; so is a row whose key is
+    missing.
 
     >>> hh = pd.DataFrame({"household_key": ["h", "h", "h", "g"],
     ...     "address_id": ["a", "b", "c", "a"],
@@ -279,16 +280,26 @@ def bound_contributions(households: pd.DataFrame | None, end) -> pd.DataFrame | 
     live = ((start < end) & (stop.isna() | (stop >= end))).to_numpy()
     gone = (stop.notna() & (stop < end)
             & (stop >= end - pd.DateOffset(months=FLOW_MONTHS))).to_numpy()
-    key = households["household_key"].astype("str").to_numpy()
+    # integer codes of the keys (factorised in Arrow): Python strings of
+    # millions of keys, sorted as strings, cost gigabytes at national size.
+    # A row without a key is its own household and never dropped.
+    key, _ = pd.factorize(households["household_key"].astype("str"),
+                          use_na_sentinel=True)
     drop = np.zeros(len(households), dtype=bool)
     for mask, when in ((live, start), (gone, stop)):
-        idx = np.flatnonzero(mask)
+        idx = np.flatnonzero(mask & (key >= 0))
         if not len(idx):
             continue
-        sub = pd.DataFrame({"k": key[idx], "t": when.to_numpy()[idx], "i": idx})
-        kept = sub.sort_values(["k", "t", "i"]).drop_duplicates("k", keep="last")
-        drop[np.setdiff1d(idx, kept["i"].to_numpy())] = True
-    return households.loc[~drop]
+        k = key[idx]
+        # per key the latest (time, row) is kept: sort by key, time, row
+        order = np.lexsort((idx, when.to_numpy()[idx].view("i8"), k))
+        ks = k[order]
+        later = np.zeros(len(order), dtype=bool)
+        later[:-1] = ks[1:] == ks[:-1]
+        drop[idx[order[later]]] = True
+    # nothing to drop: the frame itself (a copy of millions of rows would
+    # double the households in memory for nothing)
+    return households.loc[~drop] if drop.any() else households
 
 
 def _tick(progress: Progress, n: int = 1, description: str | None = None) -> None:
