@@ -59,10 +59,9 @@ _KDTREE = """
 import time
 import numpy as np
 from scipy.spatial import cKDTree
-from veerkracht.jobs.compute import _read, _xy
 from veerkracht.store import open_workspace
 with open_workspace({ws!r}) as ws:
-    dw = _xy(_read(ws, "dwellings", ["address_id", "geometry"]))
+    dw = ws.read_points("dwellings", ["address_id", "geometry"])
 xy = np.column_stack([dw["x"].to_numpy(float), dw["y"].to_numpy(float)])
 del dw
 t0, c0 = time.perf_counter(), time.process_time()

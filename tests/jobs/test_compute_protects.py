@@ -95,6 +95,12 @@ def test_second_compute_reuses_the_draw(fresh):
     third = run_compute(ws, period="2024-Q2", profiles=False)
     assert third["privacy"]["draws"][0]["drawn"]
     assert sorted(ledger(ws).rows["period"].astype(str)) == ["2024", "2024-Q2"]
+    # the second period joined the first without turning the per-run columns
+    # into one string per row (at national size that was over 10 GiB)
+    res = ws.read("results")
+    assert sorted(set(res["period"].astype(str))) == ["2024", "2024-Q2"]
+    for col in ("period", "inputs", "computed_at", "model_hash"):
+        assert isinstance(res[col].dtype, pd.CategoricalDtype), col
 
 
 def test_exact_statistics_are_internal_only(fresh):

@@ -80,9 +80,9 @@ def test_noise_is_real_and_only_places_from_five_dwellings(city_ws):
     stats, _, _ = protected_statistics(city_ws, "2025")
     dw = city_ws.read("dwellings")
     hh = city_ws.read("households")
-    from veerkracht.jobs.compute import _xy
+    from veerkracht.store import points_xy
 
-    exact = place_statistics(_xy(dw), hh, None, parse_period("2025"))
+    exact = place_statistics(points_xy(dw), hh, None, parse_period("2025"))
     block = exact["block"]
     kept = block[block["n_dwellings"] >= 5].reset_index(drop=True)
     noisy = stats["block"]

@@ -22,8 +22,7 @@ import pytest
 from veerkracht.analytics.model.periods import parse_period
 from veerkracht.analytics.statistics import place_statistics
 from veerkracht.cli.main import main
-from veerkracht.jobs.compute import _xy
-from veerkracht.store import open_workspace
+from veerkracht.store import open_workspace, points_xy
 
 LEVELS = ("entrance", "building", "block", "street")
 ID = {"entrance": "entrance_id", "building": "building_id", "block": "block_id",
@@ -71,7 +70,7 @@ class Real:
         ok(w, "compute", "--period", "2024", "--no-profiles")
         self.summary = ok(w, "compute", "--period", "2025")
         ws = open_workspace(w)
-        self.dw = _xy(ws.read("dwellings")).reset_index(drop=True)
+        self.dw = points_xy(ws.read("dwellings")).reset_index(drop=True)
         self.hh = ws.read("households")
         self.places = {lv: ws.read(f"place_{lv}") for lv in LEVELS}
         self.exact = {p: place_statistics(self.dw, self.hh, None, parse_period(p))

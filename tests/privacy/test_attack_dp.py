@@ -31,10 +31,9 @@ from veerkracht.analytics.dp import (
 )
 from veerkracht.analytics.model.periods import parse_period
 from veerkracht.analytics.statistics import HOUSEHOLD_COLUMNS, place_statistics
-from veerkracht.jobs.compute import _xy
 from veerkracht.jobs.places import run_places
 from veerkracht.jobs.protect import protected_statistics
-from veerkracht.store import open_workspace
+from veerkracht.store import open_workspace, points_xy
 from veerkracht.synth import generate_city
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -57,7 +56,7 @@ def city(tmp_path_factory):
         for name, frame in c.tables().items():
             tx.put(name, frame)
     run_places(ws)
-    dw = _xy(ws.read("dwellings")).reset_index(drop=True)
+    dw = points_xy(ws.read("dwellings")).reset_index(drop=True)
     return ws, dw, ws.read("households"), ws.read("signals")
 
 
@@ -320,7 +319,7 @@ def groningen(shared_data):
     if not path.exists():
         pytest.skip("ljpc_adressen_Groningen.csv.zst is not available here")
     places = derive_places(combine_results([read_addresses(path)]))
-    dw = _xy(places.dwellings)
+    dw = points_xy(places.dwellings)
     # a region of about 2 × 2 km in the city; the areas stand in as a grid
     # (the LJPc file has no buurt codes): buurt 500 m, wijk 1 km, one gemeente
     cx, cy = 233_500.0, 582_000.0

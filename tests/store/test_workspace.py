@@ -120,3 +120,55 @@ def test_columns_lists_a_table_without_reading_it(workspace):
     assert workspace.columns("addresses") == list(_points().columns)
     with pytest.raises(WorkspaceError, match="bestaat niet"):
         workspace.columns("nothing")
+
+
+def test_concat_rows_keeps_categoricals_over_the_union():
+    from veerkracht.store import concat_rows
+
+    a = pd.DataFrame({"p": pd.Categorical(["2025", "2024"]), "n": [1, 2],
+                      "s": pd.Categorical(["x", "y"])})
+    b = pd.DataFrame({"p": pd.Categorical(["2026", "2025"]), "n": [3, 4],
+                      "s": ["z", "x"]})  # not categorical here: left to pandas
+    out = concat_rows([a, b])
+    assert isinstance(out["p"].dtype, pd.CategoricalDtype)
+    assert out["p"].tolist() == ["2025", "2024", "2026", "2025"]
+    assert out["n"].tolist() == [1, 2, 3, 4] and list(out.index) == [0, 1, 2, 3]
+    assert out["s"].astype(str).tolist() == ["x", "y", "z", "x"]
+    # a column missing from one frame is filled as pandas does
+    c = pd.DataFrame({"n": [5]})
+    assert concat_rows([a, c])["p"].isna().tolist() == [False, False, True]
+
+
+def test_read_points_gives_x_y_for_points_and_other_shapes(workspace):
+    """Plain points are read without a geometry object per row (file
+    backend); every other case (a polygon, a missing or empty geometry)
+    falls back to a point on the surface; both give the same frame as
+    ``points_xy`` of the full read."""
+    from shapely.geometry import Polygon
+
+    from veerkracht.store import points_xy
+
+    pts = _points()
+    odd = gpd.GeoDataFrame(
+        {"k": ["sq", "none", "empty", "pt"]},
+        geometry=[Polygon([(0, 0), (4, 0), (4, 2), (0, 2)]), None, Point(),
+                  Point(7.25, -3.5)], crs="EPSG:28992")
+    with workspace.transaction("test", source="unit") as tx:
+        tx.put("pts", pts)
+        tx.put("odd", odd)
+        tx.put("plain", pd.DataFrame({"k": ["x"], "v": [1.0]}))
+    fast = workspace.read_points("pts")
+    assert fast.columns.tolist() == [*pts.columns.drop("geometry"), "x", "y"]
+    assert fast["x"].tolist() == [120000.0 + i for i in range(5)]
+    assert fast["y"].tolist() == [480000.0 + i for i in range(5)]
+    pd.testing.assert_frame_equal(fast, points_xy(workspace.read("pts")))
+    two = workspace.read_points("pts", ["address_id", "geometry"])
+    assert two.columns.tolist() == ["address_id", "x", "y"]
+    # without the geometry among the columns: no coordinates to give
+    assert workspace.read_points("pts", ["address_id"])["x"].isna().all()
+    back = workspace.read_points("odd")
+    assert back["x"].tolist()[0] == pytest.approx(2.0)
+    assert back["y"].tolist()[0] == pytest.approx(1.0)
+    assert back[["x", "y"]].iloc[1:3].isna().all().all()
+    assert back[["x", "y"]].iloc[3].tolist() == [7.25, -3.5]
+    assert workspace.read_points("plain")["x"].isna().all()

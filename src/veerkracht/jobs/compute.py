@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from veerkracht.analytics.model.compute import (
     HOUSEHOLD_KINDS,
@@ -49,7 +48,7 @@ from veerkracht.jobs.publish import (
     profiles_of_workspace,
     summary_of_rows,
 )
-from veerkracht.store import Workspace
+from veerkracht.store import Workspace, concat_rows
 
 Progress = Callable[..., None] | None
 
@@ -60,19 +59,6 @@ class ComputeError(Exception):
 def _tick(progress: Progress, n: int = 1, description: str | None = None) -> None:
     if progress is not None:
         progress(n, description=description)
-
-
-def _xy(frame: pd.DataFrame) -> pd.DataFrame:
-    """Plain x/y columns from a point geometry (NaN where empty or missing)."""
-    out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
-    if "geometry" in frame.columns:
-        geoms = np.asarray(frame["geometry"].array, dtype=object)
-        pts = shapely.point_on_surface(geoms)
-        out["x"] = shapely.get_x(pts)
-        out["y"] = shapely.get_y(pts)
-    elif not {"x", "y"} <= set(out.columns):
-        out["x"], out["y"] = np.nan, np.nan
-    return out
 
 
 #: Tables read during one :func:`run_compute` (see :func:`_reading_once`).
@@ -99,11 +85,22 @@ def _reading_once():
         _ONCE = outer
 
 
-def _read(ws: Workspace, name: str, columns=None) -> pd.DataFrame | None:
+def _forget_reads() -> None:
+    """Let go of the tables :func:`_reading_once` keeps (memory)."""
+    if _ONCE is not None:
+        _ONCE.clear()
+
+
+def _read(ws: Workspace, name: str, columns=None, points: bool = False
+          ) -> pd.DataFrame | None:
     """A table (None when absent), limited to ``columns`` when they all exist.
 
     Reading only the needed columns keeps a national run within memory; when
     some are missing the whole table is read, so the caller can name them.
+    ``points``: the geometry as plain ``x``/``y`` columns (the workspace's
+    ``read_points``, which for plain points builds no geometry object per
+    row); within :func:`_reading_once` only those are kept, so the model and
+    the protection share one frame.
     """
     if not ws.has(name):
         return None
@@ -111,12 +108,19 @@ def _read(ws: Workspace, name: str, columns=None) -> pd.DataFrame | None:
         cols = list(columns)
     else:
         cols = None
-    if _ONCE is None:
+
+    def fresh() -> pd.DataFrame:
+        if points:
+            return ws.read_points(name, cols)
         return ws.read(name) if cols is None else ws.read(name, columns=cols)
+
+    if _ONCE is None:
+        return fresh()
     version = next((t.version for t in ws.tables() if t.name == name), None)
-    key = (str(ws.location), name, version, None if cols is None else tuple(cols))
+    key = (str(ws.location), name, version, None if cols is None else tuple(cols),
+           points)
     if key not in _ONCE:
-        _ONCE[key] = ws.read(name) if cols is None else ws.read(name, columns=cols)
+        _ONCE[key] = fresh()
     return _ONCE[key].copy(deep=False)
 
 
@@ -131,8 +135,8 @@ def load_inputs(ws: Workspace, spec: ModelSpec) -> tuple[ModelInputs, dict[str, 
                            "'veerkracht places' uit (na 'veerkracht import addresses')")
     level_cols = ["entrance_id", "building_id", "block_id", "street_id", "buurtcode",
                   "wijkcode", "gemeentecode"]
-    dwellings = _read(ws, "dwellings", ["address_id", *level_cols, "geometry"])
-    dwellings = _xy(dwellings)
+    dwellings = _read(ws, "dwellings", ["address_id", *level_cols, "geometry"],
+                      points=True)
     dwellings = _with_covariates(ws, dwellings)
     needs_households = any(i.kind in HOUSEHOLD_KINDS for i in spec.indicators)
     wanted = {f for i in spec.indicators for f in i.household_fields()}
@@ -155,7 +159,7 @@ def load_inputs(ws: Workspace, spec: ModelSpec) -> tuple[ModelInputs, dict[str, 
                             "households); lees het opnieuw in of haal de indicator "
                             "uit het model")
     signals = _read(ws, "signals", ["reported_at", "category", "address_id",
-                                    "geometry"])
+                                    "geometry"], points=True)
     if signals is not None:
         for f in sorted({"reported_at", "category"} - set(signals.columns)):
             problems.append(f"het veld {f!r} is nooit geïmporteerd (tabel signals)")
@@ -177,11 +181,10 @@ def load_inputs(ws: Workspace, spec: ModelSpec) -> tuple[ModelInputs, dict[str, 
     inputs = ModelInputs(
         dwellings=dwellings,
         households=households,
-        signals=None if signals is None else _xy(signals),
-        amenities=None if not ws.has("amenities") else _xy(ws.read("amenities")),
-        initiatives=None if not ws.has("initiatives") else _xy(ws.read("initiatives")),
-        professionals=(None if not ws.has("professionals")
-                       else _xy(ws.read("professionals"))),
+        signals=signals,
+        amenities=_read(ws, "amenities", points=True),
+        initiatives=_read(ws, "initiatives", points=True),
+        professionals=_read(ws, "professionals", points=True),
         shared_space_links=links,
     )
     used = ("dwellings", "households", "signals", "amenities", "initiatives",
@@ -479,11 +482,17 @@ def _run_compute(ws: Workspace, spec: ModelSpec, period: str | None,
         summary["classes"][p.label] = published["classes"]
         summary["visibility"][p.label] = published["visibility"]
         _tick(progress, 1, f"{p.label}: {len(res)} plaatsen")
+    stats = noise_sd = res = None
     prof = None
     if profiles:
+        # the profiles need the dwellings only: at national size the
+        # households and signals (and their cached reads) are gigabytes
+        dwellings = inputs.dwellings
+        del inputs
+        _forget_reads()
         _tick(progress, 0, f"Multischaalprofielen voor {periods[-1].label}")
         try:
-            prof = profiles_of_workspace(ws, inputs.dwellings, periods[-1].label,
+            prof = profiles_of_workspace(ws, dwellings, periods[-1].label,
                                          scheduler=scheduler)
         except ClusterError as exc:
             raise ComputeError(str(exc)) from None
@@ -507,7 +516,7 @@ def _run_compute(ws: Workspace, spec: ModelSpec, period: str | None,
             same = (old["model_name"].eq(spec.name) & old["model_version"].eq(
                 spec.version) & old["period"].isin([p.label for p in periods]))
             summary["replaced_rows"] = int(same.sum())
-            new = pd.concat([old.loc[~same.to_numpy()], new], ignore_index=True)
+            new = concat_rows([old.loc[~same.to_numpy()], new])
         else:
             summary["replaced_rows"] = 0
         tx.put("results", new)
@@ -517,7 +526,7 @@ def _run_compute(ws: Workspace, spec: ModelSpec, period: str | None,
                 same = (old["model_name"].astype(str).eq(spec.name)
                         & old["model_version"].astype(str).eq(spec.version)
                         & old["period"].astype(str).eq(periods[-1].label))
-                prof = pd.concat([old.loc[~same.to_numpy()], prof], ignore_index=True)
+                prof = concat_rows([old.loc[~same.to_numpy()], prof])
             tx.put("profiles", prof)
         summary["rows"] = int(sum(len(f) for f in frames))
         tx.summary.update(summary)
@@ -720,7 +729,7 @@ def run_sensitivity(ws: Workspace, model_path=None, period: str | None = None,
                 same = (old["model_name"].astype(str).eq(spec.name)
                         & old["model_version"].astype(str).eq(spec.version)
                         & old["period"].astype(str).eq(p.label))
-                new = pd.concat([old.loc[~same.to_numpy()], new], ignore_index=True)
+                new = concat_rows([old.loc[~same.to_numpy()], new])
             tx.put("sensitivity", new)
             tx.summary.update({"period": p.label, "runs": result.n_runs,
                                "seed": seed, "places": len(result.places)})

@@ -41,7 +41,7 @@ from veerkracht.analytics.statistics import (
     STATISTICS_VERSION,
     place_statistics,
 )
-from veerkracht.store import Workspace
+from veerkracht.store import Workspace, concat_rows
 
 Progress = Callable[..., None] | None
 
@@ -105,7 +105,7 @@ def _exact_statistics(ws: Workspace, period) -> dict[str, pd.DataFrame]:
     statistics count), but independently of any model file: what is
     protected must not depend on the model.
     """
-    from veerkracht.jobs.compute import _read, _xy
+    from veerkracht.jobs.compute import _read
 
     if not ws.has("dwellings"):
         raise ProtectError("er zijn nog geen plaatsen afgeleid; voer eerst "
@@ -115,8 +115,8 @@ def _exact_statistics(ws: Workspace, period) -> dict[str, pd.DataFrame]:
         raise ProtectError(
             "er zijn geen huishoudens; lees ze in met 'veerkracht import households "
             "BESTAND' of maak een synthetische laag met 'veerkracht synth households'")
-    dwellings = _xy(_read(ws, "dwellings", ["address_id", *DWELLING_LEVEL_COLUMNS,
-                                             "geometry"]))
+    dwellings = _read(ws, "dwellings", ["address_id", *DWELLING_LEVEL_COLUMNS,
+                                        "geometry"], points=True)
     stored = set(ws.columns("households"))
     missing = [f for f in ("address_id", "tenure_start", "tenure_end")
                if f not in stored]
@@ -132,8 +132,9 @@ def _exact_statistics(ws: Workspace, period) -> dict[str, pd.DataFrame]:
         if not {"reported_at", "category"} <= cols:
             raise ProtectError("de meldingen missen 'reported_at' of 'category'; "
                                "lees ze opnieuw in")
-        signals = _xy(_read(ws, "signals", [c for c in (
-            "reported_at", "category", "address_id", "geometry") if c in cols]))
+        signals = _read(ws, "signals", [c for c in (
+            "reported_at", "category", "address_id", "geometry") if c in cols],
+            points=True)
     return place_statistics(dwellings, households, signals, period)
 
 
@@ -273,7 +274,7 @@ def _protected_statistics_locked(ws: Workspace, per, plan: NoisePlan | None,
         if ws.has(PROTECTED_TABLE):
             old = ws.read(PROTECTED_TABLE)
             old = old[old["period"].astype(str) != label]
-            long = pd.concat([old, long], ignore_index=True)
+            long = concat_rows([old, long])
         tx.put(PROTECTED_TABLE, long)
         tx.append(LEDGER_TABLE, pd.DataFrame([row], columns=list(LEDGER_COLUMNS)))
         tx.summary = {"period": label, "operation": row["operation"],

@@ -55,7 +55,7 @@ from veerkracht.analytics.warning.alerts import (
 from veerkracht.analytics.warning.scan import ScanSettings, space_time_permutation_scan
 from veerkracht.defaults import WARN_ALPHA, WARN_STUDY_DAYS
 from veerkracht.jobs.cluster import ClusterError, address, client_for, is_cluster
-from veerkracht.jobs.compute import _read, _tick, _xy
+from veerkracht.jobs.compute import _read, _tick
 from veerkracht.store import Workspace
 
 Progress = Callable[..., None] | None
@@ -133,7 +133,7 @@ def read_city(ws: Workspace) -> _City:
         raise WarnError("er zijn geen meldingen in de werkmap; importeer ze met "
                         "'veerkracht import signals' of maak de demo")
     cols = ["address_id", *LEVEL_COLUMNS.values(), "geometry"]
-    dw = _xy(_read(ws, "dwellings", cols)).reset_index(drop=True)
+    dw = _read(ws, "dwellings", cols, points=True).reset_index(drop=True)
     dw = dw.loc[dw["x"].notna() & dw["y"].notna()].reset_index(drop=True)
     for col in LEVEL_COLUMNS.values():
         if col not in dw.columns:
@@ -144,8 +144,8 @@ def read_city(ws: Workspace) -> _City:
     xy = np.column_stack([
         np.bincount(codes, weights=dw["x"].to_numpy()) / np.bincount(codes),
         np.bincount(codes, weights=dw["y"].to_numpy()) / np.bincount(codes)])
-    sig = _xy(_read(ws, "signals", ["reported_at", "category", "address_id",
-                                    "geometry"]))
+    sig = _read(ws, "signals", ["reported_at", "category", "address_id",
+                                "geometry"], points=True)
     sig = sig.loc[sig["category"].astype("str").isin(MEANING)].reset_index(drop=True)
     # the dwelling of a signal: its address, else the nearest dwelling
     row = pd.Index(dw["address_id"].astype("str")).get_indexer(

@@ -16,6 +16,8 @@ from veerkracht.store.base import (
     Transaction,
     Workspace,
     WorkspaceError,
+    concat_rows,
+    points_xy,
 )
 from veerkracht.store.open import default_location, open_workspace
 
@@ -25,6 +27,8 @@ __all__ = [
     "Transaction",
     "Workspace",
     "WorkspaceError",
+    "concat_rows",
     "default_location",
     "open_workspace",
+    "points_xy",
 ]

@@ -39,7 +39,9 @@ except ImportError:  # pragma: no cover - not on the supported platforms
     fcntl = None
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from veerkracht.store.base import (
@@ -51,6 +53,7 @@ from veerkracht.store.base import (
     disk_full_error,
     dumps_summary,
     is_disk_full,
+    points_xy,
     utcnow,
 )
 
@@ -147,10 +150,17 @@ class FileWorkspace(Workspace):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def read(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        return self._read_table(name, columns, self._read_file)
+
+    def read_points(self, name: str, columns: Sequence[str] | None = None
+                    ) -> pd.DataFrame:
+        return self._read_table(name, columns, _read_file_points)
+
+    def _read_table(self, name: str, columns, reader) -> pd.DataFrame:
         for attempt in range(_READ_ATTEMPTS):
             file, version = self._file_of(name)
             try:
-                frame = self._read_file(file, columns)
+                frame = reader(file, columns)
             except FileNotFoundError:  # superseded by a commit meanwhile
                 if attempt == _READ_ATTEMPTS - 1:
                     raise
@@ -353,3 +363,53 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
         )
     else:
         frame.to_parquet(path, index=False, compression="zstd")
+
+
+#: Bytes of one 2-D point in little-endian WKB: order (1), type (4), x, y.
+_WKB_POINT_BYTES = 21
+
+
+def _wkb_points_xy(column) -> tuple[np.ndarray, np.ndarray] | None:
+    """x and y of a WKB column of plain 2-D little-endian points, read
+    straight from Arrow's buffers; None when any value is something else
+    (null, another byte order or shape, a Z value, an SRID)."""
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if isinstance(arr, pa.ExtensionArray):
+        arr = arr.storage
+    if arr.null_count or not (pa.types.is_binary(arr.type)
+                              or pa.types.is_large_binary(arr.type)):
+        return None
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    width = np.int64 if pa.types.is_large_binary(arr.type) else np.int32
+    offsets = np.frombuffer(arr.buffers()[1], dtype=width)
+    offsets = offsets[arr.offset:arr.offset + n + 1]
+    if not (np.diff(offsets) == _WKB_POINT_BYTES).all():
+        return None
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    rec = data[offsets[0]:offsets[-1]].reshape(n, _WKB_POINT_BYTES)
+    head = rec[:, :5].copy()
+    if not ((head[:, 0] == 1).all() and (head[:, 1:].view("<u4")[:, 0] == 1).all()):
+        return None
+    return (rec[:, 5:13].copy().view("<f8")[:, 0].astype(np.float64),
+            rec[:, 13:21].copy().view("<f8")[:, 0].astype(np.float64))
+
+
+def _read_file_points(file: Path, columns: Sequence[str] | None) -> pd.DataFrame:
+    """:func:`~veerkracht.store.base.points_xy` of a table file, without a
+    geometry object per row when the geometry holds plain points."""
+    meta = pq.read_metadata(file).metadata or {}
+    cols = list(columns) if columns is not None else None
+    if b"geo" not in meta:
+        return points_xy(pd.read_parquet(file, columns=cols))
+    geom_col = json.loads(meta[b"geo"])["primary_column"]
+    if geom_col != "geometry" or (cols is not None and geom_col not in cols):
+        return points_xy(FileWorkspace._read_file(file, cols))
+    xy = _wkb_points_xy(pq.read_table(file, columns=[geom_col]).column(geom_col))
+    if xy is None:
+        return points_xy(FileWorkspace._read_file(file, cols))
+    names = cols if cols is not None else list(pq.read_schema(file).names)
+    out = pd.read_parquet(file, columns=[c for c in names if c != geom_col])
+    out["x"], out["y"] = xy
+    return out
