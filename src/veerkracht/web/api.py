@@ -1,13 +1,8 @@
 """The REST API: one django-ninja ``NinjaAPI`` at ``/api/`` (OpenAPI at
 ``/api/openapi.json``, documentation at ``/api/docs``).
 
-Apps add their routers from their own module, imported here::
-
-    # veerkracht/web/signals/api.py
-    router = Router(tags=["signals"])
-    ...
-    # below, in _ROUTERS
-    ("signals/", "veerkracht.web.signals.api"),
+Apps add their routers from their own module (``veerkracht/web/APP/api.py``
+defines ``router``), imported and added at the end of this module.
 
 Errors are answered as RFC 7807 problem details
 (``application/problem+json``): a 4xx with ``type``, ``title``, ``status`` and
@@ -16,10 +11,8 @@ Errors are answered as RFC 7807 problem details
 
 from __future__ import annotations
 
-import importlib
 import logging
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from ninja import NinjaAPI
@@ -88,24 +81,14 @@ def _value_error(request: HttpRequest, exc: ValueError):
     return problem(400, "Ongeldig verzoek", str(exc))
 
 
-# (prefix, module with a ``router``): one line per app. Optional apps are
-# added only when installed.
-_ROUTERS = [
-    ("maps/", "veerkracht.web.maps.api"),
-    ("places/", "veerkracht.web.places.api"),
-    ("signals/", "veerkracht.web.signals.api"),  # signals engineer
-    ("stories/", "veerkracht.web.stories.api"),  # stories
-    ("alerts/", "veerkracht.web.alerts.api"),  # early-warning alerts
-]
+# (prefix, router): one line per app.
+from veerkracht.web.alerts.api import router as _alerts  # noqa: E402
+from veerkracht.web.maps.api import router as _maps  # noqa: E402
+from veerkracht.web.places.api import router as _places  # noqa: E402
+from veerkracht.web.signals.api import router as _signals  # noqa: E402
+from veerkracht.web.stories.api import router as _stories  # noqa: E402
 
-for _prefix, _module in _ROUTERS:
-    _app = _module.rsplit(".", 1)[0]
-    if _app not in settings.INSTALLED_APPS:
-        continue
-    try:
-        _router = importlib.import_module(_module).router
-    except ModuleNotFoundError as exc:  # an app without an API yet
-        if exc.name != _module:
-            raise
-        continue
+for _prefix, _router in (("maps/", _maps), ("places/", _places),
+                         ("signals/", _signals), ("stories/", _stories),
+                         ("alerts/", _alerts)):
     api.add_router(_prefix, _router)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
-from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
@@ -18,28 +15,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
     path("api/", api.urls),
+    path("meldingen/", include("veerkracht.web.signals.urls")),
+    path("open311/v2/", include("veerkracht.web.signals.open311_urls")),
+    path("verhalen/", include("veerkracht.web.stories.urls")),
+    path("aandacht/", include("veerkracht.web.alerts.urls")),
 ]
-
-
-def _has_urls(app: str) -> bool:
-    return (
-        apps.is_installed(app) and importlib.util.find_spec(f"{app}.urls") is not None
-    )
-
-
-# --- optional apps: included when installed (see conf/base.py OPTIONAL_APPS) ---
-# signals engineer: veerkracht/web/signals/urls.py (app_name = "signals")
-if _has_urls("veerkracht.web.signals"):
-    urlpatterns.append(path("meldingen/", include("veerkracht.web.signals.urls")))
-    urlpatterns.append(
-        path("open311/v2/", include("veerkracht.web.signals.open311_urls"))
-    )
-# stories: veerkracht/web/stories/urls.py (app_name = "stories")
-if _has_urls("veerkracht.web.stories"):
-    urlpatterns.append(path("verhalen/", include("veerkracht.web.stories.urls")))
-# alerts: veerkracht/web/alerts/urls.py (app_name = "alerts")
-if _has_urls("veerkracht.web.alerts"):
-    urlpatterns.append(path("aandacht/", include("veerkracht.web.alerts.urls")))
 
 handler403 = "veerkracht.web.accounts.views.forbidden"
 handler404 = "veerkracht.web.accounts.views.not_found"

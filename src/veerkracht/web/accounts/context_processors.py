@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from veerkracht.web.accounts import roles
+from veerkracht.web.accounts.menu import menu_for
 
 
 def role(request):
@@ -13,4 +14,5 @@ def role(request):
         "vk_role": current,
         "vk_perms": perms,
         "vk_role_label": dict(roles.ROLE_CHOICES).get(current, ""),
+        "vk_menu": menu_for(user, getattr(request, "path", "")),
     }

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from veerkracht.web.accounts import roles
+from veerkracht.web.accounts.menu import landing
 
 
 @login_required
 def home(request):
-    """Send each role to where its work is."""
-    if roles.has(request.user, "view_map"):
-        return redirect("maps:map")
-    if roles.has(request.user, "view_audit"):
-        return redirect("audit:overview")
-    if roles.has(request.user, "manage_accounts"):
-        return redirect("admin:index")
-    if roles.has(request.user, "report_signals"):
-        try:
-            return redirect(reverse("signals:home"))
-        except Exception:  # noqa: BLE001 - signals app not installed yet
-            pass
+    """Send each role to where its work is (the first page of its menu)."""
+    target = landing(request.user)
+    if target is not None:
+        return redirect(target)
     return render(request, "veerkracht/home.html")
 
 

@@ -104,25 +104,10 @@ INSTALLED_APPS = [
     "veerkracht.web.audit",
     "veerkracht.web.maps",
     "veerkracht.web.places",
-]
-# Apps of the signals intake and the stories; added when present, so the
-# project runs while they are being built.
-OPTIONAL_APPS = [
     "veerkracht.web.signals",
     "veerkracht.web.stories",
     "veerkracht.web.alerts",  # needs signals (teams, routing)
 ]
-
-
-def _present(module: str) -> bool:
-    return (WEB_DIR / module.rsplit(".", 1)[1] / "apps.py").exists()
-
-
-INSTALLED_APPS += [app for app in OPTIONAL_APPS if _present(app)]
-if "veerkracht.web.alerts" in INSTALLED_APPS and (
-    "veerkracht.web.signals" not in INSTALLED_APPS
-):
-    INSTALLED_APPS.remove("veerkracht.web.alerts")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -154,11 +139,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "veerkracht.web.accounts.context_processors.role",
-                *(
-                    ["veerkracht.web.alerts.context_processors.alerts"]
-                    if "veerkracht.web.alerts" in INSTALLED_APPS
-                    else []
-                ),
+                "veerkracht.web.alerts.context_processors.alerts",
             ],
         },
     }

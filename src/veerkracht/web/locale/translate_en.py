@@ -392,6 +392,27 @@ EN = {
     'vroegsignalen gemaild aan team': 'alerts e-mailed to team',
     'Vroegsignalen tonen': 'Show early-warning alerts',
     'Vroegsignalen op de kaart': 'Early-warning alerts on the map',
+    "Melden": "Report",
+    "Mijn meldingen": "My reports",
+    "Werkbak": "Work list",
+    "Verhalen": "Stories",
+    "Rolaanvragen": "Role requests",
+    "Verhalen bij de cijfers": "Stories beside the figures",
+    "Nog geen verhalen bij deze plaats.": "No stories for this place yet.",
+    "Verhaal toevoegen": "Add a story",
+    "Interventies": "Interventions",
+    "Geen interventies geregistreerd.": "No interventions registered.",
+    "Interventie registreren": "Register an intervention",
+    "loopt nog": "ongoing",
+    "Meldingen via Veerkracht in uw gebied, laatste %(days)s dagen":
+        "Reports through Veerkracht in your area, last %(days)s days",
+    "Gemeld: %(total)s, waarvan nog open: %(open)s.":
+        "Reported: %(total)s, of which still open: %(open)s.",
+    "Naar de werkbak": "To the work list",
+    "Live uit de meldingen die u in de werkbak ziet; de tabel hierboven zijn de "
+    "beschermde aantallen uit de laatste berekening.":
+        "Live from the reports you see in the work list; the table above holds "
+        "the protected counts of the latest computation.",
 }
 
 PO = Path(__file__).with_name("en") / "LC_MESSAGES" / "django.po"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -13,6 +12,8 @@ from veerkracht.web.accounts import roles, scoping
 from veerkracht.web.audit.services import record
 from veerkracht.web.levels import LEVELS
 from veerkracht.web.places import figures, pdf, services
+from veerkracht.web.signals import services as signals
+from veerkracht.web.stories import services as stories
 
 
 def _load(request, level: str, place_id: str, *, action: str, purpose: str):
@@ -35,18 +36,14 @@ def _load(request, level: str, place_id: str, *, action: str, purpose: str):
     return prof
 
 
-def _stories(request, level: str, place_id: str) -> dict:
-    """Context for the stories app's panel (empty when it is not installed)."""
-    if not apps.is_installed("veerkracht.web.stories"):
-        return {"stories_installed": False}
-    from veerkracht.web.stories import services as stories
-
+def _beside_the_figures(request, level: str, place_id: str) -> dict:
+    """Stories, interventions and the web's own signals of the place."""
     return {
-        "stories_installed": True,
         "stories": stories.stories_for_place(level, place_id, request.user),
-        "interventions": stories.interventions_for_place(level, place_id, request.user),
-        "level": level,
-        "place_id": place_id,
+        "interventions": stories.interventions_for_place(level, place_id,
+                                                         request.user),
+        "can_write_story": stories.can_write(request.user),
+        "web_signals": signals.place_signal_counts(level, place_id, request.user),
     }
 
 
@@ -63,6 +60,7 @@ def profile(request, level: str, place_id: str):
             "place": prof,
             "profile_svg": mark_safe(services.profile_svg(prof.multiscale)),  # noqa: S308
             "can_export": roles.has(request.user, "export_profiles"),
+            **_beside_the_figures(request, level, place_id),
         },
     )
 

@@ -381,6 +381,35 @@ def visible_signals(user) -> QuerySet[Signal]:
     return Signal.objects.filter(access.area_filter(user)).select_related("team")
 
 
+def place_signal_counts(level: str, place_id: str, user, days: int = 90
+                        ) -> dict | None:
+    """The web's own signals at one place, for the place profile.
+
+    For a professional who handles signals there (the same people who see
+    them one by one in the work list, :func:`visible_signals`): how many
+    were filed in the last ``days`` days, how many of those are still open,
+    and per category. None for everyone else, so the profile shows nothing
+    more than the protected counts of the workspace to them. Only signals
+    in the user's own areas are counted.
+    """
+    column = access.DWELLING_COLUMN.get(level)
+    if column is None or not access.can_handle(user):
+        return None
+    since = timezone.now() - timedelta(days=days)
+    recent = visible_signals(user).filter(**{column: place_id},
+                                          created_at__gte=since)
+    per_category = {}
+    for category in recent.values_list("category", flat=True):
+        label = CATEGORIES.get(category, category)
+        per_category[label] = per_category.get(label, 0) + 1
+    return {
+        "days": days,
+        "total": recent.count(),
+        "open": recent.filter(status__in=sorted(OPEN)).count(),
+        "per_category": sorted(per_category.items(), key=lambda kv: (-kv[1], kv[0])),
+    }
+
+
 # -- retention ---------------------------------------------------------------------
 def anonymise_expired(now=None, days: int | None = None) -> int:
     """Erase contact and free text of signals closed more than ``days`` ago.

@@ -34,6 +34,11 @@ def _place_initial(request) -> dict:
     }
 
 
+def _back(data: dict):
+    """Back to the place profile the form was opened from."""
+    return redirect("places:profile", data["level"], data["place_id"])
+
+
 @login_required
 def new_story(request):
     _require(request)
@@ -46,7 +51,7 @@ def new_story(request):
             form.add_error("place_id", str(exc))
         else:
             messages.success(request, "Uw verhaal is opgeslagen.")
-            return redirect("stories:index")
+            return _back(data)
     return render(
         request, "stories/form.html", {"form": form, "title": "Verhaal schrijven"}
     )
@@ -64,7 +69,7 @@ def new_intervention(request):
             form.add_error("place_id", str(exc))
         else:
             messages.success(request, "De interventie is geregistreerd.")
-            return redirect("stories:index")
+            return _back(data)
     return render(
         request, "stories/form.html", {"form": form, "title": "Interventie registreren"}
     )
