@@ -124,3 +124,19 @@ def test_database_url_parsing(tmp_path):
 
     with pytest.raises(ImproperlyConfigured, match="postgresql://"):
         database_from_url("mysql://x@y/z", "x")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("env, message", [
+    ({"SECRET_KEY": "dev-only-not-secret-veerkracht-demo-key-0123456789",
+      "ALLOWED_HOSTS": "a.nl"}, "sleutel van de demo"),
+    ({"SECRET_KEY": "kort-maar-geheim", "ALLOWED_HOSTS": "a.nl"}, "te kort"),
+    ({"SECRET_KEY": "x7" * 30, "ALLOWED_HOSTS": "*"}, "geen '*'"),
+    ({"SECRET_KEY": "x7" * 30, "ALLOWED_HOSTS": "a.nl,*"}, "geen '*'"),
+])
+def test_production_refuses_committed_keys_and_wildcard_hosts(tmp_path, env,
+                                                              message):
+    result = _run("veerkracht.web.conf.production", "check", tmp_path=tmp_path,
+                  env=env)
+    assert result.returncode != 0
+    assert message in result.stderr

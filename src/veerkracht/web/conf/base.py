@@ -376,5 +376,9 @@ LOGGING = {
     "loggers": {
         "veerkracht": {"handlers": ["console"], "level": "INFO"},
         "django.security": {"handlers": ["console"], "level": "WARNING"},
+        # every 500 with its traceback, also without DEBUG (Django's own
+        # console handler only speaks when DEBUG is on); the record names the
+        # path, never the form's contents
+        "django.request": {"handlers": ["console"], "level": "ERROR"},
     },
 }

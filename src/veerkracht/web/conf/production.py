@@ -1,7 +1,8 @@
 """Production: HTTPS only, no secret defaults, no demo accounts.
 
-A missing ``SECRET_KEY`` or ``ALLOWED_HOSTS`` stops the start with a clear
-message. ``python -m veerkracht.web check --deploy`` is clean with these
+A missing ``SECRET_KEY`` or ``ALLOWED_HOSTS``, the demo's or the tests'
+committed key, a key under 50 characters or a wildcard host stops the start
+with a clear message. ``python -m veerkracht.web check --deploy`` is clean with these
 settings (tested in ``tests/web/test_settings.py``).
 """
 
@@ -20,6 +21,23 @@ ALLOWED_HOSTS = config(
     cast=list,
 )
 DEBUG = False
+#: Keys committed in this repository (dev and CI settings): never a secret.
+_COMMITTED_KEYS = ("dev-only-not-secret-veerkracht-demo-key-0123456789",
+                   "ci-only-not-secret-veerkracht-test-key-0123456789")
+if not _config_module._DOCUMENTING:
+    if "*" in ALLOWED_HOSTS or any(h.strip() in ("", "*") for h in ALLOWED_HOSTS):
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS mag in productie geen '*' (of een lege naam) bevatten: "
+            "noem de hostnamen van de site, bijvoorbeeld veerkracht.gemeente.nl")
+    if SECRET_KEY in _COMMITTED_KEYS or "not-secret" in SECRET_KEY:  # noqa: F405
+        raise ImproperlyConfigured(
+            "SECRET_KEY is de sleutel van de demo of de tests, die in de broncode "
+            "staat; maak een eigen lange willekeurige sleutel (bijvoorbeeld met "
+            "`python -c \"import secrets; print(secrets.token_urlsafe(50))\"`)")
+    if len(SECRET_KEY) < 50:  # noqa: F405
+        raise ImproperlyConfigured(
+            "SECRET_KEY is te kort voor productie (minstens 50 tekens); maak een "
+            "lange willekeurige sleutel")
 if VEERKRACHT_DEMO_ACCOUNTS and not _config_module._DOCUMENTING:  # noqa: F405
     raise ImproperlyConfigured(
         "VEERKRACHT_DEMO_ACCOUNTS mag in productie niet aan staan"

@@ -36,6 +36,9 @@ router = Router(tags=["signals"])
 
 #: Largest request body the signals API reads (bytes).
 MAX_BODY = 32 * 1024
+#: The largest offset of the work list's pages (a larger one is a 400, not an
+#: SQL error: SQLite refuses offsets beyond 64 bits).
+MAX_OFFSET = 10_000_000
 
 Category = Literal[tuple(CATEGORIES)]  # type: ignore[valid-type]
 Status = Literal[tuple(STATUSES)]  # type: ignore[valid-type]
@@ -169,7 +172,7 @@ def _out(s: Signal) -> dict:
 @router.post(
     "/",
     auth=None,
-    response={201: CreatedOut, 200: CreatedOut},
+    response={201: CreatedOut, 200: CreatedOut, 409: dict},
     summary="Een melding doen (geen account nodig)",
 )
 def create(request, payload: SignalIn):
@@ -208,20 +211,23 @@ def create(request, payload: SignalIn):
         if not access.can_handle(user):
             raise HttpError(400, "Alleen ingelogde professionals kiezen een bron.")
         source = payload.source
-    created = services.create_signal(
-        category=payload.category,
-        location=location,
-        source=source,
-        description=payload.description,
-        contact_email=payload.contact_email,
-        channel="api",
-        user=user,
-        request=request,
-        form_token=f"api:{payload.idempotency_key}"
-        if payload.idempotency_key
-        else None,
-        follow_url=lambda s: request.build_absolute_uri(follow_path(s)),
-    )
+    try:
+        created = services.create_signal(
+            category=payload.category,
+            location=location,
+            source=source,
+            description=payload.description,
+            contact_email=payload.contact_email,
+            channel="api",
+            user=user,
+            request=request,
+            form_token=f"api:{payload.idempotency_key}"
+            if payload.idempotency_key
+            else None,
+            follow_url=lambda s: request.build_absolute_uri(follow_path(s)),
+        )
+    except services.IdempotencyConflict as exc:
+        raise HttpError(409, str(exc)) from None
     s = created.signal
     body = {
         "reference": s.reference,
@@ -279,8 +285,9 @@ def list_signals(
     offset: int = 0,
 ):
     _professional(request)
-    if not (1 <= limit <= 500) or offset < 0:
-        raise HttpError(400, "limit moet tussen 1 en 500 liggen, offset 0 of meer.")
+    if not (1 <= limit <= 500) or not (0 <= offset <= MAX_OFFSET):
+        raise HttpError(400, "limit moet tussen 1 en 500 liggen, offset tussen 0 en "
+                             f"{MAX_OFFSET}.")
     qs = services.visible_signals(request.user)
     if status == "open":
         qs = qs.exclude(status__in=["afgehandeld", "geannuleerd"])

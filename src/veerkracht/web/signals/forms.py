@@ -74,8 +74,10 @@ class ReportForm(forms.Form):
     contact_email = forms.EmailField(
         label="Uw e-mailadres (optioneel)",
         required=False,
+        max_length=254,  # the column's length: PostgreSQL refuses a longer one
         help_text="Alleen om u te laten weten hoe het met uw melding gaat.",
-        error_messages={"invalid": "Dit is geen geldig e-mailadres."},
+        error_messages={"invalid": "Dit is geen geldig e-mailadres.",
+                        "max_length": "Een e-mailadres is hoogstens 254 tekens."},
     )
     confirm_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
 

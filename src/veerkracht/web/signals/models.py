@@ -212,7 +212,9 @@ class Signal(models.Model):
 
     def check_follow_token(self, token: str) -> bool:
         """Constant-time check of a follow token."""
-        return bool(token) and hmac.compare_digest(self.follow_token, str(token))
+        # as bytes: compare_digest refuses str with non-ASCII characters
+        return bool(token) and hmac.compare_digest(
+            self.follow_token.encode(), str(token).encode())
 
 
 class StatusChangeQuerySet(models.QuerySet):

@@ -276,14 +276,25 @@ def _split(value: str) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
+#: Dates a query may name: wide enough for any real report, narrow enough
+#: that adding the 90-day span never leaves the calendar (year 9999 did).
+_DATE_RANGE = (1970, 2999)
+
+
 def _date(name: str, raw: str):
-    dt = parse_datetime(raw) if raw else None
+    try:
+        dt = parse_datetime(raw) if raw else None
+    except ValueError:  # well formed but no date: year 0, month 13, +99:00
+        dt = None
     if raw and (dt is None or dt.tzinfo is None):
         raise Open311Error(
             400,
             f"{name} moet een w3-datum met tijdzone zijn, "
             "bijvoorbeeld 2026-01-01T00:00:00Z.",
         )
+    if dt is not None and not _DATE_RANGE[0] <= dt.year <= _DATE_RANGE[1]:
+        raise Open311Error(
+            400, f"{name} moet tussen {_DATE_RANGE[0]} en {_DATE_RANGE[1]} liggen.")
     return dt
 
 

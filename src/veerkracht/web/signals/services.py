@@ -174,10 +174,11 @@ def create_signal(
         raise ValueError(f"onbekende categorie {category!r}")
     if source not in SOURCES:
         raise ValueError(f"onbekende bron {source!r}")
+    given = _payload(category, location, source, description, contact_email)
     if form_token:
         existing = Signal.objects.filter(form_token=form_token).first()
         if existing is not None:
-            return Created(existing, False)
+            return _same_or_refuse(existing, given)
     team, rule = route(category, location)
     role = access.role_label(user)
     actor = access.actor(user)
@@ -234,9 +235,33 @@ def create_signal(
         if form_token:
             existing = Signal.objects.filter(form_token=form_token).first()
             if existing is not None:
-                return Created(existing, False)
+                return _same_or_refuse(existing, given)
         raise
     return Created(signal, True)
+
+
+class IdempotencyConflict(ValueError):
+    """A form token or idempotency key sent again with another report."""
+
+
+def _payload(category, location, source, description, contact_email) -> tuple:
+    return (category, source, location.address_id or "", round(location.x, 3),
+            round(location.y, 3), (description or "").strip(),
+            (contact_email or "").strip())
+
+
+def _same_or_refuse(existing: Signal, given: tuple) -> Created:
+    """The earlier signal of the same key, when the report is the same one;
+    otherwise the key is refused (a client that reuses keys would silently
+    lose every report after the first)."""
+    stored = (existing.category, existing.source, existing.address_id,
+              round(existing.x, 3), round(existing.y, 3), existing.description,
+              existing.contact_email)
+    if existing.anonymised_at is None and stored != given:
+        raise IdempotencyConflict(
+            "deze idempotentiesleutel hoort bij een andere melding; kies een "
+            "nieuwe sleutel voor een nieuwe melding")
+    return Created(existing, False)
 
 
 def _unique_reference() -> str:

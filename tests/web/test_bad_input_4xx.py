@@ -1,0 +1,92 @@
+"""An attacker's bad input gets a 4xx, never a 500 (the weekly-tool issue,
+point 7): every case a tester found, sent as the tester sent it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+from tests.web.test_signals_fixtures import *  # noqa: F403 - fixtures
+from tests.web.test_signals_fixtures import report_data
+
+pytestmark = pytest.mark.django_db
+
+
+def _api_report(client, **extra):
+    body = {"category": "noise",
+            "location": {"postcode": "9900 AA", "huisnummer": 3},
+            "description": "Harde muziek.", **extra}
+    return client.post("/api/signals/", json.dumps(body),
+                       content_type="application/json")
+
+
+def _reference(client) -> str:
+    r = _api_report(client)
+    assert r.status_code == 201, r.content
+    return r.json()["reference"]
+
+
+def test_non_ascii_follow_tokens_are_404_not_500(client, city):
+    ref = _reference(client)
+    assert client.get(f"/api/signals/{ref}/status?token=%C3%A9").status_code == 404
+    assert client.get(f"/meldingen/volgen/{ref}/%C3%A9/").status_code == 404
+
+
+def test_huge_offsets_and_limits_are_4xx(client, city, professional):
+    _reference(client)
+    client.force_login(professional)
+    for q in ("offset=99999999999999999999", "offset=9223372036854775807",
+              "limit=99999999999999999999", "offset=-1", "offset=abc"):
+        r = client.get(f"/api/signals/?{q}")
+        assert 400 <= r.status_code < 500, (q, r.status_code)
+
+
+@pytest.mark.parametrize("value", [
+    "9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z", "2026-13-45T99:99:99Z",
+    "gisteren", "2026-01-01T00:00:00+99:00", "%00",
+])
+def test_open311_dates_out_of_range_or_invalid_are_400(client, city, value):
+    r = client.get("/open311/v2/requests.json", {"start_date": value})
+    assert r.status_code == 400, (value, r.status_code)
+
+
+def test_an_idempotency_key_reused_with_another_payload_is_refused(client, city):
+    first = _api_report(client, idempotency_key="sleutel-1")
+    assert first.status_code == 201
+    same = _api_report(client, idempotency_key="sleutel-1")
+    assert same.status_code == 200
+    assert same.json()["reference"] == first.json()["reference"]
+    other = _api_report(client, idempotency_key="sleutel-1",
+                        description="Iets heel anders.")
+    assert other.status_code == 409, other.content
+    assert "sleutel" in other.json()["detail"].lower()
+
+
+def test_a_very_long_email_is_a_form_error(client, city):
+    data = report_data(contact_email="a" * 300 + "@example.org")
+    r = client.post(reverse("signals:report"), data)
+    assert r.status_code == 200  # the form again, with the error, text kept
+    assert "Elke nacht harde muziek." in r.content.decode()
+    api = _api_report(client, contact_email="a" * 300 + "@example.org")
+    assert api.status_code in (400, 422)
+
+
+def test_a_server_error_is_logged_with_its_traceback(client, city, monkeypatch,
+                                                     caplog, settings):
+    settings.DEBUG = False
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("kapot in de test")
+
+    monkeypatch.setattr("veerkracht.web.signals.views.render", broken)
+    client.raise_request_exception = False
+    with caplog.at_level("ERROR", logger="django.request"):
+        r = client.get(reverse("signals:mine"))
+    assert r.status_code == 500
+    assert "Er ging iets mis" in r.content.decode()  # the Dutch page
+    rec = [x for x in caplog.records if x.name == "django.request"]
+    assert rec and rec[0].exc_info and "kapot in de test" in str(rec[0].exc_info[1])
+    from django.conf import settings as live
+
+    assert live.LOGGING["loggers"]["django.request"]["handlers"] == ["console"]
