@@ -129,10 +129,16 @@ def chain(replica_path: Path, ws: str, logs: Path) -> list[dict]:
         row = step(ws, argv, logs / f"{i}-{argv[0]}.log")
         rows.append(row)
         if row["exit"] != 0:
-            tail = (logs / f"{i}-{argv[0]}.log").read_text()[-2000:]
-            row["note"] = "failed: " + tail.strip().splitlines()[-1][:200]
+            row["note"] = "failed: " + _last_message(logs / f"{i}-{argv[0]}.log")
             break
     return rows
+
+
+def _last_message(log: Path, limit: int = 400) -> str:
+    """The step's last paragraph (its error), unwrapped onto one line."""
+    text = log.read_text()[-4000:].strip()
+    last = text.split("\n\n")[-1]
+    return " ".join(line.strip() for line in last.splitlines())[:limit]
 
 
 def case_a(target: int) -> list[dict]:
@@ -160,7 +166,9 @@ def case_a(target: int) -> list[dict]:
         "cpu_s": round(sum(r["cpu_s"] for r in steps), 1),
         "peak_mib": peak,
         "note": (f"peak {'under' if peak < PEAK_TARGET_MIB else 'OVER'} 8 GiB; "
-                 f"chain {'under' if fast else 'NOT under'} 20 min"),
+                 + (f"chain {'under' if fast else 'NOT under'} 20 min" if ok else
+                    f"chain NOT complete ({steps[-1]['step'].split()[1]} failed; "
+                    f"{total / 60:.1f} min up to there)")),
     })
     return rows
 
