@@ -4,6 +4,7 @@ point 7): every case a tester found, sent as the tester sent it."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -90,3 +91,57 @@ def test_a_server_error_is_logged_with_its_traceback(client, city, monkeypatch,
     from django.conf import settings as live
 
     assert live.LOGGING["loggers"]["django.request"]["handlers"] == ["console"]
+
+
+def test_an_expired_form_token_keeps_the_residents_text(city):
+    """With CSRF checks on (as in production), a report sent with an expired
+    token is not stored and comes back filled in, in Dutch, with a fresh
+    token; sending that again stores it once."""
+    from django.test import Client
+
+    from veerkracht.web.signals.models import Signal
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(reverse("signals:report"))  # a CSRF cookie, then it expires
+    browser.cookies["csrftoken"] = "verlopen" * 4
+    data = report_data(description="De buren schreeuwen elke nacht.")
+    r = browser.post(reverse("signals:report"),
+                     {**data, "csrfmiddlewaretoken": "oud-token"})
+    body = r.content.decode()
+    assert r.status_code == 403 and Signal.objects.count() == 0
+    assert "De buren schreeuwen elke nacht." in body
+    assert "Het formulier was verlopen" in body
+    assert "CSRF verification failed" not in body
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+    again = browser.post(reverse("signals:report"),
+                         {**data, "csrfmiddlewaretoken": token,
+                          "form_token": re.search(
+                              r'name="form_token" value="([^"]+)"', body).group(1)})
+    assert again.status_code == 302 and Signal.objects.count() == 1
+
+
+def test_error_pages_are_dutch(client, city, settings):
+    from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+    from django.test import RequestFactory
+
+    from veerkracht.web.accounts import views
+
+    req = RequestFactory().get("/iets/")
+    req.user = type("Anon", (), {"is_authenticated": False})()
+    for exc, status, title in ((SuspiciousOperation("x"), 400, "Ongeldig verzoek"),
+                               (RequestDataTooBig("x"), 413, "Te groot")):
+        r = views.bad_request(req, exc)
+        assert r.status_code == status and title in r.content.decode()
+        assert "Bad Request" not in r.content.decode()
+    assert client.get("/bestaat/niet/").status_code == 404
+    assert "Niet gevonden" in client.get("/bestaat/niet/").content.decode()
+    # a report body over the upload limit: 413 with the Dutch page
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    r = client.post(reverse("signals:report"),
+                    report_data(description="x" * 5000))
+    assert r.status_code == 413 and "Te groot" in r.content.decode()
+
+
+def test_the_report_form_says_call_112_for_acute_danger(client, city):
+    body = client.get(reverse("signals:report")).content.decode()
+    assert "Bel 112" in body and 'role="note"' in body

@@ -21,6 +21,7 @@ urlpatterns = [
     path("aandacht/", include("veerkracht.web.alerts.urls")),
 ]
 
+handler400 = "veerkracht.web.accounts.views.bad_request"
 handler403 = "veerkracht.web.accounts.views.forbidden"
 handler404 = "veerkracht.web.accounts.views.not_found"
 handler500 = "veerkracht.web.accounts.views.server_error"

@@ -32,6 +32,37 @@ def _error(request, status: int, title: str, detail: str):
     )
 
 
+def bad_request(request, exception=None):
+    """400 in Dutch; a body over the upload limit is 413."""
+    from django.core.exceptions import RequestDataTooBig
+
+    if isinstance(exception, RequestDataTooBig):
+        return _error(request, 413, "Te groot",
+                      "Wat u verstuurde is te groot. Maak de tekst korter en "
+                      "probeer het opnieuw.")
+    return _error(request, 400, "Ongeldig verzoek",
+                  "Dit verzoek kunnen we niet lezen. Ga terug en probeer het opnieuw.")
+
+
+def csrf_failure(request, reason: str = ""):
+    """An expired or missing form token: nothing is lost.
+
+    The report form comes back filled in with what was sent (and a fresh
+    token), asking to send it again; any other form gets a Dutch page
+    instead of Django's technical one.
+    """
+    from django.urls import resolve
+
+    match = resolve(request.path_info) if request.method == "POST" else None
+    if match is not None and match.view_name == "signals:report":
+        from veerkracht.web.signals.views import report_again
+
+        return report_again(request)
+    return _error(request, 403, "Formulier verlopen",
+                  "Dit formulier was verlopen of kwam niet van deze site. Ga terug, "
+                  "laad de pagina opnieuw en verstuur het nog eens.")
+
+
 def forbidden(request, exception=None):
     return _error(
         request,

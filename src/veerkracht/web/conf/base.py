@@ -125,6 +125,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "veerkracht.web.urls"
+# an expired form token brings the report form back filled in (nothing lost)
+CSRF_FAILURE_VIEW = "veerkracht.web.accounts.views.csrf_failure"
 WSGI_APPLICATION = "veerkracht.web.wsgi.application"
 
 TEMPLATES = [

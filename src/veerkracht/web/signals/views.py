@@ -5,6 +5,8 @@ Views stay thin: every change goes through :mod:`.services`.
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -38,6 +40,24 @@ def _remember(request, signal: Signal) -> None:
 
 def _follow_url(request):
     return lambda signal: request.build_absolute_uri(follow_path(signal))
+
+
+def report_again(request):
+    """The report form, filled in with what was sent, when its security token
+    had expired (called by the site's CSRF failure view): the resident's text
+    is kept and nothing is stored until they send it again."""
+    professional = access.can_handle(request.user)
+    data = request.POST.copy()
+    data["form_token"] = uuid.uuid4().hex  # a fresh submission
+    form = ReportForm(data, professional=professional,
+                      default_source=access.default_source(request.user),
+                      resolver=services.resolve_location)
+    form.errors.clear()  # nothing was wrong with what they typed
+    messages.warning(request, "Het formulier was verlopen. Uw gegevens staan er nog; "
+                     "controleer ze en kies opnieuw Versturen.")
+    return render(request, "signals/report.html",
+                  {"form": form, "duplicates": [], "professional": professional,
+                   "category_help": form.category_help}, status=403)
 
 
 @require_http_methods(["GET", "POST"])
