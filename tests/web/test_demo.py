@@ -55,3 +55,49 @@ def test_serve_manage_runs_django_commands(tmp_path):
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert "keten klopt" in result.stdout
+
+
+@pytest.mark.slow
+def test_serve_runs_gunicorn_with_static_files_and_stops_on_ctrl_c(tmp_path):
+    """`veerkracht serve` is the production server (gunicorn, WhiteNoise),
+    answers from the first request, and Ctrl+C stops every process."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    script = Path(sys.executable).with_name("veerkracht")
+    proc = subprocess.Popen(
+        [str(script), "--workspace", str(tmp_path), "serve", "--port", str(port),
+         "--workers", "2"], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                login = urllib.request.urlopen(f"{base}/inloggen/", timeout=10)
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.3)
+        assert login.status == 200 and login.headers["Server"] == "gunicorn"
+        css = urllib.request.urlopen(f"{base}/static/veerkracht/site.css", timeout=10)
+        assert css.status == 200 and "max-age" in css.headers["Cache-Control"]
+        assert b":focus" in css.read()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
+    assert proc.returncode == 0, out
+    # no worker left behind on the port
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0

@@ -1,9 +1,9 @@
 """``veerkracht serve``: migrate, create the demo accounts, serve the site.
 
-The embedded server is Django's ``runserver --noreload`` on 127.0.0.1: enough
-for the demo on one machine and needs no internet. In production run the WSGI
-application ``veerkracht.web.wsgi:application`` under gunicorn or uWSGI behind
-an HTTPS proxy (docs/web.md).
+The site is served by gunicorn (worker processes with threads, the map
+layers prepared before the first request) with WhiteNoise for the static
+files, on 127.0.0.1 by default; the demo and production use the same server.
+In production put an HTTPS proxy in front (docs/web.md).
 """
 
 from __future__ import annotations
@@ -160,6 +160,13 @@ def register(app: typer.Typer) -> None:
             help="Django-instellingen, bijv. veerkracht.web.conf.production "
             "(standaard $DJANGO_SETTINGS_MODULE of veerkracht.web.conf.dev).",
         ),
+        workers: int = typer.Option(
+            None, "--workers", min=1,
+            help="Serverprocessen (standaard het aantal kernen, minstens 2).",
+        ),
+        threads: int = typer.Option(
+            4, "--threads", min=1, help="Draden per serverproces.",
+        ),
         manage: bool = typer.Option(
             False,
             "--manage",
@@ -185,15 +192,20 @@ def register(app: typer.Typer) -> None:
             return
         if ctx.args:
             raise UserError(f"onbekende opties: {' '.join(ctx.args)}")
-        run_server(ctx, host=host, port=port, settings=settings)
+        run_server(ctx, host=host, port=port, settings=settings, workers=workers,
+                   threads=threads)
 
 
 def run_server(ctx: typer.Context, *, host: str, port: int,
-               settings: str | None = None) -> None:
+               settings: str | None = None, workers: int | None = None,
+               threads: int = 4) -> None:
     """Migrate, ensure the demo accounts, and serve until interrupted.
 
-    Shared by ``veerkracht serve`` and ``veerkracht demo``.
+    Shared by ``veerkracht serve`` and ``veerkracht demo``. Serves with
+    gunicorn: ``workers`` processes (default: the cores, at least 2) of
+    ``threads`` threads each; static files through WhiteNoise.
     """
+    workers = workers or max(2, os.cpu_count() or 2)
     _setup_django(ctx, settings)
     from django.core.management import call_command
 
@@ -206,20 +218,44 @@ def run_server(ctx: typer.Context, *, host: str, port: int,
             "Demo-accounts klaar (zie docs/web.md): " + ", ".join(created),
             highlight=False,
         )
-    import threading
+    from django.db import connections
 
     from veerkracht.web.maps.services import warm
 
-    # prepare the map layers while the server starts (large cities: seconds)
-    threading.Thread(target=_quietly, args=(warm,), daemon=True).start()
+    # the map layers are prepared before the first request, in the master
+    # process, so every worker starts with them (fork shares the memory)
+    console.print("Kaartlagen voorbereiden…", highlight=False)
+    _quietly(warm)
+    connections.close_all()  # no database connection may cross the fork
     console.print(f"Veerkracht draait op http://{host}:{port}/  (stoppen: Ctrl+C)")
-    call_command(
-        "runserver",
-        f"{host}:{port}",
-        use_reloader=False,
-        use_threading=True,
-        skip_checks=False,
-        # static files (Leaflet, CSS) come from the package; the demo runs with
-        # DEBUG off, so Django's server has to be told to serve them
-        insecure_serving=True,
-    )
+    _gunicorn(host, port, workers=workers, threads=threads)
+
+
+def _gunicorn(host: str, port: int, *, workers: int, threads: int) -> None:
+    """Serve the WSGI application with gunicorn (threads per worker process)."""
+    from gunicorn.app.base import BaseApplication
+
+    from veerkracht.web.wsgi import application
+
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "preload_app": True,
+        "timeout": 120,
+        "graceful_timeout": 10,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": "warning",
+    }
+
+    class _App(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return application
+
+    _App().run()

@@ -67,7 +67,16 @@ def database_from_url(url: str, workspace: str) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(folder / "web.sqlite3"),
-            "OPTIONS": {"timeout": 20},
+            # many writers at once (residents' reports under load): WAL lets
+            # readers go on while one writes; IMMEDIATE takes the write lock
+            # when a transaction starts, so a waiting writer waits (up to the
+            # timeout) instead of failing with 'database is locked' when a
+            # read lock cannot be upgraded
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     parts = urlsplit(url)
     if parts.scheme not in ("postgresql", "postgres"):
@@ -111,6 +120,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # static files (Leaflet, CSS, JS) from the application server itself,
+    # compressed and with long cache headers (no separate web server needed)
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "veerkracht.web.accounts.middleware.DutchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -230,6 +242,11 @@ STATIC_ROOT = (
     )
     or None
 )
+# Without collectstatic (the demo, a plain install) WhiteNoise serves the
+# files from the package itself; with STATIC_ROOT set it serves the
+# collected copy.
+WHITENOISE_USE_FINDERS = STATIC_ROOT is None
+WHITENOISE_MAX_AGE = 3600
 
 # --- Veerkracht -----------------------------------------------------------------
 VEERKRACHT_DEMO_ACCOUNTS = config(
