@@ -123,6 +123,8 @@ NO_FIGURE_URLS = {
     "api:openapi-json": "the API schema",
     "api:openapi-view": "the API documentation page",
     "api:api-root": "the API index",
+    "api:place_stories": "stories and interventions of a place (professionals' "
+                         "text, scoped to the user's areas; no figure)",
     "audit:overview": "the privacy officer's page: settings, model files, trail",
     "audit:approve_model": "approves a model file (POST)",
     "api:create": "a resident files a report",

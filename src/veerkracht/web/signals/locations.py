@@ -330,16 +330,20 @@ _cache: dict[str, tuple[tuple, AddressIndex]] = {}
 _lock = threading.Lock()
 
 
-def _version(ws: Workspace, name: str) -> int:
+def _versions(ws: Workspace, names: tuple[str, ...]) -> tuple[int, ...]:
+    """The tables' versions (0 when absent), from one read of the catalogue:
+    this runs on every report, and one catalogue read per table was most of
+    a report's own time."""
     try:
-        return ws.info(name).version
+        have = {t.name: t.version for t in ws.tables()}
     except WorkspaceError:
-        return 0
+        have = {}
+    return tuple(int(have.get(n) or 0) for n in names)
 
 
 def address_index(ws: Workspace) -> AddressIndex:
     """The (cached) index for this workspace; rebuilt when a table changes."""
-    key = tuple(_version(ws, n) for n in ("addresses", "dwellings", "buurten"))
+    key = _versions(ws, ("addresses", "dwellings", "buurten"))
     with _lock:
         hit = _cache.get(ws.location)
         if hit and hit[0] == key:
