@@ -145,3 +145,47 @@ def test_error_pages_are_dutch(client, city, settings):
 def test_the_report_form_says_call_112_for_acute_danger(client, city):
     body = client.get(reverse("signals:report")).content.decode()
     assert "Bel 112" in body and 'role="note"' in body
+
+
+@pytest.fixture
+def limits(settings):
+    from django.core.cache import cache
+
+    settings.VEERKRACHT_REPORT_LIMIT = 3
+    settings.VEERKRACHT_LOGIN_LIMIT = 4
+    cache.clear()
+    yield settings
+    cache.clear()
+
+
+def test_anonymous_reports_are_rate_limited_per_address(client, city, limits,
+                                                        professional):
+    from veerkracht.web.signals.models import Signal
+
+    for i in range(3):
+        r = _api_report(client, idempotency_key=f"k{i}", description=f"melding {i}")
+        assert r.status_code == 201
+    api = _api_report(client, idempotency_key="k9", description="nog een")
+    assert api.status_code == 429
+    assert "te veel meldingen" in api.json()["detail"].lower()
+    form = client.post(reverse("signals:report"),
+                       report_data(description="Mijn tekst blijft staan."))
+    assert form.status_code == 429
+    assert "Mijn tekst blijft staan." in form.content.decode()  # nothing lost
+    assert Signal.objects.count() == 3
+    # a logged-in professional is not limited
+    client.force_login(professional)
+    assert _api_report(client, idempotency_key="pro-1").status_code == 201
+
+
+def test_failed_logins_across_user_names_are_limited_per_address(client, city,
+                                                                 limits):
+    from django.contrib.auth.models import User
+
+    User.objects.create_user("echt", password="een-lang-wachtwoord-42")
+    for i in range(4):  # password spraying: every try another user name
+        r = client.post("/inloggen/", {"username": f"gok{i}", "password": "Welkom01"})
+        assert r.status_code == 200  # the form again
+    r = client.post("/inloggen/", {"username": "echt",
+                                   "password": "een-lang-wachtwoord-42"})
+    assert r.status_code == 429 and "Te veel" in r.content.decode()

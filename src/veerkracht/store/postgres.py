@@ -322,8 +322,10 @@ class PostgresWorkspace(Workspace):
         if geom_col:
             out = pd.DataFrame(frame.drop(columns=[geom_col]))
             wkb = shapely.to_wkb(frame.geometry.to_numpy(), hex=True)
-            out[geom_col] = pd.Series(wkb, index=frame.index).map(
-                lambda h: None if h is None else "\\x" + h
+            # a missing geometry is None in the WKB array, but NaN once in a
+            # pandas string column: both are stored as NULL
+            out[geom_col] = pd.Series(wkb, index=frame.index, dtype=object).map(
+                lambda h: "\\x" + h if isinstance(h, str) else None
             )
             out = out[list(frame.columns)]
         buf = io.StringIO()

@@ -5,11 +5,7 @@ from veerkracht.web.accounts import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "inloggen/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("inloggen/", views.LoginView.as_view(), name="login"),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("rollen/", views.grants, name="grants"),
 ]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from veerkracht.web.accounts import roles
+from veerkracht.web.accounts import roles, throttle
 from veerkracht.web.accounts.menu import landing
 
 
@@ -131,3 +132,18 @@ def grants(request):
         "accounts/grants.html",
         {"pending": pending, "recent": recent, "labels": dict(roles.ROLE_CHOICES)},
     )
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, with a limit on failed logins per client address
+    across user names (:mod:`veerkracht.web.accounts.throttle`)."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if throttle.exceeded("login", request):
+            return _error(request, 429, "Te veel pogingen", throttle.MESSAGES["login"])
+        response = super().post(request, *args, **kwargs)
+        if not request.user.is_authenticated:
+            throttle.count("login", request)
+        return response

@@ -6,6 +6,7 @@ documented in ``docs/config.md``.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -284,6 +285,48 @@ VEERKRACHT_SCAN_MAX_MB = config(
 )
 
 # --- Signals (docs/signals.md) -------------------------------------------------
+VEERKRACHT_REPORT_LIMIT = config(
+    "VEERKRACHT_REPORT_LIMIT",
+    20,
+    help_text="Anonymous reports (form and API) one client address may send per "
+    "window; more get 429. Logged-in professionals are not limited. 0: no limit.",
+    group="Beveiliging",
+)
+VEERKRACHT_REPORT_WINDOW_MINUTES = config(
+    "VEERKRACHT_REPORT_WINDOW_MINUTES",
+    10,
+    help_text="The window of VEERKRACHT_REPORT_LIMIT, in minutes.",
+    group="Beveiliging",
+)
+VEERKRACHT_LOGIN_LIMIT = config(
+    "VEERKRACHT_LOGIN_LIMIT",
+    30,
+    help_text="Failed logins one client address may make per window, whatever "
+    "the user names (against password spraying; django-axes locks each user "
+    "name after AXES_FAILURE_LIMIT); more get 429. 0: no limit.",
+    group="Beveiliging",
+)
+VEERKRACHT_LOGIN_WINDOW_MINUTES = config(
+    "VEERKRACHT_LOGIN_WINDOW_MINUTES",
+    15,
+    help_text="The window of VEERKRACHT_LOGIN_LIMIT, in minutes.",
+    group="Beveiliging",
+)
+VEERKRACHT_CACHE_DIR = config(
+    "VEERKRACHT_CACHE_DIR",
+    "",
+    help_text="Folder of the site's cache (rate-limit counters), shared by the "
+    "server's worker processes. Empty: a folder in the system's temporary folder.",
+    group="Algemeen",
+)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": VEERKRACHT_CACHE_DIR or str(
+            Path(tempfile.gettempdir()) / "veerkracht-web-cache"),
+    }
+}
+
 VEERKRACHT_SIGNALS_RETENTION_DAYS = config(
     "VEERKRACHT_SIGNALS_RETENTION_DAYS",
     90,

@@ -20,3 +20,8 @@ VEERKRACHT_AUDIT_CHECKPOINT_EVERY = 0
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_ENABLED = True
+# rate limits only where a test asks for them (many tests send many reports
+# and failed logins from one address), and a cache of the run's own
+VEERKRACHT_REPORT_LIMIT = 0
+VEERKRACHT_LOGIN_LIMIT = 0
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -21,6 +21,7 @@ from ninja import Field, Router, Schema
 from ninja import Status as Reply
 from ninja.errors import HttpError
 
+from veerkracht.web.accounts import throttle
 from veerkracht.web.signals import access, services
 from veerkracht.web.signals.locations import LocationError
 from veerkracht.web.signals.models import Signal
@@ -172,7 +173,7 @@ def _out(s: Signal) -> dict:
 @router.post(
     "/",
     auth=None,
-    response={201: CreatedOut, 200: CreatedOut, 409: dict},
+    response={201: CreatedOut, 200: CreatedOut, 409: dict, 429: dict},
     summary="Een melding doen (geen account nodig)",
 )
 def create(request, payload: SignalIn):
@@ -211,6 +212,9 @@ def create(request, payload: SignalIn):
         if not access.can_handle(user):
             raise HttpError(400, "Alleen ingelogde professionals kiezen een bron.")
         source = payload.source
+    anonymous = not access.can_handle(user)
+    if anonymous and throttle.exceeded("report", request):
+        raise HttpError(429, throttle.MESSAGES["report"])
     try:
         created = services.create_signal(
             category=payload.category,
@@ -228,6 +232,8 @@ def create(request, payload: SignalIn):
         )
     except services.IdempotencyConflict as exc:
         raise HttpError(409, str(exc)) from None
+    if created.created and anonymous:
+        throttle.count("report", request)
     s = created.signal
     body = {
         "reference": s.reference,

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from veerkracht.web.accounts import throttle
 from veerkracht.web.signals import access, services
 from veerkracht.web.signals.forms import ReportForm, TransitionForm
 from veerkracht.web.signals.models import Signal
@@ -80,6 +81,12 @@ def report(request):
                 return redirect("signals:received", reference=done.reference)
             messages.info(request, "Deze melding is al ontvangen.")
             return redirect("signals:report")
+        if not professional and throttle.exceeded("report", request):
+            form = ReportForm(request.POST, **kwargs)
+            messages.error(request, throttle.MESSAGES["report"])
+            return render(request, "signals/report.html",
+                          {"form": form, "duplicates": [], "professional": False,
+                           "category_help": form.category_help}, status=429)
         form = ReportForm(request.POST, **kwargs)
         if form.is_valid():
             loc = form.location
@@ -118,6 +125,8 @@ def report(request):
                 form_token=data["form_token"],
                 follow_url=_follow_url(request),
             )
+            if created.created and not professional:
+                throttle.count("report", request)
             _remember(request, created.signal)
             return redirect("signals:received", reference=created.signal.reference)
     else:
