@@ -187,8 +187,11 @@ def place_statistics(dwellings: pd.DataFrame, households: pd.DataFrame | None,
         add("needs_1", stacked == 1)
         add("needs_2p", stacked >= 2)
         if "household_type" in hh.columns:
-            t = pd.Categorical(hh["household_type"].astype("str").to_numpy()[live],
-                               categories=list(HOUSEHOLD_TYPES)).codes
+            # position in HOUSEHOLD_TYPES; an unknown or missing type counts
+            # as the last one (a Categorical of values outside its categories
+            # is deprecated in pandas)
+            t = pd.Index(list(HOUSEHOLD_TYPES)).get_indexer(
+                hh["household_type"].astype("str").to_numpy()[live])
             t = np.where(t < 0, len(HOUSEHOLD_TYPES) - 1, t)
         else:
             t = np.full(len(p), len(HOUSEHOLD_TYPES) - 1)
