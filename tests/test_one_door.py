@@ -67,6 +67,10 @@ FIGURE_COMMANDS: dict[str, list[tuple[list[str], set[str]]]] = {
 
 #: CLI commands that emit no place figure, and why.
 NO_FIGURE_COMMANDS = {
+    "schedule list": "the recurring jobs and when they run next (no data)",
+    "schedule once": "runs one job's commands (each classified here) and logs "
+                     "whether they succeeded; prints none of their output",
+    "schedule run": "runs the jobs when due; logs one line per command, no output",
     "import addresses": "reads a file into the workspace; prints row counts of it",
     "import amenities": "reads a file; prints row counts",
     "import buildings": "reads a file; prints row counts",
