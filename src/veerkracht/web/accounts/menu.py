@@ -67,15 +67,14 @@ ENTRIES: tuple[Entry, ...] = (
 
 
 def menu_for(user, path: str = "") -> list[dict]:
-    """The entries ``user`` sees: ``url``, ``label`` and ``current``."""
-    out = []
-    for e in ENTRIES:
-        if not e.visible(user):
-            continue
-        url = reverse(e.url_name)
-        current = path == url or (url != "/" and path.startswith(url)
-                                  and e.url_name != "signals:report")
-        out.append({"url": url, "label": e.label, "current": current})
+    """The entries ``user`` sees: ``url``, ``label`` and ``current`` (the
+    entry whose page is the longest start of ``path``: under /meldingen/ the
+    work list, not the report form, is current on /meldingen/werkbak/)."""
+    out = [{"url": reverse(e.url_name), "label": e.label, "current": False}
+           for e in ENTRIES if e.visible(user)]
+    under = [item for item in out if path.startswith(item["url"])]
+    if under:
+        max(under, key=lambda item: len(item["url"]))["current"] = True
     return out
 
 

@@ -174,7 +174,8 @@ def create_signal(
         raise ValueError(f"onbekende categorie {category!r}")
     if source not in SOURCES:
         raise ValueError(f"onbekende bron {source!r}")
-    given = _payload(category, location, source, description, contact_email)
+    given = _fingerprint(category, source, location.address_id, location.x,
+                         location.y, description, contact_email)
     if form_token:
         existing = Signal.objects.filter(form_token=form_token).first()
         if existing is not None:
@@ -244,19 +245,20 @@ class IdempotencyConflict(ValueError):
     """A form token or idempotency key sent again with another report."""
 
 
-def _payload(category, location, source, description, contact_email) -> tuple:
-    return (category, source, location.address_id or "", round(location.x, 3),
-            round(location.y, 3), (description or "").strip(),
-            (contact_email or "").strip())
+def _fingerprint(category, source, address_id, x, y, description, contact_email
+                 ) -> tuple:
+    """What makes two reports the same report (for a key sent twice)."""
+    return (category, source, address_id or "", round(x, 3), round(y, 3),
+            (description or "").strip(), (contact_email or "").strip())
 
 
 def _same_or_refuse(existing: Signal, given: tuple) -> Created:
     """The earlier signal of the same key, when the report is the same one;
     otherwise the key is refused (a client that reuses keys would silently
     lose every report after the first)."""
-    stored = (existing.category, existing.source, existing.address_id,
-              round(existing.x, 3), round(existing.y, 3), existing.description,
-              existing.contact_email)
+    stored = _fingerprint(existing.category, existing.source, existing.address_id,
+                          existing.x, existing.y, existing.description,
+                          existing.contact_email)
     if existing.anonymised_at is None and stored != given:
         raise IdempotencyConflict(
             "deze idempotentiesleutel hoort bij een andere melding; kies een "

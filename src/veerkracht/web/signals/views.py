@@ -43,104 +43,80 @@ def _follow_url(request):
     return lambda signal: request.build_absolute_uri(follow_path(signal))
 
 
+def _report_form(request, data=None) -> ReportForm:
+    """The report form for this user (professionals choose a source)."""
+    return ReportForm(data, professional=access.can_handle(request.user),
+                      default_source=access.default_source(request.user),
+                      resolver=services.resolve_location)
+
+
+def _report_page(request, form: ReportForm, duplicates=(), status: int = 200):
+    return render(request, "signals/report.html",
+                  {"form": form, "duplicates": list(duplicates),
+                   "professional": access.can_handle(request.user),
+                   "category_help": form.category_help}, status=status)
+
+
 def report_again(request):
     """The report form, filled in with what was sent, when its security token
     had expired (called by the site's CSRF failure view): the resident's text
     is kept and nothing is stored until they send it again."""
-    professional = access.can_handle(request.user)
     data = request.POST.copy()
     data["form_token"] = uuid.uuid4().hex  # a fresh submission
-    form = ReportForm(data, professional=professional,
-                      default_source=access.default_source(request.user),
-                      resolver=services.resolve_location)
+    form = _report_form(request, data)
     form.errors.clear()  # nothing was wrong with what they typed
     messages.warning(request, "Het formulier was verlopen. Uw gegevens staan er nog; "
                      "controleer ze en kies opnieuw Versturen.")
-    return render(request, "signals/report.html",
-                  {"form": form, "duplicates": [], "professional": professional,
-                   "category_help": form.category_help}, status=403)
+    return _report_page(request, form, status=403)
 
 
 @require_http_methods(["GET", "POST"])
 def report(request):
     """The report form: anyone, no account needed; professionals add a source."""
     professional = access.can_handle(request.user)
-    kwargs = {
-        "professional": professional,
-        "default_source": access.default_source(request.user),
-        "resolver": services.resolve_location,
-    }
-    duplicates = []
-    if request.method == "POST":
-        token = request.POST.get("form_token", "")
-        done = Signal.objects.filter(form_token=token).first() if token else None
-        if done is not None:
-            # The same form sent twice (double click, back button): nothing new.
-            if done.reference in request.session.get(SESSION_KEY, []):
-                messages.info(request, "Deze melding had u al verstuurd.")
-                return redirect("signals:received", reference=done.reference)
-            messages.info(request, "Deze melding is al ontvangen.")
-            return redirect("signals:report")
-        if not professional and throttle.exceeded("report", request):
-            form = ReportForm(request.POST, **kwargs)
-            messages.error(request, throttle.MESSAGES["report"])
-            return render(request, "signals/report.html",
-                          {"form": form, "duplicates": [], "professional": False,
-                           "category_help": form.category_help}, status=429)
-        form = ReportForm(request.POST, **kwargs)
-        if form.is_valid():
-            loc = form.location
-            data = form.cleaned_data
-            # only the responsible team's professionals are told of other
-            # reports; a resident's form never reveals one (docs/signals.md)
-            duplicates = services.duplicate_suggestions(
-                request.user,
-                data["category"],
-                loc.x,
-                loc.y,
-                entrance_id=loc.entrance_id,
-            )
-            if duplicates and not data.get("confirm_duplicate"):
-                form.data = form.data.copy()
-                form.data["confirm_duplicate"] = "True"
-                return render(
-                    request,
-                    "signals/report.html",
-                    {
-                        "form": form,
-                        "duplicates": duplicates,
-                        "professional": professional,
-                        "category_help": form.category_help,
-                    },
-                )
-            created = services.create_signal(
-                category=data["category"],
-                location=loc,
-                source=data.get("source") or "resident",
-                description=data.get("description", ""),
-                contact_email=data.get("contact_email", ""),
-                channel="web",
-                user=request.user,
-                request=request,
-                form_token=data["form_token"],
-                follow_url=_follow_url(request),
-            )
-            if created.created and not professional:
-                throttle.count("report", request)
-            _remember(request, created.signal)
-            return redirect("signals:received", reference=created.signal.reference)
-    else:
-        form = ReportForm(**kwargs)
-    return render(
-        request,
-        "signals/report.html",
-        {
-            "form": form,
-            "duplicates": duplicates,
-            "professional": professional,
-            "category_help": form.category_help,
-        },
+    if request.method != "POST":
+        return _report_page(request, _report_form(request))
+    token = request.POST.get("form_token", "")
+    done = Signal.objects.filter(form_token=token).first() if token else None
+    if done is not None:
+        # The same form sent twice (double click, back button): nothing new.
+        if done.reference in request.session.get(SESSION_KEY, []):
+            messages.info(request, "Deze melding had u al verstuurd.")
+            return redirect("signals:received", reference=done.reference)
+        messages.info(request, "Deze melding is al ontvangen.")
+        return redirect("signals:report")
+    form = _report_form(request, request.POST)
+    if not professional and throttle.exceeded("report", request):
+        messages.error(request, throttle.MESSAGES["report"])
+        return _report_page(request, form, status=429)
+    if not form.is_valid():
+        return _report_page(request, form)
+    loc = form.location
+    data = form.cleaned_data
+    # only the responsible team's professionals are told of other reports; a
+    # resident's form never reveals one (docs/signals.md)
+    duplicates = services.duplicate_suggestions(
+        request.user, data["category"], loc.x, loc.y, entrance_id=loc.entrance_id)
+    if duplicates and not data.get("confirm_duplicate"):
+        form.data = form.data.copy()
+        form.data["confirm_duplicate"] = "True"
+        return _report_page(request, form, duplicates)
+    created = services.create_signal(
+        category=data["category"],
+        location=loc,
+        source=data.get("source") or "resident",
+        description=data.get("description", ""),
+        contact_email=data.get("contact_email", ""),
+        channel="web",
+        user=request.user,
+        request=request,
+        form_token=data["form_token"],
+        follow_url=_follow_url(request),
     )
+    if created.created and not professional:
+        throttle.count("report", request)
+    _remember(request, created.signal)
+    return redirect("signals:received", reference=created.signal.reference)
 
 
 def received(request, reference: str):
