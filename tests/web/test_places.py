@@ -52,7 +52,7 @@ def test_stale_or_unknown_place_is_404_with_a_clear_page(client, users):
 
 
 def test_profile_svg_is_accessible():
-    from veerkracht.web.places.services import profile_svg
+    from veerkracht.web.places.charts import multiscale_svg as profile_svg
 
     svg = profile_svg({"points": [{"k": 25, "share": None}, {"k": 50, "share": 0.3},
                                   {"k": 100, "share": 0.25}]})

@@ -10,6 +10,166 @@ import re
 from pathlib import Path
 
 EN = {
+    # the place profile: periods, comparison, charts, PDF
+    (
+        'Multischaalprofiel: aandeel woningen met een ondersteuningsbehoefte '
+        'onder de k dichtstbijzijnde woningen'
+    ):
+        (
+            'Multiscalar profile: share of dwellings with a support need among '
+            'the k nearest dwellings'
+        ),
+    'k (dichtstbijzijnde woningen)':
+        'k (nearest dwellings)',
+    'geen cijfer':
+        'no figure',
+    'Balans per periode, met interval':
+        'Balance per period, with interval',
+    'Meldingen per kalenderkwartaal':
+        'Signals per calendar quarter',
+    'VERTROUWELIJK':
+        'CONFIDENTIAL',
+    'Alleen voor wie met deze plaats werkt; niet doorsturen of publiceren.':
+        'Only for those who work with this place; do not forward or publish.',
+    'pagina %(n)s':
+        'page %(n)s',
+    'Plaatsprofiel %(name)s':
+        'Place profile %(name)s',
+    'Plaatsprofiel (openbaarheidsregels toegepast), vertrouwelijk':
+        'Place profile (disclosure rules applied), confidential',
+    'Plaatsprofiel: %(name)s (%(level)s)':
+        'Place profile: %(name)s (%(level)s)',
+    (
+        'Periode %(period)s. Gemaakt op %(day)s. Plaatsgebonden cijfers, zoals '
+        'de publicatiedeur ze vrijgeeft (beschermde aantallen, afgerond; kleine '
+        'plaatsen alleen een band of niets).'
+    ):
+        (
+            'Period %(period)s. Made on %(day)s. Place-based figures as the '
+            'publication door releases them (protected counts, rounded; small '
+            'places only a band or nothing).'
+        ),
+    'geen gegevens':
+        'no data',
+    'Woningen (afgerond)':
+        'Dwellings (rounded)',
+    'Wat de klassen betekenen':
+        'What the classes mean',
+    'Betekenis':
+        'Meaning',
+    (
+        'In %(percent)s%% van de %(runs)s rekenvarianten van de '
+        'gevoeligheidsanalyse blijft deze plaats in de klasse “%(cls)s”.'
+    ):
+        (
+            'In %(percent)s%% of the %(runs)s variants of the sensitivity '
+            'analysis this place stays in the class “%(cls)s”.'
+        ),
+    'De meeste varianten geven de klasse “%(other)s”.':
+        'Most variants give the class “%(other)s”.',
+    (
+        'Aandeel woningen met een ondersteuningsbehoefte onder de k '
+        'dichtstbijzijnde woningen.'
+    ):
+        'Share of dwellings with a support need among the k nearest dwellings.',
+    'druk':
+        'pressure',
+    'veerkracht':
+        'resilience',
+    'balans':
+        'balance',
+    'gestapelde ondersteuningsbehoeften':
+        'stacked support needs',
+    'instroom via urgentie':
+        'inflow through urgency',
+    'verhuizingen':
+        'moves',
+    'lang wonend':
+        'long tenure',
+    'attentheid (zorgsignalen)':
+        'attentiveness (care worries)',
+    'meldingsbereidheid':
+        'willingness to report',
+    'bewonersinitiatieven':
+        "residents' initiatives",
+    'voorzieningen':
+        'facilities',
+    'gedeelde ruimten':
+        'shared spaces',
+    'aanwezigheid professionals':
+        'presence of professionals',
+    'portiekgrootte':
+        'entrance size',
+    'blokgrootte':
+        'block size',
+    'menging huishoudtypen':
+        'mix of household types',
+    'Het multischaalprofiel is er alleen voor de laatste periode.':
+        'The multiscalar profile exists for the latest period only.',
+    'Deze plaats is in een van beide perioden niet gepubliceerd.':
+        'This place is not published in one of the two periods.',
+    'gelijk':
+        'same',
+    'beter':
+        'better',
+    'slechter':
+        'worse',
+    'Een kleine plaats in een van beide perioden: alleen de band wordt vergeleken.':
+        'A small place in one of the two periods: only the band is compared.',
+    'duidelijk hoger':
+        'clearly higher',
+    'duidelijk lager':
+        'clearly lower',
+    'binnen de onzekerheid':
+        'within the uncertainty',
+    'Periode kiezen':
+        'Choose a period',
+    'Vergelijken met':
+        'Compare with',
+    'geen vergelijking':
+        'no comparison',
+    (
+        'Er zijn geen cijfers voor de periode &ldquo;%(period)s&rdquo;; u ziet '
+        'de periode %(shown)s.'
+    ):
+        (
+            'There are no figures for the period &ldquo;%(period)s&rdquo;; you '
+            'see the period %(shown)s.'
+        ),
+    'Cijfers van de periode %(period)s.':
+        'Figures of the period %(period)s.',
+    'Naar de laatste periode':
+        'To the latest period',
+    '%(b)s vergeleken met %(a)s':
+        '%(b)s compared with %(a)s',
+    'Wat':
+        'What',
+    'Verschil':
+        'Difference',
+    'Oordeel':
+        'Verdict',
+    (
+        'Een verschil heet duidelijk als de intervallen van beide perioden '
+        'elkaar niet overlappen; anders valt het binnen de onzekerheid van de '
+        'cijfers.'
+    ):
+        (
+            'A difference is called clear when the intervals of the two periods '
+            'do not overlap; otherwise it lies within the uncertainty of the '
+            'figures.'
+        ),
+    (
+        'Balans per periode: de stip is de schatting, de lijn het interval, de '
+        'kleur de klasse.'
+    ):
+        (
+            'Balance per period: the dot is the estimate, the line the interval, '
+            'the colour the class.'
+        ),
+    'De gevoeligheidsanalyse is er alleen voor de laatste periode.':
+        'The sensitivity analysis exists for the latest period only.',
+    'Een open staafje: te weinig meldingen om te tonen.':
+        'An open bar: too few signals to show.',
     "Accounts en rollen": "Accounts and roles",
     "toegangsrecht": "access right",
     "Gemeente": "Municipality",

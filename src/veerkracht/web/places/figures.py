@@ -102,6 +102,23 @@ def balance_classes() -> tuple[BalanceClass, ...]:
     )
 
 
+@lru_cache(maxsize=1)
+def indicator_descriptions() -> dict[str, str]:
+    """The ``label`` of every indicator in the shipped model files, by name
+    (the newest model's text where two files describe one indicator)."""
+    out: dict[str, str] = {}
+    for path in sorted(MODEL_FILE.parent.glob("veerkracht-model-*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):  # pragma: no cover
+            continue
+        for group in ("pressure", "resilience"):
+            for name, spec in (data.get(group) or {}).items():
+                if isinstance(spec, dict) and spec.get("label"):
+                    out[name] = str(spec["label"])
+    return out
+
+
 def audience_for(user, level: str, place_id: str | None = None) -> str:
     """``"assigned"`` or ``"public"``: who the door publishes for.
 
@@ -281,3 +298,4 @@ def _isna(value) -> bool:
 def clear_cache() -> None:
     """Nothing is cached here (the door decides); kept for the test fixtures."""
     balance_classes.cache_clear()
+    indicator_descriptions.cache_clear()

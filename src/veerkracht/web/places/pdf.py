@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+from django.utils.translation import gettext as _
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -13,6 +14,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from veerkracht.web.places.figures import balance_classes
 from veerkracht.web.places.services import Profile
 
 _GRID = TableStyle(
@@ -77,9 +79,28 @@ def _chart(points: list[dict]) -> Drawing | None:
     return d
 
 
-def render_profile(prof: Profile) -> bytes:
-    """The profile as PDF bytes."""
+def _footer(canvas, doc) -> None:
+    """"Vertrouwelijk" and the page number at the foot of every page."""
+    canvas.saveState()
+    canvas.setFont("Helvetica-Bold", 8)
+    canvas.setFillColor(colors.HexColor("#8b0000"))
+    canvas.drawString(18 * mm, 9 * mm, _("VERTROUWELIJK"))
+    canvas.setFont("Helvetica", 8)
+    canvas.setFillColor(colors.black)
+    canvas.drawString(
+        45 * mm, 9 * mm,
+        _("Alleen voor wie met deze plaats werkt; niet doorsturen of publiceren."))
+    canvas.drawRightString(A4[0] - 18 * mm, 9 * mm,
+                           _("pagina %(n)s") % {"n": doc.page})
+    canvas.restoreState()
+
+
+def render_profile(prof: Profile, *, stories=(), interventions=()) -> bytes:
+    """The profile as PDF bytes: the page's disclosed figures, the meaning of
+    every class, the stories and interventions beside them, and a
+    "vertrouwelijk" footer on every page."""
     styles = getSampleStyleSheet()
+    small = styles["Normal"].clone("small", fontSize=8, leading=10)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf,
@@ -87,14 +108,15 @@ def render_profile(prof: Profile) -> bytes:
         leftMargin=18 * mm,
         rightMargin=18 * mm,
         topMargin=16 * mm,
-        bottomMargin=16 * mm,
-        title=f"Plaatsprofiel {prof.name}",
+        bottomMargin=18 * mm,
+        title=_("Plaatsprofiel %(name)s") % {"name": prof.name},
         author="Veerkracht",
-        subject="Plaatsprofiel (openbaarheidsregels toegepast)",
+        subject=_("Plaatsprofiel (openbaarheidsregels toegepast), vertrouwelijk"),
     )
     story = [
         Paragraph(
-            f"Plaatsprofiel: {_esc(prof.name)} ({_esc(prof.level_label)})",
+            _esc(_("Plaatsprofiel: %(name)s (%(level)s)")
+                 % {"name": prof.name, "level": prof.level_label}),
             styles["Title"],
         ),
         Paragraph(
@@ -103,77 +125,98 @@ def render_profile(prof: Profile) -> bytes:
             styles["Normal"],
         ),
         Paragraph(
-            f"Gemaakt op {date.today():%d-%m-%Y}. Plaatsgebonden cijfers, "
-            "zoals de publicatiedeur ze vrijgeeft (beschermde aantallen, "
-            "afgerond; kleine plaatsen alleen een band of niets).",
+            _esc(_("Periode %(period)s. Gemaakt op %(day)s. Plaatsgebonden cijfers, "
+                   "zoals de publicatiedeur ze vrijgeeft (beschermde aantallen, "
+                   "afgerond; kleine plaatsen alleen een band of niets).")
+                 % {"period": prof.period or "–",
+                    "day": f"{date.today():%d-%m-%Y}"}),
             styles["Italic"],
         ),
         Spacer(1, 4 * mm),
     ]
     for note in prof.notes:
         story.append(Paragraph(_esc(note), styles["Normal"]))
-    story.append(Paragraph("Balans", styles["Heading2"]))
+    story.append(Paragraph(_("Balans"), styles["Heading2"]))
     cur = prof.current or {}
     rows = [["", ""]]
     if cur.get("balance_class"):
-        rows = [["Klasse", cur["balance_class"]]]
+        rows = [[_("Klasse"), cur["balance_class"]]]
         if cur.get("class_lo") and cur.get("class_lo") != cur.get("class_hi"):
-            rows.append(["Interval", f"{cur['class_lo']} – {cur['class_hi']}"])
+            rows.append([_("Interval"), f"{cur['class_lo']} – {cur['class_hi']}"])
         if cur.get("balance") is not None:
             rows.append(
                 [
-                    "Balans (getal)",
+                    _("Balans (getal)"),
                     f"{_fmt(cur['balance'])} ("
-                    f"{_fmt(cur.get('balance_lo'))} tot {_fmt(cur.get('balance_hi'))})",
+                    f"{_fmt(cur.get('balance_lo'))} {_('tot')} "
+                    f"{_fmt(cur.get('balance_hi'))})",
                 ]
             )
     elif prof.visibility == "band_only":
-        rows = [["Band (kleine plaats)", cur.get("band", "geen gegevens")]]
+        rows = [[_("Band (kleine plaats)"), cur.get("band", _("geen gegevens"))]]
     else:
-        rows = [["Weergave", cur.get("band", "geen gegevens")]]
+        rows = [[_("Weergave"), cur.get("band", _("geen gegevens"))]]
     if cur.get("n_dwellings") is not None:
-        rows.append(["Woningen (afgerond)", _fmt(cur["n_dwellings"], 0)])
+        rows.append([_("Woningen (afgerond)"), _fmt(cur["n_dwellings"], 0)])
     story.append(Table(rows, colWidths=[50 * mm, 110 * mm], style=_GRID))
     if prof.history:
         story.append(Spacer(1, 3 * mm))
-        hist = [["Periode", "Klasse", "Interval"]] + [
+        hist = [[_("Periode"), _("Klasse"), _("Interval")]] + [
             [
                 h["period"],
                 h.get("balance_class") or h.get("band", ""),
-                f"{h['class_lo']} – {h['class_hi']}" if h.get("class_lo") else "",
+                (h["class_lo"] if h.get("class_lo") == h.get("class_hi")
+                 else f"{h['class_lo']} – {h['class_hi']}") if h.get("class_lo")
+                else "",
             ]
             for h in prof.history
         ]
         story.append(Table(hist, style=_GRID))
+    story.append(Paragraph(_("Wat de klassen betekenen"), styles["Heading3"]))
+    meanings = [[_("Klasse"), _("Betekenis")]] + [
+        [Paragraph(_esc(c.name), small), Paragraph(_esc(c.meaning), small)]
+        for c in balance_classes()
+    ]
+    table = Table(meanings, colWidths=[35 * mm, 125 * mm], style=_GRID)
+    table.setStyle(TableStyle([
+        ("BACKGROUND", (0, i + 1), (0, i + 1), colors.HexColor(c.colour))
+        for i, c in enumerate(balance_classes())
+    ]))
+    story.append(table)
     if prof.indicators:
-        story.append(Paragraph("Indicatoren tegenover de gemeente", styles["Heading2"]))
-        ind = [["Indicator", "Deze plaats", "Interval", "Gemeente"]] + [
+        story.append(Paragraph(_("Indicatoren tegenover de gemeente"),
+                               styles["Heading2"]))
+        ind = [[_("Indicator"), _("Deze plaats"), _("Interval"), _("Gemeente")]] + [
             [
-                i["label"],
+                Paragraph(_esc(i["label"]), small),
                 _fmt(i["value"]),
                 f"{_fmt(i['lo'])} – {_fmt(i['hi'])}" if i["lo"] is not None else "",
                 _fmt(i["city"]),
             ]
             for i in prof.indicators
         ]
-        story.append(Table(ind, style=_GRID))
+        story.append(Table(ind, colWidths=[70 * mm, 30 * mm, 30 * mm, 30 * mm],
+                           style=_GRID))
     if prof.stability:
         st = prof.stability
-        story.append(Paragraph("Stabiliteit van de klasse", styles["Heading2"]))
-        text = (f"In {st['percent']}% van de {st['n_runs']} rekenvarianten van de "
-                f"gevoeligheidsanalyse blijft deze plaats in de klasse "
-                f"\u201c{st['base_class']}\u201d.")
+        story.append(Paragraph(_("Stabiliteit van de klasse"), styles["Heading2"]))
+        text = _("In %(percent)s%% van de %(runs)s rekenvarianten van de "
+                 "gevoeligheidsanalyse blijft deze plaats in de klasse "
+                 "“%(cls)s”.") % {"percent": st["percent"],
+                                            "runs": st["n_runs"],
+                                            "cls": st["base_class"]}
         if st.get("other"):
-            text += f" De meeste varianten geven de klasse \u201c{st['other']}\u201d."
+            text += " " + _("De meeste varianten geven de klasse "
+                            "“%(other)s”.") % {"other": st["other"]}
         story.append(Paragraph(_esc(text), styles["Normal"]))
-    story.append(Paragraph("Multischaalprofiel", styles["Heading2"]))
+    story.append(Paragraph(_("Multischaalprofiel"), styles["Heading2"]))
     chart = _chart(prof.multiscale.get("points", []))
     if chart is not None:
         story.append(chart)
         story.append(
             Paragraph(
-                "Aandeel woningen met een ondersteuningsbehoefte onder de "
-                "k dichtstbijzijnde woningen.",
+                _esc(_("Aandeel woningen met een ondersteuningsbehoefte onder de "
+                       "k dichtstbijzijnde woningen.")),
                 styles["Normal"],
             )
         )
@@ -181,16 +224,40 @@ def render_profile(prof: Profile) -> bytes:
         story.append(
             Paragraph(_esc(prof.multiscale.get("reason", "")), styles["Normal"])
         )
-    story.append(Paragraph("Meldingen per kwartaal", styles["Heading2"]))
+    story.append(Paragraph(_("Meldingen per kwartaal"), styles["Heading2"]))
     sig = prof.signals
     if sig.get("available"):
-        table = [["Soort", *sig["quarters"]]] + [
-            [r["category"], *r["cells"]] for r in sig["rows"]
+        table = [[_("Soort"), *sig["quarters"]]] + [
+            [Paragraph(_esc(r["category"]), small), *r["cells"]]
+            for r in sig["rows"]
         ]
         story.append(Table(table, style=_GRID, repeatRows=1))
     else:
-        story.append(Paragraph("Geen meldingen te tonen.", styles["Normal"]))
-    doc.build(story)
+        story.append(Paragraph(_esc(_("Geen meldingen te tonen.")), styles["Normal"]))
+    story.append(Paragraph(_("Verhalen bij de cijfers"), styles["Heading2"]))
+    for s in stories:
+        story.append(Paragraph(_esc(s.title), styles["Heading4"]))
+        story.append(Paragraph(
+            _esc(f"{s.get_kind_display()} · {s.observed_on:%d-%m-%Y}"), small))
+        story.append(Paragraph(_esc(s.body).replace("\n", "<br/>"),
+                               styles["Normal"]))
+    if not stories:
+        story.append(Paragraph(_esc(_("Nog geen verhalen bij deze plaats.")),
+                               styles["Normal"]))
+    story.append(Paragraph(_("Interventies"), styles["Heading2"]))
+    for i in interventions:
+        when = f"{i.start:%d-%m-%Y} – " + (f"{i.end:%d-%m-%Y}" if i.end
+                                          else _("loopt nog"))
+        story.append(Paragraph(
+            f"<b>{_esc(i.title)}</b> ({_esc(i.get_domain_display())}), {_esc(when)}",
+            styles["Normal"]))
+        if i.description:
+            story.append(Paragraph(_esc(i.description).replace("\n", "<br/>"),
+                                   small))
+    if not interventions:
+        story.append(Paragraph(_esc(_("Geen interventies geregistreerd.")),
+                               styles["Normal"]))
+    doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
     return buf.getvalue()
 
 

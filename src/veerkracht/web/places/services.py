@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,7 +33,33 @@ SIGNAL_LABELS = {
     "pressure": gettext_lazy("meldingen van druk"),
     "attentiveness": gettext_lazy("meldingen van betrokkenheid"),
 }
-_LABELS = {"pressure": "druk", "resilience": "veerkracht", "balance": "balans"}
+#: short names of the model's indicators (the model file's ``label`` is the
+#: longer description, shown beside them)
+INDICATOR_NAMES = {
+    "pressure": gettext_lazy("druk"),
+    "resilience": gettext_lazy("veerkracht"),
+    "balance": gettext_lazy("balans"),
+    "stacked_needs": gettext_lazy("gestapelde ondersteuningsbehoeften"),
+    "urgency": gettext_lazy("instroom via urgentie"),
+    "turnover": gettext_lazy("verhuizingen"),
+    "signals": gettext_lazy("meldingen van druk"),
+    "long_tenure": gettext_lazy("lang wonend"),
+    "attentiveness": gettext_lazy("attentheid (zorgsignalen)"),
+    "reporting": gettext_lazy("meldingsbereidheid"),
+    "initiatives": gettext_lazy("bewonersinitiatieven"),
+    "facilities": gettext_lazy("voorzieningen"),
+    "shared_spaces": gettext_lazy("gedeelde ruimten"),
+    "professionals": gettext_lazy("aanwezigheid professionals"),
+    "entrance_size": gettext_lazy("portiekgrootte"),
+    "block_size": gettext_lazy("blokgrootte"),
+    "household_mix": gettext_lazy("menging huishoudtypen"),
+}
+
+
+def indicator_name(key: str) -> str:
+    """The short name of ``key`` (``ind_turnover``, ``balance``)."""
+    bare = key.removeprefix("ind_")
+    return str(INDICATOR_NAMES.get(bare, bare.replace("_", " ")))
 
 
 @dataclass
@@ -59,6 +84,10 @@ class Profile:
     notes: list[str] = field(default_factory=list)
     #: class stability under the sensitivity analysis (:func:`stability`)
     stability: dict | None = None
+    #: the period shown (``None`` before any model was computed) and all
+    #: periods with results, oldest first
+    period: str | None = None
+    periods: tuple[str, ...] = ()
 
 
 def place_row(level: str, place_id: str) -> pd.Series | None:
@@ -112,19 +141,25 @@ def _parents(level: str, row: pd.Series, audience: str) -> list[dict]:
 
 
 def profile(level: str, place_id: str, *, audience: str = "public",
-            can_see_parent=None) -> Profile | None:
+            can_see_parent=None, period: str | None = None) -> Profile | None:
     """The profile of one place, or ``None`` when the door does not publish it.
 
     Parameters
     ----------
     audience : {"public", "assigned"}
         From :func:`veerkracht.web.places.figures.audience_for`.
+    period : str, optional
+        One of :func:`veerkracht.web.places.figures.available_periods`; the
+        latest when omitted. Balance, indicators and signal counts are those
+        of this period; the multiscalar profile and the stability are those
+        of the latest computation.
     """
     row = place_row(level, place_id)
     if row is None:
         return None
     try:
-        current_fig = fig.figures(level, audience=audience, indicators=True)
+        current_fig = fig.figures(level, period, audience=audience,
+                                  indicators=True)
     except LookupError:
         return None
     if place_id not in current_fig.frame.index:
@@ -141,6 +176,9 @@ def profile(level: str, place_id: str, *, audience: str = "public",
             history.append({"period": period, **f})
     visibility = current["visibility"]
     public = visibility == "public"
+    # the multiscalar profiles and the sensitivity analysis are kept for the
+    # latest computation only
+    latest = not current_fig.periods or current_fig.period == current_fig.periods[-1]
     prof = Profile(
         level=level,
         place_id=place_id,
@@ -151,17 +189,23 @@ def profile(level: str, place_id: str, *, audience: str = "public",
         mode=current_fig.mode,
         history=history,
         indicators=_indicators(current) if public else [],
-        signals=signal_counts(level, place_id, audience=audience)
+        signals=signal_counts(level, place_id, audience=audience,
+                              period=current_fig.period)
         if public
         else {"available": False, "reason": _("Alleen een band: geen meldingen.")},
         multiscale=multiscale_profile(level, place_id, audience=audience)
-        if public
-        else {"available": False, "reason": _("Alleen een band: geen profiel.")},
+        if public and latest
+        else {"available": False, "reason": _("Alleen een band: geen profiel.")
+              if not public else _("Het multischaalprofiel is er alleen voor de "
+                                   "laatste periode.")},
         class_probabilities=_probabilities(current) if public else [],
         n_dwellings_shown=current.get("n_dwellings") if public else None,
         visibility=visibility,
         audience=audience,
-        stability=stability(level, place_id, audience=audience) if public else None,
+        stability=stability(level, place_id, audience=audience)
+        if public and latest else None,
+        period=current_fig.period,
+        periods=current_fig.periods,
     )
     if current_fig.mode == "dwellings":
         prof.notes.append(_(
@@ -175,6 +219,87 @@ def profile(level: str, place_id: str, *, audience: str = "public",
             "omdat uw organisatie aan dit gebied is toegewezen."
         ))
     return prof
+
+
+def comparison(level: str, place_id: str, period: str, other: str, *,
+               audience: str = "public") -> dict:
+    """The place in ``period`` beside ``other``: what changed, and whether it
+    is more than the uncertainty.
+
+    Both columns are what the door publishes for that period on its own
+    (each period's figures already passed the rules), so nothing new is
+    disclosed by setting them side by side. A change counts as clear only
+    when the two intervals do not overlap; otherwise it lies "binnen de
+    onzekerheid". A place that is band-only in either period is compared
+    by its band only.
+    """
+    now = fig.figure_of(level, place_id, period, audience, indicators=True)
+    then = fig.figure_of(level, place_id, other, audience, indicators=True)
+    out = {"period": period, "other": other, "rows": [], "available": False}
+    if now is None or then is None:
+        out["reason"] = _("Deze plaats is in een van beide perioden niet "
+                          "gepubliceerd.")
+        return out
+    out["available"] = True
+    exact = now.get("visibility") == then.get("visibility") == "public"
+    cls_now = now.get("balance_class") if exact else now.get("band")
+    cls_then = then.get("balance_class") if exact else then.get("band")
+    change = ""
+    if exact and now.get("class_index") is not None and then.get(
+            "class_index") is not None:
+        step = int(now["class_index"]) - int(then["class_index"])
+        change = (_("gelijk") if step == 0 else
+                  _("beter") if step < 0 else _("slechter"))
+    out["rows"].append({"label": _("Klasse"), "then": cls_then or "–",
+                        "now": cls_now or "–", "change": change})
+    if not exact:
+        out["reason"] = _("Een kleine plaats in een van beide perioden: alleen "
+                          "de band wordt vergeleken.")
+        return out
+    keys = [k for k in now if k in ("pressure", "resilience", "balance")
+            or (k.startswith("ind_") and not k.endswith(("_lo", "_hi")))]
+    for key in keys:
+        a, b = then.get(key), now.get(key)
+        if a is None or b is None:
+            continue
+        lo_a, hi_a = then.get(f"{key}_lo"), then.get(f"{key}_hi")
+        lo_b, hi_b = now.get(f"{key}_lo"), now.get(f"{key}_hi")
+        if None in (lo_a, hi_a, lo_b, hi_b):
+            verdict = ""
+        elif lo_b > hi_a:
+            verdict = _("duidelijk hoger")
+        elif hi_b < lo_a:
+            verdict = _("duidelijk lager")
+        else:
+            verdict = _("binnen de onzekerheid")
+        out["rows"].append({"label": indicator_name(key), "then": float(a),
+                            "now": float(b), "difference": float(b) - float(a),
+                            "change": verdict})
+    return out
+
+
+def quarter_axis(labels) -> list[str]:
+    """Every calendar quarter from the first to the last of ``labels``
+    ("2024-Q3"), none skipped, so a chart's time axis is regular."""
+    got = sorted({str(q) for q in labels})
+    if not got:
+        return []
+
+    def parse(q: str) -> int:
+        year, quarter = q.split("-Q")
+        return int(year) * 4 + int(quarter) - 1
+
+    start, end = parse(got[0]), parse(got[-1])
+    return [f"{i // 4}-Q{i % 4 + 1}" for i in range(start, end + 1)]
+
+
+def year_axis(periods) -> list[str]:
+    """Every period from the first to the last, none skipped, when the
+    periods are calendar years; otherwise the periods as they are."""
+    got = sorted({str(p) for p in periods})
+    if got and all(p.isdigit() and len(p) == 4 for p in got):
+        return [str(y) for y in range(int(got[0]), int(got[-1]) + 1)]
+    return got
 
 
 def _probabilities(current: dict | None) -> list[dict]:
@@ -206,7 +331,9 @@ def _indicators(current: dict) -> list[dict]:
         rows.append(
             {
                 "key": key,
-                "label": _LABELS.get(key, key.removeprefix("ind_").replace("_", " ")),
+                "label": indicator_name(key),
+                "description": fig.indicator_descriptions().get(
+                    key.removeprefix("ind_"), ""),
                 "value": value,
                 "lo": current.get(f"{key}_lo"),
                 "hi": current.get(f"{key}_hi"),
@@ -233,13 +360,16 @@ def signal_counts(level: str, place_id: str, *, audience: str = "public",
     frame = frame[frame["place_id"].astype("str") == place_id]
     if not len(frame):
         return {"quarters": [], "rows": [], "available": False}
-    quarters = sorted(frame["window"].astype("str").unique())
+    quarters = quarter_axis(frame["window"].astype("str").unique())
     rows = []
     for key, part in frame.groupby(frame["meaning"].astype("str"), sort=True):
         by_q = dict(zip(part["window"].astype("str"), part["count"], strict=True))
         rows.append({
             "category": str(SIGNAL_LABELS.get(key, key.replace("_", " "))),
-            "cells": [_count_text(by_q.get(q)) for q in quarters],
+            "cells": [_count_text(by_q[q]) if q in by_q else "–"
+                      for q in quarters],
+            "counts": [None if by_q.get(q) is None or fig._isna(by_q.get(q))
+                       else int(by_q[q]) for q in quarters],
         })
     return {"quarters": quarters, "rows": rows, "available": True}
 
@@ -302,64 +432,3 @@ def multiscale_profile(level: str, place_id: str, *, audience: str = "public"
         "reason": "" if shown else _("Geen schaal met genoeg huishoudens om te "
                                      "tonen."),
     }
-
-
-def profile_svg(multiscale: dict, width: int = 480, height: int = 220) -> str:
-    """The multiscalar profile as a small accessible inline SVG line chart."""
-    points = [p for p in multiscale.get("points", []) if p["share"] is not None]
-    if not points:
-        return ""
-    left, right, top, bottom = 48, 24, 12, 36
-    ks = [p["k"] for p in multiscale["points"]]
-    lx = np.log10(ks)
-    x0, x1 = (
-        float(lx.min()),
-        float(lx.max()) if lx.max() > lx.min() else float(lx.min()) + 1,
-    )
-    ymax = max(0.1, max(p["share"] for p in points) * 1.15)
-
-    def px(k):
-        return left + (np.log10(k) - x0) / (x1 - x0) * (width - left - right)
-
-    def py(v):
-        return top + (1 - v / ymax) * (height - top - bottom)
-
-    path = " ".join(
-        f"{'M' if i == 0 else 'L'}{px(p['k']):.1f},{py(p['share']):.1f}"
-        for i, p in enumerate(points)
-    )
-    desc = "; ".join(f"k={p['k']}: {p['share']:.0%}" for p in points)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-labelledby="ms-t ms-d">',
-        '<title id="ms-t">Multischaalprofiel: aandeel woningen met een '
-        "ondersteuningsbehoefte onder de k dichtstbijzijnde woningen</title>",
-        f'<desc id="ms-d">{desc}</desc>',
-        f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" '
-        f'y2="{height - bottom}" stroke="#333"/>',
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" '
-        'stroke="#333"/>',
-    ]
-    for k in ks:
-        parts.append(
-            f'<text x="{px(k):.1f}" y="{height - bottom + 16}" font-size="11" '
-            f'text-anchor="middle">{k}</text>'
-        )
-    for frac in (0, 0.5, 1):
-        v = ymax * frac
-        parts.append(
-            f'<text x="{left - 6}" y="{py(v) + 4:.1f}" font-size="11" '
-            f'text-anchor="end">{v:.0%}</text>'
-        )
-    parts.append(
-        f'<text x="{(left + width) / 2:.0f}" y="{height - 4}" font-size="11" '
-        'text-anchor="middle">k (dichtstbijzijnde woningen)</text>'
-    )
-    parts.append(f'<path d="{path}" fill="none" stroke="#2c5c8a" stroke-width="2.5"/>')
-    for p in points:
-        parts.append(
-            f'<circle cx="{px(p["k"]):.1f}" cy="{py(p["share"]):.1f}" r="3.5" '
-            'fill="#2c5c8a"/>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)

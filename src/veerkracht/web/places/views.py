@@ -11,12 +11,19 @@ from django.views.decorators.http import require_GET
 from veerkracht.web.accounts import roles, scoping
 from veerkracht.web.audit.services import record
 from veerkracht.web.levels import LEVELS
-from veerkracht.web.places import figures, pdf, services
+from veerkracht.web.places import charts, figures, pdf, services
 from veerkracht.web.signals import services as signals
 from veerkracht.web.stories import services as stories
 
 
-def _load(request, level: str, place_id: str, *, action: str, purpose: str):
+def _period(request, name: str) -> str | None:
+    """A period chosen in the query string: one with results, else None."""
+    value = request.GET.get(name) or None
+    return value if value in figures.available_periods() else None
+
+
+def _load(request, level: str, place_id: str, *, action: str, purpose: str,
+          period: str | None = None):
     if level not in LEVELS:
         raise Http404("Onbekend niveau.")
     if services.shown_place_row(level, place_id) is None:
@@ -29,6 +36,7 @@ def _load(request, level: str, place_id: str, *, action: str, purpose: str):
         place_id,
         audience=figures.audience_for(request.user, level, place_id),
         can_see_parent=lambda lvl, pid: scoping.can_see(request.user, lvl, pid),
+        period=period,
     )
     if prof is None:
         # not published for this audience: the same answer as an unknown place
@@ -50,15 +58,38 @@ def _beside_the_figures(request, level: str, place_id: str) -> dict:
 @login_required
 @require_GET
 def profile(request, level: str, place_id: str):
-    """The profile of one place: balance, indicators, signals, stories."""
-    prof = _load(request, level, place_id, action="view", purpose="profile")
+    """The profile of one place: balance, indicators, signals, stories.
+
+    ``?periode=2024`` shows another period than the latest, and
+    ``?vergelijk=2023`` sets a second period beside it. An unknown period in
+    the query string is ignored (the latest is shown) and said so.
+    """
+    period = _period(request, "periode")
+    prof = _load(request, level, place_id, action="view", purpose="profile",
+                 period=period)
+    other = _period(request, "vergelijk")
+    compared = None
+    if other is not None and other != prof.period:
+        compared = services.comparison(level, place_id, prof.period, other,
+                                       audience=prof.audience)
+    asked = [request.GET.get(k) for k in ("periode", "vergelijk")]
+    unknown = [a for a in asked if a and a not in prof.periods]
     record("view", request=request, level=level, object_id=place_id, purpose="profile")
     return render(
         request,
         "places/profile.html",
         {
             "place": prof,
-            "profile_svg": mark_safe(services.profile_svg(prof.multiscale)),  # noqa: S308
+            "profile_svg": mark_safe(charts.multiscale_svg(prof.multiscale)),  # noqa: S308
+            "balance_svg": mark_safe(charts.balance_svg(  # noqa: S308
+                services.year_axis(prof.periods),
+                {h["period"]: h for h in prof.history})),
+            "signals_svg": mark_safe(charts.signals_svg(  # noqa: S308
+                prof.signals.get("quarters", []), prof.signals.get("rows", []))),
+            "comparison": compared,
+            "compare_with": other,
+            "unknown_periods": unknown,
+            "latest": not prof.periods or prof.period == prof.periods[-1],
             "can_export": roles.has(request.user, "export_profiles"),
             **_beside_the_figures(request, level, place_id),
         },
@@ -70,8 +101,11 @@ def profile(request, level: str, place_id: str):
 def profile_pdf(request, level: str, place_id: str):
     """The printable profile (PDF); an audited export."""
     scoping.require_permission(request, "export_profiles", purpose="pdf")
-    prof = _load(request, level, place_id, action="export", purpose="pdf")
-    data = pdf.render_profile(prof)
+    prof = _load(request, level, place_id, action="export", purpose="pdf",
+                 period=_period(request, "periode"))
+    beside = _beside_the_figures(request, level, place_id)
+    data = pdf.render_profile(prof, stories=beside["stories"],
+                              interventions=beside["interventions"])
     record("export", request=request, level=level, object_id=place_id, purpose="pdf")
     response = HttpResponse(data, content_type="application/pdf")
     safe_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in place_id)
