@@ -13,6 +13,7 @@ import threading
 
 import pandas as pd
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from veerkracht.web import workspace
 from veerkracht.web.accounts import roles
@@ -81,11 +82,11 @@ def require(
     request.audit_action = action
     request.audit_purpose = purpose
     if not can_see(request.user, level, place_id):
-        raise PermissionDenied("Deze plaats valt buiten uw gebied of rol.")
+        raise PermissionDenied(_("Deze plaats valt buiten uw gebied of rol."))
 
 
 def require_permission(request, permission: str, *, purpose: str = "") -> None:
     """Raise ``PermissionDenied`` (logged) unless the role carries ``permission``."""
     request.audit_purpose = purpose or permission
     if not roles.has(request.user, permission):
-        raise PermissionDenied("Uw rol geeft hier geen toegang toe.")
+        raise PermissionDenied(_("Uw rol geeft hier geen toegang toe."))

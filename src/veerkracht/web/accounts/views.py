@@ -68,8 +68,8 @@ def forbidden(request, exception=None):
     return _error(
         request,
         403,
-        "Geen toegang",
-        str(exception or "") or "Dit valt buiten uw rol of gebied.",
+        _("Geen toegang"),
+        str(exception or "") or _("Dit valt buiten uw rol of gebied."),
     )
 
 
@@ -77,8 +77,8 @@ def not_found(request, exception=None):
     return _error(
         request,
         404,
-        "Niet gevonden",
-        "Deze pagina bestaat niet (meer). Ga terug naar de kaart.",
+        _("Niet gevonden"),
+        _("Deze pagina bestaat niet (meer). Ga terug naar de kaart."),
     )
 
 
@@ -86,8 +86,8 @@ def server_error(request):
     return _error(
         request,
         500,
-        "Er ging iets mis",
-        "De fout is vastgelegd. Probeer het later opnieuw.",
+        _("Er ging iets mis"),
+        _("De fout is vastgelegd. Probeer het later opnieuw."),
     )
 
 
@@ -108,7 +108,7 @@ def grants(request):
 
     request.audit_purpose = "approve_roles"
     if not roles.has(request.user, "approve_roles"):
-        raise PermissionDenied("Alleen een privacyfunctionaris keurt rollen goed.")
+        raise PermissionDenied(_("Alleen een privacyfunctionaris keurt rollen goed."))
     if request.method == "POST":
         grant = get_object_or_404(RoleGrant, pk=request.POST.get("grant", "0") or 0)
         try:

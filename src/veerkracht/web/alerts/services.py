@@ -59,6 +59,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from veerkracht.analytics.warning.alerts import check_alerts
 from veerkracht.store import WorkspaceError
@@ -382,7 +383,7 @@ def transition(
         if current is None:
             access.audit("alert_transition", request=request, user=user,
                          object_id=alert_id, purpose=purpose, result="refused")
-            raise PermissionDenied("Dit vroegsignaal valt buiten uw gebied.")
+            raise PermissionDenied(_("Dit vroegsignaal valt buiten uw gebied."))
         if expected_status is not None and current.status != expected_status:
             raise StaleAlert(
                 "Dit vroegsignaal is intussen gewijzigd: de status is nu "

@@ -26,8 +26,7 @@ def _require(request, action: str, object_id: str) -> None:
     request.audit_purpose = "alerts"
     if not access.can_see_alerts(request.user):
         raise PermissionDenied(
-            "Alleen professionals met een gebied zien vroegsignalen."
-        )
+            _("Alleen professionals met een gebied zien vroegsignalen."))
 
 
 @login_required
@@ -73,7 +72,7 @@ def detail(request, alert_id: str):
         # outside the user's areas looks like an unknown alert
         access.audit("alert_view", request=request, object_id=alert_id,
                      result="refused")
-        raise Http404("Dit vroegsignaal bestaat niet of valt buiten uw gebied.")
+        raise Http404(_("Dit vroegsignaal bestaat niet of valt buiten uw gebied."))
     status = 200
     if request.method == "POST":
         form = AlertActionForm(request.POST)

@@ -10,6 +10,35 @@ import re
 from pathlib import Path
 
 EN = {
+    # errors and refusals
+    'Deze plaats valt buiten uw gebied of rol.':
+        'This place is outside your area or role.',
+    'Uw rol geeft hier geen toegang toe.':
+        'Your role gives no access here.',
+    'Geen toegang':
+        'No access',
+    'Dit valt buiten uw rol of gebied.':
+        'This is outside your role or area.',
+    'Niet gevonden':
+        'Not found',
+    'Deze pagina bestaat niet (meer). Ga terug naar de kaart.':
+        'This page does not exist (any more). Go back to the map.',
+    'Er ging iets mis':
+        'Something went wrong',
+    'De fout is vastgelegd. Probeer het later opnieuw.':
+        'The error has been logged. Please try again later.',
+    'Alleen een privacyfunctionaris keurt rollen goed.':
+        'Only a privacy officer approves roles.',
+    'Dit vroegsignaal valt buiten uw gebied.':
+        'This early warning is outside your area.',
+    'Alleen professionals met een gebied zien vroegsignalen.':
+        'Only professionals with an area see early warnings.',
+    'Dit vroegsignaal bestaat niet of valt buiten uw gebied.':
+        'This early warning does not exist or is outside your area.',
+    'Onbekend niveau.':
+        'Unknown level.',
+    'Deze plaats bestaat niet (meer).':
+        'This place does not exist (any more).',
     # the place profile: periods, comparison, charts, PDF
     (
         'Multischaalprofiel: aandeel woningen met een ondersteuningsbehoefte '

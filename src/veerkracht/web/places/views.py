@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from veerkracht.web.accounts import roles, scoping
@@ -25,11 +26,11 @@ def _period(request, name: str) -> str | None:
 def _load(request, level: str, place_id: str, *, action: str, purpose: str,
           period: str | None = None):
     if level not in LEVELS:
-        raise Http404("Onbekend niveau.")
+        raise Http404(_("Onbekend niveau."))
     if services.shown_place_row(level, place_id) is None:
         # a stale link (the place was merged or renamed by a new derivation),
         # or a place under the dwelling floor, whatever the user's area
-        raise Http404("Deze plaats bestaat niet (meer).")
+        raise Http404(_("Deze plaats bestaat niet (meer)."))
     scoping.require(request, level, place_id, action=action, purpose=purpose)
     prof = services.profile(
         level,
@@ -40,7 +41,7 @@ def _load(request, level: str, place_id: str, *, action: str, purpose: str,
     )
     if prof is None:
         # not published for this audience: the same answer as an unknown place
-        raise Http404("Deze plaats bestaat niet (meer).")
+        raise Http404(_("Deze plaats bestaat niet (meer)."))
     return prof
 
 
