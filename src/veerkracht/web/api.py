@@ -5,8 +5,11 @@ Apps add their routers from their own module (``veerkracht/web/APP/api.py``
 defines ``router``), imported and added at the end of this module.
 
 Errors are answered as RFC 7807 problem details
-(``application/problem+json``): a 4xx with ``type``, ``title``, ``status`` and
-``detail``, never a 5xx for bad input.
+(``application/problem+json``, ``veerkracht.web.problems``): a 4xx with
+``type``, ``title``, ``status`` and ``detail`` (and ``errors`` for a 422),
+never a 5xx for bad input. The texts follow the request's language: the
+language the user chose on the site (its cookie), else the request's
+``Accept-Language``, else Dutch (``accounts.middleware``, ADR 0018).
 """
 
 from __future__ import annotations
@@ -15,15 +18,29 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
 from veerkracht import __version__
+from veerkracht.web.problems import (
+    MEDIA_TYPE,
+    as_problem_media,
+    field_errors,
+    ninja_message,
+)
 
 log = logging.getLogger("veerkracht.web.api")
 
-api = NinjaAPI(
+class VeerkrachtAPI(NinjaAPI):
+    """The API; its OpenAPI documents every error as problem+json."""
+
+    def get_openapi_schema(self, **kwargs):
+        return as_problem_media(super().get_openapi_schema(**kwargs))
+
+
+api = VeerkrachtAPI(
     title="Veerkracht API",
     version=__version__,
     description=(
@@ -42,43 +59,44 @@ def problem(status: int, title: str, detail: str = "", **extra) -> JsonResponse:
     if detail:
         body["detail"] = detail
     body.update(extra)
-    return JsonResponse(body, status=status, content_type="application/problem+json")
+    return JsonResponse(body, status=status, content_type=MEDIA_TYPE)
 
 
 @api.exception_handler(ValidationError)
 def _validation(request: HttpRequest, exc: ValidationError):
-    errors = [
-        {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", "")}
-        for e in exc.errors
-    ]
     return problem(
-        422, "Ongeldige invoer", "Het verzoek bevat ongeldige waarden.", errors=errors
+        422,
+        _("Ongeldige invoer"),
+        _("Het verzoek bevat ongeldige waarden."),
+        errors=field_errors(exc.errors),
     )
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError):
-    return problem(401, "Niet ingelogd", "Log eerst in.")
+    return problem(401, _("Niet ingelogd"), _("Log eerst in."))
 
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied):
-    return problem(403, "Geen toegang", str(exc) or "Dit valt buiten uw rol of gebied.")
+    return problem(
+        403, _("Geen toegang"), str(exc) or _("Dit valt buiten uw rol of gebied.")
+    )
 
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404):
-    return problem(404, "Niet gevonden", str(exc) or "Dit bestaat niet.")
+    return problem(404, _("Niet gevonden"), str(exc) or _("Dit bestaat niet."))
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError):
-    return problem(exc.status_code, "Fout in het verzoek", str(exc))
+    return problem(exc.status_code, _("Fout in het verzoek"), ninja_message(str(exc)))
 
 
 @api.exception_handler(ValueError)
 def _value_error(request: HttpRequest, exc: ValueError):
-    return problem(400, "Ongeldig verzoek", str(exc))
+    return problem(400, _("Ongeldig verzoek"), str(exc))
 
 
 # (prefix, router): one line per app.

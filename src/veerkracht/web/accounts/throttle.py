@@ -13,6 +13,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy
 
 
 def client_address(request) -> str:
@@ -59,8 +60,10 @@ def count(scope: str, request) -> None:
 
 
 MESSAGES = {
-    "report": "Er komen te veel meldingen vanaf dit adres. Probeer het over een "
-              "paar minuten opnieuw; bij acuut gevaar: bel 112.",
-    "login": "Te veel mislukte inlogpogingen vanaf dit adres. Probeer het over een "
-             "kwartier opnieuw.",
+    "report": gettext_lazy(
+        "Er komen te veel meldingen vanaf dit adres. Probeer het over een "
+        "paar minuten opnieuw; bij acuut gevaar: bel 112."),
+    "login": gettext_lazy(
+        "Te veel mislukte inlogpogingen vanaf dit adres. Probeer het over een "
+        "kwartier opnieuw."),
 }

@@ -18,11 +18,13 @@ import json
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from veerkracht.web.alerts import access, services
 from veerkracht.web.alerts.models import Alert
+from veerkracht.web.problems import problems
 
 router = Router(tags=["vroegsignalering"])
 
@@ -45,7 +47,7 @@ def _require(request) -> None:
     request.audit_purpose = "api"
     if not access.can_see_alerts(request.user):
         raise PermissionDenied(
-            "Alleen professionals met een gebied zien vroegsignalen."
+            _("Alleen professionals met een gebied zien vroegsignalen.")
         )
 
 
@@ -81,7 +83,7 @@ def _out(alert: Alert, user, names: dict) -> dict:
 @router.get(
     "/",
     summary="Vroegsignalen in uw gebieden",
-    response={200: list[dict], 401: dict, 403: dict, 422: dict},
+    response={200: list[dict], **problems(401, 403, 422)},
 )
 def list_alerts(request: HttpRequest, q: Query[ListQuery]):
     _require(request)
@@ -96,7 +98,7 @@ def list_alerts(request: HttpRequest, q: Query[ListQuery]):
 @router.get(
     "/layer",
     summary="De plaatsen van uw vroegsignalen als GeoJSON (kaartlaag)",
-    response={200: dict, 401: dict, 403: dict, 422: dict},
+    response={200: dict, **problems(401, 403, 422)},
     openapi_extra={"responses": {200: {"content": {"application/geo+json": {}}}}},
 )
 def alert_layer(request: HttpRequest, q: Query[LayerQuery]):
@@ -143,7 +145,7 @@ def alert_layer(request: HttpRequest, q: Query[LayerQuery]):
 @router.get(
     "/{alert_id}",
     summary="Eén vroegsignaal",
-    response={200: dict, 401: dict, 403: dict, 404: dict},
+    response={200: dict, **problems(401, 403, 404)},
 )
 def get_alert(request: HttpRequest, alert_id: str):
     _require(request)
@@ -153,7 +155,7 @@ def get_alert(request: HttpRequest, alert_id: str):
     if alert is None:
         access.audit("alert_view", request=request, object_id=alert_id,
                      result="refused", purpose="api")
-        raise Http404("Dit vroegsignaal bestaat niet of valt buiten uw gebied.")
+        raise Http404(_("Dit vroegsignaal bestaat niet of valt buiten uw gebied."))
     access.audit("alert_view", request=request, object_id=alert.alert_id,
                  purpose="api")
     out = _out(alert, request.user, {})

@@ -199,6 +199,121 @@ EN = {
         'The sensitivity analysis exists for the latest period only.',
     'Een open staafje: te weinig meldingen om te tonen.':
         'An open bar: too few signals to show.',
+    # --- API errors (veerkracht.web.api, web.problems, the apps' api.py) ---
+    "Er komen te veel meldingen vanaf dit adres. Probeer het over een paar "
+    "minuten opnieuw; bij acuut gevaar: bel 112.":
+        "Too many reports from this address. Try again in a few minutes; in "
+        "acute danger: call 112.",
+    "Te veel mislukte inlogpogingen vanaf dit adres. Probeer het over een "
+    "kwartier opnieuw.":
+        "Too many failed logins from this address. Try again in a quarter of "
+        "an hour.",
+    "Ongeldige invoer": "Invalid input",
+    "Het verzoek bevat ongeldige waarden.": "The request contains invalid values.",
+    "Niet ingelogd": "Not logged in",
+    "Log eerst in.": "Log in first.",
+    "Dit bestaat niet.": "This does not exist.",
+    "Fout in het verzoek": "Error in the request",
+    "Ongeldig verzoek": "Invalid request",
+    "onbekend niveau %(level)r; kies uit %(levels)s":
+        "unknown level %(level)r; choose from %(levels)s",
+    "Dit niveau valt buiten uw rol.": "This level lies outside your role.",
+    "geef bij parent ook parent_level (een niveau)":
+        "with parent, also give parent_level (a level)",
+    "Deze plaats valt buiten uw gebied.": "This place lies outside your area.",
+    "Uw rol geeft geen toegang tot de kaart.":
+        "Your role gives no access to the map.",
+    "Deze plaats bestaat niet of valt buiten uw gebied.":
+        "This place does not exist or lies outside your area.",
+    "Dit veld is verplicht.": "This field is required.",
+    "Moet een geheel getal zijn.": "Must be a whole number.",
+    "Moet een getal zijn.": "Must be a number.",
+    "Moet een eindig getal zijn.": "Must be a finite number.",
+    "Moet true of false zijn.": "Must be true or false.",
+    "Moet tekst zijn.": "Must be text.",
+    "Moet geldige tekst (UTF-8) zijn.": "Must be valid text (UTF-8).",
+    "Moet minstens %(min_length)s tekens lang zijn.":
+        "Must be at least %(min_length)s characters long.",
+    "Mag hoogstens %(max_length)s tekens lang zijn.":
+        "May be at most %(max_length)s characters long.",
+    "Heeft niet de verwachte vorm (%(pattern)s).":
+        "Does not have the expected form (%(pattern)s).",
+    "Moet groter zijn dan %(gt)s.": "Must be greater than %(gt)s.",
+    "Moet %(ge)s of groter zijn.": "Must be %(ge)s or greater.",
+    "Moet kleiner zijn dan %(lt)s.": "Must be less than %(lt)s.",
+    "Moet %(le)s of kleiner zijn.": "Must be %(le)s or less.",
+    "Kies een van: %(expected)s.": "Choose one of: %(expected)s.",
+    "Moet een object zijn.": "Must be an object.",
+    "Moet een lijst zijn.": "Must be a list.",
+    "Moet een datum en tijd zijn (ISO 8601).": "Must be a date and time (ISO 8601).",
+    "Moet een datum zijn (JJJJ-MM-DD).": "Must be a date (YYYY-MM-DD).",
+    "Geen geldige JSON.": "Not valid JSON.",
+    "Dit veld is niet toegestaan.": "This field is not allowed.",
+    "Ongeldige waarde.": "Invalid value.",
+    "De inhoud van het verzoek is geen geldige JSON.":
+        "The body of the request is not valid JSON.",
+    "De CSRF-controle is mislukt: stuur het CSRF-token van de sessie mee (kop "
+    "X-CSRFToken).":
+        "The CSRF check failed: send the session's CSRF token along (header "
+        "X-CSRFToken).",
+    "Verzoek te groot": "Request too large",
+    "Een melding mag hoogstens %(kb)s kB zijn.": "A report may be at most %(kb)s kB.",
+    "contact_email is geen geldig e-mailadres.":
+        "contact_email is not a valid e-mail address.",
+    "Geef zowel lat als long.": "Give both lat and long.",
+    "Alleen ingelogde professionals kiezen een bron.":
+        "Only logged-in professionals choose a source.",
+    "Deze melding bestaat niet of het token klopt niet.":
+        "This report does not exist or the token is wrong.",
+    "Alleen professionals behandelen meldingen.":
+        "Only professionals handle reports.",
+    "limit moet tussen 1 en 500 liggen, offset tussen 0 en %(max)s.":
+        "limit must lie between 1 and 500, offset between 0 and %(max)s.",
+    "Deze melding bestaat niet.": "This report does not exist.",
+    "Deze melding valt buiten uw gebied.": "This report lies outside your area.",
+    "Statuswijziging geweigerd": "Status change refused",
+    "Van '%(from)s' naar '%(to)s' is geen toegestane stap.":
+        "From '%(from)s' to '%(to)s' is not an allowed step.",
+    "Vul een geldige postcode in, bijvoorbeeld 1234 AB.":
+        "Enter a valid postcode, for example 1234 AB.",
+    "Vul het huisnummer in als getal, bijvoorbeeld 12.":
+        "Enter the house number as a number, for example 12.",
+    "Het adres %(pc)s %(number)s bestaat niet in de adressenlijst. Controleer "
+    "postcode en huisnummer.":
+        "The address %(pc)s %(number)s is not in the address list. Check the "
+        "postcode and house number.",
+    "Bij %(pc)s %(number)s bestaat de toevoeging '%(suffix)s' niet. Kies uit: "
+    "%(choices)s.":
+        "At %(pc)s %(number)s the addition '%(suffix)s' does not exist. Choose "
+        "from: %(choices)s.",
+    "Op %(pc)s %(number)s zijn meerdere adressen; vul ook de toevoeging in. Kies "
+    "uit: %(choices)s.":
+        "There are several addresses at %(pc)s %(number)s; enter the addition "
+        "too. Choose from: %(choices)s.",
+    "Dit adres-id bestaat niet in de adressenlijst.":
+        "This address id is not in the address list.",
+    "Vul de straatnaam in.": "Enter the street name.",
+    "Vul de woonplaats in.": "Enter the town.",
+    "De straat '%(straat)s' is niet gevonden in '%(woonplaats)s'. Controleer de "
+    "spelling.":
+        "The street '%(straat)s' was not found in '%(woonplaats)s'. Check the "
+        "spelling.",
+    "Deze locatie ligt niet in het gebied van deze gemeente (geen adres binnen "
+    "250 meter).":
+        "This location lies outside this municipality's area (no address within "
+        "250 metres).",
+    "Er zijn nog geen adressen ingelezen; melden op adres kan nog niet.":
+        "No addresses have been read in yet; reporting by address is not yet "
+        "possible.",
+    "deze idempotentiesleutel hoort bij een andere melding; kies een nieuwe "
+    "sleutel voor een nieuwe melding":
+        "this idempotency key belongs to another report; choose a new key for a "
+        "new report",
+    "Deze melding is intussen gewijzigd: de status is nu '%(status)s'. Bekijk de "
+    "nieuwe stand en probeer opnieuw.":
+        "This report has changed in the meantime: its status is now '%(status)s'. "
+        "Look at the new state and try again.",
+    # --- end of API errors ---
     "Accounts en rollen": "Accounts and roles",
     "toegangsrecht": "access right",
     "Gemeente": "Municipality",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -12,6 +13,7 @@ from veerkracht.web.audit.services import record
 from veerkracht.web.levels import LEVELS
 from veerkracht.web.maps import services
 from veerkracht.web.places import figures
+from veerkracht.web.problems import problems
 
 router = Router(tags=["kaart"])
 
@@ -35,30 +37,31 @@ class LayerQuery(Schema):
     summary="Plaatsen van één niveau als GeoJSON",
     description="Vereenvoudigde geometrie per zoomniveau, alleen plaatsen binnen uw "
     "gebieden; elk getal is door de openbaarheidsregels gegaan.",
-    response={200: dict, 400: dict, 403: dict, 404: dict, 422: dict},
+    response={200: dict, **problems(400, 401, 403, 404, 422)},
     openapi_extra={"responses": {200: {"content": {"application/geo+json": {}}}}},
 )
 def layer(request: HttpRequest, level: str, q: Query[LayerQuery]):
     if level not in LEVELS:
-        raise ValueError(f"onbekend niveau {level!r}; kies uit {', '.join(LEVELS)}")
+        raise ValueError(_("onbekend niveau %(level)r; kies uit %(levels)s")
+                         % {"level": level, "levels": ", ".join(LEVELS)})
     request.audit_object = (level, q.parent or "")
     request.audit_purpose = "map"
     if not roles.has(request.user, "view_map") or level not in roles.levels_for(
         request.user
     ):
-        raise PermissionDenied("Dit niveau valt buiten uw rol.")
+        raise PermissionDenied(_("Dit niveau valt buiten uw rol."))
     visible = scoping.visible_ids(request.user, level)
     parent = None
     if q.parent is not None:
         if q.parent_level not in LEVELS:
-            raise ValueError("geef bij parent ook parent_level (een niveau)")
+            raise ValueError(_("geef bij parent ook parent_level (een niveau)"))
         parent = (q.parent_level, q.parent)
         request.audit_object = (q.parent_level, q.parent)
         inside = services.children_of(q.parent_level, q.parent, level)
         if not scoping.can_see(request.user, q.parent_level, q.parent) and not (
             inside & visible
         ):
-            raise PermissionDenied("Deze plaats valt buiten uw gebied.")
+            raise PermissionDenied(_("Deze plaats valt buiten uw gebied."))
     bbox = tuple(float(v) for v in q.bbox.split(",")) if q.bbox else None
     try:
         collection = services.layer(
@@ -87,10 +90,14 @@ def layer(request: HttpRequest, level: str, q: Query[LayerQuery]):
     )
 
 
-@router.get("/extent", summary="Omtrek van uw gebieden (WGS 84)", response=dict)
+@router.get(
+    "/extent",
+    summary="Omtrek van uw gebieden (WGS 84)",
+    response={200: dict, **problems(401, 403)},
+)
 def extent(request: HttpRequest):
     if not roles.has(request.user, "view_map"):
-        raise PermissionDenied("Uw rol geeft geen toegang tot de kaart.")
+        raise PermissionDenied(_("Uw rol geeft geen toegang tot de kaart."))
     for level in roles.levels_for(request.user):
         bounds = services.extent(level, scoping.visible_ids(request.user, level))
         if bounds:

@@ -3,28 +3,35 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from veerkracht.web.accounts import scoping
 from veerkracht.web.audit.services import record
 from veerkracht.web.levels import LEVELS
 from veerkracht.web.places import figures, services
+from veerkracht.web.problems import problems
 
 router = Router(tags=["plaatsen"])
 
 
-@router.get("/{level}/{place_id}", summary="Profiel van één plaats", response=dict)
+@router.get(
+    "/{level}/{place_id}",
+    summary="Profiel van één plaats",
+    response={200: dict, **problems(400, 401, 403, 404)},
+)
 def place_profile(request: HttpRequest, level: str, place_id: str):
     if level not in LEVELS:
-        raise ValueError(f"onbekend niveau {level!r}; kies uit {', '.join(LEVELS)}")
+        raise ValueError(_("onbekend niveau %(level)r; kies uit %(levels)s")
+                         % {"level": level, "levels": ", ".join(LEVELS)})
     if services.shown_place_row(level, place_id) is None:
-        raise Http404("Deze plaats bestaat niet (meer).")
+        raise Http404(_("Deze plaats bestaat niet (meer)."))
     scoping.require(request, level, place_id, purpose="profile")
     prof = services.profile(
         level, place_id, audience=figures.audience_for(request.user, level, place_id)
     )
     if prof is None:  # not published for this audience: as an unknown place
-        raise Http404("Deze plaats bestaat niet (meer).")
+        raise Http404(_("Deze plaats bestaat niet (meer)."))
     record("view", request=request, level=level, object_id=place_id, purpose="api")
     return {
         "level": prof.level,

@@ -17,11 +17,13 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.core.validators import validate_email
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Reply
 from ninja.errors import HttpError
 
 from veerkracht.web.accounts import throttle
+from veerkracht.web.problems import problems
 from veerkracht.web.signals import access, services
 from veerkracht.web.signals.locations import LocationError
 from veerkracht.web.signals.models import Signal
@@ -66,8 +68,8 @@ def _check_size(request) -> JsonResponse | None:
     if size > MAX_BODY:
         return _problem(
             413,
-            "Verzoek te groot",
-            f"Een melding mag hoogstens {MAX_BODY // 1024} kB zijn.",
+            _("Verzoek te groot"),
+            _("Een melding mag hoogstens %(kb)s kB zijn.") % {"kb": MAX_BODY // 1024},
         )
     return None
 
@@ -173,7 +175,8 @@ def _out(s: Signal) -> dict:
 @router.post(
     "/",
     auth=None,
-    response={201: CreatedOut, 200: CreatedOut, 409: dict, 429: dict},
+    response={201: CreatedOut, 200: CreatedOut,
+              **problems(400, 409, 413, 422, 429)},
     summary="Een melding doen (geen account nodig)",
 )
 def create(request, payload: SignalIn):
@@ -184,12 +187,14 @@ def create(request, payload: SignalIn):
         try:
             validate_email(payload.contact_email)
         except ValidationError:
-            raise HttpError(400, "contact_email is geen geldig e-mailadres.") from None
+            raise HttpError(
+                400, _("contact_email is geen geldig e-mailadres.")
+            ) from None
     loc = payload.location
     x = y = None
     if loc.lat is not None or loc.long is not None:
         if loc.lat is None or loc.long is None:
-            raise HttpError(400, "Geef zowel lat als long.")
+            raise HttpError(400, _("Geef zowel lat als long."))
         from veerkracht.web.signals.geo import wgs84_to_rd
 
         x, y = wgs84_to_rd(loc.lat, loc.long)
@@ -210,11 +215,11 @@ def create(request, payload: SignalIn):
     source = "resident"
     if payload.source:
         if not access.can_handle(user):
-            raise HttpError(400, "Alleen ingelogde professionals kiezen een bron.")
+            raise HttpError(400, _("Alleen ingelogde professionals kiezen een bron."))
         source = payload.source
     anonymous = not access.can_handle(user)
     if anonymous and throttle.exceeded("report", request):
-        raise HttpError(429, throttle.MESSAGES["report"])
+        raise HttpError(429, str(throttle.MESSAGES["report"]))
     try:
         created = services.create_signal(
             category=payload.category,
@@ -249,13 +254,13 @@ def create(request, payload: SignalIn):
 @router.get(
     "/{reference}/status",
     auth=None,
-    response=StatusOut,
+    response={200: StatusOut, **problems(404, 422)},
     summary="De stand van de eigen melding (kenmerk + token)",
 )
 def status(request, reference: str, token: str):
     s = Signal.objects.filter(reference=reference).first()
     if s is None or not s.check_follow_token(token):
-        raise Http404("Deze melding bestaat niet of het token klopt niet.")
+        raise Http404(_("Deze melding bestaat niet of het token klopt niet."))
     return {
         "reference": s.reference,
         "category": s.category,
@@ -277,11 +282,13 @@ def status(request, reference: str, token: str):
 
 def _professional(request) -> None:
     if not access.can_handle(request.user):
-        raise PermissionDenied("Alleen professionals behandelen meldingen.")
+        raise PermissionDenied(_("Alleen professionals behandelen meldingen."))
 
 
 @router.get(
-    "/", response=list[SignalOut], summary="Meldingen in mijn gebieden (professionals)"
+    "/",
+    response={200: list[SignalOut], **problems(400, 401, 403, 422)},
+    summary="Meldingen in mijn gebieden (professionals)",
 )
 def list_signals(
     request,
@@ -292,8 +299,8 @@ def list_signals(
 ):
     _professional(request)
     if not (1 <= limit <= 500) or not (0 <= offset <= MAX_OFFSET):
-        raise HttpError(400, "limit moet tussen 1 en 500 liggen, offset tussen 0 en "
-                             f"{MAX_OFFSET}.")
+        raise HttpError(400, _("limit moet tussen 1 en 500 liggen, offset tussen 0 "
+                               "en %(max)s.") % {"max": MAX_OFFSET})
     qs = services.visible_signals(request.user)
     if status == "open":
         qs = qs.exclude(status__in=["afgehandeld", "geannuleerd"])
@@ -309,16 +316,20 @@ def _get_visible(request, reference: str) -> Signal:
     _professional(request)
     s = Signal.objects.select_related("team").filter(reference=reference).first()
     if s is None:
-        raise Http404("Deze melding bestaat niet.")
+        raise Http404(_("Deze melding bestaat niet."))
     if not access.in_area(request.user, s):
         access.audit(
             "signal_view", request=request, object_id=reference, result="refused"
         )
-        raise PermissionDenied("Deze melding valt buiten uw gebied.")
+        raise PermissionDenied(_("Deze melding valt buiten uw gebied."))
     return s
 
 
-@router.get("/{reference}", response=SignalOut, summary="Eén melding (professionals)")
+@router.get(
+    "/{reference}",
+    response={200: SignalOut, **problems(401, 403, 404)},
+    summary="Eén melding (professionals)",
+)
 def get_signal(request, reference: str):
     s = _get_visible(request, reference)
     access.audit("signal_view", request=request, object_id=reference, purpose="api")
@@ -327,7 +338,7 @@ def get_signal(request, reference: str):
 
 @router.post(
     "/{reference}/transition",
-    response={200: SignalOut, 409: dict},
+    response={200: SignalOut, **problems(400, 401, 403, 404, 409, 413, 422)},
     summary="Status wijzigen (professionals)",
 )
 def transition(request, reference: str, payload: TransitionIn):
@@ -345,7 +356,15 @@ def transition(request, reference: str, payload: TransitionIn):
             expected_status=payload.expected_status,
             follow_url=lambda sig: request.build_absolute_uri(follow_path(sig)),
         )
-    except (services.StaleSignal, services.InvalidTransition) as exc:
-        return _problem(409, "Statuswijziging geweigerd", str(exc))
+    except services.StaleSignal as exc:
+        return _problem(409, _("Statuswijziging geweigerd"), str(exc))
+    except services.InvalidTransition:  # the pure workflow's text is Dutch only
+        return _problem(
+            409,
+            _("Statuswijziging geweigerd"),
+            _("Van '%(from)s' naar '%(to)s' is geen toegestane stap.")
+            % {"from": _(s.status_label),
+               "to": _(STATUSES.get(payload.to_status, payload.to_status))},
+        )
     s.refresh_from_db()
     return Reply(200, _out(s))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext
 
 from veerkracht.store import Workspace, WorkspaceError
 
@@ -62,7 +63,9 @@ def normalise_postcode(value: str) -> str:
     """
     m = POSTCODE_RE.match(value or "")
     if not m:
-        raise LocationError("Vul een geldige postcode in, bijvoorbeeld 1234 AB.")
+        raise LocationError(
+            gettext("Vul een geldige postcode in, bijvoorbeeld 1234 AB.")
+        )
     return f"{m.group(1)}{m.group(2).upper()}"
 
 
@@ -213,13 +216,15 @@ class AddressIndex:
             number = int(str(huisnummer).strip())
         except (TypeError, ValueError):
             raise LocationError(
-                "Vul het huisnummer in als getal, bijvoorbeeld 12."
+                gettext("Vul het huisnummer in als getal, bijvoorbeeld 12.")
             ) from None
         rows = self._by_number.get((pc, number))
         if rows is None or len(rows) == 0:
             raise LocationError(
-                f"Het adres {pc} {number} bestaat niet in de adressenlijst. "
-                "Controleer postcode en huisnummer."
+                gettext(
+                    "Het adres %(pc)s %(number)s bestaat niet in de adressenlijst. "
+                    "Controleer postcode en huisnummer."
+                ) % {"pc": pc, "number": number}
             )
         want = _norm_suffix(suffix)
         options = []
@@ -236,13 +241,18 @@ class AddressIndex:
         hits = [o for o in options if o[1] == want]
         if not hits and want:
             raise LocationError(
-                f"Bij {pc} {number} bestaat de toevoeging '{suffix.strip()}' niet. "
-                f"Kies uit: {_choices(options)}."
+                gettext(
+                    "Bij %(pc)s %(number)s bestaat de toevoeging '%(suffix)s' niet. "
+                    "Kies uit: %(choices)s."
+                ) % {"pc": pc, "number": number, "suffix": suffix.strip(),
+                   "choices": _choices(options)}
             )
         if not hits:
             raise LocationError(
-                f"Op {pc} {number} zijn meerdere adressen; vul ook de toevoeging in. "
-                f"Kies uit: {_choices(options)}."
+                gettext(
+                    "Op %(pc)s %(number)s zijn meerdere adressen; vul ook de "
+                    "toevoeging in. Kies uit: %(choices)s."
+                ) % {"pc": pc, "number": number, "choices": _choices(options)}
             )
         return self._location_of(hits[0][0])
 
@@ -250,7 +260,9 @@ class AddressIndex:
         """The address with this ``address_id``."""
         i = self._by_id.get(str(address_id).strip())
         if i is None:
-            raise LocationError("Dit adres-id bestaat niet in de adressenlijst.")
+            raise LocationError(
+                gettext("Dit adres-id bestaat niet in de adressenlijst.")
+            )
         if isinstance(i, pd.Series):
             i = i.iloc[0]
         return self._location_of(int(i))
@@ -259,15 +271,16 @@ class AddressIndex:
         """A street within a woonplaats; the point is the middle of its addresses."""
         key = ((straat or "").strip().lower(), (woonplaats or "").strip().lower())
         if not key[0]:
-            raise LocationError("Vul de straatnaam in.")
+            raise LocationError(gettext("Vul de straatnaam in."))
         if not key[1]:
-            raise LocationError("Vul de woonplaats in.")
+            raise LocationError(gettext("Vul de woonplaats in."))
         rows = self._by_street.get(key)
         if rows is None or len(rows) == 0:
             raise LocationError(
-                f"De straat '{straat.strip()}' is niet gevonden in "
-                f"'{woonplaats.strip()}'. "
-                "Controleer de spelling."
+                gettext(
+                    "De straat '%(straat)s' is niet gevonden in '%(woonplaats)s'. "
+                    "Controleer de spelling."
+                ) % {"straat": straat.strip(), "woonplaats": woonplaats.strip()}
             )
         sub = self.frame.iloc[rows]
         mid = (float(sub["x"].median()), float(sub["y"].median()))
@@ -301,8 +314,10 @@ class AddressIndex:
         dist, i = self._tree.query([x, y])
         if not np.isfinite(dist) or dist > POINT_SNAP_METRES:
             raise LocationError(
-                "Deze locatie ligt niet in het gebied van deze gemeente "
-                "(geen adres binnen 250 meter)."
+                gettext(
+                    "Deze locatie ligt niet in het gebied van deze gemeente "
+                    "(geen adres binnen 250 meter)."
+                )
             )
         near = self._location_of(int(i))
         return replace(
@@ -350,7 +365,10 @@ def address_index(ws: Workspace) -> AddressIndex:
             return hit[1]
         if key[0] == 0:
             raise LocationError(
-                "Er zijn nog geen adressen ingelezen; melden op adres kan nog niet."
+                gettext(
+                    "Er zijn nog geen adressen ingelezen; melden op adres kan nog "
+                    "niet."
+                )
             )
         addresses = ws.read("addresses")
         dwellings = ws.read("dwellings") if key[1] else None

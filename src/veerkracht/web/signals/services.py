@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from veerkracht.web.signals import access, notifications
 from veerkracht.web.signals.locations import Location, LocationError, address_index
@@ -261,8 +262,8 @@ def _same_or_refuse(existing: Signal, given: tuple) -> Created:
                           existing.contact_email)
     if existing.anonymised_at is None and stored != given:
         raise IdempotencyConflict(
-            "deze idempotentiesleutel hoort bij een andere melding; kies een "
-            "nieuwe sleutel voor een nieuwe melding")
+            gettext("deze idempotentiesleutel hoort bij een andere melding; kies "
+                    "een nieuwe sleutel voor een nieuwe melding"))
     return Created(existing, False)
 
 
@@ -300,8 +301,10 @@ def transition(
         current = Signal.objects.select_for_update().get(reference=reference)
         if expected_status is not None and current.status != expected_status:
             raise StaleSignal(
-                f"Deze melding is intussen gewijzigd: de status is nu "
-                f"'{current.status_label}'. Bekijk de nieuwe stand en probeer opnieuw."
+                gettext(
+                    "Deze melding is intussen gewijzigd: de status is nu "
+                    "'%(status)s'. Bekijk de nieuwe stand en probeer opnieuw."
+                ) % {"status": gettext(current.status_label)}
             )
         step = check_transition(current.status, to_status)
         now = timezone.now()

@@ -12,11 +12,13 @@ hold free text). Stories are written on the page (``/verhalen/nieuw/``).
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from veerkracht.web.accounts import scoping
 from veerkracht.web.audit.services import record
 from veerkracht.web.levels import LEVELS
+from veerkracht.web.problems import problems
 from veerkracht.web.stories import services
 
 router = Router(tags=["verhalen"])
@@ -46,14 +48,14 @@ def _intervention(i) -> dict:
 @router.get(
     "/{level}/{place_id}",
     summary="Verhalen en interventies bij één plaats",
-    response={200: dict, 401: dict, 404: dict},
+    response={200: dict, **problems(401, 404)},
 )
 def place_stories(request: HttpRequest, level: str, place_id: str):
     known = level if level in LEVELS else ""
     if not known or not scoping.can_see(request.user, level, place_id):
         record("view", request=request, level=known, object_id=place_id,
                purpose="api", result="refused")
-        raise Http404("Deze plaats bestaat niet of valt buiten uw gebied.")
+        raise Http404(_("Deze plaats bestaat niet of valt buiten uw gebied."))
     stories = services.stories_for_place(level, place_id, request.user)
     interventions = services.interventions_for_place(level, place_id, request.user)
     record("view", request=request, level=level, object_id=place_id, purpose="api")

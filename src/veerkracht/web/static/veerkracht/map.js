@@ -187,7 +187,10 @@
     }
     say("Laden…");
     renderCrumbs();
-    fetch(url, {credentials: "same-origin", headers: {Accept: "application/geo+json"}})
+    fetch(url, {credentials: "same-origin", headers: {
+      Accept: "application/geo+json",
+      // API errors in the language of the page, not of the browser
+      "Accept-Language": document.documentElement.lang || "nl"}})
       .then(function (r) {
         return r.json().then(function (body) { return {ok: r.ok, body: body}; });
       })
