@@ -64,13 +64,14 @@ def _refs(html: str) -> list[str]:
     """References in the work list's table, in order (each row links once
     in its first cell)."""
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return re.findall(r"<tr><td><a href=\"[^\"]+\">(VK-\d{4}-[A-Z2-9]{8})</a>", body)
+    return re.findall(r'<tr><td data-label="[^"]*"><div><a href="[^"]+">'
+                      r"(VK-\d{4}-[A-Z2-9]{8})</a>", body)
 
 
 def _row(html: str, reference: str) -> str:
     """The work list's table row of one signal."""
     body = html.split("<tbody>", 1)[1]
-    return body.split(f">{reference}</a></td>", 1)[1].split("</tr>", 1)[0]
+    return body.split(f">{reference}</a></div></td>", 1)[1].split("</tr>", 1)[0]
 
 
 # -- statuses: one definition, in words everywhere ----------------------------------
