@@ -366,6 +366,12 @@ def test_the_reporter_of_a_duplicate_sees_it_handled_under_the_other(
     assert told and told[0].subject.endswith(": Afgehandeld")
     assert main.reference not in told[0].body
     assert "Afgehandeld" in anonymous.get(follow).content.decode()
+    # ... and when it is reopened
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reopen(main, "toch niet opgelost", user=professional)
+    assert [m.subject for m in mail.outbox if m.to == ["tweede@example.org"]] == [
+        f"Uw melding {dup.reference}: In behandeling"]
 
 
 def test_a_merged_duplicate_is_only_closed_to_the_public_in_open311(
@@ -484,6 +490,23 @@ def test_reopen_a_closed_signal_with_a_reason(
     assert r.status_code == 409
     r = client.post(url, {"reason": "nog eens", "expected_status": "afgehandeld"})
     assert r.status_code == 409 and "intussen gewijzigd" in r.content.decode()
+
+
+def test_a_duplicate_is_anonymised_with_its_main_signal(city, professional):
+    """Its reporter hears of the main signal's progress until that is closed;
+    the retention term then runs for both."""
+    with freeze_time("2026-01-01 10:00"):
+        main, dup = _pair(professional)
+        services.merge(dup, main, user=professional)
+    with freeze_time("2026-05-01 10:00"):  # 120 days on: main still open
+        assert services.anonymise_expired(days=90) == 0
+        services.transition(main, "afgehandeld", user=professional)
+    with freeze_time("2026-06-01 10:00"):  # a month after: not yet
+        assert services.anonymise_expired(days=90) == 0
+    with freeze_time("2026-08-01 10:00"):
+        assert services.anonymise_expired(days=90) == 2
+    dup.refresh_from_db()
+    assert dup.contact_email == "" and dup.description == ""
 
 
 def test_reopened_signal_is_not_anonymised_by_its_old_closing(city, professional):

@@ -524,7 +524,7 @@ def reopen(signal: Signal | str, reason: str, *, user=None, request=None,
                  from_status=step.from_status, note=reason, related=former_main)
         access.audit("signal_reopen", request=request, user=user,
                      object_id=current.reference, purpose=step.from_status)
-        transaction.on_commit(lambda: notifications.status_changed(current, follow_url))
+        _tell_reporters(current, follow_url)
     _refresh(signal)
     return current
 
@@ -867,14 +867,18 @@ def place_signal_counts(level: str, place_id: str, user, days: int = 90
 def anonymise_expired(now=None, days: int | None = None) -> int:
     """Erase contact and free text of signals closed more than ``days`` ago.
 
-    The history notes of those signals are erased too. Returns the number of
-    signals anonymised. Idempotent.
+    The history notes of those signals are erased too. A merged duplicate
+    keeps its reporter's address while the signal it is handled under is
+    open (they are told of its progress) and goes with it: ``days`` after
+    both are closed. Returns the number of signals anonymised. Idempotent.
     """
     now = now or timezone.now()
     days = retention_days() if days is None else days
     cutoff = now - timedelta(days=days)
     with transaction.atomic():
-        due = Signal.objects.filter(closed_at__lte=cutoff, anonymised_at__isnull=True)
+        due = Signal.objects.filter(
+            Q(merged_into__isnull=True) | Q(merged_into__closed_at__lte=cutoff),
+            closed_at__lte=cutoff, anonymised_at__isnull=True)
         ids = list(due.values_list("pk", flat=True))
         if not ids:
             return 0
