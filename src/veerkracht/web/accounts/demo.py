@@ -20,6 +20,12 @@ from veerkracht.web.accounts.models import AreaAssignment, Organisation, UserPro
 DEMO_ACCOUNTS = {
     "bewoner": (roles.RESIDENT, None, "voorbeeldstad-bewoner"),
     "wijkteam": (roles.FRONTLINE, "Wijkteam Voorbeeldstad", "voorbeeldstad-wijkteam"),
+    # a colleague in the same team, to assign signals to
+    "wijkwerker": (
+        roles.FRONTLINE,
+        "Wijkteam Voorbeeldstad",
+        "voorbeeldstad-wijkwerker",
+    ),
     "corporatie": (
         roles.CORPORATION,
         "Woonstichting Voorbeeld",
@@ -93,6 +99,35 @@ def _demo_areas() -> dict[str, list[tuple[str, str]]]:
     return areas
 
 
+#: first names of the demo accounts that handle signals (shown to colleagues)
+DEMO_NAMES = {"wijkteam": "Wijkteam (demo)", "wijkwerker": "Wijkwerker (demo)",
+              "corporatie": "Corporatie (demo)"}
+
+#: demo signal teams: team name -> organisation (the team's members)
+DEMO_TEAMS = {
+    "Wijkteam Voorbeeldstad": "Wijkteam Voorbeeldstad",
+    "Sociaal beheer Woonstichting Voorbeeld": "Woonstichting Voorbeeld",
+}
+
+
+def _demo_teams(areas: dict[str, list[tuple[str, str]]]) -> None:
+    """The demo organisations' signal teams; the wijkteam's buurten route to it."""
+    from veerkracht.web.signals.models import RoutingRule, Team
+
+    for team_name, org_name in DEMO_TEAMS.items():
+        org = Organisation.objects.get_or_create(name=org_name)[0]
+        team = Team.objects.get_or_create(name=team_name,
+                                          defaults={"organisation": org})[0]
+        if team.organisation_id is None:
+            team.organisation = org
+            team.save(update_fields=["organisation"])
+        for level, code in areas.get(org_name, []):
+            if level == "buurt":
+                RoutingRule.objects.get_or_create(
+                    team=team, area_code=code, category="",
+                    defaults={"note": "demo: de buurten van het wijkteam"})
+
+
 @transaction.atomic
 def ensure_demo_accounts(force: bool = False) -> list[str]:
     """Create the demo accounts that are missing; return their usernames.
@@ -112,11 +147,13 @@ def ensure_demo_accounts(force: bool = False) -> list[str]:
             AreaAssignment.objects.get_or_create(
                 organisation=org, level=level, code=code
             )
+    _demo_teams(areas)
     created = []
     for username, (role, org_name, password) in DEMO_ACCOUNTS.items():
         if User.objects.filter(username=username).exists():
             continue
-        user = User.objects.create_user(username=username, password=password)
+        user = User.objects.create_user(username=username, password=password,
+                                        first_name=DEMO_NAMES.get(username, ""))
         if role == roles.ADMINISTRATOR:
             user.is_staff = True
             user.is_superuser = True  # manages accounts; the role grants no data

@@ -42,6 +42,9 @@ PERMISSIONS = {
     "view_blocks": "Blokken en complexen bekijken",
     "view_streets": "Straten, buurten, wijken en de gemeente bekijken",
     "export_profiles": "Plaatsprofielen als PDF downloaden",
+    "export_signals": (
+        "De werkbak met meldingen als CSV downloaden (zonder tekst, melder of adres)"
+    ),
     "report_signals": "Meldingen doen en de eigen meldingen volgen",
     "manage_thresholds": "Drempels voor openbaarheid beheren",
     "view_audit": "Het auditspoor inzien en controleren",
@@ -58,6 +61,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "view_blocks",
             "view_streets",
             "export_profiles",
+            "export_signals",
             "report_signals",
         }
     ),
@@ -67,6 +71,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "view_entrances",
             "view_blocks",
             "export_profiles",
+            "export_signals",
             "report_signals",
         }
     ),
@@ -83,6 +88,7 @@ DATA_PERMISSIONS = frozenset(
         "view_blocks",
         "view_streets",
         "export_profiles",
+        "export_signals",
         "view_audit",
         "manage_thresholds",
         "approve_roles",

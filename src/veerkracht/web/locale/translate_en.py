@@ -10,6 +10,13 @@ import re
 from pathlib import Path
 
 EN = {
+    # work list API
+    'Wijziging geweigerd':
+        'Change refused',
+    'Onbekend of niet-actief team.':
+        'Unknown or inactive team.',
+    'Onbekende collega.':
+        'Unknown colleague.',
     # errors and refusals
     'Deze plaats valt buiten uw gebied of rol.':
         'This place is outside your area or role.',
@@ -717,6 +724,193 @@ EN = {
     "beschermde aantallen uit de laatste berekening.":
         "Live from the reports you see in the work list; the table above holds "
         "the protected counts of the latest computation.",
+    # the signals work list (ADR 0014, 0015)
+    'melding toegewezen': 'signal assigned',
+    'prioriteit melding gewijzigd': 'signal priority changed',
+    'melding heropend': 'signal reopened',
+    'werkbak geëxporteerd': 'work list exported',
+    'dubbele melding samengevoegd': 'duplicate signal merged',
+    'Nieuwe status': 'New status',
+    'Geef een reden om de melding te heropenen.': 'Give a reason to reopen the signal.',
+    'Mijn team': 'My team',
+    'Alle meldingen': 'All signals',
+    'Locatie': 'Location',
+    'Plaatsprofiel': 'Place profile',
+    'geanonimiseerd': 'anonymised',
+    'Toewijzen': 'Assign',
+    'Status wijzigen': 'Change status',
+    'Gemeld op': 'Reported on',
+    'Stand van de behandeling': 'Progress of the handling',
+    'Meldingen in mijn gebieden': 'Signals in my areas',
+    'Toewijzing': 'Assignment',
+    'Alle open': 'All open',
+    (
+        'Uw organisatie heeft nog geen team voor meldingen; de '
+        'beheerder koppelt een team aan uw organisatie.'
+    ):
+        (
+            'Your organisation has no team for signals yet; the '
+            'administrator links a team to your organisation.'
+        ),
+    'Nieuwe melding doen': 'Report a new signal',
+    'Download deze lijst als CSV': 'Download this list as CSV',
+    'Aantal meldingen: %(n)s': 'Number of signals: %(n)s',
+    'Kenmerk': 'Reference',
+    'Toegewezen aan': 'Assigned to',
+    'profiel %(level)s': 'profile of the %(level)s',
+    'Geen meldingen.': 'No signals.',
+    "Pagina's": 'Pages',
+    'Alleen professionals met een gebied behandelen meldingen.':
+        'Only professionals with an area handle signals.',
+    'Afgehandeld': 'Resolved',
+    'Deze melding is geannuleerd.': 'This signal was cancelled.',
+    'Notitie (intern, geen namen)': 'Note (internal, no names)',
+    'Team': 'Team',
+    'Medewerker': 'Colleague',
+    'Niemand in het bijzonder': 'Nobody in particular',
+    'Prioriteit': 'Priority',
+    'Dubbel van': 'Duplicate of',
+    'Reden (intern, geen namen)': 'Reason (internal, no names)',
+    'Een melding kan niet met zichzelf worden samengevoegd.':
+        'A signal cannot be merged with itself.',
+    (
+        'Die melding is zelf al samengevoegd met een andere; kies de '
+        'melding waarmee zij is samengevoegd.'
+    ):
+        (
+            'That signal has itself been merged with another; choose the '
+            'signal it was merged with.'
+        ),
+    (
+        'Die melding gaat niet over dezelfde plaats (niet in '
+        'hetzelfde portiek of binnen %(m)s meter).'
+    ):
+        (
+            'That signal is not about the same place (not in the same '
+            'entrance or within %(m)s metres).'
+        ),
+    'Mee verplaatst met %(ref)s.': 'Moved along with %(ref)s.',
+    'Dit team is niet actief.': 'This team is not active.',
+    (
+        'Deze melding kan niet aan deze persoon worden toegewezen: '
+        'die hoort niet bij het team of ziet de melding niet in het '
+        'eigen gebied.'
+    ):
+        (
+            'This signal cannot be assigned to this person: they are not '
+            'in the team or do not see the signal in their own areas.'
+        ),
+    'Onbekende prioriteit.': 'Unknown priority.',
+    'Aan mij toegewezen': 'Assigned to me',
+    'Niet toegewezen': 'Not assigned',
+    'Nieuwste eerst': 'Newest first',
+    'Oudste eerst': 'Oldest first',
+    'Prioriteit (hoog eerst)': 'Priority (high first)',
+    'Melding %(ref)s': 'Signal %(ref)s',
+    'Deze melding is samengevoegd: zij wordt behandeld onder':
+        'This signal has been merged: it is handled under',
+    'Onderwerp': 'Subject',
+    'Bron': 'Source',
+    'geen plaats die u mag zien': 'no place you may see',
+    'Gemeld': 'Reported',
+    'was %(age)s open': 'was open for %(age)s',
+    'open sinds %(age)s': 'open for %(age)s',
+    'Melder wil bericht': 'Reporter wants to hear back',
+    'ja, per e-mail': 'yes, by e-mail',
+    'nee': 'no',
+    'Samengevoegde dubbele meldingen': 'Merged duplicate signals',
+    'Mogelijk dezelfde situatie': 'Possibly the same situation',
+    (
+        "U kunt toewijzen aan collega's van uw organisatie of van het"
+        ' team die deze melding in hun eigen gebied zien.'
+    ):
+        (
+            'You can assign to colleagues of your organisation or of the '
+            'team who see this signal in their own areas.'
+        ),
+    'Prioriteit opslaan': 'Save priority',
+    'Samenvoegen als dubbele melding': 'Merge as a duplicate',
+    (
+        'Gaat deze melding over dezelfde situatie als een andere '
+        'melding hier? Dan wordt deze gesloten en behandeld onder de '
+        'andere. De melder ziet dat, maar niets van de andere '
+        'melding.'
+    ):
+        (
+            'Is this signal about the same situation as another signal '
+            'here? Then this one is closed and handled under the other. '
+            'The reporter sees that, but nothing of the other signal.'
+        ),
+    'Samenvoegen': 'Merge',
+    'Heropenen': 'Reopen',
+    "De melding gaat terug naar '%(status)s'; de reden komt in de geschiedenis.":
+        "The signal goes back to '%(status)s'; the reason is kept in the history.",
+    'Wanneer': 'When',
+    'Wijziging': 'Change',
+    'Verloop': 'Progress',
+    'Meldingen filteren en sorteren': 'Filter and sort signals',
+    'Iedereen': 'Everybody',
+    'Categorie': 'Category',
+    'Sorteren': 'Sort',
+    '(zonder tekst, melder of adres; per buurt, straat of blok)':
+        '(without text, reporter or address; per buurt, street or block)',
+    'Langst open: %(age)s': 'Open longest: %(age)s',
+    'Open sinds': 'Open for',
+    'Mogelijk dubbel': 'Possible duplicate',
+    'dubbel van': 'duplicate of',
+    'mij': 'me',
+    'Pagina %(n)s van %(total)s': 'Page %(n)s of %(total)s',
+    '%(status)s (heropend)': '%(status)s (reopened)',
+    'Heropend (was: %(status)s)': 'Reopened (was: %(status)s)',
+    'Samengevoegd: dubbel van': 'Merged: duplicate of',
+    'Dubbele melding hierbij gevoegd:': 'Duplicate merged into this one:',
+    'niemand in het bijzonder': 'nobody in particular',
+    'Toegewezen aan %(team)s, %(who)s': 'Assigned to %(team)s, %(who)s',
+    'Prioriteit: %(priority)s': 'Priority: %(priority)s',
+    'Gemeld (%(status)s)': 'Reported (%(status)s)',
+    'Status: %(from)s → %(to)s': 'Status: %(from)s → %(to)s',
+    "Status gewijzigd naar '%(status)s'.": "Status changed to '%(status)s'.",
+    'Toegewezen aan %(team)s, %(who)s.': 'Assigned to %(team)s, %(who)s.',
+    'Prioriteit: %(priority)s.': 'Priority: %(priority)s.',
+    'Samengevoegd met %(ref)s.': 'Merged with %(ref)s.',
+    "Heropend: de melding is weer '%(status)s'.":
+        "Reopened: the signal is '%(status)s' again.",
+    'Nieuw': 'New',
+    'Doorgezet naar een andere organisatie': 'Forwarded to another organisation',
+    'Geannuleerd': 'Cancelled',
+    'Samengevoegd met een andere melding': 'Merged with another signal',
+    'Uw melding is ontvangen en wacht op beoordeling door het team.':
+        'Your signal has been received and awaits assessment by the team.',
+    'Een medewerker heeft uw melding in behandeling genomen.':
+        'A member of staff has taken up your signal.',
+    'Uw melding is doorgezet naar de organisatie die dit het beste kan oppakken.':
+        (
+            'Your signal has been forwarded to the organisation best '
+            'placed to take it up.'
+        ),
+    'Uw melding is afgehandeld. Dank u wel dat u dit heeft gemeld.':
+        'Your signal has been resolved. Thank you for reporting it.',
+    (
+        'Uw melding gaat over dezelfde situatie als een andere '
+        'melding. Het team behandelt ze samen; hieronder staat hoe '
+        'het daarmee staat.'
+    ):
+        (
+            'Your signal is about the same situation as another signal. '
+            'The team handles them together; below is how that stands.'
+        ),
+    'Hoog': 'High',
+    'Normaal': 'Normal',
+    'Laag': 'Low',
+    'vandaag': 'today',
+    '1 dag': '1 day',
+    '%(days)s dagen': '%(days)s days',
+    "van '%(from)s' naar '%(to)s' is geen toegestane stap":
+        "from '%(from)s' to '%(to)s' is not an allowed step",
+    'Een gesloten melding kan niet worden samengevoegd; heropen haar eerst.':
+        'A closed signal cannot be merged; reopen it first.',
+    'Alleen een gesloten melding kan worden heropend.':
+        'Only a closed signal can be reopened.',
 }
 
 PO = Path(__file__).with_name("en") / "LC_MESSAGES" / "django.po"

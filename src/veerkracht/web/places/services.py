@@ -115,6 +115,26 @@ def shown_place_row(level: str, place_id: str) -> pd.Series | None:
     return row
 
 
+def shown_places(level: str, place_ids) -> dict[str, str]:
+    """Of ``place_ids``, those :func:`shown_place_row` shows, with their names.
+
+    The same rule in one pass over the place table (a page that links many
+    places to their profiles, such as the signals work list).
+    """
+    check_level(level)
+    wanted = {str(p) for p in place_ids if p}
+    places = workspace.table(f"place_{level}")
+    if places is None or not wanted:
+        return {}
+    ids = places["place_id"].astype("str")
+    hit = places[ids.isin(wanted).to_numpy()]
+    if "n_dwellings" in hit.columns:
+        n = pd.to_numeric(hit["n_dwellings"], errors="coerce").fillna(BAND_FLOOR)
+        hit = hit[(n >= BAND_FLOOR).to_numpy()]
+    names = hit["name"] if "name" in hit.columns else hit["place_id"]
+    return dict(zip(hit["place_id"].astype("str"), names.astype("str"), strict=True))
+
+
 #: the parent level of each level in ``place_<level>.parent_id``
 PARENT_LEVEL = {"entrance": "building", "building": "block", "block": "street",
                 "street": "buurt", "buurt": "wijk", "wijk": "gemeente"}

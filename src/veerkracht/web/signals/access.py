@@ -2,9 +2,12 @@
 
 Built on the shared pieces: roles (``accounts.roles``), area assignments
 (``accounts.scoping.assignments_of``) and the audit trail
-(``audit.services.record``). Handling signals needs a role that may both
-report signals and view the map (frontline professionals, corporation
-staff); there is no separate permission for it yet.
+(``audit.services.record``). Handling signals — the work list, a signal's
+page, changing its status, assigning it, its priority, merging it as a
+duplicate, reopening it — needs a role that may both report signals and
+view the map (frontline professionals, corporation staff), and the signal
+in one of the user's areas. Downloading the work list as CSV needs the
+``export_signals`` permission besides (ADR 0015).
 """
 
 from __future__ import annotations
@@ -26,9 +29,26 @@ SOURCE_OF_KIND = {
 }
 
 
+#: audit purposes of the signal actions (besides the status codes)
+PURPOSES = ("high", "normal", "low", "assign_team", "assign_person", "duplicate",
+            "main", "all")
+
+
+def register_audit_vocabulary() -> None:
+    """Add this app's purpose codes to the audit trail's vocabulary."""
+    from veerkracht.web.audit.services import register_vocabulary
+
+    register_vocabulary(purposes=PURPOSES)
+
+
 def can_handle(user) -> bool:
     """Whether the user is a professional who handles signals."""
     return roles.has(user, "report_signals") and roles.has(user, "view_map")
+
+
+def can_export(user) -> bool:
+    """Whether the user may download the work list as CSV (ADR 0015)."""
+    return can_handle(user) and roles.has(user, "export_signals")
 
 
 def role_label(user) -> str:

@@ -13,8 +13,8 @@ from veerkracht.web.signals.models import Open311Client, RoutingRule, Team
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "email", "is_default", "active")
-    list_filter = ("is_default", "active")
+    list_display = ("name", "organisation", "email", "is_default", "active")
+    list_filter = ("is_default", "active", "organisation")
 
     def has_delete_permission(self, request, obj=None):
         # a team keeps its signals: switch it off ("actief") instead; the delete

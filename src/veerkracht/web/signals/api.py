@@ -6,6 +6,10 @@
 * ``GET /api/signals/{reference}`` — professionals: one signal;
 * ``POST /api/signals/{reference}/transition`` — professionals: change status.
 
+Status and priority labels are those of :mod:`.workflow` (one definition);
+the reporter's view never shows assignments, priorities or notes, and of a
+merged duplicate only how the signal it is handled under stands.
+
 Errors are RFC 7807 problems (the shared handlers in ``veerkracht.web.api``).
 """
 
@@ -26,13 +30,16 @@ from veerkracht.web.accounts import throttle
 from veerkracht.web.problems import problems
 from veerkracht.web.signals import access, services
 from veerkracht.web.signals.locations import LocationError
-from veerkracht.web.signals.models import Signal
+from veerkracht.web.signals.models import Signal, StatusChange
 from veerkracht.web.signals.notifications import follow_path
 from veerkracht.web.signals.workflow import (
     CATEGORIES,
+    MERGED,
+    PRIORITIES,
     PROFESSIONAL_SOURCES,
-    STATUS_EXPLANATION,
     STATUSES,
+    status_explanation,
+    status_label,
 )
 
 router = Router(tags=["signals"])
@@ -46,6 +53,8 @@ MAX_OFFSET = 10_000_000
 Category = Literal[tuple(CATEGORIES)]  # type: ignore[valid-type]
 Status = Literal[tuple(STATUSES)]  # type: ignore[valid-type]
 ProSource = Literal[PROFESSIONAL_SOURCES]  # type: ignore[valid-type]
+Priority = Literal[tuple(PRIORITIES)]  # type: ignore[valid-type]
+Assignment = Literal[tuple(services.ASSIGNMENT_FILTERS)]  # type: ignore[valid-type]
 
 
 def _problem(status: int, title: str, detail: str) -> JsonResponse:
@@ -115,6 +124,14 @@ class HistoryOut(Schema):
     status_label: str
 
 
+class HandledUnderOut(Schema):
+    """How the signal a merged duplicate is handled under stands (nothing else)."""
+
+    status: str
+    status_label: str
+    explanation: str
+
+
 class StatusOut(Schema):
     reference: str
     category: str
@@ -124,6 +141,7 @@ class StatusOut(Schema):
     created_at: datetime
     updated_at: datetime
     history: list[HistoryOut]
+    handled_under: HandledUnderOut | None = None
 
 
 class SignalOut(Schema):
@@ -132,6 +150,13 @@ class SignalOut(Schema):
     source: str
     channel: str
     status: str
+    status_label: str
+    priority: str
+    priority_label: str
+    assigned: bool
+    assigned_to_me: bool
+    merged_into: str | None
+    age_days: int
     location_kind: str
     location_label: str
     buurtcode: str
@@ -151,13 +176,20 @@ class TransitionIn(Schema):
     expected_status: Status | None = None
 
 
-def _out(s: Signal) -> dict:
+def _out(s: Signal, user=None) -> dict:
     return {
         "reference": s.reference,
         "category": s.category,
         "source": s.source,
         "channel": s.channel,
         "status": s.status,
+        "status_label": s.status_label,
+        "priority": s.priority,
+        "priority_label": s.priority_label,
+        "assigned": s.assigned_to_id is not None,
+        "assigned_to_me": user is not None and s.assigned_to_id == user.pk,
+        "merged_into": s.merged_into.reference if s.merged_into_id else None,
+        "age_days": s.age_days(),
         "location_kind": s.location_kind,
         "location_label": s.location_label,
         "buurtcode": s.buurtcode,
@@ -261,22 +293,24 @@ def status(request, reference: str, token: str):
     s = Signal.objects.filter(reference=reference).first()
     if s is None or not s.check_follow_token(token):
         raise Http404(_("Deze melding bestaat niet of het token klopt niet."))
+    main = s.merged_into if s.status == MERGED else None
+    history = []
+    for h in s.history.filter(kind__in=StatusChange.FOR_REPORTER):
+        history.append({"at": h.at, "status": h.to_status,
+                        "status_label": status_label(h.to_status)})
     return {
         "reference": s.reference,
         "category": s.category,
         "status": s.status,
         "status_label": s.status_label,
-        "explanation": STATUS_EXPLANATION.get(s.status, ""),
+        "explanation": status_explanation(s.status),
         "created_at": s.created_at,
         "updated_at": s.updated_at,
-        "history": [
-            {
-                "at": h.at,
-                "status": h.to_status,
-                "status_label": STATUSES.get(h.to_status, h.to_status),
-            }
-            for h in s.history.all()
-        ],
+        "history": history,
+        "handled_under": {"status": main.status,
+                          "status_label": status_label(main.status),
+                          "explanation": status_explanation(main.status)}
+        if main else None,
     }
 
 
@@ -294,6 +328,8 @@ def list_signals(
     request,
     status: Status | Literal["open"] | None = None,
     category: Category | None = None,
+    priority: Priority | None = None,
+    assignment: Assignment | None = None,
     limit: int = 50,
     offset: int = 0,
 ):
@@ -301,15 +337,12 @@ def list_signals(
     if not (1 <= limit <= 500) or not (0 <= offset <= MAX_OFFSET):
         raise HttpError(400, _("limit moet tussen 1 en 500 liggen, offset tussen 0 "
                                "en %(max)s.") % {"max": MAX_OFFSET})
-    qs = services.visible_signals(request.user)
-    if status == "open":
-        qs = qs.exclude(status__in=["afgehandeld", "geannuleerd"])
-    elif status:
-        qs = qs.filter(status=status)
-    if category:
-        qs = qs.filter(category=category)
+    wanted = services.WorklistFilter(
+        status=status or "alle", category=category or "", priority=priority or "",
+        assignment=assignment or "")
+    qs = services.worklist(request.user, wanted)
     access.audit("signal_list", request=request, object_id="api", purpose=status or "")
-    return [_out(s) for s in qs.order_by("-created_at")[offset : offset + limit]]
+    return [_out(s, request.user) for s in qs[offset : offset + limit]]
 
 
 def _get_visible(request, reference: str) -> Signal:
@@ -333,7 +366,7 @@ def _get_visible(request, reference: str) -> Signal:
 def get_signal(request, reference: str):
     s = _get_visible(request, reference)
     access.audit("signal_view", request=request, object_id=reference, purpose="api")
-    return _out(s)
+    return _out(s, request.user)
 
 
 @router.post(
@@ -367,4 +400,113 @@ def transition(request, reference: str, payload: TransitionIn):
                "to": _(STATUSES.get(payload.to_status, payload.to_status))},
         )
     s.refresh_from_db()
-    return Reply(200, _out(s))
+    return Reply(200, _out(s, request.user))
+
+
+class AssignIn(Schema):
+    team_id: int | None = Field(None, description="Leeg: het team blijft.")
+    assignee_id: int | None = Field(
+        None, description="Een collega (gebruikers-id); leeg: niemand in het bijzonder."
+    )
+
+
+class PriorityIn(Schema):
+    priority: Priority
+
+
+class MergeIn(Schema):
+    main: str = Field(..., max_length=20, description="Kenmerk van de hoofdmelding.")
+    note: str = Field("", max_length=2000)
+    expected_status: Status | None = None
+
+
+class ReopenIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=2000)
+    expected_status: Status | None = None
+
+
+def _refused(exc: Exception) -> JsonResponse:
+    return _problem(409, _("Wijziging geweigerd"), str(exc))
+
+
+@router.post("/{reference}/assign",
+             response={200: SignalOut, **problems(400, 401, 403, 404, 409, 413, 422)},
+             summary="Toewijzen aan een team en/of collega (professionals)")
+def assign(request, reference: str, payload: AssignIn):
+    from django.contrib.auth import get_user_model
+
+    too_big = _check_size(request)
+    if too_big:
+        return too_big
+    s = _get_visible(request, reference)
+    team = None
+    if payload.team_id is not None:
+        team = services.Team.objects.filter(pk=payload.team_id, active=True).first()
+        if team is None:
+            raise HttpError(422, _("Onbekend of niet-actief team."))
+    person = None
+    if payload.assignee_id is not None:
+        person = get_user_model().objects.filter(pk=payload.assignee_id).first()
+        if person is None:
+            return _refused(services.Refused(_("Onbekende collega.")))
+    try:
+        services.assign(s, team=team, assignee=person, user=request.user,
+                        request=request)
+    except services.Refused as exc:
+        return _refused(exc)
+    s.refresh_from_db()
+    return Reply(200, _out(s, request.user))
+
+
+@router.post("/{reference}/priority",
+             response={200: SignalOut, **problems(400, 401, 403, 404, 409, 413, 422)},
+             summary="Prioriteit zetten (professionals)")
+def priority(request, reference: str, payload: PriorityIn):
+    too_big = _check_size(request)
+    if too_big:
+        return too_big
+    s = _get_visible(request, reference)
+    services.set_priority(s, payload.priority, user=request.user, request=request)
+    s.refresh_from_db()
+    return Reply(200, _out(s, request.user))
+
+
+@router.post("/{reference}/merge",
+             response={200: SignalOut, **problems(400, 401, 403, 404, 409, 413, 422)},
+             summary="Samenvoegen als dubbele melding (professionals)")
+def merge(request, reference: str, payload: MergeIn):
+    too_big = _check_size(request)
+    if too_big:
+        return too_big
+    s = _get_visible(request, reference)
+    main = _get_visible(request, payload.main)
+    try:
+        services.merge(s, main, user=request.user, request=request, note=payload.note,
+                       expected_status=payload.expected_status,
+                       follow_url=lambda sig: request.build_absolute_uri(
+                           follow_path(sig)))
+    except (services.StaleSignal, services.InvalidTransition,
+            services.Refused) as exc:
+        return _refused(exc)
+    s.refresh_from_db()
+    return Reply(200, _out(s, request.user))
+
+
+@router.post("/{reference}/reopen",
+             response={200: SignalOut, **problems(400, 401, 403, 404, 409, 413, 422)},
+             summary="Heropenen met een reden (professionals)")
+def reopen(request, reference: str, payload: ReopenIn):
+    too_big = _check_size(request)
+    if too_big:
+        return too_big
+    s = _get_visible(request, reference)
+    try:
+        services.reopen(s, payload.reason, user=request.user, request=request,
+                        expected_status=payload.expected_status,
+                        follow_url=lambda sig: request.build_absolute_uri(
+                            follow_path(sig)))
+    except (services.StaleSignal, services.InvalidTransition,
+            services.Refused) as exc:
+        return _refused(exc)
+    s.refresh_from_db()
+    return Reply(200, _out(s, request.user))

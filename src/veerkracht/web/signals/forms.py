@@ -1,15 +1,18 @@
-"""Forms: the report form (residents and professionals) and the status form."""
+"""Forms: the report form (residents and professionals) and the handler's forms
+(status, assignment, priority, merging a duplicate, reopening)."""
 
 from __future__ import annotations
 
 import uuid
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from veerkracht.web.signals.locations import LocationError
 from veerkracht.web.signals.workflow import (
     CATEGORIES,
     CATEGORY_HELP,
+    PRIORITIES,
     PROFESSIONAL_SOURCES,
     SOURCES,
     STATUSES,
@@ -133,9 +136,9 @@ class ReportForm(forms.Form):
 class TransitionForm(forms.Form):
     """A professional changes the status; ``expected_status`` catches stale pages."""
 
-    to_status = forms.ChoiceField(label="Nieuwe status", choices=[])
+    to_status = forms.ChoiceField(label=_("Nieuwe status"), choices=[])
     note = forms.CharField(
-        label="Notitie (intern, geen namen)",
+        label=_("Notitie (intern, geen namen)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -147,3 +150,58 @@ class TransitionForm(forms.Form):
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_status"].choices = [(t, STATUSES[t]) for t in targets]
+
+
+class AssignForm(forms.Form):
+    """To which team, and to whom of it, a signal goes."""
+
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None, empty_label=None)
+    assignee = forms.ModelChoiceField(
+        label=_("Medewerker"), queryset=None, required=False,
+        empty_label=_("Niemand in het bijzonder"))
+
+    def __init__(self, *args, teams=None, people=(), **kwargs):
+        from django.contrib.auth import get_user_model
+
+        from veerkracht.web.signals.services import display_name
+
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["assignee"].queryset = get_user_model().objects.filter(
+            pk__in=[p.pk for p in people]).order_by("first_name", "last_name",
+                                                    "username")
+        self.fields["assignee"].label_from_instance = display_name
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(label=_("Prioriteit"),
+                                 choices=list(PRIORITIES.items()))
+
+
+class MergeForm(forms.Form):
+    """Close this signal as a duplicate of another one nearby."""
+
+    main = forms.ChoiceField(label=_("Dubbel van"), choices=[])
+    note = forms.CharField(
+        label=_("Notitie (intern, geen namen)"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}))
+    expected_status = forms.ChoiceField(
+        choices=list(STATUSES.items()), widget=forms.HiddenInput)
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["main"].choices = [
+            (c.reference, f"{c.reference} — {c.category_label}, "
+                          f"{c.created_at:%d-%m-%Y}, {c.status_label}")
+            for c in candidates]
+
+
+class ReopenForm(forms.Form):
+    """Open a closed signal again; the reason is required and kept."""
+
+    reason = forms.CharField(
+        label=_("Reden (intern, geen namen)"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Geef een reden om de melding te heropenen.")})
+    expected_status = forms.ChoiceField(
+        choices=list(STATUSES.items()), widget=forms.HiddenInput)

@@ -2,7 +2,9 @@
 
 State changes never happen here: every mutation of a :class:`Signal` goes
 through :mod:`veerkracht.web.signals.services` (``create_signal``,
-``transition``, ``anonymise_expired``). :class:`StatusChange` rows are
+``transition``, ``assign``, ``set_priority``, ``merge``, ``reopen``,
+``anonymise_expired``). :class:`StatusChange` rows — the signal's history of
+status changes, assignments, priorities, merges and reopenings — are
 append-only.
 """
 
@@ -12,10 +14,20 @@ import hashlib
 import hmac
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from veerkracht.web.signals.workflow import CATEGORIES, NEW, SOURCES, STATUSES
+from veerkracht.web.signals.workflow import (
+    CATEGORIES,
+    DEFAULT_PRIORITY,
+    NEW,
+    PRIORITIES,
+    SOURCES,
+    STATUSES,
+    priority_label,
+    status_label,
+)
 
 #: Letters and digits that cannot be mistaken for each other (no 0/O, 1/I/L).
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -64,6 +76,17 @@ class Team(models.Model):
         help_text="Krijgt meldingen waarvoor geen routeringsregel past.",
     )
     active = models.BooleanField("actief", default=True)
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="signal_teams",
+        verbose_name="organisatie",
+        help_text="De medewerkers van deze organisatie vormen het team: zij zien "
+        "de meldingen van het team onder 'Mijn team' en kunnen ze aan elkaar "
+        "toewijzen.",
+    )
 
     class Meta:
         verbose_name = "team"
@@ -162,6 +185,29 @@ class Signal(models.Model):
     team = models.ForeignKey(
         Team, on_delete=models.PROTECT, related_name="signals", verbose_name="team"
     )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_signals",
+        verbose_name="toegewezen aan",
+    )
+    priority = models.CharField(
+        "prioriteit",
+        max_length=8,
+        choices=PRIORITIES.items(),
+        default=DEFAULT_PRIORITY,
+        db_index=True,
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name="samengevoegd met",
+    )
     routing_rule = models.ForeignKey(
         RoutingRule,
         on_delete=models.SET_NULL,
@@ -194,7 +240,16 @@ class Signal(models.Model):
 
     @property
     def status_label(self) -> str:
-        return STATUSES.get(self.status, self.status)
+        return status_label(self.status)
+
+    @property
+    def priority_label(self) -> str:
+        return priority_label(self.priority)
+
+    def age_days(self, now=None) -> int:
+        """Whole days the signal has been (or was) open: until now or its closing."""
+        end = self.closed_at or now or timezone.now()
+        return max(0, (end - self.created_at).days)
 
     @property
     def category_label(self) -> str:
@@ -223,15 +278,57 @@ class StatusChangeQuerySet(models.QuerySet):
 
 
 class StatusChange(models.Model):
-    """One row per transition: append-only history of a signal."""
+    """One row per change: append-only history of a signal.
+
+    ``kind`` says what changed: the status (``status``; the first row too),
+    a reopening (``reopen``: from the closed status back to in behandeling,
+    the reason in ``note``), a merge (``merge`` on the duplicate, ``merged_in``
+    on the main signal, the other one in ``related``), an assignment
+    (``assign``: the team and person it went to) or the priority
+    (``priority``). ``from_status``/``to_status`` are the status before and
+    after (equal for a change that keeps the status).
+    """
+
+    STATUS = "status"
+    REOPEN = "reopen"
+    MERGE = "merge"
+    MERGED_IN = "merged_in"
+    ASSIGN = "assign"
+    PRIORITY = "priority"
+    KINDS = [
+        (STATUS, "status"),
+        (REOPEN, "heropend"),
+        (MERGE, "samengevoegd"),
+        (MERGED_IN, "dubbele melding toegevoegd"),
+        (ASSIGN, "toegewezen"),
+        (PRIORITY, "prioriteit"),
+    ]
+    #: what a reporter sees on the follow page (never assignments or priorities)
+    FOR_REPORTER = (STATUS, REOPEN, MERGE)
 
     signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="history")
     at = models.DateTimeField("tijdstip", default=timezone.now)
+    kind = models.CharField("soort", max_length=16, choices=KINDS, default=STATUS)
     from_status = models.CharField("van", max_length=32, blank=True)
     to_status = models.CharField("naar", max_length=32)
     actor_role = models.CharField("rol", max_length=40)
     actor = models.CharField("door (pseudoniem)", max_length=64, blank=True)
     note = models.TextField("notitie", blank=True, max_length=2000)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="team",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name="medewerker",
+    )
+    priority = models.CharField(
+        "prioriteit", max_length=8, blank=True, choices=PRIORITIES.items()
+    )
+    related = models.ForeignKey(
+        Signal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="andere melding",
+    )
 
     objects = StatusChangeQuerySet.as_manager()
 

@@ -1,20 +1,26 @@
 """E-mails about signals (Django's mail backend: console/locmem in dev/tests).
 
 Reporters get a confirmation and a message on every status change, when they
-left an e-mail address; the team gets a notice of a new signal. No e-mail
+left an e-mail address — and, when their report was merged as a duplicate,
+on every status change of the signal it is handled under (without anything
+of that other report); the team gets a notice of a new signal. No e-mail
 repeats the reporter's free text or contact details, and no log line names
-them. Failures to send are logged by reference and never undo the change.
+them. Status names and explanations come from
+:mod:`veerkracht.web.signals.workflow` (one definition, translated).
+Failures to send are logged by reference and never undo the change.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
+from django.utils import translation
 
-from veerkracht.web.signals.workflow import STATUS_EXPLANATION
+from veerkracht.web.signals.workflow import status_explanation, status_label
 
 log = logging.getLogger("veerkracht.web.signals")
 
@@ -38,6 +44,18 @@ def _send(subject: str, body: str, to: str, reference: str) -> None:
         log.warning("e-mail over melding %s kon niet worden verstuurd", reference)
 
 
+def _in_site_language(func):
+    """Write the e-mail in the site's language (Dutch), whatever the language
+    of the page whose action sent it: a reporter's language is not stored."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+@_in_site_language
 def signal_received(signal, follow_url=None) -> None:
     """Confirmation to the reporter and a notice to the team."""
     if signal.contact_email:
@@ -66,6 +84,7 @@ def signal_received(signal, follow_url=None) -> None:
         )
 
 
+@_in_site_language
 def status_changed(signal, follow_url=None) -> None:
     """Tell the reporter the new status (when they left an e-mail address)."""
     if not signal.contact_email:
@@ -74,9 +93,29 @@ def status_changed(signal, follow_url=None) -> None:
         f"Uw melding {signal.reference}: {signal.status_label}",
         "Beste melder,\n\n"
         f"De status van uw melding {signal.reference} is nu: {signal.status_label}.\n"
-        f"{STATUS_EXPLANATION.get(signal.status, '')}\n\n"
+        f"{status_explanation(signal.status)}\n\n"
         f"Bekijk de stand via:\n{_link(signal, follow_url)}\n\n"
         "Met vriendelijke groet,\nHet meldpunt Samenleven",
         signal.contact_email,
         signal.reference,
+    )
+
+
+@_in_site_language
+def main_status_changed(duplicate, main, follow_url=None) -> None:
+    """Tell a merged duplicate's reporter how the signal it is handled under
+    stands now: its status only — never its reference, text, place or date."""
+    if not duplicate.contact_email or duplicate.merged_into_id != main.pk:
+        return
+    _send(
+        f"Uw melding {duplicate.reference}: {status_label(main.status)}",
+        "Beste melder,\n\n"
+        f"Uw melding {duplicate.reference} wordt behandeld samen met een andere "
+        "melding over dezelfde situatie. De stand daarvan is nu: "
+        f"{status_label(main.status)}.\n"
+        f"{status_explanation(main.status)}\n\n"
+        f"Bekijk de stand via:\n{_link(duplicate, follow_url)}\n\n"
+        "Met vriendelijke groet,\nHet meldpunt Samenleven",
+        duplicate.contact_email,
+        duplicate.reference,
     )

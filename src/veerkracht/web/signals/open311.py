@@ -42,9 +42,12 @@ from veerkracht.web.signals.models import Open311Client, Signal
 from veerkracht.web.signals.workflow import (
     CATEGORIES,
     CATEGORY_HELP,
-    STATUS_EXPLANATION,
-    STATUSES,
+    CLOSED_LABEL,
+    FINAL,
+    MERGED,
     open311_status,
+    status_explanation,
+    status_label,
 )
 
 MAX_DESCRIPTION = 4000
@@ -164,6 +167,14 @@ def may_see(request, signal: Signal) -> bool:
     return access.can_handle(request.user) and access.in_area(request.user, signal)
 
 
+def _status_notes(signal: Signal, own: bool) -> str:
+    """The status in words; a merged signal is only "closed" to anyone but its
+    reporter and the team (that another report exists is theirs to know)."""
+    if signal.status == MERGED and not own:
+        return str(CLOSED_LABEL)
+    return status_label(signal.status)
+
+
 def request_row(signal: Signal, *, own: bool = False) -> dict:
     """One GeoReport service request, never with text, address or coordinates.
 
@@ -179,12 +190,13 @@ def request_row(signal: Signal, *, own: bool = False) -> dict:
     return {
         "service_request_id": signal.reference,
         "status": open311_status(signal.status),
-        "status_notes": STATUSES.get(signal.status),
+        "status_notes": _status_notes(signal, own),
         "service_name": CATEGORIES.get(signal.category),
         "service_code": signal.category,
         "description": None,
         "agency_responsible": signal.team.name,
-        "service_notice": STATUS_EXPLANATION.get(signal.status),
+        "service_notice": (status_explanation(signal.status)
+                           if own or signal.status != MERGED else None),
         "requested_datetime": stamp(signal.created_at),
         "updated_datetime": stamp(signal.closed_at or signal.updated_at),
         "expected_datetime": None,
@@ -334,9 +346,9 @@ def _list(request, fmt):
     if codes:
         qs = qs.filter(category__in=codes)
     if statuses == ["open"]:
-        qs = qs.exclude(status__in=["afgehandeld", "geannuleerd"])
+        qs = qs.exclude(status__in=sorted(FINAL))
     elif statuses == ["closed"]:
-        qs = qs.filter(status__in=["afgehandeld", "geannuleerd"])
+        qs = qs.filter(status__in=sorted(FINAL))
     page = list(qs.order_by("-created_at")[:MAX_RESULTS])
     own: set[int] = set()
     if access.can_handle(request.user):  # the team gets its own rows in full
@@ -450,7 +462,7 @@ def _create(request, fmt):
     rows = [
         {
             "service_request_id": signal.reference,
-            "service_notice": STATUS_EXPLANATION[signal.status],
+            "service_notice": status_explanation(signal.status),
             "account_id": None,
             # not in GeoReport v2: the reporter's key to their own request
             # (GET .../requests/{id}.json?token=...), as in the follow link

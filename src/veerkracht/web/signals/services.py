@@ -1,10 +1,16 @@
 """Everything that changes a signal happens here (STYLE.md: SIG ``Signal.actions``).
 
 * :func:`create_signal` — a new signal, routed, with its first history row;
-* :func:`transition` — the ONE way to change a signal's status;
+* :func:`transition` — the ONE way to move a signal along the workflow;
+* :func:`merge` — close a duplicate under its main signal;
+* :func:`reopen` — open a closed signal again, with a reason;
+* :func:`assign`, :func:`set_priority` — who handles it, how urgent;
+* :func:`worklist` — the work list of a professional, filtered and sorted
+  (the page and its CSV export);
 * :func:`anonymise_expired` — retention: contact and free text erased;
 * :func:`sync_to_workspace` — handled signals (without text or contact)
-  appended to the workspace ``signals`` table for the model.
+  appended to the workspace ``signals`` table for the model; a merged
+  duplicate goes out of it, so one situation counts once.
 
 Views, the REST API, Open311 and the admin call these; none of them sets
 ``Signal.status`` itself. Nothing here logs or audits an address, a name or
@@ -19,9 +25,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
 
 from veerkracht.web.signals import access, notifications
 from veerkracht.web.signals.locations import Location, LocationError, address_index
@@ -37,10 +44,16 @@ from veerkracht.web.signals.workflow import (
     CANCELLED,
     CATEGORIES,
     FINAL,
+    MERGED,
     NEW,
     OPEN,
+    PRIORITIES,
+    PRIORITY_RANK,
     SOURCES,
+    STATUSES,
     InvalidTransition,
+    check_merge,
+    check_reopen,
     check_transition,
 )
 
@@ -64,6 +77,29 @@ def duplicate_days() -> int:
 
 class StaleSignal(ValueError):
     """The signal changed since the page was loaded."""
+
+
+class Refused(ValueError):
+    """A change the handler may not make (the message says why, in Dutch)."""
+
+
+def _stale(current: Signal) -> StaleSignal:
+    return StaleSignal(
+        _("Deze melding is intussen gewijzigd: de status is nu '%(status)s'. "
+          "Bekijk de nieuwe stand en probeer opnieuw.")
+        % {"status": current.status_label})
+
+
+def _may_handle(user, signal: Signal) -> None:
+    """Refuse a change by anyone but a professional of the signal's area.
+
+    The views and the API check this before they call; the services check
+    it again so no other caller can skip it (a ``None`` user is the system).
+    """
+    if user is None:
+        return
+    if not (access.can_handle(user) and access.in_area(user, signal)):
+        raise PermissionError("deze melding valt buiten het gebied van de gebruiker")
 
 
 def workspace():
@@ -268,7 +304,7 @@ def _same_or_refuse(existing: Signal, given: tuple) -> Created:
 
 
 def _unique_reference() -> str:
-    for _ in range(10):
+    for _attempt in range(10):
         ref = new_reference()
         if not Signal.objects.filter(reference=ref).exists():
             return ref
@@ -300,12 +336,7 @@ def transition(
     with transaction.atomic():
         current = Signal.objects.select_for_update().get(reference=reference)
         if expected_status is not None and current.status != expected_status:
-            raise StaleSignal(
-                gettext(
-                    "Deze melding is intussen gewijzigd: de status is nu "
-                    "'%(status)s'. Bekijk de nieuwe stand en probeer opnieuw."
-                ) % {"status": gettext(current.status_label)}
-            )
+            raise _stale(current)
         step = check_transition(current.status, to_status)
         now = timezone.now()
         current.status = step.to_status
@@ -332,9 +363,272 @@ def transition(
             object_id=current.reference,
             purpose=step.to_status,
         )
-        transaction.on_commit(lambda: notifications.status_changed(current, follow_url))
+        _tell_reporters(current, follow_url)
     if not isinstance(signal, str):
         signal.refresh_from_db()
+    return current
+
+
+def _tell_reporters(current: Signal, follow_url) -> None:
+    """After the commit: the reporter, and the reporters of its merged duplicates."""
+    followers = list(current.duplicates.exclude(contact_email=""))
+    transaction.on_commit(lambda: notifications.status_changed(current, follow_url))
+    for dup in followers:
+        transaction.on_commit(
+            lambda dup=dup: notifications.main_status_changed(dup, current, follow_url))
+
+
+def _history(signal: Signal, kind: str, user, *, at=None, from_status=None,
+             note: str = "", actor_role: str | None = None, **extra) -> StatusChange:
+    return StatusChange.objects.create(
+        signal=signal,
+        at=at or timezone.now(),
+        kind=kind,
+        from_status=signal.status if from_status is None else from_status,
+        to_status=signal.status,
+        actor_role=actor_role or access.role_label(user),
+        actor=access.actor(user),
+        note=(note or "").strip()[:2000],
+        **extra,
+    )
+
+
+# -- merging duplicates and reopening ------------------------------------------------
+def near_each_other(a: Signal, b: Signal, metres: float | None = None) -> bool:
+    """Whether two signals are about the same place: the same entrance, or
+    within :func:`duplicate_metres` of each other (two street signals of one
+    street share the street's point)."""
+    metres = duplicate_metres() if metres is None else metres
+    if a.entrance_id and a.entrance_id == b.entrance_id:
+        return True
+    return ((a.x - b.x) ** 2 + (a.y - b.y) ** 2) ** 0.5 <= metres
+
+
+def merge_candidates(signal: Signal, user, limit: int = 10) -> list[Signal]:
+    """Signals ``signal`` may be merged into, for a professional of its area.
+
+    Nearby (:func:`near_each_other`) signals in the user's own areas that are
+    not themselves a merged duplicate: open ones of any age, closed ones of
+    the last :func:`duplicate_days` days. Same category first, then nearest.
+    """
+    if not access.can_handle(user) or signal.status not in OPEN:
+        return []
+    metres = duplicate_metres()
+    since = timezone.now() - timedelta(days=duplicate_days())
+    near = Q(x__gte=signal.x - metres, x__lte=signal.x + metres,
+             y__gte=signal.y - metres, y__lte=signal.y + metres)
+    if signal.entrance_id:
+        near |= Q(entrance_id=signal.entrance_id)
+    qs = (visible_signals(user).filter(near)
+          .exclude(pk=signal.pk).exclude(status=MERGED)
+          .filter(Q(status__in=sorted(OPEN)) | Q(closed_at__gte=since)))
+    found = [s for s in qs.order_by("-created_at")[:200] if near_each_other(signal, s)]
+    found.sort(key=lambda s: (s.category != signal.category,
+                              (s.x - signal.x) ** 2 + (s.y - signal.y) ** 2,
+                              -s.created_at.timestamp()))
+    return found[:limit]
+
+
+def merge(duplicate: Signal | str, main: Signal | str, *, user=None, request=None,
+          note: str = "", expected_status: str | None = None,
+          follow_url=None) -> Signal:
+    """Close ``duplicate`` as a duplicate of ``main`` (ADR 0014).
+
+    Both must lie in the user's areas and be about the same place
+    (:func:`near_each_other`); ``duplicate`` must be open; ``main`` must not
+    be a merged duplicate itself. Duplicates of ``duplicate`` move to
+    ``main`` (one level: a main is never merged). Both signals get a
+    history row and an audit row (by reference only); the duplicate's
+    reporter is told, without anything of the other report. From then on
+    the duplicate counts nowhere: not in the profile's live counts, and
+    :func:`sync_to_workspace` takes it out of the workspace.
+    """
+    dup_ref = duplicate if isinstance(duplicate, str) else duplicate.reference
+    main_ref = main if isinstance(main, str) else main.reference
+    if dup_ref == main_ref:
+        raise Refused(_("Een melding kan niet met zichzelf worden samengevoegd."))
+    with transaction.atomic():
+        locked = {s.reference: s for s in Signal.objects.select_for_update().filter(
+            reference__in=[dup_ref, main_ref])}
+        if len(locked) != 2:
+            raise Signal.DoesNotExist(dup_ref if dup_ref not in locked else main_ref)
+        dup, target = locked[dup_ref], locked[main_ref]
+        _may_handle(user, dup)
+        _may_handle(user, target)
+        if expected_status is not None and dup.status != expected_status:
+            raise _stale(dup)
+        check_merge(dup.status)
+        if target.status == MERGED:
+            raise Refused(_("Die melding is zelf al samengevoegd met een andere; "
+                            "kies de melding waarmee zij is samengevoegd."))
+        if not near_each_other(dup, target):
+            raise Refused(_("Die melding gaat niet over dezelfde plaats (niet in "
+                            "hetzelfde portiek of binnen %(m)s meter).")
+                          % {"m": int(duplicate_metres())})
+        now = timezone.now()
+        before = dup.status
+        dup.status = MERGED
+        dup.merged_into = target
+        dup.closed_at = now
+        dup.updated_at = now
+        dup.save(update_fields=["status", "merged_into", "closed_at", "updated_at"])
+        _history(dup, StatusChange.MERGE, user, at=now, from_status=before,
+                 note=note, related=target)
+        moved = list(Signal.objects.filter(merged_into=dup))
+        Signal.objects.filter(merged_into=dup).update(merged_into=target,
+                                                      updated_at=now)
+        target.updated_at = now
+        target.save(update_fields=["updated_at"])
+        _history(target, StatusChange.MERGED_IN, user, at=now, related=dup)
+        for other in moved:
+            other.merged_into = target
+            _history(other, StatusChange.MERGE, user, at=now, related=target,
+                     note=_("Mee verplaatst met %(ref)s.") % {"ref": dup.reference})
+        access.audit("signal_merge", request=request, user=user,
+                     object_id=dup.reference, purpose="duplicate")
+        access.audit("signal_merge", request=request, user=user,
+                     object_id=target.reference, purpose="main")
+        transaction.on_commit(lambda: notifications.status_changed(dup, follow_url))
+    _refresh(duplicate)
+    _refresh(main)
+    return dup
+
+
+def reopen(signal: Signal | str, reason: str, *, user=None, request=None,
+           expected_status: str | None = None, follow_url=None) -> Signal:
+    """Open a closed signal again (``in_behandeling``), with a reason.
+
+    The reason is required and kept in the history (a note: wiped with the
+    others after the retention term). A merged duplicate reopened is taken
+    from its main signal and counts again on its own.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused(_("Geef een reden om de melding te heropenen."))
+    reference = signal if isinstance(signal, str) else signal.reference
+    with transaction.atomic():
+        current = Signal.objects.select_for_update().get(reference=reference)
+        _may_handle(user, current)
+        if expected_status is not None and current.status != expected_status:
+            raise _stale(current)
+        step = check_reopen(current.status)
+        now = timezone.now()
+        former_main = current.merged_into
+        current.status = step.to_status
+        current.closed_at = None
+        current.merged_into = None
+        current.updated_at = now
+        current.save(update_fields=["status", "closed_at", "merged_into",
+                                    "updated_at"])
+        _history(current, StatusChange.REOPEN, user, at=now,
+                 from_status=step.from_status, note=reason, related=former_main)
+        access.audit("signal_reopen", request=request, user=user,
+                     object_id=current.reference, purpose=step.from_status)
+        _tell_reporters(current, follow_url)
+    _refresh(signal)
+    return current
+
+
+def _refresh(signal) -> None:
+    if not isinstance(signal, str):
+        signal.refresh_from_db()
+
+
+# -- assignment and priority ---------------------------------------------------------
+def teams_of(user) -> QuerySet[Team]:
+    """The teams of the user's organisation ("Mijn team")."""
+    org_id = getattr(getattr(user, "profile", None), "organisation_id", None)
+    if org_id is None:
+        return Team.objects.none()
+    return Team.objects.filter(organisation_id=org_id)
+
+
+def assignable_users(signal: Signal, user, team: Team | None = None) -> list:
+    """The people ``signal`` can be assigned to by ``user``.
+
+    Professionals who handle signals (:func:`access.can_handle`), active,
+    of the user's own organisation or of the organisation of the team
+    (``team``, default the signal's), and who see the signal in their own
+    areas: a signal is never given to someone who could not open it.
+    """
+    from django.contrib.auth import get_user_model
+
+    team = team or signal.team
+    orgs = {getattr(getattr(user, "profile", None), "organisation_id", None),
+            getattr(team, "organisation_id", None)} - {None}
+    if not orgs:
+        return []
+    people = (get_user_model().objects.filter(
+        is_active=True, profile__organisation_id__in=orgs)
+        .select_related("profile").order_by("first_name", "last_name", "username"))
+    return [p for p in people if access.can_handle(p) and access.in_area(p, signal)]
+
+
+def display_name(person) -> str:
+    """How a colleague is named in the team's own pages (never in a log)."""
+    if person is None:
+        return ""
+    return person.get_full_name() or person.get_username()
+
+
+def assign(signal: Signal | str, *, team: Team | None = None, assignee=None,
+           user=None, request=None) -> Signal:
+    """Give a signal to a team and (optionally) a person of it.
+
+    ``team`` None keeps the team; ``assignee`` None leaves the signal with
+    nobody in particular. The person must be one of
+    :func:`assignable_users`. Nothing changes (no history, no audit) when
+    both stay as they are.
+    """
+    reference = signal if isinstance(signal, str) else signal.reference
+    with transaction.atomic():
+        current = Signal.objects.select_for_update().select_related("team").get(
+            reference=reference)
+        _may_handle(user, current)
+        new_team = team or current.team
+        if not new_team.active:
+            raise Refused(_("Dit team is niet actief."))
+        if assignee is not None:
+            allowed = {p.pk for p in assignable_users(current, user, new_team)}
+            if assignee.pk not in allowed:
+                raise Refused(_("Deze melding kan niet aan deze persoon worden "
+                                "toegewezen: die hoort niet bij het team of ziet "
+                                "de melding niet in het eigen gebied."))
+        if new_team.pk == current.team_id and (
+                (assignee.pk if assignee else None) == current.assigned_to_id):
+            return current
+        current.team = new_team
+        current.assigned_to = assignee
+        current.updated_at = timezone.now()
+        current.save(update_fields=["team", "assigned_to", "updated_at"])
+        _history(current, StatusChange.ASSIGN, user, at=current.updated_at,
+                 team=new_team, assignee=assignee)
+        access.audit("signal_assign", request=request, user=user,
+                     object_id=current.reference,
+                     purpose="assign_person" if assignee else "assign_team")
+    _refresh(signal)
+    return current
+
+
+def set_priority(signal: Signal | str, priority: str, *, user=None,
+                 request=None) -> Signal:
+    """Set how urgent a signal is (``high``, ``normal``, ``low``)."""
+    if priority not in PRIORITIES:
+        raise Refused(_("Onbekende prioriteit."))
+    reference = signal if isinstance(signal, str) else signal.reference
+    with transaction.atomic():
+        current = Signal.objects.select_for_update().get(reference=reference)
+        _may_handle(user, current)
+        if current.priority == priority:
+            return current
+        current.priority = priority
+        current.updated_at = timezone.now()
+        current.save(update_fields=["priority", "updated_at"])
+        _history(current, StatusChange.PRIORITY, user, at=current.updated_at,
+                 priority=priority)
+        access.audit("signal_priority", request=request, user=user,
+                     object_id=current.reference, purpose=priority)
+    _refresh(signal)
     return current
 
 
@@ -411,6 +705,133 @@ def visible_signals(user) -> QuerySet[Signal]:
     return Signal.objects.filter(access.area_filter(user)).select_related("team")
 
 
+@dataclass(frozen=True)
+class WorklistFilter:
+    """What the work list shows, from its query string (unknown values: default).
+
+    ``status``: ``open`` (default), ``alle`` or a status code; ``category``;
+    ``assignment``: ``mij`` (assigned to me), ``team`` (a team of my
+    organisation), ``niemand`` (no person); ``priority``; ``sort``:
+    ``nieuw`` (newest first, default), ``oud`` (oldest first: the longest
+    open on top), ``prioriteit`` (high first, then oldest).
+    """
+
+    status: str = "open"
+    category: str = ""
+    assignment: str = ""
+    priority: str = ""
+    sort: str = "nieuw"
+
+    @classmethod
+    def from_query(cls, query) -> WorklistFilter:
+        def pick(name, allowed, default=""):
+            value = str(query.get(name, default) or default)
+            return value if value in allowed else default
+
+        return cls(
+            status=pick("status", {"open", "alle", *STATUSES}, "open"),
+            category=pick("category", set(CATEGORIES)),
+            assignment=pick("toewijzing", set(ASSIGNMENT_FILTERS)),
+            priority=pick("prioriteit", set(PRIORITIES)),
+            sort=pick("sortering", set(SORTS), "nieuw"),
+        )
+
+    def query(self) -> dict[str, str]:
+        """The query string parameters of this filter (for links and the export)."""
+        return {k: v for k, v in (("status", self.status),
+                                  ("category", self.category),
+                                  ("toewijzing", self.assignment),
+                                  ("prioriteit", self.priority),
+                                  ("sortering", self.sort)) if v}
+
+    @property
+    def audit_purpose(self) -> str:
+        """The status filter as a code (never what was typed)."""
+        return self.status if self.status in {"open", *STATUSES} else "all"
+
+
+#: the assignment filters of the work list
+ASSIGNMENT_FILTERS = {
+    "mij": gettext_lazy("Aan mij toegewezen"),
+    "team": gettext_lazy("Mijn team"),
+    "niemand": gettext_lazy("Niet toegewezen"),
+}
+#: the orders of the work list
+SORTS = {
+    "nieuw": gettext_lazy("Nieuwste eerst"),
+    "oud": gettext_lazy("Oudste eerst"),
+    "prioriteit": gettext_lazy("Prioriteit (hoog eerst)"),
+}
+
+
+def worklist(user, wanted: WorklistFilter | None = None) -> QuerySet[Signal]:
+    """The signals of the user's areas as the work list shows them."""
+    wanted = wanted or WorklistFilter()
+    qs = visible_signals(user).select_related("team", "assigned_to", "merged_into")
+    if wanted.status == "open":
+        qs = qs.filter(status__in=sorted(OPEN))
+    elif wanted.status in STATUSES:
+        qs = qs.filter(status=wanted.status)
+    if wanted.category:
+        qs = qs.filter(category=wanted.category)
+    if wanted.priority:
+        qs = qs.filter(priority=wanted.priority)
+    if wanted.assignment == "mij":
+        qs = qs.filter(assigned_to_id=getattr(user, "pk", None))
+    elif wanted.assignment == "team":
+        qs = qs.filter(team__in=teams_of(user))
+    elif wanted.assignment == "niemand":
+        qs = qs.filter(assigned_to__isnull=True)
+    if wanted.sort == "oud":
+        return qs.order_by("created_at", "pk")
+    if wanted.sort == "prioriteit":
+        rank = Case(*(When(priority=code, then=Value(i))
+                      for code, i in PRIORITY_RANK.items()),
+                    default=Value(len(PRIORITY_RANK)), output_field=IntegerField())
+        return qs.annotate(priority_rank=rank).order_by("priority_rank",
+                                                        "created_at", "pk")
+    return qs.order_by("-created_at", "-pk")
+
+
+def oldest_open(qs: QuerySet[Signal]) -> Signal | None:
+    """The signal of ``qs`` that has been open longest (None when none is open)."""
+    return (qs.filter(status__in=sorted(OPEN)).order_by("created_at", "pk")
+            .first())
+
+
+#: the places a signal links to, finest first (the profile decides the rest)
+LINK_LEVELS = ("entrance", "building", "block", "street", "buurt", "wijk",
+               "gemeente")
+
+
+def place_links(signals, user) -> dict[int, list[dict]]:
+    """Per signal, the places it lies in whose profile the user may open.
+
+    Finest first. A place is linked only when the user may see it
+    (:func:`~veerkracht.web.accounts.scoping.can_see`: all its dwellings in
+    the user's areas, its level one the role may see) and it is shown at all
+    (:func:`~veerkracht.web.places.services.shown_places`, the rule of
+    ``shown_place_row`` that the profile applies first).
+    """
+    from veerkracht.web.accounts import scoping
+    from veerkracht.web.levels import LABELS
+    from veerkracht.web.places.services import shown_places
+
+    signals = list(signals)
+    links: dict[int, list[dict]] = {s.pk: [] for s in signals}
+    for level in LINK_LEVELS:
+        column = access.DWELLING_COLUMN[level]
+        ids = {getattr(s, column, "") for s in signals} - {""}
+        visible = scoping.visible_ids(user, level) & ids if ids else frozenset()
+        shown = shown_places(level, visible) if visible else {}
+        for s in signals:
+            pid = getattr(s, column, "")
+            if pid in shown:
+                links[s.pk].append({"level": level, "label": str(LABELS[level]),
+                                    "id": pid, "name": shown[pid]})
+    return links
+
+
 def place_signal_counts(level: str, place_id: str, user, days: int = 90
                         ) -> dict | None:
     """The web's own signals at one place, for the place profile.
@@ -420,14 +841,16 @@ def place_signal_counts(level: str, place_id: str, user, days: int = 90
     were filed in the last ``days`` days, how many of those are still open,
     and per category. None for everyone else, so the profile shows nothing
     more than the protected counts of the workspace to them. Only signals
-    in the user's own areas are counted.
+    in the user's own areas are counted, and a merged duplicate not at all:
+    one situation reported twice counts once, as its main signal.
     """
     column = access.DWELLING_COLUMN.get(level)
     if column is None or not access.can_handle(user):
         return None
     since = timezone.now() - timedelta(days=days)
-    recent = visible_signals(user).filter(**{column: place_id},
-                                          created_at__gte=since)
+    recent = (visible_signals(user).filter(**{column: place_id},
+                                           created_at__gte=since)
+              .exclude(status=MERGED))
     per_category = {}
     for category in recent.values_list("category", flat=True):
         label = CATEGORIES.get(category, category)
@@ -444,14 +867,18 @@ def place_signal_counts(level: str, place_id: str, user, days: int = 90
 def anonymise_expired(now=None, days: int | None = None) -> int:
     """Erase contact and free text of signals closed more than ``days`` ago.
 
-    The history notes of those signals are erased too. Returns the number of
-    signals anonymised. Idempotent.
+    The history notes of those signals are erased too. A merged duplicate
+    keeps its reporter's address while the signal it is handled under is
+    open (they are told of its progress) and goes with it: ``days`` after
+    both are closed. Returns the number of signals anonymised. Idempotent.
     """
     now = now or timezone.now()
     days = retention_days() if days is None else days
     cutoff = now - timedelta(days=days)
     with transaction.atomic():
-        due = Signal.objects.filter(closed_at__lte=cutoff, anonymised_at__isnull=True)
+        due = Signal.objects.filter(
+            Q(merged_into__isnull=True) | Q(merged_into__closed_at__lte=cutoff),
+            closed_at__lte=cutoff, anonymised_at__isnull=True)
         ids = list(due.values_list("pk", flat=True))
         if not ids:
             return 0
@@ -483,7 +910,10 @@ def sync_to_workspace(ws=None) -> int:
     ``afgehandeld``) and not yet synced go over; ``new`` ones wait, cancelled
     ones never go. Rows carry ``signal_id`` (the reference), ``reported_at``,
     ``category``, ``source``, ``address_id`` and the point — never free text
-    or contact details. Returns the number of rows appended.
+    or contact details. A merged duplicate never goes, and one that went
+    before it was merged is taken out again (in the same transaction), so
+    one situation is one signal for the model; reopened, it goes again.
+    Returns the number of rows appended.
     """
     import geopandas as gpd
     import pandas as pd
@@ -492,10 +922,12 @@ def sync_to_workspace(ws=None) -> int:
     ws = ws or workspace()
     pending = list(
         Signal.objects.filter(
-            synced_at__isnull=True, status__in=SYNC_STATUSES
+            synced_at__isnull=True, status__in=SYNC_STATUSES, merged_into__isnull=True
         ).order_by("created_at", "pk")
     )
-    if not pending:
+    withdrawn = list(Signal.objects.filter(synced_at__isnull=False,
+                                           merged_into__isnull=False))
+    if not pending and not withdrawn:
         return 0
     existing: set[str] = set()
     if ws.has("signals"):
@@ -503,7 +935,8 @@ def sync_to_workspace(ws=None) -> int:
             ws.read("signals", columns=["signal_id"])["signal_id"].astype(str)
         )
     fresh = [s for s in pending if s.reference not in existing]
-    if fresh:
+    gone = {s.reference for s in withdrawn} & existing
+    if fresh or gone:
         frame = gpd.GeoDataFrame(
             {
                 "signal_id": pd.array([s.reference for s in fresh], dtype="str"),
@@ -519,11 +952,18 @@ def sync_to_workspace(ws=None) -> int:
             crs="EPSG:28992",
         )
         with ws.transaction("signals-sync", source="web") as tx:
-            tx.append("signals", frame)
+            if gone:
+                table = ws.read("signals")
+                kept = table[~table["signal_id"].astype(str).isin(gone).to_numpy()]
+                tx.put("signals", kept)
+            if fresh:
+                tx.append("signals", frame)
             tx.summary["appended"] = len(fresh)
-    Signal.objects.filter(pk__in=[s.pk for s in pending]).update(
-        synced_at=timezone.now()
-    )
+            tx.summary["withdrawn_duplicates"] = len(gone)
+    now = timezone.now()
+    Signal.objects.filter(pk__in=[s.pk for s in pending]).update(synced_at=now)
+    # out of the workspace: synced again only when reopened (merged_into empty)
+    Signal.objects.filter(pk__in=[s.pk for s in withdrawn]).update(synced_at=None)
     return len(fresh)
 
 
@@ -532,15 +972,25 @@ __all__ = [
     "Created",
     "InvalidTransition",
     "LocationError",
+    "Refused",
     "StaleSignal",
+    "WorklistFilter",
     "anonymise_expired",
+    "assign",
+    "assignable_users",
     "create_signal",
     "default_team",
     "duplicate_suggestions",
+    "merge",
+    "merge_candidates",
     "nearby_open_signals",
+    "place_links",
+    "reopen",
     "resolve_location",
     "route",
+    "set_priority",
     "sync_to_workspace",
     "transition",
     "visible_signals",
+    "worklist",
 ]
