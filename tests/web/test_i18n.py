@@ -127,7 +127,9 @@ def test_pages_in_english_show_no_dutch_sentence(client, users, place_ids):
     catalog = _catalog()
     record("model_approval", actor="cli", level="setting", object_id="model:ab12")
     pages = {
-        "frontline": ["/kaart/", f"/plaatsen/buurt/{place_ids['buurt1']}/"],
+        "resident": ["/meldingen/", "/meldingen/mijn/"],
+        "frontline": ["/kaart/", f"/plaatsen/buurt/{place_ids['buurt1']}/",
+                      "/meldingen/werkbak/", "/verhalen/", "/aandacht/"],
         "privacy": ["/privacy/", "/rollen/"],
     }
     for who, urls in pages.items():
@@ -149,3 +151,16 @@ def test_pages_in_english_show_no_dutch_sentence(client, users, place_ids):
     body = _visible_text(client.get(
         f"/plaatsen/buurt/{place_ids['buurt1']}/").content.decode())
     assert "Stability of the class" in body and "Signals per quarter" in body
+
+
+@pytest.mark.django_db
+def test_the_residents_report_form_in_english(client, users):
+    """The page a resident meets first: every label, hint and choice."""
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    body = _visible_text(client.get("/meldingen/").content.decode())
+    for english in ("Make a report", "What is your report about?",
+                    "Call 112", "Noise nuisance", "Where is it?", "House number",
+                    "Explanation (optional)", "Send report"):
+        assert english in body, english
+    for dutch in ("Melding doen", "Geluidsoverlast", "Huisnummer", "Bel 112"):
+        assert dutch not in body, dutch

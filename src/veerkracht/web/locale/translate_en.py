@@ -10,6 +10,201 @@ import re
 from pathlib import Path
 
 EN = {
+    # stories index
+    'Verhalen uit mijn gebieden':
+        'Stories from my areas',
+    'Zoeken':
+        'Search',
+    'Zoek':
+        'Search',
+    'Verhaal schrijven':
+        'Write a story',
+    'Geen verhalen gevonden.':
+        'No stories found.',
+    # the resident's report form, its pages and the signal categories
+    'Op een adres':
+        'At an address',
+    'In een straat':
+        'In a street',
+    'Waar gaat uw melding over?':
+        'What is your report about?',
+    'Kies waar uw melding over gaat.':
+        'Choose what your report is about.',
+    'Kies een van de onderwerpen uit de lijst.':
+        'Choose one of the subjects in the list.',
+    'Waar is het?':
+        'Where is it?',
+    'Postcode':
+        'Postcode',
+    'Huisnummer':
+        'House number',
+    'Toevoeging (letter of nummer, optioneel)':
+        'Addition (letter or number, optional)',
+    'Straat':
+        'Street',
+    'Woonplaats':
+        'Town',
+    'Toelichting (optioneel)':
+        'Explanation (optional)',
+    (
+        'Noem liever geen namen. Deze tekst leest alleen het team; hij wordt na '
+        'de bewaartermijn gewist en nooit gebruikt voor cijfers.'
+    ):
+        (
+            'Please do not mention names. Only the team reads this text; it is '
+            'erased after the retention period and never used for figures.'
+        ),
+    (
+        'De toelichting is te lang (hoogstens %(limit_value)d tekens; u '
+        'gebruikte er %(show_value)d).'
+    ):
+        (
+            'The explanation is too long (at most %(limit_value)d characters; '
+            'you used %(show_value)d).'
+        ),
+    'Uw e-mailadres (optioneel)':
+        'Your e-mail address (optional)',
+    'Alleen om u te laten weten hoe het met uw melding gaat.':
+        'Only to let you know how your report is getting on.',
+    'Dit is geen geldig e-mailadres.':
+        'This is not a valid e-mail address.',
+    'Een e-mailadres is hoogstens 254 tekens.':
+        'An e-mail address has at most 254 characters.',
+    'Namens':
+        'On behalf of',
+    'E-mailadres voor terugkoppeling (optioneel)':
+        'E-mail address for feedback (optional)',
+    (
+        'In deze sessie hebt u nog geen meldingen gedaan. Gebruik de link uit uw '
+        'bevestiging om een eerdere melding te volgen.'
+    ):
+        (
+            'You have not made any reports in this session yet. Use the link in '
+            'your confirmation to follow an earlier report.'
+        ),
+    'Melding doen':
+        'Make a report',
+    'Melding ontvangen':
+        'Report received',
+    'Dank u wel, uw melding is ontvangen':
+        'Thank you, your report has been received',
+    (
+        'Uw kenmerk is <strong class="reference" '
+        'data-testid="reference">%(ref)s</strong>.'
+    ):
+        (
+            'Your reference is <strong class="reference" '
+            'data-testid="reference">%(ref)s</strong>.'
+        ),
+    'Bewaar deze link; daarmee ziet u hoe het met uw melding gaat:':
+        'Keep this link; with it you can see how your report is getting on:',
+    'Volg uw melding':
+        'Follow your report',
+    'We sturen u ook een e-mail als de status verandert.':
+        'We will also e-mail you when the status changes.',
+    'Nog een melding doen':
+        'Make another report',
+    (
+        'Maakt u zich zorgen over iets in uw straat, portiek of over een buur? '
+        'Meld het hier. U hebt geen account nodig.'
+    ):
+        (
+            'Are you worried about something in your street, your stairwell or '
+            'about a neighbour? Report it here. You do not need an account.'
+        ),
+    'Is er nu gevaar, geweld of een misdrijf? Bel 112.':
+        'Is there danger, violence or a crime right now? Call 112.',
+    (
+        'Geen spoed, wel politie nodig? Bel 0900-8844. Een melding hier wordt op '
+        'werkdagen gelezen, niet direct.'
+    ):
+        (
+            'No emergency, but police needed? Call 0900-8844. A report here is '
+            'read on working days, not at once.'
+        ),
+    'Er is in de buurt al een vergelijkbare melding':
+        'There already is a similar report nearby',
+    '%(what)s — gemeld op %(day)s, status: %(status)s':
+        '%(what)s — reported on %(day)s, status: %(status)s',
+    (
+        'Alleen u als professional van dit gebied ziet dit. Wilt u toch een '
+        'nieuwe melding maken? Controleer uw gegevens hieronder en kies '
+        '<strong>Toch melden</strong>.'
+    ):
+        (
+            'Only you, as a professional of this area, see this. Do you still '
+            'want to make a new report? Check your details below and choose '
+            '<strong>Report anyway</strong>.'
+        ),
+    'Of meld op straatniveau: kies “In een straat” en vul straat en woonplaats in.':
+        (
+            'Or report at street level: choose “In a street” and fill in the '
+            'street and town.'
+        ),
+    (
+        "Foto's kunt u hier niet meesturen: die zijn niet nodig en kunnen buren "
+        'herkenbaar maken.'
+    ):
+        (
+            'You cannot send photos here: they are not needed and can make '
+            'neighbours recognisable.'
+        ),
+    'Toch melden':
+        'Report anyway',
+    'Melding versturen':
+        'Send report',
+    'Mijn meldingen in deze sessie':
+        'My reports in this session',
+    (
+        'Het formulier was verlopen. Uw gegevens staan er nog; controleer ze en '
+        'kies opnieuw Versturen.'
+    ):
+        (
+            'The form had expired. Your details are still there; check them and '
+            'choose Send again.'
+        ),
+    'Deze melding had u al verstuurd.':
+        'You had already sent this report.',
+    'Deze melding is al ontvangen.':
+        'This report has already been received.',
+    'Deze melding is niet van u of bestaat niet.':
+        'This report is not yours or does not exist.',
+    'Deze melding bestaat niet, of de link is niet compleet.':
+        'This report does not exist, or the link is incomplete.',
+    'Geluidsoverlast':
+        'Noise nuisance',
+    'Burenruzie of spanningen tussen buren':
+        'Quarrel or tension between neighbours',
+    'Onveilig gevoel':
+        'Feeling unsafe',
+    'Verwaarlozing van gedeelde ruimtes':
+        'Neglect of shared spaces',
+    'Zorgen om een buur (zorgsignaal)':
+        'Worried about a neighbour (care signal)',
+    'Onverschilligheid, niemand let meer op elkaar':
+        'Indifference, nobody looks out for each other any more',
+    "Harde muziek, geschreeuw of lawaai, vaak of 's nachts.":
+        'Loud music, shouting or noise, often or at night.',
+    'Ruzie, bedreiging of langdurige spanning tussen buren.':
+        'Quarrels, threats or lasting tension between neighbours.',
+    'U voelt zich niet veilig in of rond de woning of de straat.':
+        'You do not feel safe in or around the home or the street.',
+    'Vuil, kapotte verlichting of rommel in portiek, galerij of binnenhof.':
+        'Dirt, broken lighting or clutter in the stairwell, gallery or courtyard.',
+    (
+        'U maakt zich zorgen om een buur, bijvoorbeeld omdat de gordijnen dicht '
+        'blijven of de post zich opstapelt.'
+    ):
+        (
+            'You are worried about a neighbour, for example because the curtains '
+            'stay closed or the post piles up.'
+        ),
+    'Niemand kijkt nog naar elkaar om; contact tussen buren verdwijnt.':
+        'Nobody looks out for each other any more; contact between neighbours fades.',
+    'Gebiedsmakelaar':
+        'Area broker',
+    'Politie (wijkagent)':
+        'Police (community officer)',
     # work list API
     'Wijziging geweigerd':
         'Change refused',

@@ -28,23 +28,24 @@ class ReportForm(forms.Form):
     front door is personal data we do not need.
     """
 
-    WHERE = [("address", "Op een adres"), ("street", "In een straat")]
+    WHERE = [("address", _("Op een adres")), ("street", _("In een straat"))]
 
     form_token = forms.CharField(widget=forms.HiddenInput)
     category = forms.ChoiceField(
-        label="Waar gaat uw melding over?",
+        label=_("Waar gaat uw melding over?"),
         choices=list(CATEGORIES.items()),
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Kies waar uw melding over gaat.",
-            "invalid_choice": "Kies een van de onderwerpen uit de lijst.",
+            "required": _("Kies waar uw melding over gaat."),
+            "invalid_choice": _("Kies een van de onderwerpen uit de lijst."),
         },
     )
     where = forms.ChoiceField(
-        label="Waar is het?", choices=WHERE, widget=forms.RadioSelect, initial="address"
+        label=_("Waar is het?"), choices=WHERE, widget=forms.RadioSelect,
+        initial="address",
     )
     postcode = forms.CharField(
-        label="Postcode",
+        label=_("Postcode"),
         required=False,
         max_length=8,
         widget=forms.TextInput(
@@ -52,35 +53,36 @@ class ReportForm(forms.Form):
         ),
     )
     huisnummer = forms.CharField(
-        label="Huisnummer",
+        label=_("Huisnummer"),
         required=False,
         max_length=6,
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
     toevoeging = forms.CharField(
-        label="Toevoeging (letter of nummer, optioneel)", required=False, max_length=8
+        label=_("Toevoeging (letter of nummer, optioneel)"), required=False,
+        max_length=8,
     )
-    straat = forms.CharField(label="Straat", required=False, max_length=120)
-    woonplaats = forms.CharField(label="Woonplaats", required=False, max_length=120)
+    straat = forms.CharField(label=_("Straat"), required=False, max_length=120)
+    woonplaats = forms.CharField(label=_("Woonplaats"), required=False, max_length=120)
     description = forms.CharField(
-        label="Toelichting (optioneel)",
+        label=_("Toelichting (optioneel)"),
         required=False,
         max_length=MAX_DESCRIPTION,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Noem liever geen namen. Deze tekst leest alleen het team; hij "
-        "wordt na de bewaartermijn gewist en nooit gebruikt voor cijfers.",
+        help_text=_("Noem liever geen namen. Deze tekst leest alleen het team; hij "
+                    "wordt na de bewaartermijn gewist en nooit gebruikt voor cijfers."),
         error_messages={
-            "max_length": "De toelichting is te lang (hoogstens "
-            "%(limit_value)d tekens; u gebruikte er %(show_value)d)."
+            "max_length": _("De toelichting is te lang (hoogstens "
+                            "%(limit_value)d tekens; u gebruikte er %(show_value)d).")
         },
     )
     contact_email = forms.EmailField(
-        label="Uw e-mailadres (optioneel)",
+        label=_("Uw e-mailadres (optioneel)"),
         required=False,
         max_length=254,  # the column's length: PostgreSQL refuses a longer one
-        help_text="Alleen om u te laten weten hoe het met uw melding gaat.",
-        error_messages={"invalid": "Dit is geen geldig e-mailadres.",
-                        "max_length": "Een e-mailadres is hoogstens 254 tekens."},
+        help_text=_("Alleen om u te laten weten hoe het met uw melding gaat."),
+        error_messages={"invalid": _("Dit is geen geldig e-mailadres."),
+                        "max_length": _("Een e-mailadres is hoogstens 254 tekens.")},
     )
     confirm_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -100,13 +102,13 @@ class ReportForm(forms.Form):
             self.initial.setdefault("form_token", uuid.uuid4().hex)
         if professional:
             self.fields["source"] = forms.ChoiceField(
-                label="Namens",
+                label=_("Namens"),
                 choices=[(s, SOURCES[s]) for s in PROFESSIONAL_SOURCES],
                 initial=default_source or "welfare",
             )
             self.fields[
                 "contact_email"
-            ].label = "E-mailadres voor terugkoppeling (optioneel)"
+            ].label = _("E-mailadres voor terugkoppeling (optioneel)")
 
     def clean(self):
         data = super().clean()

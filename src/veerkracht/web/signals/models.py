@@ -253,7 +253,7 @@ class Signal(models.Model):
 
     @property
     def category_label(self) -> str:
-        return CATEGORIES.get(self.category, self.category)
+        return str(CATEGORIES.get(self.category, self.category))
 
     @property
     def is_open(self) -> bool:

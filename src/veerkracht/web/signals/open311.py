@@ -144,8 +144,8 @@ def service_row(code: str) -> dict:
     """One GeoReport service for a category."""
     return {
         "service_code": code,
-        "service_name": CATEGORIES[code],
-        "description": CATEGORY_HELP[code],
+        "service_name": str(CATEGORIES[code]),
+        "description": str(CATEGORY_HELP[code]),
         "metadata": False,
         "type": "realtime",
         "keywords": KEYWORDS[code],
@@ -191,7 +191,7 @@ def request_row(signal: Signal, *, own: bool = False) -> dict:
         "service_request_id": signal.reference,
         "status": open311_status(signal.status),
         "status_notes": _status_notes(signal, own),
-        "service_name": CATEGORIES.get(signal.category),
+        "service_name": str(CATEGORIES.get(signal.category, signal.category)),
         "service_code": signal.category,
         "description": None,
         "agency_responsible": signal.team.name,

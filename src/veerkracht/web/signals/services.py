@@ -853,7 +853,7 @@ def place_signal_counts(level: str, place_id: str, user, days: int = 90
               .exclude(status=MERGED))
     per_category = {}
     for category in recent.values_list("category", flat=True):
-        label = CATEGORIES.get(category, category)
+        label = str(CATEGORIES.get(category, category))
         per_category[label] = per_category.get(label, 0) + 1
     return {
         "days": days,

@@ -86,8 +86,8 @@ def report_again(request):
     data["form_token"] = uuid.uuid4().hex  # a fresh submission
     form = _report_form(request, data)
     form.errors.clear()  # nothing was wrong with what they typed
-    messages.warning(request, "Het formulier was verlopen. Uw gegevens staan er nog; "
-                     "controleer ze en kies opnieuw Versturen.")
+    messages.warning(request, _("Het formulier was verlopen. Uw gegevens staan er "
+                                "nog; controleer ze en kies opnieuw Versturen."))
     return _report_page(request, form, status=403)
 
 
@@ -102,9 +102,9 @@ def report(request):
     if done is not None:
         # The same form sent twice (double click, back button): nothing new.
         if done.reference in request.session.get(SESSION_KEY, []):
-            messages.info(request, "Deze melding had u al verstuurd.")
+            messages.info(request, _("Deze melding had u al verstuurd."))
             return redirect("signals:received", reference=done.reference)
-        messages.info(request, "Deze melding is al ontvangen.")
+        messages.info(request, _("Deze melding is al ontvangen."))
         return redirect("signals:report")
     form = _report_form(request, request.POST)
     if not professional and throttle.exceeded("report", request):
@@ -143,7 +143,7 @@ def report(request):
 def received(request, reference: str):
     """Confirmation with the reference and the follow link (own session only)."""
     if reference not in request.session.get(SESSION_KEY, []):
-        raise Http404("Deze melding is niet van u of bestaat niet.")
+        raise Http404(_("Deze melding is niet van u of bestaat niet."))
     signal = get_object_or_404(Signal, reference=reference)
     return render(
         request,
@@ -176,7 +176,7 @@ def follow(request, reference: str, token: str):
     """
     signal = Signal.objects.filter(reference=reference).first()
     if signal is None or not signal.check_follow_token(token):
-        raise Http404("Deze melding bestaat niet, of de link is niet compleet.")
+        raise Http404(_("Deze melding bestaat niet, of de link is niet compleet."))
     main = signal.merged_into if signal.status == MERGED else None
     return render(
         request,

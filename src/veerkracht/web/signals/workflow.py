@@ -30,36 +30,38 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _now
 from django.utils.translation import gettext_lazy as _
 
-#: Category code (as in the workspace ``signals`` table) -> Dutch label.
-CATEGORIES: dict[str, str] = {
-    "noise": "Geluidsoverlast",
-    "neighbour_conflict": "Burenruzie of spanningen tussen buren",
-    "unsafety": "Onveilig gevoel",
-    "neglect": "Verwaarlozing van gedeelde ruimtes",
-    "care_worry": "Zorgen om een buur (zorgsignaal)",
-    "indifference": "Onverschilligheid, niemand let meer op elkaar",
+#: Category code (as in the workspace ``signals`` table) -> label (translated).
+CATEGORIES: dict[str, object] = {
+    "noise": _("Geluidsoverlast"),
+    "neighbour_conflict": _("Burenruzie of spanningen tussen buren"),
+    "unsafety": _("Onveilig gevoel"),
+    "neglect": _("Verwaarlozing van gedeelde ruimtes"),
+    "care_worry": _("Zorgen om een buur (zorgsignaal)"),
+    "indifference": _("Onverschilligheid, niemand let meer op elkaar"),
 }
 
-#: A short Dutch explanation per category, shown in the form and in Open311.
-CATEGORY_HELP: dict[str, str] = {
-    "noise": "Harde muziek, geschreeuw of lawaai, vaak of 's nachts.",
-    "neighbour_conflict": "Ruzie, bedreiging of langdurige spanning tussen buren.",
-    "unsafety": "U voelt zich niet veilig in of rond de woning of de straat.",
-    "neglect": "Vuil, kapotte verlichting of rommel in portiek, galerij of binnenhof.",
-    "care_worry": (
+#: A short explanation per category, shown in the form and in Open311.
+CATEGORY_HELP: dict[str, object] = {
+    "noise": _("Harde muziek, geschreeuw of lawaai, vaak of 's nachts."),
+    "neighbour_conflict": _("Ruzie, bedreiging of langdurige spanning tussen buren."),
+    "unsafety": _("U voelt zich niet veilig in of rond de woning of de straat."),
+    "neglect": _("Vuil, kapotte verlichting of rommel in portiek, galerij of "
+                 "binnenhof."),
+    "care_worry": _(
         "U maakt zich zorgen om een buur, bijvoorbeeld omdat de gordijnen dicht "
         "blijven of de post zich opstapelt."
     ),
-    "indifference": "Niemand kijkt nog naar elkaar om; contact tussen buren verdwijnt.",
+    "indifference": _("Niemand kijkt nog naar elkaar om; contact tussen buren "
+                      "verdwijnt."),
 }
 
-#: Reporter source (as in the workspace ``signals`` table) -> Dutch label.
-SOURCES: dict[str, str] = {
-    "resident": "Bewoner",
-    "corporation": "Woningcorporatie",
-    "welfare": "Welzijn / wijkteam",
-    "area_broker": "Gebiedsmakelaar",
-    "police": "Politie (wijkagent)",
+#: Reporter source (as in the workspace ``signals`` table) -> label (translated).
+SOURCES: dict[str, object] = {
+    "resident": _("Bewoner"),
+    "corporation": _("Woningcorporatie"),
+    "welfare": _("Welzijn / wijkteam"),
+    "area_broker": _("Gebiedsmakelaar"),
+    "police": _("Politie (wijkagent)"),
 }
 
 #: Sources a logged-in professional may choose.
