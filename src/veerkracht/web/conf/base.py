@@ -312,6 +312,21 @@ VEERKRACHT_LOGIN_WINDOW_MINUTES = config(
     help_text="The window of VEERKRACHT_LOGIN_LIMIT, in minutes.",
     group="Beveiliging",
 )
+VEERKRACHT_SEARCH_LIMIT = config(
+    "VEERKRACHT_SEARCH_LIMIT",
+    120,
+    help_text="Place searches (address, postcode, street or name; the map, the "
+    "story forms and /zoeken/) one logged-in user may make per window; more get "
+    "429. Slows anyone who would walk the address list through the search. "
+    "0: no limit.",
+    group="Beveiliging",
+)
+VEERKRACHT_SEARCH_WINDOW_MINUTES = config(
+    "VEERKRACHT_SEARCH_WINDOW_MINUTES",
+    1,
+    help_text="The window of VEERKRACHT_SEARCH_LIMIT, in minutes.",
+    group="Beveiliging",
+)
 VEERKRACHT_CACHE_DIR = config(
     "VEERKRACHT_CACHE_DIR",
     "",

@@ -20,6 +20,7 @@ unknown place (so "no households" and "a few" look the same).
 
 from __future__ import annotations
 
+import threading
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -200,6 +201,40 @@ def figures(level: str, period: str | None = None, audience: str = "public", *,
     return Figures(mode, level, chosen, audience, _drawn(frame, mode, level), periods)
 
 
+_published: dict[tuple, frozenset[str]] = {}
+_published_lock = threading.Lock()
+
+
+def published_ids(level: str, audience: str = "public", *,
+                  versions: dict | None = None) -> frozenset[str]:
+    """Ids of the places of ``level`` that :func:`figures` draws for ``audience``.
+
+    The door's answer is a function of the workspace's tables (results,
+    protected statistics, the privacy officer's rules and approvals are all
+    tables), so it is kept per version of every table: any change to one of
+    them, in any server process, gives a new key. For lookups that need only
+    *which* places are published (the place search), not their figures.
+    ``versions`` is :func:`veerkracht.web.workspace.versions` when the caller
+    has just read it.
+    """
+    check_level(level)
+    versions = versions if versions is not None else workspace.versions()
+    key = (workspace.location(), level, audience, tuple(sorted(versions.items())))
+    with _published_lock:
+        hit = _published.get(key)
+    if hit is not None:
+        return hit
+    try:
+        ids = frozenset(figures(level, audience=audience).frame.index)
+    except LookupError:
+        ids = frozenset()
+    with _published_lock:
+        if len(_published) > 64:
+            _published.clear()
+        _published[key] = ids
+    return ids
+
+
 def _drawn(frame: pd.DataFrame, mode: str, level: str) -> pd.DataFrame:
     """The door's rows with colour, pattern and band text (no arithmetic)."""
     out = frame.copy()
@@ -279,5 +314,7 @@ def _isna(value) -> bool:
 
 
 def clear_cache() -> None:
-    """Nothing is cached here (the door decides); kept for the test fixtures."""
+    """Forget the model's classes and the published ids (test fixtures)."""
     balance_classes.cache_clear()
+    with _published_lock:
+        _published.clear()

@@ -12,6 +12,7 @@ A place the door does not publish for the audience has no profile
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -84,6 +85,31 @@ def shown_place_row(level: str, place_id: str) -> pd.Series | None:
     if row is None or row.get("n_dwellings", BAND_FLOOR) < BAND_FLOOR:
         return None
     return row
+
+
+def shown_ids(level: str, *, version: int | None = None) -> frozenset[str]:
+    """Ids of every place of ``level`` that :func:`shown_place_row` shows.
+
+    The same rule for many places at once (the place search filters its
+    candidates by it); cached per version of the place table (``version``
+    when the caller has just read it).
+    """
+    check_level(level)
+    if version is None:
+        version = workspace.version_of(f"place_{level}")
+    if version is None:
+        return frozenset()
+    return _shown_ids(workspace.location(), level, version)
+
+
+@lru_cache(maxsize=16)
+def _shown_ids(location: str, level: str, version: int) -> frozenset[str]:
+    places = workspace.table(f"place_{level}")
+    ids = places["place_id"].astype("str")
+    if "n_dwellings" in places.columns:
+        n = pd.to_numeric(places["n_dwellings"], errors="coerce").fillna(BAND_FLOOR)
+        ids = ids[(n >= BAND_FLOOR).to_numpy()]
+    return frozenset(ids)
 
 
 #: the parent level of each level in ``place_<level>.parent_id``
