@@ -263,6 +263,13 @@ VEERKRACHT_MAP_MAX_FEATURES = config(
     help_text="Most places one map request returns; beyond it the map asks to zoom in.",
     group="Veerkracht",
 )
+VEERKRACHT_MAP_MAX_CONTEXT = config(
+    "VEERKRACHT_MAP_MAX_CONTEXT",
+    30000,
+    help_text="Most base-map features (buildings, streets, outlines) one map request "
+    "returns; beyond it the buildings are left out until the user zooms in.",
+    group="Veerkracht",
+)
 VEERKRACHT_IMPORT_MAX_MB = config(
     "VEERKRACHT_IMPORT_MAX_MB",
     2048,  # = veerkracht.io._common.DEFAULT_MAX_MB (checked by a test)
