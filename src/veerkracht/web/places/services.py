@@ -60,6 +60,8 @@ class Profile:
     notes: list[str] = field(default_factory=list)
     #: class stability under the sensitivity analysis (:func:`stability`)
     stability: dict | None = None
+    #: what the class (or the band of a small place) means, in plain Dutch
+    class_meaning: str = ""
 
 
 def place_row(level: str, place_id: str) -> pd.Series | None:
@@ -189,6 +191,10 @@ def profile(level: str, place_id: str, *, audience: str = "public",
         audience=audience,
         stability=stability(level, place_id, audience=audience) if public else None,
     )
+    if visibility == "band_only":
+        prof.class_meaning = fig.band_meaning()
+    elif current.get("balance_class"):
+        prof.class_meaning = fig.class_meaning(current["balance_class"])
     if current_fig.mode == "dwellings":
         prof.notes.append(_(
             "Er zijn nog geen modelresultaten in de werkmap; het profiel "
