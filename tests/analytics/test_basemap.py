@@ -1,4 +1,4 @@
-"""Street lines for the map's base from address points (veerkracht.analytics.basemap)."""
+"""Street lines for the map's base from address points (analytics.basemap)."""
 
 from __future__ import annotations
 
