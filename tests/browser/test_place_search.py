@@ -146,3 +146,37 @@ def test_search_an_address_in_the_story_form_with_the_keyboard(page, live_server
     assert (story.level, story.place_id, story.title) == (
         "street", "S-BU99990101-lindelaan", "Bankje weg")
     assert not problems, problems
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_boxes_and_the_story_form_fit_a_phone(chromium, live_server, city,
+                                                      users):
+    """390 px wide: no sideways scrolling, and every target at least 44 px."""
+    context = chromium.new_context(viewport={"width": 390, "height": 844},
+                                   is_mobile=True, has_touch=True, locale="nl-NL")
+    page = context.new_page()
+    base = live_server.url
+    _login(page, base, users["frontline"])
+    small = {}
+    for url in ("/kaart/", "/verhalen/nieuw/", "/verhalen/interventie/",
+                "/zoeken/?q=Bosweg+25&doel=verhaal"):
+        page.goto(base + url)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+        small[url] = page.evaluate("""() => {
+            const out = [];
+            for (const el of document.querySelectorAll(
+                    'form.place-search input:not([type=hidden]), form.place-search '
+                    + 'button, form.story-form input:not([type=hidden]), '
+                    + 'form.story-form select, form.story-form textarea, '
+                    + 'form.story-form button, ul.results a.button')) {
+                const box = el.getBoundingClientRect();
+                if (box.height < 44 || box.width < 44) {
+                    out.push(`${el.tagName} ${el.name || el.textContent} `
+                             + `${Math.round(box.width)}x${Math.round(box.height)}`);
+                }
+            }
+            return out;
+        }""")
+    context.close()
+    assert not any(small.values()), small
