@@ -18,7 +18,7 @@ router = Router(tags=["plaatsen"])
 class SearchQuery(Schema):
     q: str = Field(..., max_length=search.MAX_QUERY,
                    description="adres (Straatnaam 12), postcode met of zonder "
-                   "huisnummer (1234 AB 12), straat-, buurt-, wijk- of bloknaam, "
+                   "huisnummer (1234 AB 12), straat-, buurt-, wijk- of complexnaam, "
                    "of een plaats-id")
     limit: int = Field(search.DEFAULT_LIMIT, ge=1, le=search.MAX_LIMIT)
 

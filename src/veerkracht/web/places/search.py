@@ -6,11 +6,13 @@ with the **places** the user may open — never an address, never a figure.
 ADR 0016 gives the reasons; in short:
 
 * an address ("Bosweg 12", "9351 AA 12-2") or a postcode is matched on the
-  public BAG addresses (``signals.locations.address_index``: the addresses
-  with the places of their dwellings) and answered with the places that hold
-  it — entrance, building, block, street, buurt — not with the address;
+  public BAG addresses of the dwellings (``addresses`` joined to
+  ``dwellings``, which holds each dwelling's places) and answered with the
+  places that hold it — entrance, building, block, street, buurt — not with
+  the address;
 * a name matches the names of streets, buurten, wijken, the gemeente and
-  blocks; a place id matches exactly;
+  corporation complexes (a derived block is named after its addresses,
+  which the address search finds); a place id matches exactly;
 * a candidate is returned only when its level is one the user's role may
   see, it lies in the user's areas (``scoping.visible_ids``), it is not under
   the dwelling floor (``services.shown_ids``, the rule of
@@ -28,7 +30,6 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -73,9 +74,7 @@ def normalise(text: str) -> str:
     >>> normalise("Café 't Hoekje")
     'cafe t hoekje'
     """
-    text = unicodedata.normalize("NFKD", str(text or ""))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+    return str(_normalised(pd.Series([str(text or "")]))[0])
 
 
 @dataclass(frozen=True)
@@ -109,67 +108,111 @@ class Result:
 # -- the index ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Names:
-    ids: np.ndarray  # object
-    names: np.ndarray  # object (as shown)
-    norms: np.ndarray  # object (normalised)
+def _normalised(values: pd.Series) -> np.ndarray:
+    """:func:`normalise` of many texts at once (each distinct text once)."""
+    codes, uniques = pd.factorize(values.astype("object").fillna("").astype(str))
+    if not len(uniques):
+        return np.array([""] * len(values), dtype=object)
+    norms = (pd.Series(uniques, dtype=object).str.normalize("NFKD")
+             .str.encode("ascii", "ignore").str.decode("ascii").str.lower()
+             .str.replace(r"[^0-9a-z]+", " ", regex=True).str.strip())
+    return norms.to_numpy(dtype=object)[codes]
 
 
 class _Index:
-    """Addresses and place names of one workspace version, ready to match."""
+    """Addresses and place names of one workspace version, ready to match.
 
-    def __init__(self, ws) -> None:
-        from veerkracht.web.signals import locations
+    * ``ids``: per level, the upper-case place ids (a hash index);
+    * ``words``: every name of :data:`NAME_LEVELS` from each of its word
+      starts ("blok bosweg 1", "bosweg 1", "1"), sorted, so a prefix is two
+      binary searches;
+    * the BAG addresses of the dwellings with the places of each
+      (``dwellings`` joined to ``addresses``), grouped by postcode, postcode
+      and number, and street and number.
+    """
 
-        self.names: dict[str, _Names] = {}
-        self.ids: dict[str, list[tuple[str, str]]] = {}
+    def __init__(self) -> None:
+        self.ids: dict[str, tuple[pd.Index, np.ndarray]] = {}
+        parts = []
         for level in LEVELS:
             places = workspace.table(f"place_{level}")
             if places is None or not len(places):
                 continue
-            ids = places["place_id"].astype("str").to_numpy(dtype=object)
-            for pid in ids:
-                self.ids.setdefault(pid.upper(), []).append((level, pid))
+            pid = places["place_id"].astype("str")
+            self.ids[level] = (pd.Index(pid.str.upper().to_numpy(dtype=object)),
+                               pid.to_numpy(dtype=object))
+            self.ids[level][0].get_indexer_for([""])  # its hash table, now
             if level in NAME_LEVELS and "name" in places.columns:
-                shown = places["name"].astype("object").where(
-                    places["name"].notna(), places["place_id"]
-                ).astype("str").to_numpy(dtype=object)
-                norms = np.array([normalise(n) for n in shown], dtype=object)
-                self.names[level] = _Names(ids, shown, norms)
+                named = np.ones(len(places), dtype=bool)
+                if level == "block" and "method" in places.columns:
+                    # a derived block is named after its addresses, which the
+                    # address search finds; a complex may have a name of its own
+                    named = (places["method"].astype("str") == "complex").to_numpy()
+                norms = _normalised(places["name"].where(places["name"].notna(),
+                                                         places["place_id"]))[named]
+                ids = pid.to_numpy(dtype=object)[named]
+                rest, first = pd.Series(norms, dtype=object), True
+                owner = np.arange(len(norms))
+                while len(rest):
+                    # the name from each of its word starts on
+                    parts.append(pd.DataFrame({
+                        "word": rest.to_numpy(dtype=object), "first": first,
+                        "level": NAME_LEVELS.index(level), "pid": ids[owner],
+                        "text": norms[owner]}))
+                    more = rest.str.contains(" ", regex=False).to_numpy(dtype=bool)
+                    if not more.any():
+                        break
+                    rest = rest[more].str.partition(" ")[2]
+                    owner, first = owner[more], False
+        words = (pd.concat(parts, ignore_index=True) if parts else
+                 pd.DataFrame({"word": [], "first": [], "level": [], "pid": [],
+                               "text": []}))
+        words = words.sort_values("word", kind="stable", ignore_index=True)
+        self.words = words["word"].to_numpy(dtype=object)
+        self.word_first = words["first"].to_numpy(dtype=bool)
+        self.word_level = words["level"].to_numpy(dtype=np.int64)
+        self.word_pid = words["pid"].to_numpy(dtype=object)
+        self.word_text = words["text"].to_numpy(dtype=object)
         self.frame = None
-        try:
-            index = locations.address_index(ws)
-        except locations.LocationError:  # no addresses imported yet
+        addresses = workspace.table("addresses")
+        dwellings = workspace.table("dwellings")
+        if addresses is None or dwellings is None or not len(dwellings):
             return
-        frame = index.frame
         columns = [DWELLING_COLUMN[lv] for lv in ADDRESS_LEVELS]
+        wanted = ["address_id", "straat", "huisnummer", "huisletter", "toevoeging",
+                  "postcode"]
+        frame = pd.DataFrame(
+            dwellings[["address_id", *columns]]).merge(
+            pd.DataFrame(addresses[[c for c in wanted if c in addresses.columns]])
+            .drop_duplicates("address_id"), on="address_id", how="inner")
         self.frame = frame[columns].astype("object").to_numpy()
         postcode = (frame["postcode"].astype("object").fillna("").astype(str)
                     .str.replace(" ", "", regex=False).str.lower().to_numpy())
         number = pd.to_numeric(frame["huisnummer"], errors="coerce").fillna(-1)
         number = number.astype(np.int64).to_numpy()
-        # street names: normalised once per distinct name
-        codes, uniques = pd.factorize(frame["straat"].astype("object").fillna(""))
-        norms = np.array([normalise(u) for u in uniques], dtype=object)
-        street = norms[codes] if len(norms) else np.array([], dtype=object)
-        suffix = (frame["huisletter"].astype("object").fillna("").astype(str)
-                  + frame["toevoeging"].astype("object").fillna("").astype(str))
+        street = _normalised(frame["straat"])
+        suffix = (frame.get("huisletter", pd.Series("", index=frame.index))
+                  .astype("object").fillna("").astype(str)
+                  + frame.get("toevoeging", pd.Series("", index=frame.index))
+                  .astype("object").fillna("").astype(str))
         self.suffix = (suffix.str.lower().str.replace(r"[^0-9a-z]", "", regex=True)
                        .to_numpy(dtype=object))
         rows = pd.Series(np.arange(len(frame)))
         self.by_postcode = rows.groupby(postcode).indices
         self.by_postcode_number = rows.groupby([postcode, number]).indices
         self.by_street_number = rows.groupby([street, number]).indices
-        self.streets = np.array(sorted(set(norms) - {""}), dtype=object)
+        self.streets = np.array(sorted(set(street) - {""}), dtype=object)
 
     # -- candidates: (rank, level, place_id) ------------------------------------
 
     def candidates(self, query: str) -> list[tuple[tuple, str, str]]:
         norm = normalise(query)
         out: list[tuple[tuple, str, str]] = []
-        for level, pid in self.ids.get(query.strip().upper(), []):
-            out.append(((0, 0), level, pid))
+        wanted = query.strip().upper()
+        for level, (index, ids) in self.ids.items():
+            for hit in index.get_indexer_for([wanted]):
+                if hit >= 0:
+                    out.append(((0, 0), level, ids[hit]))
         rows = self._address_rows(norm)
         if rows is not None and len(rows):
             out.extend(self._places_of(rows))
@@ -226,23 +269,16 @@ class _Index:
         return out
 
     def _by_name(self, norm: str) -> list[tuple[tuple, str, str]]:
+        """Names that are the query, start with it, or have a word that does."""
+        if not norm or not len(self.words):
+            return []
+        lo = np.searchsorted(self.words, norm)
+        hi = np.searchsorted(self.words, norm + "\uffff")
         out = []
-        if not norm:
-            return out
-        for j, level in enumerate(NAME_LEVELS):
-            names = self.names.get(level)
-            if names is None:
-                continue
-            for i, text in enumerate(names.norms):
-                if text == norm:
-                    rank = 2
-                elif text.startswith(norm):
-                    rank = 3
-                elif (" " + norm) in (" " + text):
-                    rank = 4
-                else:
-                    continue
-                out.append(((rank, j, text), level, names.ids[i]))
+        for i in range(lo, min(hi, lo + MAX_CANDIDATES)):
+            text, j = self.word_text[i], int(self.word_level[i])
+            rank = (2 if text == norm else 3) if self.word_first[i] else 4
+            out.append(((rank, j, text), NAME_LEVELS[j], self.word_pid[i]))
         return out
 
 
@@ -261,7 +297,7 @@ def _index(versions: dict | None = None) -> _Index:
         hit = _indexes.get(key)
         if hit is None:
             _indexes.clear()
-            hit = _indexes[key] = _Index(workspace.workspace())
+            hit = _indexes[key] = _Index()
         return hit
 
 
@@ -356,7 +392,7 @@ def search(user, query: str, *, limit: int = DEFAULT_LIMIT,
     query : str
         An address ("Bosweg 12", "Bosweg 12-2"), a postcode with or without
         a house number ("9351 AA 12"), a name of a street, buurt, wijk, the
-        gemeente or a block, or a place id. Cut at :data:`MAX_QUERY`.
+        gemeente or a complex, or a place id. Cut at :data:`MAX_QUERY`.
     limit : int
         At most this many hits (cut at :data:`MAX_LIMIT`).
     levels : tuple of str, optional

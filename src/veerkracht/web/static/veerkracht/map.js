@@ -364,7 +364,6 @@
     loadContext();
     load(false);
   }
-  window.veerkrachtJump = jump;  // for the tests and other pages' links
 
   var searchForm = document.querySelector("form.place-search");
   if (searchForm) {
