@@ -113,6 +113,9 @@ FIGURE_URLS = {
     "api:place_profile": {"published_places", "published_profiles",
                           "published_signal_counts"},
     "api:layer": {"published_places"},
+    # names and ids only, of the places the door publishes for the user
+    "api:search_places": {"published_places"},
+    "places:search": {"published_places"},
 }
 
 #: URL names that emit no place figure, and why.
@@ -124,6 +127,9 @@ NO_FIGURE_URLS = {
     "set_language": "switches the language",
     "maps:map": "the map page; its figures come from api:layer",
     "api:extent": "the bounding box of the user's areas (public geometry)",
+    "api:context_layer": "the map's grey base: public BAG buildings, street lines "
+                         "and CBS outlines with area and street names; the same "
+                         "for every user, no place id, no figure",
     "api:openapi-json": "the API schema",
     "api:openapi-view": "the API documentation page",
     "api:api-root": "the API index",
@@ -349,6 +355,10 @@ def _request(client, name, ids):
         return client.get(f"/plaatsen/{ids['level']}/{ids['place_id']}/")
     if name == "places:pdf":
         return client.get(f"/plaatsen/{ids['level']}/{ids['place_id']}/pdf")
+    if name == "api:search_places":
+        return client.get("/api/places/search", {"q": ids["place_id"]})
+    if name == "places:search":
+        return client.get("/zoeken/", {"q": ids["place_id"]})
     raise AssertionError(f"no request known for figure URL {name}")
 
 

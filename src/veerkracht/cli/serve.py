@@ -9,6 +9,7 @@ In production put an HTTPS proxy in front (docs/web.md).
 from __future__ import annotations
 
 import os
+import time
 
 import typer
 
@@ -224,8 +225,11 @@ def run_server(ctx: typer.Context, *, host: str, port: int,
 
     # the map layers are prepared before the first request, in the master
     # process, so every worker starts with them (fork shares the memory)
-    console.print("Kaartlagen voorbereiden…", highlight=False)
+    console.print("Kaartlagen, ondergrond en zoekindex voorbereiden…", highlight=False)
+    started = time.monotonic()
     _quietly(warm)
+    seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
+    console.print(f"Voorbereid in {seconds} s.", highlight=False)
     connections.close_all()  # no database connection may cross the fork
     console.print(f"Veerkracht draait op http://{host}:{port}/  (stoppen: Ctrl+C)")
     _gunicorn(host, port, workers=workers, threads=threads)

@@ -28,6 +28,11 @@ def workspace() -> Workspace:
         return ws
 
 
+def location() -> str:
+    """Where the workspace is (a key for caches that outlive a request)."""
+    return str(settings.VEERKRACHT_WORKSPACE)
+
+
 def versions() -> dict[str, int]:
     """Table name -> version, from the catalogue (cheap)."""
     return {t.name: t.version for t in workspace().tables()}

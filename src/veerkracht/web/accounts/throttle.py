@@ -1,4 +1,5 @@
-"""Rate limits per client address: anonymous reports and failed logins.
+"""Rate limits: anonymous reports and failed logins per client address, place
+searches per user.
 
 A fixed window per address in Django's cache (``CACHES``: files in a folder
 shared by the server's worker processes). django-axes locks a user name
@@ -23,9 +24,19 @@ def client_address(request) -> str:
     return get_client_ip_address(request) or "onbekend"
 
 
+#: limits counted per logged-in user instead of per address (colleagues of
+#: one organisation share an office address)
+PER_USER = frozenset({"search"})
+
+
 def _key(scope: str, request, window_s: int) -> str:
     window = int(time.time() // window_s)
-    return f"vk-throttle:{scope}:{client_address(request)}:{window}"
+    user = getattr(request, "user", None)
+    if scope in PER_USER and getattr(user, "is_authenticated", False):
+        who = f"user{user.pk}"
+    else:
+        who = client_address(request)
+    return f"vk-throttle:{scope}:{who}:{window}"
 
 
 def _limits(scope: str) -> tuple[int, int]:
@@ -35,6 +46,9 @@ def _limits(scope: str) -> tuple[int, int]:
     if scope == "login":
         return (settings.VEERKRACHT_LOGIN_LIMIT,
                 settings.VEERKRACHT_LOGIN_WINDOW_MINUTES * 60)
+    if scope == "search":
+        return (settings.VEERKRACHT_SEARCH_LIMIT,
+                settings.VEERKRACHT_SEARCH_WINDOW_MINUTES * 60)
     raise ValueError(f"onbekende limiet {scope!r}")
 
 
@@ -66,4 +80,6 @@ MESSAGES = {
     "login": gettext_lazy(
         "Te veel mislukte inlogpogingen vanaf dit adres. Probeer het over een "
         "kwartier opnieuw."),
+    "search": gettext_lazy("Te veel zoekopdrachten achter elkaar. Wacht een minuut "
+                           "en probeer het dan opnieuw."),
 }

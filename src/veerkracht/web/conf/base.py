@@ -263,6 +263,13 @@ VEERKRACHT_MAP_MAX_FEATURES = config(
     help_text="Most places one map request returns; beyond it the map asks to zoom in.",
     group="Veerkracht",
 )
+VEERKRACHT_MAP_MAX_CONTEXT = config(
+    "VEERKRACHT_MAP_MAX_CONTEXT",
+    30000,
+    help_text="Most base-map features (buildings, streets, outlines) one map request "
+    "returns; beyond it the buildings are left out until the user zooms in.",
+    group="Veerkracht",
+)
 VEERKRACHT_IMPORT_MAX_MB = config(
     "VEERKRACHT_IMPORT_MAX_MB",
     2048,  # = veerkracht.io._common.DEFAULT_MAX_MB (checked by a test)
@@ -310,6 +317,21 @@ VEERKRACHT_LOGIN_WINDOW_MINUTES = config(
     "VEERKRACHT_LOGIN_WINDOW_MINUTES",
     15,
     help_text="The window of VEERKRACHT_LOGIN_LIMIT, in minutes.",
+    group="Beveiliging",
+)
+VEERKRACHT_SEARCH_LIMIT = config(
+    "VEERKRACHT_SEARCH_LIMIT",
+    120,
+    help_text="Place searches (address, postcode, street or name; the map, the "
+    "story forms and /zoeken/) one logged-in user may make per window; more get "
+    "429. Slows anyone who would walk the address list through the search. "
+    "0: no limit.",
+    group="Beveiliging",
+)
+VEERKRACHT_SEARCH_WINDOW_MINUTES = config(
+    "VEERKRACHT_SEARCH_WINDOW_MINUTES",
+    1,
+    help_text="The window of VEERKRACHT_SEARCH_LIMIT, in minutes.",
     group="Beveiliging",
 )
 VEERKRACHT_CACHE_DIR = config(

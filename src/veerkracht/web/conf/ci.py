@@ -24,4 +24,5 @@ AXES_ENABLED = True
 # and failed logins from one address), and a cache of the run's own
 VEERKRACHT_REPORT_LIMIT = 0
 VEERKRACHT_LOGIN_LIMIT = 0
+VEERKRACHT_SEARCH_LIMIT = 0
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1106,6 +1106,69 @@ EN = {
         'A closed signal cannot be merged; reopen it first.',
     'Alleen een gesloten melding kan worden heropend.':
         'Only a closed signal can be reopened.',
+    # the place search, the map's grey base and the class meanings
+    "Te veel zoekopdrachten achter elkaar. Wacht een minuut en probeer het dan "
+    "opnieuw.": "Too many searches in a row. Wait a minute and try again.",
+    "Zoek een adres, straat of plaats op de kaart":
+        "Find an address, street or place on the map",
+    "Deze plaats staat niet op de kaart op dit zoomniveau; zoom verder in.":
+        "This place is not on the map at this zoom level; zoom in further.",
+    "Gevonden op de kaart:": "Found on the map:",
+    "Zoom verder in voor de gebouwen.": "Zoom in further to see the buildings.",
+    "Grijze ondergrond: gebouwen (BAG-panden), straten en buurt- en wijkgrenzen "
+    "(CBS) uit de werkmap, zonder kaarttegels of internet; buurtnamen op "
+    "middelste zoom, straatnamen dichtbij.":
+        "Grey base: buildings (BAG), streets and neighbourhood and district "
+        "boundaries (CBS) from the workspace, without map tiles or internet; "
+        "neighbourhood names at middle zoom, street names close in.",
+    "Kies een plaats op de kaart of in de lijst, of zoek haar.":
+        "Choose a place on the map or in the list, or search for it.",
+    "Een kleine plaats: minder dan %(min)s huishoudens (en ten minste "
+    "%(floor)s). U ziet alleen tussen welke twee of meer aangrenzende klassen "
+    "zij valt, nooit haar precieze klasse of een getal; en alleen als uw "
+    "organisatie aan het gebied is toegewezen.":
+        "A small place: fewer than %(min)s households (and at least %(floor)s). "
+        "You see only which two or more adjacent classes it lies between, never "
+        "its exact class or a number; and only when your organisation is "
+        "assigned to the area.",
+    "alleen een band (kleine plaats)": "a band only (small place)",
+    "Plaats zoeken": "Find a place",
+    "Gevonden plaatsen": "Places found",
+    "1 plaats gevonden": "1 place found",
+    "plaatsen gevonden; kies met pijl omlaag en Enter":
+        "places found; choose with arrow down and Enter",
+    "Geen plaatsen gevonden die u mag zien.": "No places found that you may see.",
+    "Zoeken mislukt; probeer het opnieuw.": "Search failed; please try again.",
+    "Gekozen:": "Chosen:",
+    "Zoek een adres, straat of plaats": "Find an address, street or place",
+    "Bijvoorbeeld Bosweg 12, 9351 AA 12, een straat, buurt of wijk. U vindt "
+    "alleen plaatsen in uw gebieden; nooit een adres of een persoon.":
+        "For example Bosweg 12, 9351 AA 12, a street, neighbourhood or district. "
+        "You find only places in your areas; never an address or a person.",
+    "Kies deze plaats": "Choose this place",
+    "Op de kaart": "On the map",
+    "Er zijn meer plaatsen gevonden; maak de zoekopdracht preciezer.":
+        "More places were found; make the search more precise.",
+    "Geen plaatsen gevonden die u mag zien. Controleer de spelling, of zoek op "
+    "postcode en huisnummer.":
+        "No places found that you may see. Check the spelling, or search by "
+        "postcode and house number.",
+    "Terug naar de kaart": "Back to the map",
+    "Terug naar het formulier": "Back to the form",
+    "Te veel zoekopdrachten": "Too many searches",
+    "Kies eerst een plaats met het zoekveld hierboven.":
+        "First choose a place with the search field above.",
+    "1. Plaats": "1. Place",
+    "Gekozen plaats:": "Chosen place:",
+    "Nog geen plaats gekozen.": "No place chosen yet.",
+    "Deze plaats kunt u niet kiezen: zij bestaat niet (meer) of valt buiten uw "
+    "gebied. Zoek een andere.":
+        "You cannot choose this place: it does not exist (any more) or lies "
+        "outside your area. Search for another.",
+    "Zoek de plaats: adres, postcode, straat, buurt of wijk":
+        "Find the place: address, postcode, street, neighbourhood or district",
+    "2. De interventie": "2. The intervention",
+    "2. Het verhaal": "2. The story",
 }
 
 PO = Path(__file__).with_name("en") / "LC_MESSAGES" / "django.po"

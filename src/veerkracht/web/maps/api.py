@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -11,7 +11,7 @@ from pydantic import Field
 from veerkracht.web.accounts import roles, scoping
 from veerkracht.web.audit.services import record
 from veerkracht.web.levels import LEVELS
-from veerkracht.web.maps import services
+from veerkracht.web.maps import context, services
 from veerkracht.web.places import figures
 from veerkracht.web.problems import problems
 
@@ -85,9 +85,41 @@ def layer(request: HttpRequest, level: str, q: Query[LayerQuery]):
             object_id=q.parent or f"bbox@z{q.zoom}",
             purpose="map",
         )
-    return HttpResponse(
-        services.render(collection), content_type="application/geo+json"
+    return services.geojson_response(request, services.render(collection))
+
+
+class ContextQuery(Schema):
+    bbox: str = Field(
+        ...,
+        description="west,zuid,oost,noord in WGS 84 graden",
+        pattern=r"^-?\d+(\.\d+)?(,-?\d+(\.\d+)?){3}$",
     )
+    zoom: int = Field(14, ge=0, le=services.MAX_ZOOM)
+    v: str | None = Field(None, max_length=32,
+                          description="versie van de ondergrond (van de kaartpagina)")
+
+
+@router.get(
+    "/context",
+    summary="Ondergrond van de kaart: gebouwen, straten, grenzen en namen",
+    description="Openbare BAG- en CBS-geometrie uit de werkmap (geen tegels, geen "
+    "internet), voor iedereen met de kaart dezelfde: geen plaats-id, geen "
+    "woning, geen cijfer. Gebouwen vanaf zoom 15, straten vanaf 14; buurtnamen "
+    "op zoom 13-15, straatnamen vanaf 16.",
+    response={200: dict, **problems(400, 401, 403, 422)},
+    openapi_extra={"responses": {200: {"content": {"application/geo+json": {}}}}},
+)
+def context_layer(request: HttpRequest, q: Query[ContextQuery]):
+    request.audit_purpose = "map"
+    if not roles.has(request.user, "view_map"):
+        raise PermissionDenied(_("Uw rol geeft geen toegang tot de kaart."))
+    bbox = tuple(float(v) for v in q.bbox.split(","))
+    body = context.render(context.context(bbox, q.zoom))
+    response = services.geojson_response(request, body)
+    if q.v and q.v == context.version_token():
+        # the same URL gives the same answer until a source table changes
+        response["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 @router.get(

@@ -278,6 +278,27 @@ def render(collection: dict) -> bytes:
     ).encode()
 
 
+def geojson_response(request, body: bytes):
+    """A GeoJSON answer, gzip-compressed when the browser accepts it.
+
+    Map answers are large and hold no secret (no form token), so compressing
+    them here is safe; the site's pages are not compressed.
+    """
+    import gzip
+
+    from django.http import HttpResponse
+    from django.utils.cache import patch_vary_headers
+
+    response = HttpResponse(content_type="application/geo+json")
+    accepts = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
+    if accepts and len(body) > 1024:
+        body = gzip.compress(body, compresslevel=5, mtime=0)
+        response["Content-Encoding"] = "gzip"
+    response.content = body
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response
+
+
 def geometries(level: str, place_ids, *, zoom: int = 16) -> dict[str, str]:
     """GeoJSON text (WGS 84, simplified for ``zoom``) of the given places.
 
@@ -312,15 +333,28 @@ def extent(level: str, visible: frozenset[str]) -> list[float] | None:
 
 
 def warm() -> None:
-    """Build the cached layers the map asks for first (run in the background)."""
-    for level, zoom in (("buurt", 12), ("street", 14), ("block", 16), ("entrance", 17)):
+    """Build what the first map views ask for: the place layers, the base
+    layer (:mod:`veerkracht.web.maps.context`) and the place search's index
+    (``veerkracht serve`` runs it before it takes requests)."""
+    from veerkracht.web.maps import context
+    from veerkracht.web.places import search
+
+    for level, zoom in (("buurt", 12), ("buurt", 14), ("street", 14),
+                        ("block", 16), ("entrance", 17)):
         version = workspace.version_of(f"place_{level}")
         if version is not None:
             figures(level)
             with _lock:
                 _layer(level, _zoom_key(level, zoom), version)
+    context.warm()
+    search.warm()
 
 
 def clear_cache() -> None:
+    from veerkracht.web.maps import context
+    from veerkracht.web.places import search
+
     _layer.cache_clear()
     _only_points.cache_clear()
+    context.clear_cache()
+    search.clear_cache()

@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from veerkracht.web.accounts import roles, scoping
 from veerkracht.web.levels import LABELS
+from veerkracht.web.maps import context, services
 
 
 @login_required
@@ -23,5 +24,11 @@ def map_page(request):
             "start_level": start,
             "level_choices": [(lvl, LABELS[lvl]) for lvl in levels],
             "labels": {lvl: str(LABELS[lvl]) for lvl in LABELS},
+            "min_zoom": services.MIN_ZOOM,
+            "context_version": context.version_token(),
+            # a place to open first (?niveau=LEVEL&plaats=ID, from the search page)
+            "open_level": request.GET.get("niveau", "")
+            if request.GET.get("niveau") in levels else "",
+            "open_place": request.GET.get("plaats", "")[:120],
         },
     )

@@ -4,15 +4,44 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from pydantic import Field
 
 from veerkracht.web.accounts import scoping
 from veerkracht.web.audit.services import record
 from veerkracht.web.levels import LEVELS
-from veerkracht.web.places import figures, services
+from veerkracht.web.places import figures, search, services
 from veerkracht.web.problems import problems
 
 router = Router(tags=["plaatsen"])
+
+
+class SearchQuery(Schema):
+    q: str = Field(..., max_length=search.MAX_QUERY,
+                   description="adres (Straatnaam 12), postcode met of zonder "
+                   "huisnummer (1234 AB 12), straat-, buurt-, wijk- of complexnaam, "
+                   "of een plaats-id")
+    limit: int = Field(search.DEFAULT_LIMIT, ge=1, le=search.MAX_LIMIT)
+
+
+@router.get(
+    "/search",
+    summary="Plaatsen zoeken op adres, postcode, straat of naam",
+    description="Alleen plaatsen die de kaart u toont: binnen uw gebieden, op "
+    "niveaus van uw rol en gepubliceerd door de openbaarheidsregels. Geeft "
+    "namen, ids en omtrek, nooit een adres of een cijfer. Beperkt per "
+    "gebruiker (VEERKRACHT_SEARCH_LIMIT) en vastgelegd in het auditspoor "
+    "(zonder de zoektekst).",
+    response={200: dict, **problems(401, 403, 422, 429)},
+)
+def search_places(request: HttpRequest, q: Query[SearchQuery]):
+    try:
+        result = search.lookup(request, q.q, limit=q.limit)
+    except search.TooMany as exc:
+        raise HttpError(429, str(exc)) from None
+    return {"results": [h.as_dict() for h in result.hits],
+            "truncated": result.truncated}
 
 
 @router.get(
@@ -46,5 +75,6 @@ def place_profile(request: HttpRequest, level: str, place_id: str):
         "signals": prof.signals, "class_probabilities": prof.class_probabilities,
         "multiscale": prof.multiscale,
         "stability": prof.stability,
+        "class_meaning": prof.class_meaning,
         "notes": prof.notes,
     }

@@ -6,3 +6,9 @@ class PlacesConfig(AppConfig):
     name = "veerkracht.web.places"
     label = "places"
     verbose_name = _("Plaatsprofielen")
+
+    def ready(self) -> None:
+        from veerkracht.web.audit.services import register_vocabulary
+
+        # the place search's audit rows (veerkracht.web.places.search.lookup)
+        register_vocabulary(purposes=("search",))

@@ -20,22 +20,18 @@ unknown place (so "no households" and "a few" look the same).
 
 from __future__ import annotations
 
-import tomllib
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from veerkracht.jobs import publish
 from veerkracht.web import workspace
 from veerkracht.web.accounts import roles
 from veerkracht.web.levels import check_level
-
-MODEL_FILE = (
-    Path(__file__).resolve().parents[2] / "models" / "veerkracht-model-1.0.toml"
-)
 
 # colours per class, best to worst (colour-blind safe, from ColorBrewer RdYlBu)
 CLASS_COLOURS = ["#4575b4", "#91bfdb", "#fee090", "#fc8d59", "#d73027"]
@@ -64,59 +60,108 @@ EXACT = ("balance_class", "class_lo", "class_hi")
 
 @dataclass(frozen=True)
 class BalanceClass:
+    """A class of the model file as the site draws it: name, meaning, colour."""
+
     name: str
     meaning: str
     colour: str
 
 
-@lru_cache(maxsize=1)
 def balance_classes() -> tuple[BalanceClass, ...]:
-    """The named classes of the model file, best first."""
-    try:
-        data = tomllib.loads(MODEL_FILE.read_text(encoding="utf-8"))
-        raw = data.get("classes", [])
-    except (OSError, tomllib.TOMLDecodeError):  # pragma: no cover - model absent
-        raw = []
-    if not raw:
-        raw = [
-            {"name": n}
-            for n in (
-                "in balans",
-                "kwetsbaar evenwicht",
-                "onder druk",
-                "overbelast",
-                "kraan open",
-            )
-        ]
+    """The named classes, best first, with what each means (plain Dutch).
+
+    Defined once, in the model file (``[[classes]]``, read by
+    :func:`veerkracht.io.model_file.load_model`): the shipped file whose name
+    and version the workspace's latest results carry, or the default model
+    file before any result (or for a model file that is not shipped).
+    """
+    return _classes_of(_results_model())
+
+
+def _results_model() -> tuple[str, str] | None:
+    version = workspace.version_of("results")
+    if version is None:
+        return None
+    return _latest_model(workspace.location(), version)
+
+
+@lru_cache(maxsize=4)
+def _latest_model(location: str, version: int) -> tuple[str, str] | None:
+    results = workspace.table("results")
+    if results is None or not len(results) or not {
+            "model_name", "model_version"} <= set(results.columns):
+        return None
+    order = (results["computed_at"].astype("str").to_numpy()
+             if "computed_at" in results.columns else np.arange(len(results)))
+    last = results.iloc[int(np.argmax(order))]
+    return str(last["model_name"]), str(last["model_version"])
+
+
+@lru_cache(maxsize=8)
+def _classes_of(model: tuple[str, str] | None) -> tuple[BalanceClass, ...]:
+    spec = _spec_of(model)
+    raw = list(spec.classes) if spec is not None else []
+    n = len(raw)
     colours = (
         CLASS_COLOURS
-        if len(raw) == len(CLASS_COLOURS)
-        else [
-            CLASS_COLOURS[round(i * (len(CLASS_COLOURS) - 1) / max(len(raw) - 1, 1))]
-            for i in range(len(raw))
-        ]
+        if n == len(CLASS_COLOURS)
+        else [CLASS_COLOURS[round(i * (len(CLASS_COLOURS) - 1) / max(n - 1, 1))]
+              for i in range(n)]
     )
-    return tuple(
-        BalanceClass(c["name"], c.get("meaning", ""), colours[i])
-        for i, c in enumerate(raw)
-    )
+    return tuple(BalanceClass(c.name, c.meaning, colours[i])
+                 for i, c in enumerate(raw))
 
 
-@lru_cache(maxsize=1)
+def class_meaning(name: str | None) -> str:
+    """What a class of the model file means, in plain Dutch ("" if unknown)."""
+    for c in balance_classes():
+        if c.name == name:
+            return c.meaning
+    return ""
+
+
+def band_meaning() -> str:
+    """What the hatched band of a small place means, under the rules in force."""
+    rules = publish.current_rules(workspace.workspace())
+    return str(_(
+        "Een kleine plaats: minder dan %(min)s huishoudens (en ten minste "
+        "%(floor)s). U ziet alleen tussen welke twee of meer aangrenzende klassen "
+        "zij valt, nooit haar precieze klasse of een getal; en alleen als uw "
+        "organisatie aan het gebied is toegewezen."
+    ) % {"min": rules.min_count, "floor": rules.band_min})
+
+
 def indicator_descriptions() -> dict[str, str]:
-    """The ``label`` of every indicator in the shipped model files, by name
-    (the newest model's text where two files describe one indicator)."""
-    out: dict[str, str] = {}
-    for path in sorted(MODEL_FILE.parent.glob("veerkracht-model-*.toml")):
+    """The ``label`` of every indicator of the model the results come from
+    (as :func:`balance_classes` finds it), by indicator name."""
+    return _descriptions_of(_results_model())
+
+
+@lru_cache(maxsize=8)
+def _descriptions_of(model: tuple[str, str] | None) -> dict[str, str]:
+    spec = _spec_of(model)
+    return {} if spec is None else {i.name: i.label for i in spec.indicators}
+
+
+@lru_cache(maxsize=8)
+def _spec_of(model: tuple[str, str] | None):
+    """The shipped model file with this name and version (else the default)."""
+    from veerkracht.io.model_file import (
+        DEFAULT_MODEL,
+        MODEL_1,
+        ModelError,
+        load_model,
+        shipped_model_path,
+    )
+
+    specs = []
+    for name in (DEFAULT_MODEL, MODEL_1):
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):  # pragma: no cover
+            specs.append(load_model(shipped_model_path(name)))
+        except (ModelError, OSError):  # pragma: no cover - a broken install
             continue
-        for group in ("pressure", "resilience"):
-            for name, spec in (data.get(group) or {}).items():
-                if isinstance(spec, dict) and spec.get("label"):
-                    out[name] = str(spec["label"])
-    return out
+    return next((s for s in specs if (s.name, s.version) == model),
+                specs[0] if specs else None)
 
 
 def audience_for(user, level: str, place_id: str | None = None) -> str:
@@ -157,8 +202,11 @@ class Figures:
     periods: tuple[str, ...] = field(default_factory=tuple)
 
     def legend(self) -> dict:
-        band = {"label": "alleen een band (kleine plaats)", "colour": BAND_COLOUR,
-                "pattern": "hatched"}
+        """Colours and what they mean: each class of the model file with its
+        meaning, and (for the assigned audience) the hatched band."""
+        band = {"label": str(_("alleen een band (kleine plaats)")),
+                "colour": BAND_COLOUR, "pattern": "hatched",
+                "meaning": band_meaning()}
         if self.mode == "results":
             items = [
                 {"label": c.name, "colour": c.colour, "meaning": c.meaning}
@@ -215,6 +263,40 @@ def figures(level: str, period: str | None = None, audience: str = "public", *,
     except publish.PublishError as exc:
         raise LookupError(str(exc)) from exc
     return Figures(mode, level, chosen, audience, _drawn(frame, mode, level), periods)
+
+
+_published: dict[tuple, frozenset[str]] = {}
+_published_lock = threading.Lock()
+
+
+def published_ids(level: str, audience: str = "public", *,
+                  versions: dict | None = None) -> frozenset[str]:
+    """Ids of the places of ``level`` that :func:`figures` draws for ``audience``.
+
+    The door's answer is a function of the workspace's tables (results,
+    protected statistics, the privacy officer's rules and approvals are all
+    tables), so it is kept per version of every table: any change to one of
+    them, in any server process, gives a new key. For lookups that need only
+    *which* places are published (the place search), not their figures.
+    ``versions`` is :func:`veerkracht.web.workspace.versions` when the caller
+    has just read it.
+    """
+    check_level(level)
+    versions = versions if versions is not None else workspace.versions()
+    key = (workspace.location(), level, audience, tuple(sorted(versions.items())))
+    with _published_lock:
+        hit = _published.get(key)
+    if hit is not None:
+        return hit
+    try:
+        ids = frozenset(figures(level, audience=audience).frame.index)
+    except LookupError:
+        ids = frozenset()
+    with _published_lock:
+        if len(_published) > 64:
+            _published.clear()
+        _published[key] = ids
+    return ids
 
 
 def _drawn(frame: pd.DataFrame, mode: str, level: str) -> pd.DataFrame:
@@ -296,6 +378,9 @@ def _isna(value) -> bool:
 
 
 def clear_cache() -> None:
-    """Nothing is cached here (the door decides); kept for the test fixtures."""
-    balance_classes.cache_clear()
-    indicator_descriptions.cache_clear()
+    """Forget the model's classes and the published ids (test fixtures)."""
+    _classes_of.cache_clear()
+    _latest_model.cache_clear()
+    _descriptions_of.cache_clear()
+    with _published_lock:
+        _published.clear()

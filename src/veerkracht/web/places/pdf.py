@@ -159,6 +159,8 @@ def render_profile(prof: Profile, *, stories=(), interventions=()) -> bytes:
     if cur.get("n_dwellings") is not None:
         rows.append([_("Woningen (afgerond)"), _fmt(cur["n_dwellings"], 0)])
     story.append(Table(rows, colWidths=[50 * mm, 110 * mm], style=_GRID))
+    if prof.class_meaning:
+        story.append(Paragraph(_esc(prof.class_meaning), styles["Normal"]))
     if prof.history:
         story.append(Spacer(1, 3 * mm))
         hist = [[_("Periode"), _("Klasse"), _("Interval")]] + [

@@ -12,6 +12,7 @@ A place the door does not publish for the audience has no profile
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
 from django.utils.translation import gettext as _
@@ -88,6 +89,8 @@ class Profile:
     #: periods with results, oldest first
     period: str | None = None
     periods: tuple[str, ...] = ()
+    #: what the class (or the band of a small place) means, in plain Dutch
+    class_meaning: str = ""
 
 
 def place_row(level: str, place_id: str) -> pd.Series | None:
@@ -133,6 +136,31 @@ def shown_places(level: str, place_ids) -> dict[str, str]:
         hit = hit[(n >= BAND_FLOOR).to_numpy()]
     names = hit["name"] if "name" in hit.columns else hit["place_id"]
     return dict(zip(hit["place_id"].astype("str"), names.astype("str"), strict=True))
+
+
+def shown_ids(level: str, *, version: int | None = None) -> frozenset[str]:
+    """Ids of every place of ``level`` that :func:`shown_place_row` shows.
+
+    The same rule for many places at once (the place search filters its
+    candidates by it); cached per version of the place table (``version``
+    when the caller has just read it).
+    """
+    check_level(level)
+    if version is None:
+        version = workspace.version_of(f"place_{level}")
+    if version is None:
+        return frozenset()
+    return _shown_ids(workspace.location(), level, version)
+
+
+@lru_cache(maxsize=16)
+def _shown_ids(location: str, level: str, version: int) -> frozenset[str]:
+    places = workspace.table(f"place_{level}")
+    ids = places["place_id"].astype("str")
+    if "n_dwellings" in places.columns:
+        n = pd.to_numeric(places["n_dwellings"], errors="coerce").fillna(BAND_FLOOR)
+        ids = ids[(n >= BAND_FLOOR).to_numpy()]
+    return frozenset(ids)
 
 
 #: the parent level of each level in ``place_<level>.parent_id``
@@ -227,6 +255,10 @@ def profile(level: str, place_id: str, *, audience: str = "public",
         period=current_fig.period,
         periods=current_fig.periods,
     )
+    if visibility == "band_only":
+        prof.class_meaning = fig.band_meaning()
+    elif current.get("balance_class"):
+        prof.class_meaning = fig.class_meaning(current["balance_class"])
     if current_fig.mode == "dwellings":
         prof.notes.append(_(
             "Er zijn nog geen modelresultaten in de werkmap; het profiel "

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -12,7 +15,7 @@ from django.views.decorators.http import require_GET
 from veerkracht.web.accounts import roles, scoping
 from veerkracht.web.audit.services import record
 from veerkracht.web.levels import LEVELS
-from veerkracht.web.places import charts, figures, pdf, services
+from veerkracht.web.places import charts, figures, pdf, search, services
 from veerkracht.web.signals import services as signals
 from veerkracht.web.stories import services as stories
 
@@ -115,3 +118,51 @@ def profile_pdf(request, level: str, place_id: str):
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+#: what a search is for (``?doel=``): where a found place's link leads
+SEARCH_TARGETS = {
+    "kaart": None,
+    "verhaal": "stories:new",
+    "interventie": "stories:new_intervention",
+}
+
+
+def search_target(value: str | None) -> str:
+    return value if value in SEARCH_TARGETS else "kaart"
+
+
+@login_required
+@require_GET
+def search_page(request):
+    """Find a place without JavaScript: the plain form behind every place
+    search box (map, story and intervention forms); same service, limit and
+    audit as ``GET /api/places/search``."""
+    scoping.require_permission(request, "view_map", purpose="search")
+    query = request.GET.get("q", "")[: search.MAX_QUERY]
+    target = search_target(request.GET.get("doel"))
+    hits, truncated, searched = [], False, bool(query.strip())
+    if searched:
+        try:
+            result = search.lookup(request, query, limit=search.MAX_LIMIT)
+        except search.TooMany as exc:
+            return render(request, "veerkracht/error.html",
+                          {"title": _("Te veel zoekopdrachten"), "detail": str(exc)},
+                          status=429)
+        hits, truncated = result.hits, result.truncated
+    rows = []
+    for hit in hits:
+        place = {"level": hit.level, "place": hit.place_id}
+        row = {"hit": hit.as_dict(),
+               "profile": reverse("places:profile", args=[hit.level, hit.place_id]),
+               "map": reverse("maps:map") + "?" + urlencode(
+                   {"niveau": hit.level, "plaats": hit.place_id})}
+        if SEARCH_TARGETS[target]:
+            row["choose"] = reverse(SEARCH_TARGETS[target]) + "?" + urlencode(place)
+        rows.append(row)
+    return render(request, "places/search.html", {
+        "q": query, "doel": target, "rows": rows, "truncated": truncated,
+        "searched": searched,
+        "back": reverse(SEARCH_TARGETS[target]) if SEARCH_TARGETS[target]
+        else reverse("maps:map"),
+    })

@@ -6,7 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
+from veerkracht.web.places import search
 from veerkracht.web.stories import services
 from veerkracht.web.stories.forms import InterventionForm, StoryForm
 
@@ -34,6 +36,25 @@ def _place_initial(request) -> dict:
     }
 
 
+def _page(request, form, title: str, doel: str):
+    """The form page: the place search first, then the form.
+
+    ``chosen`` is the place the form holds (from the profile's link, the
+    search page or a sent form), as the place search names it, or ``None``
+    when there is none or the user may not choose it.
+    """
+    values = form.data if form.is_bound else form.initial
+    level, place_id = values.get("level", ""), values.get("place_id", "")
+    chosen = search.place_label(request.user, level, place_id) if place_id else None
+    place_errors = [*form.errors.get("level", []), *form.errors.get("place_id", [])]
+    return render(request, "stories/form.html", {
+        "form": form, "title": title, "doel": doel,
+        "chosen": chosen.as_dict() if chosen else None,
+        "unknown_place": bool(place_id) and chosen is None and not form.is_bound,
+        "place_errors": list(dict.fromkeys(str(e) for e in place_errors)),
+    })
+
+
 def _back(data: dict):
     """Back to the place profile the form was opened from."""
     return redirect("places:profile", data["level"], data["place_id"])
@@ -52,9 +73,7 @@ def new_story(request):
         else:
             messages.success(request, "Uw verhaal is opgeslagen.")
             return _back(data)
-    return render(
-        request, "stories/form.html", {"form": form, "title": "Verhaal schrijven"}
-    )
+    return _page(request, form, _("Verhaal schrijven"), "verhaal")
 
 
 @login_required
@@ -70,6 +89,4 @@ def new_intervention(request):
         else:
             messages.success(request, "De interventie is geregistreerd.")
             return _back(data)
-    return render(
-        request, "stories/form.html", {"form": form, "title": "Interventie registreren"}
-    )
+    return _page(request, form, _("Interventie registreren"), "interventie")

@@ -1,6 +1,8 @@
 /* Veerkracht map: the workspace's own geometry on a canvas, no tiles, no internet.
    Layers come from /api/maps/layers/LEVEL?bbox=...&zoom=... (or ?parent=...),
-   already limited to the user's areas and passed through disclosure control. */
+   already limited to the user's areas and passed through disclosure control.
+   Under them a light grey base from /api/maps/context (buildings, streets,
+   buurt and wijk outlines, names): public geometry, no figures. */
 (function () {
   "use strict";
   var el = document.getElementById("map");
@@ -14,14 +16,104 @@
   var list = document.getElementById("place-list");
   var select = document.getElementById("level-select");
   var crumbs = document.getElementById("crumbs");
+  var minZoom = JSON.parse(document.getElementById("level-min-zoom").textContent);
   var renderer = L.canvas({padding: 0.2});
   var map = L.map(el, {preferCanvas: true, renderer: renderer, zoomSnap: 1,
                        attributionControl: false, minZoom: 6, maxZoom: 19});
   map.setView([52.2, 5.3], 8);
   window.veerkrachtMap = map;  // for overlays (alerts-map.js)
-  var state = {level: el.dataset.startLevel, parent: null, trail: [], request: 0};
+  var state = {level: el.dataset.startLevel, parent: null, trail: [], request: 0,
+               pending: null, jumping: false};
   var layer = null;
   var selected = null;
+
+  // -- the grey base: below the places, never clickable, names on top ---------
+  map.createPane("context").style.zIndex = 250;
+  var labelPane = map.createPane("labels");
+  labelPane.style.zIndex = 450;
+  labelPane.style.pointerEvents = "none";
+  labelPane.setAttribute("aria-hidden", "true");  // the list names the places
+  var contextRenderer = L.canvas({pane: "context", padding: 0.2});
+  var CONTEXT_STYLE = {
+    building: {color: "#bdbdbd", weight: 0.6, fillColor: "#dcdcdc", fillOpacity: 1},
+    street: {color: "#ffffff", weight: 5, opacity: 1},
+    buurt: {color: "#8a8a8a", weight: 1.2, dashArray: "5 4", fill: false},
+    wijk: {color: "#6b6b6b", weight: 2.2, fill: false},
+    gemeente: {color: "#4d4d4d", weight: 3, fill: false}
+  };
+  var context = {url: null, layer: null, casing: null, labels: null, request: 0};
+
+  function contextBox() {
+    // the view padded by half and snapped to a grid of 512 px, so small moves
+    // ask for the same URL (cached by the browser until the data changes)
+    var z = map.getZoom();
+    var cell = 360 / Math.pow(2, z) * 2;
+    var b = map.getBounds().pad(0.5);
+    function down(v) { return Math.floor(v / cell) * cell; }
+    function up(v) { return Math.ceil(v / cell) * cell; }
+    var w = Math.max(-180, down(b.getWest())), e = Math.min(180, up(b.getEast()));
+    var s = Math.max(-85, down(b.getSouth())), n = Math.min(85, up(b.getNorth()));
+    return [w, s, e, n].map(function (v) { return v.toFixed(5); }).join(",");
+  }
+
+  function declutter() {
+    // names that would overlap an earlier (coarser or longer) one are left out
+    var kept = [];
+    Array.prototype.forEach.call(labelPane.querySelectorAll(".maplabel span"), function (sp) {
+      var r = sp.getBoundingClientRect();
+      var clash = kept.some(function (k) {
+        return r.left < k.right + 4 && r.right > k.left - 4 &&
+               r.top < k.bottom + 2 && r.bottom > k.top - 2;
+      });
+      sp.style.visibility = clash ? "hidden" : "";
+      if (!clash) { kept.push(r); }
+    });
+  }
+
+  function loadContext() {
+    var url = el.dataset.contextUrl + "?bbox=" + contextBox() + "&zoom=" + map.getZoom() +
+              "&v=" + encodeURIComponent(el.dataset.contextVersion || "");
+    if (url === context.url) { return; }
+    context.url = url;
+    var mine = ++context.request;
+    fetch(url, {credentials: "same-origin", headers: {Accept: "application/geo+json"}})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data || mine !== context.request) { return; }
+        ["casing", "layer", "labels"].forEach(function (k) {
+          if (context[k]) { map.removeLayer(context[k]); context[k] = null; }
+        });
+        var streets = data.features.filter(function (f) { return f.properties.kind === "street"; });
+        // streets: a grey casing under a white line
+        context.casing = L.geoJSON({type: "FeatureCollection", features: streets}, {
+          pane: "context", interactive: false,
+          style: function () { return {color: "#c4c4c4", weight: 7, opacity: 1,
+                                       renderer: contextRenderer}; }
+        }).addTo(map);
+        context.layer = L.geoJSON(data, {
+          pane: "context", interactive: false,
+          style: function (f) {
+            var st = CONTEXT_STYLE[f.properties.kind] || {};
+            var out = {renderer: contextRenderer};
+            Object.keys(st).forEach(function (k) { out[k] = st[k]; });
+            return out;
+          }
+        }).addTo(map);
+        context.labels = L.layerGroup((data.labels || []).map(function (lb) {
+          var span = '<span style="transform:translate(-50%,-50%) rotate(' +
+                     (-lb.angle) + 'deg)">' + escapeHtml(lb.name) + "</span>";
+          return L.marker([lb.at[1], lb.at[0]], {
+            pane: "labels", interactive: false, keyboard: false,
+            icon: L.divIcon({className: "maplabel maplabel-" + lb.kind, html: span,
+                             iconSize: null})
+          });
+        })).addTo(map);
+        declutter();
+        el.dataset.context = String(data.features.length);
+        el.dataset.contextLabels = String((data.labels || []).length);
+      })
+      .catch(function () { context.url = null; });
+  }
 
   function say(text) { statusEl.textContent = text || ""; }
 
@@ -45,12 +137,16 @@
     return g.createPattern(c, "repeat");
   })();
 
+  // areas and streets let the grey base show through; buildings, blocks and
+  // entrances are the base's own shapes and are filled fully
+  var SEE_THROUGH = {gemeente: 0.55, wijk: 0.55, buurt: 0.55, street: 0.65};
+
   function styleFor(feature) {
     var p = feature.properties;
     var hatched = p.pattern === "hatched";
     return {color: "#333", weight: feature.geometry.type.indexOf("Line") >= 0 ? 6 : 1,
             fillColor: hatched && hatch ? hatch : (p.colour || "#bdbdbd"),
-            fillOpacity: hatched ? 1 : 0.8, opacity: 0.9,
+            fillOpacity: hatched ? 1 : (SEE_THROUGH[p.level] || 0.85), opacity: 0.9,
             dashArray: hatched ? "4 3" : null, renderer: renderer};
   }
 
@@ -73,12 +169,15 @@
     return dt.outerHTML + dd.outerHTML;
   }
 
+  var meanings = {};  // class or band label -> what it means (from the legend)
+
   function showDetails(feature) {
     var p = feature.properties;
     var html = "<h3>" + escapeHtml(p.name || p.id) + "</h3><dl>";
     html += row("Niveau", labels[p.level] || p.level);
     if (p.balance_class) {
       html += row("Balans", p.balance_class);
+      if (meanings[p.balance_class]) { html += row("Betekenis", meanings[p.balance_class]); }
       if (p.class_lo && p.class_hi && p.class_lo !== p.class_hi) {
         html += row("Interval (klasse)", p.class_lo + " – " + p.class_hi);
       }
@@ -88,7 +187,10 @@
       }
     }
     if (p.n_dwellings !== undefined) { html += row("Woningen (afgerond)", fmt(p.n_dwellings)); }
-    if (p.visibility === "band_only") { html += row("Band (kleine plaats)", p.band || ""); }
+    if (p.visibility === "band_only") {
+      html += row("Band (kleine plaats)", p.band || "");
+      if (meanings.band) { html += row("Betekenis", meanings.band); }
+    }
     else if (!p.balance_class && p.band) { html += row("Weergave", p.band); }
     html += "</dl>";
     var url = el.dataset.profileUrl.replace("LEVEL", encodeURIComponent(p.level))
@@ -148,11 +250,15 @@
     if (!legend) { return; }
     var html = "<p><strong>" + escapeHtml(legend.title) + "</strong></p><ul class='legend'>";
     legend.items.forEach(function (it) {
-      html += "<li><span class='swatch" + (it.pattern === "hatched" ? " hatched" : "") +
+      var hatched = it.pattern === "hatched";
+      html += "<li><span class='swatch" + (hatched ? " hatched" : "") +
               "' style='background-color:" + it.colour + "'></span>" +
-              escapeHtml(it.label) + "</li>";
+              "<span class='legend-text'><strong>" + escapeHtml(it.label) + "</strong>" +
+              (it.meaning ? ": " + escapeHtml(it.meaning) : "") + "</span></li>";
+      if (it.meaning) { meanings[hatched ? "band" : it.label] = it.meaning; }
     });
-    html += "<li><span class='swatch' style='background:#bdbdbd'></span>geen gegevens</li></ul>";
+    html += "<li><span class='swatch' style='background:#bdbdbd'></span>" +
+            "<span class='legend-text'>geen gegevens</span></li></ul>";
     if (legend.note) { html += "<p class='note'>" + escapeHtml(legend.note) + "</p>"; }
     body.innerHTML = html;
   }
@@ -221,24 +327,89 @@
         if (fit && data.features.length) {
           map.fitBounds(layer.getBounds(), {padding: [20, 20], maxZoom: 18});
         }
+        if (state.pending) { selectPending(data); }
       })
       .catch(function () { say("Laden mislukt; probeer het opnieuw."); });
+  }
+
+  // -- a place found by the search box: go there, highlight it, show it ------
+  function selectPending(data) {
+    var want = state.pending;
+    state.pending = null;
+    var found = null;
+    layer.eachLayer(function (l) {
+      if (l.feature && l.feature.properties.id === want.id) { found = l; }
+    });
+    if (!found) {
+      say(el.dataset.textNotDrawn);
+      return;
+    }
+    select_(found.feature, found);
+    if (found.bringToFront) { found.bringToFront(); }
+    say((el.dataset.textFound || "") + " " + (found.feature.properties.name || want.id));
+    details.focus();
+  }
+
+  function jump(hit) {
+    if (levels.indexOf(hit.level) < 0) { return; }
+    state.parent = null; state.trail = [];
+    state.level = hit.level; select.value = hit.level;
+    state.pending = {level: hit.level, id: hit.id};
+    var b = hit.bounds;
+    state.jumping = true;
+    if (b) {
+      var least = Math.max(minZoom[hit.level] || 0, hit.level === "entrance" ? 18 : 0);
+      map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {padding: [40, 40], maxZoom: 18,
+                                                   animate: false});
+      if (map.getZoom() < least) { map.setZoom(least, {animate: false}); }
+    }
+    state.jumping = false;
+    loadContext();
+    load(false);
+  }
+
+  var searchForm = document.querySelector("form.place-search");
+  if (searchForm) {
+    searchForm.addEventListener("vk:placechosen", function (e) { jump(e.detail); });
+  }
+
+  function openFromAddress() {
+    // /kaart/?niveau=LEVEL&plaats=ID (the links of the search page)
+    var level = el.dataset.openLevel, id = el.dataset.openPlace;
+    if (!level || !id) { return false; }
+    fetch(el.dataset.searchUrl + "?q=" + encodeURIComponent(id) + "&limit=25",
+          {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : {results: []}; })
+      .then(function (body) {
+        var hit = (body.results || []).filter(function (h) {
+          return h.level === level && h.id === id;
+        })[0];
+        if (hit) { jump(hit); } else { load(false); }
+      })
+      .catch(function () { load(false); });
+    return true;
   }
 
   select.addEventListener("change", function () {
     state.level = select.value; state.parent = null; state.trail = []; load(false);
   });
-  map.on("moveend", function () { if (!state.parent) { load(false); } });
+  map.on("moveend", function () {
+    loadContext();
+    if (!state.parent && !state.jumping) { load(false); }
+  });
 
   fetch(el.dataset.extentUrl, {credentials: "same-origin"})
     .then(function (r) { return r.json(); })
     .then(function (ext) {
+      state.jumping = true;
       if (ext.bounds) {
         map.fitBounds([[ext.bounds[1], ext.bounds[0]], [ext.bounds[3], ext.bounds[2]]]);
       } else {
         say("Er zijn (nog) geen plaatsen in uw gebieden.");
       }
-      load(false);
+      state.jumping = false;
+      loadContext();
+      if (!openFromAddress()) { load(false); }
     })
     .catch(function () { say("Laden mislukt."); });
 })();
