@@ -59,7 +59,7 @@ def test_the_period_picker_shows_that_periods_figures(client, users, published):
         want = fig.figure_of("block", block, period, "assigned")
         assert want is not None
         shown = re.search(r'<dt>Klasse</dt><dd><span class="swatch"[^>]*></span> '
-                          r'([^<]+)</dd>', html)
+                          r'<strong>([^<]+)</strong>', html)
         assert shown and shown.group(1).strip() == want["balance_class"]
         assert f"{want['balance']:.2f}".replace(".", ",") in html
     # the picker offers both periods, the latest selected by default
@@ -162,3 +162,20 @@ def test_the_pdf_has_the_period_class_meanings_stories_and_is_confidential(
     for cls in fig.balance_classes():
         assert cls.name in text
     assert "Bankje bij de ingang" in text
+
+
+def test_the_map_offers_the_periods_and_draws_the_chosen_one(client, users, published):
+    _ws, ids = published
+    client.force_login(users["frontline"])
+    html = client.get("/kaart/").content.decode()
+    assert '<select id="period-select">' in html
+    assert '<option value="2025" selected>2025</option>' in html
+    assert 'id="map-text"' in html  # map.js's words in the page's language
+    block = ids["ten_block"]
+    for period in ("2024", "2025"):
+        layer = client.get(f"/api/maps/layers/block?bbox=3,50,9,54&zoom=17"
+                           f"&period={period}").json()
+        props = {f["id"]: f["properties"] for f in layer["features"]}[block]
+        want = fig.figure_of("block", block, period, "assigned")
+        assert props.get("balance_class") == want["balance_class"]
+        assert f"Periode {period}." in layer["meta"]["legend"]["note"]

@@ -10,6 +10,27 @@ import re
 from pathlib import Path
 
 EN = {
+    # map page words
+    'Interval (klasse)':
+        'Interval (class)',
+    'Inzoomen:':
+        'Zoom in:',
+    'Alles in beeld':
+        'Show everything',
+    'band':
+        'band',
+    'Laden…':
+        'Loading…',
+    'Laden mislukt.':
+        'Loading failed.',
+    'Laden mislukt; probeer het opnieuw.':
+        'Loading failed; please try again.',
+    'Zoom verder in om {level} te zien.':
+        'Zoom in further to see {level}.',
+    '{n} plaatsen ({level})':
+        '{n} places ({level})',
+    'Er zijn (nog) geen plaatsen in uw gebieden.':
+        'There are no places in your areas (yet).',
     # stories index
     'Verhalen uit mijn gebieden':
         'Stories from my areas',

@@ -4,10 +4,30 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from veerkracht.web.accounts import roles, scoping
 from veerkracht.web.levels import LABELS
 from veerkracht.web.maps import context, services
+from veerkracht.web.places import figures
+
+
+def _map_text() -> dict[str, str]:
+    """The words map.js shows, in the request's language."""
+    return {
+        "level": _("Niveau"), "balance": _("Balans"), "meaning": _("Betekenis"),
+        "class_interval": _("Interval (klasse)"),
+        "balance_value": _("Balans (getal)"), "to": _("tot"),
+        "dwellings": _("Woningen (afgerond)"), "band": _("Band (kleine plaats)"),
+        "shown_as": _("Weergave"), "profile": _("Plaatsprofiel"),
+        "drill": _("Inzoomen:"), "all": _("Alles in beeld"),
+        "no_data": _("geen gegevens"), "band_short": _("band"),
+        "loading": _("Laden…"), "failed": _("Laden mislukt."),
+        "failed_retry": _("Laden mislukt; probeer het opnieuw."),
+        "zoom_in": _("Zoom verder in om {level} te zien."),
+        "n_places": _("{n} plaatsen ({level})"),
+        "no_places": _("Er zijn (nog) geen plaatsen in uw gebieden."),
+    }
 
 
 @login_required
@@ -26,6 +46,8 @@ def map_page(request):
             "labels": {lvl: str(LABELS[lvl]) for lvl in LABELS},
             "min_zoom": services.MIN_ZOOM,
             "context_version": context.version_token(),
+            "periods": figures.available_periods(),
+            "map_text": _map_text(),
             # a place to open first (?niveau=LEVEL&plaats=ID, from the search page)
             "open_level": request.GET.get("niveau", "")
             if request.GET.get("niveau") in levels else "",

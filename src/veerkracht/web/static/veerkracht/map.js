@@ -17,6 +17,12 @@
   var select = document.getElementById("level-select");
   var crumbs = document.getElementById("crumbs");
   var minZoom = JSON.parse(document.getElementById("level-min-zoom").textContent);
+  // the page's words in its language (maps/views.py), Dutch when absent
+  var textEl = document.getElementById("map-text");
+  var T = textEl ? JSON.parse(textEl.textContent) : {};
+  function t(key, dutch) { return T[key] || dutch; }
+  var periodSelect = document.getElementById("period-select");
+  var lang = document.documentElement.lang === "en" ? "en-GB" : "nl-NL";
   var renderer = L.canvas({padding: 0.2});
   var map = L.map(el, {preferCanvas: true, renderer: renderer, zoomSnap: 1,
                        attributionControl: false, minZoom: 6, maxZoom: 19});
@@ -158,7 +164,7 @@
 
   function fmt(value) {
     if (value === undefined || value === null) { return null; }
-    if (typeof value === "number") { return value.toLocaleString("nl-NL", {maximumFractionDigits: 2}); }
+    if (typeof value === "number") { return value.toLocaleString(lang, {maximumFractionDigits: 2}); }
     return String(value);
   }
 
@@ -174,31 +180,35 @@
   function showDetails(feature) {
     var p = feature.properties;
     var html = "<h3>" + escapeHtml(p.name || p.id) + "</h3><dl>";
-    html += row("Niveau", labels[p.level] || p.level);
+    html += row(t("level", "Niveau"), labels[p.level] || p.level);
     if (p.balance_class) {
-      html += row("Balans", p.balance_class);
-      if (meanings[p.balance_class]) { html += row("Betekenis", meanings[p.balance_class]); }
+      html += row(t("balance", "Balans"), p.balance_class);
+      if (meanings[p.balance_class]) { html += row(t("meaning", "Betekenis"), meanings[p.balance_class]); }
       if (p.class_lo && p.class_hi && p.class_lo !== p.class_hi) {
-        html += row("Interval (klasse)", p.class_lo + " – " + p.class_hi);
+        html += row(t("class_interval", "Interval (klasse)"), p.class_lo + " – " + p.class_hi);
       }
       if (p.balance !== undefined) {
-        html += row("Balans (getal)", fmt(p.balance) + (p.balance_lo !== undefined ?
-          " (" + fmt(p.balance_lo) + " tot " + fmt(p.balance_hi) + ")" : ""));
+        html += row(t("balance_value", "Balans (getal)"), fmt(p.balance) + (p.balance_lo !== undefined ?
+          " (" + fmt(p.balance_lo) + " " + t("to", "tot") + " " + fmt(p.balance_hi) + ")" : ""));
       }
     }
-    if (p.n_dwellings !== undefined) { html += row("Woningen (afgerond)", fmt(p.n_dwellings)); }
+    if (p.n_dwellings !== undefined) { html += row(t("dwellings", "Woningen (afgerond)"), fmt(p.n_dwellings)); }
     if (p.visibility === "band_only") {
-      html += row("Band (kleine plaats)", p.band || "");
-      if (meanings.band) { html += row("Betekenis", meanings.band); }
+      html += row(t("band", "Band (kleine plaats)"), p.band || "");
+      if (meanings.band) { html += row(t("meaning", "Betekenis"), meanings.band); }
     }
-    else if (!p.balance_class && p.band) { html += row("Weergave", p.band); }
+    else if (!p.balance_class && p.band) { html += row(t("shown_as", "Weergave"), p.band); }
     html += "</dl>";
     var url = el.dataset.profileUrl.replace("LEVEL", encodeURIComponent(p.level))
                                      .replace("ID", encodeURIComponent(p.id));
-    html += '<p><a class="button" href="' + url + '">Plaatsprofiel</a></p>';
+    if (periodSelect && periodSelect.value &&
+        periodSelect.selectedIndex !== periodSelect.options.length - 1) {
+      url += "?periode=" + encodeURIComponent(periodSelect.value);  // not the latest
+    }
+    html += '<p><a class="button" href="' + url + '">' + escapeHtml(t("profile", "Plaatsprofiel")) + "</a></p>";
     var next = nextLevel(p.level);
     if (next) {
-      html += '<p><button type="button" id="drill">Inzoomen: ' + escapeHtml(labels[next]) + "</button></p>";
+      html += '<p><button type="button" id="drill">' + escapeHtml(t("drill", "Inzoomen:")) + " " + escapeHtml(labels[next]) + "</button></p>";
     }
     details.innerHTML = html;
     var btn = document.getElementById("drill");
@@ -233,7 +243,7 @@
     crumbs.innerHTML = "";
     if (!state.trail.length) { return; }
     var all = document.createElement("button");
-    all.type = "button"; all.textContent = "Alles in beeld";
+    all.type = "button"; all.textContent = t("all", "Alles in beeld");
     all.addEventListener("click", function () {
       state.trail = []; state.parent = null; load(false);
     });
@@ -258,7 +268,7 @@
       if (it.meaning) { meanings[hatched ? "band" : it.label] = it.meaning; }
     });
     html += "<li><span class='swatch' style='background:#bdbdbd'></span>" +
-            "<span class='legend-text'>geen gegevens</span></li></ul>";
+            "<span class='legend-text'>" + escapeHtml(t("no_data", "geen gegevens")) + "</span></li></ul>";
     if (legend.note) { html += "<p class='note'>" + escapeHtml(legend.note) + "</p>"; }
     body.innerHTML = html;
   }
@@ -270,7 +280,7 @@
       var b = document.createElement("button");
       b.type = "button";
       b.textContent = (f.properties.name || f.properties.id) + " — " +
-        (f.properties.visibility === "band_only" ? "band: " + (f.properties.band || "") :
+        (f.properties.visibility === "band_only" ? t("band_short", "band") + ": " + (f.properties.band || "") :
          (f.properties.balance_class || f.properties.band || ""));
       b.addEventListener("click", function () {
         layer.eachLayer(function (l) { if (l.feature === f) { select_(f, l); } });
@@ -283,6 +293,9 @@
   function load(fit) {
     var req = ++state.request;
     var url = el.dataset.layersUrl + encodeURIComponent(state.level) + "?zoom=" + map.getZoom();
+    if (periodSelect && periodSelect.value) {
+      url += "&period=" + encodeURIComponent(periodSelect.value);
+    }
     if (state.parent) {
       url += "&parent=" + encodeURIComponent(state.parent.id) +
              "&parent_level=" + encodeURIComponent(state.parent.level);
@@ -291,7 +304,7 @@
       url += "&bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
         .map(function (v) { return Math.max(-180, Math.min(180, v)).toFixed(6); }).join(",");
     }
-    say("Laden…");
+    say(t("loading", "Laden…"));
     renderCrumbs();
     fetch(url, {credentials: "same-origin", headers: {
       Accept: "application/geo+json",
@@ -302,7 +315,7 @@
       })
       .then(function (res) {
         if (req !== state.request) { return; }
-        if (!res.ok) { say(res.body.detail || res.body.title || "Laden mislukt"); return; }
+        if (!res.ok) { say(res.body.detail || res.body.title || t("failed", "Laden mislukt.")); return; }
         var data = res.body;
         if (layer) { map.removeLayer(layer); }
         selected = null;
@@ -320,16 +333,16 @@
         renderList(data.features);
         el.dataset.loaded = String(data.features.length);
         if (data.meta.zoom_in) {
-          say("Zoom verder in om " + (labels[state.level] || state.level) + " te zien.");
+          say(t("zoom_in", "Zoom verder in om {level} te zien.").replace("{level}", labels[state.level] || state.level));
         } else {
-          say(data.features.length + " plaatsen (" + (labels[state.level] || state.level) + ")");
+          say(t("n_places", "{n} plaatsen ({level})").replace("{n}", data.features.length).replace("{level}", labels[state.level] || state.level));
         }
         if (fit && data.features.length) {
           map.fitBounds(layer.getBounds(), {padding: [20, 20], maxZoom: 18});
         }
         if (state.pending) { selectPending(data); }
       })
-      .catch(function () { say("Laden mislukt; probeer het opnieuw."); });
+      .catch(function () { say(t("failed_retry", "Laden mislukt; probeer het opnieuw.")); });
   }
 
   // -- a place found by the search box: go there, highlight it, show it ------
@@ -393,6 +406,9 @@
   select.addEventListener("change", function () {
     state.level = select.value; state.parent = null; state.trail = []; load(false);
   });
+  if (periodSelect) {
+    periodSelect.addEventListener("change", function () { load(false); });
+  }
   map.on("moveend", function () {
     loadContext();
     if (!state.parent && !state.jumping) { load(false); }
@@ -405,11 +421,11 @@
       if (ext.bounds) {
         map.fitBounds([[ext.bounds[1], ext.bounds[0]], [ext.bounds[3], ext.bounds[2]]]);
       } else {
-        say("Er zijn (nog) geen plaatsen in uw gebieden.");
+        say(t("no_places", "Er zijn (nog) geen plaatsen in uw gebieden."));
       }
       state.jumping = false;
       loadContext();
       if (!openFromAddress()) { load(false); }
     })
-    .catch(function () { say("Laden mislukt."); });
+    .catch(function () { say(t("failed", "Laden mislukt.")); });
 })();
