@@ -28,10 +28,20 @@ from django.conf import settings  # noqa: E402
 # trip over each other's transaction ("cannot start a transaction within a
 # transaction"). A test database in a file gives every thread a connection of
 # its own, as in production; SQLite's lock and the audit's retry do the rest.
-if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
-        Path(tempfile.mkdtemp(prefix="vk-browser-db-")) / "test.sqlite3"
-    )
+# Only when a browser test is selected: this conftest is imported by every
+# run that collects the folder (the fast suite too), and the rest of the
+# suite runs on the in-memory database it was written for.
+
+
+def pytest_collection_finish(session):
+    browser = Path(__file__).resolve().parent
+    if not any(Path(str(item.fspath)).resolve().is_relative_to(browser)
+               for item in session.items):
+        return
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
+            Path(tempfile.mkdtemp(prefix="vk-browser-db-")) / "test.sqlite3"
+        )
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
