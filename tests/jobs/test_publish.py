@@ -226,3 +226,24 @@ def test_signal_counts_of_no_place_are_empty(ws):
     out = publish.published_signal_counts(ws, "block", [])
     assert len(out) == 0
     assert list(out.columns) == ["place_id", "window", "meaning", "count", "below_min"]
+
+
+def test_the_door_cache_lets_the_least_recently_used_go(monkeypatch):
+    """Asked again, an entry stays: the result rows of the latest period
+    outlive a profile's history of many periods."""
+    publish._clear_cache()
+    monkeypatch.setattr(publish, "_CACHE_SIZE", 3)
+    made = []
+
+    def make(name):
+        made.append(name)
+        return name
+
+    for name in ("latest", "a", "b"):
+        publish._cached((name,), lambda n=name: make(n))
+    publish._cached(("latest",), lambda: make("latest"))  # used again
+    publish._cached(("c",), lambda: make("c"))  # one too many: "a" goes
+    publish._cached(("latest",), lambda: make("latest"))
+    publish._cached(("a",), lambda: make("a"))
+    assert made == ["latest", "a", "b", "c", "a"]
+    publish._clear_cache()

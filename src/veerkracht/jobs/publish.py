@@ -178,9 +178,12 @@ def _clear_cache() -> None:
 
 
 def _cached(key: tuple, make):
-    """``make()`` once per ``key`` (which holds the table versions it reads)."""
+    """``make()`` once per ``key`` (which holds the table versions it reads);
+    the least recently used entry goes first."""
     with _CACHE_LOCK:
-        hit = _CACHE.get(key)
+        hit = _CACHE.pop(key, None)
+        if hit is not None:
+            _CACHE[key] = hit
     if hit is not None:
         return hit
     value = make()
@@ -191,9 +194,9 @@ def _cached(key: tuple, make):
     return value
 
 
-#: entries of the door's cache: the result rows of a few periods, the
+#: entries of the door's cache: the result rows of the periods, the
 #: protected statistics and multiscalar profiles of every level
-_CACHE_SIZE = 24
+_CACHE_SIZE = 32
 
 
 def _version(ws: Workspace, name: str) -> int | None:
@@ -207,10 +210,11 @@ def _period_rows(ws: Workspace, period: str | None,
         raise PublishError("er zijn nog geen resultaten; voer eerst "
                            "'veerkracht compute' uit")
     key = ("rows", str(ws.location), _version(ws, "results"), period, model_version)
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-    if hit is not None:
-        return hit
+    return _cached(key, lambda: _read_period_rows(ws, period, model_version))
+
+
+def _read_period_rows(ws: Workspace, period: str | None,
+                      model_version: str | None) -> pd.DataFrame:
     res = ws.read("results", columns=[c for c in ws.columns("results")
                                       if c not in _PROVENANCE])
     for col in ("level", "period", "model_name", "model_version", "computed_at"):
@@ -232,12 +236,7 @@ def _period_rows(ws: Workspace, period: str | None,
                            f"{model_version} voor periode {period}")
     other = [c for c in res.columns if c.startswith(("p_", "ind_", "count_"))
              and res[c].isna().all()]  # columns of other model versions
-    res = res.drop(columns=other).reset_index(drop=True)
-    with _CACHE_LOCK:
-        _CACHE[key] = res
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-    return res
+    return res.drop(columns=other).reset_index(drop=True)
 
 
 def _require_protected(rows: pd.DataFrame) -> None:

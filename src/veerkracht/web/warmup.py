@@ -112,15 +112,17 @@ def _figures() -> None:
     from veerkracht.web.levels import LEVELS
     from veerkracht.web.places import figures
 
-    periods = figures.available_periods()
-    for level in LEVELS:
-        if workspace.version_of(f"place_{level}") is None:
-            continue
+    levels = [lv for lv in LEVELS if workspace.version_of(f"place_{lv}") is not None]
+    # the earlier periods first: should the cache be full, the latest stay
+    for period in figures.available_periods()[:-1]:
+        for level in levels:
+            for audience in AUDIENCES:
+                with contextlib.suppress(LookupError):  # another model's period
+                    figures.figures(level, period, audience)
+    for level in levels:
         for audience in AUDIENCES:
             try:
                 figures.figures(level, audience=audience)
             except LookupError:
                 break
             figures.figures(level, audience=audience, indicators=True)
-            for period in periods[:-1]:
-                figures.figures(level, period, audience)

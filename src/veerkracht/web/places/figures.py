@@ -201,7 +201,9 @@ def figures(level: str, period: str | None = None, audience: str = "public", *,
                "results", f"place_{level}", publish.SETTINGS_TABLE,
                publish.APPROVALS_TABLE)))
     with _cache_lock:
-        hit = _cache.get(key)
+        hit = _cache.pop(key, None)
+        if hit is not None:
+            _cache[key] = hit  # the least recently used goes first
     if hit is not None:
         return hit
     try:
@@ -228,8 +230,8 @@ def figures(level: str, period: str | None = None, audience: str = "public", *,
 #: for each of its enclosing places and periods. Shared: never modified.
 _cache: dict[tuple, Figures] = {}
 _cache_lock = threading.Lock()
-#: levels x periods x audiences x with or without indicators, of one version
-_CACHE_SIZE = 96
+#: levels x audiences x (periods + with indicators), with room to spare
+_CACHE_SIZE = 128
 
 
 def _drawn(frame: pd.DataFrame, mode: str, level: str) -> pd.DataFrame:
