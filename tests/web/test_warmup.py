@@ -170,3 +170,51 @@ def test_figures_are_made_once_per_version_of_what_they_read(pub):
         tx.put("results", results)
     assert block not in figures.figures("block", audience="assigned").frame.index
     ws.close()
+
+
+@pytest.mark.django_db
+def test_prepared_figures_reach_only_their_audience_and_area(client, make_user, pub):
+    """An attacker's view of the prepared caches: with both audiences made
+    before the first request, a band-only block still reaches only the team
+    assigned to it, and a policy adviser's map holds only public places."""
+    from veerkracht.jobs import publish
+    from veerkracht.store import open_workspace
+    from veerkracht.web.accounts import scoping
+    from veerkracht.web.places import figures
+
+    folder, ids = pub
+    ws = open_workspace(folder)
+    publish.approve_model(ws, "veerkracht", "2.0-test",
+                          "ab12cd34ef56ab12cd34ef56ab12cd34", "privacy_officer")
+    blocks = ws.read("place_block", columns=["place_id", "buurtcode"])
+    band = ids["band_block"]
+    home = str(blocks.set_index("place_id").loc[band, "buurtcode"])
+    other = sorted(set(blocks["buurtcode"].astype(str)) - {home})[0]
+    warmup.warm()
+    assert figures.figures("block", audience="assigned").frame.loc[
+        band, "visibility"] == "band_only"
+    # the public audience's prepared block figures hold no band at all
+    public_blocks = figures.figures("block", audience="public").frame
+    assert band not in public_blocks.index
+    assert set(public_blocks["visibility"]) == {"public"}
+    layer = "/api/maps/layers/{}?bbox=3,50,9,54&zoom=17"
+
+    client.force_login(make_user("frontline", [("buurt", home)], org="Team thuis"))
+    got = {f["id"]: f["properties"] for f in client.get(
+        layer.format("block")).json()["features"]}
+    assert got[band]["visibility"] == "band_only" and "balance" not in got[band]
+
+    client.force_login(make_user("frontline", [("buurt", other)], org="Team elders"))
+    got = {f["id"] for f in client.get(layer.format("block")).json()["features"]}
+    assert band not in got
+    assert client.get(f"/plaatsen/block/{band}/").status_code == 403
+
+    policy = make_user("policy", [("gemeente", GEMEENTE)], org="Gemeente")
+    client.force_login(policy)
+    streets = client.get(layer.format("street")).json()["features"]
+    public = publish.published_places(ws, "street", audience="public")
+    shown = set(public.loc[public["visibility"] == "public", "place_id"])
+    assert {f["id"] for f in streets} == shown & scoping.visible_ids(policy, "street")
+    assert all(f["properties"]["visibility"] == "public" for f in streets)
+    assert client.get(layer.format("block")).status_code == 403
+    ws.close()
