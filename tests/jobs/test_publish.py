@@ -147,3 +147,103 @@ def test_figures_are_rounded_in_every_row(ws):
     for c in ("pressure", "balance", "balance_lo", "resilience_hi"):
         v = out[c].dropna().to_numpy()
         assert np.allclose(v, np.round(v, 3))
+
+
+# --------------------------------------------------------------------------
+# What the door reads, and how often (the first request of the web site)
+
+
+def _reads(ws, monkeypatch) -> list[tuple[str, tuple | None]]:
+    """Every ``ws.read`` from now on, as (table, columns)."""
+    asked = []
+    real = ws.read
+
+    def read(name, columns=None):
+        asked.append((name, None if columns is None else tuple(columns)))
+        return real(name, columns)
+
+    monkeypatch.setattr(ws, "read", read)
+    return asked
+
+
+def test_the_door_leaves_the_provenance_of_the_results_unread(ws, monkeypatch):
+    asked = _reads(ws, monkeypatch)
+    out = publish.published_places(ws, "block", audience="assigned")
+    columns = [c for name, c in asked if name == "results"]
+    assert columns and all(c is not None for c in columns)
+    assert not set().union(*columns) & {"estimation", "inputs", "fallbacks"}
+    # the same figures as from the whole table
+    publish._clear_cache()
+    monkeypatch.setattr(publish, "_PROVENANCE", ())
+    whole = publish.published_places(ws, "block", audience="assigned")
+    assert set(asked[-1][1] or ()) >= {"estimation", "inputs"}
+    assert out.equals(whole)
+
+
+def test_statistics_and_profiles_are_read_once_per_version(ws, monkeypatch):
+    blocks = publish.published_places(ws, "block")
+    public = blocks.loc[blocks["visibility"] == "public", "place_id"].head(2).tolist()
+    asked = _reads(ws, monkeypatch)
+    first = publish.published_signal_counts(ws, "block", public)
+    publish.published_signal_counts(ws, "block", public[:1])
+    profiles = publish.published_profiles(ws, "block")
+    publish.published_profiles(ws, "block")
+    read = [name for name, _ in asked]
+    assert read.count("protected_statistics") == 1
+    assert read.count("profiles") == 1
+    # a new version (a new draw, a new compute) is read again
+    st = ws.read("protected_statistics")
+    sig = [c for c in st.columns if c.startswith("sig_pressure_q")]
+    st[sig] = st[sig] + 100
+    prof = ws.read("profiles")
+    prof["share"] = prof["share"] * 0.5
+    with ws.transaction("test", source="a new version") as tx:
+        tx.put("protected_statistics", st)
+        tx.put("profiles", prof)
+    again = publish.published_signal_counts(ws, "block", public)
+    pressure = again["meaning"] == "pressure"
+    assert (again.loc[pressure, "count"].fillna(0)
+            > first.loc[(first["meaning"] == "pressure").to_numpy(),
+                        "count"].fillna(0).to_numpy()).all()
+    halved = publish.published_profiles(ws, "block")
+    assert not halved["share"].equals(profiles["share"])
+
+
+@pytest.mark.parametrize(("labels", "latest"), [
+    (["2024", "2025", "2023"], "2025"),
+    (["2025-Q3", "2025", "2025-Q4"], "2025"),  # same end: the first in row order
+    (["2025-Q4", "2024", "2025"], "2025-Q4"),
+    (["2025-Q2"] * 5 + ["2025-Q1"], "2025-Q2"),
+])
+def test_the_latest_period_is_the_max_over_the_rows(labels, latest):
+    import pandas as pd
+
+    assert publish._latest_period(pd.Series(labels)) == latest
+    assert latest == max(labels, key=publish._period_key)
+
+
+def test_signal_counts_of_no_place_are_empty(ws):
+    out = publish.published_signal_counts(ws, "block", [])
+    assert len(out) == 0
+    assert list(out.columns) == ["place_id", "window", "meaning", "count", "below_min"]
+
+
+def test_the_door_cache_lets_the_least_recently_used_go(monkeypatch):
+    """Asked again, an entry stays: the result rows of the latest period
+    outlive a profile's history of many periods."""
+    publish._clear_cache()
+    monkeypatch.setattr(publish, "_CACHE_SIZE", 3)
+    made = []
+
+    def make(name):
+        made.append(name)
+        return name
+
+    for name in ("latest", "a", "b"):
+        publish._cached((name,), lambda n=name: make(n))
+    publish._cached(("latest",), lambda: make("latest"))  # used again
+    publish._cached(("c",), lambda: make("c"))  # one too many: "a" goes
+    publish._cached(("latest",), lambda: make("latest"))
+    publish._cached(("a",), lambda: make("a"))
+    assert made == ["latest", "a", "b", "c", "a"]
+    publish._clear_cache()

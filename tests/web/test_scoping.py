@@ -134,3 +134,41 @@ def test_user_without_profile_sees_nothing(client, db, city, place_ids):
     client.force_login(user)
     assert client.get(f"/plaatsen/buurt/{place_ids['buurt1']}/").status_code == 403
     assert client.get("/").status_code == 200
+
+
+def _visible_by_definition(dwellings, assignments, level):
+    """The places of ``level`` all of whose dwellings lie in the areas,
+    spelled out row by row (the definition in the module docstring)."""
+    from veerkracht.web.levels import DWELLING_COLUMN
+
+    inside = [any(str(row[DWELLING_COLUMN[a_level]]) == code
+                  for a_level, code in assignments)
+              for _, row in dwellings.iterrows()]
+    places: dict[str, bool] = {}
+    for flag, pid in zip(inside, dwellings[DWELLING_COLUMN[level]], strict=True):
+        if pid is None or pid != pid:  # a dwelling in no place of this level
+            continue
+        places[str(pid)] = places.get(str(pid), True) and flag
+    return frozenset(p for p, ok in places.items() if ok)
+
+
+def test_visible_places_are_those_with_every_dwelling_inside(city, place_ids):
+    """The factorised arrays give exactly the definition, for areas of every
+    kind: a gemeente, buurten, blocks next to a street, an unknown code."""
+    from veerkracht.web.accounts import scoping
+    from veerkracht.web.levels import LEVELS
+
+    dwellings = city.read("dwellings")
+    areas = [
+        (("gemeente", place_ids["gemeente"]),),
+        (("buurt", place_ids["buurt1"]), ("buurt", place_ids["buurt2"])),
+        tuple(("block", b) for b in place_ids["corp_blocks"]),
+        (("block", place_ids["block2"]), ("street", place_ids["street1"])),
+        (("buurt", "BU99999999"),),
+    ]
+    for assignments in areas:
+        for level in LEVELS:
+            got = scoping._visible(tuple(sorted(assignments)), level)
+            assert got == _visible_by_definition(dwellings, assignments, level), (
+                assignments, level)
+    assert scoping._visible((("buurt", "BU99999999"),), "street") == frozenset()

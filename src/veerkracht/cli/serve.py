@@ -1,7 +1,7 @@
 """``veerkracht serve``: migrate, create the demo accounts, serve the site.
 
-The site is served by gunicorn (worker processes with threads, the map
-layers prepared before the first request) with WhiteNoise for the static
+The site is served by gunicorn (worker processes with threads, what a first
+map or profile reads prepared before the first request) with WhiteNoise for the static
 files, on 127.0.0.1 by default; the demo and production use the same server.
 In production put an HTTPS proxy in front (docs/web.md).
 """
@@ -136,7 +136,7 @@ def _quietly(func) -> None:
     except Exception:  # noqa: BLE001
         import logging
 
-        logging.getLogger("veerkracht.web").exception("voorbereiden kaartlagen mislukt")
+        logging.getLogger("veerkracht.web").exception("voorbereiden mislukt")
 
 
 def register(app: typer.Typer) -> None:
@@ -221,16 +221,24 @@ def run_server(ctx: typer.Context, *, host: str, port: int,
         )
     from django.db import connections
 
-    from veerkracht.web.maps.services import warm
+    from veerkracht.web.warmup import warm
 
-    # the map layers are prepared before the first request, in the master
-    # process, so every worker starts with them (fork shares the memory)
-    console.print("Kaartlagen, ondergrond en zoekindex voorbereiden…", highlight=False)
+    # what a first map or profile reads (layers, the grey base, the search
+    # index, the published figures) is prepared before the first request, in
+    # the master process, so every worker starts with it (fork shares memory)
+    console.print("Kaart, ondergrond, zoekindex en plaatsprofielen voorbereiden…",
+                  highlight=False)
     started = time.monotonic()
     _quietly(warm)
     seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
     console.print(f"Voorbereid in {seconds} s.", highlight=False)
     connections.close_all()  # no database connection may cross the fork
+    import gc
+
+    # what is prepared stays shared with the workers: the collector would
+    # otherwise write to every object it tracks and copy its page per worker
+    gc.collect()
+    gc.freeze()
     console.print(f"Veerkracht draait op http://{host}:{port}/  (stoppen: Ctrl+C)")
     _gunicorn(host, port, workers=workers, threads=threads)
 

@@ -502,7 +502,11 @@ def _run_compute(ws: Workspace, spec: ModelSpec, period: str | None,
         totals = privacy_budget(ws)
         totals.pop("per_period", None)
         summary["privacy"] = {"draws": draws, "ledger": totals}
-    new = pd.concat(frames, ignore_index=True)
+    # one frame per period: their constant columns (period, the estimation
+    # settings, the provenance) stay categoricals; pd.concat would turn
+    # them into one string per row (5 kB of estimation settings on each of
+    # 135,000 rows: 0.7 GB and 6 s for every reader of the table)
+    new = concat_rows(frames)
     if prof is not None:
         prof["model_name"] = spec.name
         prof["model_version"] = spec.version

@@ -164,9 +164,39 @@ _CACHE: dict[tuple, pd.DataFrame] = {}
 _CACHE_LOCK = threading.Lock()
 
 
+#: Provenance of a result row that no published figure is made of: the
+#: estimation settings and fitted priors (kilobytes of JSON), the inputs read,
+#: the fallbacks taken. Tables written before they were stored as categoricals
+#: hold them as one string per row, gigabytes at 500,000 dwellings: the door
+#: does not read them.
+_PROVENANCE = ("estimation", "inputs", "fallbacks")
+
+
 def _clear_cache() -> None:
     with _CACHE_LOCK:
         _CACHE.clear()
+
+
+def _cached(key: tuple, make):
+    """``make()`` once per ``key`` (which holds the table versions it reads);
+    the least recently used entry goes first."""
+    with _CACHE_LOCK:
+        hit = _CACHE.pop(key, None)
+        if hit is not None:
+            _CACHE[key] = hit
+    if hit is not None:
+        return hit
+    value = make()
+    with _CACHE_LOCK:
+        _CACHE[key] = value
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+    return value
+
+
+#: entries of the door's cache: the result rows of the periods, the
+#: protected statistics and multiscalar profiles of every level
+_CACHE_SIZE = 32
 
 
 def _version(ws: Workspace, name: str) -> int | None:
@@ -180,11 +210,13 @@ def _period_rows(ws: Workspace, period: str | None,
         raise PublishError("er zijn nog geen resultaten; voer eerst "
                            "'veerkracht compute' uit")
     key = ("rows", str(ws.location), _version(ws, "results"), period, model_version)
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-    if hit is not None:
-        return hit
-    res = ws.read("results")
+    return _cached(key, lambda: _read_period_rows(ws, period, model_version))
+
+
+def _read_period_rows(ws: Workspace, period: str | None,
+                      model_version: str | None) -> pd.DataFrame:
+    res = ws.read("results", columns=[c for c in ws.columns("results")
+                                      if c not in _PROVENANCE])
     for col in ("level", "period", "model_name", "model_version", "computed_at"):
         if col in res.columns:
             res[col] = res[col].astype("str")  # categoricals of several runs
@@ -204,12 +236,7 @@ def _period_rows(ws: Workspace, period: str | None,
                            f"{model_version} voor periode {period}")
     other = [c for c in res.columns if c.startswith(("p_", "ind_", "count_"))
              and res[c].isna().all()]  # columns of other model versions
-    res = res.drop(columns=other).reset_index(drop=True)
-    with _CACHE_LOCK:
-        _CACHE[key] = res
-        while len(_CACHE) > 8:
-            _CACHE.pop(next(iter(_CACHE)))
-    return res
+    return res.drop(columns=other).reset_index(drop=True)
 
 
 def _require_protected(rows: pd.DataFrame) -> None:
@@ -458,12 +485,19 @@ def _statistics(ws: Workspace, period: str | None,
     """(period, rows) of ``protected_statistics``; None when there are none."""
     if not ws.has(STATISTICS_TABLE):
         return None
+    key = ("statistics", str(ws.location), _version(ws, STATISTICS_TABLE), period,
+           None if levels is None else tuple(levels))
+    return _cached(key, lambda: _read_statistics(ws, period, levels))
+
+
+def _read_statistics(ws: Workspace, period: str | None,
+                     levels) -> tuple[str, pd.DataFrame] | None:
     st = ws.read(STATISTICS_TABLE)
     st["period"] = st["period"].astype("str")
     if period is None:
         if not len(st):
             return None
-        period = max(st["period"], key=_period_key)
+        period = _latest_period(st["period"])
     st = st[st["period"] == str(period)]
     if "level" in st.columns:
         st = st.assign(level=st["level"].astype("str"))
@@ -473,6 +507,15 @@ def _statistics(ws: Workspace, period: str | None,
     from veerkracht.analytics.dp import postprocess
 
     return str(period), postprocess(st.reset_index(drop=True))
+
+
+def _latest_period(labels: pd.Series) -> str:
+    """The label whose period ends last (the first such label, in row order).
+
+    Each distinct label is parsed once: the same answer as ``max`` over the
+    rows, without parsing a label per row.
+    """
+    return max(pd.unique(labels.astype("str")), key=_period_key)
 
 
 def _period_key(label: str):
@@ -514,6 +557,8 @@ def published_signal_counts(ws: Workspace, level: str, place_ids,
     label, st = got
     ids = {str(p) for p in place_ids}
     st = st[st["place_id"].astype("str").isin(ids)]
+    if not len(st):
+        return pd.DataFrame({c: [] for c in cols})
     sig = [c for c in st.columns if c.startswith("sig_") and "_q" in c]
     quarters = sorted({int(c.rsplit("_q", 1)[1]) for c in sig})
     names = calendar_quarters(label, max(quarters, default=-1) + 1)
@@ -547,15 +592,22 @@ def published_profiles(ws: Workspace, level: str, period: str | None = None,
     if not ws.has("profiles"):
         raise PublishError("er zijn nog geen multischaalprofielen; voer eerst "
                            "'veerkracht compute' uit")
-    prof = ws.read("profiles")
-    prof = prof[prof["level"].astype(str) == level]
-    if period is None and len(prof):
-        period = max(prof["period"].astype(str), key=_period_key)
-    prof = prof[prof["period"].astype(str) == str(period)]
+    key = ("profiles", str(ws.location), _version(ws, "profiles"), level, period)
+    period, prof = _cached(key, lambda: _level_profiles(ws, level, period))
     out = pub.publish_profiles(prof, current_rules(ws), audience)
     out["period"] = str(period)
     cols = ["place_id", "period", "k", "share", "suppressed"]
     return out[cols].reset_index(drop=True)
+
+
+def _level_profiles(ws: Workspace, level: str,
+                    period: str | None) -> tuple[str | None, pd.DataFrame]:
+    """(period, stored profile rows of ``level`` in it); default the latest."""
+    prof = ws.read("profiles")
+    prof = prof[prof["level"].astype(str) == level]
+    if period is None and len(prof):
+        period = _latest_period(prof["period"])
+    return period, prof[prof["period"].astype(str) == str(period)]
 
 
 # --------------------------------------------------------------------------

@@ -43,16 +43,33 @@ def version_of(name: str) -> int | None:
 
 
 @lru_cache(maxsize=32)
-def _read(location: str, name: str, version: int) -> pd.DataFrame:
-    return workspace().read(name)
+def _read(location: str, name: str, version: int,
+          columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    return workspace().read(name, columns=columns)
 
 
-def table(name: str) -> pd.DataFrame | None:
-    """The current version of table ``name`` (shared, do not modify), or ``None``."""
+def table(name: str, columns: tuple[str, ...] | None = None) -> pd.DataFrame | None:
+    """The current version of table ``name`` (shared, do not modify), or ``None``.
+
+    ``columns``: only these (a tuple; cached apart from the whole table).
+    """
     version = version_of(name)
     if version is None:
         return None
-    return _read(str(settings.VEERKRACHT_WORKSPACE), name, version)
+    return _read(str(settings.VEERKRACHT_WORKSPACE), name, version,
+                 None if columns is None else tuple(columns))
+
+
+def dwelling_places() -> pd.DataFrame | None:
+    """The ``dwellings`` table's place of each dwelling at every level: only
+    the id columns of :data:`veerkracht.analytics.places.LEVEL_COLUMNS` (no
+    geometry, which is most of the reading), or ``None`` without dwellings."""
+    from veerkracht.analytics.places import LEVEL_COLUMNS
+
+    if version_of("dwellings") is None:
+        return None
+    present = set(workspace().columns("dwellings"))
+    return table("dwellings", tuple(c for c in LEVEL_COLUMNS.values() if c in present))
 
 
 #: the web's roles as the publication door names them (``jobs.publish``): only
@@ -81,14 +98,13 @@ def result_models() -> list[dict]:
     """
     from veerkracht.jobs import publish
 
-    results = table("results")
-    if results is None or not {"model_name", "model_version", "model_hash"} <= set(
-        results.columns
+    columns = ("model_name", "model_version", "model_hash", "period")
+    if version_of("results") is None or not set(columns) <= set(
+        workspace().columns("results")
     ):
         return []
-    keys = results[["model_name", "model_version", "model_hash", "period"]].astype(
-        "str"
-    )
+    # only the model and period columns: the whole table is large
+    keys = table("results", columns).astype("str")
     out = []
     for (name, version, digest), part in keys.groupby(
         ["model_name", "model_version", "model_hash"], sort=True

@@ -10,7 +10,9 @@ adviser assigned the gemeente sees every street and buurt in it.
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
@@ -26,6 +28,20 @@ _cache_lock = threading.Lock()
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
+    place_codes.cache_clear()
+
+
+@lru_cache(maxsize=16)
+def place_codes(level: str, version: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each dwelling's place at ``level`` as ``(codes, ids)``: dwelling ``i``
+    lies in ``ids[codes[i]]``, or in no place when ``codes[i]`` is -1.
+
+    Factorised once per dwellings version, so a user's areas are a few array
+    operations however many dwellings there are.
+    """
+    places = workspace.dwelling_places()[DWELLING_COLUMN[level]].astype("str")
+    codes, ids = pd.factorize(places)
+    return codes, np.asarray(ids, dtype=object)
 
 
 def assignments_of(user) -> tuple[tuple[str, str], ...]:
@@ -37,24 +53,27 @@ def assignments_of(user) -> tuple[tuple[str, str], ...]:
 
 
 def _visible(assignments: tuple[tuple[str, str], ...], level: str) -> frozenset[str]:
-    dwellings = workspace.table("dwellings")
+    dwellings = workspace.dwelling_places()
     if dwellings is None or not assignments:
         return frozenset()
-    key = (assignments, level, workspace.version_of("dwellings"))
+    version = workspace.version_of("dwellings")
+    key = (assignments, level, version)
     with _cache_lock:
         hit = _cache.get(key)
     if hit is not None:
         return hit
-    inside = pd.Series(False, index=dwellings.index)
+    inside = np.zeros(len(dwellings), dtype=bool)
     for a_level, code in assignments:
-        column = DWELLING_COLUMN.get(a_level)
-        if column in dwellings.columns:
-            inside |= dwellings[column].astype("str").eq(code).fillna(False)
-    column = DWELLING_COLUMN[level]
-    ids = dwellings[column].astype("str")
-    known = ids.notna()
-    all_inside = inside[known].groupby(ids[known]).all()
-    result = frozenset(all_inside.index[all_inside.to_numpy(dtype=bool)])
+        if DWELLING_COLUMN.get(a_level) in dwellings.columns:
+            codes, ids = place_codes(a_level, version)
+            at = np.flatnonzero(ids == code)
+            if len(at):
+                inside |= codes == at[0]
+    # a place is visible when none of its dwellings lies outside the areas
+    codes, ids = place_codes(level, version)
+    known = codes >= 0
+    outside = np.bincount(codes[known], weights=~inside[known], minlength=len(ids))
+    result = frozenset(ids[outside == 0])
     with _cache_lock:
         _cache[key] = result
     return result

@@ -89,7 +89,7 @@ def _layer(level: str, zoom_key: int, version: int) -> _Layer:
 def children_of(parent_level: str, parent_id: str, level: str) -> frozenset[str]:
     """Ids of the places at ``level`` that hold dwellings of the given place."""
     check_level(parent_level)
-    dwellings = workspace.table("dwellings")
+    dwellings = workspace.dwelling_places()
     if dwellings is None:
         return frozenset()
     mask = dwellings[DWELLING_COLUMN[parent_level]].astype("str").eq(parent_id)

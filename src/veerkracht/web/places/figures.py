@@ -232,9 +232,10 @@ class Figures:
 
 def available_periods() -> tuple[str, ...]:
     """Periods in the ``results`` table, oldest first (empty without results)."""
-    results = workspace.table("results")
-    if results is None or "period" not in results.columns:
+    if workspace.version_of("results") is None or "period" not in (
+            workspace.workspace().columns("results")):
         return ()
+    results = workspace.table("results", ("period",))
     return tuple(sorted(results["period"].dropna().astype("str").unique()))
 
 
@@ -246,23 +247,55 @@ def figures(level: str, period: str | None = None, audience: str = "public", *,
     computed: ``publish.published_place_sizes`` (dwellings, public BAG data,
     under the same rules). Raises ``LookupError`` when the door has nothing
     to publish (no places derived yet).
+
+    Kept per version of every table the door and the drawing read (results,
+    the level's places, the privacy officer's setting, the approved models):
+    the same answer as asking the door again, which it would give for those
+    versions. The frame is shared: do not modify it.
     """
     check_level(level)
     ws = workspace.workspace()
     periods = available_periods()
+    chosen = (period if period in periods else periods[-1]) if periods else None
+    # everything the door and the drawing read, by version: a new compute,
+    # derivation, rule or approval is a new key (in every process)
+    versions = workspace.versions()
+    key = (str(ws.location), level, chosen, audience, bool(indicators), periods,
+           *(versions.get(name) for name in (
+               "results", f"place_{level}", publish.SETTINGS_TABLE,
+               publish.APPROVALS_TABLE)))
+    with _cache_lock:
+        hit = _cache.pop(key, None)
+        if hit is not None:
+            _cache[key] = hit  # the least recently used goes first
+    if hit is not None:
+        return hit
     try:
         if periods:
-            chosen = period if period in periods else periods[-1]
             frame = publish.published_places(
                 ws, level, period=chosen, audience=audience, indicators=indicators
             )
             mode = "results"
         else:
-            chosen, mode = None, "dwellings"
+            mode = "dwellings"
             frame = publish.published_place_sizes(ws, level)
     except publish.PublishError as exc:
         raise LookupError(str(exc)) from exc
-    return Figures(mode, level, chosen, audience, _drawn(frame, mode, level), periods)
+    made = Figures(mode, level, chosen, audience, _drawn(frame, mode, level), periods)
+    with _cache_lock:
+        _cache[key] = made
+        while len(_cache) > _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+    return made
+
+
+#: Figures made, by everything they are made of (see :func:`figures`): a map
+#: layer and a profile ask for the same level several times, and a profile
+#: for each of its enclosing places and periods. Shared: never modified.
+_cache: dict[tuple, Figures] = {}
+_cache_lock = threading.Lock()
+#: levels x audiences x (periods + with indicators), with room to spare
+_CACHE_SIZE = 128
 
 
 _published: dict[tuple, frozenset[str]] = {}
@@ -312,10 +345,8 @@ def _drawn(frame: pd.DataFrame, mode: str, level: str) -> pd.DataFrame:
             if c in SHOWN or c.startswith(("ind_", "p_"))]
     out = out[keep].copy()
     if "name" not in out.columns:
-        places = workspace.table(f"place_{level}")
-        names = pd.Series(places["name"].astype("str").to_numpy(),
-                          index=places["place_id"].astype("str").to_numpy())
-        out["name"] = out.index.map(names)
+        version = workspace.version_of(f"place_{level}")
+        out["name"] = out.index.map(_names(level, version))
     band_only = (out["visibility"] == "band_only").to_numpy()
     if mode == "results":
         colours = {c.name: c.colour for c in balance_classes()}
@@ -340,6 +371,14 @@ def _drawn(frame: pd.DataFrame, mode: str, level: str) -> pd.DataFrame:
     if "class_index" in out.columns:
         out["class_index"] = out["class_index"].astype(object).where(~band_only, None)
     return out
+
+
+@lru_cache(maxsize=16)
+def _names(level: str, version: int) -> pd.Series:
+    """Place names by id (one Series per version: its index is hashed once)."""
+    places = workspace.table(f"place_{level}")
+    return pd.Series(places["name"].astype("str").to_numpy(),
+                     index=places["place_id"].astype("str").to_numpy())
 
 
 def _band_text(out: pd.DataFrame) -> pd.Series:
@@ -378,9 +417,13 @@ def _isna(value) -> bool:
 
 
 def clear_cache() -> None:
-    """Forget the model's classes and the published ids (test fixtures)."""
+    """Forget the model's classes, the figures made and the published ids
+    (test fixtures; versions key them otherwise)."""
     _classes_of.cache_clear()
     _latest_model.cache_clear()
     _descriptions_of.cache_clear()
+    _names.cache_clear()
     with _published_lock:
         _published.clear()
+    with _cache_lock:
+        _cache.clear()
