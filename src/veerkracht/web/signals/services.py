@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
-from veerkracht.web.signals import access, notifications
+from veerkracht.web.signals import access, notifications, routes
 from veerkracht.web.signals.locations import Location, LocationError, address_index
 from veerkracht.web.signals.models import (
     RoutingRule,
@@ -39,7 +39,7 @@ from veerkracht.web.signals.models import (
     Team,
     new_reference,
 )
-from veerkracht.web.signals.routing import Rule, choose_rule
+from veerkracht.web.signals.routing import choose_rule
 from veerkracht.web.signals.workflow import (
     CANCELLED,
     CATEGORIES,
@@ -154,7 +154,11 @@ def resolve_location(
 # -- routing -----------------------------------------------------------------
 def default_team() -> Team:
     """The team for signals no rule matches (created on first use)."""
-    team = Team.objects.filter(is_default=True, active=True).order_by("id").first()
+    return _default_team(routes.current())
+
+
+def _default_team(current: routes.Routes) -> Team:
+    team = current.default_team()
     if team is None:
         name = settings.VEERKRACHT_SIGNALS_DEFAULT_TEAM
         team, _ = Team.objects.get_or_create(name=name, defaults={"is_default": True})
@@ -162,20 +166,16 @@ def default_team() -> Team:
 
 
 def route(category: str, location: Location) -> tuple[Team, RoutingRule | None]:
-    """The responsible team for ``category`` at ``location`` and the rule used."""
-    active = list(
-        RoutingRule.objects.filter(active=True, team__active=True).select_related(
-            "team"
-        )
-    )
-    chosen = choose_rule(
-        [Rule(r.id, r.team_id, r.category, r.area_code, r.priority) for r in active],
-        category,
-        location.area_codes,
-    )
+    """The responsible team for ``category`` at ``location`` and the rule used.
+
+    The rules and the default team come from :mod:`.routes` (kept per process,
+    checked against the routing's version token on every call).
+    """
+    current = routes.current()
+    chosen = choose_rule(current.rules, category, location.area_codes)
     if chosen is None:
-        return default_team(), None
-    rule = next(r for r in active if r.id == chosen.id)
+        return _default_team(current), None
+    rule = current.rule(chosen.id)
     return rule.team, rule
 
 
