@@ -213,69 +213,85 @@ def create_signal(
         raise ValueError(f"onbekende bron {source!r}")
     given = _fingerprint(category, source, location.address_id, location.x,
                          location.y, description, contact_email)
-    if form_token:
-        existing = Signal.objects.filter(form_token=form_token).first()
-        if existing is not None:
-            return _same_or_refuse(existing, given)
     team, rule = route(category, location)
     role = access.role_label(user)
     actor = access.actor(user)
-    try:
-        with transaction.atomic():
-            signal = Signal(
-                reference=_unique_reference(),
-                category=category,
-                source=source,
-                channel=channel,
-                status=NEW,
-                location_kind=location.kind,
-                location_label=location.label[:200],
-                address_id=location.address_id or "",
-                straat=location.straat,
-                woonplaats=location.woonplaats,
-                entrance_id=location.entrance_id,
-                building_id=location.building_id,
-                block_id=location.block_id,
-                street_id=location.street_id,
-                buurtcode=location.buurtcode,
-                wijkcode=location.wijkcode,
-                gemeentecode=location.gemeentecode,
-                x=location.x,
-                y=location.y,
-                description=(description or "").strip(),
-                contact_email=(contact_email or "").strip(),
-                team=team,
-                routing_rule=rule,
-                reported_by_role=role,
-                reported_by=actor if user is not None else "",
-                form_token=form_token or None,
-            )
-            signal.save()
-            StatusChange.objects.create(
-                signal=signal,
-                at=signal.created_at,
-                from_status="",
-                to_status=NEW,
-                actor_role=role,
-                actor=signal.reported_by,
-            )
-            access.audit(
-                "signal_create",
-                request=request,
-                user=user,
-                object_id=signal.reference,
-                purpose=channel,
-            )
-            transaction.on_commit(
-                lambda: notifications.signal_received(signal, follow_url)
-            )
-    except IntegrityError:
-        if form_token:
-            existing = Signal.objects.filter(form_token=form_token).first()
-            if existing is not None:
-                return _same_or_refuse(existing, given)
-        raise
-    return Created(signal, True)
+    # the unique form token and reference decide, not a look-up beforehand: a
+    # key sent again (or a drawn reference that exists) fails the insert and
+    # is looked up then — the rare case pays, not every report
+    for _attempt in range(10):
+        reference = new_reference()
+        try:
+            signal = _insert_signal(
+                reference=reference, category=category, location=location,
+                source=source, description=description, contact_email=contact_email,
+                channel=channel, user=user, request=request, form_token=form_token,
+                follow_url=follow_url, team=team, rule=rule, role=role, actor=actor)
+        except IntegrityError:
+            if form_token:
+                existing = Signal.objects.filter(form_token=form_token).first()
+                if existing is not None:
+                    return _same_or_refuse(existing, given)
+            if Signal.objects.filter(reference=reference).exists():
+                continue  # the reference was drawn before: draw another
+            raise
+        return Created(signal, True)
+    raise RuntimeError("geen vrij kenmerk gevonden")  # pragma: no cover
+
+
+def _insert_signal(*, reference, category, location, source, description,
+                   contact_email, channel, user, request, form_token, follow_url,
+                   team, rule, role, actor) -> Signal:
+    """The signal, its first history row and its audit row, in one transaction."""
+    with transaction.atomic():
+        signal = Signal(
+            reference=reference,
+            category=category,
+            source=source,
+            channel=channel,
+            status=NEW,
+            location_kind=location.kind,
+            location_label=location.label[:200],
+            address_id=location.address_id or "",
+            straat=location.straat,
+            woonplaats=location.woonplaats,
+            entrance_id=location.entrance_id,
+            building_id=location.building_id,
+            block_id=location.block_id,
+            street_id=location.street_id,
+            buurtcode=location.buurtcode,
+            wijkcode=location.wijkcode,
+            gemeentecode=location.gemeentecode,
+            x=location.x,
+            y=location.y,
+            description=(description or "").strip(),
+            contact_email=(contact_email or "").strip(),
+            team=team,
+            routing_rule=rule,
+            reported_by_role=role,
+            reported_by=actor if user is not None else "",
+            form_token=form_token or None,
+        )
+        signal.save()
+        StatusChange.objects.create(
+            signal=signal,
+            at=signal.created_at,
+            from_status="",
+            to_status=NEW,
+            actor_role=role,
+            actor=signal.reported_by,
+        )
+        access.audit(
+            "signal_create",
+            request=request,
+            user=user,
+            object_id=signal.reference,
+            purpose=channel,
+        )
+        transaction.on_commit(
+            lambda: notifications.signal_received(signal, follow_url)
+        )
+    return signal
 
 
 class IdempotencyConflict(ValueError):
@@ -301,14 +317,6 @@ def _same_or_refuse(existing: Signal, given: tuple) -> Created:
             gettext("deze idempotentiesleutel hoort bij een andere melding; kies "
                     "een nieuwe sleutel voor een nieuwe melding"))
     return Created(existing, False)
-
-
-def _unique_reference() -> str:
-    for _attempt in range(10):
-        ref = new_reference()
-        if not Signal.objects.filter(reference=ref).exists():
-            return ref
-    raise RuntimeError("geen vrij kenmerk gevonden")  # pragma: no cover
 
 
 # -- the one status function -----------------------------------------------------
