@@ -8,6 +8,7 @@ In production put an HTTPS proxy in front (docs/web.md).
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import typer
@@ -135,7 +136,21 @@ def _quietly(func) -> None:
     except Exception:  # noqa: BLE001
         import logging
 
-        logging.getLogger("veerkracht.web").exception("voorbereiden kaartlagen mislukt")
+        logging.getLogger("veerkracht.web").exception("voorbereiden mislukt")
+
+
+def _warm_reports() -> None:
+    """What every worker would otherwise do at its first request, once in the
+    master before the fork: import the views (the URL conf) and build the
+    address lookup of the report form and API (shared by the workers' memory)."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view module
+    from veerkracht.web.signals.locations import LocationError, address_index
+    from veerkracht.web.workspace import workspace
+
+    with contextlib.suppress(LocationError):  # no addresses yet: nothing to build
+        address_index(workspace())
 
 
 def register(app: typer.Typer) -> None:
@@ -226,6 +241,7 @@ def run_server(ctx: typer.Context, *, host: str, port: int,
     # process, so every worker starts with them (fork shares the memory)
     console.print("Kaartlagen voorbereiden…", highlight=False)
     _quietly(warm)
+    _quietly(_warm_reports)
     connections.close_all()  # no database connection may cross the fork
     console.print(f"Veerkracht draait op http://{host}:{port}/  (stoppen: Ctrl+C)")
     _gunicorn(host, port, workers=workers, threads=threads)
