@@ -115,6 +115,17 @@ def test_every_orm_change_applies_to_the_next_report(city, teams):
     assert _report(client).team == teams.b
 
 
+def test_deleting_a_teams_organisation_reaches_the_kept_team(city, teams):
+    from veerkracht.web.accounts.models import Organisation
+
+    org = Organisation.objects.create(name="Welzijn Noord", kind="welfare")
+    Team.objects.filter(pk=teams.a.pk).update(organisation=org)
+    here = SimpleNamespace(area_codes=[WIJK])
+    assert services.route("noise", here)[0].organisation_id == org.pk
+    org.delete()  # sets the team's organisation to NULL without saving the team
+    assert services.route("noise", here)[0].organisation_id is None
+
+
 def test_a_rolled_back_change_leaves_the_routing_as_it_was(city, teams):
     here = SimpleNamespace(area_codes=[BUURTEN[0], WIJK])
     before = RoutingVersion.objects.get(pk=1).token

@@ -436,9 +436,13 @@ class Open311Client(models.Model):
         return cls.objects.filter(key_hash=hash_secret(key), active=True).first()
 
 
-# every save and delete of a team or rule (the admin, the ORM, cascades)
+# every save and delete of a team or rule (the admin, the ORM, cascades), and
+# the delete of an organisation, which empties its teams' organisation
+# without saving them
 for _model in (Team, RoutingRule):
     models.signals.post_save.connect(routing_changed, sender=_model,
                                      dispatch_uid=f"routing_changed_save_{_model.__name__}")
     models.signals.post_delete.connect(routing_changed, sender=_model,
                                        dispatch_uid=f"routing_changed_del_{_model.__name__}")
+models.signals.post_delete.connect(routing_changed, sender="accounts.Organisation",
+                                   dispatch_uid="routing_changed_del_Organisation")
