@@ -10,7 +10,11 @@ threads). Recorded: the rate asked and achieved (answers per second over the
 run), p50/p95/p99 latency, errors (any answer but 201, or none), and whether
 every accepted report is stored exactly once (counted in the web database
 by idempotency key afterwards: `stored` = distinct keys, `duplicates` = rows
-beyond one per key, `lost` = accepted but not stored).
+beyond one per key, `lost` = accepted but not stored), and the CPU spent
+per answered report by the server's processes (`server_cpu_ms`: gunicorn
+master and workers) and by PostgreSQL's processes for the run's database
+(`db_cpu_ms`), with the machine's 1-minute load average before and after
+(`load_1min`: the machine is shared, and a busy one gives the run less).
 
 Cases: the SQLite default (`web.sqlite3` in the workspace, WAL with `BEGIN
 IMMEDIATE`) at 50 per second, and PostgreSQL (the project's own throw-away
@@ -145,19 +149,63 @@ def _percentile(values: list[float], q: float) -> float:
     return v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (Linux ``/proc``; 0 elsewhere)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _server_pids(proc: subprocess.Popen) -> list[int]:
+    """The gunicorn master and its workers (the server's own session)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getsid(int(entry.name)) == proc.pid:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _backend_pids(env: dict) -> list[int]:
+    """PostgreSQL's server processes for this run's database (none on SQLite)."""
+    url = env.get("DATABASE_URL", "")
+    if not url:
+        return []
+    db = url.rsplit("/", 1)[1]
+    found = subprocess.run(["pgrep", "-f", f"postgres: .* {db} "],
+                           capture_output=True, text=True)
+    return [int(p) for p in found.stdout.split()]
+
+
 def case(name: str, ws: Path, env: dict, rate: float, seconds: float) -> dict:
     port = _port()
     proc = _serve(ws, port, env)
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     body = {"category": "noise", "location": _address(ws),
             "description": "Belastingproef: harde muziek."}
+    load_before = os.getloadavg()[0]
     try:
+        server, backends = _server_pids(proc), _backend_pids(env)
+        cpu0 = _cpu_seconds(server), _cpu_seconds(backends)
         drive = subprocess.run(
             [sys.executable, "-c", _DRIVE, f"http://127.0.0.1:{port}/api/signals/",
              str(rate), str(seconds), prefix, json.dumps(body)],
             capture_output=True, text=True, check=True, timeout=seconds + 120)
+        backends = sorted(set(backends) | set(_backend_pids(env)))
+        # (backends that started during the run count from 0: a slight
+        # overcount of their start-up)
+        cpu1 = _cpu_seconds(server), _cpu_seconds(backends)
     finally:
         _stop(proc)
+    load_after = os.getloadavg()[0]
     got = json.loads(drive.stdout)
     results = got["results"]
     ok = [r for r in results if r[0] == 201]
@@ -173,6 +221,9 @@ def case(name: str, ws: Path, env: dict, rate: float, seconds: float) -> dict:
         "errors": len(results) - len(ok) + (int(rate * seconds) - len(results)),
         "accepted": len(ok), "stored": keys, "duplicates": rows - keys,
         "lost": len(ok) - keys,
+        "server_cpu_ms": round(1000 * (cpu1[0] - cpu0[0]) / max(len(results), 1), 2),
+        "db_cpu_ms": round(1000 * (cpu1[1] - cpu0[1]) / max(len(results), 1), 2),
+        "load_1min": f"{load_before:.1f}→{load_after:.1f}",
     }
 
 

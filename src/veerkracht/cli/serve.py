@@ -8,6 +8,7 @@ In production put an HTTPS proxy in front (docs/web.md).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
@@ -139,6 +140,20 @@ def _quietly(func) -> None:
         logging.getLogger("veerkracht.web").exception("voorbereiden mislukt")
 
 
+def _warm_reports() -> None:
+    """What every worker would otherwise do at its first request, once in the
+    master before the fork: import the views (the URL conf) and build the
+    address lookup of the report form and API (shared by the workers' memory)."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view module
+    from veerkracht.web.signals.locations import LocationError, address_index
+    from veerkracht.web.workspace import workspace
+
+    with contextlib.suppress(LocationError):  # no addresses yet: nothing to build
+        address_index(workspace())
+
+
 def register(app: typer.Typer) -> None:
     """Attach ``serve`` and ``audit`` to the root app."""
     app.add_typer(audit_app, name="audit")
@@ -230,6 +245,7 @@ def run_server(ctx: typer.Context, *, host: str, port: int,
                   highlight=False)
     started = time.monotonic()
     _quietly(warm)
+    _quietly(_warm_reports)
     seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
     console.print(f"Voorbereid in {seconds} s.", highlight=False)
     connections.close_all()  # no database connection may cross the fork

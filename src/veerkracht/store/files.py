@@ -28,6 +28,7 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -84,6 +85,16 @@ CREATE TABLE IF NOT EXISTS operations (
 """
 
 
+class _Reader:
+    """A thread's kept connection to the catalogue and what it read last."""
+
+    def __init__(self, ident: tuple[int, int, int], con: sqlite3.Connection):
+        self.ident = ident
+        self.con = con
+        self.version: int | None = None
+        self.tables: list[TableInfo] | None = None
+
+
 class FileWorkspace(Workspace):
     """A workspace folder (created when missing)."""
 
@@ -117,15 +128,52 @@ class FileWorkspace(Workspace):
 
     # -- reading -----------------------------------------------------------
     def tables(self) -> list[TableInfo]:
-        con = self._connect()
-        try:
-            rows = con.execute(
-                "SELECT name, rows, version, crs, updated_at, operation_id "
-                "FROM tables ORDER BY name"
-            ).fetchall()
-        finally:
-            con.close()
+        """The catalogue. Each thread keeps a connection and the catalogue as
+        it last read it, and reads it again only when SQLite's
+        ``data_version`` says another connection committed since: the web
+        site asks for every report and map request, and opening the file
+        each time was most of that."""
+        kept = self._catalogue_reader()
+        if kept is None:
+            con = self._connect()
+            try:
+                return self._read_catalogue(con)
+            finally:
+                con.close()
+        version = kept.con.execute("PRAGMA data_version").fetchone()[0]
+        if kept.tables is None or kept.version != version:
+            # read after the version: a commit in between only makes the
+            # next call read again
+            kept.tables = self._read_catalogue(kept.con)
+            kept.version = version
+        return list(kept.tables)
+
+    @staticmethod
+    def _read_catalogue(con: sqlite3.Connection) -> list[TableInfo]:
+        rows = con.execute(
+            "SELECT name, rows, version, crs, updated_at, operation_id "
+            "FROM tables ORDER BY name"
+        ).fetchall()
         return [TableInfo(*r) for r in rows]
+
+    def _catalogue_reader(self) -> _Reader | None:
+        """This thread's reading connection to the catalogue, opened again
+        after a fork or when the file was replaced; ``None`` when the file is
+        gone (the caller opens it the usual way, which creates it again)."""
+        try:
+            st = os.stat(self.db_path)
+        except OSError:
+            return None
+        local = self.__dict__.get("_readers")
+        if local is None:
+            local = self.__dict__.setdefault("_readers", threading.local())
+        kept = getattr(local, "reader", None)
+        ident = (os.getpid(), st.st_dev, st.st_ino)
+        if kept is None or kept.ident != ident:
+            if kept is not None and kept.ident[0] == os.getpid():
+                kept.con.close()
+            kept = local.reader = _Reader(ident, self._connect())
+        return kept
 
     def _file_of(self, name: str) -> tuple[Path, int]:
         con = self._connect()

@@ -4,8 +4,9 @@ Every entry's ``hash`` is an HMAC-SHA256, with a key kept outside the
 database (:mod:`veerkracht.web.audit.keys`), of its own fields, the id of the
 key used (``key_id``) and the previous entry's hash (``prev_hash``; the first
 entry links to :data:`GENESIS`). Without the key nobody can rewrite a row and
-re-hash the rows after it. ``prev_hash`` is unique, so two writers can never
-fork the chain: the loser of a race retries on the new head.
+re-hash the rows after it. Writers take turns (one lock for the whole chain,
+:func:`_lock_head`), and ``prev_hash`` is unique besides, so two writers can
+never fork the chain: should two ever race, the loser retries on the new head.
 
 The chain alone cannot show that its newest rows were removed; signed
 checkpoints written to a file outside the database
@@ -352,23 +353,23 @@ def record(
     who = actor or actor_of(user)
     if not _ACTOR.match(who):
         who = "?"
-    stored_object = clean_object(level, object_id, key_id=ring.current)
-    stored_purpose = clean_purpose(purpose)
+    stored_object = clean_object(level, object_id, key_id=ring.current)[:120]
+    stored_purpose = clean_purpose(purpose)[:64]
+    origin = origin_of(request)[:48]
     for attempt in range(20):
         try:
             with transaction.atomic():
-                last = AuditEntry.objects.select_for_update().order_by("-seq").first()
-                prev = last.hash if last else GENESIS
+                seq, prev = _lock_head()
                 entry = AuditEntry(
-                    seq=(last.seq + 1) if last else 1,
+                    seq=seq + 1,
                     at=timezone.now(),
                     actor=who[:64],
                     action=action,
                     object_level=level,
-                    object_id=stored_object[:120],
+                    object_id=stored_object,
                     result=result,
-                    origin=origin_of(request)[:48],
-                    purpose=stored_purpose[:64],
+                    origin=origin,
+                    purpose=stored_purpose,
                     prev_hash=prev,
                     key_id=ring.current,
                 )
@@ -377,10 +378,10 @@ def record(
                 _maybe_checkpoint(entry.seq)
                 return entry
         except (IntegrityError, OperationalError) as exc:
-            # a concurrent writer took the head (IntegrityError on prev_hash),
-            # holds SQLite's lock, or (one SQLite connection shared by the
-            # threads of a test server) still has a statement open: retry on
-            # the new head
+            # a concurrent writer took the head (IntegrityError on prev_hash:
+            # one that does not take the chain's lock), holds SQLite's lock,
+            # or (one SQLite connection shared by the threads of a test
+            # server) still has a statement open: retry on the new head
             if attempt == 19 or (
                 isinstance(exc, OperationalError)
                 and not any(m in str(exc) for m in _RETRY_MESSAGES)
@@ -389,6 +390,44 @@ def record(
             time.sleep(0.02 * (attempt + 1))
             continue
     raise AssertionError("unreachable")
+
+
+#: The PostgreSQL advisory lock that makes writers of the chain take turns
+#: (a constant: every process of the site must use the same one).
+CHAIN_LOCK = int.from_bytes(
+    hashlib.sha256(b"veerkracht audit chain").digest()[:8], "big", signed=True
+)
+
+
+def _lock_head() -> tuple[int, str]:
+    """Take the chain's writing turn and read its head: ``(seq, hash)``, or
+    ``(0, GENESIS)`` for an empty trail. Call inside a transaction; the turn
+    lasts until that transaction ends, so the head cannot move under it.
+
+    SQLite: the write lock that ``BEGIN IMMEDIATE`` took is the turn.
+    PostgreSQL: a transaction-level advisory lock, taken in its own statement
+    so that the head is read with a snapshot from after the lock — after the
+    previous writer committed. (Locking the head row itself, ``SELECT … FOR
+    UPDATE``, does not do that: a writer that waited for the row gets the
+    row it waited for, which is no longer the head, and its insert fails on
+    ``prev_hash``; under load most inserts failed and retried.) Any other
+    database: the head row ``FOR UPDATE``, with the unique ``prev_hash`` and
+    the retry in :func:`record` as the guard.
+    """
+    from django.db import connection
+
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+            lock = ""
+        else:
+            lock = "" if connection.vendor == "sqlite" else " FOR UPDATE"
+        cursor.execute(
+            f"SELECT seq, hash FROM {table} ORDER BY seq DESC LIMIT 1{lock}"
+        )
+        row = cursor.fetchone()
+    return (int(row[0]), row[1]) if row else (0, GENESIS)
 
 
 #: SQLite messages after which writing the audit row again can succeed.

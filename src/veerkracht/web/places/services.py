@@ -237,8 +237,10 @@ def profile(level: str, place_id: str, *, audience: str = "public",
         mode=current_fig.mode,
         history=history,
         indicators=_indicators(current) if public else [],
+        # the latest period as the door's default, so the read prepared
+        # before serve (ADR 0020) is the one asked
         signals=signal_counts(level, place_id, audience=audience,
-                              period=current_fig.period)
+                              period=None if latest else current_fig.period)
         if public
         else {"available": False, "reason": _("Alleen een band: geen meldingen.")},
         multiscale=multiscale_profile(level, place_id, audience=audience)

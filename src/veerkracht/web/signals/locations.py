@@ -178,10 +178,22 @@ class AddressIndex:
             np.arange(len(frame)), index=frame["address_id"].astype(str)
         )
         self._tree = None
+        # what a report at an address needs of a row, without making a row
+        # (``frame.iloc[i]``) for every candidate of a postcode and number:
+        # the columns' own arrays (no copies), and the letter, toevoeging and
+        # their normalised join per row
+        self._cols = {c: frame[c].array for c in frame.columns}
+        letter = frame["huisletter"].astype("object").map(_s)
+        toev = frame["toevoeging"].astype("object").map(_s)
+        joined = letter + toev
+        norm = {v: _norm_suffix(v) for v in joined.unique()}
+        self._letter = letter.to_numpy(dtype=object)
+        self._toev = toev.to_numpy(dtype=object)
+        self._suffix = joined.map(norm).to_numpy(dtype=object)
 
     # -- lookups -------------------------------------------------------------
     def _location_of(self, i: int, kind: str = "address") -> Location:
-        r = self.frame.iloc[i]
+        r = {c: a[i] for c, a in self._cols.items()}
         number = f"{int(r['huisnummer'])}{_s(r['huisletter'])}"
         if _s(r["toevoeging"]):
             number += f"-{_s(r['toevoeging'])}"
@@ -227,17 +239,9 @@ class AddressIndex:
                 ) % {"pc": pc, "number": number}
             )
         want = _norm_suffix(suffix)
-        options = []
-        for i in rows:
-            r = self.frame.iloc[int(i)]
-            options.append(
-                (
-                    int(i),
-                    _norm_suffix(_s(r["huisletter"]) + _s(r["toevoeging"])),
-                    _s(r["huisletter"]),
-                    _s(r["toevoeging"]),
-                )
-            )
+        options = [
+            (int(i), self._suffix[i], self._letter[i], self._toev[i]) for i in rows
+        ]
         hits = [o for o in options if o[1] == want]
         if not hits and want:
             raise LocationError(

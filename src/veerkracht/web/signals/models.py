@@ -61,6 +61,55 @@ def hash_secret(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+class RoutingVersion(models.Model):
+    """One row whose token changes with every change to a team or a routing rule.
+
+    Reports route with rules cached per process (:mod:`.routes`); each report
+    reads this token and reloads the rules when it differs from the one they
+    were read with, so a change made anywhere — the admin, a shell, another
+    server process — applies to the next report. The token is random, not a
+    counter, so a rolled-back change can never bring back a token that
+    already named another state of the rules.
+    """
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = "versie van de routering"
+        verbose_name_plural = "versies van de routering"
+
+
+def routing_changed(**_kwargs) -> None:
+    """Give the routing a new version token (in the current transaction)."""
+    RoutingVersion.objects.update_or_create(
+        pk=1, defaults={"token": secrets.token_hex(16)})
+
+
+class RoutingQuerySet(models.QuerySet):
+    """Teams and routing rules: bulk changes, which send no ``post_save``,
+    change the routing version too."""
+
+    def update(self, **kwargs):
+        changed = super().update(**kwargs)
+        routing_changed()
+        return changed
+
+    def bulk_create(self, *args, **kwargs):
+        objs = super().bulk_create(*args, **kwargs)
+        routing_changed()
+        return objs
+
+    def bulk_update(self, *args, **kwargs):
+        changed = super().bulk_update(*args, **kwargs)
+        routing_changed()
+        return changed
+
+    def delete(self):
+        deleted = super().delete()
+        routing_changed()
+        return deleted
+
+
 class Team(models.Model):
     """A team that handles signals (a wijkteam, a corporation's social desk)."""
 
@@ -87,6 +136,8 @@ class Team(models.Model):
         "de meldingen van het team onder 'Mijn team' en kunnen ze aan elkaar "
         "toewijzen.",
     )
+
+    objects = RoutingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "team"
@@ -123,6 +174,8 @@ class RoutingRule(models.Model):
     )
     active = models.BooleanField("actief", default=True)
     note = models.CharField("toelichting", max_length=200, blank=True)
+
+    objects = RoutingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "routeringsregel"
@@ -381,3 +434,15 @@ class Open311Client(models.Model):
         if not key:
             return None
         return cls.objects.filter(key_hash=hash_secret(key), active=True).first()
+
+
+# every save and delete of a team or rule (the admin, the ORM, cascades), and
+# the delete of an organisation, which empties its teams' organisation
+# without saving them
+for _model in (Team, RoutingRule):
+    models.signals.post_save.connect(routing_changed, sender=_model,
+                                     dispatch_uid=f"routing_changed_save_{_model.__name__}")
+    models.signals.post_delete.connect(routing_changed, sender=_model,
+                                       dispatch_uid=f"routing_changed_del_{_model.__name__}")
+models.signals.post_delete.connect(routing_changed, sender="accounts.Organisation",
+                                   dispatch_uid="routing_changed_del_Organisation")

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
-from veerkracht.web.signals import access, notifications
+from veerkracht.web.signals import access, notifications, routes
 from veerkracht.web.signals.locations import Location, LocationError, address_index
 from veerkracht.web.signals.models import (
     RoutingRule,
@@ -39,7 +39,7 @@ from veerkracht.web.signals.models import (
     Team,
     new_reference,
 )
-from veerkracht.web.signals.routing import Rule, choose_rule
+from veerkracht.web.signals.routing import choose_rule
 from veerkracht.web.signals.workflow import (
     CANCELLED,
     CATEGORIES,
@@ -154,7 +154,11 @@ def resolve_location(
 # -- routing -----------------------------------------------------------------
 def default_team() -> Team:
     """The team for signals no rule matches (created on first use)."""
-    team = Team.objects.filter(is_default=True, active=True).order_by("id").first()
+    return _default_team(routes.current())
+
+
+def _default_team(current: routes.Routes) -> Team:
+    team = current.default_team()
     if team is None:
         name = settings.VEERKRACHT_SIGNALS_DEFAULT_TEAM
         team, _ = Team.objects.get_or_create(name=name, defaults={"is_default": True})
@@ -162,20 +166,16 @@ def default_team() -> Team:
 
 
 def route(category: str, location: Location) -> tuple[Team, RoutingRule | None]:
-    """The responsible team for ``category`` at ``location`` and the rule used."""
-    active = list(
-        RoutingRule.objects.filter(active=True, team__active=True).select_related(
-            "team"
-        )
-    )
-    chosen = choose_rule(
-        [Rule(r.id, r.team_id, r.category, r.area_code, r.priority) for r in active],
-        category,
-        location.area_codes,
-    )
+    """The responsible team for ``category`` at ``location`` and the rule used.
+
+    The rules and the default team come from :mod:`.routes` (kept per process,
+    checked against the routing's version token on every call).
+    """
+    current = routes.current()
+    chosen = choose_rule(current.rules, category, location.area_codes)
     if chosen is None:
-        return default_team(), None
-    rule = next(r for r in active if r.id == chosen.id)
+        return _default_team(current), None
+    rule = current.rule(chosen.id)
     return rule.team, rule
 
 
@@ -213,69 +213,85 @@ def create_signal(
         raise ValueError(f"onbekende bron {source!r}")
     given = _fingerprint(category, source, location.address_id, location.x,
                          location.y, description, contact_email)
-    if form_token:
-        existing = Signal.objects.filter(form_token=form_token).first()
-        if existing is not None:
-            return _same_or_refuse(existing, given)
     team, rule = route(category, location)
     role = access.role_label(user)
     actor = access.actor(user)
-    try:
-        with transaction.atomic():
-            signal = Signal(
-                reference=_unique_reference(),
-                category=category,
-                source=source,
-                channel=channel,
-                status=NEW,
-                location_kind=location.kind,
-                location_label=location.label[:200],
-                address_id=location.address_id or "",
-                straat=location.straat,
-                woonplaats=location.woonplaats,
-                entrance_id=location.entrance_id,
-                building_id=location.building_id,
-                block_id=location.block_id,
-                street_id=location.street_id,
-                buurtcode=location.buurtcode,
-                wijkcode=location.wijkcode,
-                gemeentecode=location.gemeentecode,
-                x=location.x,
-                y=location.y,
-                description=(description or "").strip(),
-                contact_email=(contact_email or "").strip(),
-                team=team,
-                routing_rule=rule,
-                reported_by_role=role,
-                reported_by=actor if user is not None else "",
-                form_token=form_token or None,
-            )
-            signal.save()
-            StatusChange.objects.create(
-                signal=signal,
-                at=signal.created_at,
-                from_status="",
-                to_status=NEW,
-                actor_role=role,
-                actor=signal.reported_by,
-            )
-            access.audit(
-                "signal_create",
-                request=request,
-                user=user,
-                object_id=signal.reference,
-                purpose=channel,
-            )
-            transaction.on_commit(
-                lambda: notifications.signal_received(signal, follow_url)
-            )
-    except IntegrityError:
-        if form_token:
-            existing = Signal.objects.filter(form_token=form_token).first()
-            if existing is not None:
-                return _same_or_refuse(existing, given)
-        raise
-    return Created(signal, True)
+    # the unique form token and reference decide, not a look-up beforehand: a
+    # key sent again (or a drawn reference that exists) fails the insert and
+    # is looked up then — the rare case pays, not every report
+    for _attempt in range(10):
+        reference = new_reference()
+        try:
+            signal = _insert_signal(
+                reference=reference, category=category, location=location,
+                source=source, description=description, contact_email=contact_email,
+                channel=channel, user=user, request=request, form_token=form_token,
+                follow_url=follow_url, team=team, rule=rule, role=role, actor=actor)
+        except IntegrityError:
+            if form_token:
+                existing = Signal.objects.filter(form_token=form_token).first()
+                if existing is not None:
+                    return _same_or_refuse(existing, given)
+            if Signal.objects.filter(reference=reference).exists():
+                continue  # the reference was drawn before: draw another
+            raise
+        return Created(signal, True)
+    raise RuntimeError("geen vrij kenmerk gevonden")  # pragma: no cover
+
+
+def _insert_signal(*, reference, category, location, source, description,
+                   contact_email, channel, user, request, form_token, follow_url,
+                   team, rule, role, actor) -> Signal:
+    """The signal, its first history row and its audit row, in one transaction."""
+    with transaction.atomic():
+        signal = Signal(
+            reference=reference,
+            category=category,
+            source=source,
+            channel=channel,
+            status=NEW,
+            location_kind=location.kind,
+            location_label=location.label[:200],
+            address_id=location.address_id or "",
+            straat=location.straat,
+            woonplaats=location.woonplaats,
+            entrance_id=location.entrance_id,
+            building_id=location.building_id,
+            block_id=location.block_id,
+            street_id=location.street_id,
+            buurtcode=location.buurtcode,
+            wijkcode=location.wijkcode,
+            gemeentecode=location.gemeentecode,
+            x=location.x,
+            y=location.y,
+            description=(description or "").strip(),
+            contact_email=(contact_email or "").strip(),
+            team=team,
+            routing_rule=rule,
+            reported_by_role=role,
+            reported_by=actor if user is not None else "",
+            form_token=form_token or None,
+        )
+        signal.save()
+        StatusChange.objects.create(
+            signal=signal,
+            at=signal.created_at,
+            from_status="",
+            to_status=NEW,
+            actor_role=role,
+            actor=signal.reported_by,
+        )
+        access.audit(
+            "signal_create",
+            request=request,
+            user=user,
+            object_id=signal.reference,
+            purpose=channel,
+        )
+        transaction.on_commit(
+            lambda: notifications.signal_received(signal, follow_url)
+        )
+    return signal
 
 
 class IdempotencyConflict(ValueError):
@@ -301,14 +317,6 @@ def _same_or_refuse(existing: Signal, given: tuple) -> Created:
             gettext("deze idempotentiesleutel hoort bij een andere melding; kies "
                     "een nieuwe sleutel voor een nieuwe melding"))
     return Created(existing, False)
-
-
-def _unique_reference() -> str:
-    for _attempt in range(10):
-        ref = new_reference()
-        if not Signal.objects.filter(reference=ref).exists():
-            return ref
-    raise RuntimeError("geen vrij kenmerk gevonden")  # pragma: no cover
 
 
 # -- the one status function -----------------------------------------------------
