@@ -429,16 +429,36 @@ def _refused(exc: Exception) -> JsonResponse:
     return _problem(409, _("Wijziging geweigerd"), str(exc))
 
 
-@router.post("/{reference}/assign",
-             response={200: SignalOut, **problems(400, 401, 403, 404, 409, 413, 422)},
-             summary="Toewijzen aan een team en/of collega (professionals)")
-def assign(request, reference: str, payload: AssignIn):
-    from django.contrib.auth import get_user_model
+#: what a handler's change may answer besides 200
+_CHANGE_ANSWERS = {200: SignalOut, **problems(400, 401, 403, 404, 409, 413, 422)}
 
+
+def _change(request, reference: str, act) -> JsonResponse | Reply:
+    """One handler's change of a signal: size check, the signal the user may
+    see, ``act(signal)``, and a refusal (stale page, step not allowed,
+    refused by the rules) as 409."""
     too_big = _check_size(request)
     if too_big:
         return too_big
     s = _get_visible(request, reference)
+    try:
+        act(s)
+    except (services.StaleSignal, services.InvalidTransition,
+            services.Refused) as exc:
+        return _refused(exc)
+    s.refresh_from_db()
+    return Reply(200, _out(s, request.user))
+
+
+def _follow_url(request):
+    return lambda sig: request.build_absolute_uri(follow_path(sig))
+
+
+@router.post("/{reference}/assign", response=_CHANGE_ANSWERS,
+             summary="Toewijzen aan een team en/of collega (professionals)")
+def assign(request, reference: str, payload: AssignIn):
+    from django.contrib.auth import get_user_model
+
     team = None
     if payload.team_id is not None:
         team = services.Team.objects.filter(pk=payload.team_id, active=True).first()
@@ -449,64 +469,33 @@ def assign(request, reference: str, payload: AssignIn):
         person = get_user_model().objects.filter(pk=payload.assignee_id).first()
         if person is None:
             return _refused(services.Refused(_("Onbekende collega.")))
-    try:
-        services.assign(s, team=team, assignee=person, user=request.user,
-                        request=request)
-    except services.Refused as exc:
-        return _refused(exc)
-    s.refresh_from_db()
-    return Reply(200, _out(s, request.user))
+    return _change(request, reference, lambda s: services.assign(
+        s, team=team, assignee=person, user=request.user, request=request))
 
 
-@router.post("/{reference}/priority",
-             response={200: SignalOut, **problems(400, 401, 403, 404, 409, 413, 422)},
+@router.post("/{reference}/priority", response=_CHANGE_ANSWERS,
              summary="Prioriteit zetten (professionals)")
 def priority(request, reference: str, payload: PriorityIn):
-    too_big = _check_size(request)
-    if too_big:
-        return too_big
-    s = _get_visible(request, reference)
-    services.set_priority(s, payload.priority, user=request.user, request=request)
-    s.refresh_from_db()
-    return Reply(200, _out(s, request.user))
+    return _change(request, reference, lambda s: services.set_priority(
+        s, payload.priority, user=request.user, request=request))
 
 
-@router.post("/{reference}/merge",
-             response={200: SignalOut, **problems(400, 401, 403, 404, 409, 413, 422)},
+@router.post("/{reference}/merge", response=_CHANGE_ANSWERS,
              summary="Samenvoegen als dubbele melding (professionals)")
 def merge(request, reference: str, payload: MergeIn):
-    too_big = _check_size(request)
-    if too_big:
-        return too_big
-    s = _get_visible(request, reference)
-    main = _get_visible(request, payload.main)
-    try:
-        services.merge(s, main, user=request.user, request=request, note=payload.note,
-                       expected_status=payload.expected_status,
-                       follow_url=lambda sig: request.build_absolute_uri(
-                           follow_path(sig)))
-    except (services.StaleSignal, services.InvalidTransition,
-            services.Refused) as exc:
-        return _refused(exc)
-    s.refresh_from_db()
-    return Reply(200, _out(s, request.user))
+    def act(s):
+        main = _get_visible(request, payload.main)
+        services.merge(s, main, user=request.user, request=request,
+                       note=payload.note, expected_status=payload.expected_status,
+                       follow_url=_follow_url(request))
+
+    return _change(request, reference, act)
 
 
-@router.post("/{reference}/reopen",
-             response={200: SignalOut, **problems(400, 401, 403, 404, 409, 413, 422)},
+@router.post("/{reference}/reopen", response=_CHANGE_ANSWERS,
              summary="Heropenen met een reden (professionals)")
 def reopen(request, reference: str, payload: ReopenIn):
-    too_big = _check_size(request)
-    if too_big:
-        return too_big
-    s = _get_visible(request, reference)
-    try:
-        services.reopen(s, payload.reason, user=request.user, request=request,
-                        expected_status=payload.expected_status,
-                        follow_url=lambda sig: request.build_absolute_uri(
-                            follow_path(sig)))
-    except (services.StaleSignal, services.InvalidTransition,
-            services.Refused) as exc:
-        return _refused(exc)
-    s.refresh_from_db()
-    return Reply(200, _out(s, request.user))
+    return _change(request, reference, lambda s: services.reopen(
+        s, payload.reason, user=request.user, request=request,
+        expected_status=payload.expected_status, follow_url=_follow_url(request)))
+
