@@ -50,7 +50,7 @@ def _menu(page, name: str) -> None:
 
 def _map_ready(page) -> None:
     page.wait_for_function(
-        "() => { const s = document.querySelector('[role=status]');"
+        "() => { const s = document.getElementById('map-status');"
         " return document.querySelector('#map') && s"
         " && s.textContent.trim() !== '' && s.textContent.indexOf('Laden') < 0; }",
         timeout=20000)
@@ -116,7 +116,7 @@ def signal_handler(page, base, users, check):
     page.wait_for_load_state("networkidle")
     check("detail")
     page.get_by_label("Nieuwe status").select_option(label="In behandeling")
-    page.get_by_role("button", name="Opslaan").click()
+    page.get_by_role("button", name="Opslaan", exact=True).click()
     page.wait_for_load_state("networkidle")
     signal.refresh_from_db()
     assert signal.status == "in_behandeling"
