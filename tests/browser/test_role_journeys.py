@@ -182,6 +182,7 @@ def test_every_page_of_the_journey_passes_axe(page, live_server, city, users,
 
     def check(name):
         seen.append(name)
+        page.wait_for_load_state("load")  # a click returns before the styles load
         found = axe_violations(page, axe_source)
         if found:
             problems[f"{name} ({page.url})"] = found
@@ -198,6 +199,7 @@ def test_no_page_of_the_journey_scrolls_sideways_on_a_phone(phone, live_server, 
 
     def check(name):
         seen.append(name)
+        phone.wait_for_load_state("load")  # unstyled, a page is wider than it is
         width = phone.evaluate("document.documentElement.scrollWidth")
         if width > PHONE["width"]:
             wide[f"{name} ({phone.url})"] = width
