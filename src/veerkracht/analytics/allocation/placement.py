@@ -1,0 +1,540 @@
+"""What placements do to a place, and how many it can take: headroom.
+
+The placement model is model 2.0 **with its fitted priors held fixed**
+(docs/allocation.md, "Wat het model over een plaatsing kan zeggen"). A
+computed period gives, per place and share-like indicator, the posterior
+mean ``m`` of the shrinkage estimate, the prior strength ``kappa`` of its
+level and the place's households ``n``: the posterior mean is
+``(kappa * mu + y) / (kappa + n)`` with ``mu`` the prior mean from the
+enclosing place (the shrinkage parent of the model file). Placing ``k``
+households that add ``c`` to the indicator's count moves it to
+
+    m' = (m * (kappa + n) + c + kappa * dmu) / (kappa + n + k)
+
+where ``dmu`` is the change of the parent's posterior mean (the parent
+holds the same placements). Parents are updated first, as the model
+shrinks them.
+
+A placement **fills a vacancy**: the household that left is taken to be an
+average one of the place (its posterior means), so the number of households
+stays the same and each indicator's count changes by ``c - m`` per
+placement (``leave``: the means of the finest computed place holding the
+address; for a headroom, of the place itself):
+
+    m' = m + (k * (c - leave) + kappa * dmu) / (kappa + n)
+
+A place can take at most as many placements as it has households.
+
+The changed indicators are scored with the model's own
+scalers (the fixed reference of the model file) and combined with the
+unchanged scores of the other indicators into pressure, resilience and
+balance; the class follows with the inflow rule of "kraan open" (the net
+inflow of households with a support need rises by ``k``). The interval of
+the balance keeps its width from the joint draws of the computation.
+
+What a placement changes: the stacked needs (half for one need, whole for
+two or more, as the model file weighs them), the need shares of its
+categories, urgency when placed through an urgency route, turnover (a
+household that just moved in), long tenure (one more household that has
+not lived there ten years) and the net inflow. What it does not change:
+signals, the reporting index, the household mix (a category says nothing
+of the household's type) and the public context. The model does not
+predict that a placement causes signals.
+
+Every function is vectorised over places; there is no row per household.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from veerkracht.analytics.allocation.categories import NeedCategory
+from veerkracht.analytics.model.classes import z_of
+from veerkracht.analytics.model.compute import _scaler
+from veerkracht.analytics.model.spec import LEVELS, Indicator, ModelSpec
+from veerkracht.analytics.places import LEVEL_COLUMNS
+
+#: Indicator kinds a placement changes (everything else keeps its score).
+PLACEMENT_KINDS = ("need_share", "stacked_needs", "turnover", "long_tenure")
+#: Levels a plan caps and a what-if answers for, finest first.
+CAP_LEVELS = ("entrance", "block", "street")
+
+
+class PlacementError(ValueError):
+    """Results or placements the model cannot answer for (message in Dutch)."""
+
+
+def contribution(ind: Indicator, cat: NeedCategory, urgent: bool = False) -> float:
+    """What one placed household of ``cat`` adds to ``ind``'s count (0..1)."""
+    if ind.kind == "need_share":
+        if ind.field == "urgency":
+            return 1.0 if urgent else 0.0
+        return 1.0 if ind.field in cat.needs else 0.0
+    if ind.kind == "stacked_needs":
+        if cat.n_needs == 0:
+            return 0.0
+        if cat.n_needs >= 2:
+            return 1.0
+        w1 = float(ind.params.get("one_weight", 0.5))
+        w2 = float(ind.params.get("two_plus_weight", 1.0))
+        return w1 / w2
+    if ind.kind == "turnover":
+        return 1.0
+    return 0.0  # long_tenure: one more household that did not live there long
+
+
+@dataclass
+class LevelState:
+    """The places of one level as the computation left them."""
+
+    level: str
+    ids: np.ndarray
+    n_dwellings: np.ndarray
+    n_households: np.ndarray
+    parent_level: str | None
+    parent_pos: np.ndarray           # position in the parent level, -1 none
+    mean: dict[str, np.ndarray]      # placement indicators: posterior means
+    kappa: dict[str, float]
+    score: dict[str, np.ndarray]     # every indicator: current score
+    balance: np.ndarray
+    gap_lo: np.ndarray               # balance - balance_lo
+    gap_hi: np.ndarray               # balance_hi - balance
+    cls: np.ndarray                  # current class index (0 = best), -1 none
+    net_inflow: np.ndarray           # inflow_need - outflow_need
+    inflow_var: np.ndarray           # the Poisson (+ noise) variance behind it
+    inflow_net: np.ndarray           # as computed (per 100 households)
+    inflow_net_lo: np.ndarray
+    index: pd.Index = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = pd.Index(self.ids)
+
+    def positions(self, ids) -> np.ndarray:
+        pos = self.index.get_indexer(pd.Index(np.asarray(ids, dtype=object)))
+        return pos
+
+
+@dataclass
+class After:
+    """Pressure, balance and class of places after placements (arrays)."""
+
+    pressure: np.ndarray
+    resilience: np.ndarray
+    balance: np.ndarray
+    balance_lo: np.ndarray
+    balance_hi: np.ndarray
+    cls: np.ndarray
+    cls_lo: np.ndarray
+    cls_hi: np.ndarray
+    inflow_net: np.ndarray
+    inflow_net_lo: np.ndarray
+
+
+def _shrink_parents(spec: ModelSpec, present: list[str]) -> dict[str, str | None]:
+    """Each level's shrinkage parent among the present levels (model file)."""
+    out: dict[str, str | None] = {}
+    for lv in present:
+        par, seen = spec.parents.get(lv, "all"), {lv}
+        while par != "all" and par not in present and par not in seen:
+            seen.add(par)
+            par = spec.parents.get(par, "all")
+        out[lv] = par if par in present else None
+    return out
+
+
+def _mode_parent_ids(dwellings: pd.DataFrame, level: str, parent: str
+                     ) -> pd.Series:
+    """The parent place holding most of each place's dwellings."""
+    c, p = LEVEL_COLUMNS[level], LEVEL_COLUMNS[parent]
+    pairs = dwellings[[c, p]].dropna().astype(str)
+    counts = pairs.groupby([c, p], sort=False).size().reset_index(name="n")
+    counts = counts.sort_values([c, "n", p], ascending=[True, False, True])
+    return counts.drop_duplicates(c).set_index(c)[p]
+
+
+class PlacementModel:
+    """Model 2.0 of one computed period, ready for what-if placements.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model file the results were computed with (its hash must match).
+    results : DataFrame
+        The ``results`` rows of **one period** (every level), protected.
+    dwellings : DataFrame
+        The ``dwellings`` table (``address_id`` and a column per level,
+        :data:`veerkracht.analytics.places.LEVEL_COLUMNS`).
+    """
+
+    def __init__(self, spec: ModelSpec, results: pd.DataFrame,
+                 dwellings: pd.DataFrame):
+        if results.empty:
+            raise PlacementError("er zijn geen berekende resultaten; draai eerst "
+                                 "'veerkracht compute'")
+        periods = results["period"].astype(str).unique()
+        if len(periods) != 1:
+            raise PlacementError("de plaatsingsberekening leest één periode, "
+                                 f"niet {len(periods)}")
+        hashes = set(results["model_hash"].astype(str).unique())
+        if hashes != {spec.hash}:
+            raise PlacementError(
+                "de resultaten zijn met een ander modelbestand berekend "
+                f"({', '.join(sorted(hashes))}) dan het opgegeven ({spec.hash})")
+        self.spec = spec
+        self.period = str(periods[0])
+        self.z = z_of(spec.interval)
+        settings = json.loads(str(results["estimation"].iloc[0]))
+        kappa_all: Mapping[str, Mapping[str, float]] = settings.get("kappa", {})
+        self.touched = tuple(i for i in spec.indicators if i.kind in PLACEMENT_KINDS
+                             and f"ind_{i.name}" in results.columns)
+        present = [lv for lv in LEVELS if (results["level"] == lv).any()]
+        self.parents = _shrink_parents(spec, present)
+        self.scalers = self._scalers(results)
+        self.dwellings = dwellings.set_index(dwellings["address_id"].astype(str))
+        self.levels: dict[str, LevelState] = {}
+        for lv in present:
+            rows = results[results["level"] == lv]
+            par = self.parents[lv]
+            ids = rows["place_id"].astype(str).to_numpy(dtype=object)
+            self.levels[lv] = self._level(lv, rows, ids, par, kappa_all, dwellings)
+        for st in self.levels.values():
+            if st.parent_level is not None:
+                st.parent_pos = self.levels[st.parent_level].positions(
+                    st.parent_pos).astype(np.int64)
+
+    # -- construction ---------------------------------------------------------
+    def _scalers(self, results: pd.DataFrame) -> dict[str, object]:
+        spec = self.spec
+        ref = results[results["level"] == spec.reference_level]
+        if ref.empty:
+            ref = results[results["level"] == results["level"].iloc[0]]
+        fixed = spec.reference.quantiles if spec.reference is not None else {}
+        out = {}
+        for ind in spec.indicators:
+            col = f"ind_{ind.name}"
+            if col not in results.columns:
+                continue
+            x = ref[col].to_numpy(dtype="float64", na_value=np.nan)
+            w = ref["n_dwellings"].to_numpy(dtype="float64")
+            ok = ~np.isnan(x) & (w > 0)
+            out[ind.name] = _scaler(ind, x[ok], w[ok], fixed.get(ind.name))
+        return out
+
+    def _level(self, lv, rows, ids, par, kappa_all, dwellings) -> LevelState:
+        num = lambda c: rows[c].to_numpy(dtype="float64", na_value=np.nan)  # noqa: E731
+        n = np.nan_to_num(num("n_households"))
+        if par is not None:
+            mode = _mode_parent_ids(dwellings, lv, par)
+            parent_ids = mode.reindex(pd.Index(ids)).to_numpy(dtype=object)
+        else:
+            parent_ids = np.full(len(ids), -1, dtype=np.int64)
+        b = num("balance")
+        net = np.nan_to_num(num("inflow_net")) * n / 100.0
+        half = np.nan_to_num(num("inflow_net") - num("inflow_net_lo"))
+        var = np.where(n > 0, (half * n / (100.0 * self.z)) ** 2, 0.0)
+        inflow_lo = num("inflow_net_lo")
+        return LevelState(
+            level=lv, ids=ids, n_dwellings=num("n_dwellings"), n_households=n,
+            parent_level=par, parent_pos=parent_ids,
+            mean={i.name: num(f"ind_{i.name}") for i in self.touched},
+            kappa={i.name: float(kappa_all.get(i.name, {}).get(lv, 0.0))
+                   for i in self.touched},
+            score={name: scale(num(f"ind_{name}"))
+                   for name, scale in self.scalers.items()},
+            balance=b, gap_lo=np.nan_to_num(b - num("balance_lo")),
+            gap_hi=np.nan_to_num(num("balance_hi") - b),
+            cls=self.spec.classify_with_inflow(b, inflow_lo),
+            net_inflow=net, inflow_var=var, inflow_net=num("inflow_net"),
+            inflow_net_lo=inflow_lo)
+
+    # -- the update -----------------------------------------------------------
+    def _shift(self, st: LevelState, pos: np.ndarray, name: str, c_net,
+               d_parent) -> np.ndarray:
+        big_n = st.kappa[name] + st.n_households[pos]
+        kappa = st.kappa[name]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            d = (np.nan_to_num(c_net) + kappa * np.nan_to_num(d_parent)) / big_n
+        return np.where(np.isfinite(d), d, 0.0)  # an unknown mean stays unknown
+
+    def _chain(self, level: str, pos: np.ndarray,
+               c_add: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Change of the posterior means of places ``pos`` of ``level`` when
+        each (and so each of its shrinkage ancestors) receives placements
+        whose counts change by ``c_add[indicator]`` (net of the households
+        that left)."""
+        st = self.levels[level]
+        d_par = {i.name: np.zeros(len(pos)) for i in self.touched}
+        if st.parent_level is not None:
+            ppos = st.parent_pos[pos]
+            has = ppos >= 0
+            if has.any():
+                up = self._chain(st.parent_level, ppos[has],
+                                 {k: v[has] for k, v in c_add.items()})
+                for k in d_par:
+                    d_par[k][has] = up[k]
+        return {i.name: self._shift(st, pos, i.name, c_add[i.name], d_par[i.name])
+                for i in self.touched}
+
+    def _outcome(self, st: LevelState, pos: np.ndarray, dmean: Mapping[str, np.ndarray],
+                 n_need: np.ndarray) -> After:
+        """Composites and classes of places ``pos`` with changed means."""
+        spec = self.spec
+        comp = {}
+        for g in ("pressure", "resilience"):
+            num, wsum = np.zeros(len(pos)), np.zeros(len(pos))
+            for ind in spec.group(g):
+                if ind.name not in st.score:
+                    continue
+                s = st.score[ind.name][pos]
+                if ind.name in dmean:
+                    s = self.scalers[ind.name](st.mean[ind.name][pos] + dmean[ind.name])
+                ok = ~np.isnan(s)
+                num += np.where(ok, ind.weight * s, 0.0)
+                wsum += np.where(ok, ind.weight, 0.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                comp[g] = np.where(wsum > 0, num / wsum, np.nan)
+        b = comp["resilience"] - comp["pressure"]
+        n = st.n_households[pos]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            net = np.where(n > 0, 100.0 * (st.net_inflow[pos] + n_need) / n, np.nan)
+            half = np.where(n > 0, self.z * 100.0 * np.sqrt(
+                st.inflow_var[pos] + n_need) / n, np.nan)
+        inflow_lo = net - half
+        # nothing placed: the inflow as computed (the shown households are
+        # rounded and clipped, the model's were not)
+        net = np.where(n_need > 0, net, st.inflow_net[pos])
+        inflow_lo = np.where(n_need > 0, inflow_lo, st.inflow_net_lo[pos])
+        lo, hi = b - st.gap_lo[pos], b + st.gap_hi[pos]
+        return After(
+            pressure=comp["pressure"], resilience=comp["resilience"], balance=b,
+            balance_lo=lo, balance_hi=hi,
+            cls=spec.classify_with_inflow(b, inflow_lo),
+            cls_lo=spec.classify_with_inflow(lo, inflow_lo),
+            cls_hi=spec.classify_with_inflow(hi, inflow_lo),
+            inflow_net=net, inflow_net_lo=inflow_lo)
+
+    def after_adding(self, level: str, pos, cat: NeedCategory, k,
+                     urgent: bool = False,
+                     leave: Mapping[str, np.ndarray] | None = None) -> After:
+        """Places ``pos`` of ``level`` after ``k`` placements of ``cat`` each.
+
+        ``leave``: per placement indicator the mean of the households that
+        leave the vacancies (default: the place's own means).
+        """
+        st = self.levels[level]
+        pos = np.atleast_1d(np.asarray(pos, dtype=np.int64))
+        k = np.broadcast_to(np.asarray(k, dtype="float64"), pos.shape).copy()
+        if leave is None:
+            leave = {i.name: st.mean[i.name][pos] for i in self.touched}
+        c_net = {i.name: k * (contribution(i, cat, urgent) - leave[i.name])
+                 for i in self.touched}
+        d = self._chain(level, pos, c_net)
+        need = k if cat.n_needs > 0 else np.zeros_like(k)
+        return self._outcome(st, pos, d, need)
+
+    def leaving(self, places: Mapping[str, str]) -> dict[str, float]:
+        """The means of the finest computed place of ``places`` (level -> id):
+        who is taken to leave a vacancy there."""
+        for lv in LEVELS:
+            st = self.levels.get(lv)
+            if st is None or lv not in places:
+                continue
+            p = st.positions([places[lv]])[0]
+            if p >= 0 and st.n_households[p] > 0:
+                return {i.name: float(np.nan_to_num(st.mean[i.name][p]))
+                        for i in self.touched}
+        return {i.name: 0.0 for i in self.touched}
+
+    # -- what one placement does ----------------------------------------------
+    def places_of(self, address_id: str) -> dict[str, str]:
+        """The place of every level holding the dwelling ``address_id``."""
+        try:
+            row = self.dwellings.loc[str(address_id)]
+        except KeyError:
+            raise PlacementError(f"adres {address_id!r} is geen woning in deze "
+                                 "werkmap") from None
+        if isinstance(row, pd.DataFrame):
+            row = row.iloc[0]
+        return {lv: str(row[LEVEL_COLUMNS[lv]]) for lv in self.levels
+                if pd.notna(row.get(LEVEL_COLUMNS[lv]))}
+
+    def effect(self, address_id: str, cat: NeedCategory, urgent: bool = False,
+               levels=CAP_LEVELS) -> pd.DataFrame:
+        """What placing one household of ``cat`` at ``address_id`` does.
+
+        One row per level of ``levels`` the address has a computed place in:
+        pressure, balance and class before and after, and the headroom for
+        ``cat`` left after it. Only the chain of places holding the address
+        is updated (the incremental answer); :meth:`apply` recomputes every
+        place and gives the same numbers for these rows (tested).
+        """
+        places = self.places_of(address_id)
+        leave = {k: np.array([v]) for k, v in self.leaving(places).items()}
+        names = np.array([*self.spec.class_names, None], dtype=object)
+        rows = []
+        for lv in levels:
+            st = self.levels.get(lv)
+            if st is None or lv not in places:
+                continue
+            pos = st.positions([places[lv]])
+            if pos[0] < 0:
+                continue
+            before = self.after_adding(lv, pos, cat, 0.0, urgent, leave)
+            after = self.after_adding(lv, pos, cat, 1.0, urgent, leave)
+            room = self.headroom_at(lv, pos, cat, urgent)
+            left = self.headroom_at(lv, pos, cat, urgent, already=1.0)
+            rows.append({
+                "level": lv, "place_id": places[lv],
+                "n_dwellings": int(st.n_dwellings[pos][0]),
+                "n_households": float(st.n_households[pos][0]),
+                "pressure_before": float(before.pressure[0]),
+                "pressure_after": float(after.pressure[0]),
+                "balance_before": float(before.balance[0]),
+                "balance_after": float(after.balance[0]),
+                "class_before": names[before.cls[0]],
+                "class_after": names[after.cls[0]],
+                "headroom_before": float(room["headroom"][0]),
+                "headroom_after": float(left["headroom"][0]),
+            })
+        return pd.DataFrame(rows)
+
+    # -- headroom -------------------------------------------------------------
+    def _room(self, level: str, pos: np.ndarray, cat: NeedCategory, urgent: bool,
+              already: np.ndarray, limit: np.ndarray, which: str) -> np.ndarray:
+        """Largest k in 0..limit with class (of ``which``) not worse than now."""
+        st = self.levels[level]
+        cls0 = st.cls[pos]
+        attr = {"point": "cls", "lo": "cls_lo", "hi": "cls_hi"}[which]
+
+        def ok(k):
+            got = getattr(self.after_adding(level, pos, cat, already + k, urgent), attr)
+            return (got >= 0) & (got <= cls0)
+
+        lo = np.where(ok(np.zeros(len(pos))), 0.0, -1.0)
+        hi = limit.astype("float64")
+        full = ok(hi)
+        lo = np.where(full, hi, lo)
+        top = np.where(full, hi, hi + 1)  # invariant: ok(lo) (or lo = -1), not ok(top)
+        active = (lo >= 0) & (top - lo > 1)
+        while active.any():
+            mid = np.floor((lo + top) / 2)
+            good = ok(mid)
+            lo = np.where(active & good, mid, lo)
+            top = np.where(active & ~good, mid, top)
+            active = (lo >= 0) & (top - lo > 1)
+        return np.maximum(lo, 0.0)
+
+    def headroom_at(self, level: str, pos, cat: NeedCategory, urgent: bool = False,
+                    already: float = 0.0) -> dict[str, np.ndarray]:
+        """Headroom of places ``pos`` (after ``already`` placements of ``cat``)."""
+        st = self.levels[level]
+        pos = np.atleast_1d(np.asarray(pos, dtype=np.int64))
+        limit = np.maximum(np.floor(st.n_households[pos]) - already, 0.0)
+        base = np.full(len(pos), float(already))
+        worst = len(self.spec.classes) - 1
+        out = {}
+        for which, key in (("point", "headroom"), ("lo", "headroom_lo"),
+                           ("hi", "headroom_hi")):
+            room = self._room(level, pos, cat, urgent, base, limit, which)
+            # the worst class cannot drop: a place whose tap is open takes none
+            now = self.after_adding(level, pos, cat, base, urgent).cls
+            room = np.where(now >= worst, 0.0, room)
+            out[key] = np.where(st.cls[pos] < 0, np.nan, room)
+        out["limited"] = out["headroom"] >= limit  # the households, not the model
+        return out
+
+    def headroom(self, level: str, cat: NeedCategory, urgent: bool = False
+                 ) -> pd.DataFrame:
+        """Headroom of every place of ``level`` for households of ``cat``.
+
+        ``headroom`` is the largest number ``k`` of such households the place
+        can take before its class drops (its balance crosses the lower edge
+        of its class, or the inflow rule opens the tap), at most its number
+        of households (``limited``: every household would have been replaced;
+        the households bound it, not the model).
+        ``headroom_lo`` / ``headroom_hi`` are the same under the lower and
+        upper bound of the balance's interval (the effect of a placement at
+        its point estimate): the interval of the headroom. A place in the
+        worst class ("kraan open") has no headroom. Monotone: a place that
+        can take ``k`` can take every smaller number.
+        """
+        st = self.levels[level]
+        pos = np.arange(len(st.ids))
+        room = self.headroom_at(level, pos, cat, urgent)
+        names = np.array([*self.spec.class_names, None], dtype=object)
+        return pd.DataFrame({
+            "level": level, "place_id": st.ids.astype(str), "category": cat.code,
+            "n_dwellings": st.n_dwellings, "n_households": st.n_households,
+            "balance_class": names[st.cls],
+            "headroom": room["headroom"], "headroom_lo": room["headroom_lo"],
+            "headroom_hi": room["headroom_hi"], "limited": room["limited"],
+        })
+
+    # -- full recomputation ---------------------------------------------------
+    def apply(self, placements: pd.DataFrame) -> dict[str, After]:
+        """Every place of every level after a set of placements.
+
+        ``placements``: ``address_id``, ``category`` (a
+        :class:`NeedCategory`), ``urgent`` (bool) and ``count``. The counts are
+        added up per place at every level from the dwellings (not along one
+        chain), and every level is updated top-down, parents first: the full
+        recomputation the incremental :meth:`effect` and the optimiser's caps
+        are checked against.
+        """
+        cols = {lv: LEVEL_COLUMNS[lv] for lv in self.levels}
+        where = self.dwellings.reindex(placements["address_id"].astype(str))
+        unknown = where[next(iter(cols.values()))].isna().to_numpy()
+        if unknown.any():
+            bad = placements["address_id"].astype(str).to_numpy()[unknown][:5]
+            raise PlacementError("geen woning in deze werkmap: " + ", ".join(bad))
+        count = placements["count"].to_numpy(dtype="float64")
+        cats = list(placements["category"])
+        urgent = placements["urgent"].to_numpy(dtype=bool)
+        need = np.array([c.n_needs > 0 for c in cats], dtype="float64") * count
+        # who leaves each vacancy: the means of its finest computed place
+        leave = {i.name: np.zeros(len(where)) for i in self.touched}
+        found = np.zeros(len(where), dtype=bool)
+        for lv in LEVELS:
+            if lv not in self.levels:
+                continue
+            st = self.levels[lv]
+            pos = st.positions(where[cols[lv]].astype(object).to_numpy())
+            take = ~found & (pos >= 0)
+            take[take] = st.n_households[pos[take]] > 0
+            for i in self.touched:
+                leave[i.name][take] = np.nan_to_num(st.mean[i.name][pos[take]])
+            found |= take
+        c_net = {i.name: count * (np.array([contribution(i, c, u) for c, u in zip(
+            cats, urgent, strict=True)]) - leave[i.name]) for i in self.touched}
+        out: dict[str, After] = {}
+        d_levels: dict[str, dict[str, np.ndarray]] = {}
+        for lv in sorted(self.levels, key=self._depth):
+            st = self.levels[lv]
+            pos = st.positions(where[cols[lv]].astype(object).to_numpy())
+            ok = pos >= 0
+            n_place = len(st.ids)
+            n_need = np.bincount(pos[ok], weights=need[ok], minlength=n_place)
+            c_add = {k: np.bincount(pos[ok], weights=v[ok], minlength=n_place)
+                     for k, v in c_net.items()}
+            allpos = np.arange(n_place)
+            d_par = {k: np.zeros(n_place) for k in c_add}
+            if st.parent_level is not None:
+                has = st.parent_pos >= 0
+                for k in d_par:
+                    d_par[k][has] = d_levels[st.parent_level][k][st.parent_pos[has]]
+            d = {k: self._shift(st, allpos, k, c_add[k], d_par[k]) for k in c_add}
+            d_levels[lv] = d
+            out[lv] = self._outcome(st, allpos, d, n_need)
+        return out
+
+    def _depth(self, level: str) -> int:
+        depth, lv = 0, level
+        while self.parents.get(lv) is not None:
+            lv = self.parents[lv]
+            depth += 1
+        return depth
