@@ -122,8 +122,9 @@ def placement_model(ws: Workspace, period: str | None = None,
     spec = spec_for(rows, model_path)
     dwellings = ws.read("dwellings", columns=[
         c for c in ws.columns("dwellings") if c != "geometry"])
+    noise = _noise_sd(ws, str(rows["period"].iloc[0]))
     try:
-        model = PlacementModel(spec, rows, dwellings)
+        model = PlacementModel(spec, rows, dwellings, noise)
     except PlacementError as exc:
         raise AllocationError(str(exc)) from None
     with _LOCK:
@@ -131,6 +132,16 @@ def placement_model(ws: Workspace, period: str | None = None,
             _CACHE.clear()
         _CACHE[key] = model
     return model
+
+
+def _noise_sd(ws: Workspace, period: str) -> dict | None:
+    """The noise sd of the period's stored protected statistics (no new draw)."""
+    from veerkracht.jobs.protect import ledger, protected_statistics
+
+    if not len(ledger(ws).for_period(period)):
+        return None
+    _, sd, _ = protected_statistics(ws, period)
+    return sd
 
 
 def _visibility(ws: Workspace, level: str, period: str, audience: str

@@ -25,6 +25,22 @@ address; for a headroom, of the place itself):
 
 A place can take at most as many placements as it has households.
 
+**Conservative: no relief.** A change that would *lower* pressure or raise
+resilience (a placed household without the urgency route replacing an
+average one lowers the urgency share) is not counted: each indicator moves
+only in the harmful direction or not at all. So the balance never rises as
+more are placed (headroom is monotone) and a plan that keeps within the
+headroom does not lean on relief the model cannot promise.
+
+**Privacy noise.** On protected statistics a place's own count is worth
+fewer households than it has: with noise sd ``s`` on the count, the
+effective households are ``n_eff = n / (1 + s**2 / (n m (1 - m)))`` (the
+binomial variance of the share against the noise's), and
+
+    m' = m + (k * (c - leave) * n_eff / n + kappa * dmu) / (kappa + n_eff)
+
+(``n_eff = n`` on exact statistics).
+
 The changed indicators are scored with the model's own
 scalers (the fixed reference of the model file) and combined with the
 unchanged scores of the other indicators into pressure, resilience and
@@ -58,6 +74,7 @@ from veerkracht.analytics.model.classes import z_of
 from veerkracht.analytics.model.compute import _scaler
 from veerkracht.analytics.model.spec import LEVELS, Indicator, ModelSpec
 from veerkracht.analytics.places import LEVEL_COLUMNS
+from veerkracht.analytics.statistics import flag_column
 
 #: Indicator kinds a placement changes (everything else keeps its score).
 PLACEMENT_KINDS = ("need_share", "stacked_needs", "turnover", "long_tenure")
@@ -100,6 +117,7 @@ class LevelState:
     parent_pos: np.ndarray           # position in the parent level, -1 none
     mean: dict[str, np.ndarray]      # placement indicators: posterior means
     kappa: dict[str, float]
+    n_eff: dict[str, np.ndarray]     # households the (noisy) counts are worth
     score: dict[str, np.ndarray]     # every indicator: current score
     balance: np.ndarray
     gap_lo: np.ndarray               # balance - balance_lo
@@ -133,6 +151,14 @@ class After:
     cls_hi: np.ndarray
     inflow_net: np.ndarray
     inflow_net_lo: np.ndarray
+
+
+def _count_column(ind: Indicator) -> str:
+    """The protected statistics column behind a placement indicator's count."""
+    if ind.kind == "need_share":
+        return flag_column(ind.field)
+    return {"stacked_needs": "needs_1", "turnover": "tenure_lt1",
+            "long_tenure": "tenure_ge10"}[ind.kind]
 
 
 def _shrink_parents(spec: ModelSpec, present: list[str]) -> dict[str, str | None]:
@@ -169,10 +195,14 @@ class PlacementModel:
     dwellings : DataFrame
         The ``dwellings`` table (``address_id`` and a column per level,
         :data:`veerkracht.analytics.places.LEVEL_COLUMNS`).
+    noise_sd : mapping, optional
+        Level -> {statistics column: noise sd} of the protected statistics
+        the results were computed from (None: exact).
     """
 
     def __init__(self, spec: ModelSpec, results: pd.DataFrame,
-                 dwellings: pd.DataFrame):
+                 dwellings: pd.DataFrame,
+                 noise_sd: Mapping[str, Mapping[str, float]] | None = None):
         if results.empty:
             raise PlacementError("er zijn geen berekende resultaten; draai eerst "
                                  "'veerkracht compute'")
@@ -192,6 +222,10 @@ class PlacementModel:
         kappa_all: Mapping[str, Mapping[str, float]] = settings.get("kappa", {})
         self.touched = tuple(i for i in spec.indicators if i.kind in PLACEMENT_KINDS
                              and f"ind_{i.name}" in results.columns)
+        self.noise_sd = noise_sd or {}
+        #: +1 where a higher value is harm (more pressure, less resilience)
+        self.harm = {i.name: i.direction * (1 if i.group == "pressure" else -1)
+                     for i in self.touched}
         present = [lv for lv in LEVELS if (results["level"] == lv).any()]
         self.parents = _shrink_parents(spec, present)
         self.scalers = self._scalers(results)
@@ -238,10 +272,18 @@ class PlacementModel:
         half = np.nan_to_num(num("inflow_net") - num("inflow_net_lo"))
         var = np.where(n > 0, (half * n / (100.0 * self.z)) ** 2, 0.0)
         inflow_lo = num("inflow_net_lo")
+        mean = {i.name: num(f"ind_{i.name}") for i in self.touched}
+        n_eff = {}
+        for i in self.touched:
+            sd = float(self.noise_sd.get(lv, {}).get(_count_column(i), 0.0))
+            m = np.clip(np.nan_to_num(mean[i.name], nan=0.5), 0.01, 0.99)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ne = n / (1.0 + sd**2 / np.maximum(n * m * (1 - m), 1e-12))
+            n_eff[i.name] = np.where(n > 0, ne, 0.0)
         return LevelState(
             level=lv, ids=ids, n_dwellings=num("n_dwellings"), n_households=n,
             parent_level=par, parent_pos=parent_ids,
-            mean={i.name: num(f"ind_{i.name}") for i in self.touched},
+            mean=mean, n_eff=n_eff,
             kappa={i.name: float(kappa_all.get(i.name, {}).get(lv, 0.0))
                    for i in self.touched},
             score={name: scale(num(f"ind_{name}"))
@@ -255,10 +297,11 @@ class PlacementModel:
     # -- the update -----------------------------------------------------------
     def _shift(self, st: LevelState, pos: np.ndarray, name: str, c_net,
                d_parent) -> np.ndarray:
-        big_n = st.kappa[name] + st.n_households[pos]
         kappa = st.kappa[name]
+        n, n_eff = st.n_households[pos], st.n_eff[name][pos]
         with np.errstate(invalid="ignore", divide="ignore"):
-            d = (np.nan_to_num(c_net) + kappa * np.nan_to_num(d_parent)) / big_n
+            own = np.where(n > 0, np.nan_to_num(c_net) * n_eff / n, 0.0)
+            d = (own + kappa * np.nan_to_num(d_parent)) / (kappa + n_eff)
         return np.where(np.isfinite(d), d, 0.0)  # an unknown mean stays unknown
 
     def _chain(self, level: str, pos: np.ndarray,
@@ -331,11 +374,17 @@ class PlacementModel:
         k = np.broadcast_to(np.asarray(k, dtype="float64"), pos.shape).copy()
         if leave is None:
             leave = {i.name: st.mean[i.name][pos] for i in self.touched}
-        c_net = {i.name: k * (contribution(i, cat, urgent) - leave[i.name])
+        c_net = {i.name: self._harmful(i.name, k * (contribution(i, cat, urgent)
+                                                     - leave[i.name]))
                  for i in self.touched}
         d = self._chain(level, pos, c_net)
         need = k if cat.n_needs > 0 else np.zeros_like(k)
         return self._outcome(st, pos, d, need)
+
+    def _harmful(self, name: str, change: np.ndarray) -> np.ndarray:
+        """Only the harmful part of a change of an indicator's count."""
+        h = self.harm[name]
+        return h * np.maximum(h * np.asarray(change, dtype="float64"), 0.0)
 
     def leaving(self, places: Mapping[str, str]) -> dict[str, float]:
         """The means of the finest computed place of ``places`` (level -> id):
@@ -509,8 +558,9 @@ class PlacementModel:
             for i in self.touched:
                 leave[i.name][take] = np.nan_to_num(st.mean[i.name][pos[take]])
             found |= take
-        c_net = {i.name: count * (np.array([contribution(i, c, u) for c, u in zip(
-            cats, urgent, strict=True)]) - leave[i.name]) for i in self.touched}
+        c_net = {i.name: count * self._harmful(i.name, np.array([
+            contribution(i, c, u) for c, u in zip(cats, urgent, strict=True)])
+            - leave[i.name]) for i in self.touched}
         out: dict[str, After] = {}
         d_levels: dict[str, dict[str, np.ndarray]] = {}
         for lv in sorted(self.levels, key=self._depth):
