@@ -63,6 +63,11 @@ FIGURE_COMMANDS: dict[str, list[tuple[list[str], set[str]]]] = {
                            ("gemeente", "csv"))
     ],
     "compute": [(["compute", "--no-profiles"], {"publish_places"})],
+    "headroom": [(["headroom", "--level", level, "--category", "zorg", "--out",
+                   "{out}.csv"], {"published_headroom", "published_places"})
+                 for level in ("entrance", "block", "street")],
+    "what-if": [(["what-if", "9990AA 1 1", "--category", "uitstroom"],
+                 {"published_effect", "published_places"})],
 }
 
 #: CLI commands that emit no place figure, and why.

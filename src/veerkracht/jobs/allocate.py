@@ -17,6 +17,7 @@ Entry points registered with :func:`veerkracht.analytics.publication.door`:
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from veerkracht.jobs import publish
 from veerkracht.jobs.publish import PublishError
 from veerkracht.store import Workspace
 
-__all__ = ["AllocationError", "placement_model", "published_effect",
+__all__ = ["AllocationError", "find_address", "placement_model", "published_effect",
            "published_headroom", "spec_for"]
 
 #: Figures of a headroom or effect row that the door withholds where a
@@ -134,6 +135,51 @@ def placement_model(ws: Workspace, period: str | None = None,
     return model
 
 
+_ADDRESS = re.compile(
+    r"^\s*(?P<pc>\d{4}\s*[A-Za-z]{2})[\s-]*(?P<nr>\d+)[\s-]*(?P<suffix>[\w -]*?)\s*$")
+
+
+def find_address(ws: Workspace, text: str) -> str:
+    """The dwelling's ``address_id`` for an ``address_id`` or an address as
+    people write it: ``9990AA 11 A``, ``9990 AA 11-A``, ``9990AA-11``.
+
+    The letter and the toevoeging are matched together (``A``, ``2``,
+    ``A-2``, ``H``). Raises :class:`AllocationError` in Dutch, listing the
+    choices where the number exists with other suffixes.
+    """
+    text = str(text or "").strip()
+    dw = ws.read("dwellings", columns=["address_id"])["address_id"].astype(str)
+    if text in set(dw):
+        return text
+    m = _ADDRESS.match(text)
+    if not m:
+        raise AllocationError(f"{text!r} is geen adres: schrijf postcode, huisnummer "
+                              "en toevoeging, bijvoorbeeld '9990AA 11 A'")
+    pc = m["pc"].replace(" ", "").upper()
+    number = int(m["nr"])
+    want = re.sub(r"[\s-]+", "", m["suffix"] or "").upper()
+    adr = ws.read("addresses", columns=["address_id", "postcode", "huisnummer",
+                                        "huisletter", "toevoeging"])
+    hit = adr[(adr["postcode"].astype(str).str.upper() == pc)
+              & (pd.to_numeric(adr["huisnummer"], errors="coerce") == number)]
+    if hit.empty:
+        raise AllocationError(f"het adres {pc} {number} bestaat niet in de "
+                              "adressenlijst")
+    suffix = (hit["huisletter"].fillna("").astype(str)
+              + hit["toevoeging"].fillna("").astype(str)).str.replace(
+        r"[\s-]+", "", regex=True).str.upper()
+    found = hit[suffix == want]
+    if found.empty:
+        choices = ", ".join(sorted(s or "(geen)" for s in set(suffix)))
+        raise AllocationError(f"bij {pc} {number} bestaat de toevoeging "
+                              f"{want or '(geen)'!r} niet; kies uit: {choices}")
+    address_id = str(found["address_id"].iloc[0])
+    if address_id not in set(dw):
+        shown = f"{pc} {number}" + (f" {want}" if want else "")
+        raise AllocationError(f"{shown} is geen woning (geen woonfunctie)")
+    return address_id
+
+
 def _noise_sd(ws: Workspace, period: str) -> dict | None:
     """The noise sd of the period's stored protected statistics (no new draw)."""
     from veerkracht.jobs.protect import ledger, protected_statistics
@@ -183,6 +229,9 @@ def published_headroom(ws: Workspace, level: str, category_code: str,
     for col in (*HEADROOM_FIGURES, "balance_class"):
         room[col] = room[col].astype(object).where(~hidden, None)
     room = room.drop(columns=["n_households"])
+    for col in ("headroom", "headroom_lo", "headroom_hi", "n_dwellings"):
+        room[col] = pd.array(pd.to_numeric(room[col]), dtype="Int64")
+    room["limited"] = pd.array(room["limited"], dtype="boolean")
     room["period"] = model.period
     return room
 
