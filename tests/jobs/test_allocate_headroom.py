@@ -118,26 +118,20 @@ def test_a_place_with_the_tap_open_has_no_headroom(model):
 
 
 def test_many_placements_at_once_add_up_place_by_place(model):
-    """apply() over several addresses equals after_adding on a place that
-    holds them all, for the place's own figures."""
+    """apply() over several addresses of one block equals after_adding on
+    the block for its own figures, whichever entrances they are in."""
     cat = category("uitstroom")
     st = model.levels["block"]
     dw = model.dwellings
     pos = st.positions(dw["block_id"].astype(object).to_numpy())
     counts = np.bincount(pos[pos >= 0], minlength=len(st.ids))
     big = int(np.argmax(np.where(st.n_households >= 10, counts, 0)))
-    inside = dw.index[pos == big][:3].tolist()
+    inside = dw.index[pos == big][[0, -1, len(dw.index[pos == big]) // 2]].tolist()
     plan = pd.DataFrame({"address_id": inside, "category": [cat] * 3,
                          "urgent": False, "count": 1})
     full = model.apply(plan)
-    leave = model.leaving({"block": str(st.ids[big])})
-    one = model.after_adding("block", [big], cat, 3.0, leave={
-        k: np.array([v]) for k, v in leave.items()})
-    # the vacancies' leavers are their entrances' averages, not the block's:
-    # equal only when the block is the finest place of all three
-    finest = [model.leaving(model.places_of(a)) for a in inside]
-    if all(f == leave for f in finest):
-        assert full["block"].balance[big] == pytest.approx(one.balance[0], abs=1e-12)
+    one = model.after_adding("block", [big], cat, 3.0)
+    assert full["block"].balance[big] == pytest.approx(one.balance[0], abs=1e-12)
     assert full["block"].balance[big] < st.balance[big]
 
 
@@ -192,10 +186,13 @@ def test_the_frozen_model_follows_the_refitted_pipeline(demo_dir, model):
                                                     for lv, f, r in errors])
     frozen = np.array([e[1] for e in errors])
     real = np.array([e[2] for e in errors])
-    assert (real < 0).mean() >= 0.75 and (frozen < 0).all()
-    # within a third of the refitted change, or 0.01 of balance
-    close = np.abs(frozen - real) <= np.maximum(np.abs(real) / 3, 0.01)
-    assert close.mean() >= 0.75, errors
+    assert (real < 0).all() and (frozen < 0).all(), errors
+    # the same direction everywhere and the same size in the main: the
+    # refit itself jumps where a covariate passes its |z| >= 2 gate or a
+    # strength moves, which the frozen model (by design) does not follow
+    ratio = frozen / real
+    assert 0.4 <= np.median(ratio) <= 2.5, errors
+    assert ((ratio > 1 / 3) & (ratio < 3)).mean() >= 2 / 3, errors
 
 
 def test_headroom_leaves_through_the_door_only_where_the_place_is_public(ws):

@@ -53,6 +53,9 @@ CATEGORIES: tuple[NeedCategory, ...] = (
                  ("need_care", "need_income")),
 )
 CODES: tuple[str, ...] = tuple(c.code for c in CATEGORIES)
+#: A household without a support need: who fills the other vacancies in a
+#: scenario (today's regular routes). Not a category one plans for.
+REGULAR = NeedCategory("geen", "zonder ondersteuningsbehoefte", ())
 assert all(n in SUPPORT_NEEDS for c in CATEGORIES for n in c.needs)
 
 

@@ -16,12 +16,12 @@ holds the same placements). Parents are updated first, as the model
 shrinks them.
 
 A placement **fills a vacancy**: the household that left is taken to be an
-average one of the place (its posterior means), so the number of households
-stays the same and each indicator's count changes by ``c - m`` per
-placement (``leave``: the means of the finest computed place holding the
-address; for a headroom, of the place itself):
+average one of the place (its posterior means: each level sees the leaver
+as its own average, so a block's figures do not depend on which of its
+entrances the vacancies are in), the number of households stays the same
+and each indicator's count changes by ``c - m`` per placement:
 
-    m' = m + (k * (c - leave) + kappa * dmu) / (kappa + n)
+    m' = m + (k * (c - m) + kappa * dmu) / (kappa + n)
 
 A place can take at most as many placements as it has households.
 
@@ -37,7 +37,7 @@ fewer households than it has: with noise sd ``s`` on the count, the
 effective households are ``n_eff = n / (1 + s**2 / (n m (1 - m)))`` (the
 binomial variance of the share against the noise's), and
 
-    m' = m + (k * (c - leave) * n_eff / n + kappa * dmu) / (kappa + n_eff)
+    m' = m + (k * (c - m) * n_eff / n + kappa * dmu) / (kappa + n_eff)
 
 (``n_eff = n`` on exact statistics).
 
@@ -304,23 +304,36 @@ class PlacementModel:
             d = (own + kappa * np.nan_to_num(d_parent)) / (kappa + n_eff)
         return np.where(np.isfinite(d), d, 0.0)  # an unknown mean stays unknown
 
-    def _chain(self, level: str, pos: np.ndarray,
-               c_add: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def _net(self, st: LevelState, pos: np.ndarray, name: str, k, csum,
+             relief: bool = False, leave=None) -> np.ndarray:
+        """Change of an indicator's count at places ``pos``: ``csum`` added by
+        ``k`` placements, minus the ``k`` households that left (the place's
+        own average, or ``leave``); only its harmful part unless ``relief``."""
+        m = st.mean[name][pos] if leave is None else leave[name]
+        change = np.asarray(csum, dtype="float64") - k * np.nan_to_num(m)
+        return change if relief else self._harmful(name, change)
+
+    def _chain(self, level: str, pos: np.ndarray, k: np.ndarray,
+               csum: Mapping[str, np.ndarray], leave=None
+               ) -> dict[str, np.ndarray]:
         """Change of the posterior means of places ``pos`` of ``level`` when
-        each (and so each of its shrinkage ancestors) receives placements
-        whose counts change by ``c_add[indicator]`` (net of the households
-        that left)."""
+        each (and so each of its shrinkage ancestors) receives ``k``
+        placements adding ``csum[indicator]`` to the counts."""
         st = self.levels[level]
         d_par = {i.name: np.zeros(len(pos)) for i in self.touched}
         if st.parent_level is not None:
             ppos = st.parent_pos[pos]
             has = ppos >= 0
             if has.any():
-                up = self._chain(st.parent_level, ppos[has],
-                                 {k: v[has] for k, v in c_add.items()})
-                for k in d_par:
-                    d_par[k][has] = up[k]
-        return {i.name: self._shift(st, pos, i.name, c_add[i.name], d_par[i.name])
+                up = self._chain(st.parent_level, ppos[has], k[has],
+                                 {n: v[has] for n, v in csum.items()},
+                                 None if leave is None else
+                                 {n: v[has] for n, v in leave.items()})
+                for n in d_par:
+                    d_par[n][has] = up[n]
+        return {i.name: self._shift(st, pos, i.name,
+                                    self._net(st, pos, i.name, k, csum[i.name],
+                                              leave=leave), d_par[i.name])
                 for i in self.touched}
 
     def _outcome(self, st: LevelState, pos: np.ndarray, dmean: Mapping[str, np.ndarray],
@@ -346,12 +359,12 @@ class PlacementModel:
         with np.errstate(invalid="ignore", divide="ignore"):
             net = np.where(n > 0, 100.0 * (st.net_inflow[pos] + n_need) / n, np.nan)
             half = np.where(n > 0, self.z * 100.0 * np.sqrt(
-                st.inflow_var[pos] + n_need) / n, np.nan)
+                st.inflow_var[pos] + np.abs(n_need)) / n, np.nan)
         inflow_lo = net - half
         # nothing placed: the inflow as computed (the shown households are
         # rounded and clipped, the model's were not)
-        net = np.where(n_need > 0, net, st.inflow_net[pos])
-        inflow_lo = np.where(n_need > 0, inflow_lo, st.inflow_net_lo[pos])
+        net = np.where(n_need != 0, net, st.inflow_net[pos])
+        inflow_lo = np.where(n_need != 0, inflow_lo, st.inflow_net_lo[pos])
         lo, hi = b - st.gap_lo[pos], b + st.gap_hi[pos]
         return After(
             pressure=comp["pressure"], resilience=comp["resilience"], balance=b,
@@ -367,17 +380,17 @@ class PlacementModel:
         """Places ``pos`` of ``level`` after ``k`` placements of ``cat`` each.
 
         ``leave``: per placement indicator the mean of the households that
-        leave the vacancies (default: the place's own means).
+        leave the vacancies, for every level (default: each place's own
+        average, the model's view of a departure; tests pass other leavers).
         """
         st = self.levels[level]
         pos = np.atleast_1d(np.asarray(pos, dtype=np.int64))
         k = np.broadcast_to(np.asarray(k, dtype="float64"), pos.shape).copy()
-        if leave is None:
-            leave = {i.name: st.mean[i.name][pos] for i in self.touched}
-        c_net = {i.name: self._harmful(i.name, k * (contribution(i, cat, urgent)
-                                                     - leave[i.name]))
-                 for i in self.touched}
-        d = self._chain(level, pos, c_net)
+        csum = {i.name: k * contribution(i, cat, urgent) for i in self.touched}
+        if leave is not None:
+            leave = {n: np.broadcast_to(np.asarray(v, dtype="float64"), pos.shape)
+                     for n, v in leave.items()}
+        d = self._chain(level, pos, k, csum, leave)
         need = k if cat.n_needs > 0 else np.zeros_like(k)
         return self._outcome(st, pos, d, need)
 
@@ -385,19 +398,6 @@ class PlacementModel:
         """Only the harmful part of a change of an indicator's count."""
         h = self.harm[name]
         return h * np.maximum(h * np.asarray(change, dtype="float64"), 0.0)
-
-    def leaving(self, places: Mapping[str, str]) -> dict[str, float]:
-        """The means of the finest computed place of ``places`` (level -> id):
-        who is taken to leave a vacancy there."""
-        for lv in LEVELS:
-            st = self.levels.get(lv)
-            if st is None or lv not in places:
-                continue
-            p = st.positions([places[lv]])[0]
-            if p >= 0 and st.n_households[p] > 0:
-                return {i.name: float(np.nan_to_num(st.mean[i.name][p]))
-                        for i in self.touched}
-        return {i.name: 0.0 for i in self.touched}
 
     # -- what one placement does ----------------------------------------------
     def places_of(self, address_id: str) -> dict[str, str]:
@@ -423,7 +423,6 @@ class PlacementModel:
         place and gives the same numbers for these rows (tested).
         """
         places = self.places_of(address_id)
-        leave = {k: np.array([v]) for k, v in self.leaving(places).items()}
         names = np.array([*self.spec.class_names, None], dtype=object)
         rows = []
         for lv in levels:
@@ -433,8 +432,8 @@ class PlacementModel:
             pos = st.positions([places[lv]])
             if pos[0] < 0:
                 continue
-            before = self.after_adding(lv, pos, cat, 0.0, urgent, leave)
-            after = self.after_adding(lv, pos, cat, 1.0, urgent, leave)
+            before = self.after_adding(lv, pos, cat, 0.0, urgent)
+            after = self.after_adding(lv, pos, cat, 1.0, urgent)
             room = self.headroom_at(lv, pos, cat, urgent)
             left = self.headroom_at(lv, pos, cat, urgent, already=1.0)
             rows.append({
@@ -525,7 +524,8 @@ class PlacementModel:
         })
 
     # -- full recomputation ---------------------------------------------------
-    def apply(self, placements: pd.DataFrame) -> dict[str, After]:
+    def apply(self, placements: pd.DataFrame, relief: bool = False,
+              hold: tuple[str, ...] = ()) -> dict[str, After]:
         """Every place of every level after a set of placements.
 
         ``placements``: ``address_id``, ``category`` (a
@@ -534,7 +534,17 @@ class PlacementModel:
         chain), and every level is updated top-down, parents first: the full
         recomputation the incremental :meth:`effect` and the optimiser's caps
         are checked against.
+
+        ``relief``: also count changes that lower pressure (a household
+        without a need filling a vacancy); off for caps (conservative), on
+        for scenarios. ``hold``: indicator kinds left unchanged (a scenario
+        holds turnover and long tenure at the place's usual rate).
         """
+        return self._apply(placements, relief, hold)[0]
+
+    def _apply(self, placements: pd.DataFrame, relief: bool, hold: tuple[str, ...]
+               ) -> tuple[dict[str, After], dict[str, dict[str, np.ndarray]],
+                          dict[str, np.ndarray], dict[str, np.ndarray]]:
         cols = {lv: LEVEL_COLUMNS[lv] for lv in self.levels}
         where = self.dwellings.reindex(placements["address_id"].astype(str))
         unknown = where[next(iter(cols.values()))].isna().to_numpy()
@@ -545,42 +555,81 @@ class PlacementModel:
         cats = list(placements["category"])
         urgent = placements["urgent"].to_numpy(dtype=bool)
         need = np.array([c.n_needs > 0 for c in cats], dtype="float64") * count
-        # who leaves each vacancy: the means of its finest computed place
-        leave = {i.name: np.zeros(len(where)) for i in self.touched}
-        found = np.zeros(len(where), dtype=bool)
-        for lv in LEVELS:
-            if lv not in self.levels:
-                continue
-            st = self.levels[lv]
-            pos = st.positions(where[cols[lv]].astype(object).to_numpy())
-            take = ~found & (pos >= 0)
-            take[take] = st.n_households[pos[take]] > 0
-            for i in self.touched:
-                leave[i.name][take] = np.nan_to_num(st.mean[i.name][pos[take]])
-            found |= take
-        c_net = {i.name: count * self._harmful(i.name, np.array([
-            contribution(i, c, u) for c, u in zip(cats, urgent, strict=True)])
-            - leave[i.name]) for i in self.touched}
+        csum_rows = {i.name: count * np.array([contribution(i, c, u) for c, u in zip(
+            cats, urgent, strict=True)]) for i in self.touched}
         out: dict[str, After] = {}
+        n_needs: dict[str, np.ndarray] = {}
+        n_outs: dict[str, np.ndarray] = {}
         d_levels: dict[str, dict[str, np.ndarray]] = {}
         for lv in sorted(self.levels, key=self._depth):
             st = self.levels[lv]
             pos = st.positions(where[cols[lv]].astype(object).to_numpy())
             ok = pos >= 0
             n_place = len(st.ids)
-            n_need = np.bincount(pos[ok], weights=need[ok], minlength=n_place)
-            c_add = {k: np.bincount(pos[ok], weights=v[ok], minlength=n_place)
-                     for k, v in c_net.items()}
             allpos = np.arange(n_place)
-            d_par = {k: np.zeros(n_place) for k in c_add}
+            n_add = np.bincount(pos[ok], weights=count[ok], minlength=n_place)
+            n_need = np.bincount(pos[ok], weights=need[ok], minlength=n_place)
+            # who left: each place's own average, as in a headroom
+            n_out = (n_add * np.clip(np.nan_to_num(st.mean.get(
+                self._need_name, np.zeros(n_place))), 0, 1) if relief
+                else np.zeros(n_place))
+            n_needs[lv], n_outs[lv] = n_need, n_out
+            d_par = {i.name: np.zeros(n_place) for i in self.touched}
             if st.parent_level is not None:
                 has = st.parent_pos >= 0
-                for k in d_par:
-                    d_par[k][has] = d_levels[st.parent_level][k][st.parent_pos[has]]
-            d = {k: self._shift(st, allpos, k, c_add[k], d_par[k]) for k in c_add}
+                for n in d_par:
+                    d_par[n][has] = d_levels[st.parent_level][n][st.parent_pos[has]]
+            d = {}
+            for i in self.touched:
+                csum = np.bincount(pos[ok], weights=csum_rows[i.name][ok],
+                                   minlength=n_place)
+                c_net = self._net(st, allpos, i.name, n_add, csum, relief)
+                if i.kind in hold:
+                    c_net = np.zeros(n_place)
+                d[i.name] = self._shift(st, allpos, i.name, c_net, d_par[i.name])
             d_levels[lv] = d
-            out[lv] = self._outcome(st, allpos, d, n_need)
-        return out
+            out[lv] = self._outcome(st, allpos, d, n_need - n_out)
+        return out, d_levels, n_needs, n_outs
+
+    @property
+    def _need_name(self) -> str:
+        """The indicator whose mean stands for the share with a support need."""
+        for i in self.touched:
+            if i.kind == "stacked_needs":
+                return i.name
+        return next((i.name for i in self.touched if i.kind == "need_share"), "")
+
+    def advanced(self, placements: pd.DataFrame, relief: bool = True,
+                 hold: tuple[str, ...] = ("turnover", "long_tenure")
+                 ) -> PlacementModel:
+        """A new model of the places after ``placements``: the next year of a
+        scenario. Means, scores, balance, class and the year's net inflow of
+        households with a support need (placed minus the expected ones among
+        those who left) move; the interval keeps its width; the priors stay."""
+        import copy
+
+        after, d_levels, n_needs, n_outs = self._apply(placements, relief, hold)
+        new = copy.copy(self)
+        new.levels = {}
+        for lv, st in self.levels.items():
+            a, d = after[lv], d_levels[lv]
+            ns = copy.copy(st)
+            ns.mean = {k: v + d[k] for k, v in st.mean.items()}
+            ns.score = dict(st.score)
+            for k in ns.mean:
+                if k in self.scalers:
+                    ns.score[k] = self.scalers[k](ns.mean[k])
+            ns.balance, ns.cls = a.balance, a.cls
+            ns.net_inflow = n_needs[lv] - n_outs[lv]
+            ns.inflow_var = n_needs[lv] + n_outs[lv] + 1.0
+            n = st.n_households
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ns.inflow_net = np.where(n > 0, 100 * ns.net_inflow / n, np.nan)
+                ns.inflow_net_lo = ns.inflow_net - np.where(
+                    n > 0, self.z * 100 * np.sqrt(ns.inflow_var) / n, np.nan)
+            ns.cls = self.spec.classify_with_inflow(ns.balance, ns.inflow_net_lo)
+            new.levels[lv] = ns
+        return new
 
     def _depth(self, level: str) -> int:
         depth, lv = 0, level
