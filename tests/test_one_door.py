@@ -68,6 +68,9 @@ FIGURE_COMMANDS: dict[str, list[tuple[list[str], set[str]]]] = {
                  for level in ("entrance", "block", "street")],
     "what-if": [(["what-if", "9990AA 1 1", "--category", "uitstroom"],
                  {"published_effect", "published_places"})],
+    "scenario": [(["scenario", "--demand", "zorg=10,uitstroom+urgent=5", "--years",
+                   "1", "--out", "{out}.csv"],
+                  {"published_scenario", "published_places"})],
 }
 
 #: CLI commands that emit no place figure, and why.
@@ -261,7 +264,10 @@ def test_the_door_registry_names_the_entry_points():
     for name, func in DOOR.items():
         assert func.door_name == name
         module = name.rsplit(".", 1)[0]
-        assert module in ("veerkracht.analytics.publication", "veerkracht.jobs.publish")
+        # allocation's entry points take every place's visibility from
+        # published_places and apply no rule of their own
+        assert module in ("veerkracht.analytics.publication", "veerkracht.jobs.publish",
+                          "veerkracht.jobs.allocate")
 
 
 def test_recording_sees_only_real_calls():

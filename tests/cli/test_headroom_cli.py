@@ -52,3 +52,26 @@ def test_what_if_names_the_three_places_and_refuses_bad_input(demo_dir, capsys):
             main(["-w", str(demo_dir), *argv])
         assert stop.value.code == 2
         assert message in capsys.readouterr().err.replace("\n", " ")
+
+
+def test_a_scenario_from_the_command_line_is_marked_and_refuses_nonsense(
+        demo_dir, tmp_path, capsys):
+    out = tmp_path / "scenario.csv"
+    res = runner.invoke(app, ["-w", str(demo_dir), "scenario", "--demand",
+                              "zorg=20,uitstroom+urgent=10", "--years", "2",
+                              "--seed", "3", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "SCENARIO — geen voorspelling" in res.output
+    table = pd.read_csv(out, sep=";", decimal=",")
+    assert table["scenario"].all() and set(table["year"]) == {0, 1, 2}
+    assert not {"place_id", "address_id"} & set(table.columns)
+    for argv, message in (
+            (["scenario", "--demand", "zorg"], "categorie=aantal"),
+            (["scenario", "--demand", "zorg=-3"], "negatief"),
+            (["scenario", "--demand", "zorg=5", "--turnover", "2"], "verhuisgraad"),
+            (["scenario", "--demand", "zorg=5", "--policy", "loting"],
+             "onbekend beleid")):
+        with pytest.raises(SystemExit) as stop:
+            main(["-w", str(demo_dir), *argv])
+        assert stop.value.code == 2, argv
+        assert message in capsys.readouterr().err.replace("\n", " "), argv

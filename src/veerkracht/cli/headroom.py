@@ -1,4 +1,4 @@
-"""``veerkracht headroom`` and ``veerkracht what-if``: room for placements.
+"""``veerkracht headroom``, ``what-if`` and ``scenario``: room for placements.
 
 Headroom per entrance, block and street for households of a need category,
 and what one placement at an address does to its entrance, block and
@@ -48,6 +48,27 @@ Voorbeelden:
   veerkracht what-if "9990AA 11 A" --category zorg
 
   veerkracht what-if 9990AA-11A --category uitstroom --urgent
+"""
+
+
+_SCENARIO_HELP = f"""Scenario over meerdere jaren: verhuizingen en plaatsingen onder
+verschillend beleid, met een vast zaad. GEEN VOORSPELLING.
+
+Elk jaar komt elke woning van de voorraad vrij met de verhuisgraad; het
+beleid geeft de huishoudens van --demand (elk jaar opnieuw) een woning; de
+andere woningen gaan naar huishoudens zonder ondersteuningsbehoefte. Per
+beleid en jaar het aantal portieken, blokken en straten per balansklasse
+(alleen plaatsen die de publicatiedeur toont) en hoeveel huishoudens geen
+woning vonden. Beleid: routes (huidige routes, wie eerst komt),
+street_cap (plafond per straat, 20 % van de vrijkomende woningen) en advisor
+(plaatsingsadviseur, binnen de ruimte van elk jaar). Categorie: {_CATEGORIES};
+'+urgent' na de categorie: via een urgentieroute.
+
+Voorbeelden:
+
+  veerkracht scenario --demand zorg=40,uitstroom=30,meervoudig=20
+
+  veerkracht scenario --demand uitstroom+urgent=25 --years 3 --seed 7 --out scenario.csv
 """
 
 
@@ -109,6 +130,8 @@ def register(app: typer.Typer) -> None:
         if out_path is not None:
             out.print(f"Alle plaatsen: {out_path}", highlight=False)
 
+    _scenario(app)
+
     @app.command("what-if", help=_WHATIF_HELP)
     def what_if_command(
         ctx: typer.Context,
@@ -147,6 +170,71 @@ def register(app: typer.Typer) -> None:
                       f"{_fmt(r.pressure_after)}, balans {_fmt(r.balance_before)} → "
                       f"{_fmt(r.balance_after)}; ruimte {r.headroom_before:.0f} → "
                       f"{r.headroom_after:.0f}", highlight=False)
+
+
+def _scenario(app: typer.Typer) -> None:
+    @app.command("scenario", help=_SCENARIO_HELP)
+    def scenario_command(
+        ctx: typer.Context,
+        demand: str = typer.Option(..., "--demand", "-d",
+                                   help="Elk jaar te plaatsen: categorie=aantal, ..."),
+        years: int = typer.Option(3, "--years", min=1, max=10, help="Aantal jaren."),
+        policy: list[str] = typer.Option(
+            None, "--policy", help="routes, street_cap of advisor (meer keren; "
+            "standaard alle drie)."),
+        turnover: float = typer.Option(0.08, "--turnover",
+                                       help="Verhuisgraad per jaar (0..1)."),
+        corporation: str = typer.Option(None, "--corporation",
+                                        help="Alleen de voorraad van deze corporatie."),
+        seed: int = typer.Option(1, "--seed", help="Zelfde zaad, zelfde scenario."),
+        period: str = typer.Option(None, "--period",
+                                   help="Startperiode (2025); standaard de laatste."),
+        out_path: Path = typer.Option(None, "--out", "-o",
+                                      help="Schrijf de uitkomst naar dit CSV-bestand."),
+    ) -> None:
+        from veerkracht.analytics.allocation.scenario import POLICIES
+        from veerkracht.cli.common import progress
+        from veerkracht.jobs.allocate import (
+            AllocationError,
+            parse_demand,
+            published_scenario,
+        )
+        from veerkracht.jobs.publish import PublishError
+
+        ws = workspace_of(ctx)
+        chosen = tuple(policy) if policy else tuple(POLICIES)
+        try:
+            wanted = parse_demand(demand)
+            with progress("Scenario doorrekenen", total=years * len(chosen)) as tick:
+                res = published_scenario(ws, wanted, years, chosen, seed, turnover,
+                                         corporation, period,
+                                         progress=lambda n: tick(n))
+        except (AllocationError, PublishError) as exc:
+            raise UserError(str(exc)) from None
+        if out_path is not None:
+            try:
+                res.to_csv(out_path, index=False, sep=";", decimal=",")
+            except OSError as exc:
+                raise UserError(f"kan {out_path} niet schrijven: {exc}") from None
+        out.print(f"SCENARIO — geen voorspelling (zaad {seed}, start periode "
+                  f"{res['period'].iloc[0]}, verhuisgraad {turnover:.0%}).",
+                  highlight=False)
+        for lv, title in (("block", "Blokken"), ("street", "Straten")):
+            years_ = sorted(res["year"].unique())
+            table = Table("beleid", *[f"jaar {y}" for y in years_],
+                          title=f"{title} onder druk of slechter")
+            part = res[res["level"] == lv]
+            for pol in chosen:
+                rows = part[part["policy"] == pol].sort_values("year")
+                table.add_row(POLICIES[pol], *[str(v) for v in rows["under_pressure"]])
+            out.print(table)
+        last = res[(res["year"] == res["year"].max()) & (res["level"] == "block")]
+        for r in last.itertuples():
+            if r.unplaced:
+                out.print(f"{POLICIES[r.policy]}: in het laatste jaar vonden "
+                          f"{r.unplaced} huishoudens geen woning.", highlight=False)
+        if out_path is not None:
+            out.print(f"Alle klassen per jaar: {out_path}", highlight=False)
 
 
 _LEVEL_NAMES = {"portiek": "entrance", "blok": "block", "straat": "street",

@@ -35,8 +35,8 @@ from veerkracht.jobs import publish
 from veerkracht.jobs.publish import PublishError
 from veerkracht.store import Workspace
 
-__all__ = ["AllocationError", "find_address", "placement_model", "published_effect",
-           "published_headroom", "spec_for"]
+__all__ = ["AllocationError", "find_address", "parse_demand", "placement_model",
+           "published_effect", "published_headroom", "published_scenario", "spec_for"]
 
 #: Figures of a headroom or effect row that the door withholds where a
 #: place is not public.
@@ -269,3 +269,81 @@ def published_effect(ws: Workspace, address_id: str, category_code: str,
     eff["category"] = cat.code
     eff["period"] = model.period
     return eff
+
+
+def parse_demand(text: str) -> list:
+    """``zorg=40,uitstroom=30,uitstroom+urgent=5`` -> the year's demand."""
+    from veerkracht.analytics.allocation.scenario import Demand
+
+    out = []
+    for part in [p.strip() for p in str(text or "").split(",") if p.strip()]:
+        code, sep, number = part.partition("=")
+        if not sep:
+            raise AllocationError(f"'{part}': schrijf categorie=aantal, bijvoorbeeld "
+                                  "zorg=40")
+        urgent = code.strip().endswith("+urgent")
+        code = code.strip().removesuffix("+urgent")
+        try:
+            count = int(number)
+        except ValueError:
+            raise AllocationError(f"'{part}': het aantal moet een geheel getal "
+                                  "zijn") from None
+        if count < 0:
+            raise AllocationError(f"'{part}': een aantal kan niet negatief zijn")
+        out.append(Demand(_category(code), count, urgent))
+    if not out:
+        raise AllocationError("geef aan wie er elk jaar geplaatst wordt, "
+                              "bijvoorbeeld --demand zorg=40,uitstroom=30")
+    return out
+
+
+def scenario_stock(ws: Workspace, turnover: float,
+                   corporation: str | None = None) -> pd.DataFrame:
+    """The dwellings that can fall vacant: the ``stock`` table (or every
+    dwelling without one), each with the same yearly ``turnover``."""
+    if not 0 < turnover <= 1:
+        raise AllocationError("de verhuisgraad ligt tussen 0 en 1, bijvoorbeeld 0,08")
+    if ws.has("stock"):
+        stock = ws.read("stock", columns=["address_id", "corporatie"])
+        if corporation:
+            stock = stock[stock["corporatie"].astype(str) == corporation]
+            if stock.empty:
+                names = ", ".join(sorted(ws.read("stock", columns=["corporatie"])
+                                         ["corporatie"].dropna().astype(str).unique()))
+                raise AllocationError(f"corporatie {corporation!r} heeft geen "
+                                      f"woningen in de voorraad; kies uit: {names}")
+    elif corporation:
+        raise AllocationError("deze werkmap heeft geen woningvoorraad (stock); "
+                              "laat --corporation weg")
+    else:
+        stock = ws.read("dwellings", columns=["address_id"])
+    return pd.DataFrame({"address_id": stock["address_id"].astype(str),
+                         "turnover": float(turnover)})
+
+
+@door
+def published_scenario(ws: Workspace, demand: list, years: int = 3,
+                       policies: tuple[str, ...] | None = None, seed: int = 0,
+                       turnover: float = 0.08, corporation: str | None = None,
+                       period: str | None = None, progress=None) -> pd.DataFrame:
+    """A seeded multi-year scenario: per policy, year and level the number of
+    places per balance class, counted over the places the door publishes
+    (``'public'``) only; marked ``scenario``. No place is named."""
+    from veerkracht.analytics.allocation import scenario
+
+    model = placement_model(ws, period)
+    counted = {}
+    for lv in CAP_LEVELS:
+        if lv in model.levels:
+            vis = _visibility(ws, lv, model.period, "public")
+            public = set(vis.index[vis == "public"])
+            counted[lv] = np.array([i in public for i in model.levels[lv].ids])
+    stock = scenario_stock(ws, turnover, corporation)
+    try:
+        out = scenario.simulate(model, stock, demand, years,
+                                tuple(policies or scenario.POLICIES), seed,
+                                progress=progress, counted=counted)
+    except scenario.ScenarioError as exc:
+        raise AllocationError(str(exc)) from None
+    out["period"] = model.period
+    return out

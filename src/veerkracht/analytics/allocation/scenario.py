@@ -210,7 +210,8 @@ def vacancies_of_year(stock: pd.DataFrame, dwellings: pd.DataFrame,
 
 
 def _class_table(model: PlacementModel, policy: str, year: int,
-                 placed: int, unplaced: int) -> list[dict]:
+                 placed: int, unplaced: int,
+                 counted: Mapping[str, np.ndarray] | None = None) -> list[dict]:
     names = model.spec.class_names
     worse = names.index("onder druk") if "onder druk" in names else len(names) - 2
     rows = []
@@ -219,6 +220,8 @@ def _class_table(model: PlacementModel, policy: str, year: int,
         if st is None:
             continue
         shown = st.n_dwellings >= 5
+        if counted is not None and lv in counted:
+            shown = shown & counted[lv]
         counts = np.bincount(st.cls[shown & (st.cls >= 0)], minlength=len(names))
         row = {"policy": policy, "policy_label": POLICIES[policy], "year": year,
                "level": lv, "placed": placed, "unplaced": unplaced,
@@ -233,14 +236,17 @@ def simulate(model: PlacementModel, stock: pd.DataFrame,
              demand: list[Demand], years: int = DEFAULT_YEARS,
              policies: tuple[str, ...] = tuple(POLICIES), seed: int = 0,
              runners: Mapping[str, Policy] | None = None,
-             progress: Callable | None = None) -> pd.DataFrame:
+             progress: Callable | None = None,
+             counted: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Classes per policy and year (year 0: now); marked ``scenario``.
 
     ``stock``: ``address_id`` and ``turnover`` (yearly rate, 0..1) of the
     dwellings that can fall vacant. ``demand``: the households to place
     *each* year. The same seed gives every policy the same vacancies in the
     same year (common random numbers), so the policies differ only by how
-    they place.
+    they place. ``counted``: per level a mask of the places whose classes
+    are counted (the publication door's public places; default all places
+    of 5 dwellings or more).
     """
     if years < 1 or years > 10:
         raise ScenarioError("een scenario loopt 1 tot 10 jaar")
@@ -257,7 +263,7 @@ def simulate(model: PlacementModel, stock: pd.DataFrame,
     dwellings = model.dwellings.reset_index(drop=True)
     rows = []
     for policy in policies:
-        rows += _class_table(model, policy, 0, 0, 0)
+        rows += _class_table(model, policy, 0, 0, 0, counted)
     for policy in policies:
         current = model
         for year in range(1, years + 1):
@@ -272,7 +278,7 @@ def simulate(model: PlacementModel, stock: pd.DataFrame,
             n_demand = sum(d.count for d in demand)
             current = current.advanced(everyone) if len(everyone) else current
             rows += _class_table(current, policy, year, len(placed),
-                                 n_demand - len(placed))
+                                 n_demand - len(placed), counted)
             if progress is not None:
                 progress(1)
     out = pd.DataFrame(rows)
