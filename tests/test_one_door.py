@@ -63,6 +63,9 @@ FIGURE_COMMANDS: dict[str, list[tuple[list[str], set[str]]]] = {
                            ("gemeente", "csv"))
     ],
     "compute": [(["compute", "--no-profiles"], {"publish_places"})],
+    "allocate": [(["allocate", "--voorbeeld", "{out}.csv"], set()),
+                 (["allocate", "{out}.csv", "--uit", "{out}"],
+                  {"published_plan", "published_headroom"})],
 }
 
 #: CLI commands that emit no place figure, and why.
@@ -256,7 +259,8 @@ def test_the_door_registry_names_the_entry_points():
     for name, func in DOOR.items():
         assert func.door_name == name
         module = name.rsplit(".", 1)[0]
-        assert module in ("veerkracht.analytics.publication", "veerkracht.jobs.publish")
+        assert module in ("veerkracht.analytics.publication", "veerkracht.jobs.publish",
+                          "veerkracht.jobs.allocate")
 
 
 def test_recording_sees_only_real_calls():

@@ -50,18 +50,24 @@ def _fmt(x, digits: int = 3) -> str:
 
 def allocate(
     ctx: typer.Context,
-    plan: Path = typer.Argument(..., help="Het planbestand (PLAN.csv).",
-                                show_default=False),
-    periode: str = typer.Option(None, "--periode",
-                                help="Periode van het model (standaard de laatste)."),
-    uit: Path = typer.Option(None, "--uit", help="Map voor de uitvoer (standaard "
-                             "advies-<periode>/)."),
-    tijdslimiet: float = typer.Option(30.0, "--tijdslimiet", min=1.0,
-                                      help="Seconden voor de optimalisatie."),
-    zaad: int = typer.Option(1, "--zaad", help="Zaad van de volgorde van 'eerst komt, "
-                             "eerst maalt'."),
-    voorbeeld: bool = typer.Option(False, "--voorbeeld", help="Schrijf een "
-                                   "voorbeeldplan naar PLAN.csv en stop."),
+    plan: Path = typer.Argument(
+        ..., help="Het planbestand (PLAN.csv).", show_default=False
+    ),
+    periode: str = typer.Option(
+        None, "--periode", help="Periode van het model (standaard de laatste)."
+    ),
+    uit: Path = typer.Option(
+        None, "--uit", help="Map voor de uitvoer (standaard advies-<periode>/)."
+    ),
+    tijdslimiet: float = typer.Option(
+        30.0, "--tijdslimiet", min=1.0, help="Seconden voor de optimalisatie."
+    ),
+    zaad: int = typer.Option(
+        1, "--zaad", help="Zaad van de volgorde van 'eerst komt, eerst maalt'."
+    ),
+    voorbeeld: bool = typer.Option(
+        False, "--voorbeeld", help="Schrijf een voorbeeldplan naar PLAN.csv en stop."
+    ),
 ) -> None:
     from veerkracht.jobs.allocate import AllocationError
 
@@ -72,11 +78,15 @@ def allocate(
         if plan.exists():
             raise UserError(f"{plan} bestaat al; kies een andere naam")
         if not ws.has("addresses") or not ws.has("dwellings"):
-            raise UserError("de werkmap heeft nog geen adressen en woningen; maak "
-                            "eerst Voorbeeldstad met 'veerkracht demo'")
+            raise UserError(
+                "de werkmap heeft nog geen adressen en woningen; maak "
+                "eerst Voorbeeldstad met 'veerkracht demo'"
+            )
         stock = ws.read("stock") if ws.has("stock") else None
-        plan.write_text(example_plan(ws.read("addresses"), ws.read("dwellings"), stock),
-                        encoding="utf-8")
+        plan.write_text(
+            example_plan(ws.read("addresses"), ws.read("dwellings"), stock),
+            encoding="utf-8",
+        )
         out.print(f"Voorbeeldplan geschreven naar {plan}.", highlight=False)
         return
     if not plan.is_file():
@@ -85,11 +95,18 @@ def allocate(
 
     try:
         with progress("Plaatsingen verdelen") as advance:
+
             def tick(n, text):
                 advance(1, description=f"Plaatsingen verdelen ({text})")
 
-            got = published_plan(ws, plan, period=periode, time_limit=tijdslimiet,
-                                 seed=zaad, progress=tick)
+            got = published_plan(
+                ws,
+                plan,
+                period=periode,
+                time_limit=tijdslimiet,
+                seed=zaad,
+                progress=tick,
+            )
     except AllocationError as exc:
         raise UserError(" ".join(str(exc).split())) from None
     s = got["samenvatting"]
@@ -99,24 +116,35 @@ def allocate(
     got["per_plaats"].to_csv(folder / "advies_per_plaats.csv", index=False, sep=";")
     got["eerlijkheid"].to_csv(folder / "eerlijkheid.csv", index=False, sep=";")
     say = lambda t: out.print(t, highlight=False)  # noqa: E731
-    say(f"Periode {s['periode']}: {s['geplaatst']} van {s['geplaatst'] + s['niet_geplaatst']}"
-        f" huishoudens geadviseerd over {s['vrijkomend']} vrijkomende woningen.")
-    say(f"Oplossing: {s['status_tekst']} (doel {_fmt(s['doel'])}, ondergrens "
+    total = s["geplaatst"] + s["niet_geplaatst"]
+    say(
+        f"Periode {s['periode']}: {s['geplaatst']} van {total}"
+        f" huishoudens geadviseerd over {s['vrijkomend']} vrijkomende woningen."
+    )
+    say(
+        f"Oplossing: {s['status_tekst']} (doel {_fmt(s['doel'])}, ondergrens "
         f"{_fmt(s['ondergrens'])}, marge {_fmt(100 * (s['marge'] or 0), 2)} %, "
-        f"{s['rondes']} ronde(s), {_fmt(s['seconden'], 1)} s).")
+        f"{s['rondes']} ronde(s), {_fmt(s['seconden'], 1)} s)."
+    )
     for line in s["meldingen"]:
         say(f"  - {line}")
-    say(f"Eerst komt, eerst maalt: doel {_fmt(s['doel_naief'])}, "
+    say(
+        f"Eerst komt, eerst maalt: doel {_fmt(s['doel_naief'])}, "
         f"{s['grenzen_geschonden_naief']} plaatsen zakken een klasse "
-        f"(advies: {s['grenzen_geschonden_advies']}).")
+        f"(advies: {s['grenzen_geschonden_advies']})."
+    )
     f = got["eerlijkheid"]
     for ind, lv in (("dissimilarity", "buurt"), ("largest_share", "street")):
         row = f[(f["indicator"] == ind) & (f["niveau"] == lv)]
         if len(row):
             r = row.iloc[0]
-            say(f"{r['omschrijving']} ({lv}): nu {_fmt(r['huidig'])}, advies "
-                f"{_fmt(r['advies'])}, eerst komt eerst maalt {_fmt(r['naief'])}.")
-    say(f"Uitvoer in {folder}/: advies_per_woning.csv, advies_per_plaats.csv, "
-        "eerlijkheid.csv.")
+            say(
+                f"{r['omschrijving']} ({lv}): nu {_fmt(r['huidig'])}, advies "
+                f"{_fmt(r['advies'])}, eerst komt eerst maalt {_fmt(r['naief'])}."
+            )
+    say(
+        f"Uitvoer in {folder}/: advies_per_woning.csv, advies_per_plaats.csv, "
+        "eerlijkheid.csv."
+    )
     if s["status"] == "infeasible":
         raise typer.Exit(1)

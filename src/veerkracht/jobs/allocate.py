@@ -229,7 +229,7 @@ def _largest_remainder(x: np.ndarray) -> np.ndarray:
     base = np.floor(x)
     extra = int(round(float(x.sum()))) - int(base.sum())
     order = np.argsort(-(x - base), kind="stable")
-    base[order[:max(extra, 0)]] += 1
+    base[order[: max(extra, 0)]] += 1
     return base.astype(np.int64)
 
 
@@ -263,45 +263,89 @@ def plan_vacancies(ws: Workspace, plan) -> pd.DataFrame:
     dwp = dw.set_index(dw["address_id"].astype(str))
     parts = []
     if len(plan.woningen):
-        ids = resolve_addresses(plan, ws.read("addresses", columns=[
-            "address_id", "postcode", "huisnummer", "huisletter", "toevoeging"]), dw)
+        ids = resolve_addresses(
+            plan,
+            ws.read(
+                "addresses",
+                columns=[
+                    "address_id",
+                    "postcode",
+                    "huisnummer",
+                    "huisletter",
+                    "toevoeging",
+                ],
+            ),
+            dw,
+        )
         w = plan.woningen
-        parts.append(pd.DataFrame({
-            "line": w["line"].to_numpy(), "soort": "woning", "address_id": ids.to_numpy(),
-            "count": w["aantal"].to_numpy(), "ground_floor": w["gelijkvloers"].to_numpy(),
-            "area_m2": w["oppervlakte_m2"].to_numpy()}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "line": w["line"].to_numpy(),
+                    "soort": "woning",
+                    "address_id": ids.to_numpy(),
+                    "count": w["aantal"].to_numpy(),
+                    "ground_floor": w["gelijkvloers"].to_numpy(),
+                    "area_m2": w["oppervlakte_m2"].to_numpy(),
+                }
+            )
+        )
     if len(plan.voorraad):
         if not ws.has("stock"):
-            raise AllocationError("het plan noemt de voorraad, maar de werkmap heeft "
-                                  "geen voorraad van een corporatie ('import stock')")
+            raise AllocationError(
+                "het plan noemt de voorraad, maar de werkmap heeft "
+                "geen voorraad van een corporatie ('import stock')"
+            )
         stock = ws.read("stock", columns=["address_id", "corporatie"])
         stock = stock[stock["address_id"].astype(str).isin(dwp.index)]
         for _, r in plan.voorraad.iterrows():
             s = stock[stock["corporatie"].notna()]
             if pd.notna(r["corporatie"]):
-                s = s[s["corporatie"].astype(str).str.lower() == str(r["corporatie"]).lower()]
+                s = s[
+                    s["corporatie"].astype(str).str.lower()
+                    == str(r["corporatie"]).lower()
+                ]
                 if s.empty:
-                    raise AllocationError(f"regel {r['line']}: corporatie "
-                                          f"{r['corporatie']!r} heeft geen voorraad in "
-                                          "de werkmap")
+                    raise AllocationError(
+                        f"regel {r['line']}: corporatie "
+                        f"{r['corporatie']!r} heeft geen voorraad in "
+                        "de werkmap"
+                    )
             ent = dwp.loc[s["address_id"].astype(str), "entrance_id"].astype(str)
-            per = (pd.DataFrame({"entrance": ent.to_numpy(),
-                                 "address_id": s["address_id"].astype(str).to_numpy()})
-                   .groupby("entrance").agg(n=("address_id", "size"),
-                                            address_id=("address_id", "min")))
+            per = (
+                pd.DataFrame(
+                    {
+                        "entrance": ent.to_numpy(),
+                        "address_id": s["address_id"].astype(str).to_numpy(),
+                    }
+                )
+                .groupby("entrance")
+                .agg(n=("address_id", "size"), address_id=("address_id", "min"))
+            )
             per["count"] = _largest_remainder(per["n"].to_numpy() * r["verhuisgraad"])
             per = per[per["count"] > 0]
-            parts.append(pd.DataFrame({
-                "line": r["line"], "soort": "voorraad",
-                "address_id": per["address_id"].to_numpy(),
-                "count": per["count"].to_numpy(), "ground_floor": False,
-                "area_m2": np.nan}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "line": r["line"],
+                        "soort": "voorraad",
+                        "address_id": per["address_id"].to_numpy(),
+                        "count": per["count"].to_numpy(),
+                        "ground_floor": False,
+                        "area_m2": np.nan,
+                    }
+                )
+            )
     vac = pd.concat(parts, ignore_index=True)
     at = dwp.loc[vac["address_id"]]
     vac["care_m"] = _care_distance(ws, np.column_stack([at.geometry.x, at.geometry.y]))
-    for lv, col in (("entrance", "entrance_id"), ("block", "block_id"),
-                    ("street", "street_id"), ("buurt", "buurtcode"),
-                    ("wijk", "wijkcode")):
+    for lv, col in (
+        ("entrance", "entrance_id"),
+        ("block", "block_id"),
+        ("street", "street_id"),
+        ("buurt", "buurtcode"),
+        ("wijk", "wijkcode"),
+    ):
         vac[lv] = at[col].astype(object).to_numpy()
     vac["building"] = at["building_id"].astype(object).to_numpy()
     return vac
@@ -317,10 +361,15 @@ def _population(ws: Workspace, period: str) -> dict[str, pd.DataFrame]:
     out = {}
     for lv in ("entrance", "block", "street", "buurt"):
         f = ps[ps["level"].astype(str) == lv]
-        out[lv] = pd.DataFrame({
-            "place_id": f["place_id"].astype(str).to_numpy(),
-            "need": (f["needs_1"] + f["needs_2p"]).clip(lower=0).to_numpy(dtype="float64"),
-            "households": f["n_households"].clip(lower=0).to_numpy(dtype="float64")})
+        out[lv] = pd.DataFrame(
+            {
+                "place_id": f["place_id"].astype(str).to_numpy(),
+                "need": (f["needs_1"] + f["needs_2p"])
+                .clip(lower=0)
+                .to_numpy(dtype="float64"),
+                "households": f["n_households"].clip(lower=0).to_numpy(dtype="float64"),
+            }
+        )
     return out
 
 
@@ -347,7 +396,9 @@ def _states(model, pop, vac, plans) -> dict:
         cur = f.copy()
         if lv in model.levels:
             pos = model.levels[lv].positions(cur["place_id"].to_numpy(dtype=object))
-            cur["cls"] = np.where(pos >= 0, model.levels[lv].cls[np.maximum(pos, 0)], -1)
+            cur["cls"] = np.where(
+                pos >= 0, model.levels[lv].cls[np.maximum(pos, 0)], -1
+            )
         states["huidig"][lv] = cur
     for name, p in plans.items():
         states[name] = {}
@@ -355,20 +406,32 @@ def _states(model, pop, vac, plans) -> dict:
         pl = p.plan.placements
         for lv, f in pop.items():
             ids = vac[lv].astype(str)
-            placed = pd.Series(need[pl["group"].to_numpy()] * pl["count"].to_numpy(),
-                               index=ids.to_numpy()[pl["vacancy"].to_numpy()])
-            after = fairness.after_counts(f, pd.Series(vac["count"].to_numpy(),
-                                                       index=ids.to_numpy()), placed)
+            placed = pd.Series(
+                need[pl["group"].to_numpy()] * pl["count"].to_numpy(),
+                index=ids.to_numpy()[pl["vacancy"].to_numpy()],
+            )
+            after = fairness.after_counts(
+                f, pd.Series(vac["count"].to_numpy(), index=ids.to_numpy()), placed
+            )
             if lv in model.levels and p.plan.after is not None:
-                pos = model.levels[lv].positions(after["place_id"].to_numpy(dtype=object))
-                after["cls"] = np.where(pos >= 0,
-                                        p.plan.after[lv].cls[np.maximum(pos, 0)], -1)
+                pos = model.levels[lv].positions(
+                    after["place_id"].to_numpy(dtype=object)
+                )
+                after["cls"] = np.where(
+                    pos >= 0, p.plan.after[lv].cls[np.maximum(pos, 0)], -1
+                )
             states[name][lv] = after
     return states
 
 
-def run_plan(ws: Workspace, plan_path_or_frame, period: str | None = None,
-             time_limit: float = 30.0, seed: int = 1, progress=None) -> PlanRun:
+def run_plan(
+    ws: Workspace,
+    plan_path_or_frame,
+    period: str | None = None,
+    time_limit: float = 30.0,
+    seed: int = 1,
+    progress=None,
+) -> PlanRun:
     """Read a plan, solve it, and compare it with the naive baseline.
 
     Internal: the result holds the model's own numbers (headroom, classes of
@@ -393,50 +456,79 @@ def run_plan(ws: Workspace, plan_path_or_frame, period: str | None = None,
     pop = _population(ws, model.period)
     settings = core.PlanSettings(time_limit=float(time_limit))
     try:
-        advice = core.optimise(model, vac, plan.groups, pop, settings, progress=progress)
-        base = core.naive(model, vac, plan.groups, seed=seed, population=pop,
-                          settings=settings)
+        advice = core.optimise(
+            model, vac, plan.groups, pop, settings, progress=progress
+        )
+        base = core.naive(
+            model, vac, plan.groups, seed=seed, population=pop, settings=settings
+        )
     except core.PlanError as exc:
         raise AllocationError(str(exc)) from None
-    wrap = {"advies": PlanRun(plan=advice, groups=plan.groups),
-            "naief": PlanRun(plan=base, groups=plan.groups)}
+    wrap = {
+        "advies": PlanRun(plan=advice, groups=plan.groups),
+        "naief": PlanRun(plan=base, groups=plan.groups),
+    }
     states = _states(model, pop, vac, wrap)
     worst_from = list(model.spec.class_names).index(core.UNDER_PRESSURE)
     table = fairness.fairness_table(states, worst_from, settings.min_street_households)
     curve = fairness.lorenz_table(states)
-    return PlanRun(period=model.period, model=model, plan=plan, vacancies=vac,
-                   groups=plan.groups, advice=advice, naive=base, fairness=table,
-                   lorenz=curve, settings=settings,
-                   seconds=_time.perf_counter() - t0)
+    return PlanRun(
+        period=model.period,
+        model=model,
+        plan=plan,
+        vacancies=vac,
+        groups=plan.groups,
+        advice=advice,
+        naive=base,
+        fairness=table,
+        lorenz=curve,
+        settings=settings,
+        seconds=_time.perf_counter() - t0,
+    )
 
 
 def _report_place(model, vac: pd.DataFrame, rules_band_min: int) -> pd.DataFrame:
     """Per vacancy row the place each level reports it at (under 5 dwellings:
     the building, else the street)."""
     out = {}
-    sizes = {lv: pd.Series(st.n_dwellings, index=st.ids.astype(str))
-             for lv, st in model.levels.items()}
+    sizes = {
+        lv: pd.Series(st.n_dwellings, index=st.ids.astype(str))
+        for lv, st in model.levels.items()
+    }
 
     def big(lv, ids):
-        return sizes.get(lv, pd.Series(dtype=float)).reindex(ids).fillna(0).to_numpy() \
+        return (
+            sizes.get(lv, pd.Series(dtype=float)).reindex(ids).fillna(0).to_numpy()
             >= rules_band_min
+        )
 
-    ent, bld, blk, st = (vac[c].astype(str).to_numpy() for c in
-                         ("entrance", "building", "block", "street"))
+    ent, bld, blk, st = (
+        vac[c].astype(str).to_numpy()
+        for c in ("entrance", "building", "block", "street")
+    )
     e_ok, b_ok, k_ok = big("entrance", ent), big("building", bld), big("block", blk)
-    out["entrance"] = [("entrance", e) if eo else (("building", b) if bo else
-                                                    ("street", s))
-                       for e, b, s, eo, bo in zip(ent, bld, st, e_ok, b_ok, strict=True)]
-    out["block"] = [("block", k) if ko else ("street", s)
-                    for k, s, ko in zip(blk, st, k_ok, strict=True)]
+    out["entrance"] = [
+        ("entrance", e) if eo else (("building", b) if bo else ("street", s))
+        for e, b, s, eo, bo in zip(ent, bld, st, e_ok, b_ok, strict=True)
+    ]
+    out["block"] = [
+        ("block", k) if ko else ("street", s)
+        for k, s, ko in zip(blk, st, k_ok, strict=True)
+    ]
     out["street"] = [("street", s) for s in st]
     return out
 
 
 @door
-def published_plan(ws: Workspace, plan_path_or_frame, period: str | None = None,
-                   time_limit: float = 30.0, seed: int = 1, audience: str = "public",
-                   progress=None) -> dict:
+def published_plan(
+    ws: Workspace,
+    plan_path_or_frame,
+    period: str | None = None,
+    time_limit: float = 30.0,
+    seed: int = 1,
+    audience: str = "public",
+    progress=None,
+) -> dict:
     """The advice of a plan as it may leave: aggregates by place and category.
 
     Returns ``per_woning`` (each vacancy of the plan — the user's own input —
@@ -454,25 +546,45 @@ def published_plan(ws: Workspace, plan_path_or_frame, period: str | None = None,
     # per vacancy
     rows = []
     placed = pl.groupby("vacancy")
-    got = {v: g for v, g in placed}
+    got = dict(iter(placed))
     for i, r in vac.reset_index(drop=True).iterrows():
-        base = {"regel": int(r["line"]), "soort": r["soort"],
-                "adres_id": r["address_id"] if r["soort"] == "woning" else None,
-                "portiek": r["entrance"] if r["soort"] == "voorraad" else None,
-                "vrij": int(r["count"])}
+        base = {
+            "regel": int(r["line"]),
+            "soort": r["soort"],
+            "adres_id": r["address_id"] if r["soort"] == "woning" else None,
+            "portiek": r["entrance"] if r["soort"] == "voorraad" else None,
+            "vrij": int(r["count"]),
+        }
         if i in got:
             n = 0
             for _, p in got[i].iterrows():
-                rows.append({**base, "advies": p["category"],
-                             "urgentie": "ja" if p["urgent"] else "nee",
-                             "aantal": int(p["count"])})
+                rows.append(
+                    {
+                        **base,
+                        "advies": p["category"],
+                        "urgentie": "ja" if p["urgent"] else "nee",
+                        "aantal": int(p["count"]),
+                    }
+                )
                 n += int(p["count"])
             if n < r["count"]:
-                rows.append({**base, "advies": "regulier", "urgentie": None,
-                             "aantal": int(r["count"]) - n})
+                rows.append(
+                    {
+                        **base,
+                        "advies": "regulier",
+                        "urgentie": None,
+                        "aantal": int(r["count"]) - n,
+                    }
+                )
         else:
-            rows.append({**base, "advies": "regulier", "urgentie": None,
-                         "aantal": int(r["count"])})
+            rows.append(
+                {
+                    **base,
+                    "advies": "regulier",
+                    "urgentie": None,
+                    "aantal": int(r["count"]),
+                }
+            )
     per_vac = pd.DataFrame(rows)
     # per place
     where = _report_place(run.model, vac, band_min)
@@ -481,43 +593,70 @@ def published_plan(ws: Workspace, plan_path_or_frame, period: str | None = None,
         if not len(pl):
             break
         at = [where[lv][v] for v in pl["vacancy"]]
-        parts.append(pd.DataFrame({
-            "niveau": [a[0] for a in at], "plaats_id": [a[1] for a in at],
-            "categorie": pl["category"].to_numpy(),
-            "urgentie": np.where(pl["urgent"].to_numpy(), "ja", "nee"),
-            "geplaatst": pl["count"].to_numpy()}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "niveau": [a[0] for a in at],
+                    "plaats_id": [a[1] for a in at],
+                    "categorie": pl["category"].to_numpy(),
+                    "urgentie": np.where(pl["urgent"].to_numpy(), "ja", "nee"),
+                    "geplaatst": pl["count"].to_numpy(),
+                }
+            )
+        )
     if parts:
-        per_place = (pd.concat(parts).groupby(["niveau", "plaats_id", "categorie",
-                                               "urgentie"], sort=True)["geplaatst"]
-                     .sum().reset_index())
+        per_place = (
+            pd.concat(parts)
+            .groupby(["niveau", "plaats_id", "categorie", "urgentie"], sort=True)[
+                "geplaatst"
+            ]
+            .sum()
+            .reset_index()
+        )
     else:
-        per_place = pd.DataFrame(columns=["niveau", "plaats_id", "categorie", "urgentie",
-                                          "geplaatst"])
+        per_place = pd.DataFrame(
+            columns=["niveau", "plaats_id", "categorie", "urgentie", "geplaatst"]
+        )
     per_place["zichtbaarheid"] = "suppressed"
     per_place["ruimte"] = None
-    for (lv, code, urg), idx in per_place.groupby(["niveau", "categorie",
-                                                   "urgentie"]).groups.items():
+    for (lv, code, urg), idx in per_place.groupby(
+        ["niveau", "categorie", "urgentie"]
+    ).groups.items():
         if lv not in run.model.levels:
             continue
-        room = published_headroom(ws, lv, code, urg == "ja", run.period,
-                                              audience)
+        room = published_headroom(ws, lv, code, urg == "ja", run.period, audience)
         room = room.set_index("place_id")
         ids = per_place.loc[idx, "plaats_id"]
-        per_place.loc[idx, "zichtbaarheid"] = (room["visibility"].reindex(ids)
-                                               .fillna("suppressed").to_numpy())
+        per_place.loc[idx, "zichtbaarheid"] = (
+            room["visibility"].reindex(ids).fillna("suppressed").to_numpy()
+        )
         per_place.loc[idx, "ruimte"] = room["headroom"].reindex(ids).to_numpy()
-    per_place["ruimte"] = per_place["ruimte"].astype(object).where(
-        per_place["zichtbaarheid"] == "public", None)
+    per_place["ruimte"] = (
+        per_place["ruimte"]
+        .astype(object)
+        .where(per_place["zichtbaarheid"] == "public", None)
+    )
     summary = {
-        "periode": run.period, "status": adv.status, "status_tekst": adv.status_text,
-        "doel": adv.objective, "ondergrens": adv.bound, "marge": adv.gap,
-        "rondes": adv.rounds, "seconden": round(run.seconds, 2),
+        "periode": run.period,
+        "status": adv.status,
+        "status_tekst": adv.status_text,
+        "doel": adv.objective,
+        "ondergrens": adv.bound,
+        "marge": adv.gap,
+        "rondes": adv.rounds,
+        "seconden": round(run.seconds, 2),
         "geplaatst": int(pl["count"].sum()) if len(pl) else 0,
         "niet_geplaatst": int(adv.unplaced.sum()),
         "vrijkomend": int(vac["count"].sum()),
         "grenzen_geschonden_advies": len(adv.violations),
         "grenzen_geschonden_naief": len(run.naive.violations),
-        "doel_naief": run.naive.objective, "meldingen": list(adv.messages),
+        "doel_naief": run.naive.objective,
+        "meldingen": list(adv.messages),
     }
-    return {"per_woning": per_vac, "per_plaats": per_place,
-            "eerlijkheid": run.fairness, "lorenz": run.lorenz, "samenvatting": summary}
+    return {
+        "per_woning": per_vac,
+        "per_plaats": per_place,
+        "eerlijkheid": run.fairness,
+        "lorenz": run.lorenz,
+        "samenvatting": summary,
+    }

@@ -44,7 +44,7 @@ INDICATORS = {
     "isolation": "isolatie-index xPx*",
     "largest_share": "grootste aandeel met ondersteuningsbehoefte in een straat",
     "under_pressure": "aandeel huishoudens met ondersteuningsbehoefte in een plaats "
-                      "'onder druk' of slechter",
+    "'onder druk' of slechter",
     "gini": "Gini-coëfficiënt over straten",
 }
 
@@ -76,8 +76,9 @@ def isolation(need, households) -> float:
     return float((a / big_a * share).sum())
 
 
-def largest_share(need, households, min_households: int = MIN_STREET_HOUSEHOLDS
-                  ) -> float:
+def largest_share(
+    need, households, min_households: int = MIN_STREET_HOUSEHOLDS
+) -> float:
     """The largest need share among places with ``min_households`` or more."""
     a, n = _arrays(need, households)
     ok = n >= min_households
@@ -119,8 +120,9 @@ def gini(curve: pd.DataFrame) -> float:
     return float(1.0 - np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1])))
 
 
-def after_counts(counts: pd.DataFrame, vacancies: pd.Series, placed_need: pd.Series
-                 ) -> pd.DataFrame:
+def after_counts(
+    counts: pd.DataFrame, vacancies: pd.Series, placed_need: pd.Series
+) -> pd.DataFrame:
     """Counts of every place after a plan.
 
     ``counts``: ``place_id``, ``need``, ``households`` (now). ``vacancies``:
@@ -142,8 +144,11 @@ def after_counts(counts: pd.DataFrame, vacancies: pd.Series, placed_need: pd.Ser
     return out
 
 
-def indicators(levels: Mapping[str, pd.DataFrame], worst_from: int,
-               min_households: int = MIN_STREET_HOUSEHOLDS) -> dict[tuple[str, str], float]:
+def indicators(
+    levels: Mapping[str, pd.DataFrame],
+    worst_from: int,
+    min_households: int = MIN_STREET_HOUSEHOLDS,
+) -> dict[tuple[str, str], float]:
     """Every indicator of one state of the city.
 
     ``levels``: per level a frame ``place_id``, ``need``, ``households`` and
@@ -156,26 +161,32 @@ def indicators(levels: Mapping[str, pd.DataFrame], worst_from: int,
         out[("dissimilarity", lv)] = dissimilarity(f["need"], f["households"])
         out[("isolation", lv)] = isolation(f["need"], f["households"])
         if "cls" in f:
-            out[("under_pressure", lv)] = share_under_pressure(f["need"], f["cls"],
-                                                               worst_from)
+            out[("under_pressure", lv)] = share_under_pressure(
+                f["need"], f["cls"], worst_from
+            )
     if "street" in levels:
         f = levels["street"]
-        out[("largest_share", "street")] = largest_share(f["need"], f["households"],
-                                                         min_households)
+        out[("largest_share", "street")] = largest_share(
+            f["need"], f["households"], min_households
+        )
         out[("gini", "street")] = gini(lorenz(f["need"], f["households"]))
     return out
 
 
-def fairness_table(states: Mapping[str, Mapping[str, pd.DataFrame]], worst_from: int,
-                   min_households: int = MIN_STREET_HOUSEHOLDS) -> pd.DataFrame:
+def fairness_table(
+    states: Mapping[str, Mapping[str, pd.DataFrame]],
+    worst_from: int,
+    min_households: int = MIN_STREET_HOUSEHOLDS,
+) -> pd.DataFrame:
     """The indicators of several states side by side.
 
     ``states``: name (e.g. ``"huidig"``, ``"advies"``, ``"naief"``) -> the
     ``levels`` of :func:`indicators`. One row per indicator and level:
     ``indicator``, ``omschrijving`` (Dutch), ``niveau`` and a column per state.
     """
-    values = {name: indicators(lv, worst_from, min_households)
-              for name, lv in states.items()}
+    values = {
+        name: indicators(lv, worst_from, min_households) for name, lv in states.items()
+    }
     keys: list[tuple[str, str]] = []
     for v in values.values():
         keys += [k for k in v if k not in keys]

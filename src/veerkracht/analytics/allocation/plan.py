@@ -65,11 +65,20 @@ from veerkracht.analytics.allocation.placement import CAP_LEVELS, PlacementModel
 #: Place levels a vacancy carries (ids; empty or NA where it has none).
 PLACE_LEVELS = ("entrance", "block", "street", "buurt", "wijk")
 #: Columns of a vacancies frame.
-VACANCY_COLUMNS = ("address_id", "count", "ground_floor", "area_m2", "care_m",
-                   *PLACE_LEVELS)
+VACANCY_COLUMNS = (
+    "address_id",
+    "count",
+    "ground_floor",
+    "area_m2",
+    "care_m",
+    *PLACE_LEVELS,
+)
 #: Dutch names of the cap levels (singular, plural).
-LEVEL_NL = {"entrance": ("portiek", "portieken"), "block": ("blok", "blokken"),
-            "street": ("straat", "straten")}
+LEVEL_NL = {
+    "entrance": ("portiek", "portieken"),
+    "block": ("blok", "blokken"),
+    "street": ("straat", "straten"),
+}
 #: The class from which a place counts as under pressure.
 UNDER_PRESSURE = "onder druk"
 
@@ -117,8 +126,11 @@ class Group:
             parts.append("in " + " of ".join(self.areas))
         text = f"'{self.category.code}'"
         if parts:
-            text += " met " + (", ".join(parts[:-1]) + " en " + parts[-1]
-                               if len(parts) > 1 else parts[0])
+            text += " met " + (
+                ", ".join(parts[:-1]) + " en " + parts[-1]
+                if len(parts) > 1
+                else parts[0]
+            )
         return text
 
 
@@ -169,19 +181,27 @@ class Plan:
 
 
 def _no_violations() -> pd.DataFrame:
-    return pd.DataFrame({"level": pd.Series(dtype=str), "place_id": pd.Series(dtype=str),
-                         "class_before": pd.Series(dtype=object),
-                         "class_after": pd.Series(dtype=object),
-                         "placed": pd.Series(dtype="int64")})
+    return pd.DataFrame(
+        {
+            "level": pd.Series(dtype=str),
+            "place_id": pd.Series(dtype=str),
+            "class_before": pd.Series(dtype=object),
+            "class_after": pd.Series(dtype=object),
+            "placed": pd.Series(dtype="int64"),
+        }
+    )
 
 
 # -- input checks and requirements ---------------------------------------------
+
 
 def check_vacancies(vacancies: pd.DataFrame) -> pd.DataFrame:
     """The vacancies with every column, typed; :class:`PlanError` otherwise."""
     missing = [c for c in ("address_id", "count") if c not in vacancies.columns]
     if missing:
-        raise PlanError(f"de vrijkomende woningen missen kolom(men): {', '.join(missing)}")
+        raise PlanError(
+            f"de vrijkomende woningen missen kolom(men): {', '.join(missing)}"
+        )
     v = vacancies.reset_index(drop=True).copy()
     for c in VACANCY_COLUMNS:
         if c not in v.columns:
@@ -189,11 +209,15 @@ def check_vacancies(vacancies: pd.DataFrame) -> pd.DataFrame:
     v["address_id"] = v["address_id"].astype(str)
     count = pd.to_numeric(v["count"], errors="coerce")
     if count.isna().any() or (count < 0).any() or (count % 1 != 0).any():
-        raise PlanError("het aantal vrijkomende woningen moet een geheel getal van 0 "
-                        "of meer zijn")
+        raise PlanError(
+            "het aantal vrijkomende woningen moet een geheel getal van 0 of meer zijn"
+        )
     v["count"] = count.astype("int64")
-    v["ground_floor"] = v["ground_floor"].map(
-        lambda b: bool(b) if isinstance(b, bool | np.bool_) else False).astype(bool)
+    v["ground_floor"] = (
+        v["ground_floor"]
+        .map(lambda b: bool(b) if isinstance(b, bool | np.bool_) else False)
+        .astype(bool)
+    )
     for c in ("area_m2", "care_m"):
         v[c] = pd.to_numeric(v[c], errors="coerce").astype("float64")
     for c in PLACE_LEVELS:
@@ -230,12 +254,18 @@ def compatible(vacancies: pd.DataFrame, groups: Sequence[Group]) -> np.ndarray:
 
 # -- the aggregated problem ----------------------------------------------------
 
+
 class _Problem:
     """Vacancy classes, variables, caps and objective rows of one plan."""
 
-    def __init__(self, model: PlacementModel, vacancies: pd.DataFrame,
-                 groups: Sequence[Group], population: Mapping[str, pd.DataFrame] | None,
-                 settings: PlanSettings):
+    def __init__(
+        self,
+        model: PlacementModel,
+        vacancies: pd.DataFrame,
+        groups: Sequence[Group],
+        population: Mapping[str, pd.DataFrame] | None,
+        settings: PlanSettings,
+    ):
         if not groups:
             raise PlanError("het plan bevat geen huishoudens om te plaatsen")
         self.model, self.groups, self.settings = model, list(groups), settings
@@ -243,9 +273,12 @@ class _Problem:
         self.compat = compatible(self.vac, self.groups)
         self.count = np.array([int(g.count) for g in self.groups], dtype=np.int64)
         if (self.count < 0).any():
-            raise PlanError("het aantal huishoudens van een groep kan niet negatief zijn")
-        self.need = np.array([1.0 if g.category.n_needs > 0 else 0.0
-                              for g in self.groups])
+            raise PlanError(
+                "het aantal huishoudens van een groep kan niet negatief zijn"
+            )
+        self.need = np.array(
+            [1.0 if g.category.n_needs > 0 else 0.0 for g in self.groups]
+        )
         # interchangeable vacancies: same places and same compatible groups
         # (a place the model has no result for sets no cap: its id does not
         # split the vacancies; e.g. a single-dwelling entrance)
@@ -258,17 +291,21 @@ class _Problem:
         self.vac_class = key.groupby(list(key.columns), sort=False).ngroup().to_numpy()
         n_cls = int(self.vac_class.max()) + 1 if len(self.vac) else 0
         self.n_classes = n_cls
-        self.cap = np.bincount(self.vac_class, weights=self.vac["count"].to_numpy(),
-                               minlength=n_cls).astype(np.int64)
+        self.cap = np.bincount(
+            self.vac_class, weights=self.vac["count"].to_numpy(), minlength=n_cls
+        ).astype(np.int64)
         first = np.full(n_cls, -1, dtype=np.int64)
         first[self.vac_class[::-1]] = np.arange(len(self.vac))[::-1]
-        self.class_places = {lv: self.vac[lv].to_numpy(dtype=object)[first]
-                             for lv in PLACE_LEVELS}
+        self.class_places = {
+            lv: self.vac[lv].to_numpy(dtype=object)[first] for lv in PLACE_LEVELS
+        }
         self.class_compat = self.compat[first]
         # pairs (category, urgent): the headroom depends on both
         pair_keys = sorted({(g.category.code, bool(g.urgent)) for g in self.groups})
-        self.pair_of = np.array([pair_keys.index((g.category.code, bool(g.urgent)))
-                                 for g in self.groups], dtype=np.int64)
+        self.pair_of = np.array(
+            [pair_keys.index((g.category.code, bool(g.urgent))) for g in self.groups],
+            dtype=np.int64,
+        )
         cats = {g.category.code: g.category for g in self.groups}
         self.pairs = [(cats[c], u) for c, u in pair_keys]
         vk, vg = np.nonzero(self.class_compat & (self.cap[:, None] > 0))
@@ -321,9 +358,15 @@ class _Problem:
             with np.errstate(invalid="ignore", divide="ignore"):
                 share = np.where(n > 0, a / n, 0.0)
             base = a - np.minimum(v, n) * share
-            row = pd.Index(f["place_id"]).get_indexer(self.class_places[lv].astype(object))
-            self.pop[lv] = {"ids": f["place_id"].to_numpy(), "base": base,
-                            "households": n, "row_of_class": row}
+            row = pd.Index(f["place_id"]).get_indexer(
+                self.class_places[lv].astype(object)
+            )
+            self.pop[lv] = {
+                "ids": f["place_id"].to_numpy(),
+                "base": base,
+                "households": n,
+                "row_of_class": row,
+            }
 
     # -- building blocks of the program ---------------------------------------
     def cap_rows(self, k: np.ndarray, g: np.ndarray, soft: bool = False):
@@ -382,8 +425,13 @@ class _Problem:
         multi = np.bincount(k, minlength=self.n_classes) > 1
         rank = np.cumsum(multi) - 1
         on = multi[k]
-        add(rank[k[on]], np.flatnonzero(on), np.ones(int(on.sum())),
-            np.zeros(int(multi.sum())), self.cap[multi].astype("float64"))
+        add(
+            rank[k[on]],
+            np.flatnonzero(on),
+            np.ones(int(on.sum())),
+            np.zeros(int(multi.sum())),
+            self.cap[multi].astype("float64"),
+        )
         # caps
         self.cap_index = {}
         for lv, (row, coef, places) in self.cap_rows(k, g, soft=soft_caps).items():
@@ -395,15 +443,23 @@ class _Problem:
                 in_cls = np.full(self.n_classes, -1, dtype=np.int64)
                 in_cls[k[row >= 0]] = row[row >= 0]
                 on = in_cls >= 0
-                most = np.bincount(in_cls[on], weights=(heavy * self.cap)[on],
-                                   minlength=len(places))
+                most = np.bincount(
+                    in_cls[on], weights=(heavy * self.cap)[on], minlength=len(places)
+                )
                 binding = most > rhs + 1e-9
                 keep = np.cumsum(binding) - 1
-                row = np.where((row >= 0) & binding[np.maximum(row, 0)],
-                               keep[np.maximum(row, 0)], -1)
+                row = np.where(
+                    (row >= 0) & binding[np.maximum(row, 0)],
+                    keep[np.maximum(row, 0)],
+                    -1,
+                )
                 places, rhs = places[binding], rhs[binding]
             has = row >= 0
-            rows, cols, vals = list(row[has]), list(np.flatnonzero(has)), list(coef[has])
+            rows, cols, vals = (
+                list(row[has]),
+                list(np.flatnonzero(has)),
+                list(coef[has]),
+            )
             if soft_caps:
                 rows += list(range(len(places)))
                 cols += list(range(n_col, n_col + len(places)))
@@ -438,8 +494,13 @@ class _Problem:
                     rows = list(rank[r[has]]) + list(range(len(keep)))
                     cols = list(np.flatnonzero(has)) + [t] * len(keep)
                     vals = list(self.need[g[has]] / n_h[r[has]]) + [-1.0] * len(keep)
-                    add(rows, cols, vals, np.full(len(keep), -np.inf),
-                        -st["base"][keep] / n_h[keep])
+                    add(
+                        rows,
+                        cols,
+                        vals,
+                        np.full(len(keep), -np.inf),
+                        -st["base"][keep] / n_h[keep],
+                    )
             bu = self.pop.get("buurt")
             if bu is not None and s.weight_dissimilarity > 0:
                 n_b = len(bu["ids"])
@@ -466,13 +527,22 @@ class _Problem:
                         vals = list(sign * coef) + [-1.0] * n_b
                         add(rows, cols, vals, np.full(n_b, -np.inf), -sign * c0)
         a = sparse.csr_array(
-            (np.concatenate(blocks_v), (np.concatenate(blocks_r).astype(np.int64),
-                                        np.concatenate(blocks_c).astype(np.int64))),
-            shape=(n_rows, n_col))
-        return (np.concatenate(cost), np.concatenate(integ),
-                Bounds(np.concatenate(col_lo), np.concatenate(col_hi)),
-                LinearConstraint(a, np.concatenate(lo), np.concatenate(hi)),
-                dict(extra_cols))
+            (
+                np.concatenate(blocks_v),
+                (
+                    np.concatenate(blocks_r).astype(np.int64),
+                    np.concatenate(blocks_c).astype(np.int64),
+                ),
+            ),
+            shape=(n_rows, n_col),
+        )
+        return (
+            np.concatenate(cost),
+            np.concatenate(integ),
+            Bounds(np.concatenate(col_lo), np.concatenate(col_hi)),
+            LinearConstraint(a, np.concatenate(lo), np.concatenate(hi)),
+            dict(extra_cols),
+        )
 
     # -- from variables to vacancies -------------------------------------------
     def placements(self, k: np.ndarray, g: np.ndarray, x: np.ndarray) -> pd.DataFrame:
@@ -484,7 +554,7 @@ class _Problem:
         k, g, x = k[order], g[order], x[order]
         rows = np.argsort(self.vac_class, kind="stable")
         cap_rows = self.vac["count"].to_numpy()[rows]
-        cum = np.cumsum(cap_rows)                          # units, by class
+        cum = np.cumsum(cap_rows)  # units, by class
         start = np.concatenate([[0], np.cumsum(self.cap)])[:-1]
         # rank of each unit within its class
         unit_k = np.repeat(k, x)
@@ -500,32 +570,49 @@ class _Problem:
         return self._frame(row, unit_g)
 
     def _frame(self, row: np.ndarray, unit_g: np.ndarray) -> pd.DataFrame:
-        f = pd.DataFrame({"vacancy": row.astype(np.int64), "group": unit_g.astype(np.int64)})
-        f = f.groupby(["vacancy", "group"], sort=True).size().rename("count").reset_index()
+        f = pd.DataFrame(
+            {"vacancy": row.astype(np.int64), "group": unit_g.astype(np.int64)}
+        )
+        f = (
+            f.groupby(["vacancy", "group"], sort=True)
+            .size()
+            .rename("count")
+            .reset_index()
+        )
         f.insert(1, "address_id", self.vac["address_id"].to_numpy()[f["vacancy"]])
         f["category"] = [self.groups[i].category.code for i in f["group"]]
         f["urgent"] = [bool(self.groups[i].urgent) for i in f["group"]]
         return f[["vacancy", "address_id", "group", "category", "urgent", "count"]]
 
     def unplaced(self, placements: pd.DataFrame) -> np.ndarray:
-        got = np.bincount(placements["group"].to_numpy(dtype=np.int64),
-                          weights=placements["count"].to_numpy(), minlength=len(self.groups))
+        got = np.bincount(
+            placements["group"].to_numpy(dtype=np.int64),
+            weights=placements["count"].to_numpy(),
+            minlength=len(self.groups),
+        )
         return (self.count - got).astype(np.int64)
 
 
 # -- checking a plan -----------------------------------------------------------
 
+
 def _apply_frame(groups: Sequence[Group], placements: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "address_id": placements["address_id"].astype(str).to_numpy(),
-        "category": [groups[i].category for i in placements["group"]],
-        "urgent": placements["urgent"].to_numpy(dtype=bool),
-        "count": placements["count"].to_numpy(dtype="float64"),
-    })
+    return pd.DataFrame(
+        {
+            "address_id": placements["address_id"].astype(str).to_numpy(),
+            "category": [groups[i].category for i in placements["group"]],
+            "urgent": placements["urgent"].to_numpy(dtype=bool),
+            "count": placements["count"].to_numpy(dtype="float64"),
+        }
+    )
 
 
-def check_plan(model: PlacementModel, vacancies: pd.DataFrame, groups: Sequence[Group],
-               placements: pd.DataFrame) -> tuple[pd.DataFrame, dict, list[str]]:
+def check_plan(
+    model: PlacementModel,
+    vacancies: pd.DataFrame,
+    groups: Sequence[Group],
+    placements: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict, list[str]]:
     """Check a plan exactly: caps with :meth:`PlacementModel.apply`, and the rest.
 
     Returns the cap violations (every entrance, block and street that
@@ -541,20 +628,31 @@ def check_plan(model: PlacementModel, vacancies: pd.DataFrame, groups: Sequence[
     if len(placements):
         bad = ~compat[placements["vacancy"].to_numpy(), placements["group"].to_numpy()]
         if bad.any():
-            problems.append(f"{int(placements['count'][bad].sum())} plaatsingen in een "
-                            "woning die niet aan de eisen van de groep voldoet")
-    used = np.bincount(placements["vacancy"].to_numpy(dtype=np.int64),
-                       weights=placements["count"].to_numpy(), minlength=len(v))
+            problems.append(
+                f"{int(placements['count'][bad].sum())} plaatsingen in een "
+                "woning die niet aan de eisen van de groep voldoet"
+            )
+    used = np.bincount(
+        placements["vacancy"].to_numpy(dtype=np.int64),
+        weights=placements["count"].to_numpy(),
+        minlength=len(v),
+    )
     over = used > v["count"].to_numpy()
     if over.any():
-        problems.append(f"{int(over.sum())} woningen krijgen meer plaatsingen dan er "
-                        "vrijkomen")
-    got = np.bincount(placements["group"].to_numpy(dtype=np.int64),
-                      weights=placements["count"].to_numpy(), minlength=len(groups))
+        problems.append(
+            f"{int(over.sum())} woningen krijgen meer plaatsingen dan er vrijkomen"
+        )
+    got = np.bincount(
+        placements["group"].to_numpy(dtype=np.int64),
+        weights=placements["count"].to_numpy(),
+        minlength=len(groups),
+    )
     for i, g in enumerate(groups):
         if got[i] > g.count:
-            problems.append(f"groep {g.describe()}: {int(got[i])} geplaatst, maar de "
-                            f"groep telt {g.count} huishoudens")
+            problems.append(
+                f"groep {g.describe()}: {int(got[i])} geplaatst, maar de "
+                f"groep telt {g.count} huishoudens"
+            )
     if placements.empty:
         return _no_violations(), model.apply(_apply_frame(groups, placements)), problems
     after = model.apply(_apply_frame(groups, placements))
@@ -569,50 +667,73 @@ def check_plan(model: PlacementModel, vacancies: pd.DataFrame, groups: Sequence[
         ids = v[lv].to_numpy(dtype=object)[per_row.index.to_numpy()]
         pos = np.where(ids != "", st.positions(ids), -1)
         ok = pos >= 0
-        placed = np.bincount(pos[ok], weights=per_row.to_numpy()[ok],
-                             minlength=len(st.ids))
+        placed = np.bincount(
+            pos[ok], weights=per_row.to_numpy()[ok], minlength=len(st.ids)
+        )
         where = np.flatnonzero(placed > 0)
         before, now = st.cls[where], after[lv].cls[where]
         bad = (before >= 0) & ((now > before) | (before >= worst))
         for p in where[bad]:
-            rows.append({"level": lv, "place_id": str(st.ids[p]),
-                         "class_before": names[st.cls[p]],
-                         "class_after": names[after[lv].cls[p]],
-                         "placed": int(placed[p])})
+            rows.append(
+                {
+                    "level": lv,
+                    "place_id": str(st.ids[p]),
+                    "class_before": names[st.cls[p]],
+                    "class_after": names[after[lv].cls[p]],
+                    "placed": int(placed[p]),
+                }
+            )
     viol = pd.DataFrame(rows) if rows else _no_violations()
     return viol, after, problems
 
 
-def plan_terms(problem_or_vac, groups, placements: pd.DataFrame,
-               population: Mapping[str, pd.DataFrame], settings: PlanSettings
-               ) -> dict[str, float]:
+def plan_terms(
+    problem_or_vac,
+    groups,
+    placements: pd.DataFrame,
+    population: Mapping[str, pd.DataFrame],
+    settings: PlanSettings,
+) -> dict[str, float]:
     """The objective's terms of any plan: largest street share and D over buurten."""
-    v = (problem_or_vac.vac if isinstance(problem_or_vac, _Problem)
-         else check_vacancies(problem_or_vac))
+    v = (
+        problem_or_vac.vac
+        if isinstance(problem_or_vac, _Problem)
+        else check_vacancies(problem_or_vac)
+    )
     need = np.array([1.0 if g.category.n_needs > 0 else 0.0 for g in groups])
     out: dict[str, float] = {}
     placed = pd.Series(dtype="float64")
     if len(placements):
-        placed = pd.Series(need[placements["group"].to_numpy()]
-                           * placements["count"].to_numpy(),
-                           index=placements["vacancy"].to_numpy())
+        placed = pd.Series(
+            need[placements["group"].to_numpy()] * placements["count"].to_numpy(),
+            index=placements["vacancy"].to_numpy(),
+        )
     for lv in ("street", "buurt"):
         f = population.get(lv)
         if f is None or f.empty:
             continue
         vac = v.groupby(lv)["count"].sum()
-        p = (pd.Series(placed.to_numpy(), index=v[lv].to_numpy()[placed.index.to_numpy()])
-             if len(placed) else pd.Series(dtype="float64"))
-        after = fairness.after_counts(f.assign(place_id=f["place_id"].astype(str)),
-                                      vac, p)
+        p = (
+            pd.Series(
+                placed.to_numpy(), index=v[lv].to_numpy()[placed.index.to_numpy()]
+            )
+            if len(placed)
+            else pd.Series(dtype="float64")
+        )
+        after = fairness.after_counts(
+            f.assign(place_id=f["place_id"].astype(str)), vac, p
+        )
         if lv == "street":
             out["largest_share"] = fairness.largest_share(
-                after["need"], after["households"], settings.min_street_households)
+                after["need"], after["households"], settings.min_street_households
+            )
         else:
-            out["dissimilarity"] = fairness.dissimilarity(after["need"],
-                                                          after["households"])
-    out["objective"] = (settings.weight_share * out.get("largest_share", 0.0)
-                        + settings.weight_dissimilarity * out.get("dissimilarity", 0.0))
+            out["dissimilarity"] = fairness.dissimilarity(
+                after["need"], after["households"]
+            )
+    out["objective"] = settings.weight_share * out.get(
+        "largest_share", 0.0
+    ) + settings.weight_dissimilarity * out.get("dissimilarity", 0.0)
     return out
 
 
@@ -637,9 +758,18 @@ def _milp(c, integ, bounds, cons, time_limit, gap, **extra):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # options passed verbatim
-        return milp(c, integrality=integ, bounds=bounds, constraints=cons,
-                    options={"time_limit": max(float(time_limit), 1.0),
-                             "mip_rel_gap": float(gap), "disp": False, **extra})
+        return milp(
+            c,
+            integrality=integ,
+            bounds=bounds,
+            constraints=cons,
+            options={
+                "time_limit": max(float(time_limit), 1.0),
+                "mip_rel_gap": float(gap),
+                "disp": False,
+                **extra,
+            },
+        )
 
 
 def _solve(c, integ, bounds, cons, time_limit: float, gap: float):
@@ -652,8 +782,13 @@ def _solve(c, integ, bounds, cons, time_limit: float, gap: float):
     t0 = time.perf_counter()
     if int(integ.sum()) <= LARGE:
         res = _milp(c, integ, bounds, cons, time_limit, gap)
-        return _Result(res.status, res.x, res.fun, getattr(res, "mip_dual_bound", None),
-                       getattr(res, "mip_gap", None))
+        return _Result(
+            res.status,
+            res.x,
+            res.fun,
+            getattr(res, "mip_dual_bound", None),
+            getattr(res, "mip_gap", None),
+        )
     lp = _milp(c, np.zeros_like(integ), bounds, cons, time_limit, gap, solver="ipm")
     if lp.x is None:
         return _Result(lp.status, None, None, None, None)
@@ -669,7 +804,9 @@ def _solve(c, integ, bounds, cons, time_limit: float, gap: float):
         res = _milp(c, integ, bounds, cons, left, gap)
         if res.x is None:
             return _Result(res.status, None, None, None, None)
-    bound = max(float(lp.fun), float(getattr(res, "mip_dual_bound", -np.inf) or -np.inf))
+    bound = max(
+        float(lp.fun), float(getattr(res, "mip_dual_bound", -np.inf) or -np.inf)
+    )
     bound = min(bound, float(res.fun))
     g = (res.fun - bound) / abs(res.fun) if res.fun else 0.0
     status = 0 if g <= gap + 1e-12 else 1
@@ -683,15 +820,23 @@ def _status(res, gap_setting: float) -> tuple[str, str]:
     if res.status == 0 and gap <= 1e-6:
         return "optimal", "optimaal"
     if res.status == 0:
-        return "within_gap", (f"binnen {pct} % van optimaal (bewezen door de ondergrens "
-                              "van de solver)")
-    return "time_limit", (f"tijdslimiet bereikt; de beste gevonden verdeling ligt "
-                          f"binnen {_num(round(100 * gap, 1))} % van optimaal")
+        return "within_gap", (
+            f"binnen {pct} % van optimaal (bewezen door de ondergrens van de solver)"
+        )
+    return "time_limit", (
+        f"tijdslimiet bereikt; de beste gevonden verdeling ligt "
+        f"binnen {_num(round(100 * gap, 1))} % van optimaal"
+    )
 
 
-def optimise(model: PlacementModel, vacancies: pd.DataFrame, groups: Sequence[Group],
-             population: Mapping[str, pd.DataFrame] | None = None,
-             settings: PlanSettings | None = None, progress=None) -> Plan:
+def optimise(
+    model: PlacementModel,
+    vacancies: pd.DataFrame,
+    groups: Sequence[Group],
+    population: Mapping[str, pd.DataFrame] | None = None,
+    settings: PlanSettings | None = None,
+    progress=None,
+) -> Plan:
     """The advisor's plan (see the module docstring).
 
     ``population``: per level ``street`` and ``buurt`` a frame ``place_id``,
@@ -708,46 +853,79 @@ def optimise(model: PlacementModel, vacancies: pd.DataFrame, groups: Sequence[Gr
         if progress is not None:
             progress(rounds, f"oplossen, ronde {rounds}")
         left = settings.time_limit - (time.perf_counter() - t0)
+        if not len(pr.k):  # no vacancy fits any group within its caps
+            res = _Result(2 if pr.count.sum() else 0, None, None, None, None)
+            break
         c, integ, bounds, cons, _ = pr.matrix(pr.k, pr.g)
         res = _solve(c, integ, bounds, cons, left, settings.mip_rel_gap)
         if res.x is None:
             break
-        placements = pr.placements(pr.k, pr.g, res.x[:len(pr.k)])
+        placements = pr.placements(pr.k, pr.g, res.x[: len(pr.k)])
         viol, after, _ = check_plan(model, pr.vac, pr.groups, placements)
         if viol.empty or rounds >= settings.max_rounds:
             break
-        _tighten(pr, viol, res.x[:len(pr.k)])
+        _tighten(pr, viol, res.x[: len(pr.k)])
     seconds = time.perf_counter() - t0
     if res.x is None:
         if res.status == 2:
             messages = diagnose(pr, settings)
-            return Plan("advies", _empty_placements(), pr.count.copy(), "infeasible",
-                        "onhaalbaar: niet alle huishoudens passen binnen de eisen en "
-                        "de grenzen", rounds=rounds, seconds=seconds, messages=messages)
-        return Plan("advies", _empty_placements(), pr.count.copy(), "time_limit",
-                    "tijdslimiet bereikt zonder een verdeling; geef meer tijd "
-                    "(--tijdslimiet)", rounds=rounds, seconds=seconds)
+            return Plan(
+                "advies",
+                _empty_placements(),
+                pr.count.copy(),
+                "infeasible",
+                "onhaalbaar: niet alle huishoudens passen binnen de eisen en "
+                "de grenzen",
+                rounds=rounds,
+                seconds=seconds,
+                messages=messages,
+            )
+        return Plan(
+            "advies",
+            _empty_placements(),
+            pr.count.copy(),
+            "time_limit",
+            "tijdslimiet bereikt zonder een verdeling; geef meer tijd (--tijdslimiet)",
+            rounds=rounds,
+            seconds=seconds,
+        )
     status, text = _status(res, settings.mip_rel_gap)
     if not viol.empty:
         status = "caps_not_met"
-        text = (f"na {rounds} rondes zakken nog {len(viol)} plaatsen een klasse; "
-                "de verdeling is niet veilig")
+        text = (
+            f"na {rounds} rondes zakken nog {len(viol)} plaatsen een klasse; "
+            "de verdeling is niet veilig"
+        )
     terms = plan_terms(pr, pr.groups, placements, population or {}, settings)
     bound = getattr(res, "mip_dual_bound", None)
-    return Plan("advies", placements, pr.unplaced(placements), status, text,
-                objective=float(res.fun),
-                bound=None if bound is None else float(bound),
-                gap=float(getattr(res, "mip_gap", 0.0) or 0.0), rounds=rounds,
-                seconds=seconds, violations=viol, terms=terms, after=after)
+    return Plan(
+        "advies",
+        placements,
+        pr.unplaced(placements),
+        status,
+        text,
+        objective=float(res.fun),
+        bound=None if bound is None else float(bound),
+        gap=float(getattr(res, "mip_gap", 0.0) or 0.0),
+        rounds=rounds,
+        seconds=seconds,
+        violations=viol,
+        terms=terms,
+        after=after,
+    )
 
 
 def _empty_placements() -> pd.DataFrame:
-    return pd.DataFrame({"vacancy": pd.Series(dtype="int64"),
-                         "address_id": pd.Series(dtype=str),
-                         "group": pd.Series(dtype="int64"),
-                         "category": pd.Series(dtype=str),
-                         "urgent": pd.Series(dtype=bool),
-                         "count": pd.Series(dtype="int64")})
+    return pd.DataFrame(
+        {
+            "vacancy": pd.Series(dtype="int64"),
+            "address_id": pd.Series(dtype=str),
+            "group": pd.Series(dtype="int64"),
+            "category": pd.Series(dtype=str),
+            "urgent": pd.Series(dtype=bool),
+            "count": pd.Series(dtype="int64"),
+        }
+    )
 
 
 def _tighten(pr: _Problem, viol: pd.DataFrame, x: np.ndarray) -> None:
@@ -772,17 +950,19 @@ def _tighten(pr: _Problem, viol: pd.DataFrame, x: np.ndarray) -> None:
 
 # -- why a plan does not fit ---------------------------------------------------
 
+
 def diagnose(pr: _Problem, settings: PlanSettings) -> list[str]:
     """Dutch lines saying which requirements or caps keep households out."""
     lines: list[str] = []
     # 1. slack per group, caps as they are
-    c, integ, bounds, cons, cols = pr.matrix(pr.k, pr.g, slack_groups=True,
-                                             objective=False)
+    c, integ, bounds, cons, cols = pr.matrix(
+        pr.k, pr.g, slack_groups=True, objective=False
+    )
     res = _solve(c, integ, bounds, cons, settings.time_limit, 0.0)
     if res.x is None:
         return ["de oorzaak kon binnen de tijdslimiet niet worden bepaald"]
     start, n_g = cols["unplaced"]
-    unplaced = np.rint(res.x[start:start + n_g]).astype(np.int64)
+    unplaced = np.rint(res.x[start : start + n_g]).astype(np.int64)
     units = pr.cap
     for i, g in enumerate(pr.groups):
         if unplaced[i] <= 0:
@@ -806,37 +986,52 @@ def diagnose(pr: _Problem, settings: PlanSettings) -> list[str]:
         if int(units[pr.all_k[fits][~counted]].sum()) > 0:
             text += ("; de overige" if parts else "; die") + (
                 " zijn nodig voor andere groepen of hun plaatsen zitten al aan hun "
-                "grens")
+                "grens"
+            )
         lines.append(text)
     # 2. slack per cap, every household placed
-    c, integ, bounds, cons, cols = pr.matrix(pr.all_k, pr.all_g, soft_caps=True,
-                                             objective=False)
+    if not len(pr.all_k):
+        return lines
+    c, integ, bounds, cons, cols = pr.matrix(
+        pr.all_k, pr.all_g, soft_caps=True, objective=False
+    )
     res = _solve(c, integ, bounds, cons, settings.time_limit, 0.0)
     if res.x is None:
-        lines.append("ook zonder de grenzen van portieken, blokken en straten passen "
-                     "niet alle huishoudens: de eisen (gelijkvloers, oppervlakte, "
-                     "zorg in de buurt, gebied) laten te weinig woningen over")
+        lines.append(
+            "ook zonder de grenzen van portieken, blokken en straten passen "
+            "niet alle huishoudens: de eisen (gelijkvloers, oppervlakte, "
+            "zorg in de buurt, gebied) laten te weinig woningen over"
+        )
         return lines
     over = []
     for lv in CAP_LEVELS:
         if lv not in cols:
             continue
         start, n, _places = cols[lv]
-        s = res.x[start:start + n]
+        s = res.x[start : start + n]
         m = int((s > 1e-6).sum())
         if m:
             over.append(f"{m} {LEVEL_NL[lv][0] if m == 1 else LEVEL_NL[lv][1]}")
     if over:
-        lines.append("om iedereen te plaatsen zouden de grenzen moeten wijken van "
-                     + ", ".join(over) + " (hun klasse zou zakken)")
+        lines.append(
+            "om iedereen te plaatsen zouden de grenzen moeten wijken van "
+            + ", ".join(over)
+            + " (hun klasse zou zakken)"
+        )
     return lines
 
 
 # -- baselines -----------------------------------------------------------------
 
-def naive(model: PlacementModel, vacancies: pd.DataFrame, groups: Sequence[Group],
-          seed: int = 1, population: Mapping[str, pd.DataFrame] | None = None,
-          settings: PlanSettings | None = None) -> Plan:
+
+def naive(
+    model: PlacementModel,
+    vacancies: pd.DataFrame,
+    groups: Sequence[Group],
+    seed: int = 1,
+    population: Mapping[str, pd.DataFrame] | None = None,
+    settings: PlanSettings | None = None,
+) -> Plan:
     """First come, first served, as today's routes: headroom ignored.
 
     The groups in file order; each household takes the next vacancy (in a
@@ -853,17 +1048,31 @@ def naive(model: PlacementModel, vacancies: pd.DataFrame, groups: Sequence[Group
     free = np.ones(len(unit_row), dtype=bool)
     rows, gs = [], []
     for i, g in enumerate(groups):
-        cand = np.flatnonzero(free & compat[unit_row, i])[:g.count]
+        cand = np.flatnonzero(free & compat[unit_row, i])[: g.count]
         free[cand] = False
         rows.append(unit_row[cand])
         gs.append(np.full(len(cand), i))
-    return _baseline("naief", model, v, groups, rows, gs, population, settings, t0,
-                     "eerst komt, eerst maalt (zoals de routes nu werken)")
+    return _baseline(
+        "naief",
+        model,
+        v,
+        groups,
+        rows,
+        gs,
+        population,
+        settings,
+        t0,
+        "eerst komt, eerst maalt (zoals de routes nu werken)",
+    )
 
 
-def greedy(model: PlacementModel, vacancies: pd.DataFrame, groups: Sequence[Group],
-           population: Mapping[str, pd.DataFrame] | None = None,
-           settings: PlanSettings | None = None) -> Plan:
+def greedy(
+    model: PlacementModel,
+    vacancies: pd.DataFrame,
+    groups: Sequence[Group],
+    population: Mapping[str, pd.DataFrame] | None = None,
+    settings: PlanSettings | None = None,
+) -> Plan:
     """Respecting the caps, each household to the vacancy with the most room left.
 
     The groups in file order; the room of a class of vacancies is the
@@ -902,13 +1111,27 @@ def greedy(model: PlacementModel, vacancies: pd.DataFrame, groups: Sequence[Grou
             rows.append(np.array([k]))
             gs.append(np.array([i]))
     # classes back to vacancy rows
-    kx = pd.DataFrame({"k": np.concatenate(rows) if rows else np.zeros(0, np.int64),
-                       "g": np.concatenate(gs) if gs else np.zeros(0, np.int64)})
+    kx = pd.DataFrame(
+        {
+            "k": np.concatenate(rows) if rows else np.zeros(0, np.int64),
+            "g": np.concatenate(gs) if gs else np.zeros(0, np.int64),
+        }
+    )
     agg = kx.groupby(["k", "g"]).size().reset_index(name="x")
-    placements = pr.placements(agg["k"].to_numpy(), agg["g"].to_numpy(),
-                               agg["x"].to_numpy())
-    return _finish("gretig", model, pr.vac, pr.groups, placements, population,
-                   settings, t0, "gretig: de woning met de meeste ruimte eerst")
+    placements = pr.placements(
+        agg["k"].to_numpy(), agg["g"].to_numpy(), agg["x"].to_numpy()
+    )
+    return _finish(
+        "gretig",
+        model,
+        pr.vac,
+        pr.groups,
+        placements,
+        population,
+        settings,
+        t0,
+        "gretig: de woning met de meeste ruimte eerst",
+    )
 
 
 def _baseline(method, model, v, groups, rows, gs, population, settings, t0, text):
@@ -925,10 +1148,24 @@ def _baseline(method, model, v, groups, rows, gs, population, settings, t0, text
 
 def _finish(method, model, v, groups, placements, population, settings, t0, text):
     viol, after, _ = check_plan(model, v, groups, placements)
-    got = np.bincount(placements["group"].to_numpy(dtype=np.int64),
-                      weights=placements["count"].to_numpy(), minlength=len(groups))
-    unplaced = np.array([g.count for g in groups], dtype=np.int64) - got.astype(np.int64)
+    got = np.bincount(
+        placements["group"].to_numpy(dtype=np.int64),
+        weights=placements["count"].to_numpy(),
+        minlength=len(groups),
+    )
+    unplaced = np.array([g.count for g in groups], dtype=np.int64) - got.astype(
+        np.int64
+    )
     terms = plan_terms(v, groups, placements, population or {}, settings)
-    return Plan(method, placements, unplaced, "heuristic", text,
-                objective=terms["objective"], seconds=time.perf_counter() - t0,
-                violations=viol, terms=terms, after=after)
+    return Plan(
+        method,
+        placements,
+        unplaced,
+        "heuristic",
+        text,
+        objective=terms["objective"],
+        seconds=time.perf_counter() - t0,
+        violations=viol,
+        terms=terms,
+        after=after,
+    )
