@@ -71,6 +71,9 @@ FIGURE_COMMANDS: dict[str, list[tuple[list[str], set[str]]]] = {
     "scenario": [(["scenario", "--demand", "zorg=10,uitstroom+urgent=5", "--years",
                    "1", "--out", "{out}.csv"],
                   {"published_scenario", "published_places"})],
+    "allocate": [(["allocate", "--voorbeeld", "{out}.csv"], set()),
+                 (["allocate", "{out}.csv", "--uit", "{out}"],
+                  {"published_plan", "published_headroom"})],
 }
 
 #: CLI commands that emit no place figure, and why.

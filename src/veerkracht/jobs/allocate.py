@@ -36,7 +36,8 @@ from veerkracht.jobs.publish import PublishError
 from veerkracht.store import Workspace
 
 __all__ = ["AllocationError", "find_address", "parse_demand", "placement_model",
-           "published_effect", "published_headroom", "published_scenario", "spec_for"]
+           "published_effect", "published_headroom", "published_plan",
+           "published_scenario", "run_plan", "spec_for"]
 
 #: Figures of a headroom or effect row that the door withholds where a
 #: place is not public.
@@ -347,3 +348,452 @@ def published_scenario(ws: Workspace, demand: list, years: int = 3,
         raise AllocationError(str(exc)) from None
     out["period"] = model.period
     return out
+# -- a year's plan -------------------------------------------------------------
+
+PLAN_LEVELS = ("entrance", "block", "street")
+
+
+class PlanRun:
+    """What :func:`run_plan` computed (internal: not for output as it is)."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def _largest_remainder(x: np.ndarray) -> np.ndarray:
+    """Whole numbers with the same rounded total: floors, then the largest
+    remainders get one more (ties by order)."""
+    base = np.floor(x)
+    extra = int(round(float(x.sum()))) - int(base.sum())
+    order = np.argsort(-(x - base), kind="stable")
+    base[order[: max(extra, 0)]] += 1
+    return base.astype(np.int64)
+
+
+def _care_distance(ws: Workspace, xy: np.ndarray) -> np.ndarray:
+    """Metres from each point to the nearest care point or professional presence."""
+    from scipy.spatial import cKDTree
+
+    pts = []
+    if ws.has("amenities"):
+        am = ws.read("amenities")
+        am = am.assign(x=am.geometry.x, y=am.geometry.y)
+        am = am[am["kind"].astype(str) == "care_point"]
+        pts.append(am[["x", "y"]].to_numpy(dtype="float64"))
+    if ws.has("professionals"):
+        pr = ws.read("professionals")
+        pr = pr[pr["ended"].isna()] if "ended" in pr else pr
+        pts.append(np.column_stack([pr.geometry.x, pr.geometry.y]))
+    pts = [p for p in pts if len(p)]
+    if not pts:
+        return np.full(len(xy), np.nan)
+    tree = cKDTree(np.vstack(pts))
+    d, _ = tree.query(xy)
+    return d
+
+
+def plan_vacancies(ws: Workspace, plan) -> pd.DataFrame:
+    """The plan's vacancies as the optimiser reads them, with ``line`` and ``soort``."""
+    from veerkracht.io.plan import resolve_addresses
+
+    dw = ws.read("dwellings")
+    dwp = dw.set_index(dw["address_id"].astype(str))
+    parts = []
+    if len(plan.woningen):
+        ids = resolve_addresses(
+            plan,
+            ws.read(
+                "addresses",
+                columns=[
+                    "address_id",
+                    "postcode",
+                    "huisnummer",
+                    "huisletter",
+                    "toevoeging",
+                ],
+            ),
+            dw,
+        )
+        w = plan.woningen
+        parts.append(
+            pd.DataFrame(
+                {
+                    "line": w["line"].to_numpy(),
+                    "soort": "woning",
+                    "address_id": ids.to_numpy(),
+                    "count": w["aantal"].to_numpy(),
+                    "ground_floor": w["gelijkvloers"].to_numpy(),
+                    "area_m2": w["oppervlakte_m2"].to_numpy(),
+                }
+            )
+        )
+    if len(plan.voorraad):
+        if not ws.has("stock"):
+            raise AllocationError(
+                "het plan noemt de voorraad, maar de werkmap heeft "
+                "geen voorraad van een corporatie ('import stock')"
+            )
+        stock = ws.read("stock", columns=["address_id", "corporatie"])
+        stock = stock[stock["address_id"].astype(str).isin(dwp.index)]
+        for _, r in plan.voorraad.iterrows():
+            s = stock[stock["corporatie"].notna()]
+            if pd.notna(r["corporatie"]):
+                s = s[
+                    s["corporatie"].astype(str).str.lower()
+                    == str(r["corporatie"]).lower()
+                ]
+                if s.empty:
+                    raise AllocationError(
+                        f"regel {r['line']}: corporatie "
+                        f"{r['corporatie']!r} heeft geen voorraad in "
+                        "de werkmap"
+                    )
+            ent = dwp.loc[s["address_id"].astype(str), "entrance_id"].astype(str)
+            per = (
+                pd.DataFrame(
+                    {
+                        "entrance": ent.to_numpy(),
+                        "address_id": s["address_id"].astype(str).to_numpy(),
+                    }
+                )
+                .groupby("entrance")
+                .agg(n=("address_id", "size"), address_id=("address_id", "min"))
+            )
+            per["count"] = _largest_remainder(per["n"].to_numpy() * r["verhuisgraad"])
+            per = per[per["count"] > 0]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "line": r["line"],
+                        "soort": "voorraad",
+                        "address_id": per["address_id"].to_numpy(),
+                        "count": per["count"].to_numpy(),
+                        "ground_floor": False,
+                        "area_m2": np.nan,
+                    }
+                )
+            )
+    vac = pd.concat(parts, ignore_index=True)
+    at = dwp.loc[vac["address_id"]]
+    vac["care_m"] = _care_distance(ws, np.column_stack([at.geometry.x, at.geometry.y]))
+    for lv, col in (
+        ("entrance", "entrance_id"),
+        ("block", "block_id"),
+        ("street", "street_id"),
+        ("buurt", "buurtcode"),
+        ("wijk", "wijkcode"),
+    ):
+        vac[lv] = at[col].astype(object).to_numpy()
+    vac["building"] = at["building_id"].astype(object).to_numpy()
+    return vac
+
+
+def _population(ws: Workspace, period: str) -> dict[str, pd.DataFrame]:
+    from veerkracht.jobs.protect import PROTECTED_TABLE
+
+    if not ws.has(PROTECTED_TABLE):
+        return {}
+    ps = ws.read(PROTECTED_TABLE)
+    ps = ps[ps["period"].astype(str) == str(period)]
+    out = {}
+    for lv in ("entrance", "block", "street", "buurt"):
+        f = ps[ps["level"].astype(str) == lv]
+        out[lv] = pd.DataFrame(
+            {
+                "place_id": f["place_id"].astype(str).to_numpy(),
+                "need": (f["needs_1"] + f["needs_2p"])
+                .clip(lower=0)
+                .to_numpy(dtype="float64"),
+                "households": f["n_households"].clip(lower=0).to_numpy(dtype="float64"),
+            }
+        )
+    return out
+
+
+def _read_plan_input(plan_path_or_frame):
+    import tempfile
+
+    from veerkracht.io.plan import PlanFile, read_plan
+
+    if isinstance(plan_path_or_frame, PlanFile):
+        return plan_path_or_frame
+    if isinstance(plan_path_or_frame, pd.DataFrame):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "plan.csv"
+            plan_path_or_frame.to_csv(path, sep=";", index=False)
+            return read_plan(path)
+    return read_plan(plan_path_or_frame)
+
+
+def _states(model, pop, vac, plans) -> dict:
+    from veerkracht.analytics.allocation import fairness
+
+    states = {"huidig": {}}
+    for lv, f in pop.items():
+        cur = f.copy()
+        if lv in model.levels:
+            pos = model.levels[lv].positions(cur["place_id"].to_numpy(dtype=object))
+            cur["cls"] = np.where(
+                pos >= 0, model.levels[lv].cls[np.maximum(pos, 0)], -1
+            )
+        states["huidig"][lv] = cur
+    for name, p in plans.items():
+        states[name] = {}
+        need = np.array([1.0 if g.category.n_needs else 0.0 for g in p.groups])
+        pl = p.plan.placements
+        for lv, f in pop.items():
+            ids = vac[lv].astype(str)
+            placed = pd.Series(
+                need[pl["group"].to_numpy()] * pl["count"].to_numpy(),
+                index=ids.to_numpy()[pl["vacancy"].to_numpy()],
+            )
+            after = fairness.after_counts(
+                f, pd.Series(vac["count"].to_numpy(), index=ids.to_numpy()), placed
+            )
+            if lv in model.levels and p.plan.after is not None:
+                pos = model.levels[lv].positions(
+                    after["place_id"].to_numpy(dtype=object)
+                )
+                after["cls"] = np.where(
+                    pos >= 0, p.plan.after[lv].cls[np.maximum(pos, 0)], -1
+                )
+            states[name][lv] = after
+    return states
+
+
+def run_plan(
+    ws: Workspace,
+    plan_path_or_frame,
+    period: str | None = None,
+    time_limit: float = 30.0,
+    seed: int = 1,
+    progress=None,
+) -> PlanRun:
+    """Read a plan, solve it, and compare it with the naive baseline.
+
+    Internal: the result holds the model's own numbers (headroom, classes of
+    every place); what may leave goes through :func:`published_plan`.
+    """
+    import time as _time
+
+    from veerkracht.analytics.allocation import fairness
+    from veerkracht.analytics.allocation import plan as core
+    from veerkracht.io.validation import ImportRejected
+
+    t0 = _time.perf_counter()
+    try:
+        plan = _read_plan_input(plan_path_or_frame)
+    except ImportRejected as exc:
+        raise AllocationError(str(exc)) from None
+    model = placement_model(ws, period)
+    try:
+        vac = plan_vacancies(ws, plan)
+    except ImportRejected as exc:
+        raise AllocationError(str(exc)) from None
+    pop = _population(ws, model.period)
+    settings = core.PlanSettings(time_limit=float(time_limit))
+    try:
+        advice = core.optimise(
+            model, vac, plan.groups, pop, settings, progress=progress
+        )
+        base = core.naive(
+            model, vac, plan.groups, seed=seed, population=pop, settings=settings
+        )
+    except core.PlanError as exc:
+        raise AllocationError(str(exc)) from None
+    wrap = {
+        "advies": PlanRun(plan=advice, groups=plan.groups),
+        "naief": PlanRun(plan=base, groups=plan.groups),
+    }
+    states = _states(model, pop, vac, wrap)
+    worst_from = list(model.spec.class_names).index(core.UNDER_PRESSURE)
+    table = fairness.fairness_table(states, worst_from, settings.min_street_households)
+    curve = fairness.lorenz_table(states)
+    return PlanRun(
+        period=model.period,
+        model=model,
+        plan=plan,
+        vacancies=vac,
+        groups=plan.groups,
+        advice=advice,
+        naive=base,
+        fairness=table,
+        lorenz=curve,
+        settings=settings,
+        seconds=_time.perf_counter() - t0,
+    )
+
+
+def _report_place(model, vac: pd.DataFrame, rules_band_min: int) -> pd.DataFrame:
+    """Per vacancy row the place each level reports it at (under 5 dwellings:
+    the building, else the street)."""
+    out = {}
+    sizes = {
+        lv: pd.Series(st.n_dwellings, index=st.ids.astype(str))
+        for lv, st in model.levels.items()
+    }
+
+    def big(lv, ids):
+        return (
+            sizes.get(lv, pd.Series(dtype=float)).reindex(ids).fillna(0).to_numpy()
+            >= rules_band_min
+        )
+
+    ent, bld, blk, st = (
+        vac[c].astype(str).to_numpy()
+        for c in ("entrance", "building", "block", "street")
+    )
+    e_ok, b_ok, k_ok = big("entrance", ent), big("building", bld), big("block", blk)
+    out["entrance"] = [
+        ("entrance", e) if eo else (("building", b) if bo else ("street", s))
+        for e, b, s, eo, bo in zip(ent, bld, st, e_ok, b_ok, strict=True)
+    ]
+    out["block"] = [
+        ("block", k) if ko else ("street", s)
+        for k, s, ko in zip(blk, st, k_ok, strict=True)
+    ]
+    out["street"] = [("street", s) for s in st]
+    return out
+
+
+@door
+def published_plan(
+    ws: Workspace,
+    plan_path_or_frame,
+    period: str | None = None,
+    time_limit: float = 30.0,
+    seed: int = 1,
+    audience: str = "public",
+    progress=None,
+) -> dict:
+    """The advice of a plan as it may leave: aggregates by place and category.
+
+    Returns ``per_woning`` (each vacancy of the plan — the user's own input —
+    with the advised category and count; no household, person or id),
+    ``per_plaats`` (per entrance, block and street the placements per
+    category; a place under 5 dwellings is reported at its building or
+    street; ``ruimte``, the headroom, only where the door publishes the
+    place, :func:`published_headroom`), ``eerlijkheid`` (current, advice and
+    naive side by side), ``lorenz`` and ``samenvatting``.
+    """
+    run = run_plan(ws, plan_path_or_frame, period, time_limit, seed, progress)
+    band_min = publish.current_rules(ws).band_min
+    vac, adv = run.vacancies, run.advice
+    pl = adv.placements
+    # per vacancy
+    rows = []
+    placed = pl.groupby("vacancy")
+    got = dict(iter(placed))
+    for i, r in vac.reset_index(drop=True).iterrows():
+        base = {
+            "regel": int(r["line"]),
+            "soort": r["soort"],
+            "adres_id": r["address_id"] if r["soort"] == "woning" else None,
+            "portiek": r["entrance"] if r["soort"] == "voorraad" else None,
+            "vrij": int(r["count"]),
+        }
+        if i in got:
+            n = 0
+            for _, p in got[i].iterrows():
+                rows.append(
+                    {
+                        **base,
+                        "advies": p["category"],
+                        "urgentie": "ja" if p["urgent"] else "nee",
+                        "aantal": int(p["count"]),
+                    }
+                )
+                n += int(p["count"])
+            if n < r["count"]:
+                rows.append(
+                    {
+                        **base,
+                        "advies": "regulier",
+                        "urgentie": None,
+                        "aantal": int(r["count"]) - n,
+                    }
+                )
+        else:
+            rows.append(
+                {
+                    **base,
+                    "advies": "regulier",
+                    "urgentie": None,
+                    "aantal": int(r["count"]),
+                }
+            )
+    per_vac = pd.DataFrame(rows)
+    # per place
+    where = _report_place(run.model, vac, band_min)
+    parts = []
+    for lv in PLAN_LEVELS:
+        if not len(pl):
+            break
+        at = [where[lv][v] for v in pl["vacancy"]]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "niveau": [a[0] for a in at],
+                    "plaats_id": [a[1] for a in at],
+                    "categorie": pl["category"].to_numpy(),
+                    "urgentie": np.where(pl["urgent"].to_numpy(), "ja", "nee"),
+                    "geplaatst": pl["count"].to_numpy(),
+                }
+            )
+        )
+    if parts:
+        per_place = (
+            pd.concat(parts)
+            .groupby(["niveau", "plaats_id", "categorie", "urgentie"], sort=True)[
+                "geplaatst"
+            ]
+            .sum()
+            .reset_index()
+        )
+    else:
+        per_place = pd.DataFrame(
+            columns=["niveau", "plaats_id", "categorie", "urgentie", "geplaatst"]
+        )
+    per_place["zichtbaarheid"] = "suppressed"
+    per_place["ruimte"] = None
+    for (lv, code, urg), idx in per_place.groupby(
+        ["niveau", "categorie", "urgentie"]
+    ).groups.items():
+        if lv not in run.model.levels:
+            continue
+        room = published_headroom(ws, lv, code, urg == "ja", run.period, audience)
+        room = room.set_index("place_id")
+        ids = per_place.loc[idx, "plaats_id"]
+        per_place.loc[idx, "zichtbaarheid"] = (
+            room["visibility"].reindex(ids).fillna("suppressed").to_numpy()
+        )
+        per_place.loc[idx, "ruimte"] = room["headroom"].reindex(ids).to_numpy()
+    per_place["ruimte"] = (
+        per_place["ruimte"]
+        .astype(object)
+        .where(per_place["zichtbaarheid"] == "public", None)
+    )
+    summary = {
+        "periode": run.period,
+        "status": adv.status,
+        "status_tekst": adv.status_text,
+        "doel": adv.objective,
+        "ondergrens": adv.bound,
+        "marge": adv.gap,
+        "rondes": adv.rounds,
+        "seconden": round(run.seconds, 2),
+        "geplaatst": int(pl["count"].sum()) if len(pl) else 0,
+        "niet_geplaatst": int(adv.unplaced.sum()),
+        "vrijkomend": int(vac["count"].sum()),
+        "grenzen_geschonden_advies": len(adv.violations),
+        "grenzen_geschonden_naief": len(run.naive.violations),
+        "doel_naief": run.naive.objective,
+        "meldingen": list(adv.messages),
+    }
+    return {
+        "per_woning": per_vac,
+        "per_plaats": per_place,
+        "eerlijkheid": run.fairness,
+        "lorenz": run.lorenz,
+        "samenvatting": summary,
+    }

@@ -1,0 +1,1171 @@
+"""A year's plan: which vacancies to advise for which households (docs/allocation.md).
+
+Pure: vacancies (a frame, :data:`VACANCY_COLUMNS`), groups of households to
+place (:class:`Group`, by need category and requirements, never a person)
+and the :class:`~veerkracht.analytics.allocation.placement.PlacementModel`
+of one period go in; an integer plan comes out: how many households of each
+group to advise for each vacancy. No I/O; distances and counts are computed
+by the caller (:mod:`veerkracht.jobs.allocate`).
+
+The optimiser (:func:`optimise`) is a mixed-integer program solved by HiGHS
+through :func:`scipy.optimize.milp`:
+
+* variables ``x[k, g]``: households of group ``g`` advised for the
+  vacancies of class ``k`` — vacancies are aggregated when they are
+  interchangeable (the same entrance, block, street, buurt and wijk and the
+  same set of groups whose requirements they meet), which keeps the program
+  small;
+* every group is placed exactly, no class of vacancies is over-filled, and a
+  variable exists only where the vacancies meet the group's requirements;
+* **nested and crossing caps**: for every entrance, block and street ``p``
+  that receives placements, ``sum_c x_c / h_pc <= 1`` with ``h_pc`` the
+  model's headroom of ``p`` for category (and urgency) ``c``
+  (:meth:`PlacementModel.headroom_at`); ``x_c = 0`` where ``h_pc = 0``.
+  Streets cut across blocks, so this is no flow problem. After a solve the
+  plan is **checked exactly** with :meth:`PlacementModel.apply` (every
+  entrance, block and street that receives placements keeps a class no
+  worse than now); a place that drops anyway (a mix, or its parents
+  moving) gets a tighter cap and the program is solved again (a cut loop,
+  at most ``max_rounds`` rounds, recorded in :attr:`Plan.rounds`);
+* the objective (minimised): ``w_share * t + w_dissim * D`` with ``t`` the
+  largest share of support-need households of a street with at least 10
+  households and ``D`` the dissimilarity index over buurten of support-need
+  households against the others, both after the plan
+  (:func:`veerkracht.analytics.allocation.fairness.after_counts`: each
+  vacancy is left by an average household of its place and filled by a
+  placed household or by one without support need); ``t >= share_s`` per
+  street and ``d_b >= +-(a_b/A - o_b/O)`` per buurt keep both linear.
+
+When the plan cannot be placed, two relaxations say why (:attr:`Plan.messages`):
+one with a slack per group (households that cannot be placed with the caps
+as they are) and one with a slack per cap of each family (entrances, blocks,
+streets) with every household placed.
+
+Baselines: :func:`naive` (first come, first served, as today's routes: groups
+in file order, each household takes the next vacancy that meets its
+requirements in a seeded random order, headroom ignored) and :func:`greedy`
+(respecting the caps, the vacancy with the most room left first).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from veerkracht.analytics.allocation import fairness
+from veerkracht.analytics.allocation.categories import NeedCategory
+from veerkracht.analytics.allocation.placement import CAP_LEVELS, PlacementModel
+
+#: Place levels a vacancy carries (ids; empty or NA where it has none).
+PLACE_LEVELS = ("entrance", "block", "street", "buurt", "wijk")
+#: Columns of a vacancies frame.
+VACANCY_COLUMNS = (
+    "address_id",
+    "count",
+    "ground_floor",
+    "area_m2",
+    "care_m",
+    *PLACE_LEVELS,
+)
+#: Dutch names of the cap levels (singular, plural).
+LEVEL_NL = {
+    "entrance": ("portiek", "portieken"),
+    "block": ("blok", "blokken"),
+    "street": ("straat", "straten"),
+}
+#: The class from which a place counts as under pressure.
+UNDER_PRESSURE = "onder druk"
+
+
+class PlanError(ValueError):
+    """Vacancies or groups the optimiser cannot work with (Dutch message)."""
+
+
+def _num(x: float) -> str:
+    return f"{x:g}".replace(".", ",")
+
+
+@dataclass(frozen=True)
+class Group:
+    """Households of one need category to place, with their requirements.
+
+    ``ground_floor``: needs a ground-floor or accessible dwelling;
+    ``min_area_m2``: at least this floor area; ``care_within_m``: a care
+    point or professional presence within this distance; ``areas``: buurt or
+    wijk codes it must be placed in (a requirement, not a wish). ``line``:
+    where the group stands in the plan file, for messages.
+    """
+
+    category: NeedCategory
+    count: int
+    urgent: bool = False
+    ground_floor: bool = False
+    min_area_m2: float | None = None
+    care_within_m: float | None = None
+    areas: tuple[str, ...] = ()
+    line: int | None = None
+
+    def describe(self) -> str:
+        """``'uitstroom' met gelijkvloers en zorg binnen 300 m`` (Dutch)."""
+        parts = []
+        if self.urgent:
+            parts.append("urgentie")
+        if self.ground_floor:
+            parts.append("gelijkvloers")
+        if self.min_area_m2 is not None:
+            parts.append(f"minstens {_num(self.min_area_m2)} m²")
+        if self.care_within_m is not None:
+            parts.append(f"zorg binnen {_num(self.care_within_m)} m")
+        if self.areas:
+            parts.append("in " + " of ".join(self.areas))
+        text = f"'{self.category.code}'"
+        if parts:
+            text += " met " + (
+                ", ".join(parts[:-1]) + " en " + parts[-1]
+                if len(parts) > 1
+                else parts[0]
+            )
+        return text
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """Solver and objective settings of :func:`optimise`."""
+
+    time_limit: float = 30.0
+    mip_rel_gap: float = 0.01
+    weight_share: float = 1.0
+    weight_dissimilarity: float = 1.0
+    min_street_households: int = fairness.MIN_STREET_HOUSEHOLDS
+    max_rounds: int = 10
+
+
+@dataclass
+class Plan:
+    """An integer plan and how it was found.
+
+    ``placements``: one row per vacancy row and group with a placement:
+    ``vacancy`` (row position in the vacancies frame), ``address_id``,
+    ``group`` (position in the groups), ``category`` (code), ``urgent``,
+    ``count``. ``unplaced``: households of each group left without a vacancy.
+    ``violations``: places whose class drops (``level``, ``place_id``,
+    ``class_before``, ``class_after``, ``placed``). ``status``: ``optimal``,
+    ``within_gap``, ``time_limit``, ``caps_not_met``, ``infeasible`` or
+    ``heuristic``; ``status_text`` says it in Dutch.
+    """
+
+    method: str
+    placements: pd.DataFrame
+    unplaced: np.ndarray
+    status: str
+    status_text: str
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    rounds: int = 0
+    seconds: float = 0.0
+    violations: pd.DataFrame = field(default_factory=lambda: _no_violations())
+    messages: list[str] = field(default_factory=list)
+    terms: dict[str, float] = field(default_factory=dict)
+    after: dict | None = None
+
+    @property
+    def feasible(self) -> bool:
+        return self.status not in ("infeasible",)
+
+
+def _no_violations() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "level": pd.Series(dtype=str),
+            "place_id": pd.Series(dtype=str),
+            "class_before": pd.Series(dtype=object),
+            "class_after": pd.Series(dtype=object),
+            "placed": pd.Series(dtype="int64"),
+        }
+    )
+
+
+# -- input checks and requirements ---------------------------------------------
+
+
+def check_vacancies(vacancies: pd.DataFrame) -> pd.DataFrame:
+    """The vacancies with every column, typed; :class:`PlanError` otherwise."""
+    missing = [c for c in ("address_id", "count") if c not in vacancies.columns]
+    if missing:
+        raise PlanError(
+            f"de vrijkomende woningen missen kolom(men): {', '.join(missing)}"
+        )
+    v = vacancies.reset_index(drop=True).copy()
+    for c in VACANCY_COLUMNS:
+        if c not in v.columns:
+            v[c] = np.nan
+    v["address_id"] = v["address_id"].astype(str)
+    count = pd.to_numeric(v["count"], errors="coerce")
+    if count.isna().any() or (count < 0).any() or (count % 1 != 0).any():
+        raise PlanError(
+            "het aantal vrijkomende woningen moet een geheel getal van 0 of meer zijn"
+        )
+    v["count"] = count.astype("int64")
+    v["ground_floor"] = (
+        v["ground_floor"]
+        .map(lambda b: bool(b) if isinstance(b, bool | np.bool_) else False)
+        .astype(bool)
+    )
+    for c in ("area_m2", "care_m"):
+        v[c] = pd.to_numeric(v[c], errors="coerce").astype("float64")
+    for c in PLACE_LEVELS:
+        v[c] = v[c].astype(object).where(v[c].notna(), "").astype(str)
+    return v[list(VACANCY_COLUMNS)]
+
+
+def compatible(vacancies: pd.DataFrame, groups: Sequence[Group]) -> np.ndarray:
+    """``[vacancy, group]``: does the vacancy meet the group's requirements?
+
+    An unknown attribute (no ``ground_floor``, area or distance known) does
+    not meet a requirement on it.
+    """
+    v = check_vacancies(vacancies)
+    n = len(v)
+    out = np.ones((n, len(groups)), dtype=bool)
+    gf = v["ground_floor"].to_numpy(dtype=bool)
+    area = v["area_m2"].to_numpy()
+    care = v["care_m"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        for j, g in enumerate(groups):
+            ok = np.ones(n, dtype=bool)
+            if g.ground_floor:
+                ok &= gf
+            if g.min_area_m2 is not None:
+                ok &= area >= g.min_area_m2
+            if g.care_within_m is not None:
+                ok &= care <= g.care_within_m
+            if g.areas:
+                ok &= (v["buurt"].isin(g.areas) | v["wijk"].isin(g.areas)).to_numpy()
+            out[:, j] = ok
+    return out
+
+
+# -- the aggregated problem ----------------------------------------------------
+
+
+class _Problem:
+    """Vacancy classes, variables, caps and objective rows of one plan."""
+
+    def __init__(
+        self,
+        model: PlacementModel,
+        vacancies: pd.DataFrame,
+        groups: Sequence[Group],
+        population: Mapping[str, pd.DataFrame] | None,
+        settings: PlanSettings,
+    ):
+        if not groups:
+            raise PlanError("het plan bevat geen huishoudens om te plaatsen")
+        self.model, self.groups, self.settings = model, list(groups), settings
+        self.vac = check_vacancies(vacancies)
+        self.compat = compatible(self.vac, self.groups)
+        self.count = np.array([int(g.count) for g in self.groups], dtype=np.int64)
+        if (self.count < 0).any():
+            raise PlanError(
+                "het aantal huishoudens van een groep kan niet negatief zijn"
+            )
+        self.need = np.array(
+            [1.0 if g.category.n_needs > 0 else 0.0 for g in self.groups]
+        )
+        # interchangeable vacancies: same places and same compatible groups
+        # (a place the model has no result for sets no cap: its id does not
+        # split the vacancies; e.g. a single-dwelling entrance)
+        key = self.vac[list(PLACE_LEVELS)].copy()
+        for lv in CAP_LEVELS:
+            if lv in model.levels:
+                known = model.levels[lv].positions(key[lv].to_numpy(dtype=object)) >= 0
+                key[lv] = key[lv].where(known, "")
+        key["_compat"] = [bytes(r) for r in np.packbits(self.compat, axis=1)]
+        self.vac_class = key.groupby(list(key.columns), sort=False).ngroup().to_numpy()
+        n_cls = int(self.vac_class.max()) + 1 if len(self.vac) else 0
+        self.n_classes = n_cls
+        self.cap = np.bincount(
+            self.vac_class, weights=self.vac["count"].to_numpy(), minlength=n_cls
+        ).astype(np.int64)
+        first = np.full(n_cls, -1, dtype=np.int64)
+        first[self.vac_class[::-1]] = np.arange(len(self.vac))[::-1]
+        self.class_places = {
+            lv: self.vac[lv].to_numpy(dtype=object)[first] for lv in PLACE_LEVELS
+        }
+        self.class_compat = self.compat[first]
+        # pairs (category, urgent): the headroom depends on both
+        pair_keys = sorted({(g.category.code, bool(g.urgent)) for g in self.groups})
+        self.pair_of = np.array(
+            [pair_keys.index((g.category.code, bool(g.urgent))) for g in self.groups],
+            dtype=np.int64,
+        )
+        cats = {g.category.code: g.category for g in self.groups}
+        self.pairs = [(cats[c], u) for c, u in pair_keys]
+        vk, vg = np.nonzero(self.class_compat & (self.cap[:, None] > 0))
+        self.all_k, self.all_g = vk, vg
+        # caps: per level the place of each class and its headroom per pair
+        self.cap_pos: dict[str, np.ndarray] = {}
+        self.headroom: dict[str, np.ndarray] = {}
+        for lv in CAP_LEVELS:
+            if lv not in model.levels:
+                continue
+            st = model.levels[lv]
+            ids = self.class_places[lv]
+            pos = np.where(ids != "", st.positions(ids), -1).astype(np.int64)
+            used = np.unique(pos[pos >= 0])
+            h = np.full((len(st.ids), len(self.pairs)), np.nan)
+            for pi, (cat, urgent) in enumerate(self.pairs):
+                if len(used):
+                    h[used, pi] = model.headroom_at(lv, used, cat, urgent)["headroom"]
+            self.cap_pos[lv] = pos
+            self.headroom[lv] = h
+        # allowed variables: no cap with zero headroom on the way
+        self.forbidden_at = {lv: self._h_of(lv, vk, vg) == 0 for lv in self.cap_pos}
+        blocked = np.zeros(len(vk), dtype=bool)
+        for f in self.forbidden_at.values():
+            blocked |= f
+        self.k, self.g = vk[~blocked], vg[~blocked]
+        self.allowed = ~blocked
+        self.rhs = {lv: np.ones(len(model.levels[lv].ids)) for lv in self.cap_pos}
+        self._population(population or {})
+
+    def _h_of(self, lv: str, k: np.ndarray, g: np.ndarray) -> np.ndarray:
+        pos = self.cap_pos[lv][k]
+        out = np.full(len(k), np.nan)
+        ok = pos >= 0
+        out[ok] = self.headroom[lv][pos[ok], self.pair_of[g[ok]]]
+        return out
+
+    def _population(self, population: Mapping[str, pd.DataFrame]) -> None:
+        """Constants of the objective rows: streets' and buurten's counts."""
+        self.pop = {}
+        for lv in ("street", "buurt"):
+            f = population.get(lv)
+            if f is None or f.empty:
+                continue
+            f = f[["place_id", "need", "households"]].copy()
+            f["place_id"] = f["place_id"].astype(str)
+            counts = self.vac.groupby(lv)["count"].sum()
+            a, n = fairness._arrays(f["need"], f["households"])
+            v = counts.reindex(f["place_id"]).fillna(0.0).to_numpy()
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = np.where(n > 0, a / n, 0.0)
+            base = a - np.minimum(v, n) * share
+            row = pd.Index(f["place_id"]).get_indexer(
+                self.class_places[lv].astype(object)
+            )
+            self.pop[lv] = {
+                "ids": f["place_id"].to_numpy(),
+                "base": base,
+                "households": n,
+                "row_of_class": row,
+            }
+
+    # -- building blocks of the program ---------------------------------------
+    def cap_rows(self, k: np.ndarray, g: np.ndarray, soft: bool = False):
+        """Per level: (row of each variable or -1, coefficient, places of rows)."""
+        out = {}
+        for lv, pos in self.cap_pos.items():
+            h = self._h_of(lv, k, g)
+            p = pos[k]
+            has = (p >= 0) & ~np.isnan(h)
+            if not soft:
+                has &= h > 0
+            coef = np.zeros(len(k))
+            coef[has] = 1.0 / np.maximum(h[has], 0.5)
+            places = np.unique(p[has])
+            row = np.full(len(k), -1, dtype=np.int64)
+            row[has] = np.searchsorted(places, p[has])
+            out[lv] = (row, coef, places)
+        return out
+
+    def matrix(self, k, g, slack_groups=False, soft_caps=False, objective=True):
+        """The program: c, integrality, bounds and constraints (sparse)."""
+        n_x = len(k)
+        blocks_r, blocks_c, blocks_v, lo, hi = [], [], [], [], []
+        n_rows = 0
+        extra_cols: list[tuple[str, object]] = []  # kinds of added columns
+
+        def add(rows, cols, vals, lb, ub):
+            nonlocal n_rows
+            blocks_r.append(np.asarray(rows) + n_rows)
+            blocks_c.append(np.asarray(cols))
+            blocks_v.append(np.asarray(vals, dtype="float64"))
+            lo.append(np.asarray(lb, dtype="float64"))
+            hi.append(np.asarray(ub, dtype="float64"))
+            n_rows += len(lb)
+
+        n_col = n_x
+        cost = [np.zeros(n_x)]
+        integ = [np.ones(n_x)]
+        col_lo = [np.zeros(n_x)]
+        col_hi = [np.minimum(self.cap[k], self.count[g]).astype("float64")]
+        # every group placed exactly (or with a slack of unplaced households)
+        n_g = len(self.groups)
+        rows, cols, vals = list(g), list(range(n_x)), [1.0] * n_x
+        if slack_groups:
+            rows += list(range(n_g))
+            cols += list(range(n_col, n_col + n_g))
+            vals += [1.0] * n_g
+            cost.append(np.ones(n_g))
+            integ.append(np.ones(n_g))
+            col_lo.append(np.zeros(n_g))
+            col_hi.append(self.count.astype("float64"))
+            extra_cols.append(("unplaced", (n_col, n_g)))
+            n_col += n_g
+        add(rows, cols, vals, self.count, self.count)
+        # no class over-filled (a class with one variable: its bound does it)
+        multi = np.bincount(k, minlength=self.n_classes) > 1
+        rank = np.cumsum(multi) - 1
+        on = multi[k]
+        add(
+            rank[k[on]],
+            np.flatnonzero(on),
+            np.ones(int(on.sum())),
+            np.zeros(int(multi.sum())),
+            self.cap[multi].astype("float64"),
+        )
+        # caps
+        self.cap_index = {}
+        for lv, (row, coef, places) in self.cap_rows(k, g, soft=soft_caps).items():
+            rhs = self.rhs[lv][places]
+            if not soft_caps:
+                # a cap the place's vacancies cannot reach is no row
+                heavy = np.zeros(self.n_classes)
+                np.maximum.at(heavy, k, coef)
+                in_cls = np.full(self.n_classes, -1, dtype=np.int64)
+                in_cls[k[row >= 0]] = row[row >= 0]
+                on = in_cls >= 0
+                most = np.bincount(
+                    in_cls[on], weights=(heavy * self.cap)[on], minlength=len(places)
+                )
+                binding = most > rhs + 1e-9
+                keep = np.cumsum(binding) - 1
+                row = np.where(
+                    (row >= 0) & binding[np.maximum(row, 0)],
+                    keep[np.maximum(row, 0)],
+                    -1,
+                )
+                places, rhs = places[binding], rhs[binding]
+            has = row >= 0
+            rows, cols, vals = (
+                list(row[has]),
+                list(np.flatnonzero(has)),
+                list(coef[has]),
+            )
+            if soft_caps:
+                rows += list(range(len(places)))
+                cols += list(range(n_col, n_col + len(places)))
+                vals += [-1.0] * len(places)
+                cost.append(np.ones(len(places)))
+                integ.append(np.zeros(len(places)))
+                col_lo.append(np.zeros(len(places)))
+                col_hi.append(np.full(len(places), np.inf))
+                extra_cols.append((lv, (n_col, len(places), places)))
+                n_col += len(places)
+            add(rows, cols, vals, np.full(len(places), -np.inf), rhs)
+            self.cap_index[lv] = (row, coef, places)
+        if objective:
+            s = self.settings
+            st = self.pop.get("street")
+            if st is not None and s.weight_share > 0:
+                big = st["households"] >= s.min_street_households
+                r = st["row_of_class"][k]
+                has = (r >= 0) & big[np.maximum(r, 0)]
+                if big.any():
+                    keep = np.flatnonzero(big)
+                    rank = np.full(len(big), -1)
+                    rank[keep] = np.arange(len(keep))
+                    t = n_col
+                    cost.append(np.array([s.weight_share]))
+                    integ.append(np.zeros(1))
+                    col_lo.append(np.zeros(1))
+                    col_hi.append(np.full(1, np.inf))
+                    extra_cols.append(("share", (t, 1)))
+                    n_col += 1
+                    n_h = st["households"]
+                    rows = list(rank[r[has]]) + list(range(len(keep)))
+                    cols = list(np.flatnonzero(has)) + [t] * len(keep)
+                    vals = list(self.need[g[has]] / n_h[r[has]]) + [-1.0] * len(keep)
+                    add(
+                        rows,
+                        cols,
+                        vals,
+                        np.full(len(keep), -np.inf),
+                        -st["base"][keep] / n_h[keep],
+                    )
+            bu = self.pop.get("buurt")
+            if bu is not None and s.weight_dissimilarity > 0:
+                n_b = len(bu["ids"])
+                big_n = bu["households"].sum()
+                big_a = bu["base"].sum() + float((self.need * self.count).sum())
+                big_o = big_n - big_a
+                if n_b > 1 and big_a > 0 and big_o > 0:
+                    f = 1.0 / big_a + 1.0 / big_o
+                    c0 = bu["base"] * f - bu["households"] / big_o
+                    d0 = n_col
+                    cost.append(np.full(n_b, 0.5 * s.weight_dissimilarity))
+                    integ.append(np.zeros(n_b))
+                    col_lo.append(np.zeros(n_b))
+                    col_hi.append(np.full(n_b, np.inf))
+                    extra_cols.append(("dissimilarity", (d0, n_b)))
+                    n_col += n_b
+                    r = bu["row_of_class"][k]
+                    has = r >= 0
+                    xc = np.flatnonzero(has)
+                    coef = self.need[g[has]] * f
+                    for sign in (1.0, -1.0):
+                        rows = list(r[has]) + list(range(n_b))
+                        cols = list(xc) + list(range(d0, d0 + n_b))
+                        vals = list(sign * coef) + [-1.0] * n_b
+                        add(rows, cols, vals, np.full(n_b, -np.inf), -sign * c0)
+        a = sparse.csr_array(
+            (
+                np.concatenate(blocks_v),
+                (
+                    np.concatenate(blocks_r).astype(np.int64),
+                    np.concatenate(blocks_c).astype(np.int64),
+                ),
+            ),
+            shape=(n_rows, n_col),
+        )
+        return (
+            np.concatenate(cost),
+            np.concatenate(integ),
+            Bounds(np.concatenate(col_lo), np.concatenate(col_hi)),
+            LinearConstraint(a, np.concatenate(lo), np.concatenate(hi)),
+            dict(extra_cols),
+        )
+
+    # -- from variables to vacancies -------------------------------------------
+    def placements(self, k: np.ndarray, g: np.ndarray, x: np.ndarray) -> pd.DataFrame:
+        """Spread the class totals ``x[k, g]`` over the vacancy rows of each class."""
+        x = np.rint(np.asarray(x)).astype(np.int64)
+        take = x > 0
+        k, g, x = k[take], g[take], x[take]
+        order = np.lexsort((g, k))
+        k, g, x = k[order], g[order], x[order]
+        rows = np.argsort(self.vac_class, kind="stable")
+        cap_rows = self.vac["count"].to_numpy()[rows]
+        cum = np.cumsum(cap_rows)  # units, by class
+        start = np.concatenate([[0], np.cumsum(self.cap)])[:-1]
+        # rank of each unit within its class
+        unit_k = np.repeat(k, x)
+        unit_g = np.repeat(g, x)
+        before = np.concatenate([[0], np.cumsum(x)])[:-1]
+        first_of_k = np.r_[True, k[1:] != k[:-1]]
+        grp_start = np.maximum.accumulate(np.where(first_of_k, before, 0))
+        rank = np.arange(len(unit_k)) - np.repeat(grp_start, x)
+        pos = np.searchsorted(cum, start[unit_k] + rank, side="right")
+        row = rows[pos]
+        if len(row) and (self.vac_class[row] != unit_k).any():  # pragma: no cover
+            raise PlanError("interne fout bij het verdelen over woningen")
+        return self._frame(row, unit_g)
+
+    def _frame(self, row: np.ndarray, unit_g: np.ndarray) -> pd.DataFrame:
+        f = pd.DataFrame(
+            {"vacancy": row.astype(np.int64), "group": unit_g.astype(np.int64)}
+        )
+        f = (
+            f.groupby(["vacancy", "group"], sort=True)
+            .size()
+            .rename("count")
+            .reset_index()
+        )
+        f.insert(1, "address_id", self.vac["address_id"].to_numpy()[f["vacancy"]])
+        f["category"] = [self.groups[i].category.code for i in f["group"]]
+        f["urgent"] = [bool(self.groups[i].urgent) for i in f["group"]]
+        return f[["vacancy", "address_id", "group", "category", "urgent", "count"]]
+
+    def unplaced(self, placements: pd.DataFrame) -> np.ndarray:
+        got = np.bincount(
+            placements["group"].to_numpy(dtype=np.int64),
+            weights=placements["count"].to_numpy(),
+            minlength=len(self.groups),
+        )
+        return (self.count - got).astype(np.int64)
+
+
+# -- checking a plan -----------------------------------------------------------
+
+
+def _apply_frame(groups: Sequence[Group], placements: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "address_id": placements["address_id"].astype(str).to_numpy(),
+            "category": [groups[i].category for i in placements["group"]],
+            "urgent": placements["urgent"].to_numpy(dtype=bool),
+            "count": placements["count"].to_numpy(dtype="float64"),
+        }
+    )
+
+
+def check_plan(
+    model: PlacementModel,
+    vacancies: pd.DataFrame,
+    groups: Sequence[Group],
+    placements: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict, list[str]]:
+    """Check a plan exactly: caps with :meth:`PlacementModel.apply`, and the rest.
+
+    Returns the cap violations (every entrance, block and street that
+    receives placements and whose class after the whole plan is worse than
+    now, or that is in the worst class already), the model's state after the
+    plan (``{level: After}``) and Dutch lines for every other broken rule
+    (a requirement not met, a vacancy over-filled, more households placed
+    than a group has).
+    """
+    v = check_vacancies(vacancies)
+    problems: list[str] = []
+    compat = compatible(v, groups)
+    if len(placements):
+        bad = ~compat[placements["vacancy"].to_numpy(), placements["group"].to_numpy()]
+        if bad.any():
+            problems.append(
+                f"{int(placements['count'][bad].sum())} plaatsingen in een "
+                "woning die niet aan de eisen van de groep voldoet"
+            )
+    used = np.bincount(
+        placements["vacancy"].to_numpy(dtype=np.int64),
+        weights=placements["count"].to_numpy(),
+        minlength=len(v),
+    )
+    over = used > v["count"].to_numpy()
+    if over.any():
+        problems.append(
+            f"{int(over.sum())} woningen krijgen meer plaatsingen dan er vrijkomen"
+        )
+    got = np.bincount(
+        placements["group"].to_numpy(dtype=np.int64),
+        weights=placements["count"].to_numpy(),
+        minlength=len(groups),
+    )
+    for i, g in enumerate(groups):
+        if got[i] > g.count:
+            problems.append(
+                f"groep {g.describe()}: {int(got[i])} geplaatst, maar de "
+                f"groep telt {g.count} huishoudens"
+            )
+    if placements.empty:
+        return _no_violations(), model.apply(_apply_frame(groups, placements)), problems
+    after = model.apply(_apply_frame(groups, placements))
+    names = np.array([*model.spec.class_names, None], dtype=object)
+    worst = len(model.spec.class_names) - 1
+    rows = []
+    per_row = placements.groupby("vacancy")["count"].sum()
+    for lv in CAP_LEVELS:
+        if lv not in model.levels:
+            continue
+        st = model.levels[lv]
+        ids = v[lv].to_numpy(dtype=object)[per_row.index.to_numpy()]
+        pos = np.where(ids != "", st.positions(ids), -1)
+        ok = pos >= 0
+        placed = np.bincount(
+            pos[ok], weights=per_row.to_numpy()[ok], minlength=len(st.ids)
+        )
+        where = np.flatnonzero(placed > 0)
+        before, now = st.cls[where], after[lv].cls[where]
+        bad = (before >= 0) & ((now > before) | (before >= worst))
+        for p in where[bad]:
+            rows.append(
+                {
+                    "level": lv,
+                    "place_id": str(st.ids[p]),
+                    "class_before": names[st.cls[p]],
+                    "class_after": names[after[lv].cls[p]],
+                    "placed": int(placed[p]),
+                }
+            )
+    viol = pd.DataFrame(rows) if rows else _no_violations()
+    return viol, after, problems
+
+
+def plan_terms(
+    problem_or_vac,
+    groups,
+    placements: pd.DataFrame,
+    population: Mapping[str, pd.DataFrame],
+    settings: PlanSettings,
+) -> dict[str, float]:
+    """The objective's terms of any plan: largest street share and D over buurten."""
+    v = (
+        problem_or_vac.vac
+        if isinstance(problem_or_vac, _Problem)
+        else check_vacancies(problem_or_vac)
+    )
+    need = np.array([1.0 if g.category.n_needs > 0 else 0.0 for g in groups])
+    out: dict[str, float] = {}
+    placed = pd.Series(dtype="float64")
+    if len(placements):
+        placed = pd.Series(
+            need[placements["group"].to_numpy()] * placements["count"].to_numpy(),
+            index=placements["vacancy"].to_numpy(),
+        )
+    for lv in ("street", "buurt"):
+        f = population.get(lv)
+        if f is None or f.empty:
+            continue
+        vac = v.groupby(lv)["count"].sum()
+        p = (
+            pd.Series(
+                placed.to_numpy(), index=v[lv].to_numpy()[placed.index.to_numpy()]
+            )
+            if len(placed)
+            else pd.Series(dtype="float64")
+        )
+        after = fairness.after_counts(
+            f.assign(place_id=f["place_id"].astype(str)), vac, p
+        )
+        if lv == "street":
+            out["largest_share"] = fairness.largest_share(
+                after["need"], after["households"], settings.min_street_households
+            )
+        else:
+            out["dissimilarity"] = fairness.dissimilarity(
+                after["need"], after["households"]
+            )
+    out["objective"] = settings.weight_share * out.get(
+        "largest_share", 0.0
+    ) + settings.weight_dissimilarity * out.get("dissimilarity", 0.0)
+    return out
+
+
+# -- the optimiser -------------------------------------------------------------
+
+#: Above this many integer variables the program is solved in two steps:
+#: the LP relaxation (interior point), then the MIP with every variable the
+#: relaxation left integral fixed (HiGHS' own presolve is too slow there).
+LARGE = 5000
+
+
+class _Result:
+    """What :func:`_solve` returns: milp's fields, with the bound it proves."""
+
+    def __init__(self, status, x, fun, bound, gap):
+        self.status, self.x, self.fun = status, x, fun
+        self.mip_dual_bound, self.mip_gap = bound, gap
+
+
+def _milp(c, integ, bounds, cons, time_limit, gap, **extra):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # options passed verbatim
+        return milp(
+            c,
+            integrality=integ,
+            bounds=bounds,
+            constraints=cons,
+            options={
+                "time_limit": max(float(time_limit), 1.0),
+                "mip_rel_gap": float(gap),
+                "disp": False,
+                **extra,
+            },
+        )
+
+
+def _solve(c, integ, bounds, cons, time_limit: float, gap: float):
+    """Solve the program; large ones through their LP relaxation first.
+
+    The LP optimum is a lower bound of the MIP's: the gap reported for a
+    large program is measured against it (and against HiGHS' own bound of
+    the reduced MIP, whichever is higher), so it is a proven gap too.
+    """
+    t0 = time.perf_counter()
+    if int(integ.sum()) <= LARGE:
+        res = _milp(c, integ, bounds, cons, time_limit, gap)
+        return _Result(
+            res.status,
+            res.x,
+            res.fun,
+            getattr(res, "mip_dual_bound", None),
+            getattr(res, "mip_gap", None),
+        )
+    lp = _milp(c, np.zeros_like(integ), bounds, cons, time_limit, gap, solver="ipm")
+    if lp.x is None:
+        return _Result(lp.status, None, None, None, None)
+    x = lp.x
+    near = np.abs(x - np.rint(x)) < 1e-6
+    fix = (integ > 0) & near
+    lo, hi = bounds.lb.copy(), bounds.ub.copy()
+    lo[fix] = hi[fix] = np.rint(x[fix])
+    left = time_limit - (time.perf_counter() - t0)
+    res = _milp(c, integ, Bounds(lo, hi), cons, left, gap)
+    if res.x is None:  # the fixed part leaves no integer completion: all free
+        left = time_limit - (time.perf_counter() - t0)
+        res = _milp(c, integ, bounds, cons, left, gap)
+        if res.x is None:
+            return _Result(res.status, None, None, None, None)
+    bound = max(
+        float(lp.fun), float(getattr(res, "mip_dual_bound", -np.inf) or -np.inf)
+    )
+    bound = min(bound, float(res.fun))
+    g = (res.fun - bound) / abs(res.fun) if res.fun else 0.0
+    status = 0 if g <= gap + 1e-12 else 1
+    return _Result(status, res.x, res.fun, bound, g)
+
+
+def _status(res, gap_setting: float) -> tuple[str, str]:
+    gap = getattr(res, "mip_gap", None)
+    gap = 0.0 if gap is None or not np.isfinite(gap) else float(gap)
+    pct = _num(round(100 * gap_setting, 3))
+    if res.status == 0 and gap <= 1e-6:
+        return "optimal", "optimaal"
+    if res.status == 0:
+        return "within_gap", (
+            f"binnen {pct} % van optimaal (bewezen door de ondergrens van de solver)"
+        )
+    return "time_limit", (
+        f"tijdslimiet bereikt; de beste gevonden verdeling ligt "
+        f"binnen {_num(round(100 * gap, 1))} % van optimaal"
+    )
+
+
+def optimise(
+    model: PlacementModel,
+    vacancies: pd.DataFrame,
+    groups: Sequence[Group],
+    population: Mapping[str, pd.DataFrame] | None = None,
+    settings: PlanSettings | None = None,
+    progress=None,
+) -> Plan:
+    """The advisor's plan (see the module docstring).
+
+    ``population``: per level ``street`` and ``buurt`` a frame ``place_id``,
+    ``need``, ``households`` (now); without it the objective is zero and any
+    plan that meets the constraints is optimal. ``progress(round, text)``
+    is called before every solve.
+    """
+    settings = settings or PlanSettings()
+    t0 = time.perf_counter()
+    pr = _Problem(model, vacancies, groups, population, settings)
+    rounds, res = 0, None
+    while True:
+        rounds += 1
+        if progress is not None:
+            progress(rounds, f"oplossen, ronde {rounds}")
+        left = settings.time_limit - (time.perf_counter() - t0)
+        if not len(pr.k):  # no vacancy fits any group within its caps
+            res = _Result(2 if pr.count.sum() else 0, None, None, None, None)
+            break
+        c, integ, bounds, cons, _ = pr.matrix(pr.k, pr.g)
+        res = _solve(c, integ, bounds, cons, left, settings.mip_rel_gap)
+        if res.x is None:
+            break
+        placements = pr.placements(pr.k, pr.g, res.x[: len(pr.k)])
+        viol, after, _ = check_plan(model, pr.vac, pr.groups, placements)
+        if viol.empty or rounds >= settings.max_rounds:
+            break
+        _tighten(pr, viol, res.x[: len(pr.k)])
+    seconds = time.perf_counter() - t0
+    if res.x is None:
+        if res.status == 2:
+            messages = diagnose(pr, settings)
+            return Plan(
+                "advies",
+                _empty_placements(),
+                pr.count.copy(),
+                "infeasible",
+                "onhaalbaar: niet alle huishoudens passen binnen de eisen en "
+                "de grenzen",
+                rounds=rounds,
+                seconds=seconds,
+                messages=messages,
+            )
+        return Plan(
+            "advies",
+            _empty_placements(),
+            pr.count.copy(),
+            "time_limit",
+            "tijdslimiet bereikt zonder een verdeling; geef meer tijd (--tijdslimiet)",
+            rounds=rounds,
+            seconds=seconds,
+        )
+    status, text = _status(res, settings.mip_rel_gap)
+    if not viol.empty:
+        status = "caps_not_met"
+        text = (
+            f"na {rounds} rondes zakken nog {len(viol)} plaatsen een klasse; "
+            "de verdeling is niet veilig"
+        )
+    terms = plan_terms(pr, pr.groups, placements, population or {}, settings)
+    bound = getattr(res, "mip_dual_bound", None)
+    return Plan(
+        "advies",
+        placements,
+        pr.unplaced(placements),
+        status,
+        text,
+        objective=float(res.fun),
+        bound=None if bound is None else float(bound),
+        gap=float(getattr(res, "mip_gap", 0.0) or 0.0),
+        rounds=rounds,
+        seconds=seconds,
+        violations=viol,
+        terms=terms,
+        after=after,
+    )
+
+
+def _empty_placements() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "vacancy": pd.Series(dtype="int64"),
+            "address_id": pd.Series(dtype=str),
+            "group": pd.Series(dtype="int64"),
+            "category": pd.Series(dtype=str),
+            "urgent": pd.Series(dtype=bool),
+            "count": pd.Series(dtype="int64"),
+        }
+    )
+
+
+def _tighten(pr: _Problem, viol: pd.DataFrame, x: np.ndarray) -> None:
+    """A place that dropped gets a cap below its load: at least one fewer."""
+    x = np.rint(x)
+    for lv, (row, coef, places) in pr.cap_rows(pr.k, pr.g).items():
+        bad = viol.loc[viol["level"] == lv, "place_id"].astype(str)
+        if bad.empty:
+            continue
+        st = pr.model.levels[lv]
+        for p in st.positions(bad.to_numpy(dtype=object)):
+            if p < 0:
+                continue
+            r = np.searchsorted(places, p)
+            if r >= len(places) or places[r] != p:
+                continue
+            on = (row == r) & (x > 0)
+            load = float((coef[on] * x[on]).sum())
+            step = max(float(coef[on].min()) if on.any() else 0.0, 0.1 * load)
+            pr.rhs[lv][p] = max(0.0, min(pr.rhs[lv][p], load) - step + 1e-9)
+
+
+# -- why a plan does not fit ---------------------------------------------------
+
+
+def diagnose(pr: _Problem, settings: PlanSettings) -> list[str]:
+    """Dutch lines saying which requirements or caps keep households out."""
+    lines: list[str] = []
+    # 1. slack per group, caps as they are
+    c, integ, bounds, cons, cols = pr.matrix(
+        pr.k, pr.g, slack_groups=True, objective=False
+    )
+    res = _solve(c, integ, bounds, cons, settings.time_limit, 0.0)
+    if res.x is None:
+        return ["de oorzaak kon binnen de tijdslimiet niet worden bepaald"]
+    start, n_g = cols["unplaced"]
+    unplaced = np.rint(res.x[start : start + n_g]).astype(np.int64)
+    units = pr.cap
+    for i, g in enumerate(pr.groups):
+        if unplaced[i] <= 0:
+            continue
+        fits = pr.all_g == i
+        n_fit = int(units[pr.all_k[fits]].sum())
+        text = f"{unplaced[i]} huishoudens {g.describe()} passen niet: "
+        if n_fit == 0:
+            lines.append(text + "geen enkele vrijkomende woning voldoet aan de eisen")
+            continue
+        text += f"{n_fit} geschikte woning{'en' if n_fit != 1 else ''}"
+        parts, counted = [], np.zeros(fits.sum(), dtype=bool)
+        for lv, forb in pr.forbidden_at.items():
+            hit = forb[fits] & ~counted
+            counted |= hit
+            n = int(units[pr.all_k[fits][hit]].sum())
+            if n:
+                parts.append(f"{n} in {LEVEL_NL[lv][1]} zonder ruimte")
+        if parts:
+            text += ", waarvan " + ", ".join(parts)
+        if int(units[pr.all_k[fits][~counted]].sum()) > 0:
+            text += ("; de overige" if parts else "; die") + (
+                " zijn nodig voor andere groepen of hun plaatsen zitten al aan hun "
+                "grens"
+            )
+        lines.append(text)
+    # 2. slack per cap, every household placed
+    if not len(pr.all_k):
+        return lines
+    c, integ, bounds, cons, cols = pr.matrix(
+        pr.all_k, pr.all_g, soft_caps=True, objective=False
+    )
+    res = _solve(c, integ, bounds, cons, settings.time_limit, 0.0)
+    if res.x is None:
+        lines.append(
+            "ook zonder de grenzen van portieken, blokken en straten passen "
+            "niet alle huishoudens: de eisen (gelijkvloers, oppervlakte, "
+            "zorg in de buurt, gebied) laten te weinig woningen over"
+        )
+        return lines
+    over = []
+    for lv in CAP_LEVELS:
+        if lv not in cols:
+            continue
+        start, n, _places = cols[lv]
+        s = res.x[start : start + n]
+        m = int((s > 1e-6).sum())
+        if m:
+            over.append(f"{m} {LEVEL_NL[lv][0] if m == 1 else LEVEL_NL[lv][1]}")
+    if over:
+        lines.append(
+            "om iedereen te plaatsen zouden de grenzen moeten wijken van "
+            + ", ".join(over)
+            + " (hun klasse zou zakken)"
+        )
+    return lines
+
+
+# -- baselines -----------------------------------------------------------------
+
+
+def naive(
+    model: PlacementModel,
+    vacancies: pd.DataFrame,
+    groups: Sequence[Group],
+    seed: int = 1,
+    population: Mapping[str, pd.DataFrame] | None = None,
+    settings: PlanSettings | None = None,
+) -> Plan:
+    """First come, first served, as today's routes: headroom ignored.
+
+    The groups in file order; each household takes the next vacancy (in a
+    seeded random order of all vacancies) that meets its requirements and
+    is still free.
+    """
+    settings = settings or PlanSettings()
+    t0 = time.perf_counter()
+    v = check_vacancies(vacancies)
+    compat = compatible(v, groups)
+    unit_row = np.repeat(np.arange(len(v)), v["count"].to_numpy())
+    order = np.random.default_rng(seed).permutation(len(unit_row))
+    unit_row = unit_row[order]
+    free = np.ones(len(unit_row), dtype=bool)
+    rows, gs = [], []
+    for i, g in enumerate(groups):
+        cand = np.flatnonzero(free & compat[unit_row, i])[: g.count]
+        free[cand] = False
+        rows.append(unit_row[cand])
+        gs.append(np.full(len(cand), i))
+    return _baseline(
+        "naief",
+        model,
+        v,
+        groups,
+        rows,
+        gs,
+        population,
+        settings,
+        t0,
+        "eerst komt, eerst maalt (zoals de routes nu werken)",
+    )
+
+
+def greedy(
+    model: PlacementModel,
+    vacancies: pd.DataFrame,
+    groups: Sequence[Group],
+    population: Mapping[str, pd.DataFrame] | None = None,
+    settings: PlanSettings | None = None,
+) -> Plan:
+    """Respecting the caps, each household to the vacancy with the most room left.
+
+    The groups in file order; the room of a class of vacancies is the
+    smallest share of its entrance's, block's and street's cap still free
+    after the placement. The caps are the optimiser's linear ones.
+    """
+    settings = settings or PlanSettings()
+    t0 = time.perf_counter()
+    pr = _Problem(model, vacancies, groups, population, settings)
+    capr = pr.cap_rows(pr.k, pr.g)
+    load = {lv: np.zeros(len(places)) for lv, (_, _, places) in capr.items()}
+    rhs = {lv: pr.rhs[lv][places] for lv, (_, _, places) in capr.items()}
+    left = pr.cap.astype("float64").copy()
+    rows, gs = [], []
+    for i, g in enumerate(pr.groups):
+        sel = np.flatnonzero(pr.g == i)
+        if not len(sel):
+            continue
+        kk = pr.k[sel]
+        mine = {lv: (row[sel], coef[sel]) for lv, (row, coef, _) in capr.items()}
+        for _ in range(int(g.count)):
+            room = np.where(left[kk] > 0, np.inf, -np.inf)
+            for lv, (r, cf) in mine.items():
+                has = r >= 0
+                free = np.full(len(sel), np.inf)
+                free[has] = rhs[lv][r[has]] - load[lv][r[has]] - cf[has]
+                room = np.minimum(room, free)
+            best = int(np.argmax(room))
+            if room[best] < -1e-9:
+                break
+            k = kk[best]
+            left[k] -= 1
+            for lv, (r, cf) in mine.items():
+                if r[best] >= 0:
+                    load[lv][r[best]] += cf[best]
+            rows.append(np.array([k]))
+            gs.append(np.array([i]))
+    # classes back to vacancy rows
+    kx = pd.DataFrame(
+        {
+            "k": np.concatenate(rows) if rows else np.zeros(0, np.int64),
+            "g": np.concatenate(gs) if gs else np.zeros(0, np.int64),
+        }
+    )
+    agg = kx.groupby(["k", "g"]).size().reset_index(name="x")
+    placements = pr.placements(
+        agg["k"].to_numpy(), agg["g"].to_numpy(), agg["x"].to_numpy()
+    )
+    return _finish(
+        "gretig",
+        model,
+        pr.vac,
+        pr.groups,
+        placements,
+        population,
+        settings,
+        t0,
+        "gretig: de woning met de meeste ruimte eerst",
+    )
+
+
+def _baseline(method, model, v, groups, rows, gs, population, settings, t0, text):
+    row = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+    g = np.concatenate(gs) if gs else np.zeros(0, np.int64)
+    f = pd.DataFrame({"vacancy": row.astype(np.int64), "group": g.astype(np.int64)})
+    f = f.groupby(["vacancy", "group"], sort=True).size().rename("count").reset_index()
+    f.insert(1, "address_id", v["address_id"].to_numpy()[f["vacancy"]])
+    f["category"] = [groups[i].category.code for i in f["group"]]
+    f["urgent"] = [bool(groups[i].urgent) for i in f["group"]]
+    f = f[["vacancy", "address_id", "group", "category", "urgent", "count"]]
+    return _finish(method, model, v, groups, f, population, settings, t0, text)
+
+
+def _finish(method, model, v, groups, placements, population, settings, t0, text):
+    viol, after, _ = check_plan(model, v, groups, placements)
+    got = np.bincount(
+        placements["group"].to_numpy(dtype=np.int64),
+        weights=placements["count"].to_numpy(),
+        minlength=len(groups),
+    )
+    unplaced = np.array([g.count for g in groups], dtype=np.int64) - got.astype(
+        np.int64
+    )
+    terms = plan_terms(v, groups, placements, population or {}, settings)
+    return Plan(
+        method,
+        placements,
+        unplaced,
+        "heuristic",
+        text,
+        objective=terms["objective"],
+        seconds=time.perf_counter() - t0,
+        violations=viol,
+        terms=terms,
+        after=after,
+    )
