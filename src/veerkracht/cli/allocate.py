@@ -115,6 +115,7 @@ def allocate(
     got["per_woning"].to_csv(folder / "advies_per_woning.csv", index=False, sep=";")
     got["per_plaats"].to_csv(folder / "advies_per_plaats.csv", index=False, sep=";")
     got["eerlijkheid"].to_csv(folder / "eerlijkheid.csv", index=False, sep=";")
+    got["lorenz"].to_csv(folder / "lorenz.csv", index=False, sep=";")
     say = lambda t: out.print(t, highlight=False)  # noqa: E731
     total = s["geplaatst"] + s["niet_geplaatst"]
     say(
@@ -134,17 +135,18 @@ def allocate(
         f"(advies: {s['grenzen_geschonden_advies']})."
     )
     f = got["eerlijkheid"]
-    for ind, lv in (("dissimilarity", "buurt"), ("largest_share", "street")):
+    for ind, lv, name in (("dissimilarity", "buurt", "buurten"),
+                          ("largest_share", "street", "straten")):
         row = f[(f["indicator"] == ind) & (f["niveau"] == lv)]
         if len(row):
             r = row.iloc[0]
             say(
-                f"{r['omschrijving']} ({lv}): nu {_fmt(r['huidig'])}, advies "
+                f"{r['omschrijving']} ({name}): nu {_fmt(r['huidig'])}, advies "
                 f"{_fmt(r['advies'])}, eerst komt eerst maalt {_fmt(r['naief'])}."
             )
     say(
         f"Uitvoer in {folder}/: advies_per_woning.csv, advies_per_plaats.csv, "
-        "eerlijkheid.csv."
+        "eerlijkheid.csv, lorenz.csv."
     )
     if s["status"] == "infeasible":
         raise typer.Exit(1)

@@ -790,10 +790,12 @@ def published_plan(
         "doel_naief": run.naive.objective,
         "meldingen": list(adv.messages),
     }
+    # no full double precision leaves the door (rule 5): figures to its decimals
+    decimals = publish.current_rules(ws).decimals
     return {
         "per_woning": per_vac,
         "per_plaats": per_place,
-        "eerlijkheid": run.fairness,
-        "lorenz": run.lorenz,
+        "eerlijkheid": run.fairness.round(decimals),
+        "lorenz": run.lorenz.round(decimals),
         "samenvatting": summary,
     }
