@@ -27,6 +27,12 @@ def _map_text() -> dict[str, str]:
         "zoom_in": _("Zoom verder in om {level} te zien."),
         "n_places": _("{n} plaatsen ({level})"),
         "no_places": _("Er zijn (nog) geen plaatsen in uw gebieden."),
+        "headroom": _("Ruimte voor plaatsing"),
+        "headroom_limited": _("* begrensd door het aantal huishoudens, niet door "
+                              "het model"),
+        "headroom_class": _("Klasse nu"),
+        "headroom_levels": _("Ruimte voor plaatsing is er per portiek, blok en "
+                             "straat."),
     }
 
 
@@ -36,6 +42,11 @@ def map_page(request):
     scoping.require_permission(request, "view_map", purpose="map")
     levels = roles.levels_for(request.user)
     start = "buurt" if "buurt" in levels else levels[0]
+    from veerkracht.web.allocation import services as allocation
+
+    plans = allocation.can_plan(request.user) and bool(
+        allocation.levels_for(request.user))
+    category = request.GET.get("categorie", "")
     return render(
         request,
         "maps/map.html",
@@ -52,5 +63,14 @@ def map_page(request):
             "open_level": request.GET.get("niveau", "")
             if request.GET.get("niveau") in levels else "",
             "open_place": request.GET.get("plaats", "")[:120],
+            # the headroom layer (?laag=ruimte&categorie=zorg), for the roles
+            # that plan
+            "headroom": {
+                "levels": allocation.levels_for(request.user),
+                "categories": allocation.categories(),
+                "category": category if category in dict(
+                    allocation.categories()) else "",
+                "open": request.GET.get("laag") == "ruimte",
+            } if plans else None,
         },
     )
