@@ -10,6 +10,7 @@ def _reset_caches() -> None:
     from veerkracht.jobs import publish
     from veerkracht.web import workspace
     from veerkracht.web.accounts import scoping
+    from veerkracht.web.allocation import services as allocation
     from veerkracht.web.maps import services as map_services
     from veerkracht.web.places import figures
 
@@ -18,6 +19,7 @@ def _reset_caches() -> None:
     figures.clear_cache()
     map_services.clear_cache()
     publish._clear_cache()
+    allocation.clear_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from pydantic import Field
 from veerkracht.web.accounts import scoping
 from veerkracht.web.allocation import services
 from veerkracht.web.audit.services import record
+from veerkracht.web.levels import LEVELS
 from veerkracht.web.problems import problems
 
 router = Router(tags=["ruimte voor plaatsing"])
@@ -22,6 +23,12 @@ class HeadroomQuery(Schema):
     period: str | None = Field(None, max_length=32)
     place_id: str | None = Field(None, max_length=120,
                                  description="alleen deze plaats")
+
+
+def _check_level(level: str) -> None:
+    if level not in LEVELS:
+        raise ValueError(_("onbekend niveau %(level)r; kies uit %(levels)s")
+                         % {"level": level, "levels": ", ".join(LEVELS)})
 
 
 def _unavailable(exc: services.AllocationUnavailable):
@@ -39,6 +46,7 @@ def _unavailable(exc: services.AllocationUnavailable):
     response={200: dict, **problems(400, 401, 403, 404, 422)},
 )
 def headroom(request: HttpRequest, level: str, q: Query[HeadroomQuery]):
+    _check_level(level)
     request.audit_object = (level, q.place_id or "")
     scoping.require_permission(request, services.PERMISSION, purpose="headroom")
     try:

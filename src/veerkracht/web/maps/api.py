@@ -108,6 +108,9 @@ class HeadroomLayerQuery(LayerQuery):
 def headroom_layer(request: HttpRequest, level: str, q: Query[HeadroomLayerQuery]):
     from veerkracht.web.allocation import services as allocation
 
+    if level not in LEVELS:
+        raise ValueError(_("onbekend niveau %(level)r; kies uit %(levels)s")
+                         % {"level": level, "levels": ", ".join(LEVELS)})
     request.audit_object = (level, q.parent or "")
     scoping.require_permission(request, allocation.PERMISSION, purpose="headroom")
     code = allocation.check_category(q.category)
