@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from tests.web.cityfixture import BUURTEN, GEMEENTE, build_city
+from tests.web.plannedcity import build_planned_city
 
 
 def _reset_caches() -> None:
@@ -43,6 +44,24 @@ def city(city_dir, settings):
     from veerkracht.store import open_workspace
 
     ws = open_workspace(city_dir)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="session")
+def planned_city_dir(tmp_path_factory):
+    """A small computed demo city with an approved model (built once)."""
+    return build_planned_city(tmp_path_factory.mktemp("planned") / "ws")
+
+
+@pytest.fixture
+def planned_city(planned_city_dir, settings):
+    """Point the site at the computed city (read only: nothing writes to it)."""
+    settings.VEERKRACHT_WORKSPACE = planned_city_dir
+    _reset_caches()
+    from veerkracht.store import open_workspace
+
+    ws = open_workspace(planned_city_dir)
     yield ws
     ws.close()
 

@@ -27,12 +27,16 @@ def _map_text() -> dict[str, str]:
         "zoom_in": _("Zoom verder in om {level} te zien."),
         "n_places": _("{n} plaatsen ({level})"),
         "no_places": _("Er zijn (nog) geen plaatsen in uw gebieden."),
+    }
+
+
+def _headroom_text() -> dict[str, str]:
+    """The headroom layer's words (roles that plan only)."""
+    return {
         "headroom": _("Ruimte voor plaatsing"),
-        "headroom_limited": _("* begrensd door het aantal huishoudens, niet door "
+        "headroom_limited": _("begrensd door het aantal huishoudens, niet door "
                               "het model"),
         "headroom_class": _("Klasse nu"),
-        "headroom_levels": _("Ruimte voor plaatsing is er per portiek, blok en "
-                             "straat."),
     }
 
 
@@ -58,7 +62,7 @@ def map_page(request):
             "min_zoom": services.MIN_ZOOM,
             "context_version": context.version_token(),
             "periods": figures.available_periods(),
-            "map_text": _map_text(),
+            "map_text": {**_map_text(), **(_headroom_text() if plans else {})},
             # a place to open first (?niveau=LEVEL&plaats=ID, from the search page)
             "open_level": request.GET.get("niveau", "")
             if request.GET.get("niveau") in levels else "",

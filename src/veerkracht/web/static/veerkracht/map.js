@@ -205,7 +205,7 @@
     if (state.mode === "headroom") {
       html += row(t("headroom", "Ruimte voor plaatsing"), p.band);
       if (p.step) { html += row(t("meaning", "Betekenis"), p.step); }
-      if (p.limited) { html += row("*", t("headroom_limited", "begrensd door het aantal huishoudens")); }
+      if (p.limited) { html += row("*", t("headroom_limited", "begrensd door het aantal huishoudens, niet door het model")); }
       if (p.balance_class) { html += row(t("headroom_class", "Klasse nu"), p.balance_class); }
     }
     else if (p.balance_class) {
