@@ -137,10 +137,16 @@ def legend(code: str, urgent: bool, period: str | None) -> dict:
                   "pattern": "hatched",
                   "meaning": str(_("de openbaarheidsregels tonen voor deze "
                                    "plaats geen aantal"))})
-    note = _("Hoeveel huishoudens met %(label)s%(urgent)s de plaats kan opnemen "
-             "voordat haar klasse daalt (elk vult een vrijkomende woning). Met "
-             "* begrensd door het aantal huishoudens, niet door het model.") % {
-        "label": cat.label, "urgent": _(" (via urgentie)") if urgent else ""}
+    if urgent:
+        note = _("Hoeveel huishoudens van de categorie “%(label)s”, via urgentie "
+                 "geplaatst, de plaats kan opnemen voordat haar klasse daalt (elk "
+                 "vult een vrijkomende woning).") % {"label": cat.label}
+    else:
+        note = _("Hoeveel huishoudens van de categorie “%(label)s” de plaats kan "
+                 "opnemen voordat haar klasse daalt (elk vult een vrijkomende "
+                 "woning).") % {"label": cat.label}
+    note += " " + _("Met * begrensd door het aantal huishoudens, niet door het "
+                    "model.")
     if period:
         note += " " + _("Periode %(period)s.") % {"period": period}
     return {"title": str(_("Ruimte voor plaatsing")), "items": items, "note": note}
