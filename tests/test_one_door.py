@@ -127,6 +127,11 @@ FIGURE_URLS = {
     # names and ids only, of the places the door publishes for the user
     "api:search_places": {"published_places"},
     "places:search": {"published_places"},
+    # headroom and what one placement does (roles that plan)
+    "api:headroom_layer": {"published_headroom", "published_places"},
+    "api:headroom": {"published_headroom", "published_places"},
+    "api:placement": {"published_effect"},
+    "allocation:whatif": {"published_effect"},
 }
 
 #: URL names that emit no place figure, and why.
@@ -356,8 +361,13 @@ def site(demo_dir, settings, make_user):  # noqa: F811 - the fixture
     code = str(buurt.value_counts().index[0])
     block = str(buurt[buurt == code].index[0])
     user = make_user("frontline", [("buurt", code)], org="Wijkteam")
+    # the roles that plan: a corporation of the same buurt, an address in the block
+    planner = make_user("corporation", [("buurt", code)], org="Corporatie")
+    dw = ws.read("dwellings", columns=["address_id", "block_id"])
+    address = str(dw.loc[dw["block_id"].astype(str) == block, "address_id"].iloc[0])
     ws.close()
-    return user, {"level": "block", "place_id": block}
+    return user, {"level": "block", "place_id": block, "planner": planner,
+                  "address_id": address}
 
 
 def _request(client, name, ids):
@@ -373,6 +383,30 @@ def _request(client, name, ids):
         return client.get("/api/places/search", {"q": ids["place_id"]})
     if name == "places:search":
         return client.get("/zoeken/", {"q": ids["place_id"]})
+    if name in ("api:headroom_layer", "api:headroom", "api:placement",
+                "allocation:whatif"):
+        client.force_login(ids["planner"])
+    if name == "api:headroom_layer":
+        return client.get(f"/api/maps/headroom/{ids['level']}",
+                          {"bbox": "3,50,9,54", "zoom": 17, "category": "zorg"})
+    if name == "api:headroom":
+        return client.get(f"/api/allocation/headroom/{ids['level']}",
+                          {"category": "zorg"})
+    if name == "api:placement":
+        return client.get("/api/allocation/placement",
+                          {"address_id": ids["address_id"], "category": "zorg"})
+    if name == "allocation:whatif":
+        from veerkracht.web import workspace
+        from veerkracht.web.signals.locations import address_index
+
+        loc = address_index(workspace.workspace()).by_id(ids["address_id"])
+        addresses = workspace.table("addresses").set_index("address_id")
+        row = addresses.loc[loc.address_id]
+        suffix = "".join(str(v) for v in (row["huisletter"], row["toevoeging"])
+                         if isinstance(v, str))
+        return client.post("/ruimte/plaatsing/", {
+            "postcode": row["postcode"], "huisnummer": str(row["huisnummer"]),
+            "toevoeging": suffix, "categorie": "zorg"})
     raise AssertionError(f"no request known for figure URL {name}")
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 from tests.web.cityfixture import BUURTEN, GEMEENTE, build_city
+from tests.web.plannedcity import build_planned_city
 
 
 def _reset_caches() -> None:
     from veerkracht.jobs import publish
     from veerkracht.web import workspace
     from veerkracht.web.accounts import scoping
+    from veerkracht.web.allocation import services as allocation
     from veerkracht.web.maps import services as map_services
     from veerkracht.web.places import figures
 
@@ -18,6 +20,7 @@ def _reset_caches() -> None:
     figures.clear_cache()
     map_services.clear_cache()
     publish._clear_cache()
+    allocation.clear_cache()
 
 
 @pytest.fixture(autouse=True)
@@ -41,6 +44,24 @@ def city(city_dir, settings):
     from veerkracht.store import open_workspace
 
     ws = open_workspace(city_dir)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="session")
+def planned_city_dir(tmp_path_factory):
+    """A small computed demo city with an approved model (built once)."""
+    return build_planned_city(tmp_path_factory.mktemp("planned") / "ws")
+
+
+@pytest.fixture
+def planned_city(planned_city_dir, settings):
+    """Point the site at the computed city (read only: nothing writes to it)."""
+    settings.VEERKRACHT_WORKSPACE = planned_city_dir
+    _reset_caches()
+    from veerkracht.store import open_workspace
+
+    ws = open_workspace(planned_city_dir)
     yield ws
     ws.close()
 

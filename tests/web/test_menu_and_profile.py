@@ -27,9 +27,9 @@ def _menu(html: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("role, landing, labels", [
     ("resident", "/meldingen/", ["Melden", "Mijn meldingen"]),
     ("frontline", "/kaart/", ["Kaart", "Aandacht deze week", "Werkbak", "Verhalen"]),
-    ("corporation", "/kaart/", ["Kaart", "Aandacht deze week", "Werkbak",
-                                "Verhalen"]),
-    ("policy", "/kaart/", ["Kaart"]),
+    ("corporation", "/kaart/", ["Kaart", "Aandacht deze week",
+                                "Wat doet één plaatsing?", "Werkbak", "Verhalen"]),
+    ("policy", "/kaart/", ["Kaart", "Wat doet één plaatsing?"]),
     ("privacy", "/privacy/", ["Auditspoor en drempels", "Rolaanvragen"]),
 ])
 def test_each_role_lands_on_its_work_and_every_menu_link_opens(

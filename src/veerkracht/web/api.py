@@ -101,6 +101,7 @@ def _value_error(request: HttpRequest, exc: ValueError):
 
 # (prefix, router): one line per app.
 from veerkracht.web.alerts.api import router as _alerts  # noqa: E402
+from veerkracht.web.allocation.api import router as _allocation  # noqa: E402
 from veerkracht.web.maps.api import router as _maps  # noqa: E402
 from veerkracht.web.places.api import router as _places  # noqa: E402
 from veerkracht.web.signals.api import router as _signals  # noqa: E402
@@ -108,5 +109,5 @@ from veerkracht.web.stories.api import router as _stories  # noqa: E402
 
 for _prefix, _router in (("maps/", _maps), ("places/", _places),
                          ("signals/", _signals), ("stories/", _stories),
-                         ("alerts/", _alerts)):
+                         ("alerts/", _alerts), ("allocation/", _allocation)):
     api.add_router(_prefix, _router)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("open311/v2/", include("veerkracht.web.signals.open311_urls")),
     path("verhalen/", include("veerkracht.web.stories.urls")),
     path("aandacht/", include("veerkracht.web.alerts.urls")),
+    path("ruimte/", include("veerkracht.web.allocation.urls")),
 ]
 
 handler400 = "veerkracht.web.accounts.views.bad_request"

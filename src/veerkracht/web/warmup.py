@@ -40,6 +40,7 @@ def warm() -> None:
     _step("kaartlagen", services.warm)
     _step("publicatiedeur", _door)
     _step("cijfers", _figures)
+    _step("plaatsingsmodel", _placement)
 
 
 def _code() -> None:
@@ -126,3 +127,16 @@ def _figures() -> None:
             except LookupError:
                 break
             figures.figures(level, audience=audience, indicators=True)
+
+
+def _placement() -> None:
+    """The placement model of the latest period (headroom and "Wat doet één
+    plaatsing?", ``veerkracht.jobs.allocate``): read once, kept per version."""
+    from veerkracht.jobs import allocate
+    from veerkracht.web import workspace
+    from veerkracht.web.places import figures
+
+    periods = figures.available_periods()
+    if periods:
+        with contextlib.suppress(allocate.AllocationError):
+            allocate.placement_model(workspace.workspace(), periods[-1])

@@ -58,6 +58,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("signals:mine", _("Mijn meldingen"), _resident),
     Entry("maps:map", _("Kaart"), _perm("view_map")),
     Entry("alerts:index", _("Aandacht deze week"), _sees_alerts),
+    Entry("allocation:whatif", _("Wat doet één plaatsing?"), _perm("plan_allocation")),
     Entry("signals:worklist", _("Werkbak"), _handles_signals),
     Entry("stories:index", _("Verhalen"), _writes_stories),
     Entry("audit:overview", _("Auditspoor en drempels"), _perm("view_audit")),

@@ -50,6 +50,10 @@ PERMISSIONS = {
     "view_audit": "Het auditspoor inzien en controleren",
     "manage_accounts": "Accounts, organisaties en gebieden beheren",
     "approve_roles": "Aanvragen voor een datarol goedkeuren (vier ogen)",
+    "plan_allocation": (
+        "Ruimte per plaats en plaatsingsadvies bekijken (aantallen per categorie, "
+        "nooit personen)"
+    ),
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -73,9 +77,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "export_profiles",
             "export_signals",
             "report_signals",
+            "plan_allocation",
         }
     ),
-    POLICY: frozenset({"view_map", "view_streets", "export_profiles"}),
+    POLICY: frozenset(
+        {"view_map", "view_streets", "export_profiles", "plan_allocation"}
+    ),
     PRIVACY: frozenset({"manage_thresholds", "view_audit", "approve_roles"}),
     ADMINISTRATOR: frozenset({"manage_accounts"}),
 }
@@ -92,6 +99,7 @@ DATA_PERMISSIONS = frozenset(
         "view_audit",
         "manage_thresholds",
         "approve_roles",
+        "plan_allocation",
     }
 )
 

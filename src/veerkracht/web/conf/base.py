@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "veerkracht.web.signals",
     "veerkracht.web.stories",
     "veerkracht.web.alerts",  # needs signals (teams, routing)
+    "veerkracht.web.allocation",
 ]
 
 MIDDLEWARE = [

@@ -88,6 +88,67 @@ def layer(request: HttpRequest, level: str, q: Query[LayerQuery]):
     return services.geojson_response(request, services.render(collection))
 
 
+class HeadroomLayerQuery(LayerQuery):
+    category: str = Field(..., max_length=40,
+                          description="categorie van het huishouden (zorg, inkomen, …)")
+    urgent: bool = Field(False, description="via urgentie geplaatst")
+
+
+@router.get(
+    "/headroom/{level}",
+    summary="Ruimte voor plaatsing van één niveau als GeoJSON",
+    description="Portieken, blokken of straten binnen uw gebieden, gekleurd naar "
+    "hoeveel huishoudens van een categorie elk kan opnemen voordat haar klasse "
+    "daalt (0, 1–2, 3–5, 6 of meer); waar de openbaarheidsregels geen aantal "
+    "tonen: 'niet getoond', zonder getal. Alleen voor de rollen die plaatsen "
+    "plannen (corporatie, beleid).",
+    response={200: dict, **problems(400, 401, 403, 404, 422)},
+    openapi_extra={"responses": {200: {"content": {"application/geo+json": {}}}}},
+)
+def headroom_layer(request: HttpRequest, level: str, q: Query[HeadroomLayerQuery]):
+    from veerkracht.web.allocation import services as allocation
+
+    if level not in LEVELS:
+        raise ValueError(_("onbekend niveau %(level)r; kies uit %(levels)s")
+                         % {"level": level, "levels": ", ".join(LEVELS)})
+    request.audit_object = (level, q.parent or "")
+    scoping.require_permission(request, allocation.PERMISSION, purpose="headroom")
+    code = allocation.check_category(q.category)
+    allocation.check_level(request.user, level)
+    parent = None
+    if q.parent is not None:
+        if q.parent_level not in LEVELS:
+            raise ValueError(_("geef bij parent ook parent_level (een niveau)"))
+        parent = (q.parent_level, q.parent)
+        request.audit_object = (q.parent_level, q.parent)
+        inside = services.children_of(q.parent_level, q.parent, level)
+        if not scoping.can_see(request.user, q.parent_level, q.parent) and not (
+            inside & scoping.visible_ids(request.user, level)
+        ):
+            raise PermissionDenied(_("Deze plaats valt buiten uw gebied."))
+    bbox = tuple(float(v) for v in q.bbox.split(",")) if q.bbox else None
+    try:
+        answer = allocation.for_user(request.user, level, code, q.urgent, q.period)
+        drawn = figures.figures(level, answer.period, answer.audience).frame
+        props = {pid: allocation.map_properties(level, row, drawn.at[pid, "name"])
+                 for pid, row in answer.rows.items()}
+        collection = services.overlay(
+            level, props, bbox=bbox, zoom=q.zoom, parent=parent,
+            meta={"mode": "headroom", "period": answer.period,
+                  "category": answer.code, "urgent": answer.urgent,
+                  "legend": allocation.legend(answer.code, answer.urgent,
+                                              answer.period)})
+    except LookupError as exc:
+        from django.http import Http404
+
+        raise Http404(str(exc)) from exc
+    if collection["features"]:
+        record("view", request=request, level=level,
+               object_id=q.parent or f"bbox@z{q.zoom}",
+               purpose=allocation.purpose("headroom", code, q.urgent))
+    return services.geojson_response(request, services.render(collection))
+
+
 class ContextQuery(Schema):
     bbox: str = Field(
         ...,

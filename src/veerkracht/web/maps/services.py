@@ -155,6 +155,37 @@ def layer(
     limit = settings.VEERKRACHT_MAP_MAX_FEATURES
     if parent is None and zoom < MIN_ZOOM[level]:
         return _collection(level, [], None, zoom_in=True, min_zoom=MIN_ZOOM[level])
+    lay, rows = _selected(level, visible, bbox=bbox, zoom=zoom, parent=parent)
+    fig = figures(level, period, audience)
+    published = set(fig.frame.index)  # not published: not drawn, not listed
+    rows = rows[
+        np.fromiter((lay.ids[i] in published for i in rows), dtype=bool,
+                    count=len(rows))
+    ]
+    if len(rows) > limit:
+        return _collection(
+            level,
+            [],
+            fig,
+            zoom_in=True,
+            min_zoom=min(zoom + 1, MAX_ZOOM),
+            total=int(len(rows)),
+        )
+    frame = fig.frame
+    features = []
+    for i in rows:
+        pid = lay.ids[i]
+        props = _properties(frame, pid, level)
+        features.append(
+            f'{{"type":"Feature","id":{json.dumps(pid)},"geometry":{lay.geojson[i]},'
+            f'"properties":{json.dumps(props, ensure_ascii=False)}}}'
+        )
+    return _collection(level, features, fig)
+
+
+def _selected(level: str, visible, *, bbox, zoom: int, parent):
+    """The layer of ``level`` at ``zoom`` and its rows in the bounding box (or
+    inside ``parent``) that are in ``visible``, in order."""
     with _lock:
         lay = _layer(
             level, _zoom_key(level, zoom), workspace.version_of(f"place_{level}")
@@ -182,32 +213,53 @@ def layer(
     keep = np.fromiter(
         (lay.ids[i] in visible for i in rows), dtype=bool, count=len(rows)
     )
-    rows = rows[keep]
-    fig = figures(level, period, audience)
-    published = set(fig.frame.index)  # not published: not drawn, not listed
-    rows = rows[
-        np.fromiter((lay.ids[i] in published for i in rows), dtype=bool,
-                    count=len(rows))
+    return lay, rows[keep]
+
+
+def overlay(
+    level: str,
+    props: dict[str, dict],
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    zoom: int = 14,
+    parent: tuple[str, str] | None = None,
+    meta: dict | None = None,
+) -> dict:
+    """A FeatureCollection of the places in ``props`` with those properties.
+
+    For layers that colour the map's own geometry by something else than
+    the balance (the headroom of ``veerkracht.web.allocation``): the caller
+    chose the places (the user's, published for their audience) and what
+    each carries; this adds the geometry, with the same bounding box,
+    drill-down, minimum zoom and feature limit as :func:`layer`.
+    """
+    check_level(level)
+    if workspace.version_of(f"place_{level}") is None:
+        raise LookupError(f"er zijn nog geen plaatsen op niveau {level}")
+    if bbox is None and parent is None:
+        raise ValueError(
+            "geef een kaartuitsnede (bbox) of een bovenliggende plaats (parent)"
+        )
+    extra = dict(meta or {})
+    if parent is None and zoom < MIN_ZOOM[level]:
+        out = _collection(level, [], None, zoom_in=True, min_zoom=MIN_ZOOM[level])
+        out["meta"].update(extra)
+        return out
+    lay, rows = _selected(level, props, bbox=bbox, zoom=zoom, parent=parent)
+    if len(rows) > settings.VEERKRACHT_MAP_MAX_FEATURES:
+        out = _collection(level, [], None, zoom_in=True,
+                          min_zoom=min(zoom + 1, MAX_ZOOM), total=int(len(rows)))
+        out["meta"].update(extra)
+        return out
+    features = [
+        f'{{"type":"Feature","id":{json.dumps(lay.ids[i])},'
+        f'"geometry":{lay.geojson[i]},'
+        f'"properties":{json.dumps(props[lay.ids[i]], ensure_ascii=False)}}}'
+        for i in rows
     ]
-    if len(rows) > limit:
-        return _collection(
-            level,
-            [],
-            fig,
-            zoom_in=True,
-            min_zoom=min(zoom + 1, MAX_ZOOM),
-            total=int(len(rows)),
-        )
-    frame = fig.frame
-    features = []
-    for i in rows:
-        pid = lay.ids[i]
-        props = _properties(frame, pid, level)
-        features.append(
-            f'{{"type":"Feature","id":{json.dumps(pid)},"geometry":{lay.geojson[i]},'
-            f'"properties":{json.dumps(props, ensure_ascii=False)}}}'
-        )
-    return _collection(level, features, fig)
+    out = _collection(level, features, None)
+    out["meta"].update(extra)
+    return out
 
 
 def _properties(frame, pid: str, level: str) -> dict:

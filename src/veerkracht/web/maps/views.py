@@ -30,12 +30,27 @@ def _map_text() -> dict[str, str]:
     }
 
 
+def _headroom_text() -> dict[str, str]:
+    """The headroom layer's words (roles that plan only)."""
+    return {
+        "headroom": _("Ruimte voor plaatsing"),
+        "headroom_limited": _("begrensd door het aantal huishoudens, niet door "
+                              "het model"),
+        "headroom_class": _("Klasse nu"),
+    }
+
+
 @login_required
 def map_page(request):
     """Leaflet map of the user's areas, coarse level first (buurt when allowed)."""
     scoping.require_permission(request, "view_map", purpose="map")
     levels = roles.levels_for(request.user)
     start = "buurt" if "buurt" in levels else levels[0]
+    from veerkracht.web.allocation import services as allocation
+
+    plans = allocation.can_plan(request.user) and bool(
+        allocation.levels_for(request.user))
+    category = request.GET.get("categorie", "")
     return render(
         request,
         "maps/map.html",
@@ -47,10 +62,19 @@ def map_page(request):
             "min_zoom": services.MIN_ZOOM,
             "context_version": context.version_token(),
             "periods": figures.available_periods(),
-            "map_text": _map_text(),
+            "map_text": {**_map_text(), **(_headroom_text() if plans else {})},
             # a place to open first (?niveau=LEVEL&plaats=ID, from the search page)
             "open_level": request.GET.get("niveau", "")
             if request.GET.get("niveau") in levels else "",
             "open_place": request.GET.get("plaats", "")[:120],
+            # the headroom layer (?laag=ruimte&categorie=zorg), for the roles
+            # that plan
+            "headroom": {
+                "levels": allocation.levels_for(request.user),
+                "categories": allocation.categories(),
+                "category": category if category in dict(
+                    allocation.categories()) else "",
+                "open": request.GET.get("laag") == "ruimte",
+            } if plans else None,
         },
     )

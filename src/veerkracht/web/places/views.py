@@ -59,6 +59,19 @@ def _beside_the_figures(request, level: str, place_id: str) -> dict:
     }
 
 
+def _headroom(request, prof):
+    """The section "Ruimte voor plaatsing" (roles that plan; audited)."""
+    from veerkracht.web.allocation import services as allocation
+
+    room = allocation.for_profile(request.user, prof.level, prof.place_id,
+                                  prof.period, prof.audience)
+    if room and room["rows"]:
+        # every category at once: one row
+        record("view", request=request, level=prof.level, object_id=prof.place_id,
+               purpose="headroom")
+    return room
+
+
 @login_required
 @require_GET
 def profile(request, level: str, place_id: str):
@@ -79,6 +92,7 @@ def profile(request, level: str, place_id: str):
     asked = [request.GET.get(k) for k in ("periode", "vergelijk")]
     unknown = [a for a in asked if a and a not in prof.periods]
     record("view", request=request, level=level, object_id=place_id, purpose="profile")
+    room = _headroom(request, prof)
     return render(
         request,
         "places/profile.html",
@@ -95,6 +109,7 @@ def profile(request, level: str, place_id: str):
             "unknown_periods": unknown,
             "latest": not prof.periods or prof.period == prof.periods[-1],
             "can_export": roles.has(request.user, "export_profiles"),
+            "room": room,
             **_beside_the_figures(request, level, place_id),
         },
     )

@@ -29,7 +29,13 @@
   map.setView([52.2, 5.3], 8);
   window.veerkrachtMap = map;  // for overlays (alerts-map.js)
   var state = {level: el.dataset.startLevel, parent: null, trail: [], request: 0,
-               pending: null, jumping: false};
+               pending: null, jumping: false, mode: "balance"};
+  // the headroom layer ("Ruimte voor plaatsing"), for the roles that plan
+  var layerSelect = document.getElementById("layer-select");
+  var headroomTools = document.getElementById("headroom-tools");
+  var categorySelect = document.getElementById("category-select");
+  var urgentCheck = document.getElementById("urgent-check");
+  var headroomLevels = el.dataset.headroomLevels ? el.dataset.headroomLevels.split(",") : [];
   var layer = null;
   var selected = null;
 
@@ -123,10 +129,25 @@
 
   function say(text) { statusEl.textContent = text || ""; }
 
+  function allowed() { return state.mode === "headroom" ? headroomLevels : levels; }
+
   function nextLevel(level) {
     var next = drill[level];
-    while (next && levels.indexOf(next) < 0) { next = drill[next]; }
+    while (next && allowed().indexOf(next) < 0) { next = drill[next]; }
     return next || null;
+  }
+
+  function setMode(mode) {
+    state.mode = mode === "headroom" && headroomLevels.length ? "headroom" : "balance";
+    if (headroomTools) { headroomTools.hidden = state.mode !== "headroom"; }
+    Array.prototype.forEach.call(select.options, function (o) {
+      o.disabled = allowed().indexOf(o.value) < 0;
+    });
+    if (allowed().indexOf(state.level) < 0) {
+      state.level = allowed()[0];  // the coarsest level with a headroom
+      select.value = state.level;
+      state.parent = null; state.trail = [];
+    }
   }
 
   // band-only places (small places, assigned professionals only): a neutral
@@ -181,7 +202,13 @@
     var p = feature.properties;
     var html = "<h3>" + escapeHtml(p.name || p.id) + "</h3><dl>";
     html += row(t("level", "Niveau"), labels[p.level] || p.level);
-    if (p.balance_class) {
+    if (state.mode === "headroom") {
+      html += row(t("headroom", "Ruimte voor plaatsing"), p.band);
+      if (p.step) { html += row(t("meaning", "Betekenis"), p.step); }
+      if (p.limited) { html += row("*", t("headroom_limited", "begrensd door het aantal huishoudens, niet door het model")); }
+      if (p.balance_class) { html += row(t("headroom_class", "Klasse nu"), p.balance_class); }
+    }
+    else if (p.balance_class) {
       html += row(t("balance", "Balans"), p.balance_class);
       if (meanings[p.balance_class]) { html += row(t("meaning", "Betekenis"), meanings[p.balance_class]); }
       if (p.class_lo && p.class_hi && p.class_lo !== p.class_hi) {
@@ -280,7 +307,8 @@
       var b = document.createElement("button");
       b.type = "button";
       b.textContent = (f.properties.name || f.properties.id) + " — " +
-        (f.properties.visibility === "band_only" ? t("band_short", "band") + ": " + (f.properties.band || "") :
+        (state.mode === "headroom" ? t("headroom", "Ruimte voor plaatsing") + ": " + (f.properties.band || "") :
+         f.properties.visibility === "band_only" ? t("band_short", "band") + ": " + (f.properties.band || "") :
          (f.properties.balance_class || f.properties.band || ""));
       b.addEventListener("click", function () {
         layer.eachLayer(function (l) { if (l.feature === f) { select_(f, l); } });
@@ -292,7 +320,13 @@
 
   function load(fit) {
     var req = ++state.request;
-    var url = el.dataset.layersUrl + encodeURIComponent(state.level) + "?zoom=" + map.getZoom();
+    var headroom = state.mode === "headroom";
+    var url = (headroom ? el.dataset.headroomUrl : el.dataset.layersUrl) +
+              encodeURIComponent(state.level) + "?zoom=" + map.getZoom();
+    if (headroom) {
+      url += "&category=" + encodeURIComponent(categorySelect.value) +
+             "&urgent=" + (urgentCheck && urgentCheck.checked ? "true" : "false");
+    }
     if (periodSelect && periodSelect.value) {
       url += "&period=" + encodeURIComponent(periodSelect.value);
     }
@@ -365,6 +399,7 @@
 
   function jump(hit) {
     if (levels.indexOf(hit.level) < 0) { return; }
+    if (allowed().indexOf(hit.level) < 0) { layerSelect.value = "balance"; setMode("balance"); }
     state.parent = null; state.trail = [];
     state.level = hit.level; select.value = hit.level;
     state.pending = {level: hit.level, id: hit.id};
@@ -408,6 +443,12 @@
   });
   if (periodSelect) {
     periodSelect.addEventListener("change", function () { load(false); });
+  }
+  if (layerSelect) {
+    setMode(layerSelect.value);
+    layerSelect.addEventListener("change", function () { setMode(layerSelect.value); load(false); });
+    categorySelect.addEventListener("change", function () { load(false); });
+    if (urgentCheck) { urgentCheck.addEventListener("change", function () { load(false); }); }
   }
   map.on("moveend", function () {
     loadContext();

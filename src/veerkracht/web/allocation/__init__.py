@@ -1,0 +1,1 @@
+"""Headroom and what one placement does, for the roles that plan (docs/web.md)."""
