@@ -25,6 +25,12 @@ from dataclasses import dataclass
 from veerkracht.analytics.statistics import SUPPORT_NEEDS
 
 
+def gettext_noop(message: str) -> str:
+    """Mark a label for translation without Django: ``makemessages`` finds it
+    by this name, the web translates it when it shows it."""
+    return message
+
+
 class CategoryError(ValueError):
     """An unknown need category (message in Dutch)."""
 
@@ -43,19 +49,19 @@ class NeedCategory:
 
 
 CATEGORIES: tuple[NeedCategory, ...] = (
-    NeedCategory("zorg", "zorgvraag (ggz, lvb)", ("need_care",)),
-    NeedCategory("inkomen", "armoede of schulden", ("need_income",)),
-    NeedCategory("uitstroom", "uitstroom beschermd wonen, opvang of dakloosheid",
+    NeedCategory("zorg", gettext_noop("zorgvraag (ggz, lvb)"), ("need_care",)),
+    NeedCategory("inkomen", gettext_noop("armoede of schulden"), ("need_income",)),
+    NeedCategory("uitstroom", gettext_noop("uitstroom beschermd wonen, opvang of dakloosheid"),
                  ("need_outflow",)),
-    NeedCategory("kwetsbare_oudere", "kwetsbare oudere die alleen woont",
+    NeedCategory("kwetsbare_oudere", gettext_noop("kwetsbare oudere die alleen woont"),
                  ("need_frail_elderly",)),
-    NeedCategory("meervoudig", "twee of meer ondersteuningsbehoeften",
+    NeedCategory("meervoudig", gettext_noop("twee of meer ondersteuningsbehoeften"),
                  ("need_care", "need_income")),
 )
 CODES: tuple[str, ...] = tuple(c.code for c in CATEGORIES)
 #: A household without a support need: who fills the other vacancies in a
 #: scenario (today's regular routes). Not a category one plans for.
-REGULAR = NeedCategory("geen", "zonder ondersteuningsbehoefte", ())
+REGULAR = NeedCategory("geen", gettext_noop("zonder ondersteuningsbehoefte"), ())
 assert all(n in SUPPORT_NEEDS for c in CATEGORIES for n in c.needs)
 
 

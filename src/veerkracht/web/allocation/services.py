@@ -74,7 +74,7 @@ def levels_for(user) -> list[str]:
 
 def categories() -> list[tuple[str, str]]:
     """``(code, label)`` of every need category, in their defined order."""
-    return [(c.code, c.label) for c in CATEGORIES]
+    return [(c.code, _(c.label)) for c in CATEGORIES]
 
 
 def check_category(code: str | None) -> str:
@@ -140,11 +140,11 @@ def legend(code: str, urgent: bool, period: str | None) -> dict:
     if urgent:
         note = _("Hoeveel huishoudens van de categorie “%(label)s”, via urgentie "
                  "geplaatst, de plaats kan opnemen voordat haar klasse daalt (elk "
-                 "vult een vrijkomende woning).") % {"label": cat.label}
+                 "vult een vrijkomende woning).") % {"label": _(cat.label)}
     else:
         note = _("Hoeveel huishoudens van de categorie “%(label)s” de plaats kan "
                  "opnemen voordat haar klasse daalt (elk vult een vrijkomende "
-                 "woning).") % {"label": cat.label}
+                 "woning).") % {"label": _(cat.label)}
     note += " " + _("Met * begrensd door het aantal huishoudens, niet door het "
                     "model.")
     if period:
@@ -389,6 +389,6 @@ def effect_for(user, address_id: str, code: str, urgent: bool = False,
         rows.append(row)
     cat = category(code)
     return {"address_id": str(address_id), "category": code,
-            "category_label": cat.label, "urgent": bool(urgent),
+            "category_label": _(cat.label), "urgent": bool(urgent),
             "period": str(eff["period"].iloc[0]) if len(eff) else str(chosen),
             "audience": audience, "rows": rows}

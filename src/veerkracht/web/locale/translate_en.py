@@ -10,6 +10,149 @@ import re
 from pathlib import Path
 
 EN = {
+    # need categories of a placement
+    'zorgvraag (ggz, lvb)':
+        'care need (mental health, mild intellectual disability)',
+    'armoede of schulden':
+        'poverty or debts',
+    'uitstroom beschermd wonen, opvang of dakloosheid':
+        'leaving sheltered housing, a shelter or homelessness',
+    'kwetsbare oudere die alleen woont':
+        'frail elderly person living alone',
+    'twee of meer ondersteuningsbehoeften':
+        'two or more support needs',
+    'zonder ondersteuningsbehoefte':
+        'without a support need',
+    # room for placements (headroom, what-if)
+    'Wat doet één plaatsing?':
+        'What does one placement do?',
+    'geef address_id, of postcode en huisnummer':
+        'give address_id, or postcode and house number',
+    'Ruimte voor plaatsing':
+        'Room for placements',
+    'Vul de postcode in, bijvoorbeeld 1234 AB.':
+        'Fill in the postcode, for example 1234 AB.',
+    'Vul het huisnummer in.':
+        'Fill in the house number.',
+    'Categorie van het huishouden':
+        'Category of the household',
+    'Kies een categorie.':
+        'Choose a category.',
+    'Kies een categorie uit de lijst.':
+        'Choose a category from the list.',
+    'Via urgentie geplaatst':
+        'Placed through an urgency route',
+    'geen ruimte':
+        'no room',
+    '1–2 huishoudens':
+        '1–2 households',
+    '3–5 huishoudens':
+        '3–5 households',
+    '6 of meer':
+        '6 or more',
+    'onbekende categorie %(code)r; kies uit %(codes)s':
+        'unknown category %(code)r; choose from %(codes)s',
+    'ruimte voor plaatsing is er per %(levels)s; niet per %(level)s':
+        'room for placements is given per %(levels)s; not per %(level)s',
+    'niet getoond':
+        'not shown',
+    'de openbaarheidsregels tonen voor deze plaats geen aantal':
+        'the disclosure rules show no number for this place',
+    ('Hoeveel huishoudens van de categorie “%(label)s”, via '
+     'urgentie geplaatst, de plaats kan opnemen voordat haar '
+     'klasse daalt (elk vult een vrijkomende woning).'):
+        ('How many households of the category “%(label)s”, placed '
+         'through an urgency route, the place can take before its '
+         'class drops (each fills a vacancy).'),
+    ('Hoeveel huishoudens van de categorie “%(label)s” de plaats '
+     'kan opnemen voordat haar klasse daalt (elk vult een '
+     'vrijkomende woning).'):
+        ('How many households of the category “%(label)s” the place '
+         'can take before its class drops (each fills a vacancy).'),
+    'Met * begrensd door het aantal huishoudens, niet door het model.':
+        'With *: bounded by the number of households, not by the model.',
+    'Periode %(period)s.':
+        'Period %(period)s.',
+    'Er zijn nog geen modelresultaten; ruimte voor plaatsing volgt uit de berekening.':
+        ('There are no model results yet; room for placements follows '
+         'from the computation.'),
+    'Uw rol toont geen portiek, blok of straat.':
+        'Your role shows no entrance, block or street.',
+    'Op dit adres is geen woning waarvoor plaatsen zijn berekend.':
+        'There is no dwelling at this address with computed places.',
+    'Dit adres ligt buiten uw gebied.':
+        'This address is outside your area.',
+    ('Hoeveel huishoudens van elke categorie deze plaats kan '
+     'opnemen voordat haar klasse daalt, elk in een vrijkomende '
+     'woning; tussen haakjes het interval.'):
+        ('How many households of each category this place can take '
+         'before its class drops, each in a vacancy; the interval in '
+         'brackets.'),
+    'Ruimte':
+        'Room',
+    ('Zonder urgentie. * begrensd door het aantal huishoudens, '
+     'niet door het model. “niet getoond”: de openbaarheidsregels '
+     'tonen voor deze plaats geen aantal.'):
+        ('Without urgency. * bounded by the number of households, not '
+         'by the model. “not shown”: the disclosure rules show no '
+         'number for this place.'),
+    'Ruimte voor plaatsing op de kaart':
+        'Room for placements on the map',
+    ('Kies een adres en de categorie van een huishouden dat daar '
+     'een vrijkomende woning krijgt. U ziet per portiek, blok en '
+     'straat wat dat doet met druk, balans en klasse, en hoeveel '
+     'ruimte er daarna over is. Het gaat om aantallen per '
+     'categorie, nooit om een persoon.'):
+        ('Choose an address and the category of a household that gets '
+         'a vacancy there. You see, per entrance, block and street, '
+         'what that does to pressure, balance and class, and how much '
+         'room is left afterwards. It is about counts per category, '
+         'never about a person.'),
+    'Adres':
+        'Address',
+    'Toon het effect':
+        'Show the effect',
+    'Eén huishouden op %(address)s: %(label)s':
+        'One household at %(address)s: %(label)s',
+    'via urgentie':
+        'through urgency',
+    ('Volgens de cijfers van de periode %(period)s; het huishouden'
+     ' vult een vrijkomende woning (het vertrekkende huishouden is'
+     ' een gemiddeld huishouden van de plaats).'):
+        ('According to the figures of period %(period)s; the household'
+         ' fills a vacancy (the household that leaves is an average '
+         'household of the place).'),
+    'Nu en na één plaatsing':
+        'Now and after one placement',
+    'Nu':
+        'Now',
+    'Na plaatsing':
+        'After placement',
+    'Druk':
+        'Pressure',
+    'Ruimte (huishoudens van deze categorie)':
+        'Room (households of this category)',
+    'de openbaarheidsregels tonen voor deze plaats geen cijfers.':
+        'the disclosure rules show no figures for this place.',
+    'Voor dit adres is er geen portiek, blok of straat met cijfers.':
+        'For this address there is no entrance, block or street with figures.',
+    ('Druk en balans zijn schattingen van het model met de '
+     'gewichten en grenzen van het modelbestand; een kleine '
+     'verandering valt vaak binnen de onzekerheid. Ruimte is '
+     'hoeveel huishoudens van deze categorie de plaats kan opnemen'
+     ' voordat haar klasse daalt.'):
+        ("Pressure and balance are the model's estimates with the "
+         'weights and edges of the model file; a small change often '
+         'lies within the uncertainty. Room is how many households of '
+         'this category the place can take before its class drops.'),
+    'Er zijn nog geen adressen ingelezen.':
+        'No addresses have been imported yet.',
+    'Kaartlaag':
+        'Map layer',
+    'begrensd door het aantal huishoudens, niet door het model':
+        'bounded by the number of households, not by the model',
+    'Klasse nu':
+        'Class now',
     # map page words
     'Interval (klasse)':
         'Interval (class)',
