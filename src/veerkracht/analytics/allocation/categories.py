@@ -51,7 +51,8 @@ class NeedCategory:
 CATEGORIES: tuple[NeedCategory, ...] = (
     NeedCategory("zorg", gettext_noop("zorgvraag (ggz, lvb)"), ("need_care",)),
     NeedCategory("inkomen", gettext_noop("armoede of schulden"), ("need_income",)),
-    NeedCategory("uitstroom", gettext_noop("uitstroom beschermd wonen, opvang of dakloosheid"),
+    NeedCategory("uitstroom",
+                 gettext_noop("uitstroom beschermd wonen, opvang of dakloosheid"),
                  ("need_outflow",)),
     NeedCategory("kwetsbare_oudere", gettext_noop("kwetsbare oudere die alleen woont"),
                  ("need_frail_elderly",)),
