@@ -32,25 +32,17 @@ class LayerQuery(Schema):
     period: str | None = Field(None, max_length=32)
 
 
-@router.get(
-    "/layers/{level}",
-    summary="Plaatsen van één niveau als GeoJSON",
-    description="Vereenvoudigde geometrie per zoomniveau, alleen plaatsen binnen uw "
-    "gebieden; elk getal is door de openbaarheidsregels gegaan.",
-    response={200: dict, **problems(400, 401, 403, 404, 422)},
-    openapi_extra={"responses": {200: {"content": {"application/geo+json": {}}}}},
-)
-def layer(request: HttpRequest, level: str, q: Query[LayerQuery]):
+def _check_level(request: HttpRequest, level: str, q: LayerQuery) -> None:
+    """A known level; the trail names it (or the parent asked for)."""
     if level not in LEVELS:
         raise ValueError(_("onbekend niveau %(level)r; kies uit %(levels)s")
                          % {"level": level, "levels": ", ".join(LEVELS)})
     request.audit_object = (level, q.parent or "")
-    request.audit_purpose = "map"
-    if not roles.has(request.user, "view_map") or level not in roles.levels_for(
-        request.user
-    ):
-        raise PermissionDenied(_("Dit niveau valt buiten uw rol."))
-    visible = scoping.visible_ids(request.user, level)
+
+
+def _scope(request: HttpRequest, level: str, q: LayerQuery, visible: set
+           ) -> tuple[tuple[str, str] | None, tuple[float, ...] | None]:
+    """The parent asked for (within the user's areas) and the bounding box."""
     parent = None
     if q.parent is not None:
         if q.parent_level not in LEVELS:
@@ -63,6 +55,26 @@ def layer(request: HttpRequest, level: str, q: Query[LayerQuery]):
         ):
             raise PermissionDenied(_("Deze plaats valt buiten uw gebied."))
     bbox = tuple(float(v) for v in q.bbox.split(",")) if q.bbox else None
+    return parent, bbox
+
+
+@router.get(
+    "/layers/{level}",
+    summary="Plaatsen van één niveau als GeoJSON",
+    description="Vereenvoudigde geometrie per zoomniveau, alleen plaatsen binnen uw "
+    "gebieden; elk getal is door de openbaarheidsregels gegaan.",
+    response={200: dict, **problems(400, 401, 403, 404, 422)},
+    openapi_extra={"responses": {200: {"content": {"application/geo+json": {}}}}},
+)
+def layer(request: HttpRequest, level: str, q: Query[LayerQuery]):
+    _check_level(request, level, q)
+    request.audit_purpose = "map"
+    if not roles.has(request.user, "view_map") or level not in roles.levels_for(
+        request.user
+    ):
+        raise PermissionDenied(_("Dit niveau valt buiten uw rol."))
+    visible = scoping.visible_ids(request.user, level)
+    parent, bbox = _scope(request, level, q, visible)
     try:
         collection = services.layer(
             level,
@@ -108,25 +120,11 @@ class HeadroomLayerQuery(LayerQuery):
 def headroom_layer(request: HttpRequest, level: str, q: Query[HeadroomLayerQuery]):
     from veerkracht.web.allocation import services as allocation
 
-    if level not in LEVELS:
-        raise ValueError(_("onbekend niveau %(level)r; kies uit %(levels)s")
-                         % {"level": level, "levels": ", ".join(LEVELS)})
-    request.audit_object = (level, q.parent or "")
+    _check_level(request, level, q)
     scoping.require_permission(request, allocation.PERMISSION, purpose="headroom")
     code = allocation.check_category(q.category)
     allocation.check_level(request.user, level)
-    parent = None
-    if q.parent is not None:
-        if q.parent_level not in LEVELS:
-            raise ValueError(_("geef bij parent ook parent_level (een niveau)"))
-        parent = (q.parent_level, q.parent)
-        request.audit_object = (q.parent_level, q.parent)
-        inside = services.children_of(q.parent_level, q.parent, level)
-        if not scoping.can_see(request.user, q.parent_level, q.parent) and not (
-            inside & scoping.visible_ids(request.user, level)
-        ):
-            raise PermissionDenied(_("Deze plaats valt buiten uw gebied."))
-    bbox = tuple(float(v) for v in q.bbox.split(",")) if q.bbox else None
+    parent, bbox = _scope(request, level, q, scoping.visible_ids(request.user, level))
     try:
         answer = allocation.for_user(request.user, level, code, q.urgent, q.period)
         drawn = figures.figures(level, answer.period, answer.audience).frame
