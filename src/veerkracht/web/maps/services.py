@@ -114,6 +114,17 @@ def _zoom_key(level: str, zoom: int) -> int:
     return zoom if level in ("entrance", "building", "block") else zoom - zoom % 2
 
 
+def _check_request(level: str, bbox, parent) -> None:
+    """A level with places, and a bounding box or a parent to draw."""
+    check_level(level)
+    if workspace.version_of(f"place_{level}") is None:
+        raise LookupError(f"er zijn nog geen plaatsen op niveau {level}")
+    if bbox is None and parent is None:
+        raise ValueError(
+            "geef een kaartuitsnede (bbox) of een bovenliggende plaats (parent)"
+        )
+
+
 def layer(
     level: str,
     visible: frozenset[str],
@@ -145,13 +156,7 @@ def layer(
         door returns for that audience are drawn; band-only places carry
         their band and a neutral hatched style, never their class.
     """
-    check_level(level)
-    if workspace.version_of(f"place_{level}") is None:
-        raise LookupError(f"er zijn nog geen plaatsen op niveau {level}")
-    if bbox is None and parent is None:
-        raise ValueError(
-            "geef een kaartuitsnede (bbox) of een bovenliggende plaats (parent)"
-        )
+    _check_request(level, bbox, parent)
     limit = settings.VEERKRACHT_MAP_MAX_FEATURES
     if parent is None and zoom < MIN_ZOOM[level]:
         return _collection(level, [], None, zoom_in=True, min_zoom=MIN_ZOOM[level])
@@ -233,13 +238,7 @@ def overlay(
     each carries; this adds the geometry, with the same bounding box,
     drill-down, minimum zoom and feature limit as :func:`layer`.
     """
-    check_level(level)
-    if workspace.version_of(f"place_{level}") is None:
-        raise LookupError(f"er zijn nog geen plaatsen op niveau {level}")
-    if bbox is None and parent is None:
-        raise ValueError(
-            "geef een kaartuitsnede (bbox) of een bovenliggende plaats (parent)"
-        )
+    _check_request(level, bbox, parent)
     extra = dict(meta or {})
     if parent is None and zoom < MIN_ZOOM[level]:
         out = _collection(level, [], None, zoom_in=True, min_zoom=MIN_ZOOM[level])
