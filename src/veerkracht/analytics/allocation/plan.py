@@ -1175,6 +1175,7 @@ def optimise(
                 rounds=rounds,
                 seconds=seconds,
                 messages=messages,
+                size=size,
             )
         return Plan(
             "advies",
@@ -1184,6 +1185,7 @@ def optimise(
             "tijdslimiet bereikt zonder een verdeling; geef meer tijd (--tijdslimiet)",
             rounds=rounds,
             seconds=seconds,
+            size=size,
         )
     status, text = _status(res, settings.mip_rel_gap)
     if not viol.empty:
