@@ -245,3 +245,57 @@ def test_bad_questions_get_dutch_answers(ws):
         allocate.published_effect(ws, "0000XX-1", "zorg")
     with pytest.raises(allocate.AllocationError, match="onbekend niveau"):
         allocate.published_headroom(ws, "land", "zorg")
+
+
+def test_the_linear_effects_bound_the_full_recomputation(model):
+    """A household placed in an entrance's block but outside the entrance
+    moves the entrance only through its prior: marginal() says how much,
+    and apply() agrees (at most that, equal where no score clips)."""
+    st, bst = model.levels["entrance"], model.levels["block"]
+    dw = model.dwellings
+    ent = dw["entrance_id"].astype(str).to_numpy()
+    blk = dw["block_id"].astype(str).to_numpy()
+    cat = category("zorg")
+    rng = np.random.default_rng(5)
+    ratios = []
+    for e in rng.permutation(np.flatnonzero(st.cls >= 0))[:60]:
+        b = st.parent_pos[e]
+        if b < 0:
+            continue
+        out = np.flatnonzero((blk == str(bst.ids[b])) & (ent != str(st.ids[e])))
+        if len(out) < 2:
+            continue
+        k = 4 if len(out) >= 4 else 2  # the secants are taken at powers of two
+        plan = pd.DataFrame({"address_id": dw.index[out[:k]], "category": [cat] * k,
+                             "urgent": False, "count": 1})
+        fall = st.balance[e] - model.apply(plan)["entrance"].balance[e]
+        lin = model.marginal("entrance", [e], cat)
+        assert lin.levels[0] == "block" and lin.ancestor_pos[0, 0] == b
+        predicted = lin.outside[0, 0] * k
+        assert fall <= predicted + 1e-12
+        if predicted > 0:
+            ratios.append(fall / predicted)
+        if len(ratios) >= 15:
+            break
+    assert len(ratios) >= 5 and np.median(ratios) == pytest.approx(1.0, abs=1e-9)
+    # own: k households in the block itself
+    lin = model.marginal("block", np.arange(len(bst.ids)), cat)
+    one = model.after_adding("block", np.arange(len(bst.ids)), cat, 1.0)
+    assert np.allclose(bst.balance - one.balance, lin.own, atol=1e-12, equal_nan=True)
+
+
+def test_the_margin_is_the_fall_the_class_survives(model):
+    spec = model.spec
+    for lv in CAP_LEVELS:
+        st = model.levels[lv]
+        pos = np.arange(len(st.ids))
+        m = model.margin(lv, pos)
+        fin = np.isfinite(m)
+        assert fin.any()
+        keep = spec.classify_with_inflow(st.balance[fin] - m[fin] + 1e-9,
+                                         st.inflow_net_lo[fin])
+        drop = spec.classify_with_inflow(st.balance[fin] - m[fin] - 1e-6,
+                                         st.inflow_net_lo[fin])
+        assert (keep == st.cls[fin]).all() and (drop > st.cls[fin]).all()
+        worst = len(spec.classes) - 1
+        assert np.isinf(m[st.cls == worst]).all()

@@ -63,7 +63,7 @@ Every function is vectorised over places; there is no row per household.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,6 +135,16 @@ class LevelState:
     def positions(self, ids) -> np.ndarray:
         pos = self.index.get_indexer(pd.Index(np.asarray(ids, dtype=object)))
         return pos
+
+
+@dataclass
+class Marginal:
+    """Linear falls of the balance per placed household (``marginal``)."""
+
+    levels: tuple[str, ...]          # the place's shrinkage ancestors, parent first
+    ancestor_pos: np.ndarray         # [place, ancestor]: position, -1 none
+    own: np.ndarray                  # per household placed in the place
+    outside: np.ndarray              # [place, ancestor]: per household in it only
 
 
 @dataclass
@@ -522,6 +532,109 @@ class PlacementModel:
             "headroom": room["headroom"], "headroom_lo": room["headroom_lo"],
             "headroom_hi": room["headroom_hi"], "limited": room["limited"],
         })
+
+    # -- linear effects: the plan's coupled caps ------------------------------
+    def ancestors(self, level: str) -> tuple[str, ...]:
+        """The shrinkage ancestors of ``level``, parent first."""
+        out, lv = [], self.parents.get(level)
+        while lv is not None:
+            out.append(lv)
+            lv = self.parents.get(lv)
+        return tuple(out)
+
+    def ancestor_positions(self, level: str, pos) -> np.ndarray:
+        """``[place, ancestor]``: position of each place's ancestors (-1 none)."""
+        pos = np.atleast_1d(np.asarray(pos, dtype=np.int64))
+        anc = self.ancestors(level)
+        out = np.full((len(pos), len(anc)), -1, dtype=np.int64)
+        p, lv = pos, level
+        for j, a in enumerate(anc):
+            up = np.full(len(p), -1, dtype=np.int64)
+            ok = p >= 0
+            up[ok] = self.levels[lv].parent_pos[p[ok]]
+            out[:, j] = up
+            p, lv = up, a
+        return out
+
+    def margin(self, level: str, pos) -> np.ndarray:
+        """How far the balance of places ``pos`` can fall before the class drops.
+
+        With the inflow as computed (placements elsewhere do not change a
+        place's own inflow): ``inf`` where no lower balance gives a worse
+        class (the worst class, or "kraan open" held back by the inflow
+        rule), ``nan`` for a place without a class.
+        """
+        st = self.levels[level]
+        pos = np.atleast_1d(np.asarray(pos, dtype=np.int64))
+        b, cls = st.balance[pos], st.cls[pos]
+        lo = st.inflow_net_lo[pos]
+        out = np.full(len(pos), np.inf)
+        for e in self.spec.class_edges():  # descending: the first edge that drops
+            if not np.isfinite(e):
+                continue
+            below = self.spec.classify_with_inflow(np.full(len(pos), e - 1e-9), lo)
+            hit = np.isinf(out) & (e <= b) & (below > cls)
+            out[hit] = b[hit] - e
+        return np.where(cls < 0, np.nan, out)
+
+    def _drop(self, st: LevelState, pos: np.ndarray, d_unit: Mapping[str, np.ndarray],
+              steps: Sequence[float]) -> np.ndarray:
+        """The steepest fall of the balance per unit along ``d_unit`` (a change
+        of the means per household): the largest secant over ``steps``
+        households, so ``drop(t) <= slope * t`` holds at every step (the
+        scores are clipped: the fall per household only slows down, or
+        starts late where a score is clipped on the harmless side)."""
+        none = np.zeros(len(pos))
+        b0 = self._outcome(st, pos, dict.fromkeys(d_unit, none), none).balance
+        best = np.zeros(len(pos))
+        for t in steps:
+            b = self._outcome(st, pos, {n: t * v for n, v in d_unit.items()},
+                              none).balance
+            with np.errstate(invalid="ignore"):
+                best = np.fmax(best, (b0 - b) / t)
+        return np.nan_to_num(best)
+
+    def marginal(self, level: str, pos, cat: NeedCategory, urgent: bool = False,
+                 steps: Sequence[float] = tuple(2.0 ** np.arange(0, 15))
+                 ) -> Marginal:
+        """Linear fall of the balance of places ``pos`` per placed household.
+
+        ``own``: per household placed in the place itself (its ancestors
+        receive it too); ``outside[:, j]``: per household placed in its
+        ancestor ``levels[j]`` (``ancestor_pos[:, j]``) but outside the
+        ancestor below it (outside the place itself for the parent): only
+        the prior moves, ``kappa / (kappa + n_eff)`` of the parent's change
+        at each level on the way down. The balance is linear in the
+        placements before the scores clip and the harm is counted per
+        category (docs/allocation.md, section 2), so the fall of a place is
+        at most ``own * in_place + sum_j outside[:, j] * in_ancestor_j_only``
+        (up to the harmful-part rule across categories); the plan's caps
+        are built from these, and checked exactly with :meth:`apply`.
+        """
+        st = self.levels[level]
+        pos = np.atleast_1d(np.asarray(pos, dtype=np.int64))
+        anc = self.ancestors(level)
+        up = self.ancestor_positions(level, pos)
+        chain = [pos, *(up[:, j] for j in range(len(anc)))]
+        one = np.ones(len(pos))
+        csum = {i.name: one * contribution(i, cat, urgent) for i in self.touched}
+        own = self._drop(st, pos, self._chain(level, pos, one, csum), steps)
+        outside = np.zeros((len(pos), len(anc)))
+        for j, lv in enumerate(anc):
+            apos = chain[j + 1]
+            ok = apos >= 0
+            if not ok.any():
+                continue
+            # the ancestor's own change, then down the chain without placements
+            d = self._chain(lv, apos[ok], one[ok], {n: v[ok] for n, v in csum.items()})
+            for t in range(j, -1, -1):
+                below = (level, *anc)[t]
+                bst, bpos = self.levels[below], chain[t][ok]
+                zero = np.zeros(int(ok.sum()))
+                d = {n: np.where(bpos >= 0, self._shift(
+                    bst, np.maximum(bpos, 0), n, zero, v), 0.0) for n, v in d.items()}
+            outside[ok, j] = self._drop(st, pos[ok], d, steps)
+        return Marginal(levels=anc, ancestor_pos=up, own=own, outside=outside)
 
     # -- full recomputation ---------------------------------------------------
     def apply(self, placements: pd.DataFrame, relief: bool = False,

@@ -61,6 +61,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from veerkracht.analytics.allocation import fairness
 from veerkracht.analytics.allocation.categories import NeedCategory
 from veerkracht.analytics.allocation.placement import CAP_LEVELS, PlacementModel
+from veerkracht.analytics.places import LEVEL_COLUMNS
 
 #: Place levels a vacancy carries (ids; empty or NA where it has none).
 PLACE_LEVELS = ("entrance", "block", "street", "buurt", "wijk")
@@ -144,6 +145,11 @@ class PlanSettings:
     weight_dissimilarity: float = 1.0
     min_street_households: int = fairness.MIN_STREET_HOUSEHOLDS
     max_rounds: int = 10
+    #: also cap the places that receive nothing but whose ancestors do
+    sibling_caps: bool = False
+    #: the intake of each buurt and wijk is held within its share of the
+    #: vacancies plus this much; every cap reserves room for it
+    area_slack: float = 1.0
 
 
 @dataclass
@@ -174,6 +180,13 @@ class Plan:
     messages: list[str] = field(default_factory=list)
     terms: dict[str, float] = field(default_factory=dict)
     after: dict | None = None
+    #: per cap level: places without placements that drop (their prior moved)
+    siblings: dict[str, int] = field(default_factory=dict)
+    #: the last program solved: variables, integer variables, rows
+    size: dict[str, int] = field(default_factory=dict)
+    #: the budget slack of the buurten' and wijken's intake the plan was
+    #: found with (None: left to the exact check and the cut loop)
+    area_slack: float | None = None
 
     @property
     def feasible(self) -> bool:
@@ -334,7 +347,136 @@ class _Problem:
         self.k, self.g = vk[~blocked], vg[~blocked]
         self.allowed = ~blocked
         self.rhs = {lv: np.ones(len(model.levels[lv].ids)) for lv in self.cap_pos}
+        self._first, self._vars = first, (self.k, self.g)
+        self._effects: dict[str, tuple] = {}
+        self.slack = settings.area_slack
+        self._couple(first)
         self._population(population or {})
+
+    # -- coupled caps: placements in a place's ancestors move its prior ---------
+    def recouple(self, slack: float | None) -> None:
+        """The coupled caps again with another budget slack (None: the far
+        ancestors' intake is left to the exact check and the cut loop)."""
+        self.k, self.g = self._vars
+        self.rhs = {lv: np.ones(len(self.model.levels[lv].ids)) for lv in self.cap_pos}
+        self.slack = slack
+        self._couple(self._first)
+
+    def _couple(self, first: np.ndarray) -> None:
+        """What placements in each capped place's ancestors take of its margin.
+
+        For every entrance, block and street that can receive placements
+        (and, with ``sibling_caps``, every other one under an ancestor that
+        can), ``beta[r, t, c]`` is the fall of its balance per household of
+        pair ``c`` placed in its ancestor ``t`` outside the ancestor below,
+        in units of its margin (:meth:`PlacementModel.marginal`,
+        :meth:`PlacementModel.margin`). The nearest ancestor when it is
+        capped itself (an entrance's block) enters the row with its
+        placements; the intake of the larger ones (buurt, wijk, gemeente) is
+        held within a budget (``area_slack`` above its share of the
+        vacancies) and the row reserves ``sum_t max_c beta[r, t, c] * B_t``
+        of the margin for it. A candidate place with no margin left after
+        that reservation takes nothing (``fragile``).
+        """
+        model, s = self.model, self.settings
+        anc_levels: list[str] = []
+        for lv in self.cap_pos:
+            anc_levels += [a for a in model.ancestors(lv) if a not in anc_levels]
+        self.anc_levels = anc_levels
+        addr = self.vac["address_id"].to_numpy(dtype=object)[first]
+        dw = model.dwellings.reindex(pd.Index(addr))
+        self.class_anc = {}
+        for a in anc_levels:
+            if a in PLACE_LEVELS:
+                ids = self.class_places[a]
+            else:
+                col = dw[LEVEL_COLUMNS[a]]
+                ids = col.astype(object).where(col.notna(), "").astype(str).to_numpy()
+            st = model.levels[a]
+            pos = st.positions(ids.astype(object))
+            self.class_anc[a] = np.where(ids != "", pos, -1).astype(np.int64)
+        units = self.cap.astype("float64")
+        total_units = max(float(units.sum()), 1.0)
+        placed = float(self.count.sum())
+        #: budgets of the far ancestors' intake (households)
+        self.budget = {}
+        for a, pos in self.class_anc.items():
+            if a in self.cap_pos:
+                continue
+            ok = pos >= 0
+            share = placed / total_units * np.bincount(
+                pos[ok], weights=units[ok], minlength=len(model.levels[a].ids))
+            if self.slack is not None:
+                self.budget[a] = np.minimum(np.ceil(share * (1.0 + self.slack)), placed)
+        self.links: dict[str, tuple] = {}
+        self.fragile: dict[str, np.ndarray] = {}
+        self.const: dict[str, np.ndarray] = {}
+        n_p = len(self.pairs)
+        for lv, cpos in self.cap_pos.items():
+            st = model.levels[lv]
+            anc = model.ancestors(lv)
+            h = self._h_of(lv, self.k, self.g)
+            live = (cpos[self.k] >= 0) & (h > 0)
+            cand = np.unique(cpos[self.k[live]])
+            places = cand
+            if s.sibling_caps and anc:
+                ap = model.ancestor_positions(lv, np.arange(len(st.ids)))
+                under = np.zeros(len(st.ids), dtype=bool)
+                for t, a in enumerate(anc):
+                    p = self.class_anc[a]
+                    under |= np.isin(ap[:, t], np.unique(p[p >= 0]))
+                under &= st.cls >= 0
+                places = np.union1d(cand, np.flatnonzero(under))
+            if lv not in self._effects:
+                m = model.margin(lv, places)
+                beta = np.zeros((len(places), len(anc), n_p))
+                apos = np.full((len(places), len(anc)), -1, dtype=np.int64)
+                for pi, (cat, urgent) in enumerate(self.pairs):
+                    mg = model.marginal(lv, places, cat, urgent)
+                    apos = mg.ancestor_pos
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        beta[:, :, pi] = np.where(
+                            np.isfinite(m)[:, None],
+                            mg.outside / np.maximum(m, 1e-12)[:, None], 0.0)
+                self._effects[lv] = (beta, apos)
+            beta, apos = self._effects[lv]
+            beta = np.nan_to_num(beta, posinf=1e12)
+            const = np.zeros(len(places))
+            near = -1
+            for t, a in enumerate(anc):
+                if a in self.cap_pos and t == 0:
+                    near = t
+                    continue
+                b = self.budget.get(a)
+                if b is None:
+                    continue
+                q = apos[:, t]
+                const += beta[:, t, :].max(axis=1) * np.where(
+                    q >= 0, b[np.maximum(q, 0)], 0.0)
+            weak = np.isin(places, cand) & (const >= 1.0)
+            self.fragile[lv] = places[weak]
+            full = np.zeros(len(st.ids))
+            full[places] = const
+            self.const[lv] = full
+            keep = ~weak
+            near_pos = apos[keep, near] if near >= 0 else np.full(int(keep.sum()), -1)
+            near_beta = beta[keep, near, :] if near >= 0 else np.zeros((int(keep.sum()),
+                                                                         n_p))
+            self.links[lv] = (places[keep], anc[near] if near >= 0 else None,
+                              near_pos, near_beta)
+        # fragile places take nothing
+        drop = np.zeros(len(self.k), dtype=bool)
+        for lv, bad in self.fragile.items():
+            if len(bad):
+                drop |= np.isin(self.cap_pos[lv][self.k], bad)
+        self.k, self.g = self.k[~drop], self.g[~drop]
+
+    def forbid(self, lv: str, places: np.ndarray) -> None:
+        """Places that cannot receive without dropping: no variables there."""
+        drop = np.isin(self.cap_pos[lv][self.k], places)
+        self.k, self.g = self.k[~drop], self.g[~drop]
+        self.fragile[lv] = np.union1d(self.fragile.get(lv, []), places).astype(
+            np.int64)
 
     def _h_of(self, lv: str, k: np.ndarray, g: np.ndarray) -> np.ndarray:
         pos = self.cap_pos[lv][k]
@@ -432,12 +574,53 @@ class _Problem:
             np.zeros(int(multi.sum())),
             self.cap[multi].astype("float64"),
         )
+        # the far ancestors' intake within its budget
+        for a, b in self.budget.items():
+            apos = self.class_anc[a][k]
+            has = apos >= 0
+            used = np.unique(apos[has])
+            tight = used[b[used] < self.count.sum()]
+            on = has & np.isin(apos, tight)
+            add(
+                np.searchsorted(tight, apos[on]),
+                np.flatnonzero(on),
+                np.ones(int(on.sum())),
+                np.full(len(tight), -np.inf),
+                b[tight],
+            )
         # caps
         self.cap_index = {}
         for lv, (row, coef, places) in self.cap_rows(k, g, soft=soft_caps).items():
-            rhs = self.rhs[lv][places]
+            # the rows: places with variables, and the linked ones without
+            lplaces, near_lv, near_pos, near_beta = self.links.get(
+                lv, (np.zeros(0, np.int64), None, np.zeros(0), np.zeros((0, 0)))
+            )
+            allp = np.union1d(places, lplaces).astype(np.int64)
+            remap = np.searchsorted(allp, places)
+            row = row.copy()
+            row[row >= 0] = remap[row[row >= 0]]
+            places = allp
+            # placements in the nearest (capped) ancestor outside the place
+            n_r, n_c, n_v = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+            if near_lv is not None and len(lplaces):
+                rq = pd.DataFrame(
+                    {"r": np.searchsorted(places, lplaces), "q": near_pos,
+                     "li": np.arange(len(lplaces))}
+                )
+                xq = pd.DataFrame(
+                    {"i": np.arange(len(k)), "q": self.class_anc[near_lv][k],
+                     "own": self.cap_pos[lv][k]}
+                )
+                j = rq[rq["q"] >= 0].merge(xq[xq["q"] >= 0], on="q")
+                j = j[places[j["r"].to_numpy()] != j["own"].to_numpy()]
+                n_r = j["r"].to_numpy(dtype=np.int64)
+                n_c = j["i"].to_numpy(dtype=np.int64)
+                n_v = near_beta[j["li"].to_numpy(), self.pair_of[g[n_c]]]
+                nz = n_v > 0
+                n_r, n_c, n_v = n_r[nz], n_c[nz], n_v[nz]
+            rhs = self.rhs[lv][places] - self.const[lv][places]
             if not soft_caps:
-                # a cap the place's vacancies cannot reach is no row
+                # a cap the place's vacancies and ancestors cannot reach is no row
                 heavy = np.zeros(self.n_classes)
                 np.maximum.at(heavy, k, coef)
                 in_cls = np.full(self.n_classes, -1, dtype=np.int64)
@@ -445,6 +628,8 @@ class _Problem:
                 on = in_cls >= 0
                 most = np.bincount(
                     in_cls[on], weights=(heavy * self.cap)[on], minlength=len(places)
+                ) + np.bincount(
+                    n_r, weights=n_v * self.cap[k[n_c]], minlength=len(places)
                 )
                 binding = most > rhs + 1e-9
                 keep = np.cumsum(binding) - 1
@@ -453,13 +638,16 @@ class _Problem:
                     keep[np.maximum(row, 0)],
                     -1,
                 )
+                b_ = binding[n_r]
+                n_r, n_c, n_v = keep[n_r[b_]], n_c[b_], n_v[b_]
                 places, rhs = places[binding], rhs[binding]
             has = row >= 0
             rows, cols, vals = (
-                list(row[has]),
-                list(np.flatnonzero(has)),
-                list(coef[has]),
+                list(row[has]) + list(n_r),
+                list(np.flatnonzero(has)) + list(n_c),
+                list(coef[has]) + list(n_v),
             )
+            self.cap_index[lv] = (n_rows, places)
             if soft_caps:
                 rows += list(range(len(places)))
                 cols += list(range(n_col, n_col + len(places)))
@@ -471,7 +659,6 @@ class _Problem:
                 extra_cols.append((lv, (n_col, len(places), places)))
                 n_col += len(places)
             add(rows, cols, vals, np.full(len(places), -np.inf), rhs)
-            self.cap_index[lv] = (row, coef, places)
         if objective:
             s = self.settings
             st = self.pop.get("street")
@@ -612,12 +799,14 @@ def check_plan(
     vacancies: pd.DataFrame,
     groups: Sequence[Group],
     placements: pd.DataFrame,
+    siblings: bool = False,
 ) -> tuple[pd.DataFrame, dict, list[str]]:
     """Check a plan exactly: caps with :meth:`PlacementModel.apply`, and the rest.
 
     Returns the cap violations (every entrance, block and street that
     receives placements and whose class after the whole plan is worse than
-    now, or that is in the worst class already), the model's state after the
+    now, or that is in the worst class already; with ``siblings`` also every
+    one that receives nothing and drops, ``placed`` 0), the model's state after the
     plan (``{level: After}``) and Dutch lines for every other broken rule
     (a requirement not met, a vacancy over-filled, more households placed
     than a group has).
@@ -673,6 +862,11 @@ def check_plan(
         where = np.flatnonzero(placed > 0)
         before, now = st.cls[where], after[lv].cls[where]
         bad = (before >= 0) & ((now > before) | (before >= worst))
+        if siblings:
+            where = np.concatenate(
+                [where[bad], _dropped_without(st, after[lv], placed)]
+            )
+            bad = np.ones(len(where), dtype=bool)
         for p in where[bad]:
             rows.append(
                 {
@@ -685,6 +879,32 @@ def check_plan(
             )
     viol = pd.DataFrame(rows) if rows else _no_violations()
     return viol, after, problems
+
+
+def _dropped_without(st, after, placed: np.ndarray) -> np.ndarray:
+    """Places that receive nothing and still drop a class (their prior moved)."""
+    return np.flatnonzero((placed <= 0) & (st.cls >= 0) & (after.cls > st.cls))
+
+
+def sibling_drops(
+    model: PlacementModel, vacancies: pd.DataFrame, placements: pd.DataFrame, after
+) -> dict[str, int]:
+    """Per cap level: places without placements whose class drops after the plan."""
+    v = check_vacancies(vacancies)
+    per_row = placements.groupby("vacancy")["count"].sum()
+    out = {}
+    for lv in CAP_LEVELS:
+        if lv not in model.levels or after is None:
+            continue
+        st = model.levels[lv]
+        ids = v[lv].to_numpy(dtype=object)[per_row.index.to_numpy()]
+        pos = np.where(ids != "", st.positions(ids), -1)
+        ok = pos >= 0
+        placed = np.bincount(
+            pos[ok], weights=per_row.to_numpy()[ok], minlength=len(st.ids)
+        )
+        out[lv] = len(_dropped_without(st, after[lv], placed))
+    return out
 
 
 def plan_terms(
@@ -775,9 +995,14 @@ def _milp(c, integ, bounds, cons, time_limit, gap, **extra):
 def _solve(c, integ, bounds, cons, time_limit: float, gap: float):
     """Solve the program; large ones through their LP relaxation first.
 
-    The LP optimum is a lower bound of the MIP's: the gap reported for a
-    large program is measured against it (and against HiGHS' own bound of
-    the reduced MIP, whichever is higher), so it is a proven gap too.
+    A large program (more than :data:`LARGE` integer variables) is solved as
+    its LP relaxation (HiGHS' dual simplex), rounded down (every cap, class
+    and budget row has non-negative coefficients, so it stays within them)
+    and completed by :func:`_repair`; the continuous variables of the
+    objective then follow from an LP with the integers fixed. The LP
+    optimum is a lower bound of the MIP's, so the gap reported is a proven
+    one. Where the repair cannot complete the plan, HiGHS solves the whole
+    MIP with the time left.
     """
     t0 = time.perf_counter()
     if int(integ.sum()) <= LARGE:
@@ -789,17 +1014,19 @@ def _solve(c, integ, bounds, cons, time_limit: float, gap: float):
             getattr(res, "mip_dual_bound", None),
             getattr(res, "mip_gap", None),
         )
-    lp = _milp(c, np.zeros_like(integ), bounds, cons, time_limit, gap, solver="ipm")
+    zero = np.zeros_like(integ)
+    lp = _milp(c, zero, bounds, cons, time_limit, gap, solver="simplex")
     if lp.x is None:
         return _Result(lp.status, None, None, None, None)
-    x = lp.x
-    near = np.abs(x - np.rint(x)) < 1e-6
-    fix = (integ > 0) & near
-    lo, hi = bounds.lb.copy(), bounds.ub.copy()
-    lo[fix] = hi[fix] = np.rint(x[fix])
-    left = time_limit - (time.perf_counter() - t0)
-    res = _milp(c, integ, Bounds(lo, hi), cons, left, gap)
-    if res.x is None:  # the fixed part leaves no integer completion: all free
+    x = _repair(integ, bounds, cons, lp.x)
+    res = None
+    if x is not None:
+        lo, hi = bounds.lb.copy(), bounds.ub.copy()
+        on = integ > 0
+        lo[on] = hi[on] = x[on]
+        left = time_limit - (time.perf_counter() - t0)
+        res = _milp(c, zero, Bounds(lo, hi), cons, left, gap)
+    if res is None or res.x is None:  # no completion: the whole MIP
         left = time_limit - (time.perf_counter() - t0)
         res = _milp(c, integ, bounds, cons, left, gap)
         if res.x is None:
@@ -811,6 +1038,63 @@ def _solve(c, integ, bounds, cons, time_limit: float, gap: float):
     g = (res.fun - bound) / abs(res.fun) if res.fun else 0.0
     status = 0 if g <= gap + 1e-12 else 1
     return _Result(status, res.x, res.fun, bound, g)
+
+
+def _repair(integ, bounds, cons, x_lp: np.ndarray) -> np.ndarray | None:
+    """An integer point near the LP optimum: rounded down, then completed.
+
+    Rows with a continuous variable (the objective's) are left to it; every
+    other row with an upper bound is kept (caps, classes, budgets: all
+    non-negative, so rounding down keeps them). Each equality row (a group
+    placed exactly) is filled one household at a time with the variable
+    the LP wanted most (largest fractional part) that keeps every kept row
+    within its bound. None when a group cannot be completed.
+    """
+    a = sparse.csr_array(cons.A)
+    on = integ > 0
+    x = x_lp.copy()
+    x[on] = np.floor(x[on] + 1e-7)
+    frac = np.where(on, x_lp - x, 0.0)
+    cont = np.flatnonzero(~on)
+    soft = np.zeros(a.shape[0], dtype=bool)
+    if len(cont):
+        soft = np.asarray(abs(a[:, cont]).sum(axis=1) > 0).ravel()
+    lb, ub = np.asarray(cons.lb, dtype="float64"), np.asarray(cons.ub, dtype="float64")
+    eq = ~soft & np.isfinite(lb) & (lb == ub)
+    hard = ~soft & ~eq & np.isfinite(ub)
+    ai = a[:, np.flatnonzero(on)].tocsc()
+    cols = np.flatnonzero(on)
+    xi = x[on]
+    hard_rows = np.flatnonzero(hard)
+    ah = ai[hard_rows].tocsc()
+    slack = ub[hard_rows] - ah @ xi
+    ae = ai[np.flatnonzero(eq)].tocsr()
+    deficit = lb[eq] - ae @ xi
+    col_ub = bounds.ub[cols]
+    for r in np.flatnonzero(deficit > 0.5):
+        cand = ae.indices[ae.indptr[r]:ae.indptr[r + 1]]
+        pref = frac[cols[cand]]
+        for _ in range(int(round(deficit[r]))):
+            room = col_ub[cand] - xi[cand]
+            sub = ah[:, cand]
+            nnz = np.diff(sub.indptr)
+            worst = np.full(len(cand), np.inf)
+            has = nnz > 0
+            if has.any():
+                left = slack[sub.indices] - sub.data
+                starts = sub.indptr[:-1][has]
+                worst[has] = np.minimum.reduceat(left, starts)
+            ok = (room >= 1) & (worst >= -1e-9)
+            if not ok.any():
+                return None
+            best = np.flatnonzero(ok)[np.argmax(np.where(ok, pref, -np.inf)[ok])]
+            j = cand[best]
+            xi[j] += 1
+            pref[best] = -1.0  # taken: the next one elsewhere first
+            col = ah[:, [j]]
+            slack[col.indices] -= col.data
+    x[on] = xi
+    return x
 
 
 def _status(res, gap_setting: float) -> tuple[str, str]:
@@ -847,7 +1131,7 @@ def optimise(
     settings = settings or PlanSettings()
     t0 = time.perf_counter()
     pr = _Problem(model, vacancies, groups, population, settings)
-    rounds, res = 0, None
+    rounds, res, size = 0, None, {}
     while True:
         rounds += 1
         if progress is not None:
@@ -855,16 +1139,28 @@ def optimise(
         left = settings.time_limit - (time.perf_counter() - t0)
         if not len(pr.k):  # no vacancy fits any group within its caps
             res = _Result(2 if pr.count.sum() else 0, None, None, None, None)
+            if res.status == 2 and pr.slack is not None:
+                pr.recouple(pr.slack / 4 if pr.slack > 0.2 else None)
+                continue
             break
         c, integ, bounds, cons, _ = pr.matrix(pr.k, pr.g)
+        size = {"variables": len(c), "integer": int(integ.sum()),
+                "rows": int(cons.A.shape[0])}
         res = _solve(c, integ, bounds, cons, left, settings.mip_rel_gap)
+        if res.x is None and res.status == 2 and pr.slack is not None:
+            # the budgets or the places they leave out are too tight: wider
+            # apart, then none (the cut loop alone)
+            pr.recouple(pr.slack / 4 if pr.slack > 0.2 else None)
+            continue
         if res.x is None:
             break
         placements = pr.placements(pr.k, pr.g, res.x[: len(pr.k)])
-        viol, after, _ = check_plan(model, pr.vac, pr.groups, placements)
+        viol, after, _ = check_plan(
+            model, pr.vac, pr.groups, placements, siblings=settings.sibling_caps
+        )
         if viol.empty or rounds >= settings.max_rounds:
             break
-        _tighten(pr, viol, res.x[: len(pr.k)])
+        _tighten(pr, viol, res.x, cons)
     seconds = time.perf_counter() - t0
     if res.x is None:
         if res.status == 2:
@@ -879,6 +1175,7 @@ def optimise(
                 rounds=rounds,
                 seconds=seconds,
                 messages=messages,
+                size=size,
             )
         return Plan(
             "advies",
@@ -888,6 +1185,7 @@ def optimise(
             "tijdslimiet bereikt zonder een verdeling; geef meer tijd (--tijdslimiet)",
             rounds=rounds,
             seconds=seconds,
+            size=size,
         )
     status, text = _status(res, settings.mip_rel_gap)
     if not viol.empty:
@@ -912,6 +1210,9 @@ def optimise(
         violations=viol,
         terms=terms,
         after=after,
+        siblings=sibling_drops(model, pr.vac, placements, after),
+        size=size,
+        area_slack=pr.slack,
     )
 
 
@@ -928,24 +1229,42 @@ def _empty_placements() -> pd.DataFrame:
     )
 
 
-def _tighten(pr: _Problem, viol: pd.DataFrame, x: np.ndarray) -> None:
-    """A place that dropped gets a cap below its load: at least one fewer."""
-    x = np.rint(x)
-    for lv, (row, coef, places) in pr.cap_rows(pr.k, pr.g).items():
+def _tighten(pr: _Problem, viol: pd.DataFrame, x: np.ndarray, cons) -> None:
+    """A place that dropped gets a cap below its load (at least one household
+    fewer, or a tenth of it); one that its ancestors' intake drops on its own
+    (its own placements are less than half its load) takes nothing."""
+    n_x = len(pr.k)
+    xr = np.asarray(x, dtype="float64").copy()
+    xr[:n_x] = np.rint(xr[:n_x])
+    act = cons.A @ xr
+    own_only = cons.A[:, :n_x] @ xr[:n_x]
+    forbid = []
+    for lv, (start, places) in pr.cap_index.items():
         bad = viol.loc[viol["level"] == lv, "place_id"].astype(str)
         if bad.empty:
             continue
         st = pr.model.levels[lv]
-        for p in st.positions(bad.to_numpy(dtype=object)):
-            if p < 0:
-                continue
-            r = np.searchsorted(places, p)
-            if r >= len(places) or places[r] != p:
-                continue
-            on = (row == r) & (x > 0)
-            load = float((coef[on] * x[on]).sum())
-            step = max(float(coef[on].min()) if on.any() else 0.0, 0.1 * load)
-            pr.rhs[lv][p] = max(0.0, min(pr.rhs[lv][p], load) - step + 1e-9)
+        pos = st.positions(bad.to_numpy(dtype=object))
+        pos = pos[pos >= 0]
+        r = np.searchsorted(places, pos)
+        ok = (r < len(places)) & (places[np.minimum(r, len(places) - 1)] == pos)
+        if (~ok).any():  # no row: its caps were not expected to bind
+            forbid.append((lv, pos[~ok]))
+        pos, r = pos[ok], r[ok]
+        load = act[start + r] + pr.const[lv][pos]
+        own = own_only[start + r]
+        has_vars = np.isin(pos, pr.cap_pos[lv][pr.k])
+        weak = has_vars & ((own <= 0.5 * load) | (load <= 0))
+        if weak.any():
+            forbid.append((lv, pos[weak]))
+        for p, ld in zip(pos[~weak], load[~weak], strict=True):
+            on = (pr.cap_pos[lv][pr.k] == p) & (xr[:n_x] > 0)
+            h = pr._h_of(lv, pr.k[on], pr.g[on])
+            step = max(float(np.min(1.0 / np.maximum(h, 0.5))) if on.any() else 0.0,
+                       0.1 * ld)
+            pr.rhs[lv][p] = max(0.0, min(pr.rhs[lv][p], ld) - step + 1e-9)
+    for lv, places in forbid:
+        pr.forbid(lv, places)
 
 
 # -- why a plan does not fit ---------------------------------------------------
@@ -1168,4 +1487,5 @@ def _finish(method, model, v, groups, placements, population, settings, t0, text
         violations=viol,
         terms=terms,
         after=after,
+        siblings=sibling_drops(model, v, placements, after),
     )
