@@ -436,8 +436,9 @@ class _Problem:
         self.cap_index = {}
         for lv, (row, coef, places) in self.cap_rows(k, g, soft=soft_caps).items():
             rhs = self.rhs[lv][places]
-            if not soft_caps:
+            if not soft_caps and len(places):
                 # a cap the place's vacancies cannot reach is no row
+                # (no place of the level caps a variable: no rows at all)
                 heavy = np.zeros(self.n_classes)
                 np.maximum.at(heavy, k, coef)
                 in_cls = np.full(self.n_classes, -1, dtype=np.int64)
