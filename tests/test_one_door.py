@@ -132,6 +132,12 @@ FIGURE_URLS = {
     "api:headroom": {"published_headroom", "published_places"},
     "api:placement": {"published_effect"},
     "allocation:whatif": {"published_effect"},
+    # a year's plan: the upload runs the door, the result page and the files
+    # show that answer (kept for its user); exercised after an upload
+    "allocation:plan": {"published_plan"},
+    "allocation:plan_result": {"published_plan"},
+    "allocation:plan_download": {"published_plan"},
+    "allocation:scenario": {"published_scenario", "published_places"},
 }
 
 #: URL names that emit no place figure, and why.
@@ -151,6 +157,8 @@ NO_FIGURE_URLS = {
     "api:api-root": "the API index",
     "api:place_stories": "stories and interventions of a place (professionals' "
                          "text, scoped to the user's areas; no figure)",
+    "allocation:plan_example": "an example PLAN.csv on the workspace's own "
+                               "addresses (BAG) inside the user's areas; no figure",
     "audit:overview": "the privacy officer's page: settings, model files, trail",
     "audit:approve_model": "approves a model file (POST)",
     "api:create": "a resident files a report",
@@ -384,8 +392,25 @@ def _request(client, name, ids):
     if name == "places:search":
         return client.get("/zoeken/", {"q": ids["place_id"]})
     if name in ("api:headroom_layer", "api:headroom", "api:placement",
-                "allocation:whatif"):
+                "allocation:whatif") or name.startswith(("allocation:plan",
+                                                         "allocation:scenario")):
         client.force_login(ids["planner"])
+    if name.startswith("allocation:plan"):
+        import io
+
+        example = io.BytesIO(client.get("/ruimte/plan/voorbeeld.csv").content)
+        example.name = "PLAN.csv"
+        sent = client.post("/ruimte/plan/", {"plan": example, "tijdslimiet": "10"},
+                           follow=name == "allocation:plan")
+        if name == "allocation:plan":
+            return sent
+        if name == "allocation:plan_result":
+            return client.get("/ruimte/plan/advies/")
+        return client.get("/ruimte/plan/advies/advies_per_plaats.csv")
+    if name == "allocation:scenario":
+        return client.post("/ruimte/scenario/", {
+            "aantal_zorg": "5", "urgent_uitstroom": "2", "jaren": "1",
+            "beleid": ["routes", "advisor"], "verhuisgraad": "8", "zaad": "1"})
     if name == "api:headroom_layer":
         return client.get(f"/api/maps/headroom/{ids['level']}",
                           {"bbox": "3,50,9,54", "zoom": 17, "category": "zorg"})

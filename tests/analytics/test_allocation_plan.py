@@ -137,6 +137,22 @@ def test_caps_that_cannot_hold_everyone_are_reported(setup):
     assert "passen niet" in text and "grenzen moeten wijken" in text
 
 
+def test_vacancies_where_no_place_of_a_level_caps_them_are_planned(setup):
+    """Vacancies whose entrances have no result (no cap at that level): the
+    program has no cap rows for the level, and is solved (it once failed on
+    indexing an empty set of places)."""
+    model, vac, pop = setup
+    st = model.levels["entrance"]
+    ent = vac["entrance"].astype(str).to_numpy(dtype=object)
+    free = vac[st.positions(ent) < 0].head(3)
+    if free.empty:  # every sampled entrance has a result: make some unknown
+        free = vac.head(3).assign(entrance=["E-none-1", "E-none-2", "E-none-3"])
+    gs = [core.Group(category("zorg"), 1)]
+    plan = core.optimise(model, free.reset_index(drop=True), gs, pop)
+    assert plan.feasible and plan.status != "time_limit"
+    assert int(plan.placements["count"].sum()) + int(plan.unplaced.sum()) == 1
+
+
 def test_fairness_indices_equal_the_segregation_package():
     from segregation.singlegroup import Dissim, Isolation
 

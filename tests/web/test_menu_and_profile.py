@@ -28,8 +28,10 @@ def _menu(html: str) -> list[tuple[str, str]]:
     ("resident", "/meldingen/", ["Melden", "Mijn meldingen"]),
     ("frontline", "/kaart/", ["Kaart", "Aandacht deze week", "Werkbak", "Verhalen"]),
     ("corporation", "/kaart/", ["Kaart", "Aandacht deze week",
-                                "Wat doet één plaatsing?", "Werkbak", "Verhalen"]),
-    ("policy", "/kaart/", ["Kaart", "Wat doet één plaatsing?"]),
+                                "Wat doet één plaatsing?", "Jaarplan", "Scenario",
+                                "Werkbak", "Verhalen"]),
+    ("policy", "/kaart/", ["Kaart", "Wat doet één plaatsing?", "Jaarplan",
+                           "Scenario"]),
     ("privacy", "/privacy/", ["Auditspoor en drempels", "Rolaanvragen"]),
 ])
 def test_each_role_lands_on_its_work_and_every_menu_link_opens(

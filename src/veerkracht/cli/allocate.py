@@ -73,25 +73,20 @@ def allocate(
 
     ws = workspace_of(ctx)
     if voorbeeld:
-        from veerkracht.io.plan import example_plan
+        from veerkracht.jobs.allocate import example_plan_text
 
         if plan.exists():
             raise UserError(f"{plan} bestaat al; kies een andere naam")
-        if not ws.has("addresses") or not ws.has("dwellings"):
-            raise UserError(
-                "de werkmap heeft nog geen adressen en woningen; maak "
-                "eerst Voorbeeldstad met 'veerkracht demo'"
-            )
-        stock = ws.read("stock") if ws.has("stock") else None
-        plan.write_text(
-            example_plan(ws.read("addresses"), ws.read("dwellings"), stock),
-            encoding="utf-8",
-        )
+        try:
+            text = example_plan_text(ws)
+        except AllocationError as exc:
+            raise UserError(str(exc)) from None
+        plan.write_text(text, encoding="utf-8")
         out.print(f"Voorbeeldplan geschreven naar {plan}.", highlight=False)
         return
     if not plan.is_file():
         raise UserError(f"planbestand niet gevonden: {plan}")
-    from veerkracht.jobs.allocate import published_plan
+    from veerkracht.jobs.allocate import plan_outputs, published_plan
 
     try:
         with progress("Plaatsingen verdelen") as advance:
@@ -112,10 +107,8 @@ def allocate(
     s = got["samenvatting"]
     folder = uit or Path(f"advies-{s['periode']}")
     folder.mkdir(parents=True, exist_ok=True)
-    got["per_woning"].to_csv(folder / "advies_per_woning.csv", index=False, sep=";")
-    got["per_plaats"].to_csv(folder / "advies_per_plaats.csv", index=False, sep=";")
-    got["eerlijkheid"].to_csv(folder / "eerlijkheid.csv", index=False, sep=";")
-    got["lorenz"].to_csv(folder / "lorenz.csv", index=False, sep=";")
+    for name, text in plan_outputs(got).items():
+        (folder / name).write_text(text, encoding="utf-8")
     say = lambda t: out.print(t, highlight=False)  # noqa: E731
     total = s["geplaatst"] + s["niet_geplaatst"]
     say(

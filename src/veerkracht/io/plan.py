@@ -463,9 +463,13 @@ EXAMPLE_HEADER = """\
 
 
 def example_plan(
-    addresses: pd.DataFrame, dwellings: pd.DataFrame, stock: pd.DataFrame | None = None
+    addresses: pd.DataFrame,
+    dwellings: pd.DataFrame,
+    stock: pd.DataFrame | None = None,
+    voorraad: bool = True,
 ) -> str:
-    """A commented example plan on the workspace's own addresses (``;``)."""
+    """A commented example plan on the workspace's own addresses (``;``);
+    without ``voorraad`` no stock line."""
     cols = list(COLUMNS)
     dw = set(dwellings["address_id"].astype(str))
     a = addresses[addresses["address_id"].astype(str).isin(dw)].sort_values(
@@ -499,7 +503,8 @@ def example_plan(
         and stock["corporatie"].notna().any()
     ):
         corp = str(stock["corporatie"].dropna().astype(str).value_counts().index[0])
-    row(soort="voorraad", verhuisgraad="0,08", corporatie=corp)
+    if voorraad:
+        row(soort="voorraad", verhuisgraad="0,08", corporatie=corp)
     buurt = (
         str(dwellings["buurtcode"].dropna().astype(str).value_counts().index[0])
         if "buurtcode" in dwellings and dwellings["buurtcode"].notna().any()

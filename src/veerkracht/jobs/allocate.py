@@ -35,9 +35,10 @@ from veerkracht.jobs import publish
 from veerkracht.jobs.publish import PublishError
 from veerkracht.store import Workspace
 
-__all__ = ["AllocationError", "find_address", "parse_demand", "placement_model",
+__all__ = ["PLAN_OUTPUTS", "AllocationError", "example_plan_text", "find_address",
+           "parse_demand", "placement_model", "plan_outputs", "plan_vacancy_lines",
            "published_effect", "published_headroom", "published_plan",
-           "published_scenario", "run_plan", "spec_for"]
+           "published_scenario", "read_plan_file", "run_plan", "spec_for"]
 
 #: Figures of a headroom or effect row that the door withholds where a
 #: place is not public.
@@ -48,7 +49,20 @@ EFFECT_FIGURES = ("pressure_before", "pressure_after", "balance_before",
 
 
 class AllocationError(Exception):
-    """A headroom, what-if or plan request that cannot be answered (Dutch)."""
+    """A headroom, what-if or plan request that cannot be answered (Dutch).
+
+    ``rows``: where a file was refused, every rejected row with its line in
+    the file (:class:`veerkracht.io.validation.RejectedRow`), so a page can
+    list them all; the message holds the first ones, as the CLI prints them.
+    """
+
+    def __init__(self, message: str, rows=()):
+        super().__init__(message)
+        self.rows = list(rows)
+
+
+def _rejected(exc) -> AllocationError:
+    return AllocationError(str(exc), rows=exc.rows)
 
 
 _CACHE: dict[tuple, PlacementModel] = {}
@@ -584,12 +598,12 @@ def run_plan(
     try:
         plan = _read_plan_input(plan_path_or_frame)
     except ImportRejected as exc:
-        raise AllocationError(str(exc)) from None
+        raise _rejected(exc) from None
     model = placement_model(ws, period)
     try:
         vac = plan_vacancies(ws, plan)
     except ImportRejected as exc:
-        raise AllocationError(str(exc)) from None
+        raise _rejected(exc) from None
     pop = _population(ws, model.period)
     settings = core.PlanSettings(time_limit=float(time_limit))
     try:
@@ -799,3 +813,87 @@ def published_plan(
         "lorenz": run.lorenz.round(decimals),
         "samenvatting": summary,
     }
+
+
+# -- the plan's files, for the CLI and the web alike --------------------------------
+
+#: the files of an advice, in the order they are listed, and the part of
+#: :func:`published_plan`'s answer each one holds
+PLAN_OUTPUTS = {
+    "advies_per_woning.csv": "per_woning",
+    "advies_per_plaats.csv": "per_plaats",
+    "eerlijkheid.csv": "eerlijkheid",
+    "lorenz.csv": "lorenz",
+}
+
+
+def plan_outputs(answer: dict) -> dict[str, str]:
+    """The CSV files of :func:`published_plan`'s answer (``;``-separated),
+    by file name: what ``veerkracht allocate`` writes and the web hands out."""
+    return {name: answer[part].to_csv(index=False, sep=";")
+            for name, part in PLAN_OUTPUTS.items()}
+
+
+def read_plan_file(path: str | Path):
+    """Read and check a PLAN.csv (:func:`veerkracht.io.plan.read_plan`);
+    :class:`AllocationError` with every rejected row and its line."""
+    from veerkracht.io.plan import read_plan
+    from veerkracht.io.validation import ImportRejected
+
+    try:
+        return read_plan(path)
+    except ImportRejected as exc:
+        raise _rejected(exc) from None
+
+
+def plan_vacancy_lines(ws: Workspace, plan) -> pd.DataFrame:
+    """Each vacancy of a read plan with its line in the file: ``line``,
+    ``soort``, ``address_id`` (a ``voorraad`` line: one dwelling per entrance
+    it expects vacancies in) and ``count``; an unknown address is an
+    :class:`AllocationError` with its line."""
+    from veerkracht.io.validation import ImportRejected
+
+    try:
+        vac = plan_vacancies(ws, plan)
+    except ImportRejected as exc:
+        raise _rejected(exc) from None
+    return vac[["line", "soort", "address_id", "count"]].copy()
+
+
+def example_plan_text(ws: Workspace, address_ids=None) -> str:
+    """A commented example plan on the workspace's own addresses
+    (:func:`veerkracht.io.plan.example_plan`).
+
+    ``address_ids``: only these dwellings may appear (a user's own areas);
+    the stock line is then left out unless all of its corporation's stock is
+    among them, so the example never names a vacancy outside.
+    """
+    from veerkracht.io.plan import example_plan
+
+    if not ws.has("addresses") or not ws.has("dwellings"):
+        raise AllocationError("de werkmap heeft nog geen adressen en woningen; maak "
+                              "eerst Voorbeeldstad met 'veerkracht demo'")
+    addresses = ws.read("addresses")
+    dwellings = ws.read("dwellings")
+    stock = ws.read("stock") if ws.has("stock") else None
+    with_stock = True
+    if address_ids is not None:
+        keep = set(map(str, address_ids))
+        addresses = addresses[addresses["address_id"].astype(str).isin(keep)]
+        dwellings = dwellings[dwellings["address_id"].astype(str).isin(keep)]
+        if not len(dwellings):
+            raise AllocationError("er liggen geen woningen in uw gebieden")
+        if stock is not None:
+            mine = stock[stock["address_id"].astype(str).isin(keep)
+                         & stock["corporatie"].notna()]
+            # the example's stock line names the corporation with the most
+            # dwellings here, and stands for all of its stock: only when all
+            # of it lies inside
+            if len(mine):
+                name = str(mine["corporatie"].astype(str).value_counts().index[0])
+                theirs = stock.loc[stock["corporatie"].astype(str) == name,
+                                   "address_id"].astype(str)
+                with_stock = bool(theirs.isin(keep).all())
+            stock = mine if len(mine) else None
+        with_stock = with_stock and stock is not None
+    return example_plan(addresses, dwellings, stock, voorraad=with_stock)

@@ -619,8 +619,9 @@ class _Problem:
                 nz = n_v > 0
                 n_r, n_c, n_v = n_r[nz], n_c[nz], n_v[nz]
             rhs = self.rhs[lv][places] - self.const[lv][places]
-            if not soft_caps:
+            if not soft_caps and len(places):
                 # a cap the place's vacancies and ancestors cannot reach is no row
+                # (no place of the level caps a variable: no rows at all)
                 heavy = np.zeros(self.n_classes)
                 np.maximum.at(heavy, k, coef)
                 in_cls = np.full(self.n_classes, -1, dtype=np.int64)

@@ -59,6 +59,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("maps:map", _("Kaart"), _perm("view_map")),
     Entry("alerts:index", _("Aandacht deze week"), _sees_alerts),
     Entry("allocation:whatif", _("Wat doet één plaatsing?"), _perm("plan_allocation")),
+    Entry("allocation:plan", _("Jaarplan"), _perm("plan_allocation")),
+    Entry("allocation:scenario", _("Scenario"), _perm("plan_allocation")),
     Entry("signals:worklist", _("Werkbak"), _handles_signals),
     Entry("stories:index", _("Verhalen"), _writes_stories),
     Entry("audit:overview", _("Auditspoor en drempels"), _perm("view_audit")),

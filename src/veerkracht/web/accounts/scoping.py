@@ -52,6 +52,19 @@ def assignments_of(user) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(profile.organisation.areas.values_list("level", "code")))
 
 
+def _inside(assignments: tuple[tuple[str, str], ...], dwellings) -> np.ndarray:
+    """Per dwelling (row of ``workspace.dwelling_places()``): inside the areas."""
+    version = workspace.version_of("dwellings")
+    inside = np.zeros(len(dwellings), dtype=bool)
+    for a_level, code in assignments:
+        if DWELLING_COLUMN.get(a_level) in dwellings.columns:
+            codes, ids = place_codes(a_level, version)
+            at = np.flatnonzero(ids == code)
+            if len(at):
+                inside |= codes == at[0]
+    return inside
+
+
 def _visible(assignments: tuple[tuple[str, str], ...], level: str) -> frozenset[str]:
     dwellings = workspace.dwelling_places()
     if dwellings is None or not assignments:
@@ -62,18 +75,32 @@ def _visible(assignments: tuple[tuple[str, str], ...], level: str) -> frozenset[
         hit = _cache.get(key)
     if hit is not None:
         return hit
-    inside = np.zeros(len(dwellings), dtype=bool)
-    for a_level, code in assignments:
-        if DWELLING_COLUMN.get(a_level) in dwellings.columns:
-            codes, ids = place_codes(a_level, version)
-            at = np.flatnonzero(ids == code)
-            if len(at):
-                inside |= codes == at[0]
+    inside = _inside(assignments, dwellings)
     # a place is visible when none of its dwellings lies outside the areas
     codes, ids = place_codes(level, version)
     known = codes >= 0
     outside = np.bincount(codes[known], weights=~inside[known], minlength=len(ids))
     result = frozenset(ids[outside == 0])
+    with _cache_lock:
+        _cache[key] = result
+    return result
+
+
+def dwellings_in_areas(user) -> frozenset[str]:
+    """``address_id`` of every dwelling inside the user's organisation's areas
+    (whatever the role's levels): where the user may plan vacancies."""
+    dwellings = workspace.dwelling_places()
+    assignments = assignments_of(user)
+    if dwellings is None or not assignments:
+        return frozenset()
+    version = workspace.version_of("dwellings")
+    key = (assignments, "address_id", version)
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    ids = workspace.table("dwellings", ("address_id",))["address_id"].astype("str")
+    result = frozenset(ids.to_numpy()[_inside(assignments, dwellings)])
     with _cache_lock:
         _cache[key] = result
     return result

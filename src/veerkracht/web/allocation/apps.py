@@ -8,8 +8,10 @@ class AllocationConfig(AppConfig):
     verbose_name = _("Ruimte voor plaatsing")
 
     def ready(self) -> None:
+        from veerkracht.web.allocation.planning import PURPOSES
         from veerkracht.web.allocation.services import purposes
         from veerkracht.web.audit.services import register_vocabulary
 
-        # what was asked: headroom_<category>[_urgent], whatif_<category>[_urgent]
-        register_vocabulary(purposes=purposes())
+        # what was asked: headroom_<category>[_urgent], whatif_<category>[_urgent];
+        # a plan by its status (plan_optimal, ...), a scenario
+        register_vocabulary(purposes=(*purposes(), *PURPOSES))
