@@ -1247,6 +1247,9 @@ def _tighten(pr: _Problem, viol: pd.DataFrame, x: np.ndarray, cons) -> None:
         st = pr.model.levels[lv]
         pos = st.positions(bad.to_numpy(dtype=object))
         pos = pos[pos >= 0]
+        if not len(places):  # no row of this level at all: none was expected to bind
+            forbid.append((lv, pos))
+            continue
         r = np.searchsorted(places, pos)
         ok = (r < len(places)) & (places[np.minimum(r, len(places) - 1)] == pos)
         if (~ok).any():  # no row: its caps were not expected to bind
