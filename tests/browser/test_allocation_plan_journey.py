@@ -70,7 +70,7 @@ def test_the_plan_and_the_scenario_on_a_phone(phone, live_server, adviser,  # no
     phone.get_by_label("Aantal jaren").fill("2")
     phone.get_by_role("button", name="Reken het scenario door").click()
     check("scenario answer")
-    assert phone.get_by_role("heading",
-                             name="Scenario — geen voorspelling").is_visible()
+    heading = phone.get_by_role("heading", name="Scenario — geen voorspelling")
+    assert heading.is_visible()
     assert not wide, f"wider than {PHONE['width']} px: {wide}"
     assert not problems, problems

@@ -1333,6 +1333,277 @@ EN = {
         "Find the place: address, postcode, street, neighbourhood or district",
     "2. De interventie": "2. The intervention",
     "2. Het verhaal": "2. The story",
+    # a year's plan and multi-year scenarios
+    'Jaarplan':
+        "Year's plan",
+    'Scenario':
+        'Scenario',
+    ('Cumulatief aandeel huishoudens (horizontaal) tegen cumulatief aandeel huishoudens'
+     ' met een ondersteuningsbehoefte (verticaal), straten van laag naar hoog aandeel. '
+     'Hoe dichter bij de diagonaal, hoe gelijker gespreid.'):
+        ('Cumulative share of households (horizontal) against cumulative share of '
+         'households with a support need (vertical), streets from low to high share. '
+         'The closer to the diagonal, the more evenly spread.'),
+    'Lorenzcurve over straten':
+        'Lorenz curve over streets',
+    'Plaatsen “onder druk” of slechter per jaar en beleid':
+        'Places “under pressure” or worse per year and policy',
+    'Planbestand (PLAN.csv)':
+        'Plan file (PLAN.csv)',
+    'Kies een planbestand (CSV).':
+        'Choose a plan file (CSV).',
+    'Het bestand is leeg.':
+        'The file is empty.',
+    'Dit is geen bestand.':
+        'This is not a file.',
+    'Tijd voor de berekening':
+        'Time for the calculation',
+    '10 seconden':
+        '10 seconds',
+    '20 seconden':
+        '20 seconds',
+    '30 seconden':
+        '30 seconds',
+    '60 seconden':
+        '60 seconds',
+    'Kies een tijd uit de lijst.':
+        'Choose a time from the list.',
+    'Aantal jaren':
+        'Number of years',
+    'Vul het aantal jaren in (1 tot 10).':
+        'Fill in the number of years (1 to 10).',
+    'Minstens 1 jaar.':
+        'At least 1 year.',
+    'Hoogstens 10 jaar.':
+        'At most 10 years.',
+    'Het aantal jaren is een geheel getal.':
+        'The number of years is a whole number.',
+    'Beleid':
+        'Policy',
+    'Kies minstens één beleid.':
+        'Choose at least one policy.',
+    'Kies een beleid uit de lijst.':
+        'Choose a policy from the list.',
+    'Verhuisgraad per jaar (%)':
+        'Turnover per year (%)',
+    'Vul de verhuisgraad in, bijvoorbeeld 8.':
+        'Fill in the turnover, for example 8.',
+    'De verhuisgraad is meer dan 0 %.':
+        'The turnover is more than 0 %.',
+    'De verhuisgraad is hoogstens 100 %.':
+        'The turnover is at most 100 %.',
+    'De verhuisgraad is een getal, bijvoorbeeld 8 of 8,5.':
+        'The turnover is a number, for example 8 or 8.5.',
+    'Zaad (zelfde zaad, zelfde scenario)':
+        'Seed (same seed, same scenario)',
+    'Vul een zaad in, bijvoorbeeld 1.':
+        'Fill in a seed, for example 1.',
+    'Het zaad is een geheel getal.':
+        'The seed is a whole number.',
+    'Het zaad is 0 of meer.':
+        'The seed is 0 or more.',
+    'Het zaad is te groot.':
+        'The seed is too large.',
+    'Voorraad':
+        'Stock',
+    'Kies een voorraad uit de lijst.':
+        'Choose a stock from the list.',
+    'alle woningen van de werkmap':
+        'every dwelling of the workspace',
+    '%(label)s, via urgentie':
+        '%(label)s, through urgency',
+    '%(label)s, gewone route':
+        '%(label)s, regular route',
+    'Een aantal is 0 of meer.':
+        'A number is 0 or more.',
+    'Dat zijn te veel huishoudens.':
+        'Those are too many households.',
+    'Een aantal is een geheel getal.':
+        'A number is a whole number.',
+    'Geef aan wie er elk jaar een woning krijgt: minstens één huishouden.':
+        'Say who gets a dwelling each year: at least one household.',
+    'optimaal':
+        'optimal',
+    'binnen 1 % van optimaal, bewezen door de ondergrens van de solver':
+        'within 1 % of optimal, proven by the solver’s lower bound',
+    'tijdslimiet bereikt':
+        'time limit reached',
+    'onhaalbaar':
+        'infeasible',
+    'niet veilig: er zakken nog plaatsen een klasse':
+        'not safe: places still drop a class',
+    'benadering':
+        'approximation',
+    'segregatie-index D':
+        'dissimilarity index D',
+    'isolatie-index xPx*':
+        'isolation index xPx*',
+    'grootste aandeel met ondersteuningsbehoefte in een straat':
+        'largest share with a support need in a street',
+    'aandeel met ondersteuningsbehoefte in een plaats “onder druk” of slechter':
+        'share with a support need in a place “under pressure” or worse',
+    'Gini-coëfficiënt over straten':
+        'Gini coefficient over streets',
+    'nu':
+        'now',
+    'advies':
+        'advice',
+    'eerst komt, eerst maalt':
+        'first come, first served',
+    'Het bestand is groter dan %(mb)s MB; een plan voor een jaar past ruim daarbinnen.':
+        'The file is larger than %(mb)s MB; a plan for a year fits well within that.',
+    '%(n)s regels van het plan zijn afgekeurd; er is niets berekend.':
+        '%(n)s lines of the plan were refused; nothing was calculated.',
+    ('regel %(line)s: %(n)s vrijkomende woningen van deze voorraad liggen buiten uw '
+     'gebieden'):
+        'line %(line)s: %(n)s vacancies of this stock lie outside your areas',
+    'regel %(line)s: deze woning ligt buiten uw gebieden':
+        'line %(line)s: this dwelling lies outside your areas',
+    'Jaarplan: plaatsingen van een jaar verdelen':
+        "Year's plan: spreading a year's placements",
+    ('Lees een planbestand in met de verwachte vrijkomende woningen van een jaar en de '
+     'groepen huishoudens die daarin een woning krijgen (categorie en aantal). Het '
+     'advies houdt elke portiek, elk blok en elke straat in haar klasse, voldoet aan de'
+     ' eisen van elke groep en spreidt zo goed mogelijk. Het gaat om categorieën en '
+     'aantallen, nooit om een persoon; het advies beslist niets.'):
+        ("Upload a plan file with a year's expected vacancies and the groups of "
+         'households that get a dwelling in them (category and number). The advice '
+         "keeps every entrance, block and street in its class, meets every group's "
+         'requirements and spreads as well as it can. It is about categories and '
+         'numbers, never about a person; the advice decides nothing.'),
+    'Voorbeeldplan voor deze werkmap downloaden':
+        'Download an example plan for this workspace',
+    'Een CSV-bestand met uitleg in de kopregels, op adressen binnen uw gebieden.':
+        ('A CSV file with an explanation in its header lines, on addresses inside your '
+         'areas.'),
+    'Naar de uitkomst van uw laatste plan':
+        'To the result of your last plan',
+    'Bezig met rekenen… dit kan tot de gekozen tijd duren.':
+        'Calculating… this can take up to the chosen time.',
+    ('CSV met ; of , (UTF-8), hoogstens %(mb)s MB. Uitleg van de kolommen: de kopregels'
+     ' van het voorbeeldplan.'):
+        ('CSV with ; or , (UTF-8), at most %(mb)s MB. The columns are explained in the '
+         'header lines of the example plan.'),
+    'Bereken het advies':
+        'Calculate the advice',
+    'Advies voor het jaarplan':
+        "Advice for the year's plan",
+    ('Volgens de cijfers van de periode %(period)s; berekend in %(seconds)s s. Het '
+     'advies gaat over categorieën en aantallen, nooit over een persoon; het beslist '
+     'niets.'):
+        ('According to the figures of the period %(period)s; calculated in %(seconds)s '
+         's. The advice is about categories and numbers, never about a person; it '
+         'decides nothing.'),
+    'Uitkomst':
+        'Result',
+    'Oplossing':
+        'Solution',
+    'Geplaatst':
+        'Placed',
+    '%(placed)s huishoudens over %(total)s vrijkomende woningen':
+        '%(placed)s households over %(total)s vacancies',
+    'Niet geplaatst':
+        'Not placed',
+    'Plaatsen die een klasse zakken':
+        'Places that drop a class',
+    'advies: %(advice)s; eerst komt, eerst maalt: %(naive)s':
+        'advice: %(advice)s; first come, first served: %(naive)s',
+    'Doel (lager is eerlijker)':
+        'Objective (lower is fairer)',
+    'advies %(goal)s (ondergrens %(bound)s); eerst komt, eerst maalt %(naive)s':
+        'advice %(goal)s (lower bound %(bound)s); first come, first served %(naive)s',
+    'Waarom niet iedereen past:':
+        'Why not everyone fits:',
+    'Meldingen:':
+        'Messages:',
+    'Eerlijkheid: nu, advies en eerst komt, eerst maalt':
+        'Fairness: now, advice and first come, first served',
+    ('Lager is gelijker gespreid. Over de huishoudens met en zonder '
+     'ondersteuningsbehoefte, uit de beschermde statistieken.'):
+        ('Lower is more evenly spread. Over the households with and without a support '
+         'need, from the protected statistics.'),
+    ('Lorenzcurve: hoe de huishoudens met een ondersteuningsbehoefte over de straten '
+     'verdeeld zijn. De gestippelde diagonaal is een volkomen gelijke spreiding.'):
+        ('Lorenz curve: how the households with a support need are spread over the '
+         'streets. The dotted diagonal is a perfectly even spread.'),
+    'Advies per plaats':
+        'Advice per place',
+    'Toon alle %(n)s regels':
+        'Show all %(n)s rows',
+    ('Geadviseerde plaatsingen per portiek, blok of straat en categorie; de ruimte '
+     'alleen waar de openbaarheidsregels haar tonen.'):
+        ('Advised placements per entrance, block or street and category; the room only '
+         'where the disclosure rules show it.'),
+    'urgentie':
+        'urgency',
+    'Geen plaatsingen om te tonen.':
+        'No placements to show.',
+    ('Regels over plaatsen buiten uw rol of gebieden, hier en in de download '
+     'weggelaten: %(n)s.'):
+        ('Rows about places outside your role or areas, left out here and in the '
+         'download: %(n)s.'),
+    'Bestanden':
+        'Files',
+    ("Dezelfde cijfers als op deze pagina, als CSV (;), zoals 'veerkracht allocate' ze "
+     'schrijft. Ze blijven een half uur beschikbaar.'):
+        ("The same figures as on this page, as CSV (;), as 'veerkracht allocate' writes"
+         ' them. They stay available for half an hour.'),
+    'Een ander plan inlezen':
+        'Upload another plan',
+    'Scenario over meerdere jaren':
+        'Scenario over several years',
+    'Scenario — geen voorspelling.':
+        'Scenario — not a forecast.',
+    ('Elk jaar komt een deel van de woningen vrij (de verhuisgraad, met een vast zaad);'
+     ' het beleid geeft de huishoudens met een ondersteuningsbehoefte een woning; de '
+     'andere woningen gaan naar huishoudens zonder ondersteuningsbehoefte. U ziet per '
+     'beleid en jaar hoeveel blokken en straten “onder druk” of slechter staan, en '
+     'hoeveel huishoudens geen woning vonden. Zelfde zaad, zelfde scenario.'):
+        ('Each year some of the dwellings fall vacant (the turnover, with a fixed '
+         'seed); the policy gives the households with a support need a dwelling; the '
+         'other dwellings go to households without a support need. You see per policy '
+         'and year how many blocks and streets are “under pressure” or worse, and how '
+         'many households found no dwelling. Same seed, same scenario.'),
+    'Bezig met rekenen…':
+        'Calculating…',
+    'Huishoudens die elk jaar een woning krijgen':
+        'Households that get a dwelling each year',
+    'gewone route':
+        'regular route',
+    'Reken het scenario door':
+        'Run the scenario',
+    'Scenario — geen voorspelling':
+        'Scenario — not a forecast',
+    'Zaad %(seed)s, vanaf de periode %(period)s (jaar 0 is nu).':
+        'Seed %(seed)s, from the period %(period)s (year 0 is now).',
+    'Alleen de voorraad van %(name)s komt vrij.':
+        'Only the stock of %(name)s falls vacant.',
+    ('Alleen plaatsen die de openbaarheidsregels tonen tellen mee; het scenario noemt '
+     'geen plaats.'):
+        ('Only places the disclosure rules show are counted; the scenario names no '
+         'place.'),
+    'Plaatsen “onder druk” of slechter: %(level)s':
+        'Places “under pressure” or worse: %(level)s',
+    ('Aantal per beleid en jaar (%(level)s); tussen haakjes de huishoudens zonder '
+     'woning in dat jaar.'):
+        ('Number per policy and year (%(level)s); in brackets the households without a '
+         'dwelling that year.'),
+    'jaar %(year)s':
+        'year %(year)s',
+    'Huishoudens zonder woning':
+        'Households without a dwelling',
+    '%(policy)s: %(n)s over alle jaren samen':
+        '%(policy)s: %(n)s over all years together',
+    ('Dit plan noemt vrijkomende woningen buiten uw gebieden; u kunt alleen plannen '
+     'binnen uw eigen gebieden. Er is niets berekend.'):
+        ('This plan names vacancies outside your areas; you can only plan within your '
+         'own areas. Nothing was calculated.'),
+    ('Er is geen uitkomst (meer) om te tonen: een uitkomst blijft een half uur bewaard.'
+     ' Lees het plan opnieuw in.'):
+        ('There is no result (any more) to show: a result is kept for half an hour. '
+         'Upload the plan again.'),
+    'Dit bestand is er niet (meer); lees het plan opnieuw in.':
+        'This file is not there (any more); upload the plan again.',
 }
 
 PO = Path(__file__).with_name("en") / "LC_MESSAGES" / "django.po"
