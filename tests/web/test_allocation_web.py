@@ -13,6 +13,7 @@ import re
 
 import pytest
 from tests.web.fixtures import floats_in
+from tests.web.plannedcity import find_ids
 
 from veerkracht.analytics.allocation.categories import CODES, category
 from veerkracht.jobs import allocate
@@ -30,48 +31,8 @@ def city(planned_city):
     corporation's area) with a public block, a band-only block and an
     address whose entrance is a band only."""
     ws = planned_city
-    dw = ws.read("dwellings", columns=["address_id", "block_id", "entrance_id",
-                                       "wijkcode"])
-
-    def door(level, audience):
-        room = allocate.published_headroom(ws, level, "zorg", audience=audience)
-        return room.set_index("place_id")["visibility"]
-
-    blocks, entrances = door("block", "assigned"), door("entrance", "assigned")
-    # places wholly inside one wijk (an area holds all their dwellings)
-    whole = dw.groupby("block_id")["wijkcode"].agg(lambda v: v.nunique() == 1)
-    dw["block_vis"] = dw["block_id"].map(blocks.where(whole.reindex(blocks.index,
-                                                                    fill_value=False)))
-    dw["entrance_vis"] = dw["entrance_id"].map(entrances)
-
-    def has(g, col, vis):
-        return (g[col] == vis).any()
-
-    wijk = next(b for b, g in dw.groupby("wijkcode")
-                 if has(g, "block_vis", "public") and has(g, "block_vis", "band_only")
-                 and has(g, "entrance_vis", "band_only"))
-    mine = dw[dw["wijkcode"] == wijk]
-    public_blocks = blocks[blocks == "public"].index
-    streets = door("street", "public")
-    ids = {
-        "wijk": wijk,
-        "gemeente": str(ws.read("place_gemeente")["place_id"].iloc[0]),
-        "public_block": str(mine.loc[mine["block_vis"] == "public",
-                                     "block_id"].iloc[0]),
-        "band_block": str(mine.loc[mine["block_vis"] == "band_only",
-                                   "block_id"].iloc[0]),
-        "other_block": str(dw.loc[dw["block_id"].isin(public_blocks)
-                                  & (dw["wijkcode"] != wijk), "block_id"].iloc[0]),
-        "suppressed_street": str(streets[streets == "suppressed"].index[0]),
-        "public_street": str(streets[streets == "public"].index[0]),
-    }
-    ids["address"] = str(mine.loc[mine["block_id"] == ids["public_block"],
-                                  "address_id"].iloc[0])
-    ids["other_address"] = str(dw.loc[dw["block_id"] == ids["other_block"],
-                                      "address_id"].iloc[0])
-    ids["band_address"] = str(mine.loc[(mine["entrance_vis"] == "band_only")
-                                       & mine["block_vis"].notna(),
-                                       "address_id"].iloc[0])
+    ids = find_ids(ws)
+    assert ids is not None, "the planned city lacks the places these tests need"
     return ws, ids
 
 
