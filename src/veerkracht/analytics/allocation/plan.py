@@ -21,7 +21,12 @@ through :func:`scipy.optimize.milp`:
   that receives placements, ``sum_c x_c / h_pc <= 1`` with ``h_pc`` the
   model's headroom of ``p`` for category (and urgency) ``c``
   (:meth:`PlacementModel.headroom_at`); ``x_c = 0`` where ``h_pc = 0``.
-  Streets cut across blocks, so this is no flow problem. After a solve the
+  Streets cut across blocks, so this is no flow problem. The caps also
+  count the **parents** (:meth:`_Problem._couple`): placements elsewhere in
+  a place's block are charged with their linear effect on its balance
+  (:meth:`PlacementModel.marginal`, in units of :meth:`PlacementModel.margin`),
+  and every buurt and wijk gets an intake budget for which each place
+  reserves room; a place left with no margin takes nothing. After a solve the
   plan is **checked exactly** with :meth:`PlacementModel.apply` (every
   entrance, block and street that receives placements keeps a class no
   worse than now); a place that drops anyway (a mix, or its parents
