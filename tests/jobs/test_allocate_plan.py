@@ -32,8 +32,11 @@ def test_a_stock_plan_is_solved_and_published(ws):
     plan = _plan(
         [
             {"soort": "voorraad", "verhuisgraad": 0.1},
-            {"soort": "huishoudens", "categorie": "zorg", "aantal": 10},
-            {"soort": "huishoudens", "categorie": "inkomen", "aantal": 5},
+            # small: 15 households did not fit on one draw of the test city's
+            # privacy noise (the caps count the parents; docs/allocation.md
+            # section 11): this test is about the door, not capacity
+            {"soort": "huishoudens", "categorie": "zorg", "aantal": 4},
+            {"soort": "huishoudens", "categorie": "inkomen", "aantal": 2},
         ]
     )
     run = run_plan(ws, plan)
@@ -49,7 +52,7 @@ def test_a_stock_plan_is_solved_and_published(ws):
     assert any(c.endswith("published_plan") for c in calls)
     assert any(c.endswith("published_headroom") for c in calls)
     per = got["per_plaats"]
-    assert per["geplaatst"].sum() == 3 * 15  # every level reports each placement
+    assert per["geplaatst"].sum() == 3 * 6  # every level reports each placement
     assert set(per["niveau"]) <= {"entrance", "building", "block", "street"}
     hidden = per["zichtbaarheid"] != "public"
     assert per.loc[hidden, "ruimte"].isna().all()
