@@ -1,0 +1,1 @@
+"""Evaluating interventions against comparable places (DESIGN.md §5.6)."""

@@ -1,0 +1,106 @@
+"""Staggered difference-in-differences (Callaway & Sant'Anna, 2021).
+
+The estimator is not written here: ``moderndid`` is a maintained Python port of
+R's ``did`` package and reproduces its reference results to machine precision
+(see ``tests/analytics/test_evaluation_did.py``). This module only states the
+question in Veerkracht's terms: a panel of places and periods, an outcome, and
+the first period in which a place had an intervention (0 for places that never
+had one: the comparison places).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class Effect:
+    """An average effect on the treated places, with its interval."""
+
+    att: float
+    se: float
+    level: float  # confidence level of the interval, e.g. 0.90
+    n_treated: int
+    n_comparison: int
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        z = stats.norm.ppf(0.5 + self.level / 2)
+        return (self.att - z * self.se, self.att + z * self.se)
+
+
+def staggered_att(
+    panel: pd.DataFrame,
+    outcome: str,
+    *,
+    place: str = "place",
+    period: str = "period",
+    first_treated: str = "first_treated",
+    level: float = 0.90,
+) -> Effect:
+    """The simple aggregated ATT of Callaway & Sant'Anna on a balanced panel.
+
+    ``panel`` has one row per place and period; ``period`` is an integer;
+    ``first_treated`` is the first period with the intervention, 0 for never.
+    Comparison places are the never-treated ones; the estimator is doubly
+    robust without covariates and the standard error is analytic.
+    """
+    import moderndid
+    import polars as pl
+
+    missing = {place, period, first_treated, outcome} - set(panel.columns)
+    if missing:
+        raise ValueError(f"panel mist kolommen: {sorted(missing)}")
+    if not 0 < level < 1:
+        raise ValueError("level moet tussen 0 en 1 liggen")
+    frame = panel[[place, period, first_treated, outcome]].copy()
+    if frame[outcome].isna().any():
+        raise ValueError(f"uitkomst {outcome!r} heeft lege waarden")
+    first = frame.groupby(place)[first_treated].first()
+    n_treated = int((first > 0).sum())
+    n_comparison = int((first == 0).sum())
+    if n_treated == 0 or n_comparison == 0:
+        raise ValueError("nodig: plaatsen met én zonder interventie")
+    result = moderndid.att_gt(
+        data=pl.from_pandas(frame),
+        yname=outcome,
+        tname=period,
+        idname=place,
+        gname=first_treated,
+        boot=False,
+        alp=1 - level,
+    )
+    simple = moderndid.aggte(result, type="simple")
+    return Effect(
+        att=float(simple.overall_att),
+        se=float(simple.overall_se),
+        level=level,
+        n_treated=n_treated,
+        n_comparison=n_comparison,
+    )
+
+
+def simulated_panel(
+    n_places: int, n_periods: int, effect: float, rng: np.random.Generator,
+    treated_share: float = 0.3, noise: float = 0.05,
+) -> pd.DataFrame:
+    """A panel with parallel trends and a planted constant effect (for tests)."""
+    places = np.arange(1, n_places + 1)
+    level_ = rng.normal(0.0, 0.2, n_places)
+    trend = rng.normal(0.0, 0.02, n_periods)
+    starts = np.where(
+        rng.random(n_places) < treated_share,
+        rng.integers(3, n_periods + 1, n_places),
+        0,
+    )
+    rows = []
+    for i, p in enumerate(places):
+        for t in range(1, n_periods + 1):
+            treated = starts[i] > 0 and t >= starts[i]
+            y = level_[i] + trend[t - 1] + (effect if treated else 0.0)
+            rows.append((p, t, starts[i], y + rng.normal(0.0, noise)))
+    return pd.DataFrame(rows, columns=["place", "period", "first_treated", "y"])
