@@ -84,6 +84,43 @@ def staggered_att(
     )
 
 
+def placebo_att(
+    panel: pd.DataFrame,
+    outcome: str,
+    rng: np.random.Generator,
+    *,
+    place: str = "place",
+    period: str = "period",
+    first_treated: str = "first_treated",
+    share: float = 0.3,
+    level: float = 0.90,
+) -> Effect:
+    """A placebo: the same estimate with invented interventions.
+
+    The places that really had an intervention are left out; a random ``share``
+    of the comparison places gets an invented start, drawn like the real ones.
+    With no real effect behind them, the interval should cover zero in about
+    ``level`` of the draws; when it does far less often, the comparison places
+    do not follow parallel trends.
+    """
+    first = panel.groupby(place)[first_treated].first()
+    real_starts = first[first > 0].to_numpy()
+    never = first.index[first == 0].to_numpy()
+    if len(real_starts) == 0 or len(never) < 4:
+        raise ValueError("te weinig plaatsen voor een placebo")
+    n_fake = max(1, round(share * len(never)))
+    fake = rng.choice(never, size=n_fake, replace=False)
+    starts = dict.fromkeys(never, 0) | dict(
+        zip(fake, rng.choice(real_starts, size=n_fake), strict=True)
+    )
+    rest = panel[panel[place].isin(never)].copy()
+    rest[first_treated] = rest[place].map(starts).astype(int)
+    return staggered_att(
+        rest, outcome, place=place, period=period,
+        first_treated=first_treated, level=level,
+    )
+
+
 def simulated_panel(
     n_places: int, n_periods: int, effect: float, rng: np.random.Generator,
     treated_share: float = 0.3, noise: float = 0.05,
