@@ -78,7 +78,10 @@ def test_the_what_if_page_on_a_phone(phone, live_server, planner, axe_source):
         address["toevoeging"])
     phone.get_by_label("Categorie van het huishouden").select_option("inkomen")
     phone.get_by_label("Via urgentie geplaatst").check()
-    phone.get_by_role("button", name="Toon het effect").click()
+    # a form post: without waiting for the navigation, the load state checked
+    # next is the form page's own, and the answer is measured half-styled
+    with phone.expect_navigation(wait_until="load"):
+        phone.get_by_role("button", name="Toon het effect").click()
     check("answer")
     answer = phone.locator(".whatif-answer")
     text = answer.inner_text()
