@@ -120,24 +120,3 @@ def placebo_att(
         first_treated=first_treated, level=level,
     )
 
-
-def simulated_panel(
-    n_places: int, n_periods: int, effect: float, rng: np.random.Generator,
-    treated_share: float = 0.3, noise: float = 0.05,
-) -> pd.DataFrame:
-    """A panel with parallel trends and a planted constant effect (for tests)."""
-    places = np.arange(1, n_places + 1)
-    level_ = rng.normal(0.0, 0.2, n_places)
-    trend = rng.normal(0.0, 0.02, n_periods)
-    starts = np.where(
-        rng.random(n_places) < treated_share,
-        rng.integers(3, n_periods + 1, n_places),
-        0,
-    )
-    rows = []
-    for i, p in enumerate(places):
-        for t in range(1, n_periods + 1):
-            treated = starts[i] > 0 and t >= starts[i]
-            y = level_[i] + trend[t - 1] + (effect if treated else 0.0)
-            rows.append((p, t, starts[i], y + rng.normal(0.0, noise)))
-    return pd.DataFrame(rows, columns=["place", "period", "first_treated", "y"])
