@@ -10,6 +10,9 @@ from veerkracht.analytics.evaluation.did import placebo_att, staggered_att
 #: data = mpdta, bstrap = FALSE), type = "simple")
 R_ATT = -0.0399512751551763
 R_SE = 0.0120340127701854
+#: R: summary(did::att_gt(...)) "P-value for pre-test of parallel trends
+#: assumption: 0.16812" (the did package's README and vignette)
+R_PRETEST_P = 0.16812
 
 
 def simulated_panel(
@@ -52,6 +55,7 @@ def test_reproduces_r_did_on_mpdta():
     assert effect.att == pytest.approx(R_ATT, abs=1e-6)
     assert effect.se == pytest.approx(R_SE, rel=0.01)
     assert effect.n_treated == 191 and effect.n_comparison == 309
+    assert effect.pretrend_p == pytest.approx(R_PRETEST_P, abs=5e-6)
     low, high = effect.interval
     assert low < R_ATT < high < 0
 

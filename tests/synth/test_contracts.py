@@ -96,6 +96,30 @@ CONTRACTS: dict[str, dict[str, str]] = {
         "inspected_at": "datetime64[us]",
         "synthetic": "bool",
     },
+    "interventions": {
+        "intervention_id": STR,
+        "title": STR,
+        "domain": STR,
+        "level": STR,
+        "start": "datetime64[us]",
+        "end": "datetime64[us]",
+        "intensity": STR,
+        "organisations": STR,
+        "goal": STR,
+        "target_group": STR,
+        "approach": STR,
+        "working_elements": STR,
+        "preconditions": STR,
+        "description": STR,
+        "source": STR,
+        "synthetic": "bool",
+    },
+    "intervention_places": {
+        "intervention_id": STR,
+        "level": STR,
+        "place_id": STR,
+        "synthetic": "bool",
+    },
     "streets": {
         "street_id": STR,
         "straat": STR,
@@ -126,6 +150,7 @@ IDS = {
     "professionals": "presence_id",
     "shared_spaces": "space_id",
     "streets": "street_id",
+    "interventions": "intervention_id",
 }
 
 
@@ -148,8 +173,9 @@ def test_columns_and_dtypes_follow_the_contract(city: City, name: str):
         assert frame.geometry.is_valid.all()
     else:
         assert not isinstance(frame, gpd.GeoDataFrame)
-    assert frame[IDS[name]].is_unique
-    assert frame[IDS[name]].notna().all()
+    key = [IDS[name]] if name in IDS else ["intervention_id", "place_id"]
+    assert not frame.duplicated(key).any()
+    assert frame[key].notna().all().all()
     if "synthetic" in frame.columns:
         assert frame["synthetic"].all()
 
@@ -401,3 +427,28 @@ def test_dwelling_counts_by_building_kind(city: City):
     assert storeys.min()["galerij"] >= 6 and storeys.max()["galerij"] <= 10
     assert storeys.min()["portiek"] >= 3 and storeys.max()["portiek"] <= 4
     assert np.isclose(share.sum(), 1.0)
+
+
+def test_interventions_follow_their_definition_and_point_at_flats(city: City):
+    from veerkracht.analytics.evaluation.interventions import (
+        INTERVENTION_COLUMNS,
+        PLACE_COLUMNS,
+        check_interventions,
+        combinations,
+    )
+    from veerkracht.synth.interventions import MIN_DWELLINGS, PLANTED
+
+    iv, places = city.interventions, city.intervention_places
+    assert list(iv.columns) == list(INTERVENTION_COLUMNS)
+    assert list(places.columns) == list(PLACE_COLUMNS)
+    check_interventions(iv)
+    assert set(iv["intervention_id"]) == {p.intervention_id for p in PLANTED}
+    assert set(places["intervention_id"]) <= set(iv["intervention_id"])
+    dw = city.addresses[city.addresses["is_dwelling"]]
+    size = dw.groupby("pand_id").size()
+    pand = places["place_id"].str.removeprefix("B-")
+    assert pand.isin(size.index).all()
+    assert (size[pand.to_numpy()] >= MIN_DWELLINGS).all()
+    # the concierge shares buildings with the living room: a combination
+    assert set(combinations(places)["combination"]) == {
+        "demo-conciërge+demo-huiskamer"}

@@ -27,6 +27,7 @@ from veerkracht.synth.facilities import (
 from veerkracht.synth.layout import make_layout
 from veerkracht.synth.params import CityParams
 from veerkracht.synth.population import NEEDS, SEGMENTS, simulate
+from veerkracht.synth.interventions import plant_interventions, thin_signals
 from veerkracht.synth.resilience import entrance_table, resilience
 from veerkracht.synth.signals import Planted, make_signals
 from veerkracht.synth.spaces import make_spaces
@@ -44,6 +45,7 @@ _LAYERS = (
     "population",
     "signals",
     "spaces",
+    "interventions",
 )
 
 #: Tables of a City in the order they are written, with their contract.
@@ -59,6 +61,8 @@ TABLES = (
     "initiatives",
     "professionals",
     "shared_spaces",
+    "interventions",
+    "intervention_places",
 )
 
 
@@ -86,6 +90,8 @@ class City:
     initiatives: gpd.GeoDataFrame
     professionals: gpd.GeoDataFrame
     shared_spaces: pd.DataFrame
+    interventions: pd.DataFrame
+    intervention_places: pd.DataFrame
     building_types: pd.DataFrame
     planted: Planted
 
@@ -207,6 +213,14 @@ def generate_city(
         cluster_ent,
         sig_rng,
     )
+    iv_rng = streams["interventions"]
+    avoid = [i for i, b in enumerate(p.buurten) if b.quiet]
+    if cluster_ent is not None:
+        avoid.append(ents.iloc[cluster_ent]["buurt"])
+    interventions, iv_places, plan = plant_interventions(
+        dw, bld["pand_id"].to_numpy(), month_starts, iv_rng, avoid
+    )
+    sig = thin_signals(sig, plan, iv_rng)
     spaces = make_spaces(
         bld, dw, pop.pressure[:, -6:].mean(axis=1), res[:, -1], end, streams["spaces"]
     )
@@ -224,7 +238,9 @@ def generate_city(
             "storeys": bld["storeys"].astype("int64"),
         }
     )
-    return City(params=p, building_types=types, planted=planted, **tables)
+    return City(params=p, building_types=types, planted=planted,
+                interventions=interventions, intervention_places=iv_places,
+                **tables)
 
 
 # -- codes and coordinates ---------------------------------------------------

@@ -26,11 +26,18 @@ class Effect:
     level: float  # confidence level of the interval, e.g. 0.90
     n_treated: int
     n_comparison: int
+    #: p-value of the Wald pre-test of parallel trends (all ATT(g, t) before
+    #: the start zero); None without a period before a start to test on.
+    pretrend_p: float | None = None
 
     @property
     def interval(self) -> tuple[float, float]:
         z = stats.norm.ppf(0.5 + self.level / 2)
         return (self.att - z * self.se, self.att + z * self.se)
+
+    def covers(self, value: float) -> bool:
+        lo, hi = self.interval
+        return lo <= value <= hi
 
 
 def staggered_att(
@@ -75,12 +82,14 @@ def staggered_att(
         alp=1 - level,
     )
     simple = moderndid.aggte(result, type="simple")
+    p = result.wald_pvalue
     return Effect(
         att=float(simple.overall_att),
         se=float(simple.overall_se),
         level=level,
         n_treated=n_treated,
         n_comparison=n_comparison,
+        pretrend_p=None if p is None or not np.isfinite(p) else float(p),
     )
 
 

@@ -1,0 +1,108 @@
+"""One treatment, one outcome: matched comparison places, the effect, its checks.
+
+:func:`evaluate` is what ``veerkracht evaluate`` runs for every intervention
+and every combination, on every outcome (docs/evaluation.md):
+
+1. the panel is made balanced (a place must have the outcome in every
+   period);
+2. the treated places get their first period (the one their intervention
+   began in); places where it began before the first period or after the
+   last are left out;
+3. the comparison places are places of the same level that never had any
+   intervention, matched to the treated ones on size and on the level and
+   trend of the outcome before the first start (:func:`match_comparison`);
+4. the staggered difference-in-differences of Callaway & Sant'Anna gives
+   the effect, its interval and the Wald pre-test of parallel trends;
+5. a placebo draws invented starts on the comparison places: its interval
+   should cover zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from veerkracht.analytics.evaluation.did import Effect, placebo_att, staggered_att
+from veerkracht.analytics.evaluation.panel import (
+    first_periods,
+    match_comparison,
+    period_order,
+    pre_features,
+)
+
+#: Fewest treated places, and comparison places, an effect is estimated for.
+MIN_TREATED = 2
+MIN_COMPARISON = 4
+#: Comparison places matched per treated place.
+MATCHES = 5
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The effect of one treatment on one outcome, or why there is none."""
+
+    outcome: str
+    status: str  # "ok" or why not: "te_weinig_plaatsen", "geen_voorperiode"
+    message: str
+    effect: Effect | None = None
+    placebo: Effect | None = None
+    treated: tuple[str, ...] = ()
+    comparison: tuple[str, ...] = ()
+    periods: tuple[str, ...] = ()
+
+
+def evaluate(panel: pd.DataFrame, starts: pd.Series, outcome: str, *,
+             excluded=(), rng: np.random.Generator, level: float = 0.90,
+             matches: int = MATCHES) -> Evaluation:
+    """Estimate a treatment's effect on an outcome panel.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        ``place_id``, ``period`` (labels), ``outcome`` and ``n_dwellings``
+        of one level (:mod:`veerkracht.analytics.evaluation.panel`).
+    starts : Series
+        Place id → start date of the treatment at that place.
+    excluded : iterable of str
+        Places that had any intervention: never comparison places.
+    rng : numpy Generator
+        For the placebo draw.
+    """
+    periods = period_order(panel["period"])
+    counts = panel.groupby("place_id")["period"].nunique()
+    full = counts.index[counts == len(periods)]
+    panel = panel[panel["place_id"].isin(full)]
+    first = first_periods(starts.astype("datetime64[ns]"), periods).dropna()
+    first = first[first.index.isin(full)]
+    shut = set(map(str, excluded)) | set(map(str, starts.index))
+    pool_ids = [p for p in full if p not in shut]
+    base = dict(outcome=outcome, periods=tuple(periods))
+    if len(first) < MIN_TREATED:
+        return Evaluation(status="te_weinig_plaatsen", message=(
+            f"{len(first)} plaats(en) met deze interventie en een uitkomst in "
+            f"elke periode, waarvan de start binnen de periodes valt; nodig: "
+            f"{MIN_TREATED}"), treated=tuple(first.index), **base)
+    before = int(first.min())
+    features = pre_features(panel, before, periods)
+    chosen = match_comparison(features.loc[first.index],
+                              features.loc[features.index.isin(pool_ids)],
+                              k=matches)
+    if len(chosen) < MIN_COMPARISON:
+        return Evaluation(status="te_weinig_plaatsen", message=(
+            f"{len(chosen)} vergelijkbare plaatsen zonder interventie; nodig: "
+            f"{MIN_COMPARISON}"), treated=tuple(first.index), **base)
+    t_of = {p: i + 1 for i, p in enumerate(periods)}
+    frame = panel[panel["place_id"].isin(set(first.index) | set(chosen))].copy()
+    frame["period"] = frame["period"].map(t_of).astype(int)
+    frame["first_treated"] = frame["place_id"].map(first).fillna(0).astype(int)
+    frame["place"] = pd.factorize(frame["place_id"])[0] + 1
+    effect = staggered_att(frame, "outcome", level=level)
+    try:
+        placebo = placebo_att(frame, "outcome", rng, level=level)
+    except ValueError:
+        placebo = None
+    return Evaluation(status="ok", message="", effect=effect, placebo=placebo,
+                      treated=tuple(sorted(first.index)), comparison=tuple(chosen),
+                      **base)
