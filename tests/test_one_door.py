@@ -71,6 +71,8 @@ FIGURE_COMMANDS: dict[str, list[tuple[list[str], set[str]]]] = {
     "scenario": [(["scenario", "--demand", "zorg=10,uitstroom+urgent=5", "--years",
                    "1", "--out", "{out}.csv"],
                   {"published_scenario", "published_places"})],
+    "evaluate": [(["evaluate", "--outcome", "balance", "--out", "{out}.csv"],
+                  {"published_evaluations", "publish_evaluations"})],
     "allocate": [(["allocate", "--voorbeeld", "{out}.csv"], set()),
                  (["allocate", "{out}.csv", "--uit", "{out}"],
                   {"published_plan", "published_headroom"})],
@@ -281,9 +283,10 @@ def test_the_door_registry_names_the_entry_points():
         assert func.door_name == name
         module = name.rsplit(".", 1)[0]
         # allocation's entry points take every place's visibility from
-        # published_places and apply no rule of their own
+        # published_places and apply no rule of their own; evaluation's
+        # applies publish_evaluations
         assert module in ("veerkracht.analytics.publication", "veerkracht.jobs.publish",
-                          "veerkracht.jobs.allocate")
+                          "veerkracht.jobs.allocate", "veerkracht.jobs.evaluate")
 
 
 def test_recording_sees_only_real_calls():

@@ -603,6 +603,53 @@ def publish_signal_counts(counts: pd.DataFrame, rules: PublicationRules | None =
     return out
 
 
+#: Figures of an evaluation row (rounded to ``decimals`` at the door).
+EVALUATION_FIGURES = ("att", "se", "lo", "hi", "pretrend_p", "placebo_att",
+                      "placebo_lo", "placebo_hi", "treated_mean_before")
+#: Fewest public treated places an effect is published for.
+EVALUATION_MIN_TREATED = 2
+
+
+@door
+def publish_evaluations(evaluations: pd.DataFrame,
+                        rules: PublicationRules | None = None,
+                        audience: str = "public") -> pd.DataFrame:
+    """Published effects of interventions (``veerkracht evaluate``).
+
+    An evaluation is estimated only on places that are public under the
+    rules (:func:`veerkracht.jobs.evaluate.run_evaluate` leaves the others
+    out of its panels before estimating), from protected figures. Here:
+
+    * an effect on fewer than ``EVALUATION_MIN_TREATED`` treated places, or
+      one that was not estimated (``status`` not ``'ok'``), has no figures;
+    * figures are rounded to ``decimals``;
+    * the lists of treated and comparison places (``treated_places``,
+      ``comparison_places``) leave the door only for ``'assigned'``: the
+      public sees how many, not which.
+
+    >>> e = pd.DataFrame({"status": ["ok", "ok"], "n_treated": [12, 1],
+    ...     "att": [-0.123456, 0.5], "treated_places": ["a;b", "c"],
+    ...     "comparison_places": ["d", "e"]})
+    >>> publish_evaluations(e)[["att", "shown"]].to_numpy().tolist()
+    [[-0.123, True], [nan, False]]
+    """
+    rules = rules or PublicationRules()
+    _check_audience(audience)
+    out = evaluations.copy()
+    n = out["n_treated"].to_numpy(dtype="float64", na_value=np.nan)
+    shown = (out["status"].astype("str") == "ok").to_numpy() & (
+        np.nan_to_num(n, nan=0) >= EVALUATION_MIN_TREATED)
+    for col in EVALUATION_FIGURES:
+        if col in out.columns:
+            v = out[col].to_numpy(dtype="float64", na_value=np.nan)
+            out[col] = np.where(shown, np.round(v, rules.decimals), np.nan)
+    out["shown"] = shown
+    if audience != "assigned":
+        out = out.drop(columns=[c for c in ("treated_places", "comparison_places")
+                                if c in out.columns])
+    return out.reset_index(drop=True)
+
+
 @door
 def class_counts(published: pd.DataFrame, class_names=None) -> dict:
     """Places per class per level, from published rows only (public ones).

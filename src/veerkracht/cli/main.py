@@ -32,7 +32,8 @@ app = typer.Typer(
 # libraries inside the commands only, so that every --help stays quick
 # (tests/cli/test_quick_start.py).
 COMMAND_MODULES = ("imports", "places", "export", "demo", "serve", "model", "validate",
-                   "privacy", "warn", "schedule", "headroom", "allocate")
+                   "privacy", "warn", "schedule", "headroom", "allocate",
+                   "evaluate")
 
 
 def _show_version(value: bool) -> None:

@@ -490,6 +490,16 @@ def _statistics(ws: Workspace, period: str | None,
     return _cached(key, lambda: _read_statistics(ws, period, levels))
 
 
+def latest_statistics(ws: Workspace, levels=None
+                      ) -> tuple[str, pd.DataFrame] | None:
+    """(period, rows) of the latest period's protected statistics, post-processed.
+
+    For jobs that estimate on protected figures (``veerkracht evaluate``):
+    the same rows the door shows from. None when none were drawn.
+    """
+    return _statistics(ws, None, levels)
+
+
 def _read_statistics(ws: Workspace, period: str | None,
                      levels) -> tuple[str, pd.DataFrame] | None:
     st = ws.read(STATISTICS_TABLE)

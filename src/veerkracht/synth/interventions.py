@@ -2,16 +2,17 @@
 
 Voorbeeldstad gets three interventions on flats (buildings of at least
 :data:`MIN_DWELLINGS` dwellings), each on :data:`SHARE` of them, starting a
-whole number of calendar quarters before the end of the history:
+whole number of calendar quarters before the end of the last calendar year
+the model computes (2025 for the default history to November 2026):
 
 * **Huiskamer in de flat** (shared spaces) — from four quarters before the
   end, pressure signals (nuisance, conflict, unsafety, neglect,
-  indifference) at its buildings fall to ``0.6`` of their rate: it works;
+  indifference) at its buildings fall to half their rate: it works;
 * **Portiekgesprekken** (light connectedness) — from three quarters before
   the end, no change at all: it does not work;
 * **Buurtconciërge** (professionals) — from two quarters before the end,
   ``0.8``; about half of its buildings also have the living room, so the
-  combination (``0.6 × 0.8``) is there too.
+  combination (``0.5 × 0.8``) is there too.
 
 The effect is planted by thinning the generated signals (each pressure
 signal of a treated entrance after the start is kept with the factor as
@@ -31,7 +32,7 @@ from veerkracht.analytics.signal_categories import MEANING
 #: Buildings with at least this many dwellings can get an intervention.
 MIN_DWELLINGS = 10
 #: Share of those buildings each intervention runs on (at least 3).
-SHARE = 0.08
+SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class PlantedIntervention:
 
 PLANTED = (
     PlantedIntervention(
-        "demo-huiskamer", "Huiskamer in de flat", "shared_spaces", 4, 0.6,
+        "demo-huiskamer", "Huiskamer in de flat", "shared_spaces", 4, 0.5,
         "medium", "Woonstichting Voorbeeldstad; Welzijn Voorbeeldstad",
         "Bewoners van een flat leren elkaar kennen en spreken elkaar aan.",
         "Alle bewoners van de flat, in het bijzonder nieuwe bewoners.",
@@ -111,8 +112,14 @@ def plant_interventions(dwellings: pd.DataFrame, pand_ids, month_starts,
     eligible = np.flatnonzero((sizes >= MIN_DWELLINGS) & ~avoid)
     n = min(len(eligible) // len(PLANTED), max(3, round(SHARE * len(eligible))))
     end = pd.Timestamp(month_starts[-1])
-    last_q = pd.Period(end - pd.Timedelta(days=1), freq="Q")
     first_day = pd.Timestamp(month_starts[0])
+    # the last calendar year the model computes (veerkracht.jobs.compute.
+    # default_periods: complete to within a month), else the last one
+    year = end.year if pd.Timestamp(end.year + 1, 1, 1) <= end + pd.Timedelta(
+        days=31) else end.year - 1
+    if pd.Timestamp(year + 1, 1, 1) <= first_day:
+        year = (end - pd.Timedelta(days=1)).year
+    last_q = pd.Period(f"{year}Q4", freq="Q")
     order = rng.permutation(eligible)
     chosen: dict[str, np.ndarray] = {}
     taken = 0

@@ -51,11 +51,13 @@ class Evaluation:
     treated: tuple[str, ...] = ()
     comparison: tuple[str, ...] = ()
     periods: tuple[str, ...] = ()
+    #: mean outcome of the treated places before their start (for scale)
+    treated_mean_before: float = float("nan")
 
 
 def evaluate(panel: pd.DataFrame, starts: pd.Series, outcome: str, *,
              excluded=(), rng: np.random.Generator, level: float = 0.90,
-             matches: int = MATCHES) -> Evaluation:
+             matches: int = MATCHES, placebo: bool = True) -> Evaluation:
     """Estimate a treatment's effect on an outcome panel.
 
     Parameters
@@ -69,6 +71,8 @@ def evaluate(panel: pd.DataFrame, starts: pd.Series, outcome: str, *,
         Places that had any intervention: never comparison places.
     rng : numpy Generator
         For the placebo draw.
+    placebo : bool
+        Also estimate a placebo on the comparison places (the default).
     """
     periods = period_order(panel["period"])
     counts = panel.groupby("place_id")["period"].nunique()
@@ -99,10 +103,14 @@ def evaluate(panel: pd.DataFrame, starts: pd.Series, outcome: str, *,
     frame["first_treated"] = frame["place_id"].map(first).fillna(0).astype(int)
     frame["place"] = pd.factorize(frame["place_id"])[0] + 1
     effect = staggered_att(frame, "outcome", level=level)
-    try:
-        placebo = placebo_att(frame, "outcome", rng, level=level)
-    except ValueError:
-        placebo = None
-    return Evaluation(status="ok", message="", effect=effect, placebo=placebo,
+    ft = frame["first_treated"]
+    before_mean = float(frame.loc[(ft > 0) & (frame["period"] < ft), "outcome"].mean())
+    fake = None
+    if placebo:
+        try:
+            fake = placebo_att(frame, "outcome", rng, level=level)
+        except ValueError:
+            fake = None
+    return Evaluation(status="ok", message="", effect=effect, placebo=fake,
                       treated=tuple(sorted(first.index)), comparison=tuple(chosen),
-                      **base)
+                      treated_mean_before=before_mean, **base)

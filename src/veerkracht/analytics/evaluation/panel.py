@@ -30,10 +30,10 @@ RESULT_OUTCOMES = {
     "resilience": ("resilience", "veerkracht"),
     "reporting": ("ind_reporting", "meldbereidheid"),
 }
-#: Outcomes from the protected signal counts (per dwelling per year).
+#: Outcomes from the protected signal counts, per dwelling per year.
 SIGNAL_OUTCOMES = {
-    f"signals_{m}": (m, f"meldingen ({'druk' if m == 'pressure' else 'attentheid'})"
-                     " per woning per jaar") for m in MEANINGS
+    f"signals_{m}": (m, "meldingen " + ("druk" if m == "pressure" else "attentheid"))
+    for m in MEANINGS
 }
 #: Every outcome ``veerkracht evaluate`` knows, and its Dutch name.
 OUTCOMES = {k: v[1] for k, v in {**SIGNAL_OUTCOMES, **RESULT_OUTCOMES}.items()}

@@ -1,0 +1,221 @@
+"""``veerkracht evaluate``: what the registered interventions did (docs/evaluation.md).
+
+Reads the workspace tables ``interventions`` and ``intervention_places``
+(registered in the web application or the API, or planted in Voorbeeldstad),
+the protected ``results`` and the latest period's ``protected_statistics``;
+estimates, per intervention and per combination and for every outcome of
+:data:`veerkracht.analytics.evaluation.panel.OUTCOMES`, the effect against
+matched comparison places (:func:`veerkracht.analytics.evaluation.evaluate.
+evaluate`); and stores every row in ``evaluations`` in one transaction.
+Nothing here is published: :func:`published_evaluations` is the door.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from veerkracht.analytics import publication as pub
+from veerkracht.analytics.evaluation.evaluate import evaluate
+from veerkracht.analytics.evaluation.interventions import (
+    check_interventions,
+    combinations,
+)
+from veerkracht.analytics.evaluation.panel import (
+    OUTCOMES,
+    RESULT_OUTCOMES,
+    SIGNAL_OUTCOMES,
+    result_panel,
+    signal_panel,
+)
+from veerkracht.analytics.publication import door
+from veerkracht.errors import WorkspaceError
+from veerkracht.store.base import Workspace, utcnow
+
+TABLE = "evaluations"
+#: Seed of the placebo draws: the same workspace gives the same evaluation.
+DEFAULT_SEED = 20261202
+#: Default confidence level of the intervals.
+DEFAULT_INTERVAL = 0.90
+
+
+class EvaluateError(WorkspaceError):
+    """Evaluation impossible (missing tables, bad input); message in Dutch."""
+
+
+def _treatments(interventions: pd.DataFrame, places: pd.DataFrame):
+    """(id, kind, title, domains, level, starts) per intervention and combination."""
+    starts = dict(zip(interventions["intervention_id"].astype("str"),
+                      interventions["start"], strict=True))
+    titles = dict(zip(interventions["intervention_id"].astype("str"),
+                      interventions["title"].astype("str"), strict=True))
+    domains = dict(zip(interventions["intervention_id"].astype("str"),
+                       interventions["domain"].astype("str"), strict=True))
+    unknown = sorted(set(places["intervention_id"].astype("str")) - set(starts))
+    if unknown:
+        raise EvaluateError(f"plaatsen horen bij een onbekende interventie: "
+                            f"{unknown[0]!r}")
+    out = []
+    for iid, rows in places.groupby(places["intervention_id"].astype("str")):
+        for level, at in rows.groupby(rows["level"].astype("str")):
+            s = pd.Series(starts[iid], index=at["place_id"].astype("str").unique())
+            out.append((iid, "interventie", titles[iid], domains[iid], level, s))
+    combos = combinations(places)
+    for (level, combo), at in combos.groupby(["level", "combination"]):
+        members = combo.split("+")
+        start = max(pd.Timestamp(starts[m]) for m in members)
+        s = pd.Series(start, index=at["place_id"].astype("str").unique())
+        out.append((combo, "combinatie", " + ".join(titles[m] for m in members),
+                    "+".join(sorted({domains[m] for m in members})), level, s))
+    return out
+
+
+def _public_places(stats: pd.DataFrame, rules) -> set[str]:
+    """Places public under ``rules`` by their protected counts."""
+    hh = stats["n_households"].to_numpy(dtype="float64", na_value=np.nan)
+    dw = stats["n_dwellings"].to_numpy(dtype="float64", na_value=np.nan)
+    ok = (np.nan_to_num(dw, nan=-1) >= rules.band_min) & (
+        pub.place_visibility(hh, "public", rules) == "public")
+    return set(stats.loc[ok, "place_id"].astype("str"))
+
+
+def run_evaluate(ws: Workspace, outcomes=None, interval: float = DEFAULT_INTERVAL,
+                 seed: int = DEFAULT_SEED,
+                 progress: Callable[..., None] | None = None) -> dict:
+    """Evaluate every registered intervention and combination; store the rows.
+
+    Parameters
+    ----------
+    outcomes : list of str, optional
+        Keys of :data:`OUTCOMES`; all of them by default.
+    interval : float
+        Confidence level of the intervals (0.90).
+    seed : int
+        Seed of the placebo draws.
+    progress : callable, optional
+        ``advance(n=1, description=None, total=None)``.
+
+    Returns
+    -------
+    dict
+        ``rows``, ``estimated`` (rows with an effect), ``treatments``,
+        ``outcomes``, ``statistics_period`` and ``operation``.
+    """
+    from veerkracht.jobs.publish import current_rules, latest_statistics
+
+    outcomes = list(outcomes or OUTCOMES)
+    bad = [o for o in outcomes if o not in OUTCOMES]
+    if bad:
+        raise EvaluateError(f"onbekende uitkomst {bad[0]!r}; kies uit "
+                            f"{', '.join(OUTCOMES)}")
+    if not 0 < interval < 1:
+        raise EvaluateError("--interval moet tussen 0 en 1 liggen, bijvoorbeeld 0.9")
+    for name in ("interventions", "intervention_places"):
+        if not ws.has(name):
+            raise EvaluateError(f"de werkmap heeft nog geen {name}: registreer "
+                                "eerst interventies (webapplicatie of API)")
+    try:
+        interventions = check_interventions(ws.read("interventions"))
+    except ValueError as exc:
+        raise EvaluateError(str(exc)) from None
+    places = ws.read("intervention_places")
+    treatments = _treatments(interventions, places)
+    if not treatments:
+        raise EvaluateError("er zijn geen interventies met plaatsen om te evalueren")
+    levels = sorted({t[4] for t in treatments})
+    got = latest_statistics(ws, levels)
+    if got is None:
+        raise EvaluateError("er zijn nog geen beschermde statistieken; voer eerst "
+                            "'veerkracht compute' uit")
+    period, stats = got
+    results = ws.read("results") if ws.has("results") else None
+    rules = current_rules(ws)
+    rng = np.random.default_rng(seed)
+    panels: dict[tuple[str, str], pd.DataFrame | str] = {}
+    for level in levels:
+        st = stats[stats["level"] == level]
+        public = _public_places(st, rules)
+        for outcome in outcomes:
+            try:
+                if outcome in SIGNAL_OUTCOMES:
+                    panel = signal_panel(st, period, SIGNAL_OUTCOMES[outcome][0])
+                elif results is None:
+                    raise ValueError("er zijn nog geen resultaten")
+                else:
+                    panel = result_panel(results, level, outcome)
+            except ValueError as exc:
+                panels[level, outcome] = str(exc)
+                continue
+            panels[level, outcome] = panel[panel["place_id"].isin(public)]
+    excluded = {lv: set(places.loc[places["level"].astype("str") == lv, "place_id"]
+                        .astype("str")) for lv in levels}
+    total = len(treatments) * len(outcomes)
+    if progress is not None:
+        progress(0, description="Interventies evalueren", total=total)
+    rows = []
+    for tid, kind, title, domains, level, starts in treatments:
+        for outcome in outcomes:
+            panel = panels[level, outcome]
+            row = {"treatment_id": tid, "kind": kind, "title": title,
+                   "domains": domains, "level": level, "outcome": outcome,
+                   "interval": interval}
+            if isinstance(panel, str):
+                row |= {"status": "geen_uitkomst", "message": panel}
+            else:
+                ev = evaluate(panel, starts, outcome, excluded=excluded[level],
+                              rng=rng, level=interval)
+                row |= _row(ev)
+            rows.append(row)
+            if progress is not None:
+                progress(1, description=f"{title}: {OUTCOMES[outcome]}")
+    frame = pd.DataFrame(rows)
+    frame["statistics_period"] = period
+    frame["computed_at"] = utcnow()
+    frame["seed"] = seed
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].astype("str")
+    with ws.transaction("evaluate", source="veerkracht evaluate") as tx:
+        tx.put(TABLE, frame)
+        tx.summary.update({"rows": len(frame), "statistics_period": period})
+    return {"rows": len(frame), "estimated": int((frame["status"] == "ok").sum()),
+            "treatments": len(treatments), "outcomes": outcomes,
+            "statistics_period": period, "operation": ws.operations()[-1].id}
+
+
+def _row(ev) -> dict:
+    """The stored columns of one :class:`Evaluation`."""
+    nan = float("nan")
+    row = {"status": ev.status, "message": ev.message,
+           "n_treated": len(ev.treated), "n_comparison": len(ev.comparison),
+           "treated_places": ";".join(ev.treated),
+           "comparison_places": ";".join(ev.comparison),
+           "periods": f"{ev.periods[0]}–{ev.periods[-1]}" if ev.periods else "",
+           "treated_mean_before": ev.treated_mean_before}
+    e, p = ev.effect, ev.placebo
+    lo, hi = e.interval if e else (nan, nan)
+    plo, phi = p.interval if p else (nan, nan)
+    row |= {"att": e.att if e else nan, "se": e.se if e else nan, "lo": lo, "hi": hi,
+            "pretrend_p": (e.pretrend_p if e and e.pretrend_p is not None else nan),
+            "placebo_att": p.att if p else nan, "placebo_lo": plo, "placebo_hi": phi}
+    return row
+
+
+@door
+def published_evaluations(ws: Workspace, audience: str = "public") -> pd.DataFrame:
+    """The stored evaluations through the publication door.
+
+    :func:`veerkracht.analytics.publication.publish_evaluations`: figures only
+    for estimated effects on at least two public places, rounded; the place
+    lists only for ``'assigned'``. Empty when nothing was evaluated.
+    """
+    from veerkracht.jobs.publish import current_rules
+
+    if not ws.has(TABLE):
+        return pd.DataFrame()
+    return pub.publish_evaluations(ws.read(TABLE), current_rules(ws), audience)
+
+
+__all__ = ["EvaluateError", "published_evaluations", "run_evaluate"]
