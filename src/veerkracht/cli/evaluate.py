@@ -63,6 +63,7 @@ def register(app: typer.Typer) -> None:
                                       "dit CSV-bestand."),
     ) -> None:
         from veerkracht.analytics.evaluation.panel import OUTCOMES
+        from veerkracht.defaults import LEVEL_NAMES_NL
         from veerkracht.jobs.evaluate import (
             DEFAULT_SEED,
             EvaluateError,
@@ -85,20 +86,26 @@ def register(app: typer.Typer) -> None:
                   f"{summary['rows']} evaluaties, {int(shown['shown'].sum())} "
                   f"getoond (beschermde statistieken van {summary['statistics_period']}"
                   f"; interval {interval:.0%}).", highlight=False)
-        table = Table("interventie", "uitkomst", "plaatsen", "effect (interval)",
-                      "pre-trend p", "placebo")
-        for r in shown.itertuples():
-            if not r.shown:
-                table.add_row(r.title, OUTCOMES[r.outcome], "", "niet getoond: "
-                              + str(r.message)[:50], "", "")
-                continue
-            table.add_row(r.title, OUTCOMES[r.outcome],
-                          f"{int(r.n_treated)}/{int(r.n_comparison)}",
-                          f"{_fmt(r.att)} ({_fmt(r.lo)} – {_fmt(r.hi)})",
-                          _fmt(r.pretrend_p, 2),
-                          f"{_fmt(r.placebo_att)}"
-                          + (" *" if not r.placebo_lo <= 0 <= r.placebo_hi else ""))
-        out.print(table)
+        for tid, rows in shown.groupby("treatment_id", sort=False):
+            first = rows.iloc[0]
+            out.print(f"\n[bold]{first['title']}[/] ({first['kind']}, "
+                      f"per {LEVEL_NAMES_NL.get(first['level'], first['level'])})",
+                      highlight=False)
+            table = Table("uitkomst", "plaatsen", "effect (interval)",
+                          "pre-trend p", "placebo")
+            for r in rows.itertuples():
+                if not r.shown:
+                    table.add_row(OUTCOMES[r.outcome], "", "niet getoond: "
+                                  + str(r.message)[:60], "", "")
+                    continue
+                table.add_row(OUTCOMES[r.outcome],
+                              f"{int(r.n_treated)}/{int(r.n_comparison)}",
+                              f"{_fmt(r.att)} ({_fmt(r.lo)} – {_fmt(r.hi)})",
+                              _fmt(r.pretrend_p, 2),
+                              f"{_fmt(r.placebo_att)}"
+                              + (" *" if not r.placebo_lo <= 0 <= r.placebo_hi
+                                 else ""))
+            out.print(table)
         out.print("plaatsen: met interventie / vergelijkbaar zonder. Meldingen per "
                   "woning per jaar; balans, druk, veerkracht en meldbereidheid op "
                   "de schaal van het model. Een pre-trend-p onder 0,05 of een "
