@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
                   f"{summary['rows']} evaluaties, {int(shown['shown'].sum())} "
                   f"getoond (beschermde statistieken van {summary['statistics_period']}"
                   f"; interval {interval:.0%}).", highlight=False)
-        for tid, rows in shown.groupby("treatment_id", sort=False):
+        for _, rows in shown.groupby("treatment_id", sort=False):
             first = rows.iloc[0]
             out.print(f"\n[bold]{first['title']}[/] ({first['kind']}, "
                       f"per {LEVEL_NAMES_NL.get(first['level'], first['level'])})",

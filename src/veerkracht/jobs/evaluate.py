@@ -25,7 +25,6 @@ from veerkracht.analytics.evaluation.interventions import (
 )
 from veerkracht.analytics.evaluation.panel import (
     OUTCOMES,
-    RESULT_OUTCOMES,
     SIGNAL_OUTCOMES,
     result_panel,
     signal_panel,

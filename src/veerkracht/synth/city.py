@@ -24,10 +24,10 @@ from veerkracht.synth.facilities import (
     make_initiatives,
     make_professionals,
 )
+from veerkracht.synth.interventions import plant_interventions, thin_signals
 from veerkracht.synth.layout import make_layout
 from veerkracht.synth.params import CityParams
 from veerkracht.synth.population import NEEDS, SEGMENTS, simulate
-from veerkracht.synth.interventions import plant_interventions, thin_signals
 from veerkracht.synth.resilience import entrance_table, resilience
 from veerkracht.synth.signals import Planted, make_signals
 from veerkracht.synth.spaces import make_spaces

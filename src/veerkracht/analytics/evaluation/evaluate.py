@@ -82,7 +82,7 @@ def evaluate(panel: pd.DataFrame, starts: pd.Series, outcome: str, *,
     first = first[first.index.isin(full)]
     shut = set(map(str, excluded)) | set(map(str, starts.index))
     pool_ids = [p for p in full if p not in shut]
-    base = dict(outcome=outcome, periods=tuple(periods))
+    base = {"outcome": outcome, "periods": tuple(periods)}
     if len(first) < MIN_TREATED:
         return Evaluation(status="te_weinig_plaatsen", message=(
             f"{len(first)} plaats(en) met deze interventie en een uitkomst in "
