@@ -75,7 +75,7 @@ def test_profile_shows_stories_interventions_and_web_signals(
     buurt = place_ids["buurt1"]
     stories.write_story(users["frontline"], level="buurt", place_id=buurt,
                         title="Bankje weg", body="Het bankje bij de speeltuin is weg.")
-    stories.register_intervention(users["frontline"], level="buurt", place_id=buurt,
+    stories.register_intervention(users["frontline"], level="buurt", place_ids=[buurt],
                                   domain="shared_spaces", title="Portiekgesprekken",
                                   start=dt.date(2026, 1, 1))
     # a resident files a signal through the web in this buurt (9900 AA 3)

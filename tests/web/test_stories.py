@@ -43,7 +43,7 @@ def test_interventions(city, professional):
     item = services.register_intervention(
         professional,
         level="buurt",
-        place_id=BUURTEN[0],
+        place_ids=[BUURTEN[0]],
         domain="shared_spaces",
         title="Portiekgesprekken",
         start=dt.date(2026, 1, 1),
@@ -55,12 +55,61 @@ def test_interventions(city, professional):
         services.register_intervention(
             professional,
             level="buurt",
-            place_id=BUURTEN[0],
+            place_ids=[BUURTEN[0]],
             domain="inflow",
             title="x",
             start=dt.date(2026, 2, 1),
             end=dt.date(2026, 1, 1),
         )
+
+
+def test_an_intervention_on_several_places_and_a_combination(
+        city, professional, outsider, django_capture_on_commit_callbacks):
+    from veerkracht.store import open_workspace
+    from veerkracht.web.stories.models import Intervention
+
+    fields = {"domain": "professionals", "start": dt.date(2025, 3, 1),
+              "goal": "Een vast aanspreekpunt", "target_group": "Bewoners",
+              "approach": "Vier dagen per week in de straat",
+              "working_elements": "Vaste gezichten", "preconditions": "Een ruimte",
+              "intensity": "intensive", "organisations": "Woonstichting; Welzijn"}
+    with django_capture_on_commit_callbacks(execute=True):
+        one = services.register_intervention(
+            professional, level="buurt", place_ids=[BUURTEN[0], BUURTEN[1]],
+            title="Buurtconciërge", **fields)
+        two = services.register_intervention(
+            professional, level="buurt", place_ids=[BUURTEN[1]],
+            title="Huiskamer", **{**fields, "domain": "shared_spaces"})
+    at_second = services.interventions_for_place("buurt", BUURTEN[1], professional)
+    assert {i.title for i in at_second} == {"Buurtconciërge", "Huiskamer"}
+    assert {tuple(i.combined_with) for i in at_second} == {("Huiskamer",),
+                                                           ("Buurtconciërge",)}
+    assert [i.title for i in services.interventions_for_place(
+        "buurt", BUURTEN[0], professional)] == ["Buurtconciërge"]
+    # one place outside the areas: refused, and nothing stored
+    before = Intervention.objects.count()
+    with pytest.raises(PermissionDenied, match="buiten uw gebied"):
+        services.register_intervention(
+            outsider, level="buurt", place_ids=[BUURTEN[0]], title="x", **fields)
+    assert Intervention.objects.count() == before
+    # the workspace holds both, with their places, and no author
+    ws = open_workspace(city)
+    iv = ws.read("interventions").set_index("intervention_id")
+    places = ws.read("intervention_places")
+    assert {one.workspace_id, two.workspace_id} <= set(iv.index)
+    assert iv.loc[one.workspace_id, "working_elements"] == "Vaste gezichten"
+    assert iv.loc[one.workspace_id, "source"] == "web"
+    assert not {"author", "organisation"} & set(iv.columns)
+    assert sorted(places.loc[places.intervention_id == one.workspace_id,
+                             "place_id"]) == sorted(BUURTEN[:2])
+    from veerkracht.analytics.evaluation.interventions import (
+        check_interventions,
+        combinations,
+    )
+
+    check_interventions(iv.reset_index())
+    combo = combinations(places)
+    assert combo["place_id"].tolist() == [BUURTEN[1]]
 
 
 def test_stories_never_touch_the_workspace(city, professional):

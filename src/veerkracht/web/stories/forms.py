@@ -38,12 +38,41 @@ class StoryForm(forms.ModelForm):
 
 
 class InterventionForm(forms.ModelForm):
+    """An intervention: its first place from the place search, more places of
+    the same level by their codes, and the fields of Dutch practice."""
+
+    place_id = forms.CharField(widget=forms.HiddenInput,
+                               error_messages=PLACE_ERRORS["place_id"])
+    more_places = forms.CharField(
+        label=_("Meer plaatsen van hetzelfde niveau"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Plaatscodes, één per regel of gescheiden door komma's "
+                    "(zoals op het plaatsprofiel)."))
+
     class Meta:
         model = Intervention
-        fields = ["level", "place_id", "domain", "title", "description", "start", "end"]
+        fields = ["level", "domain", "title", "goal", "target_group", "approach",
+                  "working_elements", "preconditions", "intensity",
+                  "organisations", "start", "end", "description"]
         widgets = {
-            **PLACE_WIDGETS,
+            "level": forms.HiddenInput,
+            "goal": forms.Textarea(attrs={"rows": 2}),
+            "target_group": forms.Textarea(attrs={"rows": 2}),
+            "approach": forms.Textarea(attrs={"rows": 3}),
+            "working_elements": forms.Textarea(attrs={"rows": 2}),
+            "preconditions": forms.Textarea(attrs={"rows": 2}),
+            "description": forms.Textarea(attrs={"rows": 3}),
             "start": _date(),
             "end": _date(),
         }
-        error_messages = PLACE_ERRORS
+        error_messages = {"level": PLACE_ERRORS["level"]}
+
+    def clean_more_places(self) -> list[str]:
+        text = self.cleaned_data.get("more_places") or ""
+        ids = [p.strip() for p in text.replace(",", "\n").splitlines()]
+        return list(dict.fromkeys(p for p in ids if p))
+
+    def place_ids(self) -> list[str]:
+        """Every place of the form, the searched one first, each once."""
+        first = self.cleaned_data["place_id"]
+        return list(dict.fromkeys([first, *self.cleaned_data["more_places"]]))

@@ -5,20 +5,16 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from veerkracht.analytics.evaluation.interventions import (
+    DOMAINS,
+    INTENSITIES,
+    INTERVENTION_LEVELS,
+)
 from veerkracht.web.levels import LABELS, LEVELS
 
 LEVEL_CHOICES = [(lvl, LABELS[lvl]) for lvl in LEVELS]
-
-#: Intervention domains (DESIGN.md §5.6).
-DOMAINS = [
-    ("informal_networks", "Informele netwerken"),
-    ("light_connectedness", "Lichte verbondenheid"),
-    ("professionals", "Professionals in de wijk"),
-    ("public_space", "Openbare ruimte en voorzieningen"),
-    ("shared_spaces", "Gedeelde ruimtes"),
-    ("scale_and_mix", "Schaal en menging"),
-    ("inflow", "Instroom"),
-]
+#: Levels an intervention runs on (the core's definition; a complex is a building).
+INTERVENTION_LEVEL_CHOICES = [(lvl, LABELS[lvl]) for lvl in INTERVENTION_LEVELS]
 
 
 class Story(models.Model):
@@ -56,13 +52,32 @@ class Story(models.Model):
 
 
 class Intervention(models.Model):
-    """An intervention at a place (evaluation comes later)."""
+    """An intervention on one or more places of one level (DESIGN.md §5.6).
 
-    level = models.CharField("niveau", max_length=20, choices=LEVEL_CHOICES)
-    place_id = models.CharField("plaats", max_length=120, db_index=True)
+    Described in the fields of Dutch practice (Movisie: doel, doelgroep,
+    aanpak, werkzame elementen, randvoorwaarden), with its domain, intensity
+    and the organisations involved. Its places are :class:`InterventionPlace`
+    rows; a place with more than one intervention is a combination, which
+    ``veerkracht evaluate`` evaluates as a treatment of its own.
+    """
+
+    level = models.CharField("niveau", max_length=20,
+                             choices=INTERVENTION_LEVEL_CHOICES)
     domain = models.CharField("domein", max_length=32, choices=DOMAINS)
     title = models.CharField("naam", max_length=160)
-    description = models.TextField("beschrijving", blank=True, max_length=8000)
+    goal = models.TextField("doel", blank=True, max_length=4000)
+    target_group = models.TextField("doelgroep", blank=True, max_length=4000)
+    approach = models.TextField("aanpak", blank=True, max_length=4000)
+    working_elements = models.TextField("werkzame elementen", blank=True,
+                                        max_length=4000)
+    preconditions = models.TextField("randvoorwaarden", blank=True, max_length=4000)
+    description = models.TextField("toelichting", blank=True, max_length=8000)
+    intensity = models.CharField("intensiteit", max_length=16, choices=INTENSITIES,
+                                 blank=True)
+    organisations = models.CharField(
+        "betrokken organisaties", max_length=400, blank=True,
+        help_text="Gescheiden door puntkomma's, bijvoorbeeld: Woonstichting; "
+        "Welzijn Noord")
     start = models.DateField("start")
     end = models.DateField("einde", null=True, blank=True)
     author = models.CharField("geregistreerd door (pseudoniem)", max_length=64)
@@ -83,8 +98,29 @@ class Intervention(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def workspace_id(self) -> str:
+        """Its ``intervention_id`` in the workspace tables."""
+        return f"web-{self.pk}"
+
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
         if self.end and self.start and self.end < self.start:
             raise ValidationError({"end": "Het einde ligt voor de start."})
+
+
+class InterventionPlace(models.Model):
+    """One place of an intervention (of the intervention's level)."""
+
+    intervention = models.ForeignKey(Intervention, on_delete=models.CASCADE,
+                                     related_name="places")
+    place_id = models.CharField("plaats", max_length=120, db_index=True)
+
+    class Meta:
+        verbose_name = "plaats van een interventie"
+        constraints = [models.UniqueConstraint(fields=["intervention", "place_id"],
+                                               name="one_row_per_place")]
+
+    def __str__(self) -> str:
+        return self.place_id

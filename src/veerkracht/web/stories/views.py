@@ -82,8 +82,10 @@ def new_intervention(request):
     form = InterventionForm(request.POST or None, initial=_place_initial(request))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        fields = {k: v for k, v in data.items() if k not in ("place_id", "more_places")}
         try:
-            services.register_intervention(request.user, request=request, **data)
+            services.register_intervention(request.user, request=request,
+                                           place_ids=form.place_ids(), **fields)
         except PermissionDenied as exc:
             form.add_error("place_id", str(exc))
         else:
