@@ -140,6 +140,8 @@ FIGURE_URLS = {
     "allocation:plan_result": {"published_plan"},
     "allocation:plan_download": {"published_plan"},
     "allocation:scenario": {"published_scenario", "published_places"},
+    # effects of interventions (how many places, never which)
+    "stories:what_works": {"published_evaluations", "publish_evaluations"},
 }
 
 #: URL names that emit no place figure, and why.
@@ -394,6 +396,8 @@ def _request(client, name, ids):
         return client.get("/api/places/search", {"q": ids["place_id"]})
     if name == "places:search":
         return client.get("/zoeken/", {"q": ids["place_id"]})
+    if name == "stories:what_works":
+        return client.get("/verhalen/wat-werkt/")
     if name in ("api:headroom_layer", "api:headroom", "api:placement",
                 "allocation:whatif") or name.startswith(("allocation:plan",
                                                          "allocation:scenario")):

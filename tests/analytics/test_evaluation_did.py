@@ -96,10 +96,12 @@ def test_placebo_sees_a_trend_that_breaks_parallel_trends():
     bend = panel["place"].isin(drifting) & (panel["period"] >= 5)
     panel.loc[bend, "y"] -= 0.3
     found = 0
-    for _ in range(10):
+    for _ in range(20):
         low, high = placebo_att(panel, "y", rng, level=0.90).interval
         found += not (low <= 0.0 <= high)
-    assert found >= 3
+    # about 2 of 20 would exclude zero by chance; measured 6 (7 with the
+    # normal interval)
+    assert found >= 4
 
 
 def test_bad_input_is_refused():

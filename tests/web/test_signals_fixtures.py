@@ -28,6 +28,24 @@ def city(city_dir, settings):
     clear_cache()
 
 
+@pytest.fixture
+def city_copy(city_dir, settings, tmp_path):
+    """The test city in a copy of its own, for tests that write the workspace."""
+    import shutil
+
+    from veerkracht.web import workspace
+    from veerkracht.web.signals.locations import clear_cache
+
+    folder = tmp_path / "city"
+    shutil.copytree(city_dir, folder)
+    settings.VEERKRACHT_WORKSPACE = folder
+    clear_cache()
+    workspace.reset()
+    yield folder
+    clear_cache()
+    workspace.reset()
+
+
 def make_professional(
     username: str,
     *,

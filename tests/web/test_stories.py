@@ -64,7 +64,7 @@ def test_interventions(city, professional):
 
 
 def test_an_intervention_on_several_places_and_a_combination(
-        city, professional, outsider, django_capture_on_commit_callbacks):
+        city_copy, professional, outsider, django_capture_on_commit_callbacks):
     from veerkracht.store import open_workspace
     from veerkracht.web.stories.models import Intervention
 
@@ -93,7 +93,7 @@ def test_an_intervention_on_several_places_and_a_combination(
             outsider, level="buurt", place_ids=[BUURTEN[0]], title="x", **fields)
     assert Intervention.objects.count() == before
     # the workspace holds both, with their places, and no author
-    ws = open_workspace(city)
+    ws = open_workspace(city_copy)
     iv = ws.read("interventions").set_index("intervention_id")
     places = ws.read("intervention_places")
     assert {one.workspace_id, two.workspace_id} <= set(iv.index)

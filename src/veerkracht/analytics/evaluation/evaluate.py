@@ -114,3 +114,39 @@ def evaluate(panel: pd.DataFrame, starts: pd.Series, outcome: str, *,
     return Evaluation(status="ok", message="", effect=effect, placebo=fake,
                       treated=tuple(sorted(first.index)), comparison=tuple(chosen),
                       treated_mean_before=before_mean, **base)
+
+
+#: What an estimated effect says, in words (the web page and the library).
+VERDICTS = {
+    "better": "beter: het interval ligt helemaal aan de goede kant",
+    "worse": "slechter: het interval ligt helemaal aan de verkeerde kant",
+    "unclear": "geen aantoonbaar effect: het interval bevat nul",
+    "untrusted": "niet te vertrouwen: de trends liepen voor de start al uiteen, "
+                 "of de placebo vindt een effect",
+}
+
+
+def verdict(lo: float, hi: float, lower_is_better: bool,
+            pretrend_p: float | None = None,
+            placebo: tuple[float, float] | None = None) -> str:
+    """A key of :data:`VERDICTS` for an effect's interval and its checks.
+
+    ``untrusted`` when the pre-test rejects parallel trends (p < 0.05) or the
+    placebo's interval excludes zero; else by the side of zero the interval
+    lies on.
+
+    >>> verdict(-0.3, -0.1, lower_is_better=True)
+    'better'
+    >>> verdict(-0.3, -0.1, lower_is_better=True, pretrend_p=0.01)
+    'untrusted'
+    >>> verdict(-0.1, 0.2, lower_is_better=False)
+    'unclear'
+    """
+    if pretrend_p is not None and pretrend_p == pretrend_p and pretrend_p < 0.05:
+        return "untrusted"
+    if placebo is not None and not placebo[0] <= 0 <= placebo[1]:
+        return "untrusted"
+    if lo <= 0 <= hi:
+        return "unclear"
+    down = hi < 0
+    return "better" if down == lower_is_better else "worse"

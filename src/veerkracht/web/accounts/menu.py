@@ -63,6 +63,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("allocation:scenario", _("Scenario"), _perm("plan_allocation")),
     Entry("signals:worklist", _("Werkbak"), _handles_signals),
     Entry("stories:index", _("Verhalen"), _writes_stories),
+    Entry("stories:what_works", _("Wat werkt"), _perm("view_map")),
     Entry("audit:overview", _("Auditspoor en drempels"), _perm("view_audit")),
     Entry("grants", _("Rolaanvragen"), _perm("approve_roles")),
     Entry("admin:index", _("Beheer"), _perm("manage_accounts")),

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("nieuw/", views.new_story, name="new"),
     path("interventie/", views.new_intervention, name="new_intervention"),
+    path("wat-werkt/", views.what_works, name="what_works"),
 ]

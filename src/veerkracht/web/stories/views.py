@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from veerkracht.web.accounts import roles
 from veerkracht.web.places import search
 from veerkracht.web.stories import services
 from veerkracht.web.stories.forms import InterventionForm, StoryForm
@@ -92,3 +93,74 @@ def new_intervention(request):
             messages.success(request, "De interventie is geregistreerd.")
             return _back(data)
     return _page(request, form, _("Interventie registreren"), "interventie")
+
+
+def _fmt(x) -> str:
+    return f"{x:.3f}".replace(".", ",").replace("-", "−")
+
+
+@login_required
+def what_works(request):
+    """What works: the published effects of interventions and combinations.
+
+    The figures come only through the publication door
+    (:func:`veerkracht.jobs.evaluate.published_evaluations`, audience
+    public: how many places, never which); the descriptions from the
+    workspace's ``interventions``; the user's own registered interventions
+    with the places of them the user may see.
+    """
+    from veerkracht.analytics.evaluation.evaluate import VERDICTS, verdict
+    from veerkracht.analytics.evaluation.interventions import (
+        DESCRIPTION_FIELDS,
+        DOMAIN_LABELS,
+        INTENSITIES,
+    )
+    from veerkracht.analytics.evaluation.panel import LOWER_IS_BETTER, OUTCOMES
+    from veerkracht.jobs.evaluate import published_evaluations
+    from veerkracht.web.levels import LABELS
+    from veerkracht.web.workspace import table, workspace
+
+    if not roles.has(request.user, "view_map"):
+        raise PermissionDenied("Alleen wie de kaart ziet, ziet wat werkt.")
+    shown = published_evaluations(workspace())
+    described = table("interventions")
+    about = ({} if described is None else
+             {str(r["intervention_id"]): r for r in described.to_dict("records")})
+    intensities = dict(INTENSITIES)
+    treatments = []
+    for tid, rows in (shown.groupby("treatment_id", sort=False) if len(shown) else []):
+        first = rows.iloc[0]
+        members = [about[m] for m in str(tid).split("+") if m in about]
+        effects = []
+        for r in rows.to_dict("records"):
+            item = {"outcome": OUTCOMES.get(r["outcome"], r["outcome"]),
+                    "shown": bool(r["shown"]), "message": r.get("message", "")}
+            if item["shown"]:
+                key = verdict(r["lo"], r["hi"], r["outcome"] in LOWER_IS_BETTER,
+                              r.get("pretrend_p"),
+                              (r.get("placebo_lo"), r.get("placebo_hi")))
+                item |= {"att": _fmt(r["att"]), "lo": _fmt(r["lo"]),
+                         "hi": _fmt(r["hi"]), "before": _fmt(r["treated_mean_before"]),
+                         "pretrend": _fmt(r["pretrend_p"]).rstrip("0").rstrip(","),
+                         "n": int(r["n_treated"]), "m": int(r["n_comparison"]),
+                         "verdict": key, "verdict_text": VERDICTS[key]}
+            effects.append(item)
+        treatments.append({
+            "id": tid, "title": first["title"], "kind": first["kind"],
+            "level": LABELS.get(first["level"], first["level"]),
+            "domains": [DOMAIN_LABELS.get(d, d) for d in str(first["domains"]).split("+")],
+            "members": [{
+                "title": m["title"], "start": str(m["start"])[:10],
+                "intensity": intensities.get(m.get("intensity"), ""),
+                "organisations": m.get("organisations") or "",
+                "fields": [(label, m.get(code)) for code, label in DESCRIPTION_FIELDS
+                           if m.get(code)],
+            } for m in members],
+            "effects": effects, "periods": first.get("periods", ""),
+            "interval": f"{float(first['interval']):.0%}",
+        })
+    return render(request, "stories/what_works.html", {
+        "treatments": treatments,
+        "mine": services.visible_interventions(request.user),
+        "can_register": services.can_write(request.user),
+    })
