@@ -73,6 +73,8 @@ FIGURE_COMMANDS: dict[str, list[tuple[list[str], set[str]]]] = {
                   {"published_scenario", "published_places"})],
     "evaluate": [(["evaluate", "--outcome", "balance", "--out", "{out}.csv"],
                   {"published_evaluations", "publish_evaluations"})],
+    "deviance": [(["deviance", "--level", "block", "--out", "{out}.csv"],
+                  {"published_deviance"})],
     "allocate": [(["allocate", "--voorbeeld", "{out}.csv"], set()),
                  (["allocate", "{out}.csv", "--uit", "{out}"],
                   {"published_plan", "published_headroom"})],
@@ -141,7 +143,9 @@ FIGURE_URLS = {
     "allocation:plan_download": {"published_plan"},
     "allocation:scenario": {"published_scenario", "published_places"},
     # effects of interventions (how many places, never which)
-    "stories:what_works": {"published_evaluations", "publish_evaluations"},
+    "stories:what_works": {"published_evaluations", "publish_evaluations",
+                           "published_deviance"},
+    "api:effects": {"published_evaluations", "publish_evaluations"},
 }
 
 #: URL names that emit no place figure, and why.
@@ -198,6 +202,9 @@ NO_FIGURE_URLS = {
     "stories:index": "professionals' stories (text, no figure)",
     "stories:new": "the story form",
     "stories:new_intervention": "the intervention form",
+    "api:list_interventions": "registered interventions and their places in the "
+                              "user's areas (registrations, no figure)",
+    "api:register": "registers an intervention (answers the registration)",
     "alerts:index": "a team's early-warning alerts (case handling for the "
                     "assigned team, not published figures: ADR 0008; access "
                     "rules in veerkracht.web.alerts)",
@@ -398,6 +405,8 @@ def _request(client, name, ids):
         return client.get("/zoeken/", {"q": ids["place_id"]})
     if name == "stories:what_works":
         return client.get("/verhalen/wat-werkt/")
+    if name == "api:effects":
+        return client.get("/api/interventions/effects")
     if name in ("api:headroom_layer", "api:headroom", "api:placement",
                 "allocation:whatif") or name.startswith(("allocation:plan",
                                                          "allocation:scenario")):

@@ -34,7 +34,7 @@ def test_build_demo_writes_every_table_in_one_operation(tmp_path, monkeypatch):
     assert len(addresses) == summary["rows"]["addresses"]
     assert ws.read("households")["synthetic"].all()
     assert summary["steps"] == {"places": "skipped", "compute": "skipped",
-                                "warn": "skipped"}
+                                "warn": "skipped", "evaluate": "skipped"}
     assert summary["planted"]["tipping_buurten"]
     assert summary["operation"] == ops[0].id
     assert calls and calls[-1] == "Klaar"
@@ -50,12 +50,13 @@ def test_build_demo_runs_places_and_compute_when_present(tmp_path, monkeypatch):
         return job
 
     monkeypatch.setattr(demo, "_optional", fake)
-    summary = demo.build_demo(
-        FileWorkspace(tmp_path / "ws"), seed=4, n_dwellings=400, years=1
-    )
+    ws = FileWorkspace(tmp_path / "ws")
+    summary = demo.build_demo(ws, seed=4, n_dwellings=400, years=1)
+    planted = len(ws.read("intervention_places")) > 0
     assert ran == [("run_places", True), ("run_compute", True),
-                   ("run_demo_warn", True)]
-    assert summary["steps"] == {"places": "done", "compute": "done", "warn": "done"}
+                   ("run_demo_warn", True)] + [("run_evaluate", True)] * planted
+    assert summary["steps"] == {"places": "done", "compute": "done", "warn": "done",
+                                "evaluate": "done" if planted else "skipped"}
 
 
 def test_failed_generation_leaves_the_workspace_untouched(tmp_path, monkeypatch):

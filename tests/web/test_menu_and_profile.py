@@ -26,12 +26,13 @@ def _menu(html: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("role, landing, labels", [
     ("resident", "/meldingen/", ["Melden", "Mijn meldingen"]),
-    ("frontline", "/kaart/", ["Kaart", "Aandacht deze week", "Werkbak", "Verhalen"]),
+    ("frontline", "/kaart/", ["Kaart", "Aandacht deze week", "Werkbak", "Verhalen",
+                              "Wat werkt"]),
     ("corporation", "/kaart/", ["Kaart", "Aandacht deze week",
                                 "Wat doet één plaatsing?", "Jaarplan", "Scenario",
-                                "Werkbak", "Verhalen"]),
+                                "Werkbak", "Verhalen", "Wat werkt"]),
     ("policy", "/kaart/", ["Kaart", "Wat doet één plaatsing?", "Jaarplan",
-                           "Scenario"]),
+                           "Scenario", "Wat werkt"]),
     ("privacy", "/privacy/", ["Auditspoor en drempels", "Rolaanvragen"]),
 ])
 def test_each_role_lands_on_its_work_and_every_menu_link_opens(

@@ -1,4 +1,5 @@
-"""``veerkracht evaluate``: what the registered interventions did.
+"""``veerkracht evaluate``: what the registered interventions did; and
+``veerkracht deviance``: where it goes well.
 
 Estimates the effect of every intervention and every combination on the
 outcomes per place and period, against matched comparison places without
@@ -45,7 +46,8 @@ def _fmt(x, digits: int = 3) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    """Attach ``evaluate`` to the root app."""
+    """Attach ``evaluate`` and ``deviance`` to the root app."""
+    _deviance(app)
 
     @app.command("evaluate", help=_HELP)
     def evaluate_command(
@@ -117,3 +119,69 @@ def register(app: typer.Typer) -> None:
             except OSError as exc:
                 raise UserError(f"kan {out_path} niet schrijven: {exc}") from None
             out.print(f"Alle effecten: {out_path}", highlight=False)
+
+
+_DEVIANCE_HELP = """Waar gaat het goed? Plaatsen die duidelijk beter scoren dan hun
+samenstelling doet verwachten (positieve deviantie).
+
+Per plaats de balans tegen wat plaatsen met dezelfde samenstelling gewoonlijk
+halen (aandeel huishoudens met een ondersteuningsbehoefte, met twee of meer,
+nieuw ingestroomd, ingestroomd met een behoefte, grootte), verkleind naar nul
+naar gelang de onzekerheid (empirische Bayes), met een interval. 'Duidelijk
+beter': het hele interval boven nul. Met de geregistreerde interventies erbij,
+en hoe stabiel de rangorde is tegenover de vorige periode (Spearman). Alleen
+plaatsen die de publicatiedeur toont.
+
+Voorbeelden:
+
+  veerkracht deviance --level block
+
+  veerkracht deviance --level building --period 2024 --top 25 --out goed.csv
+"""
+
+
+def _deviance(app: typer.Typer) -> None:
+    @app.command("deviance", help=_DEVIANCE_HELP)
+    def deviance_command(
+        ctx: typer.Context,
+        level: str = typer.Option("block", "--level", "-l",
+                                  help="entrance, building, block, street of buurt."),
+        period: str = typer.Option(None, "--period",
+                                   help="Periode (2025); standaard de laatste."),
+        top: int = typer.Option(15, "--top", min=0,
+                                help="Zoveel plaatsen tonen, de beste eerst."),
+        out_path: Path = typer.Option(None, "--out", "-o",
+                                      help="Schrijf alle plaatsen naar dit "
+                                      "CSV-bestand."),
+    ) -> None:
+        from veerkracht.jobs.evaluate import EvaluateError, published_deviance
+        from veerkracht.jobs.publish import PublishError
+
+        ws = workspace_of(ctx)
+        try:
+            rows = published_deviance(ws, level, period)
+        except (EvaluateError, PublishError) as exc:
+            raise UserError(str(exc)) from None
+        a = rows.attrs
+        rho = ("–" if a["rank_correlation"] is None else
+               f"{a['rank_correlation']:.2f}".replace(".", ","))
+        out.print(f"{len(rows)} plaatsen ({level}, periode {a['period']}), "
+                  f"{int(rows['positive'].sum())} duidelijk beter dan hun "
+                  f"samenstelling. Stabiliteit tegenover {a['previous'] or '–'}: "
+                  f"rangcorrelatie {rho} over {a['common']} plaatsen.",
+                  highlight=False)
+        table = Table("#", "plaats", "balans", "verwacht", "beter (interval)",
+                      "interventies")
+        for r in rows[rows["positive"]].head(top).itertuples():
+            table.add_row(str(r.rank), r.name or r.place_id, _fmt(r.balance),
+                          _fmt(r.predicted),
+                          f"{_fmt(r.deviation)} ({_fmt(r.deviation_lo)} – "
+                          f"{_fmt(r.deviation_hi)})", r.interventions)
+        if top:
+            out.print(table)
+        if out_path is not None:
+            try:
+                rows.to_csv(out_path, index=False, sep=";", decimal=",")
+            except OSError as exc:
+                raise UserError(f"kan {out_path} niet schrijven: {exc}") from None
+            out.print(f"Alle plaatsen: {out_path}", highlight=False)

@@ -33,9 +33,10 @@ def build_demo(
        holds the whole city or, after any failure, exactly what it held before.
     3. When those jobs are installed, ``veerkracht.jobs.places.run_places``,
        ``veerkracht.jobs.compute.run_compute`` and the early warning
-       (``veerkracht.jobs.warn.run_demo_warn``) run on the result (each in its
-       own transaction); a missing module is skipped and reported in the
-       summary, an error inside one is raised.
+       (``veerkracht.jobs.warn.run_demo_warn``) and the evaluation of the
+       planted interventions (``veerkracht.jobs.evaluate.run_evaluate``) run
+       on the result (each in its own transaction); a missing module is
+       skipped and reported in the summary, an error inside one is raised.
 
     Parameters
     ----------
@@ -57,7 +58,7 @@ def build_demo(
     dict
         ``seed``, ``n_dwellings`` (actual), ``rows`` per table, ``planted``
         (tipping buurten, cluster, quiet place), ``operation`` (the id of the
-        demo transaction) and ``steps`` (``places``/``compute``/``warn``:
+        demo transaction) and ``steps`` (``places``/``compute``/``warn``/``evaluate``:
         ``done`` or ``skipped``).
 
     Examples
@@ -69,7 +70,7 @@ def build_demo(
     >>> summary["rows"]["buurten"]
     9
     """
-    steps = 5
+    steps = 6
 
     def tick(description: str) -> None:
         if progress is not None:
@@ -124,6 +125,15 @@ def build_demo(
     else:
         run_warn(ws, progress=progress)
         steps_done["warn"] = "done"
+    tick("Interventies evalueren")
+    run_evaluate = _optional("veerkracht.jobs.evaluate", "run_evaluate")
+    planted = ws.has("intervention_places") and len(ws.read("intervention_places"))
+    if run_evaluate is None or steps_done["compute"] != "done" or not planted:
+        steps_done["evaluate"] = "skipped"
+    else:
+        # the planted interventions, so that "Wat werkt" has something true
+        run_evaluate(ws)
+        steps_done["evaluate"] = "done"
     tick("Klaar")
     summary["steps"] = steps_done
     return summary

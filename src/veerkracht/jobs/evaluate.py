@@ -212,9 +212,113 @@ def published_evaluations(ws: Workspace, audience: str = "public") -> pd.DataFra
     """
     from veerkracht.jobs.publish import current_rules
 
-    if not ws.has(TABLE):
-        return pd.DataFrame()
-    return pub.publish_evaluations(ws.read(TABLE), current_rules(ws), audience)
+    frame = (ws.read(TABLE) if ws.has(TABLE) else
+             pd.DataFrame({"status": pd.Series(dtype="str"),
+                           "n_treated": pd.Series(dtype="float64")}))
+    return pub.publish_evaluations(frame, current_rules(ws), audience)
 
 
-__all__ = ["EvaluateError", "published_evaluations", "run_evaluate"]
+__all__ = ["EvaluateError", "published_deviance", "published_evaluations",
+           "run_evaluate"]
+
+
+def _deviance_of(ws: Workspace, level: str, period: str, stats: pd.DataFrame,
+                 results: pd.DataFrame, rules, interval: float) -> pd.DataFrame:
+    """Positive deviance of one level and period, on public places only."""
+    from veerkracht.analytics.evaluation.deviance import composition, positive_deviance
+
+    st = stats[(stats["level"] == level) & (stats["period"].astype("str") == period)]
+    public = _public_places(st, rules)
+    rows = results[(results["level"].astype("str") == level)
+                   & (results["period"].astype("str") == period)]
+    if "statistics" in rows.columns:
+        rows = rows[rows["statistics"].astype("str") == "protected"]
+    rows = rows[rows["place_id"].astype("str").isin(public)]
+    rows = rows.drop_duplicates("place_id", keep="last").set_index(
+        rows["place_id"].astype("str").to_numpy())
+    comp = composition(st[st["place_id"].astype("str").isin(public)])
+    comp = comp[~comp.index.duplicated(keep="last")]
+    try:
+        return positive_deviance(rows["balance"].astype("float64"),
+                                 rows["balance_sd"].astype("float64"), comp,
+                                 level=interval)
+    except ValueError as exc:
+        raise EvaluateError(str(exc)) from None
+
+
+@door
+def published_deviance(ws: Workspace, level: str = "block", period: str | None = None,
+                       interval: float = DEFAULT_INTERVAL) -> pd.DataFrame:
+    """Places doing clearly better than their composition predicts (public).
+
+    :mod:`veerkracht.analytics.evaluation.deviance` on the protected balance
+    of the places that are public under the rules, with the composition from
+    their protected statistics; figures rounded at the door. Columns:
+    ``place_id``, ``name``, ``rank``, ``balance``, ``predicted``,
+    ``deviation``, ``deviation_lo``, ``deviation_hi``, ``positive`` and
+    ``interventions`` (titles of the interventions registered there). The
+    frame's ``attrs`` hold ``period``, ``previous``, ``rank_correlation``
+    with the previous period (Spearman) and ``common`` (places in both).
+    """
+    from veerkracht.analytics.evaluation.deviance import rank_stability
+    from veerkracht.analytics.evaluation.panel import period_order
+    from veerkracht.jobs.publish import current_rules
+
+    if level not in ("entrance", "building", "block", "street", "buurt"):
+        raise EvaluateError(f"onbekend niveau {level!r}; kies entrance, building, "
+                            "block, street of buurt")
+    for name in ("results", "protected_statistics"):
+        if not ws.has(name):
+            raise EvaluateError("er zijn nog geen beschermde resultaten; voer eerst "
+                                "'veerkracht compute' uit")
+    results = ws.read("results")
+    stats = ws.read("protected_statistics")
+    from veerkracht.analytics.dp import postprocess
+
+    stats = postprocess(stats.assign(level=stats["level"].astype("str")))
+    periods = period_order(results.loc[results["level"].astype("str") == level,
+                                       "period"])
+    if not periods:
+        raise EvaluateError(f"niveau {level} is niet berekend")
+    period = str(period or periods[-1])
+    if period not in periods:
+        raise EvaluateError(f"periode {period} is niet berekend; wel: "
+                            f"{', '.join(periods)}")
+    rules = current_rules(ws)
+    now = _deviance_of(ws, level, period, stats, results, rules, interval)
+    previous = periods[periods.index(period) - 1] if periods.index(period) else None
+    rho, common = float("nan"), 0
+    if previous is not None:
+        try:
+            before = _deviance_of(ws, level, previous, stats, results, rules, interval)
+            rho, common = rank_stability(now, before)
+        except EvaluateError:
+            pass
+    names = {}
+    table = f"place_{level}"
+    if ws.has(table):
+        p = ws.read(table, columns=["place_id", "name"])
+        names = dict(zip(p["place_id"].astype("str"), p["name"].astype("str"),
+                         strict=True))
+    titles: dict[str, list[str]] = {}
+    if ws.has("interventions") and ws.has("intervention_places"):
+        iv = ws.read("interventions")
+        title = dict(zip(iv["intervention_id"].astype("str"),
+                         iv["title"].astype("str"), strict=True))
+        ip = ws.read("intervention_places")
+        for r in ip[ip["level"].astype("str") == level].itertuples():
+            titles.setdefault(str(r.place_id), []).append(title.get(
+                str(r.intervention_id), str(r.intervention_id)))
+    out = now.reset_index(names="place_id")
+    out = out.rename(columns={"index": "place_id"})
+    out.insert(1, "name", out["place_id"].map(names).fillna(""))
+    out["balance"] = out["predicted"] + out["residual"]
+    out["interventions"] = ["; ".join(titles.get(p, [])) for p in out["place_id"]]
+    for col in ("balance", "predicted", "deviation", "deviation_lo", "deviation_hi"):
+        out[col] = out[col].round(rules.decimals)
+    out = out[["place_id", "name", "rank", "balance", "predicted", "deviation",
+               "deviation_lo", "deviation_hi", "positive", "interventions"]]
+    out.attrs = {"period": period, "previous": previous,
+                 "rank_correlation": None if rho != rho else round(rho, 3),
+                 "common": common, "level": level}
+    return out

@@ -105,9 +105,11 @@ from veerkracht.web.allocation.api import router as _allocation  # noqa: E402
 from veerkracht.web.maps.api import router as _maps  # noqa: E402
 from veerkracht.web.places.api import router as _places  # noqa: E402
 from veerkracht.web.signals.api import router as _signals  # noqa: E402
+from veerkracht.web.stories.api import interventions_router as _interventions  # noqa: E402,I001
 from veerkracht.web.stories.api import router as _stories  # noqa: E402
 
 for _prefix, _router in (("maps/", _maps), ("places/", _places),
                          ("signals/", _signals), ("stories/", _stories),
-                         ("alerts/", _alerts), ("allocation/", _allocation)):
+                         ("alerts/", _alerts), ("allocation/", _allocation),
+                         ("interventions/", _interventions)):
     api.add_router(_prefix, _router)

@@ -10,6 +10,89 @@ import re
 from pathlib import Path
 
 EN = {
+    # where it goes well (positive deviance)
+    'Waar het goed gaat':
+        'Where it goes well',
+    ('Blokken die duidelijk beter scoren dan hun samenstelling doet verwachten: '
+     'de balans tegen wat blokken met evenveel huishoudens met een '
+     'ondersteuningsbehoefte, nieuwe bewoners en instroom gewoonlijk halen, '
+     'verkleind naar gelang de onzekerheid. Om van te leren: wat doen zij, wie '
+     'is er actief?'):
+        'Blocks doing clearly better than their composition leads one to expect: '
+        'the balance against what blocks with as many households with a support '
+        'need, new residents and inflow usually reach, shrunk by its uncertainty. '
+        'To learn from: what do they do, who is active there?',
+    ('Periode %(period)s: %(n)s van %(total)s blokken duidelijk beter; hieronder '
+     'die in uw gebieden'):
+        'Period %(period)s: %(n)s of %(total)s blocks clearly better; below those '
+        'in your areas',
+    'Blok':
+        'Block',
+    'Beter (interval)':
+        'Better (interval)',
+    ('Stabiliteit: rangcorrelatie %(rho)s met %(previous)s over %(common)s '
+     'blokken.'):
+        'Stability: rank correlation %(rho)s with %(previous)s over %(common)s '
+        'blocks.',
+    'Geen blok in uw gebieden scoort duidelijk beter dan zijn samenstelling.':
+        'No block in your areas does clearly better than its composition.',
+    # what works (interventions and their effects)
+    'Wat werkt':
+        'What works',
+    'Alleen wie de kaart ziet, ziet wat werkt.':
+        'Only those who see the map see what works.',
+    'Meer plaatsen van hetzelfde niveau':
+        'More places of the same level',
+    ("Plaatscodes, één per regel of gescheiden door komma's (zoals op het "
+     'plaatsprofiel).'):
+        'Place codes, one per line or separated by commas (as on the place profile).',
+    ('Het effect van interventies en combinaties van interventies, '
+     'vergeleken met plaatsen die op elkaar leken maar geen interventie '
+     'hadden (verschil-in-verschillen met gespreide starts). Alleen uit '
+     'beschermde cijfers en alleen over plaatsen die de publicatiedeur '
+     'toont: u ziet met hoeveel plaatsen, niet welke.'):
+        'The effect of interventions and combinations of interventions, compared with '
+        'places that were alike but had no intervention (difference-in-differences '
+        'with staggered starts). Only from protected figures and only over places the '
+        'publication door shows: you see how many places, not which.',
+    'Combinatie':
+        'Combination',
+    'Interventie':
+        'Intervention',
+    'per':
+        'per',
+    'start':
+        'start',
+    'periodes':
+        'periods',
+    'Effect per uitkomst, met %(interval)s-interval':
+        'Effect per outcome, with %(interval)s interval',
+    'Effect (interval)':
+        'Effect (interval)',
+    'Vóór de start':
+        'Before the start',
+    'Plaatsen met / zonder':
+        'Places with / without',
+    'Pre-trend p':
+        'Pre-trend p',
+    'Betrokken organisaties':
+        'Organisations involved',
+    ('Er is nog niets geëvalueerd. Registreer interventies en laat de '
+     "beheerder 'veerkracht evaluate' draaien."):
+        "Nothing has been evaluated yet. Register interventions and ask the "
+        "administrator to run 'veerkracht evaluate'.",
+    ('Meldingen per woning per jaar; balans, druk, veerkracht en '
+     'meldbereidheid op de schaal van het model. Wat de methode aanneemt '
+     '(parallelle trends, geen overloop naar de vergelijkingsplaatsen) en '
+     'wat zij niet kan zeggen: docs/evaluation.md.'):
+        'Signals per dwelling per year; balance, pressure, resilience and reporting '
+        'on the model\'s scale. What the method assumes (parallel trends, no '
+        'spill-over to the comparison places) and what it cannot tell: '
+        'docs/evaluation.md.',
+    'Geregistreerde interventies in mijn gebieden':
+        'Registered interventions in my areas',
+    'Nog geen interventies geregistreerd in uw gebieden.':
+        'No interventions registered in your areas yet.',
     # need categories of a placement
     'zorgvraag (ggz, lvb)':
         'care need (mental health, mild intellectual disability)',

@@ -95,6 +95,39 @@ def new_intervention(request):
     return _page(request, form, _("Interventie registreren"), "interventie")
 
 
+def _bright_spots(user, level: str = "block", top: int = 12) -> dict:
+    """Positive deviance of ``level`` through the door, the user's places only,
+    each with the number of stories and the interventions registered there."""
+    from veerkracht.jobs.evaluate import EvaluateError, published_deviance
+    from veerkracht.web.accounts import scoping
+    from veerkracht.web.workspace import workspace
+
+    try:
+        rows = published_deviance(workspace(), level)
+    except EvaluateError as exc:
+        return {"places": [], "message": str(exc)}
+    mine = scoping.visible_ids(user, level) or set()
+    places = []
+    for r in rows[rows["positive"]].itertuples():
+        if r.place_id not in mine:
+            continue
+        places.append({
+            "place_id": r.place_id, "name": r.name or r.place_id, "level": level,
+            "balance": _fmt(r.balance), "predicted": _fmt(r.predicted),
+            "deviation": _fmt(r.deviation), "lo": _fmt(r.deviation_lo),
+            "hi": _fmt(r.deviation_hi), "interventions": r.interventions,
+            "stories": len(services.stories_for_place(level, r.place_id, user)),
+        })
+        if len(places) >= top:
+            break
+    rho = rows.attrs.get("rank_correlation")
+    return {"places": places, "period": rows.attrs.get("period"),
+            "previous": rows.attrs.get("previous"),
+            "rho": None if rho is None else _fmt(rho).rstrip("0"),
+            "common": rows.attrs.get("common"),
+            "n_positive": int(rows["positive"].sum()), "n": len(rows)}
+
+
 def _fmt(x) -> str:
     return f"{x:.3f}".replace(".", ",").replace("-", "−")
 
@@ -148,7 +181,8 @@ def what_works(request):
         treatments.append({
             "id": tid, "title": first["title"], "kind": first["kind"],
             "level": LABELS.get(first["level"], first["level"]),
-            "domains": [DOMAIN_LABELS.get(d, d) for d in str(first["domains"]).split("+")],
+            "domains": [DOMAIN_LABELS.get(d, d)
+                        for d in str(first["domains"]).split("+")],
             "members": [{
                 "title": m["title"], "start": str(m["start"])[:10],
                 "intensity": intensities.get(m.get("intensity"), ""),
@@ -159,8 +193,9 @@ def what_works(request):
             "effects": effects, "periods": first.get("periods", ""),
             "interval": f"{float(first['interval']):.0%}",
         })
+    bright = _bright_spots(request.user)
     return render(request, "stories/what_works.html", {
-        "treatments": treatments,
+        "treatments": treatments, "bright": bright,
         "mine": services.visible_interventions(request.user),
         "can_register": services.can_write(request.user),
     })
