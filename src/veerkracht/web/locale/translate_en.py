@@ -63,8 +63,6 @@ EN = {
         'per',
     'start':
         'start',
-    'periodes':
-        'periods',
     'Effect per uitkomst, met %(interval)s-interval':
         'Effect per outcome, with %(interval)s interval',
     'Effect (interval)':
@@ -89,8 +87,8 @@ EN = {
         'on the model\'s scale. What the method assumes (parallel trends, no '
         'spill-over to the comparison places) and what it cannot tell: '
         'docs/evaluation.md.',
-    'Geregistreerde interventies in mijn gebieden':
-        'Registered interventions in my areas',
+    'In de webapplicatie geregistreerd, in mijn gebieden':
+        'Registered in the web application, in my areas',
     'Nog geen interventies geregistreerd in uw gebieden.':
         'No interventions registered in your areas yet.',
     # need categories of a placement
