@@ -75,6 +75,8 @@ FIGURE_COMMANDS: dict[str, list[tuple[list[str], set[str]]]] = {
                   {"published_evaluations", "publish_evaluations"})],
     "deviance": [(["deviance", "--level", "block", "--out", "{out}.csv"],
                   {"published_deviance"})],
+    "library export": [(["library", "export", "{out}.json"],
+                        {"published_library", "published_evaluations"})],
     "allocate": [(["allocate", "--voorbeeld", "{out}.csv"], set()),
                  (["allocate", "{out}.csv", "--uit", "{out}"],
                   {"published_plan", "published_headroom"})],
@@ -83,6 +85,11 @@ FIGURE_COMMANDS: dict[str, list[tuple[list[str], set[str]]]] = {
 #: CLI commands that emit no place figure, and why.
 NO_FIGURE_COMMANDS = {
     "schedule list": "the recurring jobs and when they run next (no data)",
+    "library validate": "checks a library file against the format (its own "
+                        "figures, nothing of the workspace)",
+    "library import": "stores another municipality's checked library (prints "
+                      "how many entries)",
+    "library schema": "prints the format's JSON Schema (no data)",
     "schedule once": "runs one job's commands (each classified here) and logs "
                      "whether they succeeded; prints none of their output",
     "schedule run": "runs the jobs when due; logs one line per command, no output",

@@ -184,3 +184,51 @@ def test_bad_input_is_refused_in_dutch(demo_dir, tmp_path):
         tx.put("interventions", iv.assign(domain="sport"))
     with pytest.raises(EvaluateError, match="onbekend domein 'sport'"):
         run_evaluate(ws)
+
+
+def test_the_library_goes_out_checked_and_comes_back_beside_ones_own(
+        demo_dir, tmp_path):
+    import json
+
+    from veerkracht.analytics.evaluation.library import check_library
+    from veerkracht.jobs.evaluate import import_library, published_library
+
+    ws = open_workspace(demo_dir)
+    doc = published_library(ws)
+    assert doc["municipality"] == {"code": "GM9999", "name": "Voorbeeldstad"}
+    assert {e["id"] for e in doc["entries"]} >= {"demo-huiskamer", "demo-portiek"}
+    text = json.dumps(doc, ensure_ascii=False)
+    places = set(ws.read("intervention_places")["place_id"])
+    assert not any(p in text for p in places)  # never which places
+    other = json.loads(text)
+    other["municipality"] = {"code": "GM0014", "name": "Groningen"}
+    folder = tmp_path / "ws"
+    shutil.copytree(demo_dir, folder)
+    mine = open_workspace(folder)
+    got = import_library(mine, json.dumps(other))
+    assert got["entries"] == len(doc["entries"])
+    again = import_library(mine, json.dumps(other))  # replaces, does not add
+    rows = mine.read("library_entries")
+    assert len(rows) == again["effects"] == got["effects"]
+    check_library(json.dumps(other))
+
+
+def test_positive_deviance_on_the_demo_lists_public_places_and_their_stability(
+        demo_dir):
+    from veerkracht.jobs.evaluate import published_deviance
+
+    ws = open_workspace(demo_dir)
+    for level in ("block", "building"):
+        d = published_deviance(ws, level)
+        public = _public_places(publish.latest_statistics(ws, [level])[1],
+                                publish.current_rules(ws))
+        assert set(d["place_id"]) <= public
+        assert d["positive"].any() and (d["deviation_lo"][d["positive"]] > 0).all()
+        assert d.attrs["previous"] == "2024" and d.attrs["common"] > 20
+        print(level, len(d), int(d["positive"].sum()), d.attrs)
+        # the same places do well from year to year
+        assert d.attrs["rank_correlation"] > 0.3
+    with pytest.raises(EvaluateError, match="onbekend niveau"):
+        published_deviance(ws, "wijk")
+    with pytest.raises(EvaluateError, match="niet berekend"):
+        published_deviance(ws, "block", "2019")

@@ -83,3 +83,18 @@ def test_before_any_evaluation_the_page_says_what_to_do(client, city_copy,
     client.force_login(professional)
     body = client.get("/verhalen/wat-werkt/").content.decode()
     assert "veerkracht evaluate" in body
+
+
+def test_another_municipalitys_library_is_shown_beside_ones_own(
+        client, city_copy, professional):
+    import json
+
+    from tests.analytics.test_evaluation_library import _library
+
+    from veerkracht.jobs.evaluate import import_library
+
+    import_library(open_workspace(city_copy), json.dumps(_library()))
+    client.force_login(professional)
+    body = client.get("/verhalen/wat-werkt/").content.decode()
+    assert "Uit andere gemeenten" in body and "Groningen (GM0014)" in body
+    assert "Huiskamer + Conciërge" in body and "Werkzame elementen: Vaste plek" in body

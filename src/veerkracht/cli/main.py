@@ -33,7 +33,7 @@ app = typer.Typer(
 # (tests/cli/test_quick_start.py).
 COMMAND_MODULES = ("imports", "places", "export", "demo", "serve", "model", "validate",
                    "privacy", "warn", "schedule", "headroom", "allocate",
-                   "evaluate")
+                   "evaluate", "library")
 
 
 def _show_version(value: bool) -> None:

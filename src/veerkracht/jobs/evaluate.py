@@ -322,3 +322,65 @@ def published_deviance(ws: Workspace, level: str = "block", period: str | None =
                  "rank_correlation": None if rho != rho else round(rho, 3),
                  "common": common, "level": level}
     return out
+
+
+LIBRARY_TABLE = "library_entries"
+
+
+@door
+def published_library(ws: Workspace, gemeente: str | None = None) -> dict:
+    """This workspace's knowledge library: every published effect, as a document.
+
+    From :func:`published_evaluations` (public audience: the door's figures,
+    how many places, never which) and the ``interventions`` descriptions, in
+    the format of :mod:`veerkracht.analytics.evaluation.library`; checked
+    against its own schema before it is returned. ``gemeente``: the CBS
+    code (``GM0014``) of the municipality that shares it, default the
+    workspace's only one.
+    """
+    from veerkracht.analytics.evaluation.library import build_library, check_library
+
+    places = ws.read("place_gemeente", columns=["place_id", "name"]) if ws.has(
+        "place_gemeente") else pd.DataFrame({"place_id": [], "name": []})
+    known = dict(zip(places["place_id"].astype("str"), places["name"].astype("str"),
+                     strict=True))
+    if gemeente is None:
+        if len(known) != 1:
+            raise EvaluateError("kies de gemeente die de bibliotheek deelt met "
+                                f"--gemeente (de werkmap heeft er {len(known)})")
+        gemeente = next(iter(known))
+    if gemeente not in known:
+        raise EvaluateError(f"gemeente {gemeente!r} is niet in de werkmap; wel: "
+                            f"{', '.join(sorted(known)) or 'geen'}")
+    shown = published_evaluations(ws)
+    interventions = ws.read("interventions") if ws.has("interventions") else \
+        pd.DataFrame()
+    document = build_library(shown, interventions,
+                             {"code": gemeente, "name": known[gemeente]}, utcnow())
+    return check_library(document)
+
+
+def import_library(ws: Workspace, data: bytes | str) -> dict:
+    """Check another municipality's library and keep its entries beside one's own.
+
+    The entries replace those of an earlier import from the same
+    municipality (table ``library_entries``, one transaction). Returns
+    ``municipality``, ``entries`` and ``effects``. A document that does not
+    follow the format is refused whole (:class:`LibraryError`).
+    """
+    from veerkracht.analytics.evaluation.library import check_library, library_entries
+
+    document = check_library(data)
+    rows = library_entries(document)
+    code = document["municipality"]["code"]
+    if ws.has(LIBRARY_TABLE):
+        old = ws.read(LIBRARY_TABLE)
+        old = old[old["municipality_code"].astype("str") != code]
+        rows = pd.concat([old, rows], ignore_index=True) if len(old) else rows
+    with ws.transaction("library-import", source=f"kennisbibliotheek {code}") as tx:
+        tx.put(LIBRARY_TABLE, rows)
+        tx.summary.update({"municipality": code,
+                           "entries": len(document["entries"])})
+    return {"municipality": document["municipality"],
+            "entries": len(document["entries"]),
+            "effects": int(sum(len(e["effects"]) for e in document["entries"]))}

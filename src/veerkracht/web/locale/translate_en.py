@@ -10,6 +10,13 @@ import re
 from pathlib import Path
 
 EN = {
+    # the knowledge library of other municipalities
+    'Uit andere gemeenten':
+        'From other municipalities',
+    'bibliotheek van':
+        'library of',
+    'Werkzame elementen:':
+        'Working elements:',
     # where it goes well (positive deviance)
     'Waar het goed gaat':
         'Where it goes well',

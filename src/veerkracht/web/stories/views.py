@@ -95,6 +95,41 @@ def new_intervention(request):
     return _page(request, form, _("Interventie registreren"), "interventie")
 
 
+def _other_municipalities(entries) -> list[dict]:
+    """Imported libraries (``veerkracht library import``), per municipality and
+    entry, with each effect and its verdict."""
+    from veerkracht.analytics.evaluation.evaluate import VERDICTS
+    from veerkracht.analytics.evaluation.interventions import DOMAIN_LABELS
+    from veerkracht.analytics.evaluation.panel import OUTCOMES
+    from veerkracht.web.levels import LABELS
+
+    if entries is None or not len(entries):
+        return []
+    out = []
+    for (code, name), rows in entries.groupby(["municipality_code", "municipality"],
+                                              sort=True):
+        items = []
+        for er in (g for _key, g in rows.groupby("id", sort=False)):
+            first = er.iloc[0]
+            items.append({
+                "title": first["title"], "kind": first["kind"],
+                "level": LABELS.get(first["level"], first["level"]),
+                "n_places": int(first["n_places"]), "start": first["start"],
+                "domains": [DOMAIN_LABELS.get(d, d)
+                            for d in str(first["domains"]).split("+")],
+                "working_elements": first.get("working_elements", ""),
+                "effects": [{"outcome": OUTCOMES.get(r["outcome"], r["outcome"]),
+                             "att": _fmt(r["att"]), "lo": _fmt(r["lo"]),
+                             "hi": _fmt(r["hi"]),
+                             "verdict": VERDICTS.get(r["verdict"], r["verdict"])}
+                            for r in er.to_dict("records")],
+            })
+        out.append({"code": code, "name": name,
+                    "created": str(rows["library_created"].iloc[0])[:10],
+                    "entries": items})
+    return out
+
+
 def _bright_spots(user, level: str = "block", top: int = 12) -> dict:
     """Positive deviance of ``level`` through the door, the user's places only,
     each with the number of stories and the interventions registered there."""
@@ -194,8 +229,9 @@ def what_works(request):
             "interval": f"{float(first['interval']):.0%}",
         })
     bright = _bright_spots(request.user)
+    others = _other_municipalities(table("library_entries"))
     return render(request, "stories/what_works.html", {
-        "treatments": treatments, "bright": bright,
+        "treatments": treatments, "bright": bright, "others": others,
         "mine": services.visible_interventions(request.user),
         "can_register": services.can_write(request.user),
     })

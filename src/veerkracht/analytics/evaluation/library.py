@@ -1,0 +1,180 @@
+"""The knowledge library: evaluated interventions, shared between municipalities.
+
+A library is one JSON document in the open format ``veerkracht-
+kennisbibliotheek`` 1.0, defined by the JSON Schema
+``veerkracht/data/library.schema.json`` and documented in docs/library.md.
+An entry is an intervention or a combination: what (title, domains, the
+description fields of Dutch practice, intensity, organisations), where in
+aggregate (its level and number of places, never which), when (start,
+end), and its effects with their intervals and verdicts. Only rows the
+publication door shows become effects; nothing of a person, an address or
+a list of places is in the format, and the schema forbids any other field.
+
+:func:`build_library` makes the document from published evaluations;
+:func:`check_library` validates a document (the schema, then what a schema
+cannot say: an interval around its estimate, a verdict that follows from
+its interval, unique ids) with Dutch messages that name the place in the
+file; :func:`library_entries` flattens it for the workspace.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pandas as pd
+
+from veerkracht.analytics.evaluation.evaluate import verdict
+from veerkracht.analytics.evaluation.interventions import DESCRIPTION_FIELDS
+from veerkracht.analytics.evaluation.panel import LOWER_IS_BETTER
+
+FORMAT = "veerkracht-kennisbibliotheek"
+VERSION = "1.0"
+#: Largest library file read (bytes).
+MAX_BYTES = 5 * 1024 * 1024
+
+
+class LibraryError(ValueError):
+    """A library document that does not follow the format; message in Dutch."""
+
+
+def schema() -> dict:
+    """The JSON Schema of the format (shipped with the package)."""
+    text = resources.files("veerkracht.data").joinpath("library.schema.json")
+    return json.loads(text.read_text(encoding="utf-8"))
+
+
+def _num(x):
+    return None if x is None or x != x else float(x)
+
+
+def build_library(evaluations: pd.DataFrame, interventions: pd.DataFrame,
+                  municipality: dict, created: str) -> dict:
+    """The library document of one municipality.
+
+    ``evaluations`` are *published* rows
+    (:func:`veerkracht.analytics.publication.publish_evaluations`): only
+    rows with ``shown`` become effects, and a treatment without any is no
+    entry. ``interventions`` is the workspace table (for the description
+    fields; a combination takes its members' titles and leaves them out).
+    """
+    about = {str(r["intervention_id"]): r
+             for r in interventions.to_dict("records")} if len(interventions) else {}
+    entries = []
+    shown = evaluations[evaluations["shown"].astype(bool)] if len(evaluations) else \
+        evaluations
+    for tid, rows in (shown.groupby("treatment_id", sort=False) if len(shown) else []):
+        first = rows.iloc[0]
+        members = [about[m] for m in str(tid).split("+") if m in about]
+        effects = []
+        for r in rows.to_dict("records"):
+            p = _num(r.get("pretrend_p"))
+            effects.append({
+                "outcome": r["outcome"], "att": float(r["att"]),
+                "lo": float(r["lo"]), "hi": float(r["hi"]),
+                "interval": float(r["interval"]), "n_treated": int(r["n_treated"]),
+                "n_comparison": int(r["n_comparison"]), "pretrend_p": p,
+                "periods": str(r.get("periods", ""))[:40],
+                "verdict": verdict(r["lo"], r["hi"], r["outcome"] in LOWER_IS_BETTER,
+                                   p, (_num(r.get("placebo_lo")),
+                                       _num(r.get("placebo_hi")))
+                                   if _num(r.get("placebo_lo")) is not None else None),
+            })
+        entry = {
+            "id": str(tid), "kind": str(first["kind"]), "title": str(first["title"]),
+            "domains": sorted(set(str(first["domains"]).split("+"))),
+            "level": str(first["level"]),
+            "n_places": int(rows["n_treated"].max()),
+            "start": max(str(m["start"])[:10] for m in members) if members else "",
+            "effects": effects,
+        }
+        if len(members) == 1:
+            m = members[0]
+            end = m.get("end")
+            entry["end"] = None if end is None or pd.isna(end) else str(end)[:10]
+            entry["intensity"] = m.get("intensity") or None
+            entry["organisations"] = str(m.get("organisations") or "")
+            for code, _ in DESCRIPTION_FIELDS:
+                entry[code] = str(m.get(code) or "")
+        entries.append(entry)
+    return {"format": FORMAT, "version": VERSION, "municipality": municipality,
+            "created": created, "entries": entries}
+
+
+def _where(path) -> str:
+    return "/".join(str(p) for p in path) or "(het hele bestand)"
+
+
+def check_library(document) -> dict:
+    """``document`` (a dict, JSON text or bytes) when it follows the format.
+
+    Raises :class:`LibraryError` with every problem found (at most 20), each
+    with its place in the file (``entries/3/effects/0/lo``).
+    """
+    import jsonschema
+
+    if isinstance(document, bytes | str):
+        if len(document) > MAX_BYTES:
+            raise LibraryError(f"het bestand is groter dan {MAX_BYTES // 2**20} MB")
+        try:
+            document = json.loads(document)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise LibraryError(f"geen geldige JSON: {exc}") from None
+    validator = jsonschema.Draft202012Validator(
+        schema(), format_checker=jsonschema.FormatChecker())
+    problems = [f"{_where(e.absolute_path)}: {e.message}"
+                for e in sorted(validator.iter_errors(document),
+                                key=lambda e: list(map(str, e.absolute_path)))]
+    if not problems:
+        from datetime import datetime
+
+        try:  # date-time needs an extra package in jsonschema: checked here
+            datetime.fromisoformat(document["created"])
+        except ValueError:
+            problems.append(f"created: {document['created']!r} is geen tijdstip "
+                            "(ISO 8601, zoals 2026-12-02T12:00:00Z)")
+        seen = set()
+        for i, entry in enumerate(document["entries"]):
+            if entry["id"] in seen:
+                problems.append(f"entries/{i}/id: {entry['id']!r} staat er twee "
+                                "keer in")
+            seen.add(entry["id"])
+            for j, e in enumerate(entry["effects"]):
+                where = f"entries/{i}/effects/{j}"
+                if not e["lo"] <= e["att"] <= e["hi"]:
+                    problems.append(f"{where}: het effect ligt niet in zijn interval")
+                expected = verdict(e["lo"], e["hi"], e["outcome"] in LOWER_IS_BETTER,
+                                   e.get("pretrend_p"))
+                if e["verdict"] != expected and not (
+                        e["verdict"] == "untrusted" and expected != "untrusted"):
+                    problems.append(f"{where}/verdict: {e['verdict']!r} volgt niet uit "
+                                    f"het interval (verwacht {expected!r})")
+                if e["n_treated"] > entry["n_places"]:
+                    problems.append(f"{where}/n_treated: meer plaatsen dan de "
+                                    "interventie heeft")
+    if problems:
+        more = f" (en nog {len(problems) - 20})" if len(problems) > 20 else ""
+        raise LibraryError("de bibliotheek volgt het formaat niet:\n- "
+                           + "\n- ".join(problems[:20]) + more)
+    return document
+
+
+def library_entries(document: dict) -> pd.DataFrame:
+    """One row per entry and effect of a checked library (for the workspace)."""
+    rows = []
+    m = document["municipality"]
+    for entry in document["entries"]:
+        base = {k: v for k, v in entry.items() if k not in ("effects", "domains")}
+        base["domains"] = "+".join(entry["domains"])
+        for e in entry["effects"]:
+            rows.append({"municipality_code": m["code"], "municipality": m["name"],
+                         "library_created": document["created"], **base, **e})
+    frame = pd.DataFrame(rows)
+    numeric = ("att", "lo", "hi", "interval", "pretrend_p", "n_treated",
+               "n_comparison", "n_places")
+    for col in frame.columns:
+        if col in numeric:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+        else:
+            frame[col] = frame[col].where(frame[col].notna(), "").astype("str")
+    return frame
