@@ -79,6 +79,9 @@ def test_profile_shows_stories_interventions_and_web_signals(
     stories.register_intervention(users["frontline"], level="buurt", place_ids=[buurt],
                                   domain="shared_spaces", title="Portiekgesprekken",
                                   start=dt.date(2026, 1, 1))
+    stories.register_intervention(users["frontline"], level="buurt", place_ids=[buurt],
+                                  domain="professionals", title="Buurtconciërge",
+                                  start=dt.date(2026, 3, 1), intensity="intensive")
     # a resident files a signal through the web in this buurt (9900 AA 3)
     assert client.post(reverse("signals:report"), report_data()).status_code == 302
     client.logout()
@@ -86,6 +89,9 @@ def test_profile_shows_stories_interventions_and_web_signals(
     client.force_login(users["frontline"])
     body = client.get(f"/plaatsen/buurt/{buurt}/").content.decode()
     assert "Bankje weg" in body and "Portiekgesprekken" in body
+    # two interventions at one place: each says it is a combination
+    assert "samen met Buurtconciërge (een combinatie)" in body
+    assert "samen met Portiekgesprekken (een combinatie)" in body
     assert f"/verhalen/nieuw/?level=buurt&amp;place={buurt}" in body
     assert f"/verhalen/interventie/?level=buurt&amp;place={buurt}" in body
     assert "Meldingen via Veerkracht in uw gebied" in body

@@ -10,6 +10,17 @@ import re
 from pathlib import Path
 
 EN = {
+    # interventions on the place profile and the form
+    'samen met':
+        'together with',
+    'een combinatie':
+        'a combination',
+    'Doel:':
+        'Goal:',
+    ("Een interventie loopt op een portiek, gebouw, blok, straat of buurt: kies "
+     "zo'n plaats."):
+        'An intervention runs on an entrance, building, block, street or buurt: '
+        'choose such a place.',
     # the knowledge library of other municipalities
     'Uit andere gemeenten':
         'From other municipalities',

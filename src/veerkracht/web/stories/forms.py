@@ -65,7 +65,11 @@ class InterventionForm(forms.ModelForm):
             "start": _date(),
             "end": _date(),
         }
-        error_messages = {"level": PLACE_ERRORS["level"]}
+        error_messages = {"level": {
+            **PLACE_ERRORS["level"],
+            "invalid_choice": _("Een interventie loopt op een portiek, gebouw, "
+                                "blok, straat of buurt: kies zo'n plaats."),
+        }}
 
     def clean_more_places(self) -> list[str]:
         text = self.cleaned_data.get("more_places") or ""
