@@ -35,6 +35,14 @@ def workspace_of(ctx: typer.Context) -> Workspace:
         raise UserError(str(exc)) from exc
 
 
+def write_csv(frame, path) -> None:
+    """Write ``frame`` as a Dutch CSV (``;``, decimal comma), or a UserError."""
+    try:
+        frame.to_csv(path, index=False, sep=";", decimal=",")
+    except OSError as exc:
+        raise UserError(f"kan {path} niet schrijven: {exc}") from None
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     console.print(f"[bold red]Fout:[/] {message}", highlight=False)
     return typer.Exit(code)

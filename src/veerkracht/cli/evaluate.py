@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from veerkracht.cli.common import UserError, out, progress, workspace_of
+from veerkracht.cli.common import UserError, out, progress, workspace_of, write_csv
 
 _HELP = """Wat werkt? Het effect van elke geregistreerde interventie en elke
 combinatie van interventies op één plaats.
@@ -114,10 +114,7 @@ def register(app: typer.Typer) -> None:
                   "placebo met * (interval zonder nul): het effect is niet te "
                   "vertrouwen.", highlight=False)
         if out_path is not None:
-            try:
-                shown.to_csv(out_path, index=False, sep=";", decimal=",")
-            except OSError as exc:
-                raise UserError(f"kan {out_path} niet schrijven: {exc}") from None
+            write_csv(shown, out_path)
             out.print(f"Alle effecten: {out_path}", highlight=False)
 
 
@@ -180,8 +177,5 @@ def _deviance(app: typer.Typer) -> None:
         if top:
             out.print(table)
         if out_path is not None:
-            try:
-                rows.to_csv(out_path, index=False, sep=";", decimal=",")
-            except OSError as exc:
-                raise UserError(f"kan {out_path} niet schrijven: {exc}") from None
+            write_csv(rows, out_path)
             out.print(f"Alle plaatsen: {out_path}", highlight=False)

@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from veerkracht.cli.common import UserError, out, workspace_of
+from veerkracht.cli.common import UserError, out, workspace_of, write_csv
 
 _CATEGORIES = ("zorg, inkomen, uitstroom, kwetsbare_oudere (kwetsbare oudere die "
                "alleen woont) of meervoudig (twee of meer ondersteuningsbehoeften)")
@@ -110,10 +110,7 @@ def register(app: typer.Typer) -> None:
         except (AllocationError, PublishError) as exc:
             raise UserError(str(exc)) from None
         if out_path is not None:
-            try:
-                room.to_csv(out_path, index=False, sep=";", decimal=",")
-            except OSError as exc:
-                raise UserError(f"kan {out_path} niet schrijven: {exc}") from None
+            write_csv(room, out_path)
         shown = room[room["visibility"] == "public"]
         none = int((shown["headroom"] == 0).sum())
         out.print(f"{len(room)} plaatsen ({level}), {len(shown)} getoond; "
@@ -212,10 +209,7 @@ def _scenario(app: typer.Typer) -> None:
         except (AllocationError, PublishError) as exc:
             raise UserError(str(exc)) from None
         if out_path is not None:
-            try:
-                res.to_csv(out_path, index=False, sep=";", decimal=",")
-            except OSError as exc:
-                raise UserError(f"kan {out_path} niet schrijven: {exc}") from None
+            write_csv(res, out_path)
         out.print(f"SCENARIO — geen voorspelling (zaad {seed}, start periode "
                   f"{res['period'].iloc[0]}, verhuisgraad {turnover:.0%}).",
                   highlight=False)
