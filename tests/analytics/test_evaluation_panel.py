@@ -149,3 +149,20 @@ def test_the_door_hides_small_and_failed_evaluations_and_the_place_lists():
     assert assigned["treated_places"].iloc[0] == "a;b"
     with pytest.raises(ValueError):
         publish_evaluations(e, audience="everyone")
+
+
+def test_matching_also_weighs_composition():
+    """Two pools alike in the outcome, one like the treated in who lives there:
+    with composition given, the matched places come from that one."""
+    rng = np.random.default_rng(14)
+    panel = _yearly_panel(rng, n=80)
+    treated = [f"P{i:03d}" for i in range(8)]
+    starts = pd.Series(pd.Timestamp("2024-02-01"), index=treated)
+    share = pd.DataFrame({"share_need": [0.6 if i < 8 or i % 2 else 0.05
+                                         for i in range(80)]},
+                         index=[f"P{i:03d}" for i in range(80)])
+    ev = evaluate(panel, starts, "balance", rng=rng, composition=share, matches=3)
+    alike = set(share.index[share["share_need"] == 0.6]) - set(treated)
+    assert set(ev.comparison) <= alike
+    plain = evaluate(panel, starts, "balance", rng=rng, matches=3)
+    assert not set(plain.comparison) <= alike  # without it, either pool

@@ -132,10 +132,14 @@ def run_evaluate(ws: Workspace, outcomes=None, interval: float = DEFAULT_INTERVA
     results = ws.read("results") if ws.has("results") else None
     rules = current_rules(ws)
     rng = np.random.default_rng(seed)
+    from veerkracht.analytics.evaluation.deviance import composition
+
     panels: dict[tuple[str, str], pd.DataFrame | str] = {}
+    shares: dict[str, pd.DataFrame] = {}
     for level in levels:
         st = stats[stats["level"] == level]
         public = _public_places(st, rules)
+        shares[level] = composition(st[st["place_id"].astype("str").isin(public)])
         for outcome in outcomes:
             try:
                 if outcome in SIGNAL_OUTCOMES:
@@ -164,7 +168,7 @@ def run_evaluate(ws: Workspace, outcomes=None, interval: float = DEFAULT_INTERVA
                 row |= {"status": "geen_uitkomst", "message": panel}
             else:
                 ev = evaluate(panel, starts, outcome, excluded=excluded[level],
-                              rng=rng, level=interval)
+                              rng=rng, level=interval, composition=shares[level])
                 row |= _row(ev)
             rows.append(row)
             if progress is not None:

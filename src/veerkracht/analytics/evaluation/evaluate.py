@@ -9,8 +9,9 @@ and every combination, on every outcome (docs/evaluation.md):
    began in); places where it began before the first period or after the
    last are left out;
 3. the comparison places are places of the same level that never had any
-   intervention, matched to the treated ones on size and on the level and
-   trend of the outcome before the first start (:func:`match_comparison`);
+   intervention, matched to the treated ones on size, composition (when
+   given) and the level and trend of the outcome before the first start
+   (:func:`match_comparison`);
 4. the staggered difference-in-differences of Callaway & Sant'Anna gives
    the effect, its interval and the Wald pre-test of parallel trends;
 5. a placebo draws invented starts on the comparison places: its interval
@@ -57,7 +58,8 @@ class Evaluation:
 
 def evaluate(panel: pd.DataFrame, starts: pd.Series, outcome: str, *,
              excluded=(), rng: np.random.Generator, level: float = 0.90,
-             matches: int = MATCHES, placebo: bool = True) -> Evaluation:
+             matches: int = MATCHES, placebo: bool = True,
+             composition: pd.DataFrame | None = None) -> Evaluation:
     """Estimate a treatment's effect on an outcome panel.
 
     Parameters
@@ -73,6 +75,11 @@ def evaluate(panel: pd.DataFrame, starts: pd.Series, outcome: str, *,
         For the placebo draw.
     placebo : bool
         Also estimate a placebo on the comparison places (the default).
+    composition : DataFrame, optional
+        Per place id, shares that describe who lives there
+        (:func:`veerkracht.analytics.evaluation.deviance.composition`):
+        matched on too, beside size, level and trend. A place without a row
+        is matched on the others only (its shares count as the mean).
     """
     periods = period_order(panel["period"])
     counts = panel.groupby("place_id")["period"].nunique()
@@ -90,6 +97,11 @@ def evaluate(panel: pd.DataFrame, starts: pd.Series, outcome: str, *,
             f"{MIN_TREATED}"), treated=tuple(first.index), **base)
     before = int(first.min())
     features = pre_features(panel, before, periods)
+    if composition is not None and len(composition):
+        extra = composition.drop(columns=["log_dwellings"], errors="ignore")
+        extra = extra[~extra.index.duplicated(keep="last")]
+        features = features.join(extra, how="left")
+        features = features.fillna(features.mean(numeric_only=True)).fillna(0.0)
     chosen = match_comparison(features.loc[first.index],
                               features.loc[features.index.isin(pool_ids)],
                               k=matches)
