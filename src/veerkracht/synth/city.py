@@ -220,7 +220,10 @@ def generate_city(
     interventions, iv_places, plan = plant_interventions(
         dw, bld["pand_id"].to_numpy(), month_starts, iv_rng, avoid
     )
-    sig = thin_signals(sig, plan, iv_rng)
+    if p.interventions:
+        sig = thin_signals(sig, plan, iv_rng)
+    else:
+        interventions, iv_places = interventions.iloc[:0], iv_places.iloc[:0]
     spaces = make_spaces(
         bld, dw, pop.pressure[:, -6:].mean(axis=1), res[:, -1], end, streams["spaces"]
     )

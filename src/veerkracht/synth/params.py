@@ -154,6 +154,11 @@ class CityParams:
         Length of the simulated history (households, signals) in years.
     end_date : datetime.date
         Exclusive end of the history; it starts ``years`` earlier.
+    interventions : bool
+        Plant the interventions of :mod:`veerkracht.synth.interventions`
+        (default). Off, the tables ``interventions`` and
+        ``intervention_places`` are empty and no signal is thinned: the
+        signals of a city generated before they were planted.
     gemeentecode, gemeentenaam, woonplaats : str
         The fictional municipality (``GM9999`` is not a CBS code).
     origin_rd : tuple of float
@@ -203,6 +208,7 @@ class CityParams:
     n_dwellings: int = 12_000
     years: int = 3
     end_date: date = date(2026, 11, 1)
+    interventions: bool = True
     gemeentecode: str = "GM9999"
     gemeentenaam: str = "Voorbeeldstad"
     woonplaats: str = "Voorbeeldstad"
