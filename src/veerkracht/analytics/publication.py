@@ -264,6 +264,23 @@ def place_visibility(n_households, audience: str = "public",
                     np.where(band, "band_only", "suppressed")).astype(object)
 
 
+def public_by_counts(n_dwellings, n_households,
+                     rules: PublicationRules | None = None) -> np.ndarray:
+    """Whether each place is public by its protected counts alone.
+
+    At least ``band_min`` dwellings (rule 1) and ``'public'`` visibility
+    (rule 4) for the public audience.
+
+    >>> public_by_counts([30, 30, 3], [25, 7, 25]).tolist()
+    [True, False, False]
+    """
+    rules = rules or PublicationRules()
+    dw = pd.Series(n_dwellings).to_numpy(dtype="float64", na_value=np.nan)
+    hh = pd.Series(n_households).to_numpy(dtype="float64", na_value=np.nan)
+    return (np.nan_to_num(dw, nan=-1) >= rules.band_min) & (
+        place_visibility(hh, "public", rules) == "public")
+
+
 def protected_rows(results: pd.DataFrame) -> np.ndarray:
     """True for result rows computed from protected statistics (ADR 0006).
 
@@ -584,10 +601,8 @@ def publish_signal_counts(counts: pd.DataFrame, rules: PublicationRules | None =
         public = counts["place_id"].astype("str").isin(set(pub.astype("str")))
         public = public.to_numpy()
     else:
-        dw = counts["n_dwellings"].to_numpy(dtype="float64", na_value=np.nan)
-        hh = counts["n_households"].to_numpy(dtype="float64", na_value=np.nan)
-        public = (np.nan_to_num(dw, nan=-1) >= rules.band_min) & (
-            place_visibility(hh, "public", rules) == "public")
+        public = public_by_counts(counts["n_dwellings"], counts["n_households"],
+                                  rules)
     rows = counts.loc[public]
     n = rows["count"].to_numpy(dtype="float64", na_value=np.nan)
     ok = primary_safe(None, n, rules.min_count)

@@ -73,10 +73,7 @@ def _treatments(interventions: pd.DataFrame, places: pd.DataFrame):
 
 def _public_places(stats: pd.DataFrame, rules) -> set[str]:
     """Places public under ``rules`` by their protected counts."""
-    hh = stats["n_households"].to_numpy(dtype="float64", na_value=np.nan)
-    dw = stats["n_dwellings"].to_numpy(dtype="float64", na_value=np.nan)
-    ok = (np.nan_to_num(dw, nan=-1) >= rules.band_min) & (
-        pub.place_visibility(hh, "public", rules) == "public")
+    ok = pub.public_by_counts(stats["n_dwellings"], stats["n_households"], rules)
     return set(stats.loc[ok, "place_id"].astype("str"))
 
 
@@ -226,12 +223,16 @@ __all__ = ["EvaluateError", "published_deviance", "published_evaluations",
            "run_evaluate"]
 
 
-def _deviance_of(ws: Workspace, level: str, period: str, stats: pd.DataFrame,
+def _deviance_of(ws: Workspace, level: str, period: str,
                  results: pd.DataFrame, rules, interval: float) -> pd.DataFrame:
     """Positive deviance of one level and period, on public places only."""
     from veerkracht.analytics.evaluation.deviance import composition, positive_deviance
+    from veerkracht.jobs.publish import protected_statistics_of
 
-    st = stats[(stats["level"] == level) & (stats["period"].astype("str") == period)]
+    got = protected_statistics_of(ws, period, [level])
+    if got is None:
+        raise EvaluateError(f"periode {period} heeft geen beschermde statistieken")
+    st = got[1]
     public = _public_places(st, rules)
     rows = results[(results["level"].astype("str") == level)
                    & (results["period"].astype("str") == period)]
@@ -276,10 +277,6 @@ def published_deviance(ws: Workspace, level: str = "block", period: str | None =
             raise EvaluateError("er zijn nog geen beschermde resultaten; voer eerst "
                                 "'veerkracht compute' uit")
     results = ws.read("results")
-    stats = ws.read("protected_statistics")
-    from veerkracht.analytics.dp import postprocess
-
-    stats = postprocess(stats.assign(level=stats["level"].astype("str")))
     periods = period_order(results.loc[results["level"].astype("str") == level,
                                        "period"])
     if not periods:
@@ -289,12 +286,12 @@ def published_deviance(ws: Workspace, level: str = "block", period: str | None =
         raise EvaluateError(f"periode {period} is niet berekend; wel: "
                             f"{', '.join(periods)}")
     rules = current_rules(ws)
-    now = _deviance_of(ws, level, period, stats, results, rules, interval)
+    now = _deviance_of(ws, level, period, results, rules, interval)
     previous = periods[periods.index(period) - 1] if periods.index(period) else None
     rho, common = float("nan"), 0
     if previous is not None:
         try:
-            before = _deviance_of(ws, level, previous, stats, results, rules, interval)
+            before = _deviance_of(ws, level, previous, results, rules, interval)
             rho, common = rank_stability(now, before)
         except EvaluateError:
             pass

@@ -490,14 +490,21 @@ def _statistics(ws: Workspace, period: str | None,
     return _cached(key, lambda: _read_statistics(ws, period, levels))
 
 
+def protected_statistics_of(ws: Workspace, period: str | None, levels=None
+                            ) -> tuple[str, pd.DataFrame] | None:
+    """(period, rows) of one period's protected statistics, post-processed.
+
+    For jobs that estimate on protected figures (``veerkracht evaluate``,
+    ``deviance``): the same rows the door shows from. ``period`` None: the
+    latest. None when none were drawn.
+    """
+    return _statistics(ws, period, levels)
+
+
 def latest_statistics(ws: Workspace, levels=None
                       ) -> tuple[str, pd.DataFrame] | None:
-    """(period, rows) of the latest period's protected statistics, post-processed.
-
-    For jobs that estimate on protected figures (``veerkracht evaluate``):
-    the same rows the door shows from. None when none were drawn.
-    """
-    return _statistics(ws, None, levels)
+    """:func:`protected_statistics_of` the latest period."""
+    return protected_statistics_of(ws, None, levels)
 
 
 def _read_statistics(ws: Workspace, period: str | None,
