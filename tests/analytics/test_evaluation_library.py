@@ -85,7 +85,12 @@ def test_crafted_files_are_refused_with_the_place_of_the_error():
     # an effect on one place (a single place's figure) or a tiny comparison
     bad = copy.deepcopy(good)
     bad["entries"][0]["effects"][0]["n_treated"] = 1
-    _refused(bad, "n_treated: 1 is less than the minimum of 2")
+    _refused(bad, "n_treated: een effect op één plaats kan alleen een "
+                  "synthetische controle zijn")
+    bad["entries"][0]["effects"][0]["method"] = "synth"  # one large place: allowed
+    check_library(bad)
+    bad["entries"][0]["effects"][0]["method"] = "raden"
+    _refused(bad, "method: 'raden' is not one of")
     # an estimate outside its interval, a verdict its interval does not give
     bad = copy.deepcopy(good)
     bad["entries"][0]["effects"][0]["att"] = 0.5

@@ -70,6 +70,23 @@ def test_the_page_shows_effects_and_verdicts_but_no_place(
     assert "Spreiding" in body and f"/plaatsen/buurt/{BUURTEN[0]}/" in body
 
 
+def test_a_synthetic_control_on_one_place_is_shown_and_named(
+        client, city_copy, professional):
+    """One large place: the door shows its synthetic control (method
+    ``synth``), the page says so; a difference-in-differences on one place
+    stays hidden."""
+    _evaluated(city_copy)
+    ws = open_workspace(city_copy)
+    ev = ws.read("evaluations").assign(method=["did", "synth", "did"])
+    with ws.transaction("evaluate", source="test") as tx:
+        tx.put("evaluations", ev)
+    client.force_login(professional)
+    body = client.get("/verhalen/wat-werkt/").content.decode()
+    assert "0,300 (0,100 – 0,500)" in body
+    assert body.count("(synthetische controle)") == 1
+    assert body.count("niet getoond") == 1 and "SECRET" not in body
+
+
 def test_without_the_map_role_the_page_is_refused(client, city_copy, db):
     from tests.web.test_signals_fixtures import make_professional
 

@@ -637,6 +637,8 @@ def publish_evaluations(evaluations: pd.DataFrame,
 
     * an effect on fewer than ``EVALUATION_MIN_TREATED`` treated places, or
       one that was not estimated (``status`` not ``'ok'``), has no figures;
+      a synthetic control (``method`` ``'synth'``) is the one exception: it
+      is made for one large place, public by itself (ADR 0027);
     * figures are rounded to ``decimals``;
     * the lists of treated and comparison places (``treated_places``,
       ``comparison_places``) leave the door only for ``'assigned'``: the
@@ -647,13 +649,18 @@ def publish_evaluations(evaluations: pd.DataFrame,
     ...     "comparison_places": ["d", "e"]})
     >>> publish_evaluations(e)[["att", "shown"]].to_numpy().tolist()
     [[-0.123, True], [nan, False]]
+    >>> publish_evaluations(e.assign(method=["did", "synth"]))["shown"].tolist()
+    [True, True]
     """
     rules = rules or PublicationRules()
     _check_audience(audience)
     out = evaluations.copy()
-    n = out["n_treated"].to_numpy(dtype="float64", na_value=np.nan)
+    n = np.nan_to_num(out["n_treated"].to_numpy(dtype="float64", na_value=np.nan),
+                      nan=0)
+    synth = (out["method"].astype("str") == "synth").to_numpy() if "method" in \
+        out.columns else np.zeros(len(out), dtype=bool)
     shown = (out["status"].astype("str") == "ok").to_numpy() & (
-        np.nan_to_num(n, nan=0) >= EVALUATION_MIN_TREATED)
+        (n >= EVALUATION_MIN_TREATED) | (synth & (n == 1)))
     for col in EVALUATION_FIGURES:
         if col in out.columns:
             v = out[col].to_numpy(dtype="float64", na_value=np.nan)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import typer
 from rich.table import Table
 
@@ -100,19 +101,23 @@ def register(app: typer.Typer) -> None:
                     table.add_row(OUTCOMES[r.outcome], "", "niet getoond: "
                                   + str(r.message)[:60], "", "")
                     continue
+                synth = getattr(r, "method", "") == "synth"
+                off = (np.isfinite(r.placebo_lo) and np.isfinite(r.placebo_hi)
+                       and not r.placebo_lo <= 0 <= r.placebo_hi)
                 table.add_row(OUTCOMES[r.outcome],
-                              f"{int(r.n_treated)}/{int(r.n_comparison)}",
+                              f"{int(r.n_treated)}/{int(r.n_comparison)}"
+                              + (" synth." if synth else ""),
                               f"{_fmt(r.att)} ({_fmt(r.lo)} – {_fmt(r.hi)})",
                               _fmt(r.pretrend_p, 2),
-                              f"{_fmt(r.placebo_att)}"
-                              + (" *" if not r.placebo_lo <= 0 <= r.placebo_hi
-                                 else ""))
+                              f"{_fmt(r.placebo_att)}" + (" *" if off else ""))
             out.print(table)
         out.print("plaatsen: met interventie / vergelijkbaar zonder. Meldingen per "
                   "woning per jaar; balans, druk, veerkracht en meldbereidheid op "
                   "de schaal van het model. Een pre-trend-p onder 0,05 of een "
                   "placebo met * (interval zonder nul): het effect is niet te "
-                  "vertrouwen.", highlight=False)
+                  "vertrouwen. synth.: synthetische controle voor één grote "
+                  "plaats; de pre-trend-p is dan het aandeel placebo's dat voor "
+                  "de start even slecht of slechter paste.", highlight=False)
         if out_path is not None:
             write_csv(shown, out_path)
             out.print(f"Alle effecten: {out_path}", highlight=False)

@@ -189,6 +189,7 @@ def _row(ev) -> dict:
     """The stored columns of one :class:`Evaluation`."""
     nan = float("nan")
     row = {"status": ev.status, "message": ev.message,
+           "method": ev.effect.method if ev.effect else "",
            "n_treated": len(ev.treated), "n_comparison": len(ev.comparison),
            "treated_places": ";".join(ev.treated),
            "comparison_places": ";".join(ev.comparison),

@@ -29,10 +29,16 @@ class Effect:
     #: p-value of the Wald pre-test of parallel trends (all ATT(g, t) before
     #: the start zero); None without a period before a start to test on.
     pretrend_p: float | None = None
+    #: the interval's ends when the method gives them itself (the synthetic
+    #: control's placebo quantiles); None for the t interval below
+    bounds: tuple[float, float] | None = None
+    #: "did" (Callaway & Sant'Anna) or "synth" (synthetic control)
+    method: str = "did"
 
     @property
     def interval(self) -> tuple[float, float]:
-        """Student-t interval with ``n_treated - 1`` degrees of freedom.
+        """``bounds`` when given; else the Student-t interval with
+        ``n_treated - 1`` degrees of freedom.
 
         The analytic standard error is asymptotic in the number of places;
         with few treated places it is too small (docs/evaluation.md: 73 %
@@ -41,6 +47,8 @@ class Effect:
         sample correction for a mean over few clusters (ADR 0025); with
         hundreds of treated places it is the normal interval.
         """
+        if self.bounds is not None:
+            return self.bounds
         q = stats.t.ppf(0.5 + self.level / 2, max(self.n_treated - 1, 1))
         return (self.att - q * self.se, self.att + q * self.se)
 

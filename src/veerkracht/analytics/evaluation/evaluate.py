@@ -16,6 +16,12 @@ and every combination, on every outcome (docs/evaluation.md):
    the effect, its interval and the Wald pre-test of parallel trends;
 5. a placebo draws invented starts on the comparison places: its interval
    should cover zero.
+
+A treatment on a single large place (at least :data:`LARGE_PLACE`
+dwellings) has no spread across treated places to estimate from: it gets a
+synthetic control instead (:mod:`veerkracht.analytics.evaluation.synth`),
+built from its :data:`DONORS` nearest comparison places, with the placebo
+in time.
 """
 
 from __future__ import annotations
@@ -32,12 +38,22 @@ from veerkracht.analytics.evaluation.panel import (
     period_order,
     pre_features,
 )
+from veerkracht.analytics.evaluation.synth import (
+    min_donors,
+    placebo_in_time,
+    synthetic_att,
+)
 
 #: Fewest treated places, and comparison places, an effect is estimated for.
 MIN_TREATED = 2
 MIN_COMPARISON = 4
 #: Comparison places matched per treated place.
 MATCHES = 5
+#: A single treated place with at least this many dwellings gets a synthetic
+#: control (ADR 0027): smaller ones are too noisy for one place's series.
+LARGE_PLACE = 50
+#: Comparison places (donors) a synthetic control is built from.
+DONORS = 30
 
 
 @dataclass(frozen=True)
@@ -90,11 +106,15 @@ def evaluate(panel: pd.DataFrame, starts: pd.Series, outcome: str, *,
     shut = set(map(str, excluded)) | set(map(str, starts.index))
     pool_ids = [p for p in full if p not in shut]
     base = {"outcome": outcome, "periods": tuple(periods)}
-    if len(first) < MIN_TREATED:
+    size = panel.groupby("place_id")["n_dwellings"].max()
+    single = len(first) == 1 and float(size.get(first.index[0], 0)) >= LARGE_PLACE
+    if len(first) < MIN_TREATED and not single:
         return Evaluation(status="te_weinig_plaatsen", message=(
             f"{len(first)} plaats(en) met deze interventie en een uitkomst in "
             f"elke periode, waarvan de start binnen de periodes valt; nodig: "
-            f"{MIN_TREATED}"), treated=tuple(first.index), **base)
+            f"{MIN_TREATED}, of één grote plaats (minstens {LARGE_PLACE} "
+            f"woningen) voor een synthetische controle"),
+            treated=tuple(first.index), **base)
     before = int(first.min())
     features = pre_features(panel, before, periods)
     if composition is not None and len(composition):
@@ -104,7 +124,10 @@ def evaluate(panel: pd.DataFrame, starts: pd.Series, outcome: str, *,
         features = features.fillna(features.mean(numeric_only=True)).fillna(0.0)
     chosen = match_comparison(features.loc[first.index],
                               features.loc[features.index.isin(pool_ids)],
-                              k=matches)
+                              k=DONORS if single else matches)
+    if single:
+        return _synthetic(panel, str(first.index[0]), before, chosen, level,
+                          placebo, base)
     if len(chosen) < MIN_COMPARISON:
         return Evaluation(status="te_weinig_plaatsen", message=(
             f"{len(chosen)} vergelijkbare plaatsen zonder interventie; nodig: "
@@ -125,6 +148,35 @@ def evaluate(panel: pd.DataFrame, starts: pd.Series, outcome: str, *,
             fake = None
     return Evaluation(status="ok", message="", effect=effect, placebo=fake,
                       treated=tuple(sorted(first.index)), comparison=tuple(chosen),
+                      treated_mean_before=before_mean, **base)
+
+
+def _synthetic(panel: pd.DataFrame, treated: str, first: int, donors: list[str],
+               level: float, placebo: bool, base: dict) -> Evaluation:
+    """The synthetic control of one large place from its matched donors."""
+    need = min_donors(level)
+    if len(donors) < need:
+        return Evaluation(status="te_weinig_plaatsen", message=(
+            f"{len(donors)} vergelijkbare plaatsen zonder interventie voor een "
+            f"synthetische controle; nodig: {need}"), treated=(treated,), **base)
+    if first < 3:
+        return Evaluation(status="geen_voorperiode", message=(
+            "een synthetische controle heeft minstens twee periodes voor de "
+            "start nodig"), treated=(treated,), **base)
+    wide = panel[panel["place_id"].isin([treated, *donors])].pivot(
+        index="period", columns="place_id", values="outcome")
+    wide = wide.loc[base["periods"], [treated, *donors]]
+    effect, weights = synthetic_att(wide, treated, first, level=level)
+    fake = None
+    if placebo:
+        try:
+            fake = placebo_in_time(wide, treated, first, level=level)
+        except ValueError:
+            fake = None
+    before_mean = float(wide[treated].iloc[: first - 1].mean())
+    used = tuple(weights.sort_values(ascending=False, kind="stable").index)
+    return Evaluation(status="ok", message="", effect=effect, placebo=fake,
+                      treated=(treated,), comparison=used,
                       treated_mean_before=before_mean, **base)
 
 

@@ -29,7 +29,7 @@ from veerkracht.analytics.evaluation.interventions import DESCRIPTION_FIELDS
 from veerkracht.analytics.evaluation.panel import LOWER_IS_BETTER
 
 FORMAT = "veerkracht-kennisbibliotheek"
-VERSION = "1.0"
+VERSION = "1.1"
 #: Largest library file read (bytes).
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -74,6 +74,7 @@ def build_library(evaluations: pd.DataFrame, interventions: pd.DataFrame,
                 "lo": float(r["lo"]), "hi": float(r["hi"]),
                 "interval": float(r["interval"]), "n_treated": int(r["n_treated"]),
                 "n_comparison": int(r["n_comparison"]), "pretrend_p": p,
+                "method": str(r.get("method") or "did"),
                 "periods": str(r.get("periods", ""))[:40],
                 "verdict": verdict(r["lo"], r["hi"], r["outcome"] in LOWER_IS_BETTER,
                                    p, (_num(r.get("placebo_lo")),
@@ -149,6 +150,10 @@ def check_library(document) -> dict:
                         e["verdict"] == "untrusted" and expected != "untrusted"):
                     problems.append(f"{where}/verdict: {e['verdict']!r} volgt niet uit "
                                     f"het interval (verwacht {expected!r})")
+                if e["n_treated"] < 2 and e.get("method", "did") != "synth":
+                    problems.append(f"{where}/n_treated: een effect op één plaats "
+                                    "kan alleen een synthetische controle zijn "
+                                    "(method 'synth')")
                 if e["n_treated"] > entry["n_places"]:
                     problems.append(f"{where}/n_treated: meer plaatsen dan de "
                                     "interventie heeft")

@@ -66,13 +66,19 @@ EN = {
         'Place codes, one per line or separated by commas (as on the place profile).',
     ('Het effect van interventies en combinaties van interventies, '
      'vergeleken met plaatsen die op elkaar leken maar geen interventie '
-     'hadden (verschil-in-verschillen met gespreide starts). Alleen uit '
+     'hadden (verschil-in-verschillen met gespreide starts; voor één grote '
+     'plaats een synthetische controle: een gewogen mix van vergelijkbare '
+     'plaatsen die er voor de start net zo bij lag). Alleen uit '
      'beschermde cijfers en alleen over plaatsen die de publicatiedeur '
      'toont: u ziet met hoeveel plaatsen, niet welke.'):
         'The effect of interventions and combinations of interventions, compared with '
         'places that were alike but had no intervention (difference-in-differences '
-        'with staggered starts). Only from protected figures and only over places the '
-        'publication door shows: you see how many places, not which.',
+        'with staggered starts; for one large place a synthetic control: a weighted '
+        'mix of comparable places that looked the same before the start). Only from '
+        'protected figures and only over places the publication door shows: you see '
+        'how many places, not which.',
+    'synthetische controle':
+        'synthetic control',
     'Combinatie':
         'Combination',
     'Interventie':

@@ -211,6 +211,7 @@ def what_works(request):
                          "hi": _fmt(r["hi"]), "before": _fmt(r["treated_mean_before"]),
                          "pretrend": _fmt(r["pretrend_p"]).rstrip("0").rstrip(","),
                          "n": int(r["n_treated"]), "m": int(r["n_comparison"]),
+                         "synth": r.get("method") == "synth",
                          "verdict": key, "verdict_text": VERDICTS[key]}
             effects.append(item)
         treatments.append({
