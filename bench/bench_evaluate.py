@@ -10,7 +10,10 @@ same run, one bare `staggered_att` on the largest of those panels (the
 living room's pressure signals with its matched places), median of 5;
 `ratio` is `evaluate_s / (estimates × one_att_s)` with two estimates (the
 effect and its placebo) per row: how much the panels, matching and storage
-add to the estimator itself. `deviance_s` is `published_deviance` of the
+add to the estimator itself. `synth_s` is one synthetic control (ADR
+0027: 30 donors, their 30 placebo fits and the placebo in time) on the
+quarterly pressure signals of the first street of at least 100 dwellings,
+median of 3; `synth_ratio` is it over `one_att_s`. `deviance_s` is `published_deviance` of the
 blocks (two periods), `library_s` `published_library` (export and check).
 """
 
@@ -55,6 +58,19 @@ for _ in range(5):
     t = time.perf_counter()
     staggered_att(frame, "outcome")
     times.append(time.perf_counter() - t)
+period, sst = publish.latest_statistics(ws, ["street"])
+spub = ev._public_places(sst, publish.current_rules(ws))
+spanel = signal_panel(sst, period, "pressure")
+spanel = spanel[spanel.place_id.isin(spub)]
+big = sorted(sst.loc[sst.place_id.isin(spub) & (sst.n_dwellings >= 100), "place_id"])
+stimes = []
+for _ in range(3):
+    t = time.perf_counter()
+    sc = evaluate(spanel, pd.Series(pd.Timestamp("2025-01-01"), index=big[:1]),
+                  "signals_pressure", excluded=set(places.place_id),
+                  rng=np.random.default_rng(1))
+    stimes.append(time.perf_counter() - t)
+assert sc.effect.method == "synth", sc.message
 t = time.perf_counter()
 d = ev.published_deviance(ws, "block")
 dev = time.perf_counter() - t
@@ -64,6 +80,8 @@ libt = time.perf_counter() - t
 RESULT = {{"rows": s["rows"], "estimated": s["estimated"], "evaluate_s": total,
           "one_att_s": float(np.median(times)),
           "ratio": total / (2 * s["estimated"] * float(np.median(times))),
+          "synth_s": float(np.median(stimes)),
+          "synth_ratio": float(np.median(stimes)) / float(np.median(times)),
           "deviance_s": dev, "blocks": len(d), "library_s": libt,
           "entries": len(lib["entries"])}}
 """
