@@ -13,8 +13,9 @@ effect and its placebo) per row: how much the panels, matching and storage
 add to the estimator itself. `synth_s` is one synthetic control (ADR
 0027: 30 donors, their 30 placebo fits and the placebo in time) on the
 quarterly pressure signals of the first street of at least 100 dwellings,
-median of 3; `synth_ratio` is it over `one_att_s`. `deviance_s` is `published_deviance` of the
-blocks (two periods), `library_s` `published_library` (export and check).
+median of 3; `synth_ratio` is it over `one_att_s`. `deviance_s` is
+`published_deviance` of the blocks (two periods), `library_s`
+`published_library` (export and check).
 """
 
 from __future__ import annotations
