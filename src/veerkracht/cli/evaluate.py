@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import typer
 from rich.table import Table
 
@@ -102,7 +101,8 @@ def register(app: typer.Typer) -> None:
                                   + str(r.message)[:60], "", "")
                     continue
                 synth = getattr(r, "method", "") == "synth"
-                off = (np.isfinite(r.placebo_lo) and np.isfinite(r.placebo_hi)
+                # a missing placebo (nan) is no finding
+                off = (r.placebo_lo == r.placebo_lo and r.placebo_hi == r.placebo_hi
                        and not r.placebo_lo <= 0 <= r.placebo_hi)
                 table.add_row(OUTCOMES[r.outcome],
                               f"{int(r.n_treated)}/{int(r.n_comparison)}"
