@@ -209,6 +209,8 @@ NO_FIGURE_URLS = {
     "stories:index": "professionals' stories (text, no figure)",
     "stories:new": "the story form",
     "stories:new_intervention": "the intervention form",
+    "stories:share_review": "the privacy officer's decisions on stories offered "
+                            "for the library (text, no figure)",
     "api:list_interventions": "registered interventions and their places in the "
                               "user's areas (registrations, no figure)",
     "api:register": "registers an intervention (answers the registration)",

@@ -137,3 +137,44 @@ def test_nan_figures_never_reach_a_library():
     doc = build_library(publish_evaluations(raw), IV, GM, "2026-12-02T12:00:00Z")
     assert doc["entries"][0]["effects"][0]["pretrend_p"] is None
     assert check_library(json.dumps(doc))
+
+
+def test_approved_stories_go_with_their_entry_and_a_crafted_one_is_refused():
+    """A story at a place of ``a`` goes with ``a``; one at the place with both
+    ``a`` and ``b`` also with the combination; one without approval with
+    nothing. The schema refuses a story carrying an author or a place."""
+    from veerkracht.analytics.evaluation.library import MAX_STORIES, stories_of
+
+    places = pd.DataFrame({"intervention_id": ["a", "a", "b"],
+                           "level": ["building"] * 3,
+                           "place_id": ["B-1", "B-2", "B-2"]})
+    stories = pd.DataFrame({
+        "story_id": ["s1", "s2", "s3"], "level": ["building"] * 3,
+        "place_id": ["B-1", "B-2", "B-2"], "kind": ["observation", "vignette",
+                                                    "observation"],
+        "title": ["Koffie", "Samen", "Geheim"], "body": ["Er is koffie.",
+                                                         "Ze doen het samen.", "x"],
+        "observed": ["2026-03", "2026-05", "2026-06"],
+        "approved": [True, True, False]})
+    found = stories_of(stories, places)
+    assert [s["title"] for s in found["a"]] == ["Samen", "Koffie"]  # latest first
+    assert [s["title"] for s in found["a+b"]] == ["Samen"]
+    assert "b" in found and all(s["title"] != "Geheim" for v in found.values()
+                                for s in v)
+    doc = build_library(publish_evaluations(RAW), IV, GM, "2026-12-02T12:00:00Z",
+                        stories=found)
+    check_library(json.dumps(doc))
+    text = json.dumps(doc, ensure_ascii=False)
+    assert "Ze doen het samen." in text and "B-2" not in text
+    rows = library_entries(doc)
+    assert json.loads(rows.loc[rows["id"] == "a", "stories"].iloc[0])[0]["title"] \
+        == "Samen"
+    bad = copy.deepcopy(doc)
+    bad["entries"][0]["stories"][0]["author"] = "wijkwerker"
+    _refused(bad, r"entries/0/stories/0: Additional properties are not allowed")
+    bad = copy.deepcopy(doc)
+    bad["entries"][0]["stories"][0]["observed"] = "12 oktober"
+    _refused(bad, "entries/0/stories/0/observed")
+    bad = copy.deepcopy(doc)
+    bad["entries"][0]["stories"] = bad["entries"][0]["stories"] * (MAX_STORIES + 1)
+    _refused(bad, "entries/0/stories")

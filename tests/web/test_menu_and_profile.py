@@ -33,7 +33,8 @@ def _menu(html: str) -> list[tuple[str, str]]:
                                 "Werkbak", "Verhalen", "Wat werkt"]),
     ("policy", "/kaart/", ["Kaart", "Wat doet één plaatsing?", "Jaarplan",
                            "Scenario", "Wat werkt"]),
-    ("privacy", "/privacy/", ["Auditspoor en drempels", "Rolaanvragen"]),
+    ("privacy", "/privacy/", ["Auditspoor en drempels", "Verhalen delen",
+                              "Rolaanvragen"]),
 ])
 def test_each_role_lands_on_its_work_and_every_menu_link_opens(
         client, users, role, landing, labels):

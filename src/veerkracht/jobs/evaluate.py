@@ -338,9 +338,15 @@ def published_library(ws: Workspace, gemeente: str | None = None) -> dict:
     the format of :mod:`veerkracht.analytics.evaluation.library`; checked
     against its own schema before it is returned. ``gemeente``: the CBS
     code (``GM0014``) of the municipality that shares it, default the
-    workspace's only one.
+    workspace's only one. Stories go along only from ``shared_stories``
+    (approved by the privacy officer in the web application), without place
+    or author.
     """
-    from veerkracht.analytics.evaluation.library import build_library, check_library
+    from veerkracht.analytics.evaluation.library import (
+        build_library,
+        check_library,
+        stories_of,
+    )
 
     places = ws.read("place_gemeente", columns=["place_id", "name"]) if ws.has(
         "place_gemeente") else pd.DataFrame({"place_id": [], "name": []})
@@ -357,8 +363,13 @@ def published_library(ws: Workspace, gemeente: str | None = None) -> dict:
     shown = published_evaluations(ws)
     interventions = ws.read("interventions") if ws.has("interventions") else \
         pd.DataFrame()
+    stories = stories_of(ws.read("shared_stories") if ws.has("shared_stories")
+                         else None,
+                         ws.read("intervention_places") if ws.has(
+                             "intervention_places") else pd.DataFrame())
     document = build_library(shown, interventions,
-                             {"code": gemeente, "name": known[gemeente]}, utcnow())
+                             {"code": gemeente, "name": known[gemeente]}, utcnow(),
+                             stories=stories)
     return check_library(document)
 
 

@@ -1,12 +1,14 @@
 """The knowledge library: evaluated interventions, shared between municipalities.
 
 A library is one JSON document in the open format ``veerkracht-
-kennisbibliotheek`` 1.0, defined by the JSON Schema
+kennisbibliotheek`` 1.2, defined by the JSON Schema
 ``veerkracht/data/library.schema.json`` and documented in docs/library.md.
 An entry is an intervention or a combination: what (title, domains, the
 description fields of Dutch practice, intensity, organisations), where in
 aggregate (its level and number of places, never which), when (start,
-end), and its effects with their intervals and verdicts. Only rows the
+end), its effects with their intervals and verdicts, and the stories at
+its places that the privacy officer approved for sharing (kind, title, text,
+month: never the place or the author). Only rows the
 publication door shows become effects; nothing of a person, an address or
 a list of places is in the format, and the schema forbids any other field.
 
@@ -25,11 +27,14 @@ from importlib import resources
 import pandas as pd
 
 from veerkracht.analytics.evaluation.evaluate import verdict
-from veerkracht.analytics.evaluation.interventions import DESCRIPTION_FIELDS
+from veerkracht.analytics.evaluation.interventions import (
+    DESCRIPTION_FIELDS,
+    combinations,
+)
 from veerkracht.analytics.evaluation.panel import LOWER_IS_BETTER
 
 FORMAT = "veerkracht-kennisbibliotheek"
-VERSION = "1.1"
+VERSION = "1.2"
 #: Largest library file read (bytes).
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -48,8 +53,52 @@ def _num(x):
     return None if x is None or x != x else float(x)
 
 
+#: Columns of the workspace table ``shared_stories``: the stories whose
+#: author asked to share them and the privacy officer approved.
+STORY_COLUMNS = ("story_id", "level", "place_id", "kind", "title", "body",
+                 "observed", "approved")
+#: Most stories one entry carries (the latest first).
+MAX_STORIES = 10
+
+
+def stories_of(stories: pd.DataFrame | None, places: pd.DataFrame) -> dict:
+    """Treatment id → the approved stories at all of its places.
+
+    ``places`` is ``intervention_places``; a combination ``a+b`` is at the
+    places that have all of its members. Only rows with ``approved`` true
+    count, whatever else the table holds; each story is given as kind,
+    title, text and month, the latest first, at most :data:`MAX_STORIES`.
+    """
+    if stories is None or not len(stories) or not len(places):
+        return {}
+    ok = stories[stories["approved"].astype("bool")]
+    at: dict[tuple[str, str], list[dict]] = {}
+    for r in ok.sort_values("observed", ascending=False).itertuples():
+        at.setdefault((str(r.level), str(r.place_id)), []).append({
+            "kind": str(r.kind), "title": str(r.title)[:160],
+            "text": str(r.body)[:8000], "observed": str(r.observed)[:7]})
+    where: dict[str, set] = {}
+    for r in places.itertuples():
+        where.setdefault(str(r.intervention_id), set()).add(
+            (str(r.level), str(r.place_id)))
+    out: dict[str, list[dict]] = {}
+    ids = set(where)
+    combos = combinations(places)
+    for combo, rows in combos.groupby("combination") if len(combos) else []:
+        where[str(combo)] = set(zip(rows["level"].astype("str"),
+                                    rows["place_id"].astype("str"), strict=True))
+        ids.add(str(combo))
+    for tid in ids:
+        found = [s for key in sorted(where[tid]) for s in at.get(key, [])]
+        if found:
+            found.sort(key=lambda s: s["observed"], reverse=True)
+            out[tid] = found[:MAX_STORIES]
+    return out
+
+
 def build_library(evaluations: pd.DataFrame, interventions: pd.DataFrame,
-                  municipality: dict, created: str) -> dict:
+                  municipality: dict, created: str,
+                  stories: dict | None = None) -> dict:
     """The library document of one municipality.
 
     ``evaluations`` are *published* rows
@@ -57,6 +106,8 @@ def build_library(evaluations: pd.DataFrame, interventions: pd.DataFrame,
     rows with ``shown`` become effects, and a treatment without any is no
     entry. ``interventions`` is the workspace table (for the description
     fields; a combination takes its members' titles and leaves them out).
+    ``stories`` maps a treatment id to its shared stories
+    (:func:`stories_of`).
     """
     about = {str(r["intervention_id"]): r
              for r in interventions.to_dict("records")} if len(interventions) else {}
@@ -97,6 +148,8 @@ def build_library(evaluations: pd.DataFrame, interventions: pd.DataFrame,
             entry["organisations"] = str(m.get("organisations") or "")
             for code, _ in DESCRIPTION_FIELDS:
                 entry[code] = str(m.get(code) or "")
+        if stories and stories.get(str(tid)):
+            entry["stories"] = stories[str(tid)]
         entries.append(entry)
     return {"format": FORMAT, "version": VERSION, "municipality": municipality,
             "created": created, "entries": entries}
@@ -169,8 +222,10 @@ def library_entries(document: dict) -> pd.DataFrame:
     rows = []
     m = document["municipality"]
     for entry in document["entries"]:
-        base = {k: v for k, v in entry.items() if k not in ("effects", "domains")}
+        base = {k: v for k, v in entry.items()
+                if k not in ("effects", "domains", "stories")}
         base["domains"] = "+".join(entry["domains"])
+        base["stories"] = json.dumps(entry.get("stories", []), ensure_ascii=False)
         for e in entry["effects"]:
             rows.append({"municipality_code": m["code"], "municipality": m["name"],
                          "library_created": document["created"], **base, **e})

@@ -65,6 +65,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("stories:index", _("Verhalen"), _writes_stories),
     Entry("stories:what_works", _("Wat werkt"), _perm("view_map")),
     Entry("audit:overview", _("Auditspoor en drempels"), _perm("view_audit")),
+    Entry("stories:share_review", _("Verhalen delen"), _perm("manage_thresholds")),
     Entry("grants", _("Rolaanvragen"), _perm("approve_roles")),
     Entry("admin:index", _("Beheer"), _perm("manage_accounts")),
 )

@@ -62,6 +62,8 @@ class AuditEntry(models.Model):
         ("signal_export", _("werkbak geëxporteerd")),
         ("story_create", _("verhaal vastgelegd")),
         ("intervention_create", _("interventie vastgelegd")),
+        ("story_share_approve", _("verhaal goedgekeurd om te delen")),
+        ("story_share_refuse", _("verhaal afgewezen om te delen")),
         ("admin_view", _("beheer: bekeken")),
         ("admin_change", _("beheer: gewijzigd")),
         ("role_grant_request", _("rol aangevraagd")),

@@ -10,6 +10,37 @@ import re
 from pathlib import Path
 
 EN = {
+    # stories offered for the knowledge library, and the privacy officer's review
+    'verhaal goedgekeurd om te delen':
+        'story approved for sharing',
+    'verhaal afgewezen om te delen':
+        'story refused for sharing',
+    'Verhalen delen':
+        'Sharing stories',
+    ('Verhalen die hun auteur wil delen met andere gemeenten. Goedgekeurd gaan '
+     'zij mee in de kennisbibliotheek bij de interventies op hun plaats: soort, '
+     'titel, tekst en maand, nooit de plaats of de auteur. Lees de tekst: noemt '
+     'hij een persoon, een adres, een huisnummer of iets waaraan iemand te '
+     'herkennen is, wijs dan af.'):
+        'Stories their author wants to share with other municipalities. Once '
+        'approved they go into the knowledge library with the interventions at '
+        'their place: kind, title, text and month, never the place or the author. '
+        'Read the text: if it names a person, an address, a house number or '
+        'anything by which someone can be recognised, refuse it.',
+    'Goedkeuren om te delen':
+        'Approve for sharing',
+    'Verhaal':
+        'Story',
+    'Er wacht geen verhaal op een beslissing.':
+        'No story is waiting for a decision.',
+    'Goedgekeurd':
+        'Approved',
+    'Kies goedkeuren of afwijzen.':
+        'Choose approve or refuse.',
+    'Goedgekeurd: het verhaal gaat mee in de kennisbibliotheek.':
+        'Approved: the story goes into the knowledge library.',
+    'Afgewezen: het verhaal blijft in de gemeente.':
+        'Refused: the story stays within the municipality.',
     # interventions on the place profile and the form
     'samen met':
         'together with',

@@ -27,7 +27,8 @@ PLACE_ERRORS = {
 class StoryForm(forms.ModelForm):
     class Meta:
         model = Story
-        fields = ["level", "place_id", "kind", "title", "body", "observed_on"]
+        fields = ["level", "place_id", "kind", "title", "body", "observed_on",
+                  "share_requested"]
         help_texts = {
             "body": "Beschrijf wat u ziet in de plaats; noem geen namen of "
             "huisnummers van personen."

@@ -40,6 +40,17 @@ class Story(models.Model):
     )
     observed_on = models.DateField("waargenomen op", default=timezone.localdate)
     created_at = models.DateTimeField(default=timezone.now)
+    #: the author asks to share the story in the knowledge library
+    share_requested = models.BooleanField(
+        "delen in de kennisbibliotheek", default=False,
+        help_text="Na toets door de privacyfunctionaris gaat het verhaal, zonder "
+                  "plaats en auteur, mee in de kennisbibliotheek bij de "
+                  "interventies op deze plaats.")
+    #: the privacy officer's decision: approved when set (docs/library.md)
+    shared_at = models.DateTimeField("goedgekeurd om te delen", null=True,
+                                     blank=True)
+    shared_by = models.CharField("goedgekeurd door (pseudoniem)", max_length=64,
+                                 blank=True)
 
     class Meta:
         verbose_name = "verhaal"

@@ -5,7 +5,11 @@ The place profile calls :func:`stories_for_place` (or includes
 Stories stay out of analytics. Interventions go to the workspace tables
 ``interventions`` and ``intervention_places`` (:func:`sync_interventions`,
 after every registration): their places, dates, domain and description,
-never the author, for ``veerkracht evaluate``.
+never the author, for ``veerkracht evaluate``. Stories stay in the web
+database, except those the author asked to share and the privacy officer
+approved (:func:`decide_share`): they go to the workspace table
+``shared_stories`` (kind, title, text, month, place; never the author) for
+the knowledge library (docs/library.md).
 """
 
 from __future__ import annotations
@@ -163,6 +167,45 @@ def register_intervention(
     return item
 
 
+def stories_to_review() -> QuerySet[Story]:
+    """Stories whose author asked to share them and that await a decision."""
+    return Story.objects.filter(share_requested=True, shared_at__isnull=True)
+
+
+def can_review_shares(user) -> bool:
+    """The privacy officer decides what is published: also which stories."""
+    return roles.has(user, "manage_thresholds")
+
+
+def decide_share(user, story_id: int, approve: bool, request=None) -> Story:
+    """Approve a story for the knowledge library, or refuse (audited).
+
+    Refusing clears the author's request; approving records who and when.
+    The workspace's ``shared_stories`` follows on commit.
+    """
+    from django.db import transaction
+    from django.utils import timezone
+
+    from veerkracht.web.signals import access
+
+    if not can_review_shares(user):
+        raise PermissionDenied("Alleen de privacyfunctionaris beslist wat er "
+                               "gedeeld wordt.")
+    with transaction.atomic():
+        story = Story.objects.select_for_update().filter(pk=story_id).first()
+        if story is None or not story.share_requested:
+            raise PermissionDenied("Dit verhaal is niet aangeboden om te delen.")
+        if approve:
+            story.shared_at, story.shared_by = timezone.now(), access.actor(user)
+        else:
+            story.share_requested, story.shared_at, story.shared_by = False, None, ""
+        story.save(update_fields=["share_requested", "shared_at", "shared_by"])
+        transaction.on_commit(_sync_quietly)
+    access.audit("story_share_approve" if approve else "story_share_refuse",
+                 request=request, user=user, object_id=f"story:{story.pk}")
+    return story
+
+
 def _sync_quietly() -> None:
     """Sync after a registration; a workspace that cannot be written (locked,
     read-only) is logged and retried by the next registration or by
@@ -190,6 +233,7 @@ def sync_interventions(ws=None) -> int:
         INTERVENTION_COLUMNS,
         PLACE_COLUMNS,
     )
+    from veerkracht.analytics.evaluation.library import STORY_COLUMNS
     from veerkracht.web.workspace import workspace
 
     ws = ws or workspace()
@@ -220,11 +264,22 @@ def sync_interventions(ws=None) -> int:
                 keep = old["intervention_id"].astype("str").isin(ids_kept)
             fresh = pd.concat([old[keep.to_numpy()], fresh], ignore_index=True)
         frames[name] = _typed(fresh)
+    shared = [{"story_id": f"web-story-{st.pk}", "level": st.level,
+               "place_id": st.place_id, "kind": st.kind, "title": st.title,
+               "body": st.body, "observed": st.observed_on.strftime("%Y-%m"),
+               "approved": True}
+              for st in Story.objects.filter(share_requested=True,
+                                             shared_at__isnull=False)]
+    frames["shared_stories"] = pd.DataFrame(shared, columns=list(
+        STORY_COLUMNS)).astype({c: "str" for c in STORY_COLUMNS
+                                if c != "approved"}).astype({"approved": bool})
     with ws.transaction("interventions-sync", source="web") as tx:
         for name, frame in frames.items():
             tx.put(name, frame)
         tx.summary["web_interventions"] = len(items)
+        tx.summary["shared_stories"] = len(shared)
     return len(items)
+
 
 
 def _typed(frame):

@@ -95,6 +95,17 @@ def new_intervention(request):
     return _page(request, form, _("Interventie registreren"), "interventie")
 
 
+def _stories(text) -> list[dict]:
+    """The shared stories of an imported entry (JSON text; none if absent)."""
+    import json
+
+    try:
+        items = json.loads(text) if text else []
+    except (TypeError, ValueError):
+        return []
+    return [s for s in items if isinstance(s, dict)] if isinstance(items, list) else []
+
+
 def _other_municipalities(entries) -> list[dict]:
     """Imported libraries (``veerkracht library import``), per municipality and
     entry, with each effect and its verdict."""
@@ -118,6 +129,7 @@ def _other_municipalities(entries) -> list[dict]:
                 "domains": [DOMAIN_LABELS.get(d, d)
                             for d in str(first["domains"]).split("+")],
                 "working_elements": first.get("working_elements", ""),
+                "stories": _stories(first.get("stories")),
                 "effects": [{"outcome": OUTCOMES.get(r["outcome"], r["outcome"]),
                              "att": _fmt(r["att"]), "lo": _fmt(r["lo"]),
                              "hi": _fmt(r["hi"]),
@@ -235,4 +247,37 @@ def what_works(request):
         "treatments": treatments, "bright": bright, "others": others,
         "mine": services.visible_interventions(request.user),
         "can_register": services.can_write(request.user),
+    })
+
+
+@login_required
+def share_review(request):
+    """The privacy officer's decisions on stories offered for the library."""
+    if not services.can_review_shares(request.user):
+        raise PermissionDenied("Alleen de privacyfunctionaris beslist wat er "
+                               "gedeeld wordt.")
+    if request.method == "POST":
+        choice = request.POST.get("decision")
+        try:
+            story_id = int(request.POST.get("story", ""))
+        except ValueError:
+            story_id = -1
+        if choice not in ("approve", "refuse"):
+            messages.error(request, _("Kies goedkeuren of afwijzen."))
+        else:
+            try:
+                services.decide_share(request.user, story_id, choice == "approve",
+                                      request=request)
+            except PermissionDenied as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("Goedgekeurd: het verhaal gaat mee in "
+                                            "de kennisbibliotheek.")
+                                 if choice == "approve" else
+                                 _("Afgewezen: het verhaal blijft in de gemeente."))
+        return redirect("stories:share_review")
+    return render(request, "stories/share_review.html", {
+        "stories": list(services.stories_to_review()),
+        "shared": list(services.Story.objects.filter(
+            share_requested=True, shared_at__isnull=False)[:50]),
     })
