@@ -285,19 +285,22 @@ def test_the_linear_effects_bound_the_full_recomputation(model):
         if len(ratios) >= 15:
             break
     assert len(ratios) >= 5 and np.median(ratios) == pytest.approx(1.0, abs=1e-9)
-    # own: k households in the block itself
-    # the secant bound holds exactly; it equals the first household's fall up
-    # to the balance's slight curvature in the placements (which depends on
-    # the protected counts of the draw: one CI draw differed by ~1e-5
-    # relative, beyond allclose's default tolerance)
-    lin = model.marginal("block", np.arange(len(bst.ids)), cat)
-    for t in (1.0, 4.0):
-        fall = bst.balance - model.after_adding("block", np.arange(len(bst.ids)),
-                                                cat, t).balance
+    # own: households in the block itself. own is the steepest secant of the
+    # fall over 1, 2, 4, ... households, so the full recomputation's fall stays
+    # below own * t at every t and reaches it at one of those steps (at t = 1
+    # where the fall is concave; a score that starts moving late, on the
+    # harmless side of its clip, makes a later secant steeper in some draws)
+    every = np.arange(len(bst.ids))
+    lin = model.marginal("block", every, cat)
+    steepest = np.zeros(len(every))
+    for t in 2.0 ** np.arange(0, 15):
+        fall = bst.balance - model.after_adding("block", every, cat, t).balance
         ok = np.isfinite(fall)
         assert (fall[ok] <= lin.own[ok] * t * (1 + 1e-9) + 1e-12).all()
-        if t == 1.0:
-            assert np.allclose(fall[ok], lin.own[ok], rtol=1e-3, atol=1e-9)
+        steepest = np.fmax(steepest, np.where(ok, fall / t, np.nan))
+    ok = np.isfinite(steepest)
+    assert ok.sum() >= 10
+    assert np.allclose(steepest[ok], lin.own[ok], rtol=1e-9, atol=1e-12)
 
 
 def test_the_margin_is_the_fall_the_class_survives(model):
