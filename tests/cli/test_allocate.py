@@ -59,3 +59,26 @@ def test_bad_plan_is_one_dutch_line_and_exit_2(tmp_path, capsys):
     code, out, err = run(["-w", str(ws), "allocate", str(plan)], capsys)
     assert code == 2
     assert "regel 2: onbekende categorie" in err
+
+
+def test_a_plan_too_large_gets_the_largest_safe_advice_and_exit_1(tmp_path, capsys):
+    """All dwellings turn over and 600 households with two or more needs
+    come: far more than the caps hold. The advice still places the most it
+    can, says how many and why, writes its files, and exits with 1."""
+    ws = copy_city(tmp_path / "ws")
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "soort;verhuisgraad;categorie;aantal\n"
+        "voorraad;0.5;;\n"
+        "huishoudens;;meervoudig;600\n",
+        encoding="utf-8",
+    )
+    folder = tmp_path / "advies"
+    code, out, err = run(["-w", str(ws), "allocate", str(plan), "--uit", str(folder)],
+                         capsys)
+    assert code == 1, (out, err)
+    assert "onhaalbaar" in out and "plaatst er" in out and "passen niet" in out
+    per_dwelling = pd.read_csv(folder / "advies_per_woning.csv", sep=";")
+    advised = per_dwelling.loc[per_dwelling["advies"] == "meervoudig", "aantal"].sum()
+    assert 0 < advised < 600
+    assert f"{advised} van 600 huishoudens geadviseerd" in out

@@ -326,7 +326,7 @@ def test_every_run_is_audited_without_an_address(client, city, people):
     assert _upload(client, _plan(chosen)).status_code == 302
     client.get("/ruimte/plan/advies/advies_per_woning.csv")
     run = AuditEntry.objects.get(purpose__regex=r"^plan_(optimal|within_gap|"
-                                 r"time_limit|infeasible|caps_not_met|heuristic)$")
+                                 r"time_limit|partial|infeasible|caps_not_met|heuristic)$")
     assert run.object_id == "plan:v3:zorg2:uitstroom1:urgent1"
     assert run.result == "ok"
     assert AuditEntry.objects.filter(purpose="plan_download", action="export",
@@ -405,3 +405,19 @@ def test_a_corporation_may_choose_only_its_own_stock(client, city, people, make_
     page = client.get("/ruimte/scenario/").content.decode()
     for name in names:
         assert f'value="{name}"' in page
+
+
+def test_a_plan_too_large_shows_the_largest_safe_advice_and_why(client, city,
+                                                                people):
+    """Far more households than a handful of vacancies can take: the page says
+    "onhaalbaar", how many the advice places anyway, and why the rest do not
+    fit; the run is audited as plan_infeasible."""
+    _ws, ids = city
+    text = _plan(ids["inside"][:6], (("meervoudig", 60, ""),))
+    client.force_login(people["corporation"])
+    assert _upload(client, text).status_code == 302
+    body = _text(client.get("/ruimte/plan/advies/"))
+    assert "onhaalbaar: niet iedereen past" in body
+    assert "van de 60" in body and "Waarom niet iedereen past:" in body
+    assert "passen niet" in body
+    assert AuditEntry.objects.filter(purpose="plan_infeasible").exists()

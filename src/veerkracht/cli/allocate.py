@@ -141,5 +141,5 @@ def allocate(
         f"Uitvoer in {folder}/: advies_per_woning.csv, advies_per_plaats.csv, "
         "eerlijkheid.csv, lorenz.csv."
     )
-    if s["status"] == "infeasible":
+    if s["niet_geplaatst"]:  # not everyone placed (infeasible or partial)
         raise typer.Exit(1)

@@ -488,16 +488,19 @@ class PlacementModel:
         return np.maximum(lo, 0.0)
 
     def headroom_at(self, level: str, pos, cat: NeedCategory, urgent: bool = False,
-                    already: float = 0.0) -> dict[str, np.ndarray]:
-        """Headroom of places ``pos`` (after ``already`` placements of ``cat``)."""
+                    already: float = 0.0, interval: bool = True
+                    ) -> dict[str, np.ndarray]:
+        """Headroom of places ``pos`` (after ``already`` placements of ``cat``);
+        ``interval=False``: the point only (no ``headroom_lo`` / ``_hi``: the
+        optimiser's caps, a third of the work)."""
         st = self.levels[level]
         pos = np.atleast_1d(np.asarray(pos, dtype=np.int64))
         limit = np.maximum(np.floor(st.n_households[pos]) - already, 0.0)
         base = np.full(len(pos), float(already))
         worst = len(self.spec.classes) - 1
         out = {}
-        for which, key in (("point", "headroom"), ("lo", "headroom_lo"),
-                           ("hi", "headroom_hi")):
+        kinds = (("point", "headroom"), ("lo", "headroom_lo"), ("hi", "headroom_hi"))
+        for which, key in kinds if interval else kinds[:1]:
             room = self._room(level, pos, cat, urgent, base, limit, which)
             # the worst class cannot drop: a place whose tap is open takes none
             now = self.after_adding(level, pos, cat, base, urgent).cls

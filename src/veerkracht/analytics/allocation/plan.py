@@ -155,6 +155,10 @@ class PlanSettings:
     #: the intake of each buurt and wijk is held within its share of the
     #: vacancies plus this much; every cap reserves room for it
     area_slack: float = 1.0
+    #: when not every household fits: what leaving one urgent household
+    #: unplaced costs against one other (1); an urgent one stays out only
+    #: where it would take the room of more than this many others
+    urgent_weight: float = 4.0
 
 
 @dataclass
@@ -167,8 +171,10 @@ class Plan:
     ``count``. ``unplaced``: households of each group left without a vacancy.
     ``violations``: places whose class drops (``level``, ``place_id``,
     ``class_before``, ``class_after``, ``placed``). ``status``: ``optimal``,
-    ``within_gap``, ``time_limit``, ``caps_not_met``, ``infeasible`` or
-    ``heuristic``; ``status_text`` says it in Dutch.
+    ``within_gap``, ``time_limit``, ``partial`` (the cut loop ran out of
+    rounds or time; households were taken back from the places that still
+    dropped), ``infeasible`` (not all fit: the largest plan that does),
+    ``caps_not_met`` or ``heuristic``; ``status_text`` says it in Dutch.
     """
 
     method: str
@@ -341,7 +347,8 @@ class _Problem:
             h = np.full((len(st.ids), len(self.pairs)), np.nan)
             for pi, (cat, urgent) in enumerate(self.pairs):
                 if len(used):
-                    h[used, pi] = model.headroom_at(lv, used, cat, urgent)["headroom"]
+                    h[used, pi] = model.headroom_at(lv, used, cat, urgent,
+                                                    interval=False)["headroom"]
             self.cap_pos[lv] = pos
             self.headroom[lv] = h
         # allowed variables: no cap with zero headroom on the way
@@ -355,16 +362,21 @@ class _Problem:
         self._first, self._vars = first, (self.k, self.g)
         self._effects: dict[str, tuple] = {}
         self.slack = settings.area_slack
+        #: households the budgets are shared out for (None: every one of the
+        #: plan; fewer when the largest plan that fits is sought)
+        self.target: float | None = None
         self._couple(first)
         self._population(population or {})
 
     # -- coupled caps: placements in a place's ancestors move its prior ---------
-    def recouple(self, slack: float | None) -> None:
+    def recouple(self, slack: float | None, target: float | None = None) -> None:
         """The coupled caps again with another budget slack (None: the far
-        ancestors' intake is left to the exact check and the cut loop)."""
+        ancestors' intake is left to the exact check and the cut loop) and
+        budgets shared out for ``target`` households (None: all of them)."""
         self.k, self.g = self._vars
         self.rhs = {lv: np.ones(len(self.model.levels[lv].ids)) for lv in self.cap_pos}
         self.slack = slack
+        self.target = target
         self._couple(self._first)
 
     def _couple(self, first: np.ndarray) -> None:
@@ -402,7 +414,7 @@ class _Problem:
             self.class_anc[a] = np.where(ids != "", pos, -1).astype(np.int64)
         units = self.cap.astype("float64")
         total_units = max(float(units.sum()), 1.0)
-        placed = float(self.count.sum())
+        placed = float(self.target if self.target is not None else self.count.sum())
         #: budgets of the far ancestors' intake (households)
         self.budget = {}
         for a, pos in self.class_anc.items():
@@ -561,7 +573,8 @@ class _Problem:
             rows += list(range(n_g))
             cols += list(range(n_col, n_col + n_g))
             vals += [1.0] * n_g
-            cost.append(np.ones(n_g))
+            cost.append(np.array([self.settings.urgent_weight if gr.urgent else 1.0
+                                  for gr in self.groups]))
             integ.append(np.ones(n_g))
             col_lo.append(np.zeros(n_g))
             col_hi.append(self.count.astype("float64"))
@@ -1119,6 +1132,156 @@ def _status(res, gap_setting: float) -> tuple[str, str]:
     )
 
 
+@dataclass
+class _Round:
+    """Where a cut loop ended: its last solve, plan and exact check."""
+
+    rounds: int
+    res: _Result
+    placements: pd.DataFrame | None = None
+    violations: pd.DataFrame | None = None
+    after: dict | None = None
+    size: dict = field(default_factory=dict)
+
+    @property
+    def refused(self) -> bool:
+        """The program has no solution (not: time ran out)."""
+        return self.res.x is None and self.res.status == 2
+
+
+def _cut_loop(pr: _Problem, settings: PlanSettings, t0: float, progress,
+              rounds: int, partial: bool = False,
+              deadline: float | None = None) -> _Round:
+    """Solve, check exactly, tighten the places that drop, solve again: at
+    most ``max_rounds`` solves with the caps as :meth:`_Problem.recouple`
+    left them, no new one after ``deadline`` seconds (default the time
+    limit). ``partial``: households may stay unplaced (each costs 1 in the
+    objective, more than any plan's fairness terms can gain)."""
+    first, out, took = rounds, None, 0.0
+    deadline = settings.time_limit if deadline is None else deadline
+    while True:
+        rounds += 1
+        if progress is not None:
+            progress(rounds, f"oplossen, ronde {rounds}")
+        left = deadline - (time.perf_counter() - t0)
+        if not len(pr.k):  # no vacancy fits any group within its caps
+            if partial:  # nothing fits: the empty plan
+                none = _empty_placements()
+                viol, after, _ = check_plan(pr.model, pr.vac, pr.groups, none)
+                return _Round(rounds, _Result(0, np.zeros(0), 0.0, 0.0, 0.0),
+                              none, viol, after)
+            return _Round(rounds, _Result(2 if pr.count.sum() else 0, None, None,
+                                          None, None))
+        if out is not None and left < 0.6 * took:
+            return out  # the next solve would hardly finish: the last plan
+        c, integ, bounds, cons, _ = pr.matrix(pr.k, pr.g, slack_groups=partial)
+        size = {"variables": len(c), "integer": int(integ.sum()),
+                "rows": int(cons.A.shape[0])}
+        t_solve = time.perf_counter()
+        res = _solve(c, integ, bounds, cons, left, settings.mip_rel_gap)
+        took = time.perf_counter() - t_solve
+        if res.x is None:
+            if res.status != 2 and out is not None:
+                return out  # out of time: the last plan, for _strip
+            return _Round(rounds, res, size=size)
+        placements = pr.placements(pr.k, pr.g, res.x[: len(pr.k)])
+        viol, after, _ = check_plan(
+            pr.model, pr.vac, pr.groups, placements, siblings=settings.sibling_caps
+        )
+        out = _Round(rounds, res, placements, viol, after, size)
+        if (viol.empty or rounds - first >= settings.max_rounds
+                or time.perf_counter() - t0 >= deadline):
+            return out
+        _tighten(pr, viol, res.x, cons)
+
+
+def _strip(pr: _Problem, settings: PlanSettings, run: _Round) -> _Round:
+    """Households out of the places that still drop, until none does.
+
+    A quarter of a dropping place's placements (at least one) go back to
+    the unplaced, from its largest rows first, and the plan is checked
+    again. Fewer placements never lower a balance (indicators move only in
+    the harmful direction, so headroom is monotone), so this ends, with a
+    plan whose every receiving entrance, block and street keeps its class.
+    """
+    pl, viol, after = run.placements, run.violations, run.after
+    at = {lv: pr.vac[lv].astype(str).to_numpy() for lv in CAP_LEVELS}
+    while not viol.empty and len(pl):
+        cnt = pl["count"].to_numpy(dtype=np.int64).copy()
+        vac = pl["vacancy"].to_numpy()
+        before = int(cnt.sum())
+        for lv, ids in viol.groupby("level")["place_id"]:
+            here = np.isin(at[str(lv)][vac], ids.astype(str).to_numpy())
+            for pid in np.unique(at[str(lv)][vac][here]):
+                rows = np.flatnonzero((at[str(lv)][vac] == pid) & (cnt > 0))
+                n = int(np.ceil(0.25 * cnt[rows].sum()))
+                for r in rows[np.argsort(-cnt[rows], kind="stable")]:
+                    d = min(n, int(cnt[r]))
+                    cnt[r] -= d
+                    n -= d
+                    if n == 0:
+                        break
+        if int(cnt.sum()) == before:  # pragma: no cover - every drop receives
+            break
+        pl = pl.assign(count=cnt)
+        pl = pl[pl["count"] > 0].reset_index(drop=True)
+        viol, after, _ = check_plan(
+            pr.model, pr.vac, pr.groups, pl, siblings=settings.sibling_caps
+        )
+    return _Round(run.rounds, run.res, pl, viol, after, run.size)
+
+
+def _largest_fit(pr: _Problem, settings: PlanSettings, t0: float, progress,
+                 rounds: int) -> _Round | None:
+    """The plan with the most households that fit, when not all of them do.
+
+    Budgets are shared out for a target of ``T`` households instead of all
+    ``N`` (at a quarter of ``area_slack``, as the last budgeted try), so the
+    reservation every place makes for its buurt's and wijk's intake shrinks
+    with ``T``; the program then places as many as it can, at most ``T``
+    (the gemeente's budget). ``T`` is found by bisection: the largest one
+    whose program places ``T`` (within the solver's gap), to within
+    ``mip_rel_gap · N`` households or until half the time is used. The
+    cut loop then tightens that plan's caps until 75 % of the time, and
+    :func:`_strip` takes households out of the places that still drop. None
+    when time runs out before any plan.
+    """
+    n = float(pr.count.sum())
+    slack = settings.area_slack / 4
+    tol = max(1.0, settings.mip_rel_gap * n)
+    stop = 0.5 * settings.time_limit
+
+    def placed_at(target: float) -> int:
+        pr.recouple(slack, target)
+        if not len(pr.k):
+            return 0
+        c, integ, bounds, cons, _ = pr.matrix(pr.k, pr.g, slack_groups=True)
+        left = settings.time_limit - (time.perf_counter() - t0)
+        res = _solve(c, integ, bounds, cons, left, settings.mip_rel_gap)
+        return 0 if res.x is None else int(np.rint(res.x[: len(pr.k)]).sum())
+
+    if progress is not None:
+        progress(rounds, "zoeken hoeveel huishoudens er wel passen")
+    got = placed_at(n)
+    lo, hi = float(got), n
+    best = (got, n)  # the most households placed, and the target that did it
+    while hi - lo > tol and time.perf_counter() - t0 < stop:
+        mid = float(np.floor((lo + hi) / 2))
+        got = placed_at(mid)
+        best = max(best, (got, mid))
+        if got >= mid * (1 - settings.mip_rel_gap) - 0.5:
+            lo = mid
+        else:
+            hi = mid
+            lo = max(lo, float(got))
+    pr.recouple(slack, best[1])
+    run = _cut_loop(pr, settings, t0, progress, rounds, partial=True,
+                    deadline=0.75 * settings.time_limit)
+    if run.res.x is None:
+        return None
+    return _strip(pr, settings, run)
+
+
 def optimise(
     model: PlacementModel,
     vacancies: pd.DataFrame,
@@ -1133,92 +1296,116 @@ def optimise(
     ``need``, ``households`` (now); without it the objective is zero and any
     plan that meets the constraints is optimal. ``progress(round, text)``
     is called before every solve.
+
+    Three phases, within ``time_limit`` together:
+
+    1. every household placed, with budgets for the buurten' and wijken's
+       intake at ``area_slack``, then a quarter and a sixteenth of it;
+    2. if that program is infeasible at every slack: without budgets (only
+       the exact check and the cut loop guard the parents), until 30 % of
+       the time;
+    3. if that gives no safe plan either: the largest plan that fits
+       (:func:`_largest_fit`), and the better of the two (the most
+       households placed, every receiving place keeping its class).
+
+    A cut loop that runs out of rounds or time with places that still drop
+    hands its last plan to :func:`_strip`: status ``partial``. A plan from
+    phase 3 that leaves households out has status ``infeasible`` and says
+    why in :attr:`Plan.messages`.
     """
     settings = settings or PlanSettings()
     t0 = time.perf_counter()
     pr = _Problem(model, vacancies, groups, population, settings)
-    rounds, res, size = 0, None, {}
-    while True:
-        rounds += 1
-        if progress is not None:
-            progress(rounds, f"oplossen, ronde {rounds}")
-        left = settings.time_limit - (time.perf_counter() - t0)
-        if not len(pr.k):  # no vacancy fits any group within its caps
-            res = _Result(2 if pr.count.sum() else 0, None, None, None, None)
-            if res.status == 2 and pr.slack is not None:
-                pr.recouple(pr.slack / 4 if pr.slack > 0.2 else None)
-                continue
-            break
-        c, integ, bounds, cons, _ = pr.matrix(pr.k, pr.g)
-        size = {"variables": len(c), "integer": int(integ.sum()),
-                "rows": int(cons.A.shape[0])}
-        res = _solve(c, integ, bounds, cons, left, settings.mip_rel_gap)
-        if res.x is None and res.status == 2 and pr.slack is not None:
-            # the budgets or the places they leave out are too tight: wider
-            # apart, then none (the cut loop alone)
-            pr.recouple(pr.slack / 4 if pr.slack > 0.2 else None)
-            continue
-        if res.x is None:
-            break
-        placements = pr.placements(pr.k, pr.g, res.x[: len(pr.k)])
-        viol, after, _ = check_plan(
-            model, pr.vac, pr.groups, placements, siblings=settings.sibling_caps
-        )
-        if viol.empty or rounds >= settings.max_rounds:
-            break
-        _tighten(pr, viol, res.x, cons)
-    seconds = time.perf_counter() - t0
-    if res.x is None:
-        if res.status == 2:
-            messages = diagnose(pr, settings)
-            return Plan(
-                "advies",
-                _empty_placements(),
-                pr.count.copy(),
-                "infeasible",
-                "onhaalbaar: niet alle huishoudens passen binnen de eisen en "
-                "de grenzen",
-                rounds=rounds,
-                seconds=seconds,
-                messages=messages,
-                size=size,
-            )
+    run = _cut_loop(pr, settings, t0, progress, 0)
+    while run.refused and pr.slack is not None and pr.slack > 0.2:
+        # the budgets or the places they leave out are too tight: a quarter
+        # of the slack, twice
+        pr.recouple(pr.slack / 4)
+        run = _cut_loop(pr, settings, t0, progress, run.rounds)
+    refused, slack = run.refused, pr.slack
+    if refused:
+        pr.recouple(None)
+        run = _cut_loop(pr, settings, t0, progress, run.rounds,
+                        deadline=0.3 * settings.time_limit)
+        slack = None
+        if run.res.x is None or len(run.violations):
+            tries = []
+            if run.res.x is not None:
+                tries.append((_strip(pr, settings, run), None))
+            fit = _largest_fit(pr, settings, t0, progress, run.rounds)
+            if fit is not None:
+                tries.append((fit, pr.slack))
+            if not tries:
+                return Plan(
+                    "advies", _empty_placements(), pr.count.copy(), "time_limit",
+                    "tijdslimiet bereikt zonder een verdeling; geef meer tijd "
+                    "(--tijdslimiet)", rounds=run.rounds,
+                    seconds=time.perf_counter() - t0, size=run.size)
+            run, slack = max(tries, key=lambda t: int(t[0].placements["count"].sum()))
+        else:
+            refused = False  # without budgets everyone fits, safely
+    if run.res.x is None:
         return Plan(
-            "advies",
-            _empty_placements(),
-            pr.count.copy(),
-            "time_limit",
+            "advies", _empty_placements(), pr.count.copy(), "time_limit",
             "tijdslimiet bereikt zonder een verdeling; geef meer tijd (--tijdslimiet)",
-            rounds=rounds,
-            seconds=seconds,
-            size=size,
+            rounds=run.rounds, seconds=time.perf_counter() - t0, size=run.size)
+    cut = len(run.violations)
+    if cut:  # rounds or time ran out with places that still drop
+        run = _strip(pr, settings, run)
+    placements, viol, res = run.placements, run.violations, run.res
+    unplaced = pr.unplaced(placements)
+    terms = plan_terms(pr, pr.groups, placements, population or {}, settings)
+    bound = getattr(res, "mip_dual_bound", None)
+    objective = float(res.fun)
+    gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
+    placed, total = int(pr.count.sum() - unplaced.sum()), int(pr.count.sum())
+    messages: list[str] = []
+    if refused and unplaced.sum() > 0:
+        status = "infeasible"
+        text = (
+            f"onhaalbaar: niet alle huishoudens passen binnen de eisen en de "
+            f"grenzen; dit advies plaatst er {placed} van de {total}"
         )
-    status, text = _status(res, settings.mip_rel_gap)
+        pr.recouple(None)  # why: with the caps alone, not the budgets
+        left = settings.time_limit - (time.perf_counter() - t0)
+        messages = diagnose(pr, settings, unplaced=unplaced, time_limit=left)
+    elif unplaced.sum() > 0:
+        status = "partial"
+        text = (
+            f"na {run.rounds} rondes zakten nog {cut} plaatsen een klasse; daar "
+            f"zijn huishoudens teruggenomen: dit advies plaatst er {placed} van "
+            f"de {total} zonder dat een plaats zakt"
+        )
+    else:
+        status, text = _status(res, settings.mip_rel_gap)
+    if status in ("infeasible", "partial") or cut:
+        # the solver's objective counted other placements (or unplaced ones):
+        # report the plan's own fairness terms
+        objective, bound, gap = terms.get("objective", 0.0), None, None
     if not viol.empty:
         status = "caps_not_met"
         text = (
-            f"na {rounds} rondes zakken nog {len(viol)} plaatsen een klasse; "
+            f"na {run.rounds} rondes zakken nog {len(viol)} plaatsen een klasse; "
             "de verdeling is niet veilig"
         )
-    terms = plan_terms(pr, pr.groups, placements, population or {}, settings)
-    bound = getattr(res, "mip_dual_bound", None)
     return Plan(
         "advies",
         placements,
-        pr.unplaced(placements),
+        unplaced,
         status,
         text,
-        objective=float(res.fun),
+        objective=objective,
         bound=None if bound is None else float(bound),
-        gap=float(getattr(res, "mip_gap", 0.0) or 0.0),
-        rounds=rounds,
-        seconds=seconds,
+        gap=gap,
+        rounds=run.rounds,
+        seconds=time.perf_counter() - t0,
         violations=viol,
         terms=terms,
-        after=after,
-        siblings=sibling_drops(model, pr.vac, placements, after),
-        size=size,
-        area_slack=pr.slack,
+        after=run.after,
+        siblings=sibling_drops(model, pr.vac, placements, run.after),
+        size=run.size,
+        area_slack=slack,
+        messages=messages,
     )
 
 
@@ -1279,18 +1466,26 @@ def _tighten(pr: _Problem, viol: pd.DataFrame, x: np.ndarray, cons) -> None:
 # -- why a plan does not fit ---------------------------------------------------
 
 
-def diagnose(pr: _Problem, settings: PlanSettings) -> list[str]:
-    """Dutch lines saying which requirements or caps keep households out."""
+def diagnose(pr: _Problem, settings: PlanSettings,
+             unplaced: np.ndarray | None = None,
+             time_limit: float | None = None) -> list[str]:
+    """Dutch lines saying which requirements or caps keep households out.
+
+    ``unplaced``: per group the households a plan left over (else a program
+    with a slack per group finds them); ``time_limit``: seconds for each
+    solve (default the settings')."""
     lines: list[str] = []
-    # 1. slack per group, caps as they are
-    c, integ, bounds, cons, cols = pr.matrix(
-        pr.k, pr.g, slack_groups=True, objective=False
-    )
-    res = _solve(c, integ, bounds, cons, settings.time_limit, 0.0)
-    if res.x is None:
-        return ["de oorzaak kon binnen de tijdslimiet niet worden bepaald"]
-    start, n_g = cols["unplaced"]
-    unplaced = np.rint(res.x[start : start + n_g]).astype(np.int64)
+    seconds = settings.time_limit if time_limit is None else max(time_limit, 2.0)
+    if unplaced is None:
+        # 1. slack per group, caps as they are
+        c, integ, bounds, cons, cols = pr.matrix(
+            pr.k, pr.g, slack_groups=True, objective=False
+        )
+        res = _solve(c, integ, bounds, cons, seconds, 0.0)
+        if res.x is None:
+            return ["de oorzaak kon binnen de tijdslimiet niet worden bepaald"]
+        start, n_g = cols["unplaced"]
+        unplaced = np.rint(res.x[start : start + n_g]).astype(np.int64)
     units = pr.cap
     for i, g in enumerate(pr.groups):
         if unplaced[i] <= 0:
@@ -1323,7 +1518,11 @@ def diagnose(pr: _Problem, settings: PlanSettings) -> list[str]:
     c, integ, bounds, cons, cols = pr.matrix(
         pr.all_k, pr.all_g, soft_caps=True, objective=False
     )
-    res = _solve(c, integ, bounds, cons, settings.time_limit, 0.0)
+    res = _solve(c, integ, bounds, cons, seconds, 0.0)
+    if res.x is None and res.status != 2:
+        lines.append("welke grenzen zouden moeten wijken kon binnen de "
+                     "tijdslimiet niet worden bepaald")
+        return lines
     if res.x is None:
         lines.append(
             "ook zonder de grenzen van portieken, blokken en straten passen "

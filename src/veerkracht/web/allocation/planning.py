@@ -58,7 +58,9 @@ STATUS = {
     "within_gap": gettext_lazy("binnen 1 % van optimaal, bewezen door de ondergrens "
                                "van de solver"),
     "time_limit": gettext_lazy("tijdslimiet bereikt"),
-    "infeasible": gettext_lazy("onhaalbaar"),
+    "partial": gettext_lazy("gedeeltelijk: niet iedereen geplaatst, geen plaats "
+                            "zakt een klasse"),
+    "infeasible": gettext_lazy("onhaalbaar: niet iedereen past"),
     "caps_not_met": gettext_lazy("niet veilig: er zakken nog plaatsen een klasse"),
     "heuristic": gettext_lazy("benadering"),
 }

@@ -10,6 +10,11 @@ import re
 from pathlib import Path
 
 EN = {
+    # the plan's statuses when not everyone is placed
+    'gedeeltelijk: niet iedereen geplaatst, geen plaats zakt een klasse':
+        'partial: not everyone placed, no place drops a class',
+    'onhaalbaar: niet iedereen past':
+        'infeasible: not everyone fits',
     # stories offered for the knowledge library, and the privacy officer's review
     'verhaal goedgekeurd om te delen':
         'story approved for sharing',
@@ -1564,8 +1569,6 @@ EN = {
         'within 1 % of optimal, proven by the solver’s lower bound',
     'tijdslimiet bereikt':
         'time limit reached',
-    'onhaalbaar':
-        'infeasible',
     'niet veilig: er zakken nog plaatsen een klasse':
         'not safe: places still drop a class',
     'benadering':
