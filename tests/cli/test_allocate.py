@@ -78,6 +78,7 @@ def test_a_plan_too_large_gets_the_largest_safe_advice_and_exit_1(tmp_path, caps
                          capsys)
     assert code == 1, (out, err)
     assert "onhaalbaar" in out and "plaatst er" in out and "passen niet" in out
+    assert "ondergrens –, marge –" in out  # no bound for a plan that leaves some out
     per_dwelling = pd.read_csv(folder / "advies_per_woning.csv", sep=";")
     advised = per_dwelling.loc[per_dwelling["advies"] == "meervoudig", "aantal"].sum()
     assert 0 < advised < 600

@@ -420,4 +420,6 @@ def test_a_plan_too_large_shows_the_largest_safe_advice_and_why(client, city,
     assert "onhaalbaar: niet iedereen past" in body
     assert "van de 60" in body and "Waarom niet iedereen past:" in body
     assert "passen niet" in body
+    # the solver's bound counted unplaced households: no bound is shown
+    assert "ondergrens" not in body
     assert AuditEntry.objects.filter(purpose="plan_infeasible").exists()

@@ -117,7 +117,8 @@ def allocate(
     )
     say(
         f"Oplossing: {s['status_tekst']} (doel {_fmt(s['doel'])}, ondergrens "
-        f"{_fmt(s['ondergrens'])}, marge {_fmt(100 * (s['marge'] or 0), 2)} %, "
+        f"{_fmt(s['ondergrens'])}, marge "
+        f"{'–' if s['marge'] is None else _fmt(100 * s['marge'], 2) + ' %'}, "
         f"{s['rondes']} ronde(s), {_fmt(s['seconden'], 1)} s)."
     )
     for line in s["meldingen"]:

@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 
 EN = {
+    'advies %(goal)s; eerst komt, eerst maalt %(naive)s':
+        'advice %(goal)s; first come, first served %(naive)s',
     # the plan's statuses when not everyone is placed
     'gedeeltelijk: niet iedereen geplaatst, geen plaats zakt een klasse':
         'partial: not everyone placed, no place drops a class',
