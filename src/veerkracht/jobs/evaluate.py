@@ -318,6 +318,9 @@ def published_deviance(ws: Workspace, level: str = "block", period: str | None =
     out["interventions"] = ["; ".join(titles.get(p, [])) for p in out["place_id"]]
     for col in ("balance", "predicted", "deviation", "deviation_lo", "deviation_hi"):
         out[col] = out[col].round(rules.decimals)
+    # "clearly better" as published: a lower end that rounds to 0 is not
+    # above 0 on the page (one CI draw showed a positive place at 0.000)
+    out["positive"] = out["positive"] & (out["deviation_lo"] > 0)
     out = out[["place_id", "name", "rank", "balance", "predicted", "deviation",
                "deviation_lo", "deviation_hi", "positive", "interventions"]]
     out.attrs = {"period": period, "previous": previous,
