@@ -91,12 +91,15 @@ def test_the_advice_meets_every_constraint_and_beats_naive(setup):
     assert plan.gap <= 0.01 + 1e-9
     # the solver's objective is the plan's terms computed afresh
     assert plan.terms["objective"] == pytest.approx(plan.objective, abs=1e-6)
+    # the advice stops within its gap of the optimum (1 %), so a baseline may
+    # come that close (one CI draw: greedy 0.9 % lower), never closer
+    slack = plan.objective * core.PlanSettings().mip_rel_gap + 1e-9
     base = core.naive(model, vac, gs, seed=1, population=pop)
     assert_valid(model, vac, gs, base, caps=False)
-    assert plan.objective <= base.objective + 1e-9
+    assert plan.objective <= base.objective + slack
     greedy = core.greedy(model, vac, gs, pop)
     assert_valid(model, vac, gs, greedy, caps=False)
-    assert plan.objective <= greedy.objective + 1e-9
+    assert plan.objective <= greedy.objective + slack
 
 
 def test_a_tight_plan_is_safe_whatever_the_solver_reaches(setup):

@@ -62,7 +62,12 @@ def test_the_what_if_page_on_a_phone(phone, live_server, planner, axe_source):
         phone.wait_for_load_state("load")  # a click returns before the styles load
         width = phone.evaluate("document.documentElement.scrollWidth")
         if width > PHONE["width"]:
-            wide[name] = width
+            # name what sticks out, so a failure says where to look
+            wide[name] = (width, phone.evaluate(
+                "[...document.querySelectorAll('body *')].filter(e => "
+                "e.getBoundingClientRect().right > window.innerWidth + 1)"
+                ".slice(0, 4).map(e => e.tagName + '.' + e.className + ' '"
+                " + Math.round(e.getBoundingClientRect().right))"))
         found = axe_violations(phone, axe_source)
         if found:
             problems[name] = found

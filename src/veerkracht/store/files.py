@@ -123,8 +123,20 @@ class FileWorkspace(Workspace):
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
+        # Switching a new file to WAL needs an exclusive lock, and SQLite does
+        # not wait for it through the busy timeout: two processes opening a
+        # new workspace at once got "database is locked". WAL is kept in the
+        # file, so only the first switch can meet that; it is retried.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                con.execute("PRAGMA journal_mode=WAL")
+                return con
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    con.close()
+                    raise
+                time.sleep(0.05)
 
     # -- reading -----------------------------------------------------------
     def tables(self) -> list[TableInfo]:
