@@ -1272,9 +1272,9 @@ def _strip(pr: _Problem, settings: PlanSettings, run: _Round) -> _Round:
         vac = pl["vacancy"].to_numpy()
         before = int(cnt.sum())
         for lv, ids in viol.groupby("level")["place_id"]:
-            here = np.isin(at[str(lv)][vac], ids.astype(str).to_numpy())
-            for pid in np.unique(at[str(lv)][vac][here]):
-                rows = np.flatnonzero((at[str(lv)][vac] == pid) & (cnt > 0))
+            place = at[str(lv)][vac]  # each placement's place of this level
+            for pid in np.unique(ids.astype(str).to_numpy()):
+                rows = np.flatnonzero((place == pid) & (cnt > 0))
                 n = int(np.ceil(0.25 * cnt[rows].sum()))
                 for r in rows[np.argsort(-cnt[rows], kind="stable")]:
                     d = min(n, int(cnt[r]))
@@ -1396,13 +1396,9 @@ def optimise(
             fit = _largest_fit(pr, settings, t0, progress, run.rounds)
             if fit is not None:
                 tries.append((fit, pr.slack))
-            if not tries:
-                return Plan(
-                    "advies", _empty_placements(), pr.count.copy(), "time_limit",
-                    "tijdslimiet bereikt zonder een verdeling; geef meer tijd "
-                    "(--tijdslimiet)", rounds=run.rounds,
-                    seconds=time.perf_counter() - t0, size=run.size)
-            run, slack = max(tries, key=lambda t: int(t[0].placements["count"].sum()))
+            if tries:  # else no plan at all: out of time, below
+                run, slack = max(tries,
+                                 key=lambda t: int(t[0].placements["count"].sum()))
         else:
             refused = False  # without budgets everyone fits, safely
     if run.res.x is None:
@@ -1439,7 +1435,7 @@ def optimise(
         )
     else:
         status, text = _status(res, settings.mip_rel_gap)
-    if status in ("infeasible", "partial") or cut:
+    if status in ("infeasible", "partial"):
         # the solver's objective counted other placements (or unplaced ones):
         # report the plan's own fairness terms
         objective, bound, gap = terms.get("objective", 0.0), None, None
@@ -1527,26 +1523,15 @@ def _tighten(pr: _Problem, viol: pd.DataFrame, x: np.ndarray, cons) -> None:
 # -- why a plan does not fit ---------------------------------------------------
 
 
-def diagnose(pr: _Problem, settings: PlanSettings,
-             unplaced: np.ndarray | None = None,
+def diagnose(pr: _Problem, settings: PlanSettings, unplaced: np.ndarray,
              time_limit: float | None = None) -> list[str]:
     """Dutch lines saying which requirements or caps keep households out.
 
-    ``unplaced``: per group the households a plan left over (else a program
-    with a slack per group finds them); ``time_limit``: seconds for each
-    solve (default the settings')."""
+    ``unplaced``: per group the households the plan left over (1.); then a
+    relaxation with a slack per cap says which caps would have to yield
+    (2.), in ``time_limit`` seconds (default the settings')."""
     lines: list[str] = []
     seconds = settings.time_limit if time_limit is None else max(time_limit, 2.0)
-    if unplaced is None:
-        # 1. slack per group, caps as they are
-        c, integ, bounds, cons, cols = pr.matrix(
-            pr.k, pr.g, slack_groups=True, objective=False
-        )
-        res = _solve(c, integ, bounds, cons, seconds, 0.0)
-        if res.x is None:
-            return ["de oorzaak kon binnen de tijdslimiet niet worden bepaald"]
-        start, n_g = cols["unplaced"]
-        unplaced = np.rint(res.x[start : start + n_g]).astype(np.int64)
     units = pr.cap
     for i, g in enumerate(pr.groups):
         if unplaced[i] <= 0:
