@@ -8,7 +8,10 @@ if ! command -v uv >/dev/null 2>&1 && ! python3 -m uv --version >/dev/null 2>&1;
   python3 -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
 fi
 UV=$(command -v uv 2>/dev/null || echo "python3 -m uv")
-$UV sync --frozen --quiet
+# bytecode compiled once at install: where PYTHONDONTWRITEBYTECODE is set
+# (as on some CI machines) every process would otherwise compile pandas, numba and scipy
+# from source at start-up, seconds per command
+$UV sync --frozen --quiet --compile-bytecode
 if [ -f package.json ]; then
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
     npm ci --silent --no-audit --no-fund

@@ -396,3 +396,48 @@ def test_household_correlations_come_from_one_city_row():
     assert c[0, 1] == pytest.approx(rho["need"], abs=1e-6)
     assert c[2, 3] == pytest.approx(rho["tenure"], abs=1e-3)
     assert np.all(np.linalg.eigvalsh(c) > 0)
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_the_fused_noisy_likelihood_equals_the_window_arrays(batch):
+    """The compiled sums over the noise windows give the log-likelihood and
+    gradient of the whole-array form (logsumexp over _Windows.log_terms,
+    weights times _Windows.digammas), on a mix of noisy places, places
+    without noise, windows clipped at 0 and at n, and batched data sets."""
+    from scipy.special import digamma as dg
+    from scipy.special import logsumexp
+
+    from veerkracht.analytics.model.smoothing import _NoisyBetaBinomialLik
+
+    rng = np.random.default_rng(11)
+    M = 400
+    n = rng.integers(1, 60, M).astype(float)
+    y = rng.binomial(n.astype(int), 0.2, (batch, M)) + rng.normal(0, 3.0, (batch, M))
+    y[:, :20] = -4.0                       # clipped at 0
+    y[:, 20:40] = n[20:40] + 5.0           # clipped at n
+    sd = np.full(M, 2.7)
+    sd[40:60] = 0.0                        # exact counts: a window of one
+    eta0 = rng.normal(-1.4, 0.3, M)
+    Z = rng.normal(size=(M, 2))
+    lik = _NoisyBetaBinomialLik(y, n, sd, eta0, Z)
+    theta = np.array([[np.log(7.0), 0.3, -0.2], [np.log(300.0), -0.1, 0.05],
+                      [np.log(0.8), 0.0, 0.0]])
+    # one parameter vector at a time, and all three at once (a batch of
+    # parameters against one data set or against as many data sets)
+    for t in [*(row[None, :] for row in theta), theta]:
+        kappa, m, A, B = lik._ab(t)
+        win = lik.win
+        lt = win.log_terms(A, B)
+        L = logsumexp(lt, axis=2)
+        w = np.where(win.valid, np.exp(lt - L[..., None]), 0.0)
+        dA, dB = win.digammas(A, B)
+        common = dg(A + B) - dg(win.n + A + B)
+        gA = (w * dA).sum(axis=2) - dg(A) + common
+        gB = (w * dB).sum(axis=2) - dg(B) + common
+        g0 = (A * gA + B * gB).sum(axis=1)
+        gb = (kappa * m * (1 - m) * (gA - gB)) @ Z
+        ll, g = lik.grad(t)
+        assert np.allclose(ll, L.sum(axis=1), rtol=1e-12, atol=1e-8)
+        assert np.allclose(lik.loglik(t), L.sum(axis=1), rtol=1e-12, atol=1e-8)
+        assert np.allclose(g[:, 0], g0, rtol=1e-9, atol=1e-8)
+        assert np.allclose(g[:, 1:], gb, rtol=1e-9, atol=1e-8)
