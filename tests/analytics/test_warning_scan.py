@@ -326,6 +326,14 @@ def test_dask_distributed_same_result():
     _same(local, by_address)
 
 
+def test_scheduler_none_runs_here_like_local():
+    """``--scheduler none`` means this process, as for compute (jobs.cluster)."""
+    xy, loc, day = _medium()
+    s = ScanSettings(replicates=9, seed=3, max_days=14)
+    _same(space_time_permutation_scan(xy, loc, day, 55, s, scheduler="local"),
+          space_time_permutation_scan(xy, loc, day, 55, s, scheduler="none"))
+
+
 @pytest.mark.slow
 def test_process_pool_same_result():
     xy, loc, day = _medium()

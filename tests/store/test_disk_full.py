@@ -206,3 +206,22 @@ def test_cli_memory_error_is_one_dutch_line_and_exit_2(tmp_path, monkeypatch, ca
     assert "onvoldoende werkgeheugen" in text and "niets opgeslagen" in text
     with open_workspace(tmp_path / "ws") as w:
         assert w.tables() == []
+
+
+def test_address_import_out_of_memory_names_the_files(tmp_path, monkeypatch, capsys):
+    """The importer names the input that was too big, in one line, and
+    stores nothing."""
+    import veerkracht.cli.imports as imports
+
+    f = tmp_path / "noord-holland.csv"
+    f.write_text("x\n")
+
+    def huge(*a, **k):
+        raise MemoryError
+
+    monkeypatch.setattr(imports, "_import", huge)
+    code, text = _main(["--workspace", str(tmp_path / "ws"), "import", "addresses",
+                        str(f)], capsys)
+    assert code == 2 and "Traceback" not in text
+    assert "onvoldoende geheugen" in text and "noord-holland.csv" in text
+    assert "niets opgeslagen" in text

@@ -260,9 +260,10 @@ def import_addresses(
         _import(ctx, "addresses", files, reader, ["address_id"], "adressen", append,
                 across=pairs_across_files, across_notes=across_files_notes)
     except MemoryError:
-        raise one_line("onvoldoende geheugen om de adressen in te lezen; er is niets "
-                       "opgeslagen. Lees minder bestanden tegelijk in (--append) of "
-                       "gebruik een machine met meer geheugen.") from None
+        names = ", ".join(Path(f).name for f in files)
+        raise one_line(f"onvoldoende geheugen om de adressen van {names} in te lezen; "
+                       "er is niets opgeslagen. Lees minder bestanden tegelijk in "
+                       "(--append) of gebruik een machine met meer geheugen.") from None
 
 
 @import_app.command(

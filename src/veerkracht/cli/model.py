@@ -95,7 +95,7 @@ def register(app: typer.Typer) -> None:
                                  "zelfde uitkomst."),
         profiles: bool = typer.Option(True, "--profiles/--no-profiles",
                                       help="Ook de multischaalprofielen (k = 10 … "
-                                      "1600 dichtstbijzijnde huishoudens) voor de "
+                                      "1600 dichtstbijzijnde woningen) voor de "
                                       "laatste periode berekenen."),
         set_reference: str = typer.Option(
             None, "--set-reference", metavar="PERIODE",

@@ -921,7 +921,7 @@ def _run_replicates(problem: _Problem, s: ScanSettings, scheduler, progress):
         return np.zeros(0)
     seeds = np.random.SeedSequence(s.seed).spawn(n)
     desc = "Monte Carlo-replicaties"
-    if scheduler is None or scheduler == "local":
+    if scheduler is None or scheduler in ("local", "none"):
         out = []
         for b in _batches(n, 50):
             out.append(_replicate_max(problem, [seeds[i] for i in b], threads=True))
@@ -961,7 +961,7 @@ def _run_distributed(problem, seeds, scheduler, progress, desc):
     if isinstance(scheduler, str):
         if not scheduler.startswith("distributed"):
             raise ValueError(
-                f"onbekende scheduler {scheduler!r}: kies None, 'local', 'processes' "
+                f"onbekende scheduler {scheduler!r}: kies 'local', 'processes' "
                 "of 'distributed ADRES'")
         address = scheduler.split(None, 1)[1] if " " in scheduler.strip() else None
         if address is None:
