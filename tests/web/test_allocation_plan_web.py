@@ -368,6 +368,40 @@ def test_the_scenario_is_marked_and_is_the_doors_own(client, city, people):
     assert entry.object_id == "scenario:j2:zorg4:uitstroom2:urgent2"
 
 
+def test_the_scenario_downloads_as_the_doors_csv(client, city, people):
+    """The form's second button hands out the whole answer as the CSV the
+    command line writes (';', decimal comma), audited as an export."""
+    ws, _ids = city
+    client.force_login(people["policy"])
+    page = client.get("/ruimte/scenario/").content.decode()
+    assert 'name="formaat" value="csv"' in page and "data-no-busy" in page
+    response = client.post("/ruimte/scenario/", {
+        "aantal_zorg": "4", "urgent_uitstroom": "2", "jaren": "2",
+        "beleid": ["routes", "advisor"], "verhuisgraad": "8", "zaad": "7",
+        "formaat": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="scenario-zaad-7.csv"' in response["Content-Disposition"]
+    got = pd.read_csv(io.StringIO(response.content.decode()), sep=";", decimal=",")
+    direct = allocate.published_scenario(
+        ws, allocate.parse_demand("zorg=4,uitstroom+urgent=2"), 2,
+        ("routes", "advisor"), 7, 0.08, None)
+    assert list(got.columns) == list(direct.columns)
+    key = ["level", "policy", "year"]
+    a = got.sort_values(key).reset_index(drop=True)
+    b = direct.sort_values(key).reset_index(drop=True)
+    assert a["under_pressure"].tolist() == b["under_pressure"].tolist()
+    assert a["unplaced"].tolist() == b["unplaced"].tolist()
+    entry = AuditEntry.objects.get(purpose="scenario_download")
+    assert entry.action == "export"
+    assert entry.object_id == "scenario:j2:zorg4:uitstroom2:urgent2"
+    assert not AuditEntry.objects.filter(purpose="scenario").exists()
+    # a bad form is the page again with its errors, never a file
+    bad = client.post("/ruimte/scenario/", {"jaren": "2", "zaad": "7",
+                                            "verhuisgraad": "8", "formaat": "csv"})
+    assert bad.status_code == 400 and bad["Content-Type"].startswith("text/html")
+
+
 def _policy_label(code: str) -> str:
     from veerkracht.analytics.allocation.scenario import POLICIES
 

@@ -66,7 +66,7 @@ STATUS = {
 }
 #: the audit purposes of a run, by status (and of a refusal and a download)
 PURPOSES = (*(f"plan_{s}" for s in STATUS), "plan_rejected", "plan_outside",
-            "plan_download", "plan_example", "scenario")
+            "plan_download", "plan_example", "scenario", "scenario_download")
 
 #: the fairness indicators on the page, in this order (eerlijkheid.csv has all)
 INDICATORS = {

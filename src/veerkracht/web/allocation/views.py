@@ -230,7 +230,7 @@ def scenario(request):
         d = form.cleaned_data
         demand = form.demand()
         try:
-            answer, _frame = planning.scenario(
+            answer, frame = planning.scenario(
                 demand, d["jaren"], tuple(d["beleid"]), d["zaad"],
                 float(d["verhuisgraad"]) / 100, d["corporatie"] or None)
         except ValueError as exc:
@@ -243,13 +243,29 @@ def scenario(request):
                 counts[base] = counts.get(base, 0) + int(n)
                 urgent += int(n) if code != base else 0
             counts["urgent"] = urgent
-            record("view", request=request,
-                   object_id=planning.audit_object(f"scenario:j{d['jaren']}", None,
-                                                   counts),
-                   purpose="scenario")
+            what = planning.audit_object(f"scenario:j{d['jaren']}", None, counts)
+            if request.POST.get("formaat") == "csv":
+                record("export", request=request, object_id=what,
+                       purpose="scenario_download")
+                return _scenario_csv(frame, d["zaad"])
+            record("view", request=request, object_id=what, purpose="scenario")
             for level in answer.levels:
                 level["svg"] = mark_safe(level["svg"])  # noqa: S308 - drawn here
     elif request.method == "POST":
         status = 400
     return render(request, "allocation/scenario.html",
                   {"form": form, "answer": answer, "error": error}, status=status)
+
+
+def _scenario_csv(frame, seed: int):
+    """The scenario's every class count per policy, year and level as a CSV:
+    what ``veerkracht scenario --out`` writes for the same settings
+    (seeded: the same numbers as the page would show)."""
+    from django.http import HttpResponse
+
+    from veerkracht.jobs.allocate import scenario_csv
+
+    response = HttpResponse(scenario_csv(frame), content_type="text/csv; charset=utf-8")
+    name = f"scenario-zaad-{int(seed)}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

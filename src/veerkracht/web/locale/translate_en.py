@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 
 EN = {
+    # the scenario page's download
+    'Download als CSV': 'Download as CSV',
     'advies %(goal)s; eerst komt, eerst maalt %(naive)s':
         'advice %(goal)s; first come, first served %(naive)s',
     # the plan's statuses when not everyone is placed
