@@ -72,5 +72,13 @@ def test_the_plan_and_the_scenario_on_a_phone(phone, live_server, adviser,  # no
     check("scenario answer")
     heading = phone.get_by_role("heading", name="Scenario — geen voorspelling")
     assert heading.is_visible()
+    # the same scenario as a file; the page stays usable (no busy marker)
+    with phone.expect_download() as download:
+        phone.get_by_role("button", name="Download als CSV").click()
+    assert download.value.suggested_filename == "scenario-zaad-1.csv"
+    saved = tmp_path / "scenario.csv"
+    download.value.save_as(saved)
+    assert saved.read_text(encoding="utf-8").splitlines()[0].startswith("policy;")
+    assert phone.get_by_role("button", name="Reken het scenario door").is_enabled()
     assert not wide, f"wider than {PHONE['width']} px: {wide}"
     assert not problems, problems
