@@ -78,7 +78,9 @@ def test_the_plan_and_the_scenario_on_a_phone(phone, live_server, adviser,  # no
     assert download.value.suggested_filename == "scenario-zaad-1.csv"
     saved = tmp_path / "scenario.csv"
     download.value.save_as(saved)
-    assert saved.read_text(encoding="utf-8").splitlines()[0].startswith("policy;")
+    header = saved.read_text(encoding="utf-8").splitlines()[0].split(";")
+    assert header[0] == "scenario"
+    assert {"policy", "year", "under_pressure"} <= set(header)
     assert phone.get_by_role("button", name="Reken het scenario door").is_enabled()
     assert not wide, f"wider than {PHONE['width']} px: {wide}"
     assert not problems, problems
