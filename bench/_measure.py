@@ -34,3 +34,36 @@ def in_subprocess(code: str) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark case failed:\n{proc.stderr[-4000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def pg_server_url() -> str | None:
+    """The project's throw-away PostgreSQL (``scripts/pg-test-server.sh
+    start``; ``$VEERKRACHT_BENCH_PG_URL`` names another server), or None
+    when none can be started."""
+    import os
+    from pathlib import Path
+
+    given = os.environ.get("VEERKRACHT_BENCH_PG_URL")
+    if given:
+        return given
+    script = Path(__file__).resolve().parents[1] / "scripts" / "pg-test-server.sh"
+    try:
+        out = subprocess.run(["bash", str(script), "start"], capture_output=True,
+                             text=True, timeout=300, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else None
+
+
+def fresh_database(server: str, name: str) -> str:
+    """Create database ``name`` on ``server`` (dropped first if it exists);
+    its URL."""
+    for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
+        subprocess.run(["psql", server, "-c", sql], capture_output=True, check=True)
+    return server.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(server: str, name: str) -> None:
+    subprocess.run(["psql", server, "-c", f"DROP DATABASE IF EXISTS {name}"],
+                   capture_output=True)
+

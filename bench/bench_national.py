@@ -31,8 +31,17 @@ dwelling points (in chunks of 20,000 query points so memory stays sane;
 the tree build is included). Target: the whole compute at least 3 times
 faster than that query (`ratio` = query seconds / compute seconds).
 
-`python -m bench national --quick` runs case A on a 1 million row replica
-and skips case B; `VEERKRACHT_BENCH_ROWS` sets the replica's size,
+Case C is case A's chain on a PostgreSQL workspace, the production store
+(ADR 0001): the same commands with `--workspace postgresql://…/DB`, DB a
+fresh database on the project's throw-away server (`scripts/pg-test-server.sh`,
+or `$VEERKRACHT_BENCH_PG_URL`), dropped afterwards. `peak_mib` is the
+`veerkracht` process's own; the server's memory (its shared buffers and
+backends) is not in it, and the last row gives the database's size on
+disk. `VEERKRACHT_BENCH_PG_ROWS` sets its replica's size (default: case A's);
+without a server the case says so in one row.
+
+`python -m bench national --quick` runs cases A and C on a 1 million row
+replica and skips case B; `VEERKRACHT_BENCH_ROWS` sets the replica's size,
 `VEERKRACHT_BENCH_KEEP=1` keeps case A's workspace and per-step logs (in
 `$VEERKRACHT_BENCH_SCRATCH`, default the system temp folder).
 """
@@ -47,7 +56,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._measure import in_subprocess
+from bench._measure import drop_database, fresh_database, in_subprocess, pg_server_url
 from bench.bench_import import NATIONAL_ROWS, _data, _scratch, replica
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,7 +153,6 @@ def _last_message(log: Path, limit: int = 400) -> str:
 def case_a(target: int) -> list[dict]:
     """Case A: the chain on a ``target`` row replica, one row per step."""
     path, _ = replica(target)
-    rows = []
     ws_root = Path(tempfile.mkdtemp(prefix="bench-national-", dir=_scratch()))
     try:
         logs = ws_root / "logs"
@@ -153,14 +161,44 @@ def case_a(target: int) -> list[dict]:
     finally:
         if not os.environ.get("VEERKRACHT_BENCH_KEEP"):
             shutil.rmtree(ws_root, ignore_errors=True)
+    return _chain_rows(f"A: {target:,} row replica", steps)
+
+
+def case_c(target: int) -> list[dict]:
+    """Case C: the same chain on a fresh PostgreSQL database."""
+    label = f"C: {target:,} row replica, PostgreSQL"
+    server = pg_server_url()
+    if server is None:
+        return [{"case": label, "note": "no PostgreSQL could be started"}]
+    path, _ = replica(target)
+    db = f"vk_bench_national_{os.getpid()}"
+    url = fresh_database(server, db)
+    ws_root = Path(tempfile.mkdtemp(prefix="bench-national-pg-", dir=_scratch()))
+    try:
+        logs = ws_root / "logs"
+        logs.mkdir()
+        steps = chain(path, url, logs)
+        size = subprocess.run(
+            ["psql", url, "-At", "-c",
+             "SELECT pg_size_pretty(pg_database_size(current_database()))"],
+            capture_output=True, text=True).stdout.strip()
+    finally:
+        drop_database(server, db)
+        shutil.rmtree(ws_root, ignore_errors=True)
+    rows = _chain_rows(label, steps)
+    rows[-1]["note"] += f"; database {size or '?'} on disk"
+    return rows
+
+
+def _chain_rows(label: str, steps: list[dict]) -> list[dict]:
+    """One row per step, then the whole chain against the targets."""
+    rows = [{"case": label, **r} for r in steps]
     total = sum(r["seconds"] for r in steps)
     ok = all(r["exit"] == 0 for r in steps) and len(steps) == 5
-    for r in steps:
-        rows.append({"case": f"A: {target:,} row replica", **r})
     peak = max(r["peak_mib"] for r in steps)
     fast = ok and total < CHAIN_TARGET_S
     rows.append({
-        "case": f"A: {target:,} row replica",
+        "case": label,
         "step": "whole chain" + ("" if ok else " (incomplete)"),
         "seconds": round(total, 1),
         "cpu_s": round(sum(r["cpu_s"] for r in steps), 1),
@@ -210,10 +248,13 @@ def case_b() -> list[dict]:
 
 
 def run(quick: bool) -> list[dict]:
-    """Case A (national replica chain) and case B (Groningen, compute vs k=1600)."""
+    """Case A (national replica chain), case B (Groningen, compute vs k=1600)
+    and case C (case A's chain on PostgreSQL)."""
     target = 1_000_000 if quick else int(os.environ.get("VEERKRACHT_BENCH_ROWS",
                                                         NATIONAL_ROWS))
     rows = case_a(target)
     if not quick:
         rows += case_b()
+    rows += case_c(1_000_000 if quick else int(
+        os.environ.get("VEERKRACHT_BENCH_PG_ROWS", target)))
     return rows

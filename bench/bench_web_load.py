@@ -41,6 +41,8 @@ import time
 import uuid
 from pathlib import Path
 
+from bench._measure import drop_database, fresh_database, pg_server_url
+
 ROOT = Path(__file__).resolve().parents[1]
 VEERKRACHT = str(Path(sys.executable).with_name("veerkracht"))
 
@@ -227,16 +229,6 @@ def case(name: str, ws: Path, env: dict, rate: float, seconds: float) -> dict:
     }
 
 
-def _pg_url() -> str | None:
-    script = ROOT / "scripts" / "pg-test-server.sh"
-    try:
-        out = subprocess.run(["bash", str(script), "start"], capture_output=True,
-                             text=True, timeout=300, check=True)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else None
-
-
 def run(quick: bool) -> list[dict]:
     seconds = 15.0 if quick else 60.0
     tmp = Path(tempfile.mkdtemp(prefix="bench-web-load-"))
@@ -253,22 +245,19 @@ def run(quick: bool) -> list[dict]:
                       "VEERKRACHT_REPORT_LIMIT": "0"}
         rows.append(case("SQLite default (web.sqlite3, WAL)", ws, sqlite_env, 50.0,
                          seconds))
-        url = _pg_url()
+        url = pg_server_url()
         if url is None:
             rows.append({"case": "PostgreSQL",
                          "note": "no PostgreSQL could be started"})
         else:
             db = f"vk_load_{uuid.uuid4().hex[:6]}"
-            subprocess.run(["psql", url, "-c", f"CREATE DATABASE {db}"],
-                           capture_output=True, check=True)
-            pg = url.rsplit("/", 1)[0] + f"/{db}"
+            pg = fresh_database(url, db)
             pg_env = {**sqlite_env, "DATABASE_URL": pg}
             try:
                 rows.append(case("PostgreSQL (scripts/pg-test-server.sh)", ws, pg_env,
                                  200.0, seconds))
             finally:
-                subprocess.run(["psql", url, "-c", f"DROP DATABASE IF EXISTS {db}"],
-                               capture_output=True)
+                drop_database(url, db)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return rows
