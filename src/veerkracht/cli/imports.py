@@ -305,8 +305,8 @@ def import_buurten(
 @import_app.command(
     "wijken",
     help=(
-        "Wijkgrenzen inlezen (CBS-wijk- en buurtkaart, GeoPackage of GeoJSON, elk "
-        "coördinatenstelsel). Kolomnamen per jaar en bron worden herkend. "
+        "Wijkgrenzen inlezen (CBS-wijk- en buurtkaart: GeoPackage, GeoJSON of CSV "
+        "met WKT, elk coördinatenstelsel). Kolomnamen per jaar en bron worden herkend. "
         "`veerkracht places` legt daarna elke woning in de wijk waarin haar "
         "adrespunt ligt.\n\n"
         "Voorbeelden:\n\n"

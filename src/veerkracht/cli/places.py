@@ -11,9 +11,11 @@ from veerkracht.defaults import LEVEL_NAMES_NL
 _HELP = """Leid alle plaatsniveaus af uit de ingelezen adressen.
 
 Elke woning komt in precies één portiek, pand, blok, straat, buurt, wijk en
-gemeente. Panden (`import buildings`), buurtvlakken (`import buurten`) en de
-eigen portiek- en complexcodes van een corporatie (`stock`) worden gebruikt
-als ze zijn ingelezen; zonder die gegevens wordt op adrespunten geclusterd.
+gemeente. Panden (`import buildings`), buurt- en wijkvlakken (`import
+buurten`, `import wijken`), een gemeentelijst (`import gemeenten`; anders de
+meegeleverde CBS-lijst) en de eigen portiek- en complexcodes van een
+corporatie (`stock`) worden gebruikt als ze zijn ingelezen; zonder die
+gegevens wordt op adrespunten geclusterd.
 De regels staan in docs/places.md.
 
 Voorbeelden:
