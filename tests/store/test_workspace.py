@@ -62,6 +62,23 @@ def test_roundtrip_keeps_values_types_and_crs(workspace):
     assert set(ops[0].tables) == {"addresses", "plain"}
 
 
+def test_timestamps_with_and_without_fractions_read_back(workspace):
+    """PostgreSQL writes whole seconds without a fraction: a column where the
+    first value has one and a later one not must read back (a national
+    compute on PostgreSQL stopped on exactly that)."""
+    utc = pd.to_datetime(["2024-08-21 04:11:30.5", "2024-08-21 04:11:30", None,
+                          "2025-01-01 00:00:00.000001"], utc=True, format="ISO8601")
+    naive = pd.to_datetime(["2024-08-21 04:11:30.25", "2024-08-21 04:11:31", None,
+                            "2025-01-01"], format="ISO8601")
+    frame = pd.DataFrame({"k": list("abcd"), "at": utc, "day": naive})
+    with workspace.transaction("test", source="unit") as tx:
+        tx.put("times", frame)
+    back = workspace.read("times")
+    assert back["at"].dt.tz is not None and back["day"].dt.tz is None
+    pd.testing.assert_series_equal(back["at"], frame["at"], check_dtype=False)
+    pd.testing.assert_series_equal(back["day"], frame["day"], check_dtype=False)
+
+
 def test_failed_transaction_leaves_everything_as_it_was(workspace):
     with workspace.transaction("first") as tx:
         tx.put("addresses", _points(3))

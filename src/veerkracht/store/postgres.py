@@ -169,7 +169,11 @@ class PostgresWorkspace(Workspace):
             if c == geom_col or dt in ("object", "string", "str", "category"):
                 read_types[c] = "string"
             elif dt.startswith("datetime64"):
+                # text, parsed below: read_csv would guess one format from
+                # the first value, and PostgreSQL writes whole seconds
+                # without a fraction ("04:11:30+00" beside "04:11:30.5+00")
                 dates.append(c)
+                read_types[c] = "string"
             elif dt in ("bool", "boolean"):
                 read_types[c] = "string"
             else:
@@ -180,7 +184,6 @@ class PostgresWorkspace(Workspace):
                 names=cols,
                 header=None,
                 dtype=read_types,
-                parse_dates=dates or False,
                 na_values=[_NULL],
                 keep_default_na=False,
             )
@@ -199,8 +202,12 @@ class PostgresWorkspace(Workspace):
                     .map({"t": True, "f": False})
                     .astype("boolean" if dt == "boolean" else bool)
                 )
-            elif dt.startswith("datetime64") and "UTC" in dt:
-                frame[c] = pd.to_datetime(frame[c], utc=True)
+            elif c in dates:
+                parsed = pd.to_datetime(frame[c], utc="UTC" in dt, format="ISO8601")
+                try:
+                    frame[c] = parsed.astype(dt)
+                except (TypeError, ValueError):  # a dtype string pandas cannot make
+                    frame[c] = parsed
         if geom_col and geom_col in cols:
             geoms = shapely.from_wkb(
                 frame[geom_col].to_numpy(dtype=object, na_value=None)
