@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, object]:
@@ -40,9 +42,6 @@ def pg_server_url() -> str | None:
     """The project's throw-away PostgreSQL (``scripts/pg-test-server.sh
     start``; ``$VEERKRACHT_BENCH_PG_URL`` names another server), or None
     when none can be started."""
-    import os
-    from pathlib import Path
-
     given = os.environ.get("VEERKRACHT_BENCH_PG_URL")
     if given:
         return given
@@ -66,4 +65,3 @@ def fresh_database(server: str, name: str) -> str:
 def drop_database(server: str, name: str) -> None:
     subprocess.run(["psql", server, "-c", f"DROP DATABASE IF EXISTS {name}"],
                    capture_output=True)
-

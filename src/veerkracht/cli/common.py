@@ -38,7 +38,9 @@ def workspace_of(ctx: typer.Context) -> Workspace:
 def write_csv(frame, path) -> None:
     """Write ``frame`` as a Dutch CSV (``;``, decimal comma), or a UserError."""
     try:
-        frame.to_csv(path, index=False, sep=";", decimal=",")
+        from veerkracht.io._common import dutch_csv
+
+        dutch_csv(frame, path)
     except OSError as exc:
         raise UserError(f"kan {path} niet schrijven: {exc}") from None
 

@@ -834,13 +834,6 @@ def plan_outputs(answer: dict) -> dict[str, str]:
             for name, part in PLAN_OUTPUTS.items()}
 
 
-def scenario_csv(frame: pd.DataFrame) -> str:
-    """:func:`published_scenario`'s answer as a Dutch CSV (``;``, decimal
-    comma), for the scenario page: the same file as ``veerkracht
-    scenario --out`` writes (:func:`veerkracht.cli.common.write_csv`)."""
-    return frame.to_csv(index=False, sep=";", decimal=",")
-
-
 def read_plan_file(path: str | Path):
     """Read and check a PLAN.csv (:func:`veerkracht.io.plan.read_plan`);
     :class:`AllocationError` with every rejected row and its line."""

@@ -263,9 +263,9 @@ def _scenario_csv(frame, seed: int):
     (seeded: the same numbers as the page would show)."""
     from django.http import HttpResponse
 
-    from veerkracht.jobs.allocate import scenario_csv
+    from veerkracht.io._common import dutch_csv
 
-    response = HttpResponse(scenario_csv(frame), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(dutch_csv(frame), content_type="text/csv; charset=utf-8")
     name = f"scenario-zaad-{int(seed)}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
