@@ -83,23 +83,32 @@ def test_the_advice_meets_every_constraint_and_beats_naive(setup):
     model, vac, pop = setup
     gs = groups(24)
     plan = core.optimise(model, vac, gs, pop)
-    assert plan.status in ("optimal", "within_gap")
     assert (plan.unplaced == 0).all()
     assert_valid(model, vac, gs, plan)
     assert plan.rounds >= 1
-    assert plan.bound <= plan.objective + 1e-9
-    assert plan.gap <= 0.01 + 1e-9
     # the solver's objective is the plan's terms computed afresh
     assert plan.terms["objective"] == pytest.approx(plan.objective, abs=1e-6)
-    # the advice stops within its gap of the optimum (1 %), so a baseline may
-    # come that close (one CI draw: greedy 0.9 % lower), never closer
+    greedy = core.greedy(model, vac, gs, pop)
+    assert_valid(model, vac, gs, greedy, caps=False)
+    greedy_safe = greedy.violations.empty and (greedy.unplaced == 0).all()
+    if plan.status == "heuristic":
+        # the program's optimum lost to a safe greedy plan beyond its budgets
+        # (3 of 8 noise draws of this city): the safe greedy plan is advised
+        assert greedy_safe and plan.bound is None
+        assert plan.placements.equals(greedy.placements)
+        assert "beter dan het optimum van het programma" in plan.messages[0]
+    else:
+        assert plan.status in ("optimal", "within_gap")
+        assert plan.bound <= plan.objective + 1e-9
+        assert plan.gap <= 0.01 + 1e-9
+    if greedy_safe:  # the advice is never worse than a safe greedy plan
+        assert plan.objective <= greedy.objective + 1e-9
+    # first come, first served ignores the caps and is not held to them; the
+    # advice stops within its gap of the program's optimum (1 %)
     slack = plan.objective * core.PlanSettings().mip_rel_gap + 1e-9
     base = core.naive(model, vac, gs, seed=1, population=pop)
     assert_valid(model, vac, gs, base, caps=False)
     assert plan.objective <= base.objective + slack
-    greedy = core.greedy(model, vac, gs, pop)
-    assert_valid(model, vac, gs, greedy, caps=False)
-    assert plan.objective <= greedy.objective + slack
 
 
 def test_a_tight_plan_is_safe_whatever_the_solver_reaches(setup):
