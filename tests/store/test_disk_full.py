@@ -128,7 +128,7 @@ def test_postgres_disk_full_rolls_back(pg_workspace_url, monkeypatch):
     try:
         before = _base(ws)
 
-        def fills_up(self, physical, frame, geom_col):
+        def fills_up(self, physical, frame, geom_col, dictionaries):
             raise psycopg.errors.DiskFull("could not extend file: No space left")
 
         monkeypatch.setattr(postgres.PostgresWorkspace, "_load", fills_up)

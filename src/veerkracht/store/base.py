@@ -68,7 +68,9 @@ def concat_rows(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     union of the categories. ``pd.concat`` turns categoricals with different
     categories into one string per row: for the results of a second period
     at national size (1.8 million rows, nine such columns, one of them the
-    provenance JSON) that was over 10 GiB of strings.
+    provenance JSON) that was over 10 GiB of strings. A text column beside
+    a categorical one (an older table read back as text) becomes categorical
+    too.
 
     >>> a = pd.DataFrame({"p": pd.Categorical(["2025", "2025"])})
     >>> b = pd.DataFrame({"p": pd.Categorical(["2026"])})
@@ -81,8 +83,18 @@ def concat_rows(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
         return pd.concat(frames, ignore_index=True)
     shared = set(frames[0].columns).intersection(*(f.columns for f in frames[1:]))
     for col in [c for c in frames[0].columns if c in shared]:
-        if not all(isinstance(f[col].dtype, pd.CategoricalDtype) for f in frames):
+        is_cat = [isinstance(f[col].dtype, pd.CategoricalDtype) for f in frames]
+        if not any(is_cat):
             continue
+        if not all(is_cat):
+            # text from a store that kept no categories (or an empty frame's
+            # object column): made categorical, else one string per row
+            if not all(c or pd.api.types.is_string_dtype(f[col].dtype)
+                       or pd.api.types.is_object_dtype(f[col].dtype)
+                       for c, f in zip(is_cat, frames, strict=True)):
+                continue
+            frames = [f if c else f.assign(**{col: f[col].astype("category")})
+                      for c, f in zip(is_cat, frames, strict=True)]
         cats = frames[0][col].cat.categories
         for f in frames[1:]:
             extra = f[col].cat.categories.difference(cats, sort=False)

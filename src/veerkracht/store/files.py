@@ -106,7 +106,8 @@ class FileWorkspace(Workspace):
         if not self.path.exists():
             if not create:
                 raise WorkspaceError(f"werkmap {self.path} bestaat niet")
-            self.path.mkdir(parents=True)
+            # two processes may create it at once (exist_ok: not an error)
+            self.path.mkdir(parents=True, exist_ok=True)
         self.db_path = self.path / "workspace.sqlite"
         try:
             (self.path / "tables").mkdir(exist_ok=True)

@@ -40,6 +40,8 @@ from veerkracht.store.base import (
 SCHEMA = "veerkracht"
 #: Key of the advisory lock taken by :meth:`PostgresWorkspace.lock`.
 LOCK_KEY = 0x7665_6572_6B72_6368  # "veerkrch"
+#: Key of the transaction lock around the catalogue's creation.
+_DDL_LOCK_KEY = LOCK_KEY + 1
 #: A superseded version can be dropped between finding and copying it.
 _READ_ATTEMPTS = 5
 _NULL = r"\N"
@@ -67,6 +69,47 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.vk_operations (
     summary JSONB NOT NULL
 );
 """
+
+
+class _CopyStream(io.RawIOBase):
+    """The blocks of a ``COPY ... TO STDOUT`` as a readable binary file."""
+
+    def __init__(self, copy) -> None:
+        self._blocks = iter(copy)
+        self._rest = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        out = memoryview(buffer).cast("B")
+        n = 0
+        while n < len(out):
+            if not len(self._rest):
+                block = next(self._blocks, None)
+                if block is None:
+                    break
+                self._rest = memoryview(block).cast("B")
+            k = min(len(out) - n, len(self._rest))
+            out[n:n + k] = self._rest[:k]
+            self._rest = self._rest[k:]
+            n += k
+        return n
+
+
+def _dictionary(series: pd.Series) -> list[str] | None:
+    """The categories of a categorical text column, stored once in the
+    catalogue with a code per row (as Parquet's dictionary pages do); None
+    for any other column. A run's constant columns (compute's 5 kB
+    provenance JSON on every result) were otherwise written, stored and read
+    once per row."""
+    dtype = series.dtype
+    if not isinstance(dtype, pd.CategoricalDtype):
+        return None
+    cats = dtype.categories
+    if not all(isinstance(c, str) for c in cats):
+        return None  # numbers, dates: written as text, read back as category
+    return [str(c) for c in cats]
 
 
 def _pg_type(dtype) -> str:
@@ -97,6 +140,9 @@ class PostgresWorkspace(Workspace):
         except psycopg.OperationalError as exc:
             raise WorkspaceError(f"kan geen verbinding maken met {url}: {exc}") from exc
         with self.con.transaction():
+            # CREATE ... IF NOT EXISTS is not safe against a concurrent
+            # creator (a unique violation in pg_namespace): one at a time
+            self.con.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK_KEY,))
             self.con.execute(_DDL)
 
     def close(self) -> None:
@@ -117,7 +163,7 @@ class PostgresWorkspace(Workspace):
             ).fetchone()
         if row is None:
             self.info(name)  # raises the friendly error
-        return [c for c, _ in row[0]]
+        return [entry[0] for entry in row[0]]
 
     def read(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
         import psycopg
@@ -145,7 +191,10 @@ class PostgresWorkspace(Workspace):
             if row is None:
                 self.info(name)
             physical, crs, geom_col, pairs, version = row
-            dtypes = dict(pairs)  # stored as pairs: JSONB does not keep key order
+            # stored as pairs: JSONB does not keep key order; a dictionary-
+            # encoded categorical has its categories as a third element
+            dtypes = {entry[0]: entry[1] for entry in pairs}
+            dictionaries = {entry[0]: entry[2] for entry in pairs if len(entry) > 2}
             cols = list(columns) if columns is not None else list(dtypes)
             unknown = [c for c in cols if c not in dtypes]
             if unknown:
@@ -154,47 +203,52 @@ class PostgresWorkspace(Workspace):
                 f"encode({_ident(c)}, 'hex')" if c == geom_col else _ident(c)
                 for c in cols
             )
-            buf = io.BytesIO()
-            with self.con.cursor().copy(
-                f"COPY (SELECT {select} FROM {SCHEMA}.{_ident(physical)}) TO STDOUT "
-                f"WITH (FORMAT csv, HEADER false, NULL '{_NULL}')"
-            ) as copy:
-                for chunk in copy:
-                    buf.write(chunk)
-        buf.seek(0)
-        read_types = {}
-        dates = []
-        for c in cols:
-            dt = dtypes[c]
-            if c == geom_col or dt in ("object", "string", "str", "category"):
-                read_types[c] = "string"
-            elif dt.startswith("datetime64"):
-                # text, parsed below: read_csv would guess one format from
-                # the first value, and PostgreSQL writes whole seconds
-                # without a fraction ("04:11:30+00" beside "04:11:30.5+00")
-                dates.append(c)
-                read_types[c] = "string"
-            elif dt in ("bool", "boolean"):
-                read_types[c] = "string"
-            else:
-                read_types[c] = dt
-        frame = (
-            pd.read_csv(
-                buf,
-                names=cols,
-                header=None,
-                dtype=read_types,
-                na_values=[_NULL],
-                keep_default_na=False,
-            )
-            if cols
-            else pd.DataFrame()
-        )
+            read_types = {}
+            dates = []
+            for c in cols:
+                dt = dtypes[c]
+                if c in dictionaries:
+                    read_types[c] = "Int32"
+                elif dt == "category":
+                    # one string per category, not per row: a run's constant
+                    # columns (the provenance JSON, 5 kB) on every result
+                    read_types[c] = "category"
+                elif c == geom_col or dt in ("object", "string", "str"):
+                    read_types[c] = "string"
+                elif dt.startswith("datetime64"):
+                    # text, parsed below: read_csv would guess one format from
+                    # the first value, and PostgreSQL writes whole seconds
+                    # without a fraction ("04:11:30+00" beside "04:11:30.5+00")
+                    dates.append(c)
+                    read_types[c] = "string"
+                elif dt in ("bool", "boolean"):
+                    read_types[c] = "string"
+                else:
+                    read_types[c] = dt
+            frame = pd.DataFrame()
+            if cols:
+                with self.con.cursor().copy(
+                    f"COPY (SELECT {select} FROM {SCHEMA}.{_ident(physical)}) "
+                    f"TO STDOUT WITH (FORMAT csv, HEADER false, NULL '{_NULL}')"
+                ) as copy:
+                    # parsed as it arrives: the table's text is never held whole
+                    frame = pd.read_csv(
+                        io.BufferedReader(_CopyStream(copy), buffer_size=1 << 20),
+                        names=cols,
+                        header=None,
+                        dtype=read_types,
+                        na_values=[_NULL],
+                        keep_default_na=False,
+                    )
         for c in cols:
             dt = dtypes[c]
             if c == geom_col:
                 continue
-            if dt in ("object", "str"):
+            if c in dictionaries:
+                codes = frame[c].fillna(-1).to_numpy(dtype="int32")
+                frame[c] = pd.Categorical.from_codes(
+                    codes, categories=pd.Index(dictionaries[c], dtype="str"))
+            elif dt in ("object", "str"):
                 frame[c] = frame[c].astype(dt)
             elif dt in ("bool", "boolean"):
                 frame[c] = (
@@ -283,9 +337,14 @@ class PostgresWorkspace(Workspace):
                 if isinstance(frame, gpd.GeoDataFrame):
                     geom_col = frame.geometry.name
                     crs = frame.crs.to_string()
-                self._load(physical, frame, geom_col)
+                dictionaries = {
+                    c: d for c in frame.columns
+                    if c != geom_col and (d := _dictionary(frame[c])) is not None
+                }
+                self._load(physical, frame, geom_col, dictionaries)
                 dtypes = [
                     [c, "geometry" if c == geom_col else str(frame[c].dtype)]
+                    + ([dictionaries[c]] if c in dictionaries else [])
                     for c in frame.columns
                 ]
                 self.con.execute(
@@ -316,18 +375,25 @@ class PostgresWorkspace(Workspace):
         tx.versions.update(versions)
         return int(op_id)
 
-    def _load(self, physical: str, frame: pd.DataFrame, geom_col: str | None) -> None:
-        coldefs = ", ".join(
-            f"{_ident(c)} {'BYTEA' if c == geom_col else _pg_type(frame[c].dtype)}"
-            for c in frame.columns
-        )
+    def _load(self, physical: str, frame: pd.DataFrame, geom_col: str | None,
+              dictionaries: dict[str, list[str]]) -> None:
+        def pg_type(c: str) -> str:
+            if c == geom_col:
+                return "BYTEA"
+            return "INTEGER" if c in dictionaries else _pg_type(frame[c].dtype)
+
+        coldefs = ", ".join(f"{_ident(c)} {pg_type(c)}" for c in frame.columns)
         self.con.execute(f"DROP TABLE IF EXISTS {SCHEMA}.{_ident(physical)}")
         self.con.execute(f"CREATE TABLE {SCHEMA}.{_ident(physical)} ({coldefs})")
         if frame.empty or not len(frame.columns):
             return
         out = pd.DataFrame(frame, copy=False)
+        if dictionaries:
+            codes = {c: frame[c].cat.codes.astype("int32") for c in dictionaries}
+            out = out.assign(**{c: pd.array(k.where(k >= 0), dtype="Int32")
+                                for c, k in codes.items()})
         if geom_col:
-            out = pd.DataFrame(frame.drop(columns=[geom_col]))
+            out = pd.DataFrame(out.drop(columns=[geom_col]))
             wkb = shapely.to_wkb(frame.geometry.to_numpy(), hex=True)
             # a missing geometry is None in the WKB array, but NaN once in a
             # pandas string column: both are stored as NULL
