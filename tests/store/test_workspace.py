@@ -79,12 +79,17 @@ def test_timestamps_with_and_without_fractions_read_back(workspace):
     pd.testing.assert_series_equal(back["day"], frame["day"], check_dtype=False)
 
 
-def test_categoricals_read_back_as_categoricals_past_one_read_block(workspace):
+def test_categoricals_read_back_as_categoricals_past_one_read_block(
+        workspace, monkeypatch):
     """A run's constant columns are categoricals (compute's provenance JSON
     of 5 kB on every result row). Read back as one string per row they cost
     PostgreSQL six times the memory of the files workspace (270 against
     42 MB of results on a 500,000-address replica); and a table larger
-    than the streamed read's 1 MiB buffer arrives whole, row for row."""
+    than the streamed read's 1 MiB buffer, written in several COPY slices,
+    arrives whole, row for row."""
+    from veerkracht.store import postgres
+
+    monkeypatch.setattr(postgres, "_COPY_ROWS", 7_000)
     n = 60_000
     big = "{" + "x" * 5000 + "}"
     rng = np.random.default_rng(1)

@@ -45,6 +45,8 @@ _DDL_LOCK_KEY = LOCK_KEY + 1
 #: A superseded version can be dropped between finding and copying it.
 _READ_ATTEMPTS = 5
 _NULL = r"\N"
+#: Rows per slice of CSV text sent to ``COPY ... FROM STDIN``.
+_COPY_ROWS = 100_000
 
 _DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
@@ -401,17 +403,20 @@ class PostgresWorkspace(Workspace):
                 lambda h: "\\x" + h if isinstance(h, str) else None
             )
             out = out[list(frame.columns)]
-        buf = io.StringIO()
-        out.to_csv(
-            buf,
-            index=False,
-            header=False,
-            na_rep=_NULL,
-            date_format="%Y-%m-%dT%H:%M:%S.%f%z",
-        )
         cols = ", ".join(_ident(c) for c in frame.columns)
         with self.con.cursor().copy(
             f"COPY {SCHEMA}.{_ident(physical)} ({cols}) FROM STDIN "
             f"WITH (FORMAT csv, NULL '{_NULL}')"
         ) as copy:
-            copy.write(buf.getvalue())
+            # in slices: the text of a whole table (a national results table
+            # is gigabytes of CSV, and a copy of it for the send) is never held
+            for start in range(0, len(out), _COPY_ROWS):
+                buf = io.StringIO()
+                out.iloc[start:start + _COPY_ROWS].to_csv(
+                    buf,
+                    index=False,
+                    header=False,
+                    na_rep=_NULL,
+                    date_format="%Y-%m-%dT%H:%M:%S.%f%z",
+                )
+                copy.write(buf.getvalue())
