@@ -112,6 +112,40 @@ def test_categoricals_read_back_as_categoricals_past_one_read_block(
     assert back.memory_usage(deep=True).sum() < 20e6  # not 300 MB of copies
 
 
+def test_awkward_values_survive_the_round_trip(workspace):
+    """What a CSV transport can garble: quotes, separators, newlines and
+    non-ASCII in text, an empty string beside a missing one, NaN and
+    infinity, nanosecond UTC times, and a table with no rows at all."""
+    text = ['a "quoted", word', "line\nbreak;semi", "", None, "ρ = 0,25 — één"]
+    frame = pd.DataFrame({
+        "text": text,
+        "x": [1.5, np.nan, np.inf, -np.inf, 0.0],
+        "n": pd.array([1, None, 3, 4, None], dtype="Int64"),
+        "ok": [True, False, True, True, False],
+        "at": pd.to_datetime(["2024-01-01 00:00:00.123456789", None,
+                              "2024-06-30 23:59:59", "2025-01-01", "2025-02-03"],
+                             utc=True, format="ISO8601"),
+    })
+    with workspace.transaction("test", source="unit") as tx:
+        tx.put("awkward", frame)
+        tx.put("none", frame.iloc[:0])
+    back = workspace.read("awkward")
+    got = back["text"]
+    assert got.isna().tolist() == [False, False, False, True, False]
+    assert got[got.notna()].tolist() == [t for t in text if t is not None]
+    assert back["x"].iloc[0] == 1.5 and np.isnan(back["x"].iloc[1])
+    assert back["x"].iloc[2] == np.inf and back["x"].iloc[3] == -np.inf
+    assert back["n"].isna().tolist() == [False, True, False, False, True]
+    assert back["n"].dropna().astype(int).tolist() == [1, 3, 4]
+    assert back["ok"].tolist() == [True, False, True, True, False]
+    assert back["at"].isna().tolist() == [False, True, False, False, False]
+    # microseconds are what both stores keep at least
+    assert abs(back["at"].iloc[0] - frame["at"].iloc[0]) < pd.Timedelta("1us")
+    assert back["at"].iloc[2] == frame["at"].iloc[2]
+    empty = workspace.read("none")
+    assert empty.empty and list(empty.columns) == list(frame.columns)
+
+
 def test_failed_transaction_leaves_everything_as_it_was(workspace):
     with workspace.transaction("first") as tx:
         tx.put("addresses", _points(3))
