@@ -118,9 +118,10 @@ def test_a_tight_plan_is_safe_whatever_the_solver_reaches(setup):
     model, vac, pop = setup
     gs = groups(40)
     plan = core.optimise(model, vac, gs, pop)
-    assert plan.status in ("optimal", "within_gap", "partial", "infeasible")
+    assert plan.status in ("optimal", "within_gap", "heuristic", "partial",
+                           "infeasible")
     assert_valid(model, vac, gs, plan)
-    if plan.status in ("optimal", "within_gap"):
+    if plan.status in ("optimal", "within_gap", "heuristic"):
         assert (plan.unplaced == 0).all()
     else:
         assert plan.unplaced.sum() > 0 and "plaatst er" in plan.status_text

@@ -43,7 +43,8 @@ def test_example_plan_then_advice(tmp_path, capsys):
         capsys,
     )
     assert code == 0, (out, err)
-    assert "Oplossing:" in out and "optimaal" in out
+    # optimal, or a safe greedy plan that beat the program (plan.optimise)
+    assert "Oplossing:" in out and ("optimaal" in out or "gretig: beter" in out)
     for name in ("advies_per_woning.csv", "advies_per_plaats.csv", "eerlijkheid.csv"):
         assert (folder / name).is_file()
     fair = pd.read_csv(folder / "eerlijkheid.csv", sep=";")

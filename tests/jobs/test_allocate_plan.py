@@ -40,7 +40,9 @@ def test_a_stock_plan_is_solved_and_published(ws):
         ]
     )
     run = run_plan(ws, plan)
-    assert run.advice.status in ("optimal", "within_gap")
+    # heuristic: a safe greedy plan beat the program (plan.optimise)
+    assert run.advice.status in ("optimal", "within_gap", "heuristic")
+    assert (run.advice.unplaced == 0).all()
     assert run.advice.violations.empty
     # largest remainder: the city's vacancies are the rounded total turnover
     stock = ws.read("stock")
