@@ -35,6 +35,7 @@ from veerkracht.store.base import (
     WorkspaceError,
     disk_full_error,
     dumps_summary,
+    points_xy,
     utcnow,
 )
 
@@ -102,7 +103,6 @@ class _CopyStream(io.RawIOBase):
 def _arrow_type(dt: str):
     """The Arrow type a stored column is parsed as (text where pandas
     converts afterwards)."""
-    import numpy as np
     import pyarrow as pa
 
     if dt in ("bool", "boolean"):
@@ -226,8 +226,6 @@ def _points_from_hex(frame: pd.DataFrame, geom_col: str | None, crs
     at once; any other shape goes through shapely and
     :func:`~veerkracht.store.base.points_xy`, so the result is the same.
     """
-    from veerkracht.store.base import points_xy
-
     if geom_col is None:
         return points_xy(frame)
     hexes = frame[geom_col]
