@@ -74,3 +74,27 @@ def test_the_documented_default_is_the_scans():
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "config.md").read_text()
     assert (f"| `{scan.SCAN_MAX_MB_ENV}` | `{scan.DEFAULT_SCAN_MAX_MB}` |") in doc
+
+
+def test_the_count_is_the_lists_and_the_refusal_carries_it(monkeypatch):
+    """check_scan_fits counts exactly the entries the lists hold (a brute
+    force over every pair agrees), and a refusal carries that count and the
+    radius its message names."""
+    from scipy.spatial.distance import cdist
+
+    xy, loc, day = _city()
+    with_cases = np.unique(loc)
+    for radius in (150.0, 800.0):
+        s = ScanSettings(max_radius_m=radius, max_share_of_cases=1.0)
+        brute = int((cdist(xy, xy[with_cases]) <= radius).sum())
+        assert scan.check_scan_fits(xy, loc, s) == brute
+        cz = np.bincount(loc, minlength=len(xy))
+        assert len(scan._neighbours(xy, cz, s, len(loc), False)[1]) == brute
+    monkeypatch.setenv("VEERKRACHT_SCAN_MAX_MB", "1")
+    with pytest.raises(ScanTooLarge) as err:
+        scan.check_scan_fits(xy, loc, ScanSettings(max_radius_m=3000.0))
+    assert err.value.pairs == int((cdist(xy, xy[with_cases]) <= 3000.0).sum())
+    assert f"straal tot {scan._nl_int(err.value.fit_m)} m" in str(err.value)
+    # the largest whole metre that fits, to the bisection's 0.25 m
+    assert (cdist(xy, xy[with_cases]) <= err.value.fit_m).sum() * 41 <= 2**20
+    assert (cdist(xy, xy[with_cases]) <= err.value.fit_m + 2).sum() * 41 > 2**20

@@ -101,6 +101,48 @@ def test_same_seed_same_alerts(small):
     assert pick(a).equals(pick(b))
 
 
+def test_a_scan_that_would_not_fit_refuses_the_run_before_any_scan(small, monkeypatch):
+    """The low scan (every signal) needs the most neighbour pairs; with a
+    limit between the high scans' need and its need, the run is refused
+    before the first scan starts, with a radius that then lets all of them
+    run (a national run once lost its first scans' minutes to this)."""
+    import veerkracht.analytics.warning.scan as scan
+
+    ws, city = small
+    d = city.planted.cluster_start + timedelta(days=42)
+    settings = WarnSettings(scan=ScanSettings(replicates=19, max_radius_m=1500.0))
+    sig = read_city(ws).signals
+    origin = d - timedelta(days=settings.study_days - 1)
+    in_study = ((sig["day"] >= origin) & (sig["day"] <= d)).to_numpy()
+    xy = read_city(ws).loc_xy
+    loc = sig["loc"].to_numpy()
+
+    def need(sel):
+        return scan.check_scan_fits(xy, loc[sel & in_study], settings.scan)
+
+    high = max(need(sig["meaning"].eq(m).to_numpy()) for m in
+               ("pressure", "attentiveness"))
+    low = need(np.ones(len(sig), bool))
+    assert high < low
+    monkeypatch.setattr(scan, "scan_max_bytes",
+                        lambda: (high + low) // 2 * scan._ENTRY_BYTES)
+    before = ws.tables()
+    seen = []
+
+    def progress(n, description=None):
+        seen.append(description)
+
+    with pytest.raises(scan.ScanTooLarge, match="scan alle meldingen \\(low\\)") as err:
+        run_warn(ws, as_of=d, settings=settings, progress=progress)
+    assert not [t for t in seen if t and t.startswith("Scan ")]
+    assert ws.tables() == before  # nothing written
+    fit = err.value.fit_m
+    assert 10 <= fit < 1500 and f"straal tot {fit} m" in str(err.value)
+    summary = run_warn(ws, as_of=d, settings=WarnSettings(
+        scan=ScanSettings(replicates=19, max_radius_m=float(fit))))
+    assert set(summary["scans"]) == {"pressure:high", "attentiveness:high", "all:low"}
+
+
 def test_bad_settings_are_clear():
     with pytest.raises(WarnError, match="studieperiode"):
         WarnSettings(scan=ScanSettings(max_days=60), study_days=30)

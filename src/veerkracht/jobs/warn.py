@@ -52,7 +52,12 @@ from veerkracht.analytics.warning.alerts import (
 from veerkracht.analytics.warning.alerts import (
     MEANINGS as MEANINGS_NL,
 )
-from veerkracht.analytics.warning.scan import ScanSettings, space_time_permutation_scan
+from veerkracht.analytics.warning.scan import (
+    ScanSettings,
+    ScanTooLarge,
+    check_scan_fits,
+    space_time_permutation_scan,
+)
 from veerkracht.defaults import WARN_ALPHA, WARN_STUDY_DAYS
 from veerkracht.jobs.cluster import ClusterError, address, client_for, is_cluster
 from veerkracht.jobs.compute import _read, _tick
@@ -391,6 +396,8 @@ def run_warn(ws: Workspace, as_of: date | None = None,
     scans = [(m, sel, "high") for m, sel in groups]
     if settings.low_scan:
         scans.append(("all", pd.Series(True, index=sig.index), "low"))
+    _check_scans_fit(city, [(m, (sel & in_study).to_numpy(), rate)
+                            for m, sel, rate in scans], settings, progress)
     for meaning, sel, rate in scans:
         use = (sel & in_study).to_numpy()
         if use.sum() < settings.scan.min_cases:
@@ -445,6 +452,31 @@ def run_warn(ws: Workspace, as_of: date | None = None,
         tx.summary.update(summary)
     _tick(progress, 1, "Klaar")
     return summary
+
+
+def _check_scans_fit(city: _City, scans: list, settings: WarnSettings,
+                     progress: Progress) -> None:
+    """Refuse the run before any scan starts when one of its scans would not
+    fit the memory limit, with a radius that fits every one of them (a scan
+    refused after another had run for minutes cost a national run its
+    time)."""
+    _tick(progress, 0, "Omvang van de scans nagaan")
+    refused = []
+    for meaning, use, rate in scans:
+        if use.sum() < settings.scan.min_cases:
+            continue
+        try:
+            check_scan_fits(city.loc_xy, city.signals["loc"].to_numpy()[use],
+                            settings.scan)
+        except ScanTooLarge as exc:
+            refused.append((exc.fit_m, f"{MEANINGS_NL[meaning]} ({rate})", exc))
+    if not refused:
+        return
+    fit, name, exc = min(refused, key=lambda r: r[0])
+    also = ("" if len(refused) == 1 else
+            f"; van de {len(refused)} scans die niet passen is dit de grootste, "
+            "dus de genoemde straal past voor alle")
+    raise ScanTooLarge(f"scan {name}: {exc}{also}", pairs=exc.pairs, fit_m=fit)
 
 
 # --- quiet places and hot spots -------------------------------------------------

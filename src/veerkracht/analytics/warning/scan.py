@@ -749,7 +749,17 @@ _CENTRE_CHUNK = 20_000
 
 
 class ScanTooLarge(ValueError):  # noqa: N818 - reads like its parent
-    """The scan's neighbour lists would not fit the memory limit (Dutch)."""
+    """The scan's neighbour lists would not fit the memory limit (Dutch).
+
+    ``pairs`` is the number of centre–location pairs at the asked radius,
+    ``fit_m`` the largest whole-metre radius whose lists would fit (0 when
+    not even 10 m does).
+    """
+
+    def __init__(self, message: str, pairs: int = 0, fit_m: int = 0):
+        super().__init__(message)
+        self.pairs = pairs
+        self.fit_m = fit_m
 
 
 def scan_max_bytes() -> int:
@@ -781,9 +791,12 @@ def check_neighbour_budget(tree: cKDTree, pts: np.ndarray, qr: float,
     within 1 km: about a billion pairs, 40 GiB). Returns the number of
     entries.
     """
+    centres = cKDTree(pts)
+
     def pairs(radius_q: float) -> int:
-        return int(np.sum(tree.query_ball_point(pts, radius_q, return_length=True,
-                                                workers=-1), dtype=np.int64))
+        # a dual-tree count (pairs at distance <= r, as the lists' query):
+        # about 3 times faster here than summing a ball query per centre
+        return int(centres.count_neighbors(tree, radius_q))
 
     n = pairs(qr)
     limit = scan_max_bytes()
@@ -806,7 +819,25 @@ def check_neighbour_budget(tree: cKDTree, pts: np.ndarray, qr: float,
         f"meldingen binnen {_nl_int(round(s.max_radius_m))} m bijhouden (ongeveer "
         f"{gib} GiB), meer dan de grens van {_nl_int(limit >> 20)} MiB "
         f"({SCAN_MAX_MB_ENV}); kies een kleinere maximale straal ({advice}) of zet "
-        f"{SCAN_MAX_MB_ENV} hoger als het geheugen er is")
+        f"{SCAN_MAX_MB_ENV} hoger als het geheugen er is",
+        pairs=n, fit_m=fit if fit >= 10 else 0)
+
+
+def check_scan_fits(xy, case_location, settings: ScanSettings = ScanSettings(),
+                    geographic: bool = False) -> int:
+    """Check, before anything is built, that a scan of these cases fits the
+    memory limit (:func:`check_neighbour_budget`, the same count and
+    message); returns its neighbour entries or raises :class:`ScanTooLarge`.
+
+    A run of several scans checks them all first, so that none is refused
+    after another has run for minutes.
+    """
+    xy = np.asarray(xy, dtype=float)
+    pts = _unit(xy) * EARTH_RADIUS_M if geographic else xy
+    with_cases = np.unique(np.asarray(case_location, dtype=np.int64))
+    return check_neighbour_budget(cKDTree(pts[with_cases]), pts,
+                                  query_radius(settings, geographic), settings,
+                                  geographic)
 
 
 def _nl_int(x: int) -> str:
