@@ -273,6 +273,86 @@ def test_planted_cluster_found(rates):
     assert found >= 0.8 * n
 
 
+# ------------------------------------------------------------- early stop
+
+
+def _planted_or_null(k: int):
+    """Data set ``k``: every third has a 3x rate in the last week around
+    (2000, 2000), the rest none."""
+    rng = np.random.default_rng(7000 + k)
+    xy = _city(rng, 60)
+    loc, day = _null(rng, xy, n_cases=1200)
+    if k % 3 == 0:
+        near = np.flatnonzero(np.hypot(*(xy - 2000.0).T) <= 500)
+        extra = rng.poisson(2 * (np.isin(loc, near) & (day >= 49)).sum())
+        loc = np.concatenate([loc, rng.choice(near, extra)])
+        day = np.concatenate([day, rng.integers(49, 56, extra)])
+    return xy, loc, day
+
+
+def test_early_stop_keeps_every_significant_cluster():
+    """Against the full Monte Carlo on 30 data sets (10 with a planted
+    cluster): the replicates run are the full run's first ones, ended at a
+    batch, and the clusters with p ≤ 0.05 are exactly the full run's, with
+    the same p-values; without a cluster most runs stop early."""
+    from veerkracht.analytics.warning.scan import early_stop_for
+
+    reps = 199
+    h = early_stop_for(0.05, reps)
+    assert h == 10
+    used, stopped = [], 0
+    for k in range(30):
+        xy, loc, day = _planted_or_null(k)
+        full = space_time_permutation_scan(xy, loc, day, 55, ScanSettings(
+            max_days=14, replicates=reps, seed=k, max_radius_m=800))
+        early = space_time_permutation_scan(xy, loc, day, 55, ScanSettings(
+            max_days=14, replicates=reps, seed=k, max_radius_m=800, early_stop=h))
+        n = len(early.replicate_max)
+        assert n == reps or n % 50 == 0
+        np.testing.assert_array_equal(early.replicate_max, full.replicate_max[:n])
+
+        def alerts(r):
+            return [(c.center, c.start_day, c.llr, c.p_value, c.members.tolist())
+                    for c in r.clusters if c.p_value <= 0.05]
+
+        assert alerts(early) == alerts(full)
+        if n < reps:
+            stopped += 1
+            # stopped: no cluster could reach 0.05, in either run
+            assert all(c.p_value > 0.05 for c in full.clusters)
+        if k % 3:
+            used.append(n)
+    print(f"early stop: {stopped}/30 runs stopped early; replicates run without "
+          f"a planted cluster: mean {np.mean(used):.0f} of {reps}")
+    assert stopped >= 10 and np.mean(used) < reps / 2
+
+
+def test_stop_point_counts_in_seed_order_at_batch_ends():
+    from veerkracht.analytics.warning.scan import stop_point
+
+    rep = np.zeros(180)
+    rep[[3, 60, 61]] = 5.0
+    assert stop_point(rep, 5.0, 0) == 180          # off
+    assert stop_point(rep, 5.0, 1) == 50           # the first batch has one
+    assert stop_point(rep, 5.0, 3) == 100          # the third comes at 61
+    assert stop_point(rep, 5.0, 4) == 180          # never: all of them
+    assert stop_point(rep, 0.0, 50) == 50          # no cluster: everything reaches 0
+
+
+def test_early_stop_is_the_same_partitioned():
+    from veerkracht.analytics.warning.partition import partitioned_scan
+
+    for k in (1, 3):
+        xy, loc, day = _planted_or_null(k)
+        s = ScanSettings(max_days=14, replicates=199, seed=k, max_radius_m=800,
+                         early_stop=10)
+        single = space_time_permutation_scan(xy, loc, day, 55, s)
+        parts = partitioned_scan(xy, loc, day, 55, s,
+                                 groups=(xy[:, 0] > 2000).astype(int))
+        _same(single, parts)
+    assert len(single.replicate_max) < 199 or k == 3
+
+
 # ------------------------------------------------------------- schedulers
 
 
@@ -338,6 +418,10 @@ def test_scheduler_none_runs_here_like_local():
 def test_process_pool_same_result():
     xy, loc, day = _medium()
     s = ScanSettings(replicates=40, seed=3, max_days=14)
+    _same(space_time_permutation_scan(xy, loc, day, 55, s),
+          space_time_permutation_scan(xy, loc, day, 55, s, scheduler="processes"))
+    # the early stop keeps the same replicates wherever they ran
+    s = ScanSettings(replicates=199, seed=3, max_days=14, early_stop=10)
     _same(space_time_permutation_scan(xy, loc, day, 55, s),
           space_time_permutation_scan(xy, loc, day, 55, s, scheduler="processes"))
 

@@ -79,6 +79,12 @@ def run(
         SCAN_REPLICATES, "--replicates", min=9,
         help="Monte-Carlo-herhalingen per scan (999 voor echte signalering; "
         "minder alleen om te proberen)."),
+    early_stop: bool = typer.Option(
+        True, "--early-stop/--all-replicates",
+        help="Stop de herhalingen van een scan zodra geen cluster meer "
+        "significant (p ≤ alpha) kan worden; dezelfde signaleringen, alleen "
+        "sneller. --all-replicates draait ze alle, voor exacte p-waarden boven "
+        "alpha."),
     seed: int = typer.Option(SCAN_SEED, "--seed",
                              help="Zaad van de Monte-Carlo-herhalingen."),
     max_radius: float = typer.Option(
@@ -132,7 +138,7 @@ def run(
             scan=ScanSettings(max_radius_m=max_radius, max_days=max_days,
                               replicates=replicates, seed=seed),
             study_days=study_days, alpha=alpha, quiet=quiet, hotspots=hotspots,
-            low_scan=low_scan)
+            low_scan=low_scan, early_stop=early_stop)
         ws = workspace_of(ctx)
         with progress("Vroegsignalering") as advance:
             summary = run_warn(ws, as_of=day, settings=settings, scheduler=sched,
@@ -143,10 +149,12 @@ def run(
         f"en later): {summary['signals']} meldingen op {summary['locations']} "
         "portieken.")
     table = Table(title="Scans")
-    for col in ("scan", "meldingen", "signaleringen", "hoogste LLR", "p"):
+    for col in ("scan", "meldingen", "herhalingen", "signaleringen", "hoogste LLR",
+                "p"):
         table.add_column(col, justify="right" if col != "scan" else "left")
     for key, s in summary["scans"].items():
-        table.add_row(key, str(s["signals"]), str(s["clusters"]),
+        table.add_row(key, str(s["signals"]), str(s.get("replicates", "–")),
+                      str(s["clusters"]),
                       "–" if s.get("top_llr") is None else f"{s['top_llr']:.2f}",
                       "–" if s.get("top_p") is None else f"{s['top_p']:.3f}")
     say(table)

@@ -56,6 +56,7 @@ from veerkracht.analytics.warning.scan import (
     ScanSettings,
     ScanTooLarge,
     check_scan_fits,
+    early_stop_for,
     space_time_permutation_scan,
 )
 from veerkracht.defaults import WARN_ALPHA, WARN_STUDY_DAYS
@@ -88,6 +89,10 @@ class WarnSettings:
         A cluster or hot spot is an alert when its p-value is at most this.
     quiet : bool, hotspots : bool, low_scan : bool
         Which parts run (the high-rate scan always does).
+    early_stop : bool
+        End a scan's Monte Carlo once no cluster can reach p ≤ ``alpha``
+        any more (:func:`~veerkracht.analytics.warning.scan.early_stop_for`):
+        the same alerts, fewer replicates; False runs all of them.
     quiet_level, hotspot_level : str
         The place level of the per-place quiet test and of the hot spots.
     hotspot_quarters : int
@@ -100,6 +105,7 @@ class WarnSettings:
     quiet: bool = True
     hotspots: bool = True
     low_scan: bool = True
+    early_stop: bool = True
     quiet_level: str = "street"
     hotspot_level: str = "street"
     hotspot_quarters: int = 8
@@ -405,7 +411,8 @@ def run_warn(ws: Workspace, as_of: date | None = None,
                                                      "clusters": 0}
             continue
         _tick(progress, 0, f"Scan {MEANINGS_NL[meaning]} ({rate})")
-        scan = replace(settings.scan, rates=rate)
+        scan = replace(settings.scan, rates=rate, early_stop=early_stop_for(
+            settings.alpha, settings.scan.replicates) if settings.early_stop else 0)
         if partition == "gemeente":
             result = _scan_partitioned(
                 city.loc_xy, sig["loc"].to_numpy()[use], day[use], analysis_day,
@@ -421,6 +428,7 @@ def run_warn(ws: Workspace, as_of: date | None = None,
         rows += found
         summary["scans"][f"{meaning}:{rate}"] = {
             "signals": int(use.sum()), "clusters": len(found),
+            "replicates": int(len(result.replicate_max)),
             "top_llr": float(result.clusters[0].llr) if result.clusters else None,
             "top_p": float(result.clusters[0].p_value) if result.clusters else None}
     if settings.quiet:

@@ -64,6 +64,7 @@ from veerkracht.analytics.warning.scan import (
     check_neighbour_budget,
     query_radius,
     space_time_permutation_scan,  # noqa: F401  (the doctest's reference)
+    stop_point,
 )
 
 __all__ = ["ScanPart", "PartClusters", "Plan", "plan_partitions", "part_clusters",
@@ -252,6 +253,9 @@ def combine(plan: Plan, clusters: list[PartClusters],
         rep = np.maximum(rep, r)
     cat = {f: np.concatenate([getattr(c, f) for c in clusters])
            for f in PartClusters.__dataclass_fields__}
+    # the single run's early stop, on the merged maxima in seed order
+    top = float(cat["llr"].max()) if len(cat["llr"]) else 0.0
+    rep = rep[:stop_point(rep, top, s.early_stop)]
     perm = plan.perm
     order = np.lexsort((perm[cat["centre"]], cat["radius_m"], -cat["llr"]))
     xy, geographic = plan.xy, plan.geographic

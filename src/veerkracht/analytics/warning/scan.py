@@ -92,6 +92,10 @@ class ScanSettings:
     (as SaTScan's "minimum cases in high rate clusters"); ``rates`` is
     'high', 'low' or 'both'; ``analyses_per_year`` sets the recurrence
     interval; at most ``max_secondary`` clusters follow the most likely.
+    ``early_stop`` > 0 ends the Monte Carlo once that many replicates reach
+    the most likely cluster's statistic (sequential Monte Carlo, Besag and
+    Clifford 1991, as SaTScan's early termination); 0 runs them all. See
+    :func:`early_stop_for` and :func:`stop_point`.
     """
 
     max_radius_m: float = SCAN_MAX_RADIUS_M
@@ -104,6 +108,7 @@ class ScanSettings:
     rates: str = "high"
     analyses_per_year: float = 52.0
     max_secondary: int = 10
+    early_stop: int = 0
 
 
 @dataclass(frozen=True)
@@ -566,6 +571,8 @@ def _prepare(xy, case_location, case_day, analysis_day: int, s: ScanSettings,
         raise ValueError("min_days en max_days moeten ≥ 1 zijn en min_days ≤ max_days")
     if s.replicates < 0:
         raise ValueError("replicates mag niet negatief zijn")
+    if s.early_stop < 0:
+        raise ValueError("early_stop mag niet negatief zijn")
     if not 0 < s.max_share_of_cases <= 1:
         raise ValueError("max_share_of_cases moet tussen 0 en 1 liggen")
     xy = np.asarray(xy, dtype=float)
@@ -678,10 +685,11 @@ def space_time_permutation_scan(
     fx = problem.fixed
     llr, bj, bw, blow = _all_centres(*fx[:4], cnt, first, *fx[4:])
 
-    rep = _run_replicates(problem, s, scheduler, progress) if nw > wmin else (
-        np.zeros(s.replicates))
     if nw <= wmin:
         llr[:] = 0.0
+    top = float(llr.max()) if len(llr) else 0.0
+    rep = _run_replicates(problem, s, scheduler, progress, top) if nw > wmin else (
+        np.zeros(stop_point(np.zeros(s.replicates), 0.0, s.early_stop)))
 
     clusters = _report(xy, geographic, problem, cnt, llr, bj, bw, blow, rep, s,
                        analysis_day, perm)
@@ -942,11 +950,59 @@ def _neighbour_lists(ref, geographic, cand, fptr, cz, max_radius, cap, first=0):
     return ptr, idx[:k].copy(), dist[:k].copy(), cum[:k].copy(), end[:k].copy()
 
 
+#: Replicates per batch of the local run; the early stop is decided at the
+#: end of a batch, counted in seed order, so where replicates ran never
+#: changes how many count.
+_BATCH = 50
+
+
+def early_stop_for(alpha: float, replicates: int) -> int:
+    """The early stop that never changes which clusters have p ≤ ``alpha``.
+
+    With ``R`` replicates a cluster has ``p = (1 + g) / (R + 1)``, ``g`` the
+    replicates whose maximum reaches its statistic; it is at most ``alpha``
+    only while ``g ≤ alpha (R + 1) - 1``. Once ``h = ⌊alpha (R + 1)⌋`` of
+    the replicates done reach the most likely cluster's statistic (and so
+    every other cluster's, which is no larger), no cluster can get there
+    any more, and the rest is not needed: with alpha 0.05 and 999
+    replicates, ``h`` = 50, SaTScan's threshold. ``alpha`` is read from its
+    decimal text, so 0.05 × 1000 is exactly 50.
+
+    >>> early_stop_for(0.05, 999), early_stop_for(0.01, 999), early_stop_for(0.05, 99)
+    (50, 10, 5)
+    """
+    from fractions import Fraction
+
+    if not 0 < alpha < 1:
+        raise ValueError("alpha ligt tussen 0 en 1")
+    return max(1, math.floor(Fraction(repr(float(alpha))) * (replicates + 1)))
+
+
+def stop_point(rep: np.ndarray, top: float, early_stop: int) -> int:
+    """How many of the replicates (in seed order) count: all of them, or
+    the end of the first batch of :data:`_BATCH` after which ``early_stop``
+    of them reach ``top``, the real data's largest statistic."""
+    n = len(rep)
+    if early_stop <= 0 or n == 0:
+        return n
+    hits = np.cumsum(np.asarray(rep) >= top)
+    for end in range(_BATCH, n + _BATCH, _BATCH):
+        end = min(end, n)
+        if hits[end - 1] >= early_stop:
+            return end
+    return n
+
+
 def _batches(n: int, size: int) -> list[range]:
     return [range(i, min(n, i + size)) for i in range(0, n, size)]
 
 
-def _run_replicates(problem: _Problem, s: ScanSettings, scheduler, progress):
+def _run_replicates(problem: _Problem, s: ScanSettings, scheduler, progress,
+                    top: float = 0.0):
+    """The replicates' maxima; with ``s.early_stop`` only those up to
+    :func:`stop_point` (``top`` the real data's largest statistic). Here
+    (the local run) the rest is not run; the other schedulers run all and
+    keep the same ones, so the result never depends on the scheduler."""
     n = s.replicates
     if n == 0:
         return np.zeros(0)
@@ -954,11 +1010,27 @@ def _run_replicates(problem: _Problem, s: ScanSettings, scheduler, progress):
     desc = "Monte Carlo-replicaties"
     if scheduler is None or scheduler in ("local", "none"):
         out = []
-        for b in _batches(n, 50):
+        done = 0
+        for b in _batches(n, _BATCH):
             out.append(_replicate_max(problem, [seeds[i] for i in b], threads=True))
+            done += len(b)
             if progress is not None:
                 progress(len(b), description=desc)
+            # the rule of stop_point, decided at this batch's end
+            if (s.early_stop > 0 and done < n
+                    and int((np.concatenate(out) >= top).sum()) >= s.early_stop):
+                if progress is not None:
+                    progress(n - done, description=f"{desc}: vroeg gestopt na "
+                             f"{done} (geen cluster kan nog significant worden)")
+                break
         return np.concatenate(out)
+    rep = _run_all_replicates(problem, seeds, scheduler, progress, desc)
+    return rep[:stop_point(rep, top, s.early_stop)]
+
+
+def _run_all_replicates(problem: _Problem, seeds: list, scheduler, progress,
+                        desc: str) -> np.ndarray:
+    n = len(seeds)
     if scheduler == "processes":
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
