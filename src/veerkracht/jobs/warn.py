@@ -147,10 +147,13 @@ def read_city(ws: Workspace) -> _City:
     dw = _read(ws, "dwellings", cols, points=True).reset_index(drop=True)
     dw = dw.loc[dw["x"].notna() & dw["y"].notna()].reset_index(drop=True)
     for col in LEVEL_COLUMNS.values():
-        if col not in dw.columns:
-            dw[col] = UNKNOWN
-        dw[col] = dw[col].astype("str").where(dw[col].notna(), UNKNOWN)
-    n_dw = {lv: dw[col].value_counts() for lv, col in LEVEL_COLUMNS.items()}
+        dw[col] = _level_codes(dw[col] if col in dw.columns else
+                               pd.Series(UNKNOWN, index=dw.index))
+    n_dw = {}
+    for lv, col in LEVEL_COLUMNS.items():
+        counts = dw[col].value_counts()
+        counts.index = counts.index.astype(str)
+        n_dw[lv] = counts
     codes, ent_ids = pd.factorize(dw["entrance_id"], sort=True)
     xy = np.column_stack([
         np.bincount(codes, weights=dw["x"].to_numpy()) / np.bincount(codes),
@@ -179,6 +182,31 @@ def read_city(ws: Workspace) -> _City:
                  .reset_index(drop=True))
 
 
+def _level_codes(values: pd.Series) -> pd.Series:
+    """A level column as a categorical of text ids, missing as UNKNOWN.
+
+    Categorical, not one text object per dwelling: nationally six such
+    columns of 9.8 million strings took about 3.5 GiB of the run's memory.
+    """
+    c = values if isinstance(values.dtype, pd.CategoricalDtype) else (
+        values.astype("category"))
+    c = c.cat.rename_categories(c.cat.categories.astype(str))
+    if c.isna().any():
+        if UNKNOWN not in c.cat.categories:
+            c = c.cat.add_categories([UNKNOWN])
+        c = c.fillna(UNKNOWN)
+    c = c.cat.remove_unused_categories()
+    # in text order, as the text column was: the entrances' factorisation
+    # (the scan's location order) follows it
+    return c.cat.reorder_categories(sorted(c.cat.categories))
+
+
+def level_at(city: _City, level: str, rows: np.ndarray) -> np.ndarray:
+    """The ``level`` place ids (text) of the dwellings in ``rows``."""
+    return np.asarray(city.dwellings[LEVEL_COLUMNS[level]].array.take(rows),
+                      dtype=object)
+
+
 def default_as_of(city: _City) -> date:
     """The last day with a signal (a run on a fresh import looks at its end)."""
     if not len(city.signals):
@@ -195,15 +223,14 @@ def anchor_place(city: _City, dwelling_rows: np.ndarray) -> tuple[str, str]:
     the cluster's locations). Falls back to the buurt (then wijk, gemeente)
     of the majority when no single place holds them all at a known level.
     """
-    dw = city.dwellings
-    for lv, col in LEVEL_COLUMNS.items():
-        vals = dw[col].to_numpy()[dwelling_rows]
+    for lv in LEVEL_COLUMNS:
+        vals = level_at(city, lv, dwelling_rows)
         first = vals[0]
         if first != UNKNOWN and (vals == first).all() and \
                 int(city.n_dwellings[lv].get(first, 0)) >= BAND_FLOOR:
             return lv, str(first)
     for lv in ("buurt", "wijk", "gemeente"):
-        vals = pd.Series(dw[LEVEL_COLUMNS[lv]].to_numpy()[dwelling_rows])
+        vals = pd.Series(level_at(city, lv, dwelling_rows))
         vals = vals[vals != UNKNOWN]
         if len(vals):
             return lv, str(vals.mode().iloc[0])
@@ -212,12 +239,12 @@ def anchor_place(city: _City, dwelling_rows: np.ndarray) -> tuple[str, str]:
 
 def area_codes(city: _City, level: str, place_id: str) -> dict[str, str]:
     """Buurt, wijk and gemeente code of a place (its dwellings' majority)."""
-    dw = city.dwellings
-    sel = dw[LEVEL_COLUMNS[level]].to_numpy() == place_id
+    rows = np.flatnonzero((city.dwellings[LEVEL_COLUMNS[level]] == place_id)
+                          .to_numpy())
     out = {}
     for lv, key in (("buurt", "buurtcode"), ("wijk", "wijkcode"),
                     ("gemeente", "gemeentecode")):
-        vals = dw.loc[sel, LEVEL_COLUMNS[lv]]
+        vals = pd.Series(level_at(city, lv, rows))
         vals = vals[vals != UNKNOWN]
         out[key] = str(vals.mode().iloc[0]) if len(vals) else ""
     return out
@@ -348,10 +375,9 @@ def location_gemeenten(city: _City) -> np.ndarray:
     """The gemeente code of every scan location (of its first dwelling; any
     fixed rule does: the partition does not change the result)."""
     out = np.full(len(city.loc_ids), UNKNOWN, dtype=object)
-    codes = city.dwellings[LEVEL_COLUMNS["gemeente"]].astype("str").to_numpy()
     loc = city.loc_of_dwelling
     first = np.unique(loc, return_index=True)[1]
-    out[loc[first]] = codes[first]
+    out[loc[first]] = level_at(city, "gemeente", first)
     return out.astype(str)
 
 
@@ -495,8 +521,7 @@ def _quarter_counts(city: _City, level: str, quarters: list[str],
     sig = city.signals
     if meaning is not None:
         sig = sig.loc[sig["meaning"] == meaning]
-    col = LEVEL_COLUMNS[level]
-    place = city.dwellings[col].to_numpy()[sig["dwelling"].to_numpy()]
+    place = level_at(city, level, sig["dwelling"].to_numpy())
     q = np.array([quarter_of(d) for d in sig["day"]], dtype=object)
     keep = np.isin(q, quarters) & (place != UNKNOWN)
     got = pd.DataFrame({"place_id": place[keep], "quarter": q[keep]}).value_counts()
@@ -579,7 +604,9 @@ def _hotspot_rows(city: _City, as_of: date, settings: WarnSettings) -> list[dict
     rate = np.sqrt(count + 0.375) - np.sqrt(expected + 0.375)
     col = LEVEL_COLUMNS[settings.hotspot_level]
     dw = city.dwellings
-    centre = dw.groupby(col)[["x", "y"]].mean().reindex(wide.index)
+    centre = dw.groupby(col, observed=True)[["x", "y"]].mean()
+    centre.index = centre.index.astype(str)
+    centre = centre.reindex(wide.index)
     if len(wide) < 10:
         return []
     w = knn_weights(centre.to_numpy(), 8)
