@@ -1021,7 +1021,7 @@ def _run_replicates(problem: _Problem, s: ScanSettings, scheduler, progress,
                     and int((np.concatenate(out) >= top).sum()) >= s.early_stop):
                 if progress is not None:
                     progress(n - done, description=f"{desc}: vroeg gestopt na "
-                             f"{done} (geen cluster kan nog significant worden)")
+                             f"{done}; {s.early_stop} halen al het sterkste cluster")
                 break
         return np.concatenate(out)
     rep = _run_all_replicates(problem, seeds, scheduler, progress, desc)
