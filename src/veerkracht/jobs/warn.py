@@ -428,10 +428,9 @@ def run_warn(ws: Workspace, as_of: date | None = None,
     scans = [(m, sel, "high") for m, sel in groups]
     if settings.low_scan:
         scans.append(("all", pd.Series(True, index=sig.index), "low"))
-    _check_scans_fit(city, [(m, (sel & in_study).to_numpy(), rate)
-                            for m, sel, rate in scans], settings, progress)
-    for meaning, sel, rate in scans:
-        use = (sel & in_study).to_numpy()
+    scans = [(m, (sel & in_study).to_numpy(), rate) for m, sel, rate in scans]
+    _check_scans_fit(city, scans, settings, progress)
+    for meaning, use, rate in scans:
         if use.sum() < settings.scan.min_cases:
             summary["scans"][f"{meaning}:{rate}"] = {"signals": int(use.sum()),
                                                      "clusters": 0}

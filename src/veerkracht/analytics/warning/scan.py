@@ -978,17 +978,19 @@ def early_stop_for(alpha: float, replicates: int) -> int:
     return max(1, math.floor(Fraction(repr(float(alpha))) * (replicates + 1)))
 
 
+def _stops(done: np.ndarray, top: float, early_stop: int) -> bool:
+    """The early stop's rule: ``early_stop`` of the replicates ``done``
+    reach ``top``, the real data's largest statistic."""
+    return early_stop > 0 and int((np.asarray(done) >= top).sum()) >= early_stop
+
+
 def stop_point(rep: np.ndarray, top: float, early_stop: int) -> int:
     """How many of the replicates (in seed order) count: all of them, or
-    the end of the first batch of :data:`_BATCH` after which ``early_stop``
-    of them reach ``top``, the real data's largest statistic."""
+    the end of the first batch of :data:`_BATCH` after which the rule
+    (:func:`_stops`) holds."""
     n = len(rep)
-    if early_stop <= 0 or n == 0:
-        return n
-    hits = np.cumsum(np.asarray(rep) >= top)
-    for end in range(_BATCH, n + _BATCH, _BATCH):
-        end = min(end, n)
-        if hits[end - 1] >= early_stop:
+    for end in range(_BATCH, n, _BATCH):
+        if _stops(rep[:end], top, early_stop):
             return end
     return n
 
@@ -1016,9 +1018,7 @@ def _run_replicates(problem: _Problem, s: ScanSettings, scheduler, progress,
             done += len(b)
             if progress is not None:
                 progress(len(b), description=desc)
-            # the rule of stop_point, decided at this batch's end
-            if (s.early_stop > 0 and done < n
-                    and int((np.concatenate(out) >= top).sum()) >= s.early_stop):
+            if done < n and _stops(np.concatenate(out), top, s.early_stop):
                 if progress is not None:
                     progress(n - done, description=f"{desc}: vroeg gestopt na "
                              f"{done}; {s.early_stop} halen al het sterkste cluster")
