@@ -99,3 +99,38 @@ def test_pruned_maximum_equals_brute_force(seed, rates, min_cases):
         perm = np.random.default_rng(ss[i]).permutation(len(loc))
         want = _all_cylinders_max(xy, loc, day[perm], 29, s)
         assert r.replicate_max[i] == want, (i, r.replicate_max[i], want)
+
+
+def _sparse_data(seed: int):
+    """Few recent cases among many locations: most neighbour groups add no
+    count to any window, so the walk skips them (the common case in a
+    national scan, where four in five locations have no recent case)."""
+    rng = np.random.default_rng(100 + seed)
+    n_loc = 60
+    xy = rng.uniform(0, 2000, (n_loc, 2)).round(-2)
+    xy[11] = xy[5]
+    n = int(rng.integers(120, 200))
+    loc = rng.choice(n_loc, n)
+    day = rng.integers(0, 60, n)
+    return xy, loc.astype(np.int64), day.astype(np.int64)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(("rates", "min_cases"), [("high", 2), ("low", 2),
+                                                  ("both", 1)])
+def test_pruned_maximum_equals_brute_force_when_recent_cases_are_sparse(
+        seed, rates, min_cases):
+    xy, loc, day = _sparse_data(seed)
+    s = ScanSettings(max_radius_m=900, max_share_of_cases=0.5, max_days=5,
+                     min_days=1 + seed % 2, min_cases=min_cases, replicates=6,
+                     rates=rates, seed=seed)
+    recent = np.unique(loc[day >= 55])
+    assert len(recent) < len(xy) / 2  # the data are what the test is for
+    r = space_time_permutation_scan(xy, loc, day, 59, s)
+    top = r.clusters[0].llr if r.clusters else 0.0
+    assert top == _all_cylinders_max(xy, loc, day, 59, s)
+    ss = np.random.SeedSequence(seed).spawn(s.replicates)
+    for i in range(s.replicates):
+        perm = np.random.default_rng(ss[i]).permutation(len(loc))
+        want = _all_cylinders_max(xy, loc, day[perm], 59, s)
+        assert r.replicate_max[i] == want, (i, r.replicate_max[i], want)

@@ -31,13 +31,17 @@ expected count is fixed; a replicate only changes the observed counts in the
 last ``max_days``. Per centre the neighbours are sorted once; per replicate
 the observed counts per location and window length are built from the
 cases whose permuted day falls in the windows, and a compiled (numba) walk
-over the neighbours evaluates the statistic only where it can be a maximum:
+over the neighbours with recent cases (one branch-free pass per centre
+finds them; at national density about four in five locations have none in
+the last four weeks) evaluates the statistic only where it can be a maximum:
 for high rates right after a location that adds cases to that window (the
 expected count only grows between), for low rates right before one.
 Fixed across replicates are also ``ln μ`` and a table of ``k ln k``, so a
 log-free upper bound of the high-rate statistic (ADR 0007, addendum) is
 tested first, once per neighbour group and then per window; the exact
-statistic is computed only where the bound can beat the best so far.
+statistic is computed only where the bound can beat the best so far. For
+low rates the shortest window's count against the longest window's
+expectation bounds a group's windows at once, then per block of windows.
 
 Reproducibility: replicate ``i`` draws its permutation from
 ``np.random.SeedSequence(seed).spawn(R)[i]``, so the result is identical
@@ -176,18 +180,47 @@ def _may_beat(o, e, total, best):
 @numba.njit(cache=True, inline="always")
 def _best_low(a, end, w0, cdw, obuf, total, min_cases, best, bj, bw, blow):
     """Low-rate cylinders ending at neighbour entry ``end`` (cases ``a``),
-    windows ``w0`` and up: the best of them and the best so far."""
-    for w in range(w0, cdw.shape[0]):
-        e = (a * cdw[w]) / total
-        o = obuf[w]
-        if o < e and _may_beat(o, e, total, best):
-            v = _llr(o, e, total, False, True, min_cases)
-            if v > best:
-                best = v
-                bj = end
-                bw = w
-                blow = True
+    windows ``w0`` and up: the best of them and the best so far.
+
+    A low-rate statistic grows as the count falls and as the expectation
+    grows; over the windows both only grow. So a set of consecutive windows
+    is bounded by its shortest window's count against its longest window's
+    expectation: all windows at once first, then each block of
+    :data:`_BLOCK`, and only the windows of blocks whose bound can beat the
+    best are evaluated (most groups have none)."""
+    nw = cdw.shape[0]
+    if w0 >= nw:
+        return best, bj, bw, blow
+    # all windows at once first: the shortest one's count, the longest's
+    # expectation
+    o = obuf[w0]
+    e = (a * cdw[nw - 1]) / total
+    if not (o < e and _may_beat(o, e, total, best)):
+        return best, bj, bw, blow
+    for b in range(w0 // _BLOCK, (nw + _BLOCK - 1) // _BLOCK):
+        bs = max(b * _BLOCK, w0)
+        be = min(b * _BLOCK + _BLOCK, nw)
+        o = obuf[bs]
+        e = (a * cdw[be - 1]) / total
+        if not (o < e and _may_beat(o, e, total, best)):
+            continue
+        for w in range(bs, be):
+            e = (a * cdw[w]) / total
+            o = obuf[w]
+            if o < e and _may_beat(o, e, total, best):
+                v = _llr(o, e, total, False, True, min_cases)
+                if v > best:
+                    best = v
+                    bj = end
+                    bw = w
+                    blow = True
     return best, bj, bw, blow
+
+
+#: Windows per block in the kernels' block bounds (see :func:`_best_low`
+#: and :func:`_centre_high`); only speed depends on it (4 was fastest of 2,
+#: 4, 7 and 14 for high rates on the benchmark data).
+_BLOCK = 4
 
 
 #: Slack of the pruning test: a cylinder is evaluated exactly when its
@@ -196,16 +229,46 @@ def _best_low(a, end, w0, cdw, obuf, total, min_cases, best, bj, bw, blow):
 _SLACK = 1e-6
 
 
+@numba.njit(cache=True, inline="always")
+def _recent_groups(j0, j1, idx, gend, first, nw, nzb, gsb, geb):
+    """The entries ``j0`` .. ``j1 - 1`` of one centre whose location has
+    recent cases (into ``nzb``), and the tie groups holding one (first and
+    last entry into ``gsb`` and ``geb``); returns how many of each.
+
+    One pass without branches: a location without recent cases adds a row of
+    zeros and a group without one changes no count, so the walks below skip
+    them. Most locations have no case in the last ``max_days`` of a
+    replicate; an ``if`` per entry mispredicts, this pass does not."""
+    k = 0
+    m = 0
+    gd = 0
+    gs = j0
+    for j in range(j0, j1):
+        f = np.int64(first[idx[j]] < nw)
+        nzb[k] = j
+        k += f
+        gd |= f
+        e = np.int64(gend[j])
+        gsb[m] = gs
+        geb[m] = j
+        m += e & gd
+        gd &= 1 - e
+        gs += (j + 1 - gs) * e
+    return k, m
+
+
 @numba.njit(cache=True)
 def _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin, total, high, low,
-            min_cases, obuf, floor, lcz, lq, q, xlx):
+            min_cases, obuf, floor, lcz, lq, q, xlx, nzb, gsb, geb):
     """Best cylinder of centre ``c`` above ``floor``.
 
     Returns (llr, neighbour entry, window, is_low); llr is ``floor`` and the
-    entry -1 when no cylinder beats it. A cylinder is only evaluated when a
-    cheap bound says it can beat the best so far: for high rates the bound
-    needs no logarithm (``lcz`` and ``lq`` are the logs of the zone and
-    window totals, ``xlx`` the table of k ln k), and the exact statistic is
+    entry -1 when no cylinder beats it. Only the tie groups with a location
+    with recent cases are visited (:func:`_recent_groups`; ``nzb``, ``gsb``
+    and ``geb`` are its buffers). A cylinder is only evaluated when a cheap
+    bound says it can beat the best so far: for high rates the bound needs
+    no logarithm (``lcz`` and ``lq`` are the logs of the zone and window
+    totals, ``xlx`` the table of k ln k), and the exact statistic is
     computed, window by window as before, only for a neighbour group where
     some window passes it.
     """
@@ -219,96 +282,91 @@ def _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin, total, high, low,
     blow = False
     j0 = ptr[c]
     j1 = ptr[c + 1]
-    g = j0
-    prev_end = -1
-    while g < j1:
-        # one tie group: entries g .. ge (inclusive)
-        ge = g
-        while not gend[ge]:
-            ge += 1
+    k, m = _recent_groups(j0, j1, idx, gend, first, nw, nzb, gsb, geb)
+    t = 0
+    for gi in range(m):
+        # one tie group with recent cases: entries g .. ge (inclusive)
+        g = gsb[gi]
+        ge = geb[gi]
+        t1 = t
         dirty = nw
-        for j in range(g, ge + 1):
-            f = first[idx[j]]
+        while t1 < k and nzb[t1] <= ge:
+            f = first[idx[nzb[t1]]]
             if f < dirty:
                 dirty = f
-        if dirty < nw:
-            if low and prev_end >= 0:
-                best, bj, bw, blow = _best_low(czcum[prev_end], prev_end,
-                                               max(dirty, wmin), cdw, obuf, total,
-                                               min_cases, best, bj, bw, blow)
-            for j in range(g, ge + 1):
-                # whole rows (zero before a location's first recent case):
-                # a fixed-length loop the compiler vectorises
-                row = cnt[idx[j]]
-                for w in range(nw):
-                    obuf[w] += row[w]
-            w0 = max(dirty, wmin)
-            if high and w0 < nw:
-                a = czcum[ge]
-                la = lcz[ge]
-                lim = best - _SLACK
-                # the bound below grows with c and falls with mu (c > mu), so
-                # the longest window's count against the shortest window's
-                # expectation bounds every window of this group at once
-                of = float(obuf[nw - 1])
-                d = of - a * q[w0]
-                ub = xlx[obuf[nw - 1]] - of * (la + lq[w0]) - d * (total - of) * rc
-                hit = (obuf[nw - 1] >= min_cases) & (d > -1e-9) & (ub > lim)
-                if hit:
-                    # per window: c ln(c/mu) exactly (table, no log); the
-                    # second term is at most -(c - mu)(C - c)/(C - mu), which
-                    # is at most -(c - mu)(C - c)/C
-                    hit = False
-                    for w in range(w0, nw):
-                        o = obuf[w]
-                        of = float(o)
-                        d = of - a * q[w]
-                        ub = xlx[o] - of * (la + lq[w]) - d * (total - of) * rc
-                        hit |= (o >= min_cases) & (d > -1e-9) & (ub > lim)
-                if hit:
-                    for w in range(w0, nw):
-                        e = (a * cdw[w]) / total
-                        o = obuf[w]
-                        of = float(o)
-                        d = of - a * q[w]
-                        ub = xlx[o] - of * (la + lq[w]) - d * (total - of) * rc
-                        if o > e and o >= min_cases and ub > best - _SLACK:
-                            v = _llr(o, e, total, True, False, min_cases)
-                            if v > best:
-                                best = v
-                                bj = ge
-                                bw = w
-                                blow = False
-        prev_end = ge
-        g = ge + 1
-    if low and prev_end >= 0:
-        best, bj, bw, blow = _best_low(czcum[prev_end], prev_end, wmin, cdw, obuf,
+            t1 += 1
+        if low and g > j0:
+            # the circle just before this group: what it holds ends at g - 1
+            best, bj, bw, blow = _best_low(czcum[g - 1], g - 1, max(dirty, wmin),
+                                           cdw, obuf, total, min_cases, best, bj,
+                                           bw, blow)
+        for u in range(t, t1):
+            # whole rows: a fixed-length loop the compiler vectorises
+            row = cnt[idx[nzb[u]]]
+            for w in range(nw):
+                obuf[w] += row[w]
+        t = t1
+        w0 = max(dirty, wmin)
+        if high and w0 < nw:
+            a = czcum[ge]
+            la = lcz[ge]
+            lim = best - _SLACK
+            # the bound below grows with c and falls with mu (c > mu), so
+            # the longest window's count against the shortest window's
+            # expectation bounds every window of this group at once
+            of = float(obuf[nw - 1])
+            d = of - a * q[w0]
+            ub = xlx[obuf[nw - 1]] - of * (la + lq[w0]) - d * (total - of) * rc
+            hit = (obuf[nw - 1] >= min_cases) & (d > -1e-9) & (ub > lim)
+            if hit:
+                # per window: c ln(c/mu) exactly (table, no log); the
+                # second term is at most -(c - mu)(C - c)/(C - mu), which
+                # is at most -(c - mu)(C - c)/C
+                hit = False
+                for w in range(w0, nw):
+                    o = obuf[w]
+                    of = float(o)
+                    d = of - a * q[w]
+                    ub = xlx[o] - of * (la + lq[w]) - d * (total - of) * rc
+                    hit |= (o >= min_cases) & (d > -1e-9) & (ub > lim)
+            if hit:
+                for w in range(w0, nw):
+                    e = (a * cdw[w]) / total
+                    o = obuf[w]
+                    of = float(o)
+                    d = of - a * q[w]
+                    ub = xlx[o] - of * (la + lq[w]) - d * (total - of) * rc
+                    if o > e and o >= min_cases and ub > best - _SLACK:
+                        v = _llr(o, e, total, True, False, min_cases)
+                        if v > best:
+                            best = v
+                            bj = ge
+                            bw = w
+                            blow = False
+    if low and j1 > j0:
+        # the whole circle
+        best, bj, bw, blow = _best_low(czcum[j1 - 1], j1 - 1, wmin, cdw, obuf,
                                        total, min_cases, best, bj, bw, blow)
     return best, bj, bw, blow
 
 
-#: Windows per block in the high-rate kernel's second bound (see
-#: :func:`_centre_high`); only speed depends on it (4 was fastest of 2, 4, 7
-#: and 14 on the benchmark data).
-_BLOCK = 4
-
-
 @numba.njit(cache=True)
 def _centre_high(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin, total,
-                 min_cases, obuf, floor, lcz, lq, q, xlx):
+                 min_cases, obuf, floor, lcz, lq, q, xlx, nzb, gsb, geb):
     """Best high-rate cylinder of centre ``c`` above ``floor`` (as
     :func:`_centre` with only high rates, and the same result).
 
-    The walk adds whole count rows without branching. At the end of a
-    neighbour group three bounds follow one another, each only where the one
-    before passed: one for all windows at once (the longest window's count,
-    kept in a scalar, against the shortest changed window's expectation);
-    one per block of :data:`_BLOCK` windows (the block's longest count
-    against its shortest expectation, without branches); then per window in
-    the blocks that passed. On the benchmark data a third of the groups pass
-    the first bound but under 2 % of the blocks pass the second, and the
-    per-window loop over every window of a passing group was most of the
-    time."""
+    The walk visits only the tie groups with recent cases
+    (:func:`_recent_groups`) and adds whole count rows without branching.
+    At the end of such a group three bounds follow one another, each only
+    where the one before passed: one for all windows at once (the longest
+    window's count, kept in a scalar, against the shortest changed window's
+    expectation); one per block of :data:`_BLOCK` windows (the block's
+    longest count against its shortest expectation, without branches); then
+    per window in the blocks that passed. On the benchmark data a third of
+    the groups pass the first bound but under 2 % of the blocks pass the
+    second, and the per-window loop over every window of a passing group was
+    most of the time."""
     nw = cdw.shape[0]
     for w in range(obuf.shape[0]):
         obuf[w] = 0
@@ -319,69 +377,71 @@ def _centre_high(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin, total,
     bw = -1
     last = nw - 1
     nb = (nw + _BLOCK - 1) // _BLOCK
-    dirty = nw
     tot = 0
-    for j in range(ptr[c], ptr[c + 1]):
-        loc = idx[j]
-        dirty = min(dirty, first[loc])
-        row = cnt[loc]
-        # the longest window's count in a scalar: read back from obuf just
-        # after the vector add it would wait for the store
-        tot += row[last]
-        for w in range(obuf.shape[0]):
-            obuf[w] += row[w]
-        if gend[j]:
-            w0 = max(dirty, wmin)
-            wq = min(w0, last)
-            a = czcum[j]
-            la = lcz[j]
-            of = float(tot)
-            d = of - a * q[wq]
-            # c ln(c/mu) exactly (table, no log); the second term is at most
-            # -(c - mu)(C - c)/(C - mu) <= -(c - mu)(C - c)/C. The bound grows
-            # with c and falls with mu (c > mu), so the longest window's count
-            # against the shortest window's expectation bounds them all.
-            ub = xlx[tot] - of * (la + lq[wq]) - d * (total - of) * rc
-            if (dirty < nw) & (w0 < nw) & (tot >= min_cases) & (d > -1e-9) & (
-                    ub > lim):
-                # the same bound per block of windows, as a bit mask
-                mask = 0
-                for b in range(nb):
-                    bs = max(b * _BLOCK, w0)
-                    be = min(b * _BLOCK + _BLOCK, nw) - 1
-                    o = obuf[be]
-                    of = float(o)
-                    d = of - a * q[bs]
-                    ub = xlx[o] - of * (la + lq[bs]) - d * (total - of) * rc
-                    mask |= np.int64((be >= w0) & (o >= min_cases) & (d > -1e-9)
-                                     & (ub > lim)) << b
-                b = 0
-                while mask:
-                    if mask & 1:
-                        for w in range(max(b * _BLOCK, w0),
-                                       min(b * _BLOCK + _BLOCK, nw)):
-                            o = obuf[w]
-                            # the same count as one window shorter, and no
-                            # smaller expectation: never better than that one
-                            if o < min_cases or (w > w0 and o == obuf[w - 1]):
-                                continue
-                            of = float(o)
-                            d = of - a * q[w]
-                            if d <= -1e-9:
-                                continue
-                            ub = xlx[o] - of * (la + lq[w]) - d * (total - of) * rc
-                            if ub > lim:
-                                e = (a * cdw[w]) / total
-                                if o > e:
-                                    v = _llr(o, e, total, True, False, min_cases)
-                                    if v > best:
-                                        best = v
-                                        lim = best - _SLACK
-                                        bj = j
-                                        bw = w
-                    mask >>= 1
-                    b += 1
-            dirty = nw
+    k, m = _recent_groups(ptr[c], ptr[c + 1], idx, gend, first, nw, nzb, gsb, geb)
+    t = 0
+    for gi in range(m):
+        j = geb[gi]
+        dirty = nw
+        while t < k and nzb[t] <= j:
+            loc = idx[nzb[t]]
+            dirty = min(dirty, first[loc])
+            row = cnt[loc]
+            # the longest window's count in a scalar: read back from obuf
+            # just after the vector add it would wait for the store
+            tot += row[last]
+            for w in range(obuf.shape[0]):
+                obuf[w] += row[w]
+            t += 1
+        w0 = max(dirty, wmin)
+        wq = min(w0, last)
+        a = czcum[j]
+        la = lcz[j]
+        of = float(tot)
+        d = of - a * q[wq]
+        # c ln(c/mu) exactly (table, no log); the second term is at most
+        # -(c - mu)(C - c)/(C - mu) <= -(c - mu)(C - c)/C. The bound grows
+        # with c and falls with mu (c > mu), so the longest window's count
+        # against the shortest window's expectation bounds them all.
+        ub = xlx[tot] - of * (la + lq[wq]) - d * (total - of) * rc
+        if (w0 < nw) & (tot >= min_cases) & (d > -1e-9) & (ub > lim):
+            # the same bound per block of windows, as a bit mask
+            mask = 0
+            for b in range(nb):
+                bs = max(b * _BLOCK, w0)
+                be = min(b * _BLOCK + _BLOCK, nw) - 1
+                o = obuf[be]
+                of = float(o)
+                d = of - a * q[bs]
+                ub = xlx[o] - of * (la + lq[bs]) - d * (total - of) * rc
+                mask |= np.int64((be >= w0) & (o >= min_cases) & (d > -1e-9)
+                                 & (ub > lim)) << b
+            b = 0
+            while mask:
+                if mask & 1:
+                    for w in range(max(b * _BLOCK, w0),
+                                   min(b * _BLOCK + _BLOCK, nw)):
+                        o = obuf[w]
+                        # the same count as one window shorter, and no
+                        # smaller expectation: never better than that one
+                        if o < min_cases or (w > w0 and o == obuf[w - 1]):
+                            continue
+                        of = float(o)
+                        d = of - a * q[w]
+                        if d <= -1e-9:
+                            continue
+                        ub = xlx[o] - of * (la + lq[w]) - d * (total - of) * rc
+                        if ub > lim:
+                            e = (a * cdw[w]) / total
+                            if o > e:
+                                v = _llr(o, e, total, True, False, min_cases)
+                                if v > best:
+                                    best = v
+                                    lim = best - _SLACK
+                                    bj = j
+                                    bw = w
+                mask >>= 1
+                b += 1
     return best, bj, bw, False
 
 
@@ -411,16 +471,20 @@ def _max_one(ptr, idx, czcum, gend, cdw, wmin, total, high, low, min_cases,
     nw = cdw.shape[0]
     cnt, first = _counts(n_loc, nw, locs, ages)
     obuf = np.zeros(cnt.shape[1], np.int32)
+    longest = np.max(ptr[1:] - ptr[:-1]) if ptr.shape[0] > 1 else 0
+    nzb = np.empty(longest, np.int64)
+    gsb = np.empty(longest, np.int64)
+    geb = np.empty(longest, np.int64)
     best = 0.0
     for c in range(ptr.shape[0] - 1):
         if high and not low:
             v, _, _, _ = _centre_high(c, ptr, idx, czcum, gend, cnt, first, cdw,
                                       wmin, total, min_cases, obuf, best, lcz, lq,
-                                      q, xlx)
+                                      q, xlx, nzb, gsb, geb)
         else:
             v, _, _, _ = _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin,
                                  total, high, low, min_cases, obuf, best, lcz, lq,
-                                 q, xlx)
+                                 q, xlx, nzb, gsb, geb)
         if v > best:
             best = v
     return best
@@ -451,14 +515,18 @@ def _all_centres(ptr, idx, czcum, gend, cnt, first, cdw, wmin, total, high, low,
     blow = np.zeros(n, np.bool_)
     for c in numba.prange(n):
         obuf = np.zeros(cnt.shape[1], np.int32)
+        size = ptr[c + 1] - ptr[c]
+        nzb = np.empty(size, np.int64)
+        gsb = np.empty(size, np.int64)
+        geb = np.empty(size, np.int64)
         if high and not low:
             v, j, w, lo = _centre_high(c, ptr, idx, czcum, gend, cnt, first, cdw,
                                        wmin, total, min_cases, obuf, 0.0, lcz, lq,
-                                       q, xlx)
+                                       q, xlx, nzb, gsb, geb)
         else:
             v, j, w, lo = _centre(c, ptr, idx, czcum, gend, cnt, first, cdw, wmin,
                                   total, high, low, min_cases, obuf, 0.0, lcz, lq,
-                                  q, xlx)
+                                  q, xlx, nzb, gsb, geb)
         llr[c] = v
         bj[c] = j
         bw[c] = w
