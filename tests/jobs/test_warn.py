@@ -143,6 +143,41 @@ def test_a_scan_that_would_not_fit_refuses_the_run_before_any_scan(small, monkey
     assert set(summary["scans"]) == {"pressure:high", "attentiveness:high", "all:low"}
 
 
+def test_when_every_scan_is_refused_the_named_radius_is_the_smallest_fit(
+        small, monkeypatch):
+    """With a limit below every scan's need, the one refusal names the
+    radius that each scan's own search would give at the least (the search
+    runs for the scan with the most pairs, and for another only where that
+    radius would not fit it), and at that radius the whole run goes."""
+    import veerkracht.analytics.warning.scan as scan
+
+    ws, city = small
+    d = city.planted.cluster_start + timedelta(days=42)
+    settings = WarnSettings(scan=ScanSettings(replicates=19, max_radius_m=1500.0))
+    sig = read_city(ws).signals
+    origin = d - timedelta(days=settings.study_days - 1)
+    in_study = ((sig["day"] >= origin) & (sig["day"] <= d)).to_numpy()
+    xy = read_city(ws).loc_xy
+    loc = sig["loc"].to_numpy()
+    sels = [sig["meaning"].eq(m).to_numpy() & in_study
+            for m in ("pressure", "attentiveness")] + [in_study]
+    need = [scan.check_scan_fits(xy, loc[sel], settings.scan) for sel in sels]
+    monkeypatch.setattr(scan, "scan_max_bytes",
+                        lambda: min(need) * 2 // 3 * scan._ENTRY_BYTES)
+    fits = []
+    for sel in sels:
+        with pytest.raises(scan.ScanTooLarge) as one:
+            scan.check_scan_fits(xy, loc[sel], settings.scan)
+        fits.append(one.value.fit_m)
+    with pytest.raises(scan.ScanTooLarge, match="van de 3 scans") as err:
+        run_warn(ws, as_of=d, settings=settings)
+    assert err.value.fit_m == min(fits) >= 10
+    assert err.value.pairs == max(need)
+    summary = run_warn(ws, as_of=d, settings=WarnSettings(
+        scan=ScanSettings(replicates=19, max_radius_m=float(err.value.fit_m))))
+    assert set(summary["scans"]) == {"pressure:high", "attentiveness:high", "all:low"}
+
+
 def test_bad_settings_are_clear():
     with pytest.raises(WarnError, match="studieperiode"):
         WarnSettings(scan=ScanSettings(max_days=60), study_days=30)

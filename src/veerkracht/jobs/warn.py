@@ -494,22 +494,40 @@ def _check_scans_fit(city: _City, scans: list, settings: WarnSettings,
     refused after another had run for minutes cost a national run its
     time)."""
     _tick(progress, 0, "Omvang van de scans nagaan")
+    locs = city.signals["loc"].to_numpy()
     refused = []
     for meaning, use, rate in scans:
         if use.sum() < settings.scan.min_cases:
             continue
         try:
-            check_scan_fits(city.loc_xy, city.signals["loc"].to_numpy()[use],
-                            settings.scan)
+            check_scan_fits(city.loc_xy, locs[use], settings.scan, advise=False)
         except ScanTooLarge as exc:
-            refused.append((exc.fit_m, f"{MEANINGS_NL[meaning]} ({rate})", exc))
+            refused.append((exc.pairs, f"{MEANINGS_NL[meaning]} ({rate})", use))
     if not refused:
         return
-    fit, name, exc = min(refused, key=lambda r: r[0])
+    # the radius search only for the scan with the most pairs, and for
+    # another only where that radius does not fit it too (the low scan's
+    # locations hold every other scan's, so nationally one search is all)
+    refused.sort(key=lambda r: -r[0])
+    best = None
+    for _, name, use in refused:
+        if best is not None:
+            try:
+                check_scan_fits(city.loc_xy, locs[use], replace(
+                    settings.scan, max_radius_m=float(best[0].fit_m)), advise=False)
+                continue
+            except ScanTooLarge:
+                pass
+        try:
+            check_scan_fits(city.loc_xy, locs[use], settings.scan)
+        except ScanTooLarge as exc:
+            if best is None or exc.fit_m < best[0].fit_m:
+                best = (exc, name)
+    exc, name = best
     also = ("" if len(refused) == 1 else
             f"; van de {len(refused)} scans die niet passen is dit de grootste, "
             "dus de genoemde straal past voor alle")
-    raise ScanTooLarge(f"scan {name}: {exc}{also}", pairs=exc.pairs, fit_m=fit)
+    raise ScanTooLarge(f"scan {name}: {exc}{also}", pairs=exc.pairs, fit_m=exc.fit_m)
 
 
 # --- quiet places and hot spots -------------------------------------------------

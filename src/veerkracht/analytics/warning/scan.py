@@ -855,7 +855,8 @@ def scan_max_bytes() -> int:
 
 
 def check_neighbour_budget(tree: cKDTree, pts: np.ndarray, qr: float,
-                           s: ScanSettings, geographic: bool = False) -> int:
+                           s: ScanSettings, geographic: bool = False,
+                           advise: bool = True) -> int:
     """Count the scan's neighbour entries before any list is built.
 
     Every centre pairs with every location with cases within the largest
@@ -865,7 +866,8 @@ def check_neighbour_budget(tree: cKDTree, pts: np.ndarray, qr: float,
     bisection on the same count) whose lists would fit — instead of the
     machine running out of memory (entrances of a 1 million row replica
     within 1 km: about a billion pairs, 40 GiB). Returns the number of
-    entries.
+    entries. Without ``advise`` the refusal names no radius (``fit_m`` 0)
+    and costs one count instead of a bisection.
     """
     centres = cKDTree(pts)
 
@@ -878,6 +880,9 @@ def check_neighbour_budget(tree: cKDTree, pts: np.ndarray, qr: float,
     limit = scan_max_bytes()
     if n * _ENTRY_BYTES <= limit:
         return n
+    if not advise:
+        raise ScanTooLarge(f"de scan zou {_nl_int(n)} paren bijhouden, meer dan de "
+                           f"grens van {_nl_int(limit >> 20)} MiB", pairs=n)
     lo, hi = 0.0, float(s.max_radius_m)
     for _ in range(12):
         mid = (lo + hi) / 2.0
@@ -900,7 +905,7 @@ def check_neighbour_budget(tree: cKDTree, pts: np.ndarray, qr: float,
 
 
 def check_scan_fits(xy, case_location, settings: ScanSettings = ScanSettings(),
-                    geographic: bool = False) -> int:
+                    geographic: bool = False, advise: bool = True) -> int:
     """Check, before anything is built, that a scan of these cases fits the
     memory limit (:func:`check_neighbour_budget`, the same count and
     message); returns its neighbour entries or raises :class:`ScanTooLarge`.
@@ -913,7 +918,7 @@ def check_scan_fits(xy, case_location, settings: ScanSettings = ScanSettings(),
     with_cases = np.unique(np.asarray(case_location, dtype=np.int64))
     return check_neighbour_budget(cKDTree(pts[with_cases]), pts,
                                   query_radius(settings, geographic), settings,
-                                  geographic)
+                                  geographic, advise)
 
 
 def _nl_int(x: int) -> str:
