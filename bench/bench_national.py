@@ -12,12 +12,12 @@ the commands a user types:
     veerkracht -w W warn run
 
 `warn run` is run with its defaults (analysis date = the last day with a
-signal, 999 Monte-Carlo replicates, 1000 m / 28 days, 365 study days,
-quiet test, hotspots and low scan on, local scheduler). When it refuses
-because the scan's circles would not fit its memory limit, the chain does
-what the refusal says, as a user would: it runs `warn run --max-radius R`
-once more, R the largest radius the message says fits, rounded down to
-10 m; both runs count in the chain's time. Every step runs
+signal, 999 Monte-Carlo replicates with the early stop, 1000 m / 28 days,
+365 study days, quiet test, hotspots and low scan on, local scheduler).
+When it refuses because the scan's circles would not fit its memory limit,
+the chain does what the refusal says, as a user would: it runs `warn run
+--max-radius R` once more, R the largest radius the message says fits,
+rounded down to 10 m; both runs count in the chain's time. Every step runs
 under `nice -n 10` and GNU `/usr/bin/time -v`: `seconds` is its wall time,
 `cpu_s` user + system time, `peak_mib` the maximum resident set size of
 the step's process (`time -v` reads it from `wait4`, so it is the step's
