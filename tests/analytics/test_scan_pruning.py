@@ -91,13 +91,18 @@ def test_pruned_maximum_equals_brute_force(seed, rates, min_cases):
     s = ScanSettings(max_radius_m=1100, max_share_of_cases=0.5, max_days=9,
                      min_days=1 + seed % 3, min_cases=min_cases, replicates=6,
                      rates=rates, seed=seed)
-    r = space_time_permutation_scan(xy, loc, day, 29, s)
+    _assert_maxima_equal_brute_force(xy, loc, day, 29, s)
+
+
+def _assert_maxima_equal_brute_force(xy, loc, day, analysis_day, s: ScanSettings):
+    """The real data's and every replicate's maximum, == the enumeration."""
+    r = space_time_permutation_scan(xy, loc, day, analysis_day, s)
     top = r.clusters[0].llr if r.clusters else 0.0
-    assert top == _all_cylinders_max(xy, loc, day, 29, s)
-    ss = np.random.SeedSequence(seed).spawn(s.replicates)
+    assert top == _all_cylinders_max(xy, loc, day, analysis_day, s)
+    ss = np.random.SeedSequence(s.seed).spawn(s.replicates)
     for i in range(s.replicates):
         perm = np.random.default_rng(ss[i]).permutation(len(loc))
-        want = _all_cylinders_max(xy, loc, day[perm], 29, s)
+        want = _all_cylinders_max(xy, loc, day[perm], analysis_day, s)
         assert r.replicate_max[i] == want, (i, r.replicate_max[i], want)
 
 
@@ -126,11 +131,4 @@ def test_pruned_maximum_equals_brute_force_when_recent_cases_are_sparse(
                      rates=rates, seed=seed)
     recent = np.unique(loc[day >= 55])
     assert len(recent) < len(xy) / 2  # the data are what the test is for
-    r = space_time_permutation_scan(xy, loc, day, 59, s)
-    top = r.clusters[0].llr if r.clusters else 0.0
-    assert top == _all_cylinders_max(xy, loc, day, 59, s)
-    ss = np.random.SeedSequence(seed).spawn(s.replicates)
-    for i in range(s.replicates):
-        perm = np.random.default_rng(ss[i]).permutation(len(loc))
-        want = _all_cylinders_max(xy, loc, day[perm], 59, s)
-        assert r.replicate_max[i] == want, (i, r.replicate_max[i], want)
+    _assert_maxima_equal_brute_force(xy, loc, day, 59, s)

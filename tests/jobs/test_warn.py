@@ -101,6 +101,18 @@ def test_same_seed_same_alerts(small):
     assert pick(a).equals(pick(b))
 
 
+def _scan_inputs(ws, city):
+    """The analysis date six weeks after the planted cluster, settings with
+    a 1,500 m radius, and what the scans' size checks read."""
+    d = city.planted.cluster_start + timedelta(days=42)
+    settings = WarnSettings(scan=ScanSettings(replicates=19, max_radius_m=1500.0))
+    c = read_city(ws)
+    sig = c.signals
+    origin = d - timedelta(days=settings.study_days - 1)
+    in_study = ((sig["day"] >= origin) & (sig["day"] <= d)).to_numpy()
+    return d, settings, sig, in_study, c.loc_xy, sig["loc"].to_numpy()
+
+
 def test_a_scan_that_would_not_fit_refuses_the_run_before_any_scan(small, monkeypatch):
     """The low scan (every signal) needs the most neighbour pairs; with a
     limit between the high scans' need and its need, the run is refused
@@ -109,13 +121,7 @@ def test_a_scan_that_would_not_fit_refuses_the_run_before_any_scan(small, monkey
     import veerkracht.analytics.warning.scan as scan
 
     ws, city = small
-    d = city.planted.cluster_start + timedelta(days=42)
-    settings = WarnSettings(scan=ScanSettings(replicates=19, max_radius_m=1500.0))
-    sig = read_city(ws).signals
-    origin = d - timedelta(days=settings.study_days - 1)
-    in_study = ((sig["day"] >= origin) & (sig["day"] <= d)).to_numpy()
-    xy = read_city(ws).loc_xy
-    loc = sig["loc"].to_numpy()
+    d, settings, sig, in_study, xy, loc = _scan_inputs(ws, city)
 
     def need(sel):
         return scan.check_scan_fits(xy, loc[sel & in_study], settings.scan)
@@ -152,13 +158,7 @@ def test_when_every_scan_is_refused_the_named_radius_is_the_smallest_fit(
     import veerkracht.analytics.warning.scan as scan
 
     ws, city = small
-    d = city.planted.cluster_start + timedelta(days=42)
-    settings = WarnSettings(scan=ScanSettings(replicates=19, max_radius_m=1500.0))
-    sig = read_city(ws).signals
-    origin = d - timedelta(days=settings.study_days - 1)
-    in_study = ((sig["day"] >= origin) & (sig["day"] <= d)).to_numpy()
-    xy = read_city(ws).loc_xy
-    loc = sig["loc"].to_numpy()
+    d, settings, sig, in_study, xy, loc = _scan_inputs(ws, city)
     sels = [sig["meaning"].eq(m).to_numpy() & in_study
             for m in ("pressure", "attentiveness")] + [in_study]
     need = [scan.check_scan_fits(xy, loc[sel], settings.scan) for sel in sels]
