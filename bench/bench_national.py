@@ -14,9 +14,11 @@ the commands a user types:
 `warn run` is run with its defaults (analysis date = the last day with a
 signal, 999 Monte-Carlo replicates with the early stop, 1000 m / 28 days,
 365 study days, quiet test, hotspots and low scan on, local scheduler).
-When it refuses because the scan's circles would not fit its memory limit,
-the chain does what the refusal says, as a user would: it runs `warn run
---max-radius R` once more, R the largest radius the message says fits,
+Without `--max-radius` it runs at the largest radius (a multiple of 10 m)
+at which its scans fit their memory limit when 1000 m does not, and says
+so; the step's note gives that line. Should it still refuse (not even
+10 m fits), the chain does what the refusal says, as a user would: it
+runs `warn run --max-radius R` once more, R the radius the message names,
 rounded down to 10 m; both runs count in the chain's time. Every step runs
 under `nice -n 10` and GNU `/usr/bin/time -v`: `seconds` is its wall time,
 `cpu_s` user + system time, `peak_mib` the maximum resident set size of
@@ -144,6 +146,8 @@ def chain(replica_path: Path, ws: str, logs: Path) -> list[dict]:
         log = logs / f"{i}-{argv[0]}.log"
         row = step(ws, argv, log)
         rows.append(row)
+        if row["exit"] == 0 and argv[0] == "warn":
+            row["note"] = fitted_radius_note(log.read_text())
         if row["exit"] != 0:
             row["note"] = "failed: " + _last_message(log)
             radius = advised_radius(log.read_text())
@@ -160,6 +164,17 @@ def chain(replica_path: Path, ws: str, logs: Path) -> list[dict]:
             rows.append(row)
             break
     return rows
+
+
+def fitted_radius_note(text: str) -> str:
+    """The run's line on the radius it fitted ('Grootste straal 170 m in
+    plaats van 1000 m'), or that it ran at the asked radius."""
+    m = re.search(r"Grootste\s+straal\s+(\d+)\s+m\s+in\s+plaats\s+van\s+(\d+)\s+m",
+                  text)
+    if m is None:
+        return "ran at the asked radius"
+    return (f"radius fitted to the memory limit: {m.group(1)} m instead of "
+            f"{m.group(2)} m")
 
 
 def advised_radius(text: str) -> int | None:

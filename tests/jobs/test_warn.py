@@ -8,6 +8,7 @@ emerging cluster and its quiet buurt (docs/warning.md, worked example).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -176,6 +177,79 @@ def test_when_every_scan_is_refused_the_named_radius_is_the_smallest_fit(
     summary = run_warn(ws, as_of=d, settings=WarnSettings(
         scan=ScanSettings(replicates=19, max_radius_m=float(err.value.fit_m))))
     assert set(summary["scans"]) == {"pressure:high", "attentiveness:high", "all:low"}
+
+
+def _alerts_of(ws, d):
+    a = ws.read("alerts")
+    a = a.loc[a["as_of"].astype(str) == d.isoformat()]
+    return (a.drop(columns=["run_at"]).sort_values("alert_id")
+            .reset_index(drop=True))
+
+
+def test_a_fitted_radius_runs_what_the_refusal_names(small, monkeypatch):
+    """With ``fit_radius`` a run that would be refused goes at once, at the
+    refusal's radius rounded down to 10 m, says so in its summary, and
+    stores exactly the alerts of a run given that radius by hand."""
+    import veerkracht.analytics.warning.scan as scan
+    from veerkracht.jobs.warn import FIT_RADIUS_STEP_M
+
+    ws, city = small
+    d, settings, sig, in_study, xy, loc = _scan_inputs(ws, city)
+    low = scan.check_scan_fits(xy, loc[in_study], settings.scan)
+    monkeypatch.setattr(scan, "scan_max_bytes",
+                        lambda: low // 3 * scan._ENTRY_BYTES)
+    with pytest.raises(scan.ScanTooLarge) as err:
+        run_warn(ws, as_of=d, settings=settings)
+    want = err.value.fit_m // FIT_RADIUS_STEP_M * FIT_RADIUS_STEP_M
+    assert 10 <= want < settings.scan.max_radius_m
+    seen = []
+    fitted = run_warn(ws, as_of=d, settings=replace(settings, fit_radius=True),
+                      progress=lambda n, description=None: seen.append(description))
+    assert fitted["radius"] == {"asked_m": 1500.0, "used_m": float(want),
+                                "fitted": True}
+    assert any(t and t.startswith(f"Straal teruggebracht tot {want} m") for t in seen)
+    got = _alerts_of(ws, d)
+    assert (got["radius_m"].dropna() <= want).all()
+    by_hand = run_warn(ws, as_of=d, settings=replace(
+        settings, scan=replace(settings.scan, max_radius_m=float(want))))
+    assert by_hand["radius"]["fitted"] is False
+    assert by_hand["scans"] == fitted["scans"]
+    assert _alerts_of(ws, d).equals(got)
+
+
+def test_a_radius_too_small_to_fit_is_refused_even_when_fitting(small, monkeypatch):
+    """Not even 10 m fits: the run is refused, fitting or not."""
+    import veerkracht.analytics.warning.scan as scan
+
+    ws, city = small
+    d, settings, *_ = _scan_inputs(ws, city)
+    monkeypatch.setattr(scan, "scan_max_bytes", lambda: scan._ENTRY_BYTES)
+    before = ws.tables()
+    with pytest.raises(scan.ScanTooLarge, match="scan "):
+        run_warn(ws, as_of=d, settings=replace(settings, fit_radius=True))
+    assert ws.tables() == before
+
+
+def test_cli_fits_the_radius_only_when_none_is_given(small, monkeypatch, capsys):
+    """``warn run`` without ``--max-radius`` goes at a fitted radius and
+    names it; with ``--max-radius`` the same limit refuses (exit 2)."""
+    import veerkracht.analytics.warning.scan as scan
+
+    ws, city = small
+    d, settings, sig, in_study, xy, loc = _scan_inputs(ws, city)
+    low = scan.check_scan_fits(xy, loc[in_study], replace(settings.scan,
+                                                          max_radius_m=1000.0))
+    monkeypatch.setattr(scan, "scan_max_bytes", lambda: low // 3 * scan._ENTRY_BYTES)
+    args = ["-w", str(ws.location), "warn", "run", "--as-of", d.isoformat(),
+            "--replicates", "19"]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert "in plaats van 1000 m" in r.output and "--max-radius" in r.output
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main([*args, "--max-radius", "1000"])
+    assert exc.value.code == 2
+    assert "kies een kleinere maximale straal" in capsys.readouterr().err
 
 
 def test_bad_settings_are_clear():

@@ -88,8 +88,12 @@ def run(
     seed: int = typer.Option(SCAN_SEED, "--seed",
                              help="Zaad van de Monte-Carlo-herhalingen."),
     max_radius: float = typer.Option(
-        SCAN_MAX_RADIUS_M, "--max-radius", min=10.0,
-        help="Grootste straal van een cluster (m)."),
+        None, "--max-radius", min=10.0, show_default=False,
+        help=f"Grootste straal van een cluster (m). Zonder deze optie "
+        f"{SCAN_MAX_RADIUS_M:.0f} m, of de grootste straal (een veelvoud van "
+        "10 m) waarbij de scans in het geheugen passen als dat minder is; de "
+        "uitvoer noemt de gebruikte straal. Met deze optie precies die straal, "
+        "en een weigering als hij niet past."),
     max_days: int = typer.Option(
         SCAN_MAX_DAYS, "--max-days", min=1,
         help="Langste tijdvenster (dagen), eindigend op de analysedatum."),
@@ -135,10 +139,12 @@ def run(
     sched = None if scheduler in (None, "local") else scheduler
     try:
         settings = WarnSettings(
-            scan=ScanSettings(max_radius_m=max_radius, max_days=max_days,
-                              replicates=replicates, seed=seed),
+            scan=ScanSettings(
+                max_radius_m=SCAN_MAX_RADIUS_M if max_radius is None else max_radius,
+                max_days=max_days, replicates=replicates, seed=seed),
             study_days=study_days, alpha=alpha, quiet=quiet, hotspots=hotspots,
-            low_scan=low_scan, early_stop=early_stop)
+            low_scan=low_scan, early_stop=early_stop,
+            fit_radius=max_radius is None)
         ws = workspace_of(ctx)
         with progress("Vroegsignalering") as advance:
             summary = run_warn(ws, as_of=day, settings=settings, scheduler=sched,
@@ -148,6 +154,13 @@ def run(
     say(f"Analysedatum {summary['as_of']} (vergeleken met {summary['study_start']} "
         f"en later): {summary['signals']} meldingen op {summary['locations']} "
         "portieken.")
+    radius = summary.get("radius") or {}
+    if radius.get("fitted"):
+        say(f"Grootste straal {radius['used_m']:.0f} m in plaats van "
+            f"{radius['asked_m']:.0f} m: bij {radius['asked_m']:.0f} m passen de "
+            "buurlijsten van de scans niet binnen de geheugengrens "
+            "(VEERKRACHT_SCAN_MAX_MB). Geef --max-radius om een straal af te "
+            "dwingen, of zet de grens hoger als het geheugen er is.")
     table = Table(title="Scans")
     for col in ("scan", "meldingen", "herhalingen", "signaleringen", "hoogste LLR",
                 "p"):

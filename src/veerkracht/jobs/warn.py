@@ -93,6 +93,13 @@ class WarnSettings:
         End a scan's Monte Carlo once no cluster can reach p ≤ ``alpha``
         any more (:func:`~veerkracht.analytics.warning.scan.early_stop_for`):
         the same alerts, fewer replicates; False runs all of them.
+    fit_radius : bool
+        When a scan's neighbour lists would not fit the memory limit at
+        ``scan.max_radius_m``, run every scan at the largest radius that
+        fits them all, rounded down to :data:`FIT_RADIUS_STEP_M`, and say
+        so in the summary (``radius``), instead of refusing. False (the
+        default for a caller that names a radius) refuses with that radius
+        in the message. Either way the check runs before the first scan.
     quiet_level, hotspot_level : str
         The place level of the per-place quiet test and of the hot spots.
     hotspot_quarters : int
@@ -106,6 +113,7 @@ class WarnSettings:
     hotspots: bool = True
     low_scan: bool = True
     early_stop: bool = True
+    fit_radius: bool = False
     quiet_level: str = "street"
     hotspot_level: str = "street"
     hotspot_quarters: int = 8
@@ -429,7 +437,18 @@ def run_warn(ws: Workspace, as_of: date | None = None,
     if settings.low_scan:
         scans.append(("all", pd.Series(True, index=sig.index), "low"))
     scans = [(m, (sel & in_study).to_numpy(), rate) for m, sel, rate in scans]
-    _check_scans_fit(city, scans, settings, progress)
+    fitted = _check_scans_fit(city, scans, settings, progress)
+    if fitted is not None:
+        summary["radius"] = {"asked_m": settings.scan.max_radius_m,
+                             "used_m": fitted, "fitted": True}
+        _tick(progress, 0, f"Straal teruggebracht tot {_nl(fitted, 0)} m: bij "
+              f"{_nl(settings.scan.max_radius_m, 0)} m passen de scans niet "
+              "in het geheugen")
+        settings = replace(settings, scan=replace(settings.scan,
+                                                  max_radius_m=fitted))
+    else:
+        summary["radius"] = {"asked_m": settings.scan.max_radius_m,
+                             "used_m": settings.scan.max_radius_m, "fitted": False}
     for meaning, use, rate in scans:
         if use.sum() < settings.scan.min_cases:
             summary["scans"][f"{meaning}:{rate}"] = {"signals": int(use.sum()),
@@ -487,12 +506,22 @@ def run_warn(ws: Workspace, as_of: date | None = None,
     return summary
 
 
+#: A fitted radius is a whole multiple of this many metres (rounded down):
+#: a figure a user can repeat, and a little room under the limit.
+FIT_RADIUS_STEP_M = 10
+
+
 def _check_scans_fit(city: _City, scans: list, settings: WarnSettings,
-                     progress: Progress) -> None:
-    """Refuse the run before any scan starts when one of its scans would not
-    fit the memory limit, with a radius that fits every one of them (a scan
-    refused after another had run for minutes cost a national run its
-    time)."""
+                     progress: Progress) -> float | None:
+    """Check before any scan starts that every scan fits the memory limit.
+
+    None when they all fit at the asked radius. Otherwise, with
+    ``settings.fit_radius``, the largest radius (metres, a multiple of
+    :data:`FIT_RADIUS_STEP_M`) that fits every one of them; without it, or
+    when not even that fits, :class:`ScanTooLarge` naming that radius (a
+    scan refused after another had run for minutes cost a national run its
+    time).
+    """
     _tick(progress, 0, "Omvang van de scans nagaan")
     locs = city.signals["loc"].to_numpy()
     refused = []
@@ -504,7 +533,7 @@ def _check_scans_fit(city: _City, scans: list, settings: WarnSettings,
         except ScanTooLarge as exc:
             refused.append((exc.pairs, f"{MEANINGS_NL[meaning]} ({rate})", use))
     if not refused:
-        return
+        return None
     # the radius search only for the scan with the most pairs, and for
     # another only where that radius does not fit it too (the low scan's
     # locations hold every other scan's, so nationally one search is all)
@@ -524,6 +553,9 @@ def _check_scans_fit(city: _City, scans: list, settings: WarnSettings,
             if best is None or exc.fit_m < best[0].fit_m:
                 best = (exc, name)
     exc, name = best
+    step = FIT_RADIUS_STEP_M
+    if settings.fit_radius and exc.fit_m >= step:
+        return float(exc.fit_m // step * step)
     also = ("" if len(refused) == 1 else
             f"; van de {len(refused)} scans die niet passen is dit de grootste, "
             "dus de genoemde straal past voor alle")
