@@ -19,6 +19,11 @@ console = Console(stderr=True)
 out = Console()
 
 
+def dutch_int(n: int) -> str:
+    """``12345`` as ``12.345`` (Dutch thousands separator)."""
+    return f"{int(n):,}".replace(",", ".")
+
+
 class UserError(Exception):
     """A problem the user can fix (bad input, missing data); no traceback."""
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-from veerkracht.cli.common import UserError, out, workspace_of
-from veerkracht.cli.places import dutch_int
+from veerkracht.cli.common import UserError, dutch_int, out, workspace_of
 from veerkracht.defaults import EXPORT_FORMATS as FORMATS
 from veerkracht.defaults import EXPORT_LEVELS, LEVEL_NAMES_NL
 

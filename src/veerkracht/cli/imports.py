@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from veerkracht.cli.common import console, out, progress, workspace_of
+from veerkracht.cli.common import dutch_int as _nl
 from veerkracht.cli.import_app import import_app
 
 if TYPE_CHECKING:  # heavy: imported inside the functions (quick --help)
@@ -36,10 +37,6 @@ APPEND = typer.Option(False, "--append",
 
 def register(app: typer.Typer) -> None:
     """The commands attach to the shared ``import`` group when this module loads."""
-
-
-def _nl(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
 
 
 def _rejection_csv(ws, table: str) -> Path:

@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from veerkracht.cli.common import UserError, out, progress, workspace_of
+from veerkracht.cli.common import dutch_int as _nl
 from veerkracht.cli.import_app import import_app
 from veerkracht.defaults import LEVEL_NAMES_NL
 
@@ -52,10 +53,6 @@ Voorbeelden:
 
   veerkracht compute --set-reference 2025 --out mijn-model-ref2025.toml
 """
-
-
-def _nl(n) -> str:
-    return f"{int(n):,}".replace(",", ".")
 
 
 def _class_table(period: str, classes: dict, visibility: dict) -> Table:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from veerkracht.cli.common import UserError, out, progress, workspace_of
+from veerkracht.cli.common import UserError, dutch_int, out, progress, workspace_of
 from veerkracht.defaults import LEVEL_NAMES_NL
 
 _HELP = """Leid alle plaatsniveaus af uit de ingelezen adressen.
@@ -34,11 +34,6 @@ _METHODS_NL = {
     "code": "code", "polygon": "vlak", "unknown": "onbekend (rest)",
     "mixed": "gemengd", "nearest": "dichtstbijzijnde vlak", "name": "gemeentenaam",
 }
-
-
-def dutch_int(n: int) -> str:
-    """``12345`` as ``12.345`` (Dutch thousands separator)."""
-    return f"{int(n):,}".replace(",", ".")
 
 
 def summary_table(places, band_min: int = 5) -> Table:
