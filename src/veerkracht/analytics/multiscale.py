@@ -201,9 +201,13 @@ def knn_shares(
     # so the bounding radius and the candidate count are smaller)
     qorder = np.argsort(_hilbert_key(uniq), kind="stable")
     out = _query(index, uniq[qorder], k_reached, workers)
-    ushares = np.empty_like(out)
-    ushares[qorder] = out
-    shares = ushares[inverse]
+    # each dwelling's row of ``out`` directly (its location's place in the
+    # query order): no copy of ``out`` back in location order, which
+    # nationally held a third (n x ks) array beside ``out`` and ``shares``
+    rank = np.empty(m, dtype=np.int64)
+    rank[qorder] = np.arange(m)
+    del qorder, index
+    shares = out[rank[inverse]]
     return KnnProfile(ks_t, shares, k_reached.astype(np.int64), pop, None, categories)
 
 

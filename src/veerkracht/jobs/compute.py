@@ -15,6 +15,8 @@ the other entry points there).
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -40,6 +42,7 @@ from veerkracht.analytics.model.spec import (
     forbidden_message,
     is_forbidden_field,
 )
+from veerkracht.analytics.places import LEVEL_COLUMNS
 from veerkracht.analytics.publication import publish_places
 from veerkracht.io.model_file import load_model
 from veerkracht.jobs.cluster import ClusterError, client_for, is_cluster
@@ -86,9 +89,19 @@ def _reading_once():
 
 
 def _forget_reads() -> None:
-    """Let go of the tables :func:`_reading_once` keeps (memory)."""
+    """Let go of the tables :func:`_reading_once` keeps, and give the memory back.
+
+    Freed small objects (the strings of a table's id columns) stay in the C
+    heap, counted in the process's resident memory, until the heap is
+    trimmed; large arrays allocated afterwards do not reuse them. Nationally
+    the trim returned about 0.75 GiB before the profiles (glibc only; a
+    no-op elsewhere).
+    """
     if _ONCE is not None:
         _ONCE.clear()
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _read(ws: Workspace, name: str, columns=None, points: bool = False
@@ -487,7 +500,11 @@ def _run_compute(ws: Workspace, spec: ModelSpec, period: str | None,
     if profiles:
         # the profiles need the dwellings only: at national size the
         # households and signals (and their cached reads) are gigabytes
-        dwellings = inputs.dwellings
+        # and of the dwellings only what the profiles read: their address
+        # ids alone are 9.8 million strings
+        cols = [c for c in ("x", "y", *LEVEL_COLUMNS.values())
+                if c in inputs.dwellings.columns]
+        dwellings = inputs.dwellings[cols]
         del inputs
         _forget_reads()
         _tick(progress, 0, f"Multischaalprofielen voor {periods[-1].label}")
