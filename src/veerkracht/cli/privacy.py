@@ -11,7 +11,7 @@ import math
 import typer
 from rich.table import Table
 
-from veerkracht.cli.common import UserError, out, progress, workspace_of
+from veerkracht.cli.common import UserError, dutch_int, out, progress, workspace_of
 from veerkracht.defaults import BAND_MIN_FLOOR, LEVEL_NAMES_NL
 
 privacy_app = typer.Typer(
@@ -67,7 +67,7 @@ def _sigma_table(row: dict, counts: dict[str, int] | None = None) -> Table:
             continue
         cells = [LEVEL_NAMES_NL[lv]]
         if counts is not None:
-            cells.append(f"{counts.get(lv, 0):,}".replace(",", "."))
+            cells.append(dutch_int(counts.get(lv, 0)))
         cells += [_nl_float(sh), _nl_float(row[f"sigma_signals_{lv}"])]
         table.add_row(*cells)
     return table

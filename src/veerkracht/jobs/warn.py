@@ -437,18 +437,15 @@ def run_warn(ws: Workspace, as_of: date | None = None,
     if settings.low_scan:
         scans.append(("all", pd.Series(True, index=sig.index), "low"))
     scans = [(m, (sel & in_study).to_numpy(), rate) for m, sel, rate in scans]
+    asked = settings.scan.max_radius_m
     fitted = _check_scans_fit(city, scans, settings, progress)
     if fitted is not None:
-        summary["radius"] = {"asked_m": settings.scan.max_radius_m,
-                             "used_m": fitted, "fitted": True}
         _tick(progress, 0, f"Straal teruggebracht tot {_nl(fitted, 0)} m: bij "
-              f"{_nl(settings.scan.max_radius_m, 0)} m passen de scans niet "
-              "in het geheugen")
+              f"{_nl(asked, 0)} m passen de scans niet in het geheugen")
         settings = replace(settings, scan=replace(settings.scan,
                                                   max_radius_m=fitted))
-    else:
-        summary["radius"] = {"asked_m": settings.scan.max_radius_m,
-                             "used_m": settings.scan.max_radius_m, "fitted": False}
+    summary["radius"] = {"asked_m": asked, "used_m": settings.scan.max_radius_m,
+                         "fitted": fitted is not None}
     for meaning, use, rate in scans:
         if use.sum() < settings.scan.min_cases:
             summary["scans"][f"{meaning}:{rate}"] = {"signals": int(use.sum()),
