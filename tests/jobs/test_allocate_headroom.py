@@ -186,8 +186,11 @@ def test_the_frozen_model_follows_the_refitted_pipeline(demo_dir, model):
                                                     for lv, f, r in errors])
     frozen = np.array([e[1] for e in errors])
     real = np.array([e[2] for e in errors])
-    # the frozen model always says the balance falls
-    assert (frozen < 0).all(), errors
+    # the frozen model never says the balance rises, and says it stays only
+    # where the refitted pipeline agrees exactly (one CI draw had an entrance
+    # whose balance neither moved: 0.0 and 0.0, its counts already at a bound)
+    assert (frozen <= 0).all(), errors
+    assert ((frozen < 0) | (real == 0)).all(), errors
     # on an entrance of a few households the refit follows that entrance's
     # noisy protected counts, which also refit the reporting regression and
     # the priors: it can move either way (docs/allocation.md), so the
